@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The few things the portable verifier and interpreter need from their host,
+ * so that the same C compiles into the kernel module and into userspace.
+ *
+ * Rules for portable code: no floating point, no recursion whose depth the
+ * input controls, no large stack frames (the kernel stack is 16 KiB), no libc
+ * beyond what this header maps. Allocation may fail: check every result.
+ */
+#ifndef KBPF_PLATFORM_H
+#define KBPF_PLATFORM_H
+
+#ifdef __KERNEL__
+#include <linux/types.h>
+#include <linux/kernel.h>
+#include <linux/limits.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/errno.h>
+#include <linux/ktime.h>
+#include <linux/sched.h>
+#include <linux/bpf.h>	/* struct bpf_insn and the opcode macros */
+
+#define kbpf_zalloc(size) kvzalloc((size), GFP_KERNEL | __GFP_NOWARN)
+#define kbpf_free(ptr) kvfree(ptr)
+#define kbpf_now_ns() ktime_get_ns()
+/* Long verifications must let the scheduler run. */
+#define kbpf_cond_resched() cond_resched()
+#else /* userspace */
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <linux/bpf.h>
+
+typedef uint8_t u8;
+typedef uint16_t u16;
+typedef uint32_t u32;
+typedef uint64_t u64;
+typedef int8_t s8;
+typedef int16_t s16;
+typedef int32_t s32;
+typedef int64_t s64;
+
+#ifndef U8_MAX
+#define U8_MAX ((u8)~0U)
+#define S8_MAX ((s8)(U8_MAX >> 1))
+#define S8_MIN ((s8)(-S8_MAX - 1))
+#define U16_MAX ((u16)~0U)
+#define U32_MAX ((u32)~0U)
+#define S32_MAX ((s32)(U32_MAX >> 1))
+#define S32_MIN ((s32)(-S32_MAX - 1))
+#define U64_MAX ((u64)~0ULL)
+#define S64_MAX ((s64)(U64_MAX >> 1))
+#define S64_MIN ((s64)(-S64_MAX - 1))
+#endif
+
+#define kbpf_zalloc(size) calloc(1, (size))
+#define kbpf_free(ptr) free(ptr)
+static inline u64 kbpf_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (u64)ts.tv_sec * 1000000000ULL + (u64)ts.tv_nsec;
+}
+
+#define kbpf_cond_resched() do { } while (0)
+#endif /* __KERNEL__ */
+
+#endif /* KBPF_PLATFORM_H */

@@ -1,0 +1,24 @@
+#!/bin/sh
+# Installs the Debian 12 packages kring needs, and only if one is missing.
+set -eu
+PACKAGES="build-essential cmake pkg-config clang llvm linux-image-amd64
+linux-headers-amd64 linux-source-6.1 qemu-system-x86 busybox-static cpio kmod
+libbpf-dev libelf-dev zlib1g-dev libboost-program-options-dev doctest-dev
+liburing-dev bpftool python3 perl"
+missing=""
+for p in $PACKAGES; do
+	status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+	case "$status" in
+	*"ok installed") ;;
+	*) missing="$missing $p" ;;
+	esac
+done
+[ -z "$missing" ] && exit 0
+echo "install-deps: installing:$missing"
+if [ "$(id -u)" != 0 ]; then
+	echo "install-deps: run as root (apt-get needs it) or install:$missing" >&2
+	exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends $missing >/dev/null

@@ -1,0 +1,123 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * kring: the user/kernel interface of /dev/kring.
+ *
+ * One header for the kernel module, C and C++. Every struct has explicit
+ * sizes and padding so that 32- and 64-bit callers see the same layout; every
+ * flags or reserved field must be zero unless a flag is defined for it.
+ *
+ * The mmap layout and the record header are byte-compatible with Linux's
+ * BPF_MAP_TYPE_RINGBUF, so one consumer reads both.
+ */
+#ifndef _UAPI_KRING_H
+#define _UAPI_KRING_H
+
+#include <linux/ioctl.h>
+#include <linux/types.h>
+
+#define KRING_DEVICE_PATH "/dev/kring"
+
+/*
+ * Ring data size: a power of two, at least one page, at most
+ * KRING_MAX_DATA_SIZE bytes.
+ */
+#define KRING_MAX_DATA_SIZE (1ULL << 30)
+
+/*
+ * mmap layout, in pages of the mapping's file offset:
+ *   page 0                consumer page: an unsigned long consumer position
+ *                         at offset 0; the only page that may be mapped
+ *                         writable, and only on its own
+ *   page 1                producer page: an unsigned long producer position
+ *                         at offset 0; read-only
+ *   pages 2 .. 2+2*N-1    the N data pages, mapped twice back to back so a
+ *                         record that wraps is contiguous; read-only
+ * A writable mapping of anything else fails with EPERM, and a read-only
+ * mapping of pages 1.. cannot be made writable by mprotect().
+ */
+#define KRING_CONSUMER_PGOFF 0
+#define KRING_PRODUCER_PGOFF 1
+#define KRING_DATA_PGOFF 2
+
+/*
+ * Record header, 8 bytes, at the start of every record; records are 8-byte
+ * aligned. len holds the payload size and two state bits; pg_off is the
+ * record's page offset inside the kernel's mapping of the ring (kernel use
+ * only). Same bit positions as Linux's BPF_RINGBUF_{BUSY,DISCARD}_BIT.
+ */
+#define KRING_BUSY_BIT (1U << 31)
+#define KRING_DISCARD_BIT (1U << 30)
+#define KRING_HDR_SZ 8
+
+struct kring_record_header {
+	__u32 len;
+	__u32 pg_off;
+};
+
+/*
+ * Producer flags of output/submit/discard, the values of Linux's
+ * BPF_RB_NO_WAKEUP and BPF_RB_FORCE_WAKEUP. By default a commit wakes the
+ * consumer only if it has caught up to the committed record.
+ */
+#define KRING_NO_WAKEUP (1U << 0)
+#define KRING_FORCE_WAKEUP (1U << 1)
+#define KRING_WAKEUP_FLAGS (KRING_NO_WAKEUP | KRING_FORCE_WAKEUP)
+
+/* Query selectors, the values of Linux's BPF_RB_AVAIL_DATA and friends. */
+enum kring_query_selector {
+	KRING_QUERY_AVAIL_DATA = 0,
+	KRING_QUERY_RING_SIZE = 1,
+	KRING_QUERY_CONS_POS = 2,
+	KRING_QUERY_PROD_POS = 3,
+};
+
+#define KRING_IOC_MAGIC 0xB7
+
+/* KRING_IOC_CREATE: give the ring fd its ring. Once per fd. */
+struct kring_create {
+	__u64 data_size;	/* power of two, PAGE_SIZE..KRING_MAX_DATA_SIZE */
+	__u32 flags;		/* none defined yet: must be 0 */
+	__u32 reserved;		/* must be 0 */
+};
+
+/* KRING_IOC_QUERY: a momentary snapshot of the ring's positions. */
+struct kring_query {
+	__u64 avail_data;
+	__u64 ring_size;
+	__u64 consumer_pos;
+	__u64 producer_pos;
+};
+
+/*
+ * KRING_IOC_STATS: counters since the ring was created.
+ *   committed   records submitted (not discarded)
+ *   discarded   records discarded
+ *   bytes       payload bytes of committed records
+ *   dropped     reservations that failed: ring full, or its lock busy in NMI
+ *   wakeups     wakeups of the consumer that were sent
+ */
+struct kring_stats {
+	__u64 committed;
+	__u64 discarded;
+	__u64 bytes;
+	__u64 dropped;
+	__u64 wakeups;
+	__u64 reserved[3];	/* zero; room for more counters */
+};
+
+/*
+ * KRING_IOC_OUTPUT: one record from a user buffer, with producer flags
+ * (write(2) does the same with flags 0).
+ */
+struct kring_output {
+	__u64 data;		/* user pointer */
+	__u32 len;		/* payload bytes */
+	__u32 flags;		/* KRING_NO_WAKEUP or KRING_FORCE_WAKEUP */
+};
+
+#define KRING_IOC_CREATE	_IOW(KRING_IOC_MAGIC, 1, struct kring_create)
+#define KRING_IOC_QUERY		_IOR(KRING_IOC_MAGIC, 2, struct kring_query)
+#define KRING_IOC_STATS		_IOR(KRING_IOC_MAGIC, 3, struct kring_stats)
+#define KRING_IOC_OUTPUT	_IOW(KRING_IOC_MAGIC, 4, struct kring_output)
+
+#endif /* _UAPI_KRING_H */
