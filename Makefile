@@ -1,0 +1,61 @@
+# kring: one Makefile drives the module (Kbuild), the userspace build (CMake),
+# the test VM, the tests, the litmus suite and the benchmarks.
+#
+#   make run      build everything, boot the test VM and run the demo
+#   make check    every test: userspace (ASan/UBSan, TSan), in-VM, litmus
+#   make module   the kernel module only
+#   make user     the userspace tree (build/asan) only
+#   make vm-test  the in-VM tests only
+#   make litmus   the herd7 suite (needs herd7 on PATH)
+#   make bench    the benchmarks
+#   make checkpatch  kernel coding style of kmod/
+
+SHELL := /bin/bash
+KVER ?= $(shell scripts/kernel-version 2>/dev/null)
+KDIR ?= /usr/src/linux-headers-$(KVER)
+JOBS ?= $(shell nproc)
+
+.PHONY: all deps module user user-vm vm-test check run litmus bench checkpatch clean
+
+all: module user
+
+deps:
+	@scripts/install-deps.sh
+
+module: deps
+	$(MAKE) -C $(KDIR) M=$(CURDIR)/kmod modules
+	$(MAKE) -C $(KDIR) M=$(CURDIR)/tests/kmod \
+		KBUILD_EXTRA_SYMBOLS=$(CURDIR)/kmod/Module.symvers modules
+
+# The userspace tree with ASan+UBSan, for the userspace tests.
+user: deps
+	cmake -S . -B build/asan -DKRING_SANITIZE=address,undefined >/dev/null
+	cmake --build build/asan -j$(JOBS)
+
+# The binaries that go into the VM: optimised, statically linked.
+user-vm: deps
+	cmake -S . -B build/vm -DCMAKE_BUILD_TYPE=Release -DKRING_STATIC=ON >/dev/null
+	cmake --build build/vm -j$(JOBS)
+
+vm-test: module user-vm
+	tests/vm/run-vm.sh --kver $(KVER) --mode test
+
+run: module user-vm
+	tests/vm/run-vm.sh --kver $(KVER) --mode demo
+
+check: deps
+	scripts/check.sh
+
+litmus:
+	litmus/run.sh
+
+bench: module user-vm
+	bench/run.sh --kver $(KVER)
+
+checkpatch:
+	scripts/checkpatch.sh
+
+clean:
+	-$(MAKE) -C $(KDIR) M=$(CURDIR)/kmod clean
+	-$(MAKE) -C $(KDIR) M=$(CURDIR)/tests/kmod clean
+	rm -rf build

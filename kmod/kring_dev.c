@@ -1,0 +1,213 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * /dev/kring: every open file may get one ring (KRING_IOC_CREATE); the ring
+ * lives as long as the file, and so as long as any mapping of it. Several
+ * processes share a ring by sharing the file (fork, SCM_RIGHTS); each
+ * write(2) on it is one record.
+ */
+#include <linux/err.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/kring.h>
+#include <linux/miscdevice.h>
+#include <linux/module.h>
+#include <linux/uaccess.h>
+
+#include "kring.h"
+#include "kring_ring.h"
+
+static const struct file_operations kring_fops;
+
+/*
+ * The file's ring, or NULL before KRING_IOC_CREATE. Acquire pairs with the
+ * cmpxchg that installs it, so a ring seen is a ring fully initialised.
+ */
+static struct kring_ring *kring_file_ring(struct file *file)
+{
+	return smp_load_acquire((struct kring_ring **)&file->private_data);
+}
+
+static int kring_open(struct inode *inode, struct file *file)
+{
+	file->private_data = NULL;
+	return nonseekable_open(inode, file);
+}
+
+static int kring_release(struct inode *inode, struct file *file)
+{
+	struct kring_ring *ring = kring_file_ring(file);
+
+	if (ring)
+		kring_ring_put(ring);
+	return 0;
+}
+
+static long kring_ioctl_create(struct file *file, void __user *arg)
+{
+	struct kring_create req;
+	struct kring_ring *ring;
+
+	if (copy_from_user(&req, arg, sizeof(req)))
+		return -EFAULT;
+	if (req.flags || req.reserved)
+		return -EINVAL;
+	if (req.data_size > KRING_MAX_DATA_SIZE)
+		return -E2BIG;
+	if (req.data_size < PAGE_SIZE || !is_power_of_2(req.data_size))
+		return -EINVAL;
+	if (kring_file_ring(file))
+		return -EEXIST;
+	ring = kring_ring_create(req.data_size);
+	if (IS_ERR(ring))
+		return PTR_ERR(ring);
+	/* Two racing creates on one file: the first one wins. */
+	if (cmpxchg(&file->private_data, NULL, ring)) {
+		kring_ring_put(ring);
+		return -EEXIST;
+	}
+	return 0;
+}
+
+static long kring_ioctl_query(struct kring_ring *ring, void __user *arg)
+{
+	struct kring_query out = {
+		.avail_data = kring_rb_query(&ring->rb, KRING_QUERY_AVAIL_DATA),
+		.ring_size = kring_rb_query(&ring->rb, KRING_QUERY_RING_SIZE),
+		.consumer_pos = kring_rb_query(&ring->rb, KRING_QUERY_CONS_POS),
+		.producer_pos = kring_rb_query(&ring->rb, KRING_QUERY_PROD_POS),
+	};
+
+	return copy_to_user(arg, &out, sizeof(out)) ? -EFAULT : 0;
+}
+
+static long kring_ioctl_stats(struct kring_ring *ring, void __user *arg)
+{
+	struct kring_stats out;
+
+	kring_ring_read_stats(ring, &out);
+	return copy_to_user(arg, &out, sizeof(out)) ? -EFAULT : 0;
+}
+
+static long kring_ioctl_output(struct kring_ring *ring, void __user *arg)
+{
+	struct kring_output req;
+
+	if (copy_from_user(&req, arg, sizeof(req)))
+		return -EFAULT;
+	return kring_ring_output_user(ring, u64_to_user_ptr(req.data),
+				      req.len, req.flags);
+}
+
+static long kring_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+{
+	void __user *uarg = (void __user *)arg;
+	struct kring_ring *ring;
+
+	if (cmd == KRING_IOC_CREATE)
+		return kring_ioctl_create(file, uarg);
+
+	switch (cmd) {
+	case KRING_IOC_QUERY:
+	case KRING_IOC_STATS:
+	case KRING_IOC_OUTPUT:
+		break;
+	default:
+		return -ENOTTY;
+	}
+	ring = kring_file_ring(file);
+	if (!ring)
+		return -ENXIO;
+	switch (cmd) {
+	case KRING_IOC_QUERY:
+		return kring_ioctl_query(ring, uarg);
+	case KRING_IOC_STATS:
+		return kring_ioctl_stats(ring, uarg);
+	default:
+		return kring_ioctl_output(ring, uarg);
+	}
+}
+
+static ssize_t kring_write(struct file *file, const char __user *buf,
+			   size_t count, loff_t *ppos)
+{
+	struct kring_ring *ring = kring_file_ring(file);
+	int err;
+
+	if (!ring)
+		return -ENXIO;
+	if (!count)
+		return 0;
+	err = kring_ring_output_user(ring, buf, count, 0);
+	return err ? err : count;
+}
+
+static int kring_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	struct kring_ring *ring = kring_file_ring(file);
+
+	if (!ring)
+		return -ENXIO;
+	return kring_ring_mmap(ring, vma);
+}
+
+static __poll_t kring_poll(struct file *file, poll_table *wait)
+{
+	struct kring_ring *ring = kring_file_ring(file);
+
+	if (!ring)
+		return EPOLLERR;
+	return kring_ring_poll(ring, file, wait);
+}
+
+static const struct file_operations kring_fops = {
+	.owner = THIS_MODULE,
+	.open = kring_open,
+	.release = kring_release,
+	.unlocked_ioctl = kring_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+	.write = kring_write,
+	.mmap = kring_mmap,
+	.poll = kring_poll,
+	.llseek = no_llseek,
+};
+
+struct kring_ring *kring_ring_get_fd(int fd)
+{
+	struct kring_ring *ring;
+	struct fd f = fdget(fd);
+
+	if (!f.file)
+		return ERR_PTR(-EBADF);
+	if (f.file->f_op != &kring_fops) {
+		fdput(f);
+		return ERR_PTR(-EINVAL);
+	}
+	ring = kring_file_ring(f.file);
+	if (ring)
+		kring_ring_get(ring);
+	fdput(f);
+	return ring ? ring : ERR_PTR(-ENXIO);
+}
+EXPORT_SYMBOL_GPL(kring_ring_get_fd);
+
+static struct miscdevice kring_misc = {
+	.minor = MISC_DYNAMIC_MINOR,
+	.name = "kring",
+	.fops = &kring_fops,
+};
+
+static int __init kring_init(void)
+{
+	return misc_register(&kring_misc);
+}
+
+static void __exit kring_exit(void)
+{
+	misc_deregister(&kring_misc);
+}
+
+module_init(kring_init);
+module_exit(kring_exit);
+
+MODULE_DESCRIPTION("kring: an MPSC ring buffer from kernel to userspace");
+MODULE_LICENSE("GPL");

@@ -1,0 +1,347 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * A ring's memory, its producers and its wakeups.
+ *
+ * The protocol itself (where a record goes, which barrier publishes what) is
+ * in kring_rb_core.h, shared with userspace; this file adds what only the
+ * kernel has: pages and their double mapping, the producer lock, irq_work
+ * wakeups, per-CPU statistics and the in-kernel API.
+ */
+#include <linux/err.h>
+#include <linux/export.h>
+#include <linux/kring.h>
+#include <linux/mm.h>
+#include <linux/pagemap.h>
+#include <linux/percpu.h>
+#include <linux/preempt.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <linux/version.h>
+#include <linux/vmalloc.h>
+
+#include "kring.h"
+#include "kring_ring.h"
+
+static void kring_wakeup_work(struct irq_work *work)
+{
+	struct kring_ring *ring = container_of(work, struct kring_ring,
+					       wakeup_work);
+
+	wake_up_all(&ring->waitq);
+}
+
+static void kring_free_pages(struct page **pages, unsigned int count)
+{
+	while (count--)
+		__free_page(pages[count]);
+}
+
+/*
+ * Allocates the area page by page (no high-order allocation for a large
+ * ring) and maps it with every data page twice, so that a record wrapping
+ * the end of the data area is contiguous in the kernel and, through
+ * remap_vmalloc_range(), in every user mapping.
+ */
+static void *kring_area_alloc(unsigned int nr_data_pages,
+			      struct page ***pages_out, unsigned int *nr_out)
+{
+	const gfp_t gfp = GFP_KERNEL_ACCOUNT | __GFP_ZERO | __GFP_NOWARN;
+	unsigned int nr_meta = KRING_RING_PAGES + 2;
+	unsigned int nr_pages = nr_meta + 2 * nr_data_pages;
+	unsigned int nr_allocated = nr_meta + nr_data_pages;
+	struct page **pages;
+	unsigned int i;
+	void *area;
+
+	pages = kvmalloc_array(nr_pages, sizeof(*pages), GFP_KERNEL);
+	if (!pages)
+		return NULL;
+	for (i = 0; i < nr_allocated; i++) {
+		pages[i] = alloc_page(gfp);
+		if (!pages[i])
+			goto err_free;
+	}
+	for (i = 0; i < nr_data_pages; i++)
+		pages[nr_allocated + i] = pages[nr_meta + i];
+
+	area = vmap(pages, nr_pages, VM_MAP | VM_USERMAP, PAGE_KERNEL);
+	if (!area)
+		goto err_free;
+	*pages_out = pages;
+	*nr_out = nr_pages;
+	return area;
+
+err_free:
+	kring_free_pages(pages, i);
+	kvfree(pages);
+	return NULL;
+}
+
+struct kring_ring *kring_ring_create(u64 data_size)
+{
+	unsigned int nr_data_pages = data_size >> PAGE_SHIFT;
+	struct kring_ring *ring;
+	struct page **pages;
+	unsigned int nr_pages;
+	u8 *area;
+
+	BUILD_BUG_ON(sizeof(*ring) > KRING_RING_PAGES * PAGE_SIZE);
+	if (data_size < PAGE_SIZE || data_size > KRING_MAX_DATA_SIZE ||
+	    !is_power_of_2(data_size))
+		return ERR_PTR(-EINVAL);
+
+	area = kring_area_alloc(nr_data_pages, &pages, &nr_pages);
+	if (!area)
+		return ERR_PTR(-ENOMEM);
+	ring = (struct kring_ring *)area;
+	ring->stats = alloc_percpu(struct kring_cpu_stats);
+	if (!ring->stats) {
+		vunmap(area);
+		kring_free_pages(pages, nr_pages - nr_data_pages);
+		kvfree(pages);
+		return ERR_PTR(-ENOMEM);
+	}
+	ring->pages = pages;
+	ring->nr_pages = nr_pages;
+	ring->nr_data_pages = nr_data_pages;
+	raw_spin_lock_init(&ring->lock);
+	init_waitqueue_head(&ring->waitq);
+	init_irq_work(&ring->wakeup_work, kring_wakeup_work);
+	refcount_set(&ring->refs, 1);
+
+	ring->rb.base = area;
+	ring->rb.consumer_pos = (unsigned long *)(area +
+		(KRING_RING_PAGES + KRING_CONSUMER_PGOFF) * PAGE_SIZE);
+	ring->rb.producer_pos = (unsigned long *)(area +
+		(KRING_RING_PAGES + KRING_PRODUCER_PGOFF) * PAGE_SIZE);
+	ring->rb.data = area + (KRING_RING_PAGES + KRING_DATA_PGOFF) * PAGE_SIZE;
+	ring->rb.mask = data_size - 1;
+	ring->rb.pending_pos = 0;
+	ring->rb.page_shift = PAGE_SHIFT;
+	return ring;
+}
+
+void kring_ring_get(struct kring_ring *ring)
+{
+	refcount_inc(&ring->refs);
+}
+EXPORT_SYMBOL_GPL(kring_ring_get);
+
+/* Process context only: the last reference unmaps the area. */
+void kring_ring_put(struct kring_ring *ring)
+{
+	struct page **pages;
+	unsigned int nr_pages, nr_allocated;
+
+	if (!refcount_dec_and_test(&ring->refs))
+		return;
+	/* A wakeup still queued would run on freed memory. */
+	irq_work_sync(&ring->wakeup_work);
+	free_percpu(ring->stats);
+	pages = ring->pages;
+	nr_pages = ring->nr_pages;
+	nr_allocated = nr_pages - ring->nr_data_pages;
+	vunmap(ring);
+	kring_free_pages(pages, nr_allocated);
+	kvfree(pages);
+}
+EXPORT_SYMBOL_GPL(kring_ring_put);
+
+/* The ring a record belongs to, from the page offset in its header. */
+static struct kring_ring *kring_ring_of(struct kring_record_header *hdr)
+{
+	unsigned long hdr_page = (unsigned long)hdr & PAGE_MASK;
+
+	return (struct kring_ring *)(hdr_page -
+				     ((unsigned long)hdr->pg_off << PAGE_SHIFT));
+}
+
+void *kring_ring_reserve(struct kring_ring *ring, u64 size)
+{
+	unsigned long irq_flags;
+	void *sample;
+
+	/*
+	 * An NMI may have interrupted a producer holding the lock on this
+	 * CPU: fail the reservation rather than deadlock.
+	 */
+	if (in_nmi()) {
+		if (!raw_spin_trylock_irqsave(&ring->lock, irq_flags))
+			goto drop;
+	} else {
+		raw_spin_lock_irqsave(&ring->lock, irq_flags);
+	}
+	sample = kring_rb_reserve_locked(&ring->rb, size);
+	raw_spin_unlock_irqrestore(&ring->lock, irq_flags);
+	if (sample)
+		return sample;
+drop:
+	this_cpu_inc(ring->stats->dropped);
+	return NULL;
+}
+
+void kring_ring_commit(void *sample, bool discard, u64 flags)
+{
+	struct kring_record_header *hdr = kring_rb_sample_header(sample);
+	struct kring_ring *ring = kring_ring_of(hdr);
+	/* Once committed, the record may be consumed and its space reused. */
+	u32 size = hdr->len & ~KRING_BUSY_BIT;
+
+	if (kring_rb_commit(&ring->rb, sample, discard, flags) &&
+	    irq_work_queue(&ring->wakeup_work))
+		this_cpu_inc(ring->stats->wakeups);
+	if (discard) {
+		this_cpu_inc(ring->stats->discarded);
+	} else {
+		this_cpu_inc(ring->stats->committed);
+		this_cpu_add(ring->stats->bytes, size);
+	}
+}
+
+/*
+ * One record from user memory. The copy must not sleep while the record is
+ * reserved, since a reserved record holds back every later one: fault the
+ * buffer in first, copy with page faults disabled, and if the pages went
+ * away in between, discard the record and try again.
+ */
+int kring_ring_output_user(struct kring_ring *ring, const void __user *data,
+			   u64 size, u64 flags)
+{
+	unsigned int attempt;
+	unsigned long left;
+	void *sample;
+
+	if (flags & ~KRING_WAKEUP_FLAGS)
+		return -EINVAL;
+	if (size > kring_rb_max_record(&ring->rb))
+		return -EMSGSIZE;
+	if (!access_ok(data, size))
+		return -EFAULT;
+	for (attempt = 0; attempt < 3; attempt++) {
+		if (fault_in_readable(data, size))
+			return -EFAULT;
+		sample = kring_ring_reserve(ring, size);
+		if (!sample)
+			return -EAGAIN;
+		pagefault_disable();
+		left = __copy_from_user_inatomic(sample, data, size);
+		pagefault_enable();
+		if (!left) {
+			kring_ring_commit(sample, false, flags);
+			return 0;
+		}
+		kring_ring_commit(sample, true, KRING_NO_WAKEUP);
+	}
+	return -EFAULT;
+}
+
+void kring_ring_read_stats(struct kring_ring *ring, struct kring_stats *out)
+{
+	int cpu;
+
+	memset(out, 0, sizeof(*out));
+	for_each_possible_cpu(cpu) {
+		const struct kring_cpu_stats *s = per_cpu_ptr(ring->stats, cpu);
+
+		out->committed += READ_ONCE(s->committed);
+		out->discarded += READ_ONCE(s->discarded);
+		out->bytes += READ_ONCE(s->bytes);
+		out->dropped += READ_ONCE(s->dropped);
+		out->wakeups += READ_ONCE(s->wakeups);
+	}
+}
+
+static void kring_vma_clear_maywrite(struct vm_area_struct *vma)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
+	vm_flags_clear(vma, VM_MAYWRITE);
+#else
+	vma->vm_flags &= ~VM_MAYWRITE;
+#endif
+}
+
+/*
+ * Only the consumer page, mapped alone, may be writable: a writable producer
+ * page or data area would let userspace forge positions and headers that the
+ * kernel trusts. Read-only mappings of anything else lose VM_MAYWRITE, so
+ * mprotect() cannot add write later.
+ */
+int kring_ring_mmap(struct kring_ring *ring, struct vm_area_struct *vma)
+{
+	bool consumer_only = vma->vm_pgoff == KRING_CONSUMER_PGOFF &&
+			     vma_pages(vma) == 1;
+
+	if (!(vma->vm_flags & VM_SHARED))
+		return -EINVAL;
+	if (vma->vm_flags & VM_WRITE) {
+		if (!consumer_only)
+			return -EPERM;
+	} else if (!consumer_only) {
+		kring_vma_clear_maywrite(vma);
+	}
+	return remap_vmalloc_range(vma, ring, vma->vm_pgoff + KRING_RING_PAGES);
+}
+
+__poll_t kring_ring_poll(struct kring_ring *ring, struct file *file,
+			 poll_table *wait)
+{
+	poll_wait(file, &ring->waitq, wait);
+	/*
+	 * The consumer published its position before polling; this barrier
+	 * orders that store before the producer-position load, the mirror of
+	 * the full barrier in kring_rb_commit(): either we see the new record
+	 * or its producer sees us caught up and wakes us
+	 * (litmus/rb-wakeup.litmus).
+	 */
+	smp_mb();
+	if (kring_rb_avail_data(&ring->rb))
+		return EPOLLIN | EPOLLRDNORM;
+	return 0;
+}
+
+/* The in-kernel producer API (kring.h). */
+
+void *kring_reserve(struct kring_ring *ring, u64 size, u64 flags)
+{
+	if (flags || size > kring_rb_max_record(&ring->rb))
+		return NULL;
+	return kring_ring_reserve(ring, size);
+}
+EXPORT_SYMBOL_GPL(kring_reserve);
+
+/* Unknown flag bits are ignored: the record must be released regardless. */
+void kring_submit(void *sample, u64 flags)
+{
+	kring_ring_commit(sample, false, flags);
+}
+EXPORT_SYMBOL_GPL(kring_submit);
+
+void kring_discard(void *sample, u64 flags)
+{
+	kring_ring_commit(sample, true, flags);
+}
+EXPORT_SYMBOL_GPL(kring_discard);
+
+int kring_output(struct kring_ring *ring, const void *data, u64 size,
+		 u64 flags)
+{
+	void *sample;
+
+	if (flags & ~KRING_WAKEUP_FLAGS)
+		return -EINVAL;
+	if (size > kring_rb_max_record(&ring->rb))
+		return -E2BIG;
+	sample = kring_ring_reserve(ring, size);
+	if (!sample)
+		return -EAGAIN;
+	memcpy(sample, data, size);
+	kring_ring_commit(sample, false, flags);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(kring_output);
+
+u64 kring_query(struct kring_ring *ring, u64 selector)
+{
+	return kring_rb_query(&ring->rb, selector);
+}
+EXPORT_SYMBOL_GPL(kring_query);

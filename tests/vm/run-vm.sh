@@ -1,0 +1,78 @@
+#!/bin/bash
+# Boots Debian's kernel under QEMU (software emulation) with an initramfs that
+# carries the module and the test binaries, and reads the results from the
+# serial console. The VM always ends on its own: init powers off, a panic
+# reboots (and -no-reboot exits), and a hang hits the timeout.
+#
+#   run-vm.sh --kver 6.1.0-NN-amd64 --mode test|demo [--smp N] [--timeout S]
+#
+# Prints the console, then "vm-<mode>: N passed, N failed"; exits non-zero
+# when anything failed.
+set -euo pipefail
+top=$(cd "$(dirname "$0")/../.." && pwd)
+kver="" mode=test smp=2 mem=1024 timeout=900
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--kver) kver=$2; shift 2 ;;
+	--mode) mode=$2; shift 2 ;;
+	--smp) smp=$2; shift 2 ;;
+	--timeout) timeout=$2; shift 2 ;;
+	*) echo "run-vm.sh: unknown argument $1" >&2; exit 2 ;;
+	esac
+done
+[ -n "$kver" ] || kver=$("$top/scripts/kernel-version")
+kernel=/boot/vmlinuz-$kver
+[ -r "$kernel" ] || { echo "run-vm.sh: cannot read $kernel (run as root, after scripts/install-deps.sh)" >&2; exit 2; }
+
+out=$top/build/vm-$mode
+root=$out/root
+rm -rf "$out"
+mkdir -p "$root"/{bin,sbin,proc,sys,dev,tmp,etc,lib/kring}
+cp /bin/busybox "$root/bin/busybox"
+cp "$top/tests/vm/init.sh" "$root/init"
+chmod +x "$root/init"
+cp "$top/kmod/kring.ko" "$root/lib/kring/"
+cp "$top"/tests/kmod/*.ko "$root/lib/kring/" 2>/dev/null || true
+# The statically linked binaries of build/vm that the VM runs.
+for bin in "$top"/build/vm/tests/vm/kring-vm-tests "$top"/build/vm/user/demo/kring-demo \
+	"$top"/build/vm/user/kringctl/kringctl; do
+	[ -x "$bin" ] && cp "$bin" "$root/bin/"
+done
+(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$out/initramfs.cpio.gz"
+
+log=$out/console.log
+start=$(date +%s.%N)
+set +e
+timeout --foreground "$timeout" qemu-system-x86_64 -accel tcg -cpu max -smp "$smp" -m "$mem" \
+	-kernel "$kernel" -initrd "$out/initramfs.cpio.gz" \
+	-append "console=ttyS0 loglevel=4 panic=-1 oops=panic kring.mode=$mode" \
+	-nographic -no-reboot -monitor none -serial stdio </dev/null 2>&1 |
+	tr -d '\r' | tee "$log"
+qemu_status=${PIPESTATUS[0]}
+set -e
+end=$(date +%s.%N)
+
+passed=0 failed=0
+if [ "$qemu_status" = 124 ]; then
+	echo "run-vm.sh: the VM hung: no power-off within ${timeout}s" >&2
+	failed=$((failed + 1))
+fi
+grep -q '^KRING-DONE' "$log" || { echo "run-vm.sh: init did not finish (panic or hang)" >&2; failed=$((failed + 1)); }
+checks_ok=$(grep -c '^KRING-CHECK ok' "$log" || true)
+checks_failed=$(grep -c '^KRING-CHECK fail' "$log" || true)
+passed=$((passed + checks_ok))
+failed=$((failed + checks_failed))
+if [ "$mode" = test ]; then
+	summary=$(grep -E '^\[doctest\] test cases:' "$log" | tail -n 1 || true)
+	if [ -n "$summary" ]; then
+		passed=$((passed + $(sed -E 's/.*\| *([0-9]+) passed.*/\1/' <<<"$summary")))
+		failed=$((failed + $(sed -E 's/.*\| *([0-9]+) failed.*/\1/' <<<"$summary")))
+	else
+		echo "run-vm.sh: no doctest summary from kring-vm-tests" >&2
+		failed=$((failed + 1))
+	fi
+fi
+boot=$(sed -n 's/.*KRING-BOOT uptime=\([0-9.]*\).*/\1/p' "$log" | head -n 1)
+echo "vm-$mode: boot ${boot:-?}s to init, $(awk "BEGIN { printf \"%.1f\", $end - $start }")s wall, $smp vCPUs"
+echo "vm-$mode: $passed passed, $failed failed"
+[ "$failed" = 0 ]
