@@ -1,0 +1,215 @@
+// Helpers shared by the in-VM tests: raw access to /dev/kring, its mappings,
+// the kring_api_test module and module loading. Raw syscalls on purpose: these
+// tests check the uapi itself, below libkring.
+#pragma once
+
+#include <linux/kring.h>
+
+#include <cerrno>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <fcntl.h>
+#include <stdexcept>
+#include <string>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#include <utility>
+#include <algorithm>
+
+namespace vmtest {
+
+inline size_t page_size() { return static_cast<size_t>(sysconf(_SC_PAGESIZE)); }
+
+class Fd {
+public:
+    explicit Fd(int fd = -1) : fd_(fd) {}
+    Fd(const Fd&) = delete;
+    Fd& operator=(const Fd&) = delete;
+    Fd(Fd&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
+    ~Fd() { reset(); }
+    void reset() {
+        if (fd_ >= 0)
+            ::close(fd_);
+        fd_ = -1;
+    }
+    int get() const { return fd_; }
+
+private:
+    int fd_;
+};
+
+inline Fd open_device() {
+    int fd = ::open(KRING_DEVICE_PATH, O_RDWR | O_CLOEXEC);
+    if (fd < 0)
+        throw std::runtime_error(std::string("open " KRING_DEVICE_PATH ": ") + strerror(errno));
+    return Fd(fd);
+}
+
+// 0 or the errno of KRING_IOC_CREATE.
+inline int create(int fd, uint64_t data_size, uint32_t flags = 0, uint32_t reserved = 0) {
+    kring_create req{data_size, flags, reserved};
+    return ::ioctl(fd, KRING_IOC_CREATE, &req) == 0 ? 0 : errno;
+}
+
+inline Fd make_ring(uint64_t data_size) {
+    Fd fd = open_device();
+    int err = create(fd.get(), data_size);
+    if (err)
+        throw std::runtime_error(std::string("KRING_IOC_CREATE: ") + strerror(err));
+    return fd;
+}
+
+// 0 or the errno of write(2); a short write is reported as EIO.
+inline int write_record(int fd, const void* data, size_t len) {
+    ssize_t n = ::write(fd, data, len);
+    if (n < 0)
+        return errno;
+    return static_cast<size_t>(n) == len ? 0 : EIO;
+}
+
+inline int output(int fd, const void* data, uint32_t len, uint32_t flags) {
+    kring_output req{reinterpret_cast<uint64_t>(data), len, flags};
+    return ::ioctl(fd, KRING_IOC_OUTPUT, &req) == 0 ? 0 : errno;
+}
+
+inline kring_stats stats(int fd) {
+    kring_stats s{};
+    if (::ioctl(fd, KRING_IOC_STATS, &s) != 0)
+        throw std::runtime_error(std::string("KRING_IOC_STATS: ") + strerror(errno));
+    return s;
+}
+
+inline kring_query query(int fd) {
+    kring_query q{};
+    if (::ioctl(fd, KRING_IOC_QUERY, &q) != 0)
+        throw std::runtime_error(std::string("KRING_IOC_QUERY: ") + strerror(errno));
+    return q;
+}
+
+// The ring mapped as a consumer maps it: consumer page RW, the rest RO.
+struct Mapping {
+    void* consumer = MAP_FAILED;
+    void* rest = MAP_FAILED;
+    size_t rest_len = 0;
+    uint64_t data_size = 0;
+
+    Mapping(int fd, uint64_t size) : data_size(size) {
+        consumer = ::mmap(nullptr, page_size(), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+        rest_len = page_size() + 2 * size;
+        rest = ::mmap(nullptr, rest_len, PROT_READ, MAP_SHARED, fd, page_size());
+        if (consumer == MAP_FAILED || rest == MAP_FAILED)
+            throw std::runtime_error(std::string("mmap ring: ") + strerror(errno));
+    }
+    Mapping(const Mapping&) = delete;
+    Mapping& operator=(const Mapping&) = delete;
+    ~Mapping() {
+        if (consumer != MAP_FAILED)
+            ::munmap(consumer, page_size());
+        if (rest != MAP_FAILED)
+            ::munmap(rest, rest_len);
+    }
+    unsigned long& consumer_pos() { return *static_cast<unsigned long*>(consumer); }
+    unsigned long producer_pos() const {
+        return __atomic_load_n(static_cast<const unsigned long*>(rest), __ATOMIC_ACQUIRE);
+    }
+    const uint8_t* data() const { return static_cast<const uint8_t*>(rest) + page_size(); }
+    const kring_record_header* header_at(unsigned long pos) const {
+        return reinterpret_cast<const kring_record_header*>(data() + (pos & (data_size - 1)));
+    }
+    uint32_t len_at(unsigned long pos) const {
+        return __atomic_load_n(&header_at(pos)->len, __ATOMIC_ACQUIRE);
+    }
+    const uint8_t* payload_at(unsigned long pos) const {
+        return reinterpret_cast<const uint8_t*>(header_at(pos)) + KRING_HDR_SZ;
+    }
+    void release(unsigned long pos) {
+        __atomic_store_n(&consumer_pos(), pos, __ATOMIC_RELEASE);
+    }
+};
+
+inline uint64_t record_span(uint64_t size) { return (size + KRING_HDR_SZ + 7) & ~7ULL; }
+
+// --- modules -------------------------------------------------------------
+
+inline std::string module_dir() {
+    const char* dir = getenv("KRING_MODULE_DIR");
+    return dir ? dir : "/lib/kring";
+}
+
+inline bool module_loaded(const std::string& name) {
+    return ::access(("/sys/module/" + name).c_str(), F_OK) == 0;
+}
+
+// 0 or errno of finit_module.
+inline int load_module(const std::string& name) {
+    std::string path = module_dir() + "/" + name + ".ko";
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return errno;
+    long rc = ::syscall(SYS_finit_module, fd, "", 0);
+    int err = rc == 0 ? 0 : errno;
+    ::close(fd);
+    return err;
+}
+
+// 0 or errno of delete_module (never waits for users to go away).
+inline int unload_module(const std::string& name) {
+    return ::syscall(SYS_delete_module, name.c_str(), O_NONBLOCK) == 0 ? 0 : errno;
+}
+
+// --- kring_api_test: the in-kernel API driven through debugfs -------------
+
+constexpr const char* api_test_ctl = "/sys/kernel/debug/kring_api_test/ctl";
+
+inline void ensure_api_test_module() {
+    if (!module_loaded("kring_api_test")) {
+        int err = load_module("kring_api_test");
+        if (err)
+            throw std::runtime_error(std::string("load kring_api_test: ") + strerror(err));
+    }
+}
+
+// Runs one command; 0 or the errno the module returned.
+inline int api_test(const std::string& cmd) {
+    ensure_api_test_module();
+    int fd = ::open(api_test_ctl, O_RDWR | O_CLOEXEC);
+    if (fd < 0)
+        throw std::runtime_error(std::string("open ") + api_test_ctl + ": " + strerror(errno));
+    ssize_t n = ::write(fd, cmd.data(), cmd.size());
+    int err = n < 0 ? errno : 0;
+    ::close(fd);
+    return err;
+}
+
+inline uint64_t api_test_query(int ring_fd, uint64_t selector) {
+    int err = api_test("query " + std::to_string(ring_fd) + " " + std::to_string(selector));
+    if (err)
+        throw std::runtime_error(std::string("api query: ") + strerror(err));
+    int fd = ::open(api_test_ctl, O_RDONLY | O_CLOEXEC);
+    char buf[32] = {};
+    ssize_t n = ::read(fd, buf, sizeof(buf) - 1);
+    ::close(fd);
+    if (n <= 0)
+        throw std::runtime_error("api query: empty read");
+    return std::stoull(buf);
+}
+
+// The payload the API module writes for sequence number @seq.
+inline bool is_api_payload(const uint8_t* p, uint64_t size, uint64_t seq) {
+    uint64_t got = 0;
+    std::memcpy(&got, p, std::min<uint64_t>(size, 8));
+    uint64_t want = seq;
+    if (size < 8)
+        want &= (1ULL << (8 * size)) - 1;
+    if (got != want)
+        return false;
+    for (uint64_t i = 8; i < size; i++)
+        if (p[i] != static_cast<uint8_t>(seq))
+            return false;
+    return true;
+}
+
+} // namespace vmtest
