@@ -23,6 +23,12 @@ std::vector<uint8_t> pattern(size_t len, uint8_t seed) {
     return v;
 }
 
+// An address no process has mapped, hidden from the compiler's checks.
+const void* unmapped_address() {
+    static volatile uintptr_t addr = 8;
+    return reinterpret_cast<const void*>(addr);
+}
+
 void* map(int fd, size_t len, int prot, int flags, off_t pgoff) {
     return ::mmap(nullptr, len, prot, flags, fd, pgoff * static_cast<off_t>(page_size()));
 }
@@ -78,7 +84,7 @@ TEST_CASE("write validates its arguments") {
     CHECK(query(fd.get()).producer_pos == 0);
     std::vector<uint8_t> big(kSize);
     CHECK(write_record(fd.get(), big.data(), kSize - KRING_HDR_SZ + 1) == EMSGSIZE);
-    CHECK(write_record(fd.get(), reinterpret_cast<void*>(8), 16) == EFAULT);
+    CHECK(write_record(fd.get(), unmapped_address(), 16) == EFAULT);
     CHECK(query(fd.get()).producer_pos == 0);
     uint8_t byte = 0;
     CHECK(output(fd.get(), &byte, 1, 4) == EINVAL);
@@ -182,7 +188,8 @@ TEST_CASE("the largest record fits an empty ring, one byte more does not") {
     Fd fd = make_ring(kSize);
     Mapping m(fd.get(), kSize);
     auto payload = pattern(kSize - KRING_HDR_SZ, 5);
-    CHECK(write_record(fd.get(), payload.data(), payload.size() + 1) == EMSGSIZE);
+    auto oversize = pattern(kSize - KRING_HDR_SZ + 1, 5);
+    CHECK(write_record(fd.get(), oversize.data(), oversize.size()) == EMSGSIZE);
     REQUIRE(write_record(fd.get(), payload.data(), payload.size()) == 0);
     CHECK(m.len_at(0) == payload.size());
     CHECK(std::memcmp(m.payload_at(0), payload.data(), payload.size()) == 0);
