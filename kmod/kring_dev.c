@@ -24,6 +24,7 @@ static const struct file_operations kring_fops;
  */
 static struct kring_ring *kring_file_ring(struct file *file)
 {
+	/* Pairs with the cmpxchg in kring_ioctl_create(). */
 	return smp_load_acquire((struct kring_ring **)&file->private_data);
 }
 

@@ -29,13 +29,13 @@
 #include <linux/atomic.h>
 #include <asm/barrier.h>
 
-#define kring_load_acquire(p) smp_load_acquire(p)
-#define kring_store_release(p, v) smp_store_release(p, v)
+/* Each use says which litmus test shows why its barrier is needed. */
+#define kring_load_acquire(p) smp_load_acquire(p) /* ordering: see uses */
+#define kring_store_release(p, v) smp_store_release(p, v) /* see uses */
 #define kring_read_once(x) READ_ONCE(x)
 #define kring_write_once(x, v) WRITE_ONCE(x, v)
 /* A full barrier exchange: release for the record, and store->load order. */
 #define kring_xchg(p, v) xchg(p, v)
-#define kring_smp_mb() smp_mb()
 #else
 #include <stdbool.h>
 #include <stddef.h>
@@ -57,7 +57,6 @@ typedef uint64_t u64;
 		__atomic_thread_fence(__ATOMIC_SEQ_CST);                      \
 		kring_old_;                                                   \
 	})
-#define kring_smp_mb() __atomic_thread_fence(__ATOMIC_SEQ_CST)
 #endif
 
 #include <linux/kring.h>

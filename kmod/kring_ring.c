@@ -16,7 +16,6 @@
 #include <linux/preempt.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
-#include <linux/version.h>
 #include <linux/vmalloc.h>
 
 #include "kring.h"
@@ -251,15 +250,6 @@ void kring_ring_read_stats(struct kring_ring *ring, struct kring_stats *out)
 	}
 }
 
-static void kring_vma_clear_maywrite(struct vm_area_struct *vma)
-{
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
-	vm_flags_clear(vma, VM_MAYWRITE);
-#else
-	vma->vm_flags &= ~VM_MAYWRITE;
-#endif
-}
-
 /*
  * Only the consumer page, mapped alone, may be writable: a writable producer
  * page or data area would let userspace forge positions and headers that the
@@ -277,7 +267,7 @@ int kring_ring_mmap(struct kring_ring *ring, struct vm_area_struct *vma)
 		if (!consumer_only)
 			return -EPERM;
 	} else if (!consumer_only) {
-		kring_vma_clear_maywrite(vma);
+		vma->vm_flags &= ~VM_MAYWRITE;
 	}
 	return remap_vmalloc_range(vma, ring, vma->vm_pgoff + KRING_RING_PAGES);
 }
