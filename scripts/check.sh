@@ -25,8 +25,8 @@ report() { # suite passed failed
 # summary (a crash, a sanitizer abort) counts as one failure.
 tally_ctest() { # suite log ctest-status
 	local suite=$1 log=$2 status=$3 passed failed ctest_failed
-	passed=$(sed -nE 's/.*\[doctest\] test cases: *[0-9]+ *\| *([0-9]+) passed.*/\1/p; s/^[0-9]+: [A-Za-z0-9_.-]+: ([0-9]+) passed, [0-9]+ failed.*/\1/p' "$log" | paste -sd+ | bc)
-	failed=$(sed -nE 's/.*\[doctest\] test cases:.*\| *([0-9]+) failed.*/\1/p; s/^[0-9]+: [A-Za-z0-9_.-]+: [0-9]+ passed, ([0-9]+) failed.*/\1/p' "$log" | paste -sd+ | bc)
+	passed=$(sed -nE 's/.*\[doctest\] test cases: *[0-9]+ *\| *([0-9]+) passed.*/\1/p; s/^[0-9]+: [A-Za-z0-9_.-]+: ([0-9]+) passed, [0-9]+ failed.*/\1/p' "$log" | awk '{ s += $1 } END { print s + 0 }')
+	failed=$(sed -nE 's/.*\[doctest\] test cases:.*\| *([0-9]+) failed.*/\1/p; s/^[0-9]+: [A-Za-z0-9_.-]+: [0-9]+ passed, ([0-9]+) failed.*/\1/p' "$log" | awk '{ s += $1 } END { print s + 0 }')
 	ctest_failed=$(sed -nE 's/.*tests passed, ([0-9]+) tests failed out of.*/\1/p' "$log" | tail -n 1)
 	passed=${passed:-0} failed=${failed:-0} ctest_failed=${ctest_failed:-0}
 	if [ "$failed" -lt "$ctest_failed" ]; then

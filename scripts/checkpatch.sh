@@ -14,4 +14,6 @@ files=$(cd "$top" && ls kmod/*.[ch] kmod/bpf/*.[ch] tests/kmod/*.c 2>/dev/null)
 cd "$top" && "$src/scripts/checkpatch.pl" --no-tree --terse --show-types \
 	--ignore FILE_PATH_CHANGES,SPDX_LICENSE_TAG,NEW_TYPEDEFS \
 	-f $files | tee build/checkpatch.log
-! grep -qE '(ERROR|WARNING|CHECK):' build/checkpatch.log
+if grep -qE '(ERROR|WARNING|CHECK):' build/checkpatch.log; then exit 1; fi
+echo "checkpatch: $(wc -w <<<"$files") files clean"
+
