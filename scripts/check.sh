@@ -5,7 +5,7 @@
 #   userspace   ctest under ASan+UBSan (build/asan)
 #   tsan        the ctest tests labelled "tsan" under ThreadSanitizer
 #   checkpatch  kernel coding style of kmod/ and tests/kmod/
-#   vm          the in-VM tests on Debian's kernel under QEMU
+#   vm-test     the in-VM tests on Debian's kernel under QEMU
 #   litmus      the herd7 suite, when herd7 is on PATH
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -54,6 +54,19 @@ run_ctest() { # suite build-dir sanitizer [ctest args...]
 	tally_ctest "$suite" "$log" "${PIPESTATUS[0]}"
 }
 
+# Adds a sub-runner's own "LABEL: N passed, N failed" line (already printed)
+# to the totals; a runner that printed none counts as one failure.
+tally_line() { # label output
+	local line
+	line=$(grep -E "^$1: [0-9]+ passed, [0-9]+ failed" <<<"$2" | tail -n 1)
+	if [ -z "$line" ]; then
+		report "$1" 0 1
+		return
+	fi
+	total_passed=$((total_passed + $(sed -E 's/.* ([0-9]+) passed.*/\1/' <<<"$line")))
+	total_failed=$((total_failed + $(sed -E 's/.* ([0-9]+) failed.*/\1/' <<<"$line")))
+}
+
 run_ctest userspace build/asan address,undefined -LE tsan-only
 run_ctest tsan build/tsan thread -L tsan
 
@@ -62,29 +75,17 @@ if scripts/checkpatch.sh; then report checkpatch 1 0; else report checkpatch 0 1
 if make -s module user-vm >build/vm-build.log 2>&1; then
 	vm_out=$(tests/vm/run-vm.sh --mode test 2>&1 | tee build/vm-test.log)
 	grep -E '^(KRING-CHECK fail|KRING-SPLAT)|^(\[doctest\] test cases|run-vm.sh:|vm-test:)|ERROR|TEST CASE' <<<"$vm_out"
-	line=$(grep -E '^vm-test: [0-9]+ passed, [0-9]+ failed' <<<"$vm_out" | tail -n 1)
-	if [ -n "$line" ]; then
-		report vm "$(sed -E 's/.* ([0-9]+) passed.*/\1/' <<<"$line")" \
-			"$(sed -E 's/.* ([0-9]+) failed.*/\1/' <<<"$line")"
-	else
-		report vm 0 1
-	fi
+	tally_line vm-test "$vm_out"
 else
 	tail -n 40 build/vm-build.log
-	echo "vm: building the module or the VM binaries failed (log: build/vm-build.log)"
-	report vm 0 1
+	echo "vm-test: building the module or the VM binaries failed (log: build/vm-build.log)"
+	report vm-test 0 1
 fi
 
 if command -v herd7 >/dev/null 2>&1; then
 	litmus_out=$(litmus/run.sh 2>&1)
 	echo "$litmus_out"
-	line=$(grep -E '^litmus: [0-9]+ passed, [0-9]+ failed' <<<"$litmus_out" | tail -n 1)
-	if [ -n "$line" ]; then
-		report litmus "$(sed -E 's/.* ([0-9]+) passed.*/\1/' <<<"$line")" \
-			"$(sed -E 's/.* ([0-9]+) failed.*/\1/' <<<"$line")"
-	else
-		report litmus 0 1
-	fi
+	tally_line litmus "$litmus_out"
 else
 	echo "litmus: SKIPPED: herd7 is not on PATH (it is not packaged for Debian; see docs/litmus.md)"
 fi
