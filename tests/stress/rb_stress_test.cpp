@@ -4,70 +4,18 @@
 // the empirical check beside the litmus proofs: every committed record
 // arrives exactly once, intact, in each producer's order, and every failed
 // reservation is accounted for.
-extern "C" {
-#include "kring_rb_core.h"
-}
+#include "user_ring.hpp"
 
 #include <doctest/doctest.h>
 
 #include <atomic>
 #include <cstring>
-#include <mutex>
-#include <stdexcept>
-#include <sys/mman.h>
 #include <thread>
-#include <unistd.h>
 #include <vector>
 
+using testring::UserRing;
+
 namespace {
-
-// A ring in userspace memory: [consumer page][producer page][data][data],
-// the data pages mapped twice from one memfd.
-class UserRing {
-public:
-    explicit UserRing(size_t data_size) : data_size_(data_size) {
-        page_ = static_cast<size_t>(sysconf(_SC_PAGESIZE));
-        total_ = 2 * page_ + 2 * data_size;
-        area_ = static_cast<uint8_t*>(
-            mmap(nullptr, total_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
-        memfd_ = memfd_create("kring-stress", MFD_CLOEXEC);
-        if (area_ == MAP_FAILED || memfd_ < 0 || ftruncate(memfd_, data_size) != 0)
-            throw std::runtime_error("UserRing: cannot allocate");
-        for (int copy = 0; copy < 2; copy++) {
-            void* at = area_ + 2 * page_ + copy * data_size;
-            if (mmap(at, data_size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, memfd_, 0) !=
-                at)
-                throw std::runtime_error("UserRing: cannot map the data twice");
-        }
-        rb_.consumer_pos = reinterpret_cast<unsigned long*>(area_);
-        rb_.producer_pos = reinterpret_cast<unsigned long*>(area_ + page_);
-        rb_.data = area_ + 2 * page_;
-        rb_.base = area_;
-        rb_.mask = data_size - 1;
-        rb_.pending_pos = 0;
-        rb_.page_shift = __builtin_ctzl(page_);
-    }
-    UserRing(const UserRing&) = delete;
-    UserRing& operator=(const UserRing&) = delete;
-    ~UserRing() {
-        munmap(area_, total_);
-        close(memfd_);
-    }
-
-    // The module's kring_ring_reserve(): the lock serialises reservations.
-    void* reserve(uint64_t size) {
-        std::lock_guard<std::mutex> guard(lock_);
-        return kring_rb_reserve_locked(&rb_, size);
-    }
-    kring_rb* rb() { return &rb_; }
-
-private:
-    size_t data_size_, page_ = 0, total_ = 0;
-    uint8_t* area_ = nullptr;
-    int memfd_ = -1;
-    std::mutex lock_;
-    kring_rb rb_{};
-};
 
 struct Record {
     uint32_t producer;
@@ -136,7 +84,7 @@ TEST_CASE("producer threads and a consumer: every record exactly once, intact, i
                 std::memset(static_cast<uint8_t*>(sample) + sizeof(rec),
                             static_cast<uint8_t>(p + seq), extra);
                 bool discard = seq % 17 == 0;
-                kring_rb_commit(ring.rb(), sample, discard, 0);
+                ring.commit(sample, discard);
                 (discard ? tally[p].discarded : tally[p].committed)++;
             }
             running--;

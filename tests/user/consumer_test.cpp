@@ -1,0 +1,252 @@
+// kring::Consumer over rings in userspace memory produced into with the
+// module's own protocol code (tests/common/user_ring.hpp).
+#include "kring/kring.hpp"
+#include "user_ring.hpp"
+
+#include <doctest/doctest.h>
+
+#include <atomic>
+#include <cstring>
+#include <string>
+#include <thread>
+#include <vector>
+
+using testring::UserRing;
+
+namespace {
+
+kring::RingView view_of(UserRing& ring) {
+    kring::RingView v;
+    v.consumer_pos = ring.consumer_pos();
+    v.producer_pos = ring.producer_pos();
+    v.data = reinterpret_cast<const std::byte*>(ring.data());
+    v.data_size = ring.data_size();
+    return v;
+}
+
+void* produce(UserRing& ring, const std::string& text, bool commit = true, bool discard = false) {
+    void* sample = ring.reserve(text.size());
+    REQUIRE(sample != nullptr);
+    std::memcpy(sample, text.data(), text.size());
+    if (commit)
+        ring.commit(sample, discard);
+    return sample;
+}
+
+std::string as_text(std::span<const std::byte> record) {
+    return std::string(reinterpret_cast<const char*>(record.data()), record.size());
+}
+
+struct Collector {
+    std::vector<std::string> records;
+    kring::Callback callback() {
+        return [this](std::span<const std::byte> r) {
+            records.push_back(as_text(r));
+            return 0;
+        };
+    }
+};
+
+} // namespace
+
+TEST_CASE("records arrive in ring order; discarded ones are skipped") {
+    UserRing ring(4096);
+    kring::Consumer consumer;
+    Collector got;
+    consumer.add(view_of(ring), ring.wake_fd(), got.callback());
+    produce(ring, "one");
+    produce(ring, "two", true, true);
+    produce(ring, "three");
+    CHECK(consumer.consume() == 2);
+    CHECK(got.records == std::vector<std::string>{"one", "three"});
+    CHECK(*ring.consumer_pos() == *ring.producer_pos());
+    CHECK(consumer.consume() == 0);
+}
+
+TEST_CASE("a busy record stops consumption until it is committed") {
+    UserRing ring(4096);
+    kring::Consumer consumer;
+    Collector got;
+    consumer.add(view_of(ring), ring.wake_fd(), got.callback());
+    produce(ring, "first");
+    void* busy = produce(ring, "second", false);
+    produce(ring, "third");
+    CHECK(consumer.consume() == 1);
+    CHECK(got.records == std::vector<std::string>{"first"});
+    ring.commit(busy);
+    CHECK(consumer.consume() == 2);
+    CHECK(got.records == std::vector<std::string>{"first", "second", "third"});
+}
+
+TEST_CASE("a record that wraps the end of the data area arrives intact") {
+    UserRing ring(4096);
+    kring::Consumer consumer;
+    Collector got;
+    consumer.add(view_of(ring), ring.wake_fd(), got.callback());
+    produce(ring, std::string(4000, 'a'));
+    CHECK(consumer.consume() == 1);
+    std::string wrapping;
+    for (int i = 0; i < 1000; i++)
+        wrapping += static_cast<char>('A' + i % 26);
+    produce(ring, wrapping);
+    CHECK((*ring.producer_pos() & 4095) < (*ring.consumer_pos() & 4095));
+    CHECK(consumer.consume() == 1);
+    CHECK(got.records.back() == wrapping);
+}
+
+TEST_CASE("a negative callback value stops consumption and is returned") {
+    UserRing ring(4096);
+    kring::Consumer consumer;
+    int calls = 0;
+    consumer.add(view_of(ring), ring.wake_fd(), [&](std::span<const std::byte>) {
+        return ++calls == 2 ? -42 : 0;
+    });
+    for (int i = 0; i < 4; i++)
+        produce(ring, "r" + std::to_string(i));
+    CHECK(consumer.consume() == -42);
+    CHECK(calls == 2);
+    // The stopping record counts as consumed: the next call resumes after it.
+    CHECK(consumer.consume() == 2);
+    CHECK(calls == 4);
+}
+
+TEST_CASE("consume_n consumes at most n records") {
+    UserRing ring(4096);
+    kring::Consumer consumer;
+    Collector got;
+    consumer.add(view_of(ring), ring.wake_fd(), got.callback());
+    for (int i = 0; i < 5; i++)
+        produce(ring, std::to_string(i));
+    CHECK(consumer.consume_n(0) == 0);
+    CHECK(consumer.consume_n(2) == 2);
+    CHECK(consumer.consume_n(2) == 2);
+    CHECK(consumer.consume_n(2) == 1);
+    CHECK(got.records == std::vector<std::string>{"0", "1", "2", "3", "4"});
+}
+
+TEST_CASE("poll times out with 0, and wakes up for a record") {
+    UserRing ring(4096);
+    kring::Consumer consumer;
+    Collector got;
+    consumer.add(view_of(ring), ring.wake_fd(), got.callback());
+    CHECK(consumer.poll(std::chrono::milliseconds(10)) == 0);
+    std::thread producer([&] {
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        produce(ring, "late");
+    });
+    int64_t n = 0;
+    for (int i = 0; i < 100 && n == 0; i++)
+        n = consumer.poll(std::chrono::milliseconds(100));
+    producer.join();
+    CHECK(n == 1);
+    CHECK(got.records == std::vector<std::string>{"late"});
+}
+
+TEST_CASE("busy-poll mode consumes without epoll") {
+    UserRing ring(4096);
+    kring::Consumer consumer(kring::WaitMode::busy_poll);
+    Collector got;
+    consumer.add(view_of(ring), ring.wake_fd(), got.callback());
+    CHECK(consumer.poll(std::chrono::milliseconds(5)) == 0);
+    produce(ring, "spin");
+    CHECK(consumer.poll(std::chrono::milliseconds(1000)) == 1);
+    CHECK(got.records == std::vector<std::string>{"spin"});
+}
+
+TEST_CASE("one consumer, several rings, each with its own callback") {
+    UserRing a(4096), b(8192);
+    kring::Consumer consumer;
+    Collector got_a, got_b;
+    consumer.add(view_of(a), a.wake_fd(), got_a.callback());
+    consumer.add(view_of(b), b.wake_fd(), got_b.callback());
+    produce(a, "a1");
+    produce(b, "b1");
+    produce(b, "b2");
+    CHECK(consumer.poll(std::chrono::milliseconds(100)) == 3);
+    CHECK(got_a.records == std::vector<std::string>{"a1"});
+    CHECK(got_b.records == std::vector<std::string>{"b1", "b2"});
+}
+
+TEST_CASE("a moved consumer keeps its rings; the epoll fd is exposed") {
+    UserRing ring(4096);
+    kring::Consumer first;
+    Collector got;
+    first.add(view_of(ring), ring.wake_fd(), got.callback());
+    int epfd = first.epoll_fd();
+    CHECK(epfd >= 0);
+    kring::Consumer second(std::move(first));
+    CHECK(second.epoll_fd() == epfd);
+    CHECK(first.epoll_fd() == -1);
+    produce(ring, "moved");
+    CHECK(second.consume() == 1);
+}
+
+TEST_CASE("errors carry errno and say what was being done") {
+    kring::Consumer consumer;
+    UserRing ring(4096);
+    CHECK_THROWS_WITH_AS(consumer.add(view_of(ring), ring.wake_fd(), kring::Callback{}),
+                         doctest::Contains("without a callback"), kring::Error);
+    CHECK_THROWS_WITH_AS(consumer.add(kring::RingView{}, ring.wake_fd(), [](auto) { return 0; }),
+                         doctest::Contains("not mapped"), kring::Error);
+    try {
+        consumer.add(view_of(ring), -1, [](auto) { return 0; });
+        FAIL("adding fd -1 must throw");
+    } catch (const kring::Error& e) {
+        CHECK(e.errno_value() == EBADF);
+        CHECK(std::string(e.what()).find("EPOLL_CTL_ADD of ring fd -1") != std::string::npos);
+    }
+    try {
+        kring::Ring::adopt(ring.wake_fd() >= 0 ? ::dup(ring.wake_fd()) : -1);
+        FAIL("adopting an eventfd must throw");
+    } catch (const kring::Error& e) {
+        CHECK(e.errno_value() == ENOTTY);
+        CHECK(std::string(e.what()).find("not a /dev/kring fd") != std::string::npos);
+    }
+}
+
+TEST_CASE("producer threads and the library's consumer: each record once, in order") {
+    constexpr int kProducers = 3;
+    constexpr uint32_t kEach = 5000;
+    UserRing ring(8192);
+    std::atomic<int> running{kProducers};
+    std::atomic<uint64_t> committed{0};
+    std::vector<std::thread> producers;
+    for (int p = 0; p < kProducers; p++)
+        producers.emplace_back([&, p] {
+            for (uint32_t seq = 0; seq < kEach; seq++) {
+                void* s;
+                while (!(s = ring.reserve(8)))
+                    std::this_thread::yield();
+                uint32_t rec[2] = {static_cast<uint32_t>(p), seq};
+                std::memcpy(s, rec, sizeof(rec));
+                ring.commit(s);
+                committed++;
+            }
+            running--;
+        });
+    kring::Consumer consumer;
+    std::vector<uint32_t> next(kProducers, 0);
+    uint64_t received = 0, bad = 0;
+    consumer.add(view_of(ring), ring.wake_fd(), [&](std::span<const std::byte> r) {
+        uint32_t rec[2];
+        if (r.size() != sizeof(rec)) {
+            bad++;
+            return 0;
+        }
+        std::memcpy(rec, r.data(), sizeof(rec));
+        if (rec[0] >= kProducers || rec[1] != next[rec[0]])
+            bad++;
+        else
+            next[rec[0]]++;
+        received++;
+        return 0;
+    });
+    // The eventfd stays readable once woken, as a kring fd polls readable
+    // while data is pending, so poll() never sleeps through pending data.
+    while (running.load() > 0 || received < committed.load())
+        consumer.poll(std::chrono::milliseconds(1));
+    for (auto& t : producers)
+        t.join();
+    CHECK(bad == 0);
+    CHECK(received == uint64_t{kProducers} * kEach);
+}

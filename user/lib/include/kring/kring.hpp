@@ -1,0 +1,138 @@
+// libkring: consume kring rings (and Linux BPF_MAP_TYPE_RINGBUF maps, which
+// share their layout) from userspace.
+//
+//   kring::Ring ring = kring::Ring::create(1 << 20);
+//   kring::Consumer consumer;
+//   consumer.add(ring, [](std::span<const std::byte> record) {
+//       handle(record);
+//       return 0;             // negative: stop, and poll() returns it
+//   });
+//   while (running)
+//       consumer.poll(std::chrono::milliseconds(100));
+//
+// Memory ordering (the litmus tests in litmus/ prove each pairing with the
+// kernel's side): the producer position and every record header are read with
+// acquire; the consumer position is published with release after each record,
+// so its space goes back to the producers only after the callback is done
+// with it.
+#pragma once
+
+#include <linux/kring.h>
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <span>
+#include <string>
+#include <system_error>
+#include <vector>
+
+namespace kring {
+
+// Every failure: the errno, what was being done, and what to do about it.
+class Error : public std::system_error {
+public:
+    Error(int err, const std::string& what) : std::system_error(err, std::generic_category(), what) {}
+    int errno_value() const noexcept { return code().value(); }
+};
+
+// Where a ring's consumer reads: the three parts of its mapping.
+struct RingView {
+    unsigned long* consumer_pos = nullptr;
+    const unsigned long* producer_pos = nullptr;
+    const std::byte* data = nullptr; // mapped twice back to back
+    uint64_t data_size = 0;          // a power of two
+};
+
+// A ring fd and its mappings, unmapped and closed on destruction. Move-only.
+class Ring {
+public:
+    // Opens /dev/kring and creates a ring of data_size bytes.
+    static Ring create(uint64_t data_size);
+    // Takes ownership of fd, a /dev/kring fd that already has a ring
+    // (inherited, or received with SCM_RIGHTS).
+    static Ring adopt(int fd);
+    // Maps a Linux BPF_MAP_TYPE_RINGBUF map; takes ownership of map_fd.
+    static Ring adopt_bpf_map(int map_fd);
+
+    Ring(Ring&& other) noexcept;
+    Ring& operator=(Ring&& other) noexcept;
+    Ring(const Ring&) = delete;
+    Ring& operator=(const Ring&) = delete;
+    ~Ring();
+
+    int fd() const noexcept { return fd_; }
+    uint64_t data_size() const noexcept { return view_.data_size; }
+    const RingView& view() const noexcept { return view_; }
+
+    // Producing through the device (not for BPF maps): one record per call.
+    // False when the ring is full (the kernel counts a drop); throws on
+    // any other failure.
+    bool write(std::span<const std::byte> record) const;
+    bool output(std::span<const std::byte> record, uint32_t flags) const;
+    kring_query query() const;
+    kring_stats stats() const;
+
+private:
+    Ring(int fd, uint64_t data_size, const char* what);
+    void release() noexcept;
+
+    int fd_ = -1;
+    void* consumer_map_ = nullptr;
+    void* producer_map_ = nullptr;
+    size_t producer_map_len_ = 0;
+    RingView view_;
+};
+
+// Called once per record in ring order; a negative return stops consumption
+// and becomes the return value of poll()/consume().
+using Callback = std::function<int(std::span<const std::byte>)>;
+
+enum class WaitMode {
+    epoll,     // sleep in epoll_wait until a ring has data
+    busy_poll, // spin on the producer positions: lowest latency, one core
+};
+
+// Waits on several rings with one epoll fd and consumes their records.
+// Rings are referenced, not owned: each must outlive the consumer.
+class Consumer {
+public:
+    explicit Consumer(WaitMode mode = WaitMode::epoll);
+    Consumer(Consumer&& other) noexcept;
+    Consumer& operator=(Consumer&& other) noexcept;
+    Consumer(const Consumer&) = delete;
+    Consumer& operator=(const Consumer&) = delete;
+    ~Consumer();
+
+    void add(const Ring& ring, Callback callback);
+    // A ring given by its view and the fd that polls readable when it has
+    // data (for rings that are not kring::Ring objects).
+    void add(const RingView& view, int wait_fd, Callback callback);
+
+    // Waits up to timeout for data (forever if negative), then consumes
+    // everything available. Returns the records consumed (0 on timeout) or a
+    // callback's negative value.
+    int64_t poll(std::chrono::milliseconds timeout);
+    // Consumes everything available without waiting.
+    int64_t consume();
+    // Consumes at most n records without waiting.
+    int64_t consume_n(uint64_t n);
+    // The epoll fd: readable when some ring has data, for the caller's loop.
+    int epoll_fd() const noexcept { return epoll_fd_; }
+
+private:
+    struct Source {
+        RingView view;
+        Callback callback;
+    };
+    int64_t consume_source(Source& source, uint64_t limit);
+    int64_t consume_all(uint64_t limit);
+    bool any_data() const;
+
+    WaitMode mode_;
+    int epoll_fd_ = -1;
+    std::vector<Source> sources_;
+};
+
+} // namespace kring

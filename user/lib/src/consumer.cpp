@@ -1,0 +1,147 @@
+// kring::Consumer: one epoll fd over many rings, and the consume loop.
+#include "kring/kring.hpp"
+
+#include <cerrno>
+#include <sys/epoll.h>
+#include <unistd.h>
+#include <utility>
+
+namespace kring {
+
+namespace {
+
+constexpr uint32_t kLengthMask = ~(KRING_BUSY_BIT | KRING_DISCARD_BIT);
+
+uint64_t record_span(uint32_t size) { return (uint64_t{size} + KRING_HDR_SZ + 7) & ~7ULL; }
+
+} // namespace
+
+Consumer::Consumer(WaitMode mode) : mode_(mode) {
+    epoll_fd_ = ::epoll_create1(EPOLL_CLOEXEC);
+    if (epoll_fd_ < 0)
+        throw Error(errno, "epoll_create1 for a kring::Consumer");
+}
+
+Consumer::Consumer(Consumer&& other) noexcept
+    : mode_(other.mode_), epoll_fd_(std::exchange(other.epoll_fd_, -1)),
+      sources_(std::move(other.sources_)) {}
+
+Consumer& Consumer::operator=(Consumer&& other) noexcept {
+    if (this != &other) {
+        if (epoll_fd_ >= 0)
+            ::close(epoll_fd_);
+        mode_ = other.mode_;
+        epoll_fd_ = std::exchange(other.epoll_fd_, -1);
+        sources_ = std::move(other.sources_);
+    }
+    return *this;
+}
+
+Consumer::~Consumer() {
+    if (epoll_fd_ >= 0)
+        ::close(epoll_fd_);
+}
+
+void Consumer::add(const Ring& ring, Callback callback) {
+    add(ring.view(), ring.fd(), std::move(callback));
+}
+
+void Consumer::add(const RingView& view, int wait_fd, Callback callback) {
+    if (!callback)
+        throw Error(EINVAL, "kring::Consumer::add without a callback");
+    if (!view.consumer_pos || !view.producer_pos || !view.data ||
+        (view.data_size & (view.data_size - 1)) != 0 || view.data_size == 0)
+        throw Error(EINVAL, "kring::Consumer::add of a ring that is not mapped "
+                            "(moved-from kring::Ring?)");
+    epoll_event event{};
+    event.events = EPOLLIN;
+    event.data.u64 = sources_.size();
+    if (::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, wait_fd, &event) != 0)
+        throw Error(errno, "EPOLL_CTL_ADD of ring fd " + std::to_string(wait_fd));
+    sources_.push_back(Source{view, std::move(callback)});
+}
+
+// The hot path: drains one ring in order, stopping at the first busy record.
+int64_t Consumer::consume_source(Source& source, uint64_t limit) {
+    const RingView& v = source.view;
+    const uint64_t mask = v.data_size - 1;
+    // Only this consumer writes its position.
+    unsigned long cons = __atomic_load_n(v.consumer_pos, __ATOMIC_RELAXED);
+    int64_t count = 0;
+    for (;;) {
+        // Acquire pairs with the reservation's release: the headers up to
+        // prod are this lap's (litmus/rb-publish-header.litmus).
+        unsigned long prod = __atomic_load_n(v.producer_pos, __ATOMIC_ACQUIRE);
+        if (cons == prod)
+            return count;
+        while (cons != prod) {
+            const auto* hdr = reinterpret_cast<const kring_record_header*>(v.data + (cons & mask));
+            // Acquire pairs with the commit's exchange: a clear busy bit
+            // means the payload is complete (litmus/rb-commit-publish.litmus).
+            uint32_t len = __atomic_load_n(&hdr->len, __ATOMIC_ACQUIRE);
+            if (len & KRING_BUSY_BIT)
+                return count;
+            uint32_t size = len & kLengthMask;
+            cons += record_span(size);
+            int err = 0;
+            if (!(len & KRING_DISCARD_BIT)) {
+                err = source.callback(std::span<const std::byte>(
+                    reinterpret_cast<const std::byte*>(hdr) + KRING_HDR_SZ, size));
+                count++;
+            }
+            // Release gives the space back only after the callback's reads
+            // (litmus/rb-space-reuse.litmus, litmus/rb-discard.litmus).
+            __atomic_store_n(v.consumer_pos, cons, __ATOMIC_RELEASE);
+            if (err < 0)
+                return err;
+            if (static_cast<uint64_t>(count) >= limit)
+                return count;
+        }
+    }
+}
+
+int64_t Consumer::consume_all(uint64_t limit) {
+    int64_t total = 0;
+    for (Source& source : sources_) {
+        int64_t n = consume_source(source, limit - static_cast<uint64_t>(total));
+        if (n < 0)
+            return n;
+        total += n;
+        if (static_cast<uint64_t>(total) >= limit)
+            break;
+    }
+    return total;
+}
+
+int64_t Consumer::consume() { return consume_all(UINT64_MAX); }
+
+int64_t Consumer::consume_n(uint64_t n) { return n ? consume_all(n) : 0; }
+
+bool Consumer::any_data() const {
+    for (const Source& s : sources_)
+        if (__atomic_load_n(s.view.producer_pos, __ATOMIC_ACQUIRE) !=
+            __atomic_load_n(s.view.consumer_pos, __ATOMIC_RELAXED))
+            return true;
+    return false;
+}
+
+int64_t Consumer::poll(std::chrono::milliseconds timeout) {
+    if (mode_ == WaitMode::busy_poll) {
+        auto deadline = std::chrono::steady_clock::now() + timeout;
+        while (!any_data()) {
+            if (timeout.count() >= 0 && std::chrono::steady_clock::now() >= deadline)
+                return 0;
+        }
+        return consume();
+    }
+    epoll_event events[16];
+    int n = ::epoll_wait(epoll_fd_, events, 16, timeout.count() < 0 ? -1 : int(timeout.count()));
+    if (n < 0) {
+        if (errno == EINTR)
+            return 0;
+        throw Error(errno, "epoll_wait of a kring::Consumer");
+    }
+    return n ? consume() : 0;
+}
+
+} // namespace kring
