@@ -1,0 +1,272 @@
+// libkring against the real module: several producer processes, epoll
+// wakeups and their flags, and a kernel BPF_MAP_TYPE_RINGBUF map.
+#include "kring/kring.hpp"
+#include "vm_util.hpp"
+
+#include <doctest/doctest.h>
+
+#include <linux/bpf.h>
+
+#include <chrono>
+#include <sys/wait.h>
+#include <thread>
+#include <vector>
+
+namespace {
+
+using namespace std::chrono_literals;
+
+std::span<const std::byte> bytes_of(const void* p, size_t n) {
+    return {static_cast<const std::byte*>(p), n};
+}
+
+struct SeqRecord {
+    uint32_t producer;
+    uint32_t seq;
+    uint32_t check; // producer * 7919 + seq, to see torn records
+};
+
+} // namespace
+
+TEST_CASE("producer processes: every record exactly once, intact, in each producer's order") {
+    constexpr int kProducers = 3;
+    constexpr uint32_t kEach = 20000;
+    kring::Ring ring = kring::Ring::create(64 * 1024);
+    int pipes[kProducers][2];
+    std::vector<pid_t> pids;
+    for (int p = 0; p < kProducers; p++) {
+        REQUIRE(::pipe(pipes[p]) == 0);
+        pid_t pid = ::fork();
+        REQUIRE(pid >= 0);
+        if (pid == 0) {
+            uint64_t failed = 0;
+            for (uint32_t seq = 0; seq < kEach; seq++) {
+                SeqRecord rec{static_cast<uint32_t>(p), seq, p * 7919u + seq};
+                // A record of 12..(12+31) bytes: the tail repeats the seq.
+                uint8_t buf[sizeof(rec) + 31];
+                size_t len = sizeof(rec) + seq % 32;
+                std::memcpy(buf, &rec, sizeof(rec));
+                std::memset(buf + sizeof(rec), static_cast<uint8_t>(seq), len - sizeof(rec));
+                if (::write(ring.fd(), buf, len) < 0) {
+                    if (errno != EAGAIN)
+                        _exit(2);
+                    failed++;
+                    sched_yield();
+                }
+            }
+            _exit(::write(pipes[p][1], &failed, sizeof(failed)) == sizeof(failed) ? 0 : 3);
+        }
+        ::close(pipes[p][1]);
+        pids.push_back(pid);
+    }
+
+    std::vector<uint32_t> next(kProducers, 0);
+    uint64_t received = 0, bad = 0;
+    kring::Consumer consumer;
+    consumer.add(ring, [&](std::span<const std::byte> r) {
+        SeqRecord rec;
+        if (r.size() < sizeof(rec)) {
+            bad++;
+            return 0;
+        }
+        std::memcpy(&rec, r.data(), sizeof(rec));
+        bool ok = rec.producer < kProducers && rec.check == rec.producer * 7919u + rec.seq &&
+                  r.size() == sizeof(rec) + rec.seq % 32 && rec.seq >= next[rec.producer];
+        for (size_t i = sizeof(rec); ok && i < r.size(); i++)
+            ok = static_cast<uint8_t>(r[i]) == static_cast<uint8_t>(rec.seq);
+        if (ok)
+            next[rec.producer] = rec.seq + 1;
+        else
+            bad++;
+        received++;
+        return 0;
+    });
+
+    int running = kProducers;
+    while (running > 0) {
+        consumer.poll(50ms);
+        for (pid_t& pid : pids) {
+            int status;
+            if (pid > 0 && ::waitpid(pid, &status, WNOHANG) == pid) {
+                CHECK(WIFEXITED(status));
+                CHECK(WEXITSTATUS(status) == 0);
+                pid = 0;
+                running--;
+            }
+        }
+    }
+    while (consumer.consume() > 0) {
+    }
+    uint64_t failed_writes = 0;
+    for (int p = 0; p < kProducers; p++) {
+        uint64_t failed = 0;
+        CHECK(::read(pipes[p][0], &failed, sizeof(failed)) == sizeof(failed));
+        ::close(pipes[p][0]);
+        failed_writes += failed;
+    }
+    kring_stats s = ring.stats();
+    CHECK(bad == 0);
+    CHECK(received + failed_writes == uint64_t{kProducers} * kEach);
+    CHECK(s.committed == received);
+    CHECK(s.dropped == failed_writes);
+    CHECK(ring.query().avail_data == 0);
+    MESSAGE("received " << received << ", dropped " << failed_writes << ", wakeups "
+                        << s.wakeups);
+}
+
+TEST_CASE("epoll wakeups: a write wakes a blocked consumer; NO_WAKEUP and self-pacing do not; "
+          "FORCE_WAKEUP does") {
+    kring::Ring ring = kring::Ring::create(16 * 1024);
+    kring::Consumer consumer;
+    int records = 0;
+    consumer.add(ring, [&](std::span<const std::byte>) {
+        records++;
+        return 0;
+    });
+    uint64_t payload = 42;
+    auto later = [&](uint32_t flags) {
+        return std::thread([&, flags] {
+            std::this_thread::sleep_for(50ms);
+            CHECK(ring.output(bytes_of(&payload, sizeof(payload)), flags));
+        });
+    };
+
+    // A consumer blocked in epoll_wait is woken by a plain commit.
+    auto start = std::chrono::steady_clock::now();
+    std::thread t1 = later(0);
+    CHECK(consumer.poll(10s) == 1);
+    t1.join();
+    CHECK(std::chrono::steady_clock::now() - start < 5s);
+    CHECK(consumer.poll(10ms) == 0); // nothing left: the ring polls empty again
+
+    // NO_WAKEUP: the record is there, but the sleeping consumer is not woken.
+    std::thread t2 = later(KRING_NO_WAKEUP);
+    CHECK(consumer.poll(400ms) == 0);
+    t2.join();
+    CHECK(ring.query().avail_data > 0);
+
+    // Self-pacing: the consumer is behind (the NO_WAKEUP record is still
+    // unconsumed), so a plain commit does not wake it either...
+    std::thread t3 = later(0);
+    CHECK(consumer.poll(400ms) == 0);
+    t3.join();
+
+    // ...but FORCE_WAKEUP always does, and the consumer catches up on all.
+    std::thread t4 = later(KRING_FORCE_WAKEUP);
+    CHECK(consumer.poll(10s) == 3);
+    t4.join();
+    CHECK(records == 4);
+    CHECK(ring.stats().wakeups == 2);
+}
+
+namespace {
+
+long bpf(int cmd, bpf_attr* attr) { return ::syscall(SYS_bpf, cmd, attr, sizeof(*attr)); }
+
+bpf_insn insn(uint8_t code, uint8_t dst, uint8_t src, int16_t off, int32_t imm) {
+    bpf_insn i{};
+    i.code = code;
+    i.dst_reg = dst & 0xf;
+    i.src_reg = src & 0xf;
+    i.off = off;
+    i.imm = imm;
+    return i;
+}
+
+} // namespace
+
+TEST_CASE("the same consumer reads a kernel BPF_MAP_TYPE_RINGBUF map") {
+    bpf_attr attr{};
+    attr.map_type = BPF_MAP_TYPE_RINGBUF;
+    attr.max_entries = 64 * 1024;
+    int map_fd = static_cast<int>(bpf(BPF_MAP_CREATE, &attr));
+    REQUIRE_MESSAGE(map_fd >= 0, "BPF_MAP_CREATE: " << strerror(errno));
+
+    // A socket filter that outputs the 8-byte value 0x11223344 from its stack:
+    // bpf_ringbuf_output(map, r10 - 8, 8, 0); return 0.
+    std::vector<bpf_insn> prog = {
+        insn(BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_1, 0, 0, 0x11223344),
+        insn(BPF_STX | BPF_MEM | BPF_DW, BPF_REG_10, BPF_REG_1, -8, 0),
+        insn(BPF_LD | BPF_DW | BPF_IMM, BPF_REG_1, BPF_PSEUDO_MAP_FD, 0, map_fd),
+        insn(0, 0, 0, 0, 0),
+        insn(BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_2, BPF_REG_10, 0, 0),
+        insn(BPF_ALU64 | BPF_ADD | BPF_K, BPF_REG_2, 0, 0, -8),
+        insn(BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_3, 0, 0, 8),
+        insn(BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_4, 0, 0, 0),
+        insn(BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_ringbuf_output),
+        insn(BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_0, 0, 0, 0),
+        insn(BPF_JMP | BPF_EXIT, 0, 0, 0, 0),
+    };
+    char log[4096] = {};
+    bpf_attr load{};
+    load.prog_type = BPF_PROG_TYPE_SOCKET_FILTER;
+    load.insns = reinterpret_cast<uint64_t>(prog.data());
+    load.insn_cnt = static_cast<uint32_t>(prog.size());
+    load.license = reinterpret_cast<uint64_t>("GPL");
+    load.log_buf = reinterpret_cast<uint64_t>(log);
+    load.log_size = sizeof(log);
+    load.log_level = 1;
+    int prog_fd = static_cast<int>(bpf(BPF_PROG_LOAD, &load));
+    REQUIRE_MESSAGE(prog_fd >= 0, "BPF_PROG_LOAD: " << strerror(errno) << "\n" << log);
+
+    kring::Ring ring = kring::Ring::adopt_bpf_map(map_fd);
+    CHECK(ring.data_size() == 64 * 1024);
+    kring::Consumer consumer;
+    std::vector<uint64_t> values;
+    consumer.add(ring, [&](std::span<const std::byte> r) {
+        uint64_t v = 0;
+        std::memcpy(&v, r.data(), std::min(r.size(), sizeof(v)));
+        values.push_back(r.size() == 8 ? v : 0);
+        return 0;
+    });
+
+    constexpr uint32_t kRuns = 100;
+    uint8_t packet[64] = {};
+    bpf_attr run{};
+    run.test.prog_fd = static_cast<uint32_t>(prog_fd);
+    run.test.data_in = reinterpret_cast<uint64_t>(packet);
+    run.test.data_size_in = sizeof(packet);
+    run.test.repeat = kRuns;
+    REQUIRE_MESSAGE(bpf(BPF_PROG_TEST_RUN, &run) == 0, "BPF_PROG_TEST_RUN: " << strerror(errno));
+
+    int64_t total = 0;
+    for (int i = 0; i < 100 && total < kRuns; i++) {
+        int64_t n = consumer.poll(100ms);
+        REQUIRE(n >= 0);
+        total += n;
+    }
+    CHECK(total == kRuns);
+    CHECK(values == std::vector<uint64_t>(kRuns, 0x11223344));
+    ::close(prog_fd);
+}
+
+TEST_CASE("a ring fd adopted from another holder maps the same ring") {
+    kring::Ring ring = kring::Ring::create(8192);
+    uint32_t value = 7;
+    REQUIRE(ring.write(bytes_of(&value, sizeof(value))));
+    kring::Ring same = kring::Ring::adopt(::dup(ring.fd()));
+    CHECK(same.data_size() == 8192);
+    kring::Consumer consumer;
+    int seen = 0;
+    consumer.add(same, [&](std::span<const std::byte> r) {
+        seen += r.size() == sizeof(value) && std::memcmp(r.data(), &value, sizeof(value)) == 0;
+        return 0;
+    });
+    CHECK(consumer.consume() == 1);
+    CHECK(seen == 1);
+    CHECK(ring.query().consumer_pos == same.query().consumer_pos);
+}
+
+TEST_CASE("library errors name the call and the fix") {
+    CHECK_THROWS_WITH_AS(kring::Ring::create(12345), doctest::Contains("must be a power of two"),
+                         kring::Error);
+    CHECK_THROWS_WITH_AS(kring::Ring::create(1ULL << 40), doctest::Contains("at most"),
+                         kring::Error);
+    kring::Ring ring = kring::Ring::create(4096);
+    std::vector<std::byte> big(4096);
+    CHECK_THROWS_WITH_AS((void)ring.write(big), doctest::Contains("larger than the ring can hold"),
+                         kring::Error);
+    vmtest::Fd no_ring = vmtest::open_device();
+    CHECK_THROWS_WITH_AS(kring::Ring::adopt(::dup(no_ring.get())),
+                         doctest::Contains("has no ring yet"), kring::Error);
+}
