@@ -54,6 +54,7 @@ bench: module user-vm
 
 checkpatch:
 	scripts/checkpatch.sh
+	scripts/clang-format-check.sh
 
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR)/kmod clean

@@ -5,6 +5,7 @@
 #   userspace   ctest under ASan+UBSan (build/asan)
 #   tsan        the ctest tests labelled "tsan" under ThreadSanitizer
 #   checkpatch  kernel coding style of kmod/ and tests/kmod/
+#   clang-format  C++ style of every tracked C++ file
 #   vm-test     the in-VM tests on Debian's kernel under QEMU
 #   litmus      the herd7 suite, when herd7 is on PATH
 set -uo pipefail
@@ -71,6 +72,7 @@ run_ctest userspace build/asan address,undefined -LE tsan-only
 run_ctest tsan build/tsan thread -L tsan
 
 if scripts/checkpatch.sh; then report checkpatch 1 0; else report checkpatch 0 1; fi
+if scripts/clang-format-check.sh; then report clang-format 1 0; else report clang-format 0 1; fi
 
 if make -s module user-vm >build/vm-build.log 2>&1; then
 	vm_out=$(tests/vm/run-vm.sh --mode test 2>&1 | tee build/vm-test.log)

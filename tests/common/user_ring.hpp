@@ -24,7 +24,8 @@ public:
     explicit UserRing(size_t data_size) {
         page_ = static_cast<size_t>(sysconf(_SC_PAGESIZE));
         total_ = 2 * page_ + 2 * data_size;
-        void* area = mmap(nullptr, total_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        void* area =
+            mmap(nullptr, total_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
         memfd_ = memfd_create("kring-test-ring", MFD_CLOEXEC);
         wake_fd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
         if (area == MAP_FAILED || memfd_ < 0 || wake_fd_ < 0 || ftruncate(memfd_, data_size) != 0)
@@ -32,7 +33,8 @@ public:
         area_ = static_cast<uint8_t*>(area);
         for (int copy = 0; copy < 2; copy++) {
             void* at = area_ + 2 * page_ + copy * data_size;
-            if (mmap(at, data_size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, memfd_, 0) != at)
+            if (mmap(at, data_size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, memfd_, 0) !=
+                at)
                 throw std::runtime_error("UserRing: cannot map the data twice");
         }
         rb_.consumer_pos = reinterpret_cast<unsigned long*>(area_);

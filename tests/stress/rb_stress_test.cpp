@@ -6,10 +6,9 @@
 // reservation is accounted for.
 #include "user_ring.hpp"
 
-#include <doctest/doctest.h>
-
 #include <atomic>
 #include <cstring>
+#include <doctest/doctest.h>
 #include <thread>
 #include <vector>
 

@@ -3,10 +3,9 @@
 #include "kring/kring.hpp"
 #include "user_ring.hpp"
 
-#include <doctest/doctest.h>
-
 #include <atomic>
 #include <cstring>
+#include <doctest/doctest.h>
 #include <string>
 #include <thread>
 #include <vector>
@@ -98,9 +97,8 @@ TEST_CASE("a negative callback value stops consumption and is returned") {
     UserRing ring(4096);
     kring::Consumer consumer;
     int calls = 0;
-    consumer.add(view_of(ring), ring.wake_fd(), [&](std::span<const std::byte>) {
-        return ++calls == 2 ? -42 : 0;
-    });
+    consumer.add(view_of(ring), ring.wake_fd(),
+                 [&](std::span<const std::byte>) { return ++calls == 2 ? -42 : 0; });
     for (int i = 0; i < 4; i++)
         produce(ring, "r" + std::to_string(i));
     CHECK(consumer.consume() == -42);

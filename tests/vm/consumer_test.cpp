@@ -3,11 +3,9 @@
 #include "kring/kring.hpp"
 #include "vm_util.hpp"
 
-#include <doctest/doctest.h>
-
-#include <linux/bpf.h>
-
 #include <chrono>
+#include <doctest/doctest.h>
+#include <linux/bpf.h>
 #include <sys/wait.h>
 #include <thread>
 #include <vector>
@@ -110,8 +108,7 @@ TEST_CASE("producer processes: every record exactly once, intact, in each produc
     CHECK(s.committed == received);
     CHECK(s.dropped == failed_writes);
     CHECK(ring.query().avail_data == 0);
-    MESSAGE("received " << received << ", dropped " << failed_writes << ", wakeups "
-                        << s.wakeups);
+    MESSAGE("received " << received << ", dropped " << failed_writes << ", wakeups " << s.wakeups);
 }
 
 TEST_CASE("epoll wakeups: a write wakes a blocked consumer; NO_WAKEUP and self-pacing do not; "
@@ -161,7 +158,9 @@ TEST_CASE("epoll wakeups: a write wakes a blocked consumer; NO_WAKEUP and self-p
 
 namespace {
 
-long bpf(int cmd, bpf_attr* attr) { return ::syscall(SYS_bpf, cmd, attr, sizeof(*attr)); }
+long bpf(int cmd, bpf_attr* attr) {
+    return ::syscall(SYS_bpf, cmd, attr, sizeof(*attr));
+}
 
 bpf_insn insn(uint8_t code, uint8_t dst, uint8_t src, int16_t off, int32_t imm) {
     bpf_insn i{};

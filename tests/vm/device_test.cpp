@@ -4,7 +4,6 @@
 #include "vm_util.hpp"
 
 #include <doctest/doctest.h>
-
 #include <fstream>
 #include <poll.h>
 #include <sys/wait.h>

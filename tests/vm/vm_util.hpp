@@ -3,13 +3,13 @@
 // tests check the uapi itself, below libkring.
 #pragma once
 
-#include <linux/kring.h>
-
+#include <algorithm>
 #include <cerrno>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <fcntl.h>
+#include <linux/kring.h>
 #include <stdexcept>
 #include <string>
 #include <sys/ioctl.h>
@@ -17,11 +17,12 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 #include <utility>
-#include <algorithm>
 
 namespace vmtest {
 
-inline size_t page_size() { return static_cast<size_t>(sysconf(_SC_PAGESIZE)); }
+inline size_t page_size() {
+    return static_cast<size_t>(sysconf(_SC_PAGESIZE));
+}
 
 class Fd {
 public:
@@ -125,12 +126,12 @@ struct Mapping {
     const uint8_t* payload_at(unsigned long pos) const {
         return reinterpret_cast<const uint8_t*>(header_at(pos)) + KRING_HDR_SZ;
     }
-    void release(unsigned long pos) {
-        __atomic_store_n(&consumer_pos(), pos, __ATOMIC_RELEASE);
-    }
+    void release(unsigned long pos) { __atomic_store_n(&consumer_pos(), pos, __ATOMIC_RELEASE); }
 };
 
-inline uint64_t record_span(uint64_t size) { return (size + KRING_HDR_SZ + 7) & ~7ULL; }
+inline uint64_t record_span(uint64_t size) {
+    return (size + KRING_HDR_SZ + 7) & ~7ULL;
+}
 
 // --- modules -------------------------------------------------------------
 

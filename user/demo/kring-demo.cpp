@@ -18,8 +18,8 @@ constexpr int kRecordsEach = 5;
 [[noreturn]] void produce(const kring::Ring& ring, int producer) {
     for (int i = 0; i < kRecordsEach; i++) {
         usleep(static_cast<useconds_t>(20000 * (producer + 1)));
-        std::string text = "producer " + std::to_string(producer) + " record " +
-                           std::to_string(i) + " pid " + std::to_string(getpid());
+        std::string text = "producer " + std::to_string(producer) + " record " + std::to_string(i) +
+                           " pid " + std::to_string(getpid());
         std::span<const std::byte> record(reinterpret_cast<const std::byte*>(text.data()),
                                           text.size());
         while (!ring.write(record))

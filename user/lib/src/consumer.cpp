@@ -12,7 +12,9 @@ namespace {
 
 constexpr uint32_t kLengthMask = ~(KRING_BUSY_BIT | KRING_DISCARD_BIT);
 
-uint64_t record_span(uint32_t size) { return (uint64_t{size} + KRING_HDR_SZ + 7) & ~7ULL; }
+uint64_t record_span(uint32_t size) {
+    return (uint64_t{size} + KRING_HDR_SZ + 7) & ~7ULL;
+}
 
 } // namespace
 
@@ -113,9 +115,13 @@ int64_t Consumer::consume_all(uint64_t limit) {
     return total;
 }
 
-int64_t Consumer::consume() { return consume_all(UINT64_MAX); }
+int64_t Consumer::consume() {
+    return consume_all(UINT64_MAX);
+}
 
-int64_t Consumer::consume_n(uint64_t n) { return n ? consume_all(n) : 0; }
+int64_t Consumer::consume_n(uint64_t n) {
+    return n ? consume_all(n) : 0;
+}
 
 bool Consumer::any_data() const {
     for (const Source& s : sources_)

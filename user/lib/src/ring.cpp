@@ -1,11 +1,10 @@
 // kring::Ring: a ring fd and the mappings a consumer needs.
 #include "kring/kring.hpp"
 
-#include <linux/bpf.h>
-
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
+#include <linux/bpf.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
@@ -16,11 +15,13 @@ namespace kring {
 
 namespace {
 
-size_t page_size() { return static_cast<size_t>(sysconf(_SC_PAGESIZE)); }
+size_t page_size() {
+    return static_cast<size_t>(sysconf(_SC_PAGESIZE));
+}
 
 std::string describe_create_error(int err, uint64_t data_size) {
-    std::string what = "KRING_IOC_CREATE on " KRING_DEVICE_PATH " with data_size=" +
-                       std::to_string(data_size);
+    std::string what =
+        "KRING_IOC_CREATE on " KRING_DEVICE_PATH " with data_size=" + std::to_string(data_size);
     switch (err) {
     case EINVAL:
         return what + " (data size must be a power of two, at least the page size " +
@@ -41,7 +42,7 @@ Ring Ring::create(uint64_t data_size) {
     if (fd < 0) {
         int err = errno;
         throw Error(err, std::string("open " KRING_DEVICE_PATH) +
-                             (err == ENOENT ? " (is the kring module loaded? insmod kring.ko)"
+                             (err == ENOENT   ? " (is the kring module loaded? insmod kring.ko)"
                               : err == EACCES ? " (the device is root-only by default)"
                                               : ""));
     }
@@ -61,7 +62,7 @@ Ring Ring::adopt(int fd) {
         int err = errno;
         ::close(fd);
         throw Error(err, "KRING_IOC_QUERY on fd " + std::to_string(fd) +
-                             (err == ENXIO ? " (the fd has no ring yet: KRING_IOC_CREATE first)"
+                             (err == ENXIO    ? " (the fd has no ring yet: KRING_IOC_CREATE first)"
                               : err == ENOTTY ? " (not a " KRING_DEVICE_PATH " fd)"
                                               : ""));
     }
@@ -99,8 +100,8 @@ Ring::Ring(int fd, uint64_t data_size, const char* what) : fd_(fd) {
         throw Error(err, std::string(what) + " (consumer page)");
     }
     producer_map_len_ = page + 2 * data_size;
-    producer_map_ = ::mmap(nullptr, producer_map_len_, PROT_READ, MAP_SHARED, fd,
-                           static_cast<off_t>(page));
+    producer_map_ =
+        ::mmap(nullptr, producer_map_len_, PROT_READ, MAP_SHARED, fd, static_cast<off_t>(page));
     if (producer_map_ == MAP_FAILED) {
         int err = errno;
         producer_map_ = nullptr;
@@ -115,8 +116,7 @@ Ring::Ring(int fd, uint64_t data_size, const char* what) : fd_(fd) {
 }
 
 Ring::Ring(Ring&& other) noexcept
-    : fd_(std::exchange(other.fd_, -1)),
-      consumer_map_(std::exchange(other.consumer_map_, nullptr)),
+    : fd_(std::exchange(other.fd_, -1)), consumer_map_(std::exchange(other.consumer_map_, nullptr)),
       producer_map_(std::exchange(other.producer_map_, nullptr)),
       producer_map_len_(std::exchange(other.producer_map_len_, 0)),
       view_(std::exchange(other.view_, RingView{})) {}
@@ -133,7 +133,9 @@ Ring& Ring::operator=(Ring&& other) noexcept {
     return *this;
 }
 
-Ring::~Ring() { release(); }
+Ring::~Ring() {
+    release();
+}
 
 void Ring::release() noexcept {
     if (producer_map_)
@@ -154,11 +156,11 @@ bool Ring::write(std::span<const std::byte> record) const {
     if (errno == EAGAIN)
         return false;
     int err = errno;
-    throw Error(err, "write of a " + std::to_string(record.size()) + "-byte record" +
-                         (err == EMSGSIZE ? " (larger than the ring can hold: at most " +
-                                                std::to_string(data_size() - KRING_HDR_SZ) +
-                                                " bytes)"
-                                          : ""));
+    throw Error(err,
+                "write of a " + std::to_string(record.size()) + "-byte record" +
+                    (err == EMSGSIZE ? " (larger than the ring can hold: at most " +
+                                           std::to_string(data_size() - KRING_HDR_SZ) + " bytes)"
+                                     : ""));
 }
 
 bool Ring::output(std::span<const std::byte> record, uint32_t flags) const {

@@ -17,12 +17,11 @@
 // with it.
 #pragma once
 
-#include <linux/kring.h>
-
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <linux/kring.h>
 #include <span>
 #include <string>
 #include <system_error>
@@ -33,7 +32,8 @@ namespace kring {
 // Every failure: the errno, what was being done, and what to do about it.
 class Error : public std::system_error {
 public:
-    Error(int err, const std::string& what) : std::system_error(err, std::generic_category(), what) {}
+    Error(int err, const std::string& what)
+        : std::system_error(err, std::generic_category(), what) {}
     int errno_value() const noexcept { return code().value(); }
 };
 
