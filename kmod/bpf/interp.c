@@ -1,0 +1,172 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The interpreter: see interp.h. */
+#include "interp.h"
+#include "alu.h"
+
+struct kbpf_frame {
+	u64 callee_saved[4];	/* R6-R9 of the caller */
+	u64 frame_pointer;	/* R10 of the caller */
+	u32 return_pc;
+};
+
+static u64 kbpf_load(u64 addr, u8 size)
+{
+	const void *p = (const void *)(uintptr_t)addr;
+
+	switch (size) {
+	case BPF_B:
+		return *(const u8 *)p;
+	case BPF_H:
+		return *(const u16 *)p;
+	case BPF_W:
+		return *(const u32 *)p;
+	default:
+		return *(const u64 *)p;
+	}
+}
+
+static void kbpf_store(u64 addr, u8 size, u64 value)
+{
+	void *p = (void *)(uintptr_t)addr;
+
+	switch (size) {
+	case BPF_B:
+		*(u8 *)p = (u8)value;
+		break;
+	case BPF_H:
+		*(u16 *)p = (u16)value;
+		break;
+	case BPF_W:
+		*(u32 *)p = (u32)value;
+		break;
+	default:
+		*(u64 *)p = value;
+		break;
+	}
+}
+
+static unsigned int kbpf_end_bits(s32 imm)
+{
+	return imm == 16 || imm == 32 || imm == 64 ? (unsigned int)imm : 0;
+}
+
+int kbpf_interp_run(const struct bpf_insn *insns, u32 insn_cnt, void *ctx,
+		    const struct kbpf_interp_env *env, u64 *r0)
+{
+	struct kbpf_frame frames[KBPF_MAX_CALL_FRAMES - 1];
+	u64 budget = env->insn_budget ? env->insn_budget :
+					KBPF_INTERP_DEFAULT_BUDGET;
+	u64 stack_top = (u64)(uintptr_t)env->stack + KBPF_INTERP_STACK_SIZE;
+	unsigned int depth = 0;
+	u64 regs[MAX_BPF_REG] = { 0 };
+	u32 pc = 0;
+
+	regs[BPF_REG_1] = (u64)(uintptr_t)ctx;
+	regs[BPF_REG_10] = stack_top;
+
+	while (pc < insn_cnt) {
+		const struct bpf_insn *insn = &insns[pc];
+		u8 class = BPF_CLASS(insn->code);
+		u8 op = BPF_OP(insn->code);
+		u64 *dst = &regs[insn->dst_reg & 0xf];
+		u64 src = BPF_SRC(insn->code) == BPF_X ?
+			  regs[insn->src_reg & 0xf] : (u64)(s64)insn->imm;
+		bool taken;
+
+		if (insn->dst_reg >= MAX_BPF_REG || insn->src_reg >= MAX_BPF_REG)
+			return -EINVAL;
+		if (!budget--)
+			return -E2BIG;
+		pc++;
+
+		switch (class) {
+		case BPF_ALU64:
+			if (!kbpf_alu64(op, *dst, src, dst))
+				return -EINVAL;
+			break;
+		case BPF_ALU:
+			if (op == BPF_END) {
+				if (!kbpf_endian(BPF_SRC(insn->code) == BPF_X,
+						 kbpf_end_bits(insn->imm),
+						 *dst, dst))
+					return -EINVAL;
+			} else if (!kbpf_alu32(op, *dst, src, dst)) {
+				return -EINVAL;
+			}
+			break;
+		case BPF_LDX:
+			if (BPF_MODE(insn->code) != BPF_MEM)
+				return -EINVAL;
+			*dst = kbpf_load(regs[insn->src_reg] + insn->off,
+					 BPF_SIZE(insn->code));
+			break;
+		case BPF_STX:
+		case BPF_ST:
+			if (BPF_MODE(insn->code) != BPF_MEM)
+				return -EINVAL;
+			kbpf_store(*dst + insn->off, BPF_SIZE(insn->code),
+				   class == BPF_STX ? regs[insn->src_reg] :
+						      (u64)(s64)insn->imm);
+			break;
+		case BPF_LD:
+			if (insn->code != (BPF_LD | BPF_IMM | BPF_DW) ||
+			    pc >= insn_cnt)
+				return -EINVAL;
+			*dst = (u32)insn->imm | ((u64)(u32)insns[pc].imm << 32);
+			pc++;
+			break;
+		case BPF_JMP32:
+		case BPF_JMP:
+			if (class == BPF_JMP && op == BPF_JA) {
+				pc += insn->off;
+				break;
+			}
+			if (class == BPF_JMP && op == BPF_CALL) {
+				if (insn->src_reg == BPF_PSEUDO_CALL) {
+					struct kbpf_frame *f;
+
+					if (depth == KBPF_MAX_CALL_FRAMES - 1)
+						return -EOVERFLOW;
+					f = &frames[depth++];
+					memcpy(f->callee_saved, &regs[BPF_REG_6],
+					       sizeof(f->callee_saved));
+					f->frame_pointer = regs[BPF_REG_10];
+					f->return_pc = pc;
+					regs[BPF_REG_10] = stack_top -
+						depth * KBPF_FRAME_STACK_SIZE;
+					pc += insn->imm;
+				} else if (insn->src_reg == 0 && env->call_helper) {
+					regs[BPF_REG_0] = env->call_helper(env->priv,
+						insn->imm, &regs[BPF_REG_1]);
+				} else {
+					return -EINVAL;
+				}
+				break;
+			}
+			if (class == BPF_JMP && op == BPF_EXIT) {
+				struct kbpf_frame *f;
+
+				if (!depth) {
+					*r0 = regs[BPF_REG_0];
+					return 0;
+				}
+				f = &frames[--depth];
+				memcpy(&regs[BPF_REG_6], f->callee_saved,
+				       sizeof(f->callee_saved));
+				regs[BPF_REG_10] = f->frame_pointer;
+				pc = f->return_pc;
+				break;
+			}
+			if (!kbpf_jmp_cond(op, *dst, src, class == BPF_JMP32,
+					   &taken))
+				return -EINVAL;
+			if (taken)
+				pc += insn->off;
+			break;
+		default:
+			return -EINVAL;
+		}
+	}
+	/* Fell off the end, or jumped outside the program. */
+	return -EINVAL;
+}
