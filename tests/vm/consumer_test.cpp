@@ -1,6 +1,8 @@
 // libkring against the real module: several producer processes, epoll
 // wakeups and their flags, and a kernel BPF_MAP_TYPE_RINGBUF map.
+#include "insn.hpp"
 #include "kring/kring.hpp"
+#include "linux_bpf.hpp"
 #include "vm_util.hpp"
 
 #include <chrono>
@@ -156,57 +158,32 @@ TEST_CASE("epoll wakeups: a write wakes a blocked consumer; NO_WAKEUP and self-p
     CHECK(ring.stats().wakeups == 2);
 }
 
-namespace {
-
-long bpf(int cmd, bpf_attr* attr) {
-    return ::syscall(SYS_bpf, cmd, attr, sizeof(*attr));
-}
-
-bpf_insn insn(uint8_t code, uint8_t dst, uint8_t src, int16_t off, int32_t imm) {
-    bpf_insn i{};
-    i.code = code;
-    i.dst_reg = dst & 0xf;
-    i.src_reg = src & 0xf;
-    i.off = off;
-    i.imm = imm;
-    return i;
-}
-
-} // namespace
-
 TEST_CASE("the same consumer reads a kernel BPF_MAP_TYPE_RINGBUF map") {
     bpf_attr attr{};
     attr.map_type = BPF_MAP_TYPE_RINGBUF;
     attr.max_entries = 64 * 1024;
-    int map_fd = static_cast<int>(bpf(BPF_MAP_CREATE, &attr));
+    int map_fd = static_cast<int>(linuxbpf::bpf(BPF_MAP_CREATE, &attr));
     REQUIRE_MESSAGE(map_fd >= 0, "BPF_MAP_CREATE: " << strerror(errno));
 
     // A socket filter that outputs the 8-byte value 0x11223344 from its stack:
     // bpf_ringbuf_output(map, r10 - 8, 8, 0); return 0.
     std::vector<bpf_insn> prog = {
-        insn(BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_1, 0, 0, 0x11223344),
-        insn(BPF_STX | BPF_MEM | BPF_DW, BPF_REG_10, BPF_REG_1, -8, 0),
-        insn(BPF_LD | BPF_DW | BPF_IMM, BPF_REG_1, BPF_PSEUDO_MAP_FD, 0, map_fd),
-        insn(0, 0, 0, 0, 0),
-        insn(BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_2, BPF_REG_10, 0, 0),
-        insn(BPF_ALU64 | BPF_ADD | BPF_K, BPF_REG_2, 0, 0, -8),
-        insn(BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_3, 0, 0, 8),
-        insn(BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_4, 0, 0, 0),
-        insn(BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_ringbuf_output),
-        insn(BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_0, 0, 0, 0),
-        insn(BPF_JMP | BPF_EXIT, 0, 0, 0, 0),
+        insn::mov64_imm(BPF_REG_1, 0x11223344),
+        insn::stx(BPF_DW, BPF_REG_10, BPF_REG_1, -8),
     };
-    char log[4096] = {};
-    bpf_attr load{};
-    load.prog_type = BPF_PROG_TYPE_SOCKET_FILTER;
-    load.insns = reinterpret_cast<uint64_t>(prog.data());
-    load.insn_cnt = static_cast<uint32_t>(prog.size());
-    load.license = reinterpret_cast<uint64_t>("GPL");
-    load.log_buf = reinterpret_cast<uint64_t>(log);
-    load.log_size = sizeof(log);
-    load.log_level = 1;
-    int prog_fd = static_cast<int>(bpf(BPF_PROG_LOAD, &load));
-    REQUIRE_MESSAGE(prog_fd >= 0, "BPF_PROG_LOAD: " << strerror(errno) << "\n" << log);
+    insn::ld_imm64(prog, BPF_REG_1, static_cast<uint32_t>(map_fd), BPF_PSEUDO_MAP_FD);
+    prog.insert(prog.end(), {
+                                insn::mov64_reg(BPF_REG_2, BPF_REG_10),
+                                insn::alu64_imm(BPF_ADD, BPF_REG_2, -8),
+                                insn::mov64_imm(BPF_REG_3, 8),
+                                insn::mov64_imm(BPF_REG_4, 0),
+                                insn::call_helper(BPF_FUNC_ringbuf_output),
+                                insn::mov64_imm(BPF_REG_0, 0),
+                                insn::exit_insn(),
+                            });
+    std::string log;
+    int prog_fd = linuxbpf::load_socket_filter(prog, &log);
+    REQUIRE_MESSAGE(prog_fd >= 0, "BPF_PROG_LOAD: " << strerror(-prog_fd) << "\n" << log);
 
     kring::Ring ring = kring::Ring::adopt_bpf_map(map_fd);
     CHECK(ring.data_size() == 64 * 1024);
@@ -220,13 +197,9 @@ TEST_CASE("the same consumer reads a kernel BPF_MAP_TYPE_RINGBUF map") {
     });
 
     constexpr uint32_t kRuns = 100;
-    uint8_t packet[64] = {};
-    bpf_attr run{};
-    run.test.prog_fd = static_cast<uint32_t>(prog_fd);
-    run.test.data_in = reinterpret_cast<uint64_t>(packet);
-    run.test.data_size_in = sizeof(packet);
-    run.test.repeat = kRuns;
-    REQUIRE_MESSAGE(bpf(BPF_PROG_TEST_RUN, &run) == 0, "BPF_PROG_TEST_RUN: " << strerror(errno));
+    uint32_t retval = 0;
+    int err = linuxbpf::test_run(prog_fd, kRuns, &retval);
+    REQUIRE_MESSAGE(err == 0, "BPF_PROG_TEST_RUN: " << strerror(err));
 
     int64_t total = 0;
     for (int i = 0; i < 100 && total < kRuns; i++) {

@@ -7,12 +7,12 @@ extern "C" {
 #include "interp.h"
 }
 #include "insn.hpp"
+#include "linux_bpf.hpp"
 
 #include <cerrno>
 #include <cstring>
 #include <doctest/doctest.h>
 #include <random>
-#include <sys/syscall.h>
 #include <unistd.h>
 #include <vector>
 
@@ -66,29 +66,11 @@ std::vector<bpf_insn> random_program(std::mt19937_64& rng, int length) {
 
 // 0 and Linux's r0, or the errno of loading or running it.
 int run_in_linux(const std::vector<bpf_insn>& prog, uint32_t* retval, std::string* log) {
-    static char verifier_log[1 << 16];
-    bpf_attr load{};
-    load.prog_type = BPF_PROG_TYPE_SOCKET_FILTER;
-    load.insns = reinterpret_cast<uint64_t>(prog.data());
-    load.insn_cnt = static_cast<uint32_t>(prog.size());
-    load.license = reinterpret_cast<uint64_t>("GPL");
-    load.log_buf = reinterpret_cast<uint64_t>(verifier_log);
-    load.log_size = sizeof(verifier_log);
-    load.log_level = 1;
-    verifier_log[0] = 0;
-    int fd = static_cast<int>(::syscall(SYS_bpf, BPF_PROG_LOAD, &load, sizeof(load)));
-    if (fd < 0) {
-        *log = verifier_log;
-        return errno;
-    }
-    uint8_t packet[64] = {};
-    bpf_attr run{};
-    run.test.prog_fd = static_cast<uint32_t>(fd);
-    run.test.data_in = reinterpret_cast<uint64_t>(packet);
-    run.test.data_size_in = sizeof(packet);
-    int err = ::syscall(SYS_bpf, BPF_PROG_TEST_RUN, &run, sizeof(run)) == 0 ? 0 : errno;
+    int fd = linuxbpf::load_socket_filter(prog, log);
+    if (fd < 0)
+        return -fd;
+    int err = linuxbpf::test_run(fd, 1, retval);
     ::close(fd);
-    *retval = run.test.retval;
     return err;
 }
 
