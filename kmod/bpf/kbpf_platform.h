@@ -72,6 +72,9 @@ static inline u64 kbpf_now_ns(void)
 }
 
 #define kbpf_cond_resched() do { } while (0)
+#ifndef __printf
+#define __printf(fmt, args) __attribute__((format(printf, fmt, args)))
+#endif
 #endif /* __KERNEL__ */
 
 #endif /* KBPF_PLATFORM_H */

@@ -115,6 +115,34 @@ struct kring_output {
 	__u32 flags;		/* KRING_NO_WAKEUP or KRING_FORCE_WAKEUP */
 };
 
+/*
+ * Functions of a program (bpf-to-bpf calls), declared the way BTF func-info
+ * declares them to Linux, without BTF. Entry 0 is the program itself:
+ * insn_off 0, KRING_FUNC_STATIC, no declared arguments (it gets the context).
+ * The others follow in increasing insn_off and must be exactly the targets
+ * of the program's calls. A program without func-info may still call: every
+ * call target is then a static function.
+ *
+ * Static functions are verified in their caller's context, as if inlined.
+ * Global functions are verified once, on their own, from their declared
+ * arguments, and return a scalar.
+ */
+#define KRING_FUNC_STATIC 0
+#define KRING_FUNC_GLOBAL 1
+
+#define KRING_ARG_SCALAR 1	/* any 64-bit value */
+#define KRING_ARG_CTX 2		/* the program's context pointer, offset 0 */
+
+#define KRING_FUNC_MAX_ARGS 5
+
+struct kring_func_info {
+	__u32 insn_off;
+	__u8 linkage;		/* KRING_FUNC_STATIC or KRING_FUNC_GLOBAL */
+	__u8 nr_args;		/* global: arguments in R1..R(nr_args) */
+	__u8 arg_kinds[KRING_FUNC_MAX_ARGS];	/* KRING_ARG_*; zero if unused */
+	__u8 reserved;		/* must be 0 */
+};
+
 #define KRING_IOC_CREATE	_IOW(KRING_IOC_MAGIC, 1, struct kring_create)
 #define KRING_IOC_QUERY		_IOR(KRING_IOC_MAGIC, 2, struct kring_query)
 #define KRING_IOC_STATS		_IOR(KRING_IOC_MAGIC, 3, struct kring_stats)

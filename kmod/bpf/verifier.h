@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The verifier: proves a program safe to run in the kernel, or explains in
+ * its log why it cannot. docs/verifier.md describes the rules.
+ *
+ * It is portable C: the module calls it on every program load, the
+ * userspace library (kring-verify, the tests) calls the same code.
+ */
+#ifndef KBPF_VERIFIER_H
+#define KBPF_VERIFIER_H
+
+#include "kbpf_platform.h"
+#include <linux/kring.h>
+
+/* Privileges, after the seed's CAP_BPF commit. */
+#define KBPF_F_BPF_CAPABLE	(1U << 0) /* loops, calls, > 4096 insns */
+#define KBPF_F_ALLOW_PTR_LEAKS	(1U << 1) /* pointers may reach records, R0 */
+#define KBPF_F_BYPASS_SPEC_V1	(1U << 2) /* variable pointer offsets */
+#define KBPF_F_BYPASS_SPEC_V4	(1U << 3) /* overwriting spilled pointers */
+/* Checkpoint the state at every instruction (BPF_F_TEST_STATE_FREQ). */
+#define KBPF_F_TEST_STATE_FREQ	(1U << 4)
+#define KBPF_F_ALL		((1U << 5) - 1)
+
+#define KBPF_MAX_INSNS		1000000U	/* with KBPF_F_BPF_CAPABLE */
+#define KBPF_MAX_INSNS_UNPRIV	4096U
+#define KBPF_MAX_PROCESSED	1000000U	/* processed-instruction limit */
+#define KBPF_MAX_FUNCS		256U
+
+/* What the attach point's context pointer (R1 at entry) may access. */
+struct kbpf_ctx_desc {
+	u32 size;		/* bytes readable from offset 0 */
+	bool writable;		/* stores allowed too */
+};
+
+struct kbpf_verify_attr {
+	const struct bpf_insn *insns;
+	u32 insn_cnt;
+	const struct kring_func_info *func_info;	/* may be NULL */
+	u32 func_info_cnt;
+	struct kbpf_ctx_desc ctx;
+	/*
+	 * Resolves the ring fd of a BPF_PSEUDO_MAP_FD load. Returns >= 0 if
+	 * @fd names a ring, else a negative errno that fails the load.
+	 */
+	int (*ring_lookup)(void *priv, s32 fd);
+	void *ring_priv;
+	u32 flags;		/* KBPF_F_* */
+	u32 log_level;		/* 0, KBPF_LOG_LEVEL_ERRORS or _INSNS */
+	char *log_buf;		/* may be NULL */
+	u32 log_size;
+};
+
+struct kbpf_verify_stats {
+	u64 insns_processed;
+	u32 states_total;	/* checkpoints stored */
+	u32 states_peak;	/* most stored at once */
+	u64 time_ns;
+	u32 stack_depth;	/* deepest stack use across a call chain */
+	bool log_truncated;
+};
+
+/*
+ * Returns 0 if the program is safe, -EACCES if it is not (the log says why),
+ * -EINVAL if it is malformed (bad opcode, reserved field, bad jump, bad
+ * func-info, flags), -E2BIG if it is too large or too complex to verify,
+ * -ENOMEM, or the error of @ring_lookup. The log ends with one statistics
+ * line in every case; @stats may be NULL.
+ */
+int kbpf_verify(const struct kbpf_verify_attr *attr,
+		struct kbpf_verify_stats *stats);
+
+#endif /* KBPF_VERIFIER_H */
