@@ -72,8 +72,20 @@ static inline u64 kbpf_now_ns(void)
 }
 
 #define kbpf_cond_resched() do { } while (0)
+#ifndef swap
+#define swap(a, b) do { __typeof__(a) __tmp = (a); (a) = (b); (b) = __tmp; } while (0)
+#endif
+#ifndef max
+#define max(a, b) ((a) > (b) ? (a) : (b))
+#endif
+#ifndef ALIGN
+#define ALIGN(x, a) (((x) + (a) - 1) & ~((__typeof__(x))(a) - 1))
+#endif
+#ifndef ARRAY_SIZE
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#endif
 #ifndef __printf
-#define __printf(fmt, args) __attribute__((format(printf, fmt, args)))
+#define __printf(fmt, args) __attribute__((__format__(__printf__, fmt, args)))
 #endif
 #endif /* __KERNEL__ */
 

@@ -1,0 +1,33 @@
+// SPDX-License-Identifier: GPL-2.0
+#include "helpers.h"
+
+static const struct kbpf_helper_proto kbpf_helpers[] = {
+	{ BPF_FUNC_ktime_get_ns, "ktime_get_ns", KBPF_RET_SCALAR, { 0 } },
+	{ BPF_FUNC_get_smp_processor_id, "get_smp_processor_id",
+	  KBPF_RET_SCALAR, { 0 } },
+	{ BPF_FUNC_get_current_pid_tgid, "get_current_pid_tgid",
+	  KBPF_RET_SCALAR, { 0 } },
+	{ BPF_FUNC_get_current_comm, "get_current_comm", KBPF_RET_SCALAR,
+	  { KBPF_ARG_MEM_WRITE, KBPF_ARG_SIZE } },
+	{ BPF_FUNC_ringbuf_output, "ringbuf_output", KBPF_RET_SCALAR,
+	  { KBPF_ARG_RING, KBPF_ARG_MEM_READ, KBPF_ARG_SIZE,
+	    KBPF_ARG_ANYTHING } },
+	{ BPF_FUNC_ringbuf_reserve, "ringbuf_reserve", KBPF_RET_RECORD_OR_NULL,
+	  { KBPF_ARG_RING, KBPF_ARG_ALLOC_SIZE, KBPF_ARG_ANYTHING } },
+	{ BPF_FUNC_ringbuf_submit, "ringbuf_submit", KBPF_RET_VOID,
+	  { KBPF_ARG_RELEASE_RECORD, KBPF_ARG_ANYTHING } },
+	{ BPF_FUNC_ringbuf_discard, "ringbuf_discard", KBPF_RET_VOID,
+	  { KBPF_ARG_RELEASE_RECORD, KBPF_ARG_ANYTHING } },
+	{ BPF_FUNC_ringbuf_query, "ringbuf_query", KBPF_RET_SCALAR,
+	  { KBPF_ARG_RING, KBPF_ARG_ANYTHING } },
+};
+
+const struct kbpf_helper_proto *kbpf_helper_proto(s32 id)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(kbpf_helpers); i++)
+		if (kbpf_helpers[i].id == id)
+			return &kbpf_helpers[i];
+	return NULL;
+}

@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The helpers programs may call: Linux's numbers, and for each the kinds of
+ * its arguments and result, which the verifier checks at every call.
+ */
+#ifndef KBPF_HELPERS_H
+#define KBPF_HELPERS_H
+
+#include "kbpf_platform.h"
+
+enum kbpf_arg_kind {
+	KBPF_ARG_UNUSED,
+	KBPF_ARG_ANYTHING,	/* any initialised scalar (a flags word) */
+	KBPF_ARG_RING,		/* a ring from LD_IMM64 */
+	KBPF_ARG_MEM_READ,	/* initialised memory; the size is the next arg */
+	KBPF_ARG_MEM_WRITE,	/* memory the helper fills; size is next */
+	KBPF_ARG_SIZE,		/* bounded size of the previous argument */
+	KBPF_ARG_ALLOC_SIZE,	/* constant size of a reservation */
+	KBPF_ARG_RELEASE_RECORD,	/* a reserved record, released by the call */
+};
+
+enum kbpf_ret_kind {
+	KBPF_RET_SCALAR,
+	KBPF_RET_VOID,		/* R0 is not initialised afterwards */
+	KBPF_RET_RECORD_OR_NULL,
+};
+
+struct kbpf_helper_proto {
+	s32 id;
+	const char *name;
+	u8 ret;
+	u8 args[5];		/* R1..R5; KBPF_ARG_UNUSED after the last */
+};
+
+/* NULL if @id is not a helper kring programs may call. */
+const struct kbpf_helper_proto *kbpf_helper_proto(s32 id);
+
+/* Whether the verifier needs the exact bounds of an argument of this kind. */
+static inline bool kbpf_arg_needs_bounds(u8 kind)
+{
+	return kind != KBPF_ARG_ANYTHING && kind != KBPF_ARG_UNUSED;
+}
+
+#endif /* KBPF_HELPERS_H */
