@@ -76,4 +76,26 @@ inline void ld_imm64(std::vector<bpf_insn>& prog, uint8_t dst, uint64_t value, u
     prog.push_back(raw(0, 0, 0, 0, static_cast<int32_t>(value >> 32)));
 }
 
+// Added for the verifier table: 32-bit moves and compares, and LD_IMM64 as a
+// value (a pair of slots) so that it composes inside brace-initialised
+// programs.
+inline bpf_insn mov32_imm(uint8_t dst, int32_t imm) {
+    return alu32_imm(BPF_MOV, dst, imm);
+}
+inline bpf_insn mov32_reg(uint8_t dst, uint8_t src) {
+    return alu32_reg(BPF_MOV, dst, src);
+}
+inline bpf_insn jmp32_reg(uint8_t op, uint8_t dst, uint8_t src, int16_t off) {
+    return raw(BPF_JMP32 | op | BPF_X, dst, src, off, 0);
+}
+inline std::vector<bpf_insn> ld_imm64_pair(uint8_t dst, uint64_t value, uint8_t src = 0) {
+    std::vector<bpf_insn> pair;
+    ld_imm64(pair, dst, value, src);
+    return pair;
+}
+// dst = the ring that file descriptor fd names (BPF_PSEUDO_MAP_FD).
+inline std::vector<bpf_insn> ld_ring(uint8_t dst, int32_t fd) {
+    return ld_imm64_pair(dst, static_cast<uint32_t>(fd), BPF_PSEUDO_MAP_FD);
+}
+
 } // namespace insn

@@ -1,0 +1,1228 @@
+// The verifier against a table of programs it must accept or reject.
+//
+// Every case names the verdict (errno) and, for a rejection, the key phrase
+// of docs/verifier.md's message catalog that the log must contain, so that a
+// program rejected for the wrong reason fails as loudly as one accepted by
+// mistake. Every accepted case is verified a second time with a checkpoint
+// at every instruction (KBPF_F_TEST_STATE_FREQ): pruning must not change a
+// verdict. The groups follow the issue: 64- and 32-bit scalar bounds,
+// pointer arithmetic, stack, context, rings, control flow, calls,
+// privileges and malformed programs.
+#include "insn.hpp"
+
+#include <cerrno>
+#include <cstdint>
+#include <doctest/doctest.h>
+#include <initializer_list>
+#include <string>
+#include <utility>
+#include <vector>
+
+// Last: the portable C's platform header defines function-like macros
+// (max, swap) that would break the C++ headers above.
+extern "C" {
+#include "log.h"
+#include "verifier.h"
+}
+
+using namespace insn;
+
+namespace {
+
+using Prog = std::vector<bpf_insn>;
+
+constexpr uint8_t R0 = BPF_REG_0, R1 = BPF_REG_1, R2 = BPF_REG_2, R3 = BPF_REG_3, R4 = BPF_REG_4,
+                  R5 = BPF_REG_5, R6 = BPF_REG_6, R7 = BPF_REG_7, R8 = BPF_REG_8, R9 = BPF_REG_9,
+                  R10 = BPF_REG_10;
+
+constexpr uint32_t PRIV =
+    KBPF_F_BPF_CAPABLE | KBPF_F_ALLOW_PTR_LEAKS | KBPF_F_BYPASS_SPEC_V1 | KBPF_F_BYPASS_SPEC_V4;
+constexpr uint32_t NO_LEAKS = PRIV & ~KBPF_F_ALLOW_PTR_LEAKS;
+constexpr uint32_t NO_CAP = PRIV & ~KBPF_F_BPF_CAPABLE;
+constexpr uint32_t NO_SPEC_V1 = PRIV & ~KBPF_F_BYPASS_SPEC_V1;
+constexpr uint32_t NO_SPEC_V4 = PRIV & ~KBPF_F_BYPASS_SPEC_V4;
+
+// The fds the table's ring lookup knows; anything else is not a ring.
+constexpr int32_t RING = 100;
+constexpr int32_t RING2 = 101;
+
+// One piece of a program: an instruction or a fragment (LD_IMM64's two
+// slots, the helpers below), so that programs read top to bottom.
+struct Part {
+    Prog insns;
+    Part(bpf_insn insn) : insns{insn} {}
+    Part(Prog fragment) : insns(std::move(fragment)) {}
+};
+
+Prog P(std::initializer_list<Part> parts) {
+    Prog prog;
+    for (const Part& part : parts)
+        prog.insert(prog.end(), part.insns.begin(), part.insns.end());
+    return prog;
+}
+
+struct Case {
+    std::string name;
+    Prog prog;
+    int err = 0;     // 0: accepted; else the negative errno
+    std::string msg; // catalog phrase the log must contain when rejected
+    uint32_t flags = PRIV;
+    kbpf_ctx_desc ctx{64, false};
+    std::vector<kring_func_info> funcs;
+    uint32_t log_level = KBPF_LOG_LEVEL_ERRORS;
+
+    Case with_flags(uint32_t value) && {
+        flags = value;
+        return std::move(*this);
+    }
+    Case with_ctx(uint32_t size, bool writable) && {
+        ctx = {size, writable};
+        return std::move(*this);
+    }
+    Case with_funcs(std::vector<kring_func_info> value) && {
+        funcs = std::move(value);
+        return std::move(*this);
+    }
+    Case with_log_level(uint32_t value) && {
+        log_level = value;
+        return std::move(*this);
+    }
+};
+
+Case accept(std::string name, Prog prog) {
+    Case c;
+    c.name = std::move(name);
+    c.prog = std::move(prog);
+    return c;
+}
+Case reject(std::string name, Prog prog, int err, std::string msg) {
+    Case c = accept(std::move(name), std::move(prog));
+    c.err = err;
+    c.msg = std::move(msg);
+    return c;
+}
+// Unsafe: -EACCES.
+Case deny(std::string name, Prog prog, std::string msg) {
+    return reject(std::move(name), std::move(prog), -EACCES, std::move(msg));
+}
+// Malformed: -EINVAL.
+Case malformed(std::string name, Prog prog, std::string msg) {
+    return reject(std::move(name), std::move(prog), -EINVAL, std::move(msg));
+}
+
+kring_func_info func(uint32_t insn_off, uint8_t linkage, std::vector<uint8_t> args = {}) {
+    kring_func_info info{};
+    info.insn_off = insn_off;
+    info.linkage = linkage;
+    info.nr_args = static_cast<uint8_t>(args.size());
+    for (size_t i = 0; i < args.size(); i++)
+        info.arg_kinds[i] = args[i];
+    return info;
+}
+
+// ---- program fragments ----
+
+// r0 = ringbuf_reserve(ring fd, size, 0): 5 instructions.
+Prog reserve(int32_t size, int32_t fd = RING) {
+    return P({ld_ring(R1, fd), mov64_imm(R2, size), mov64_imm(R3, 0),
+              call_helper(BPF_FUNC_ringbuf_reserve)});
+}
+// helper(reg, 0) for submit or discard: 3 instructions.
+Prog release(uint8_t reg, int32_t helper = BPF_FUNC_ringbuf_submit) {
+    return P({mov64_reg(R1, reg), mov64_imm(R2, 0), call_helper(helper)});
+}
+Prog submit(uint8_t reg) {
+    return release(reg, BPF_FUNC_ringbuf_submit);
+}
+Prog discard(uint8_t reg) {
+    return release(reg, BPF_FUNC_ringbuf_discard);
+}
+// r0 = value; exit: 2 instructions.
+Prog ret(int32_t value = 0) {
+    return P({mov64_imm(R0, value), exit_insn()});
+}
+
+// The record scaffold most ring and bounds cases share:
+//     r9 = ctx; r0 = reserve(size); if (!r0) return 0; r6 = r0;
+//     BODY
+//     submit(r6); return 0;
+// A jump at body index i lands on the submit with offset len(BODY) - 1 - i,
+// and past it (a path that leaks) with 3 more.
+Prog with_record(int32_t size, Prog body) {
+    return P({mov64_reg(R9, R1), reserve(size), jmp_imm(BPF_JNE, R0, 0, 2), ret(0),
+              mov64_reg(R6, R0), std::move(body), submit(R6), ret(0)});
+}
+// In the scaffold: dst = an unknown 64-bit value from the context.
+bpf_insn unknown(uint8_t dst, int16_t off = 0) {
+    return ldx(BPF_DW, dst, R9, off);
+}
+// In the scaffold: one byte stored at record + r7 (3 instructions).
+Prog poke_r7() {
+    return P({mov64_reg(R8, R6), alu64_reg(BPF_ADD, R8, R7), st(BPF_B, R8, 0, 1)});
+}
+
+// A straight-line program of n instructions: r0 = 0; r0 += 1 ...; exit.
+Prog straight_line(size_t n) {
+    Prog prog{mov64_imm(R0, 0)};
+    while (prog.size() + 1 < n)
+        prog.push_back(alu64_imm(BPF_ADD, R0, 1));
+    prog.push_back(exit_insn());
+    return prog;
+}
+
+// Frame k at insn 2k calls frame k+1; the deepest returns 0.
+Prog call_chain(int frames) {
+    Prog prog;
+    for (int k = 0; k + 1 < frames; k++) {
+        prog.push_back(call_local(1));
+        prog.push_back(exit_insn());
+    }
+    prog.push_back(mov64_imm(R0, 0));
+    prog.push_back(exit_insn());
+    return prog;
+}
+
+// ---- the verifier, run on one case ----
+
+int lookup_ring(void*, s32 fd) {
+    if (fd == RING)
+        return 0;
+    if (fd == RING2)
+        return 1;
+    return -EBADF;
+}
+
+struct Outcome {
+    int err;
+    std::string log;
+    kbpf_verify_stats stats;
+};
+
+Outcome verify(const Case& c, uint32_t extra_flags = 0) {
+    std::vector<char> log(64 * 1024);
+    kbpf_verify_attr attr{};
+    attr.insns = c.prog.data();
+    attr.insn_cnt = static_cast<uint32_t>(c.prog.size());
+    attr.func_info = c.funcs.empty() ? nullptr : c.funcs.data();
+    attr.func_info_cnt = static_cast<uint32_t>(c.funcs.size());
+    attr.ctx = c.ctx;
+    attr.ring_lookup = lookup_ring;
+    attr.flags = c.flags | extra_flags;
+    attr.log_level = c.log_level;
+    attr.log_buf = log.data();
+    attr.log_size = static_cast<uint32_t>(log.size());
+    Outcome out{};
+    out.err = kbpf_verify(&attr, &out.stats);
+    out.log = log.data();
+    return out;
+}
+
+std::string stats_line(const kbpf_verify_stats& stats) {
+    return "processed " + std::to_string(stats.insns_processed) + " insns (limit 1000000)";
+}
+
+bool contains(const std::string& haystack, const std::string& needle) {
+    return haystack.find(needle) != std::string::npos;
+}
+
+void check_case(const Case& c) {
+    Outcome out = verify(c);
+    INFO("case: ", c.name);
+    INFO("expected: ", c.err, c.err ? " \"" + c.msg + "\"" : std::string(" (accept)"));
+    INFO("log:\n", out.log);
+    CHECK(out.err == c.err);
+    if (c.err != 0)
+        CHECK(contains(out.log, c.msg));
+    CHECK(contains(out.log, stats_line(out.stats)));
+    if (c.err == 0 && out.err == 0) {
+        Outcome stressed = verify(c, KBPF_F_TEST_STATE_FREQ);
+        INFO("log with KBPF_F_TEST_STATE_FREQ:\n", stressed.log);
+        CHECK(stressed.err == 0);
+        CHECK(contains(stressed.log, stats_line(stressed.stats)));
+    }
+}
+
+// ---- the table ----
+
+std::vector<Case> scalar64_cases() {
+    return {
+        accept("AND with 7 bounds an index into an 8-byte record",
+               with_record(8, P({unknown(R7), alu64_imm(BPF_AND, R7, 7), poke_r7()}))),
+        deny("AND with 15 does not bound an index into an 8-byte record",
+             with_record(8, P({unknown(R7), alu64_imm(BPF_AND, R7, 15), poke_r7()})),
+             "invalid ring record access"),
+        accept("JLT gives umax on the taken branch",
+               with_record(8, P({unknown(R7), jmp_imm(BPF_JLT, R7, 8, 1), ja(3), poke_r7()}))),
+        deny("JGT 8 leaves index 8, one past an 8-byte record",
+             with_record(8, P({unknown(R7), jmp_imm(BPF_JGT, R7, 8, 3), poke_r7()})),
+             "invalid ring record access"),
+        accept("JGE gives umax on the fall-through branch",
+               with_record(8, P({unknown(R7), jmp_imm(BPF_JGE, R7, 8, 3), poke_r7()}))),
+        deny("a signed upper bound alone leaves the value unbounded below",
+             with_record(8, P({unknown(R7), jmp_imm(BPF_JSGT, R7, 7, 3), poke_r7()})), "unbounded"),
+        accept("signed bounds on both sides",
+               with_record(8, P({unknown(R7), jmp_imm(BPF_JSLT, R7, 0, 4),
+                                 jmp_imm(BPF_JSGT, R7, 7, 3), poke_r7()}))),
+        accept("RSH 61 leaves 3 bits",
+               with_record(8, P({unknown(R7), alu64_imm(BPF_RSH, R7, 61), poke_r7()}))),
+        deny("RSH 60 leaves 4 bits",
+             with_record(8, P({unknown(R7), alu64_imm(BPF_RSH, R7, 60), poke_r7()})),
+             "invalid ring record access"),
+        accept("LSH 61 then RSH 61 leaves 3 bits",
+               with_record(8, P({unknown(R7), alu64_imm(BPF_LSH, R7, 61),
+                                 alu64_imm(BPF_RSH, R7, 61), poke_r7()}))),
+        accept(
+            "the product of [0,3] and [0,3] fits a 10-byte record",
+            with_record(10, P({unknown(R7), alu64_imm(BPF_AND, R7, 3), unknown(R5, 8),
+                               alu64_imm(BPF_AND, R5, 3), alu64_reg(BPF_MUL, R7, R5), poke_r7()}))),
+        deny("a product with an unknown factor is unbounded",
+             with_record(8, P({unknown(R7), alu64_imm(BPF_AND, R7, 3), unknown(R5, 8),
+                               alu64_reg(BPF_MUL, R7, R5), poke_r7()})),
+             "unbounded"),
+        accept("constant arithmetic is exact: 3 + 4 in an 8-byte record",
+               with_record(8, P({mov64_imm(R7, 3), alu64_imm(BPF_ADD, R7, 4), poke_r7()}))),
+        deny("constant arithmetic is exact: 4 << 1 is one past an 8-byte record",
+             with_record(8, P({mov64_imm(R7, 4), alu64_imm(BPF_LSH, R7, 1), poke_r7()})),
+             "invalid ring record access"),
+        deny("[0,7] - 8 is negative",
+             with_record(8, P({unknown(R7), alu64_imm(BPF_AND, R7, 7), alu64_imm(BPF_SUB, R7, 8),
+                               poke_r7()})),
+             "invalid ring record access"),
+        deny("XOR 8 of [0,7] is [8,15]",
+             with_record(8, P({unknown(R7), alu64_imm(BPF_AND, R7, 7), alu64_imm(BPF_XOR, R7, 8),
+                               poke_r7()})),
+             "invalid ring record access"),
+        accept("OR 1 then AND 7", with_record(8, P({unknown(R7), alu64_imm(BPF_OR, R7, 1),
+                                                    alu64_imm(BPF_AND, R7, 7), poke_r7()}))),
+        accept("a register comparison with a constant register bounds the index",
+               with_record(
+                   8, P({unknown(R7), mov64_imm(R5, 7), jmp_reg(BPF_JGT, R7, R5, 3), poke_r7()}))),
+        deny("a register comparison with an unknown register does not",
+             with_record(8,
+                         P({unknown(R7), unknown(R5, 8), jmp_reg(BPF_JGT, R7, R5, 3), poke_r7()})),
+             "unbounded"),
+        deny("ARSH 61 keeps the sign: [-4,3]",
+             with_record(8, P({unknown(R7), alu64_imm(BPF_ARSH, R7, 61), poke_r7()})),
+             "invalid ring record access"),
+        accept("JNE 5 makes the fall-through a constant",
+               with_record(8, P({unknown(R7), jmp_imm(BPF_JNE, R7, 5, 3), poke_r7()}))),
+        accept("JSET -8 clears every bit but the low three on the fall-through",
+               with_record(8, P({unknown(R7), jmp_imm(BPF_JSET, R7, -8, 3), poke_r7()}))),
+        accept(
+            "a lower bound from JLT: [8,15] - 8 is [0,7]",
+            with_record(8, P({unknown(R7), alu64_imm(BPF_AND, R7, 15), jmp_imm(BPF_JLT, R7, 8, 4),
+                              alu64_imm(BPF_SUB, R7, 8), poke_r7()}))),
+        deny("without the lower bound, [0,15] - 8 goes negative",
+             with_record(8, P({unknown(R7), alu64_imm(BPF_AND, R7, 15), alu64_imm(BPF_SUB, R7, 8),
+                               poke_r7()})),
+             "invalid ring record access"),
+    };
+}
+
+std::vector<Case> scalar32_cases() {
+    return {
+        accept("w AND 7 zero-extends into a 64-bit index",
+               with_record(8, P({unknown(R7), alu32_imm(BPF_AND, R7, 7), poke_r7()}))),
+        deny("w AND 15 is too wide for an 8-byte record",
+             with_record(8, P({unknown(R7), alu32_imm(BPF_AND, R7, 15), poke_r7()})),
+             "invalid ring record access"),
+        accept("JMP32 bounds a zero-extended register",
+               with_record(8, P({unknown(R7), mov32_reg(R7, R7), jmp32_imm(BPF_JGT, R7, 7, 3),
+                                 poke_r7()}))),
+        deny("JMP32 leaves the upper half of a 64-bit unknown unbounded",
+             with_record(8, P({unknown(R7), jmp32_imm(BPF_JGT, R7, 7, 3), poke_r7()})),
+             "unbounded"),
+        accept("a 32-bit shift followed by 64-bit use",
+               with_record(8, P({unknown(R7), alu32_imm(BPF_RSH, R7, 29), poke_r7()}))),
+        accept("a 32-bit wrap below zero is zero-extended: (w7 - 1) >> 29 <= 7",
+               with_record(8, P({unknown(R7), alu64_imm(BPF_AND, R7, 7), alu32_imm(BPF_SUB, R7, 1),
+                                 alu64_imm(BPF_RSH, R7, 29), poke_r7()}))),
+        deny("a 64-bit wrap below zero is not: (r7 - 1) >> 60 reaches 15",
+             with_record(8, P({unknown(R7), alu64_imm(BPF_AND, R7, 7), alu64_imm(BPF_SUB, R7, 1),
+                               alu64_imm(BPF_RSH, R7, 60), poke_r7()})),
+             "invalid ring record access"),
+        // CVE-2020-8835: a 64-bit range [1, 2^32 + 1] says nothing about its
+        // low 32 bits, which a verifier once took to be [1, 1].
+        deny("a 64-bit range across 2^32 does not bound the low half",
+             with_record(8, P({unknown(R7), ld_imm64_pair(R5, 0x100000001ULL),
+                               jmp_reg(BPF_JGT, R7, R5, 6), jmp_imm(BPF_JLT, R7, 1, 5),
+                               alu32_imm(BPF_SUB, R7, 1), alu32_imm(BPF_RSH, R7, 28), poke_r7()})),
+             "invalid ring record access"),
+        accept("JMP32 bounds a register whose upper half is known zero",
+               with_record(8, P({unknown(R7), alu64_imm(BPF_AND, R7, 0xff),
+                                 jmp32_imm(BPF_JGT, R7, 7, 3), poke_r7()}))),
+        deny("JMP32 against a register leaves the upper half unbounded",
+             with_record(
+                 8, P({unknown(R7), mov64_imm(R5, 7), jmp32_reg(BPF_JGT, R7, R5, 3), poke_r7()})),
+             "unbounded"),
+        accept("w = -1 is 0xffffffff: >> 29 is 7",
+               with_record(8, P({mov32_imm(R7, -1), alu64_imm(BPF_RSH, R7, 29), poke_r7()}))),
+        deny("r = -1 sign-extends: >> 60 is 15",
+             with_record(8, P({mov64_imm(R7, -1), alu64_imm(BPF_RSH, R7, 60), poke_r7()})),
+             "invalid ring record access"),
+        accept("JMP32 signed bounds on both sides of a zero-extended register",
+               with_record(8, P({unknown(R7), mov32_reg(R7, R7), jmp32_imm(BPF_JSLT, R7, 0, 4),
+                                 jmp32_imm(BPF_JSGT, R7, 7, 3), poke_r7()}))),
+        deny("a JMP32 signed upper bound alone leaves every unsigned low half",
+             with_record(8, P({unknown(R7), mov32_reg(R7, R7), jmp32_imm(BPF_JSGT, R7, 7, 4),
+                               alu32_imm(BPF_RSH, R7, 28), poke_r7()})),
+             "invalid ring record access"),
+        accept("ALU32 add within range: [0,3] + 4",
+               with_record(8, P({unknown(R7), alu32_imm(BPF_AND, R7, 3), alu32_imm(BPF_ADD, R7, 4),
+                                 poke_r7()}))),
+        deny("ALU32 add that wraps: ([0,3] - 1) >> 28 reaches 15",
+             with_record(8, P({unknown(R7), alu32_imm(BPF_AND, R7, 3), alu32_imm(BPF_ADD, R7, -1),
+                               alu32_imm(BPF_RSH, R7, 28), poke_r7()})),
+             "invalid ring record access"),
+        accept("JMP32 equality makes a zero-extended register constant",
+               with_record(8, P({unknown(R7), mov32_reg(R7, R7), jmp32_imm(BPF_JNE, R7, 5, 3),
+                                 poke_r7()}))),
+        deny("w-ops after a 64-bit bound: ([0,7] as w) - 1 wraps to 0xffffffff",
+             with_record(8, P({unknown(R7), jmp_imm(BPF_JGT, R7, 7, 5), alu32_imm(BPF_SUB, R7, 1),
+                               alu64_imm(BPF_RSH, R7, 28), poke_r7()})),
+             "invalid ring record access"),
+    };
+}
+
+std::vector<Case> pointer_cases() {
+    return {
+        accept("ctx + constant, then a read within the context",
+               P({alu64_imm(BPF_ADD, R1, 8), ldx(BPF_W, R0, R1, 0), exit_insn()})),
+        accept("stack + constant",
+               P({mov64_reg(R2, R10), alu64_imm(BPF_ADD, R2, -8), st(BPF_DW, R2, 0, 1),
+                  ldx(BPF_DW, R0, R10, -8), exit_insn()})),
+        accept("stack - constant",
+               P({mov64_reg(R2, R10), alu64_imm(BPF_SUB, R2, 16), st(BPF_DW, R2, 8, 1),
+                  ldx(BPF_DW, R0, R10, -8), exit_insn()})),
+        accept("record + constant, submitted through the original",
+               with_record(
+                   16, P({mov64_reg(R8, R6), alu64_imm(BPF_ADD, R8, 8), st(BPF_DW, R8, 0, 1)}))),
+        accept("record + a bounded variable (0 or 8), 8-byte store",
+               with_record(16, P({unknown(R7), alu64_imm(BPF_AND, R7, 8), mov64_reg(R8, R6),
+                                  alu64_reg(BPF_ADD, R8, R7), st(BPF_DW, R8, 0, 1)}))),
+        accept("record + constant - a bounded variable",
+               with_record(16, P({unknown(R7), alu64_imm(BPF_AND, R7, 7), mov64_reg(R8, R6),
+                                  alu64_imm(BPF_ADD, R8, 15), alu64_reg(BPF_SUB, R8, R7),
+                                  st(BPF_B, R8, 0, 1)}))),
+        deny("record + an unbounded variable", with_record(16, P({unknown(R7), poke_r7()})),
+             "unbounded"),
+        accept(
+            "scalar + pointer gives a pointer",
+            with_record(8, P({mov64_imm(R8, 4), alu64_reg(BPF_ADD, R8, R6), st(BPF_B, R8, 0, 1)}))),
+        deny("pointer + pointer",
+             with_record(8, P({mov64_reg(R8, R6), alu64_reg(BPF_ADD, R8, R9)})),
+             "adding two pointers is prohibited"),
+        deny("scalar - pointer", with_record(8, P({mov64_imm(R7, 0), alu64_reg(BPF_SUB, R7, R6)})),
+             "subtracting a pointer from a scalar is prohibited"),
+        deny("pointer - pointer without allow_ptr_leaks",
+             P({mov64_reg(R2, R10), alu64_imm(BPF_ADD, R2, -8), mov64_reg(R0, R10),
+                alu64_reg(BPF_SUB, R0, R2), exit_insn()}),
+             "subtracting pointers needs allow_ptr_leaks")
+            .with_flags(NO_LEAKS),
+        accept("pointer - pointer with allow_ptr_leaks is a scalar",
+               P({mov64_reg(R2, R10), alu64_imm(BPF_ADD, R2, -8), mov64_reg(R0, R10),
+                  alu64_reg(BPF_SUB, R0, R2), exit_insn()})),
+        deny("ALU32 on a pointer",
+             with_record(8, P({mov64_reg(R8, R6), alu32_imm(BPF_ADD, R8, 1)})),
+             "on a pointer is prohibited"),
+        deny("MUL on a pointer", with_record(8, P({mov64_reg(R8, R6), alu64_imm(BPF_MUL, R8, 2)})),
+             "on a pointer is prohibited"),
+        deny("DIV on a pointer", with_record(8, P({mov64_reg(R8, R6), alu64_imm(BPF_DIV, R8, 2)})),
+             "on a pointer is prohibited"),
+        deny("AND on a pointer", with_record(8, P({mov64_reg(R8, R6), alu64_imm(BPF_AND, R8, -8)})),
+             "on a pointer is prohibited"),
+        deny("OR on a pointer", with_record(8, P({mov64_reg(R8, R6), alu64_imm(BPF_OR, R8, 1)})),
+             "on a pointer is prohibited"),
+        deny("NEG on a pointer", with_record(8, P({mov64_reg(R8, R6), alu64_imm(BPF_NEG, R8, 0)})),
+             "on a pointer is prohibited"),
+        deny("arithmetic on a ring pointer",
+             P({ld_ring(R1, RING), alu64_imm(BPF_ADD, R1, 8), ret(0)}),
+             "arithmetic on a ring pointer is prohibited"),
+        deny("arithmetic on a maybe-NULL record",
+             P({reserve(8), alu64_imm(BPF_ADD, R0, 8), ret(0)}), "may be NULL"),
+        deny("a variable offset without bypass_spec_v1",
+             with_record(8, P({unknown(R7), alu64_imm(BPF_AND, R7, 7), poke_r7()})),
+             "variable offset pointer arithmetic needs bypass_spec_v1")
+            .with_flags(NO_SPEC_V1),
+        deny("a constant offset of 2^30",
+             with_record(8, P({ld_imm64_pair(R7, 1ULL << 30), poke_r7()})),
+             "pointer offset out of range"),
+        deny("stack pointer moved below the frame, then used",
+             P({mov64_reg(R2, R10), alu64_imm(BPF_ADD, R2, -520), st(BPF_DW, R2, 0, 0), ret(0)}),
+             "invalid stack access"),
+        deny("a scalar cannot be dereferenced",
+             P({mov64_imm(R2, 4096), ldx(BPF_DW, R0, R2, 0), exit_insn()}),
+             "cannot be dereferenced"),
+    };
+}
+
+std::vector<Case> stack_cases() {
+    return {
+        accept("a spilled ctx pointer is filled as a ctx pointer",
+               P({stx(BPF_DW, R10, R1, -8), ldx(BPF_DW, R2, R10, -8), ldx(BPF_W, R0, R2, 0),
+                  exit_insn()})),
+        accept("a spilled scalar keeps its bounds",
+               with_record(8, P({unknown(R7), alu64_imm(BPF_AND, R7, 7), stx(BPF_DW, R10, R7, -8),
+                                 mov64_imm(R7, 0), ldx(BPF_DW, R7, R10, -8), poke_r7()}))),
+        deny("a spilled scalar keeps its bounds, too wide ones too",
+             with_record(8, P({unknown(R7), alu64_imm(BPF_AND, R7, 15), stx(BPF_DW, R10, R7, -8),
+                               ldx(BPF_DW, R7, R10, -8), poke_r7()})),
+             "invalid ring record access"),
+        accept("a spilled stack pointer keeps its offset",
+               P({mov64_reg(R2, R10), alu64_imm(BPF_ADD, R2, -16), stx(BPF_DW, R10, R2, -8),
+                  ldx(BPF_DW, R3, R10, -8), st(BPF_DW, R3, 0, 1), ldx(BPF_DW, R0, R10, -16),
+                  exit_insn()})),
+        deny("reading never-written stack", P({ldx(BPF_DW, R0, R10, -8), exit_insn()}),
+             "reading uninitialised stack"),
+        deny("reading 8 bytes of which 4 were written",
+             P({st(BPF_W, R10, -4, 0), ldx(BPF_DW, R0, R10, -8), exit_insn()}),
+             "reading uninitialised stack"),
+        accept("reading back the 4 bytes written",
+               P({st(BPF_W, R10, -4, 0), ldx(BPF_W, R0, R10, -4), exit_insn()})),
+        accept("8 byte stores initialise a slot",
+               P({st(BPF_B, R10, -8, 1), st(BPF_B, R10, -7, 2), st(BPF_B, R10, -6, 3),
+                  st(BPF_B, R10, -5, 4), st(BPF_B, R10, -4, 5), st(BPF_B, R10, -3, 6),
+                  st(BPF_B, R10, -2, 7), st(BPF_B, R10, -1, 8), ldx(BPF_DW, R0, R10, -8),
+                  exit_insn()})),
+        accept("the bottom of the stack, fp-512",
+               P({st(BPF_DW, R10, -512, 0), ldx(BPF_DW, R0, R10, -512), exit_insn()})),
+        deny("fp-513 is below the stack", P({st(BPF_B, R10, -513, 0), ret(0)}),
+             "invalid stack access"),
+        deny("fp+0 is above the stack", P({st(BPF_DW, R10, 0, 0), ret(0)}), "invalid stack access"),
+        deny("reading above the frame pointer", P({ldx(BPF_DW, R0, R10, 8), exit_insn()}),
+             "invalid stack access"),
+        deny("a misaligned 8-byte store", P({st(BPF_DW, R10, -4, 0), ret(0)}),
+             "misaligned stack access"),
+        deny("a misaligned 4-byte load",
+             P({st(BPF_DW, R10, -8, 0), ldx(BPF_W, R0, R10, -6), exit_insn()}),
+             "misaligned stack access"),
+        deny("a variable offset stack store",
+             P({ldx(BPF_DW, R2, R1, 0), alu64_imm(BPF_AND, R2, 8), mov64_reg(R3, R10),
+                alu64_imm(BPF_ADD, R3, -16), alu64_reg(BPF_ADD, R3, R2), st(BPF_DW, R3, 0, 0),
+                ret(0)}),
+             "variable offset stack access"),
+        deny("r10 = 0", P({mov64_imm(R10, 0), ret(0)}), "r10 is read-only"),
+        deny("r10 += 8", P({alu64_imm(BPF_ADD, R10, 8), ret(0)}), "r10 is read-only"),
+        deny("a load into r10", P({ldx(BPF_DW, R10, R1, 0), ret(0)}), "r10 is read-only"),
+        deny("partial overwrite of a spilled pointer without bypass_spec_v4",
+             P({stx(BPF_DW, R10, R1, -8), st(BPF_W, R10, -8, 0), ret(0)}),
+             "overwriting a spilled pointer needs bypass_spec_v4")
+            .with_flags(NO_SPEC_V4),
+        deny("a scalar over a whole spilled pointer without bypass_spec_v4",
+             P({stx(BPF_DW, R10, R1, -8), st(BPF_DW, R10, -8, 0), ret(0)}),
+             "overwriting a spilled pointer needs bypass_spec_v4")
+            .with_flags(NO_SPEC_V4),
+        accept("a pointer over a spilled pointer without bypass_spec_v4",
+               P({stx(BPF_DW, R10, R1, -8), mov64_reg(R2, R10), stx(BPF_DW, R10, R2, -8), ret(0)}))
+            .with_flags(NO_SPEC_V4),
+        accept("partial overwrite of a spilled pointer with bypass_spec_v4",
+               P({stx(BPF_DW, R10, R1, -8), st(BPF_W, R10, -8, 0), ret(0)})),
+        deny("a partly overwritten pointer is no longer a pointer",
+             P({stx(BPF_DW, R10, R1, -8), st(BPF_W, R10, -8, 0), ldx(BPF_DW, R2, R10, -8),
+                ldx(BPF_W, R0, R2, 0), exit_insn()}),
+             "cannot be dereferenced"),
+        deny("a filled scalar cannot be dereferenced",
+             P({st(BPF_DW, R10, -8, 0), ldx(BPF_DW, R2, R10, -8), ldx(BPF_W, R0, R2, 0),
+                exit_insn()}),
+             "cannot be dereferenced"),
+        deny("spilling an uninitialised register", P({stx(BPF_DW, R10, R3, -8), ret(0)}),
+             "r3 is not initialised"),
+    };
+}
+
+std::vector<Case> context_cases() {
+    return {
+        accept("the last 8 bytes of a 64-byte context", P({ldx(BPF_DW, R0, R1, 56), exit_insn()})),
+        accept("every access size",
+               P({ldx(BPF_B, R0, R1, 0), ldx(BPF_H, R0, R1, 2), ldx(BPF_W, R0, R1, 4),
+                  ldx(BPF_DW, R0, R1, 8), exit_insn()})),
+        deny("one byte past the end", P({ldx(BPF_B, R0, R1, 64), exit_insn()}),
+             "invalid context access"),
+        deny("8 bytes past the end", P({ldx(BPF_DW, R0, R1, 64), exit_insn()}),
+             "invalid context access"),
+        deny("a negative offset", P({ldx(BPF_W, R0, R1, -4), exit_insn()}),
+             "invalid context access"),
+        deny("ST into a read-only context", P({st(BPF_W, R1, 0, 0), ret(0)}),
+             "context is read-only"),
+        deny("STX into a read-only context", P({mov64_imm(R2, 1), stx(BPF_DW, R1, R2, 0), ret(0)}),
+             "context is read-only"),
+        accept("stores into a writable context",
+               P({st(BPF_W, R1, 0, 7), mov64_imm(R2, 1), stx(BPF_DW, R1, R2, 8), ret(0)}))
+            .with_ctx(64, true),
+        deny("a store past the end of a writable context", P({st(BPF_W, R1, 64, 7), ret(0)}),
+             "invalid context access")
+            .with_ctx(64, true),
+        deny("a misaligned context load", P({ldx(BPF_W, R0, R1, 2), exit_insn()}),
+             "misaligned context access"),
+        deny("a misaligned context store", P({st(BPF_DW, R1, 4, 0), ret(0)}),
+             "misaligned context access")
+            .with_ctx(64, true),
+        deny("a variable offset context load",
+             P({ldx(BPF_DW, R2, R1, 0), alu64_imm(BPF_AND, R2, 8), alu64_reg(BPF_ADD, R1, R2),
+                ldx(BPF_DW, R0, R1, 0), exit_insn()}),
+             "variable offset context access"),
+        accept("a 4-byte context", P({ldx(BPF_W, R0, R1, 0), exit_insn()})).with_ctx(4, false),
+        deny("an 8-byte read of a 4-byte context", P({ldx(BPF_DW, R0, R1, 0), exit_insn()}),
+             "invalid context access")
+            .with_ctx(4, false),
+        deny("an empty context", P({ldx(BPF_B, R0, R1, 0), exit_insn()}), "invalid context access")
+            .with_ctx(0, false),
+        deny("the context pointer stored into a record without allow_ptr_leaks",
+             with_record(8, P({stx(BPF_DW, R6, R9, 0)})), "leaks a pointer")
+            .with_flags(NO_LEAKS),
+        accept("the context pointer stored into a record with allow_ptr_leaks",
+               with_record(8, P({stx(BPF_DW, R6, R9, 0)}))),
+        deny("the context pointer stored into the context without allow_ptr_leaks",
+             P({stx(BPF_DW, R1, R1, 0), ret(0)}), "leaks a pointer")
+            .with_ctx(64, true)
+            .with_flags(NO_LEAKS),
+        deny("r1 does not survive a helper call",
+             P({call_helper(BPF_FUNC_ktime_get_ns), ldx(BPF_W, R0, R1, 0), exit_insn()}),
+             "r1 is not initialised"),
+        accept("r6 does survive a helper call",
+               P({mov64_reg(R6, R1), call_helper(BPF_FUNC_ktime_get_ns), ldx(BPF_W, R0, R6, 0),
+                  exit_insn()})),
+    };
+}
+
+std::vector<Case> ring_cases() {
+    const Prog output_from_stack =
+        P({ld_ring(R1, RING), mov64_reg(R2, R10), alu64_imm(BPF_ADD, R2, -8), mov64_imm(R3, 8),
+           mov64_imm(R4, 0), call_helper(BPF_FUNC_ringbuf_output)});
+    return {
+        accept("reserve, NULL check, write, submit",
+               with_record(16, P({st(BPF_DW, R6, 0, 1), st(BPF_DW, R6, 8, 2)}))),
+        accept("reserve, NULL check, discard",
+               P({reserve(16), jmp_imm(BPF_JNE, R0, 0, 2), ret(0), mov64_reg(R6, R0),
+                  discard(R6), ret(0)})),
+        accept("reserve from the second ring",
+               P({reserve(16, RING2), jmp_imm(BPF_JNE, R0, 0, 2), ret(0), mov64_reg(R6, R0),
+                  submit(R6), ret(0)})),
+        deny("reserve with a non-constant size",
+             P({ldx(BPF_DW, R2, R1, 0), alu64_imm(BPF_AND, R2, 0xff), alu64_imm(BPF_ADD, R2, 8),
+                ld_ring(R1, RING), mov64_imm(R3, 0), call_helper(BPF_FUNC_ringbuf_reserve),
+                jmp_imm(BPF_JNE, R0, 0, 2), ret(0), submit(R0), ret(0)}),
+             "size must be a constant"),
+        accept("reserve with a size computed from constants",
+               P({ld_ring(R1, RING), mov64_imm(R2, 8), alu64_imm(BPF_ADD, R2, 8), mov64_imm(R3, 0),
+                  call_helper(BPF_FUNC_ringbuf_reserve), jmp_imm(BPF_JNE, R0, 0, 2), ret(0),
+                  st(BPF_DW, R0, 8, 1), submit(R0), ret(0)})),
+        deny("a store without the NULL check",
+             P({reserve(8), st(BPF_DW, R0, 0, 1), submit(R0), ret(0)}), "may be NULL"),
+        deny("submit without the NULL check", P({reserve(8), submit(R0), ret(0)}), "may be NULL"),
+        deny("dereferencing the NULL branch",
+             P({reserve(8), jmp_imm(BPF_JNE, R0, 0, 3), st(BPF_DW, R0, 0, 1), ret(0), submit(R0),
+                ret(0)}),
+             "cannot be dereferenced"),
+        accept("a store at the last byte", with_record(16, P({st(BPF_B, R6, 15, 1)}))),
+        deny("a store just past the end", with_record(16, P({st(BPF_DW, R6, 16, 1)})),
+             "invalid ring record access"),
+        deny("a store before the start", with_record(16, P({st(BPF_B, R6, -1, 1)})),
+             "invalid ring record access"),
+        deny("a load straddling the end", with_record(12, P({ldx(BPF_DW, R0, R6, 8)})),
+             "invalid ring record access"),
+        deny("a variable index one past the end",
+             with_record(16, P({unknown(R7), alu64_imm(BPF_AND, R7, 15), mov64_reg(R8, R6),
+                                alu64_reg(BPF_ADD, R8, R7), st(BPF_B, R8, 1, 1)})),
+             "invalid ring record access"),
+        deny("a reservation never released",
+             P({reserve(8), jmp_imm(BPF_JEQ, R0, 0, 1), st(BPF_DW, R0, 0, 1), ret(0)}),
+             "unreleased ring record"),
+        deny("a reservation whose pointer is overwritten",
+             P({reserve(8), jmp_imm(BPF_JNE, R0, 0, 2), ret(0), ret(0)}),
+             "unreleased ring record"),
+        deny("a reservation released on one path only",
+             with_record(8, P({unknown(R7), jmp_imm(BPF_JGT, R7, 5, 3)})),
+             "unreleased ring record"),
+        accept("submit on one path, discard on the other",
+               P({mov64_reg(R9, R1), reserve(8), jmp_imm(BPF_JNE, R0, 0, 2), ret(0),
+                  mov64_reg(R6, R0), unknown(R7), jmp_imm(BPF_JGT, R7, 5, 4), submit(R6), ja(3),
+                  discard(R6), ret(0)})),
+        deny("submit twice", with_record(8, P({submit(R6)})), "was already submitted or discarded"),
+        deny("discard after submit",
+             P({reserve(8), jmp_imm(BPF_JNE, R0, 0, 2), ret(0), mov64_reg(R6, R0), submit(R6),
+                discard(R6), ret(0)}),
+             "was already submitted or discarded"),
+        deny("a store after submit",
+             P({reserve(8), jmp_imm(BPF_JNE, R0, 0, 2), ret(0), mov64_reg(R6, R0), submit(R6),
+                st(BPF_DW, R6, 0, 1), ret(0)}),
+             "was already submitted or discarded"),
+        deny("a load through a copy after submit",
+             P({reserve(8), jmp_imm(BPF_JNE, R0, 0, 2), ret(0), mov64_reg(R6, R0),
+                mov64_reg(R7, R6), submit(R6), ldx(BPF_DW, R0, R7, 0), exit_insn()}),
+             "was already submitted or discarded"),
+        deny("submit of record + 8",
+             with_record(16, P({mov64_reg(R1, R6), alu64_imm(BPF_ADD, R1, 8), mov64_imm(R2, 0),
+                                call_helper(BPF_FUNC_ringbuf_submit)})),
+             "must point to the start of the reserved record"),
+        // CVE-2021-4204: a release helper trusted a pointer moved back into
+        // the ring's header.
+        deny("CVE-2021-4204 shape: submit of record - 8",
+             with_record(16, P({mov64_reg(R1, R6), alu64_imm(BPF_ADD, R1, -8), mov64_imm(R2, 0),
+                                call_helper(BPF_FUNC_ringbuf_submit)})),
+             "must point to the start of the reserved record"),
+        deny("discard of record + a variable offset",
+             with_record(16, P({unknown(R7), alu64_imm(BPF_AND, R7, 8), mov64_reg(R1, R6),
+                                alu64_reg(BPF_ADD, R1, R7), mov64_imm(R2, 0),
+                                call_helper(BPF_FUNC_ringbuf_discard)})),
+             "must point to the start of the reserved record"),
+        // CVE-2022-23222: arithmetic on a maybe-NULL pointer turned NULL into
+        // a non-NULL pointer the NULL check could not catch.
+        deny("CVE-2022-23222 shape: arithmetic on a copy before the NULL check",
+             P({reserve(16), mov64_reg(R7, R0), alu64_imm(BPF_ADD, R7, 8),
+                jmp_imm(BPF_JNE, R0, 0, 2), ret(0), st(BPF_B, R7, 0, 1), submit(R0), ret(0)}),
+             "may be NULL"),
+        deny("CVE-2022-23222 shape: subtracting from the maybe-NULL pointer",
+             P({reserve(16), alu64_imm(BPF_SUB, R0, 1), jmp_imm(BPF_JNE, R0, 0, 2), ret(0),
+                submit(R0), ret(0)}),
+             "may be NULL"),
+        accept("release through a copy that the NULL check covers",
+               P({reserve(8), mov64_reg(R7, R0), jmp_imm(BPF_JNE, R0, 0, 2), ret(0), submit(R7),
+                  ret(0)})),
+        accept("NULL check on the copy, release the original",
+               P({reserve(8), mov64_reg(R7, R0), jmp_imm(BPF_JEQ, R7, 0, 3), submit(R0), ret(0)})),
+        accept("a record pointer spilled and filled, then submitted",
+               with_record(8, P({stx(BPF_DW, R10, R6, -8), mov64_imm(R6, 0),
+                                 ldx(BPF_DW, R6, R10, -8)}))),
+        accept("output from initialised stack",
+               P({st(BPF_DW, R10, -8, 0), output_from_stack, ret(0)})),
+        deny("output from uninitialised stack", P({output_from_stack, ret(0)}),
+             "reading uninitialised stack"),
+        deny("output with an unbounded size",
+             P({st(BPF_DW, R10, -8, 0), ldx(BPF_DW, R6, R1, 0), ld_ring(R1, RING),
+                mov64_reg(R2, R10), alu64_imm(BPF_ADD, R2, -8), mov64_reg(R3, R6),
+                mov64_imm(R4, 0), call_helper(BPF_FUNC_ringbuf_output), ret(0)}),
+             "unbounded"),
+        deny("output with a negative size",
+             P({st(BPF_DW, R10, -8, 0), ld_ring(R1, RING), mov64_reg(R2, R10),
+                alu64_imm(BPF_ADD, R2, -8), mov64_imm(R3, -1), mov64_imm(R4, 0),
+                call_helper(BPF_FUNC_ringbuf_output), ret(0)}),
+             "unbounded"),
+        accept("output with a size in [1,8] from 8 initialised bytes",
+               P({st(BPF_DW, R10, -8, 0), ldx(BPF_DW, R6, R1, 0), alu64_imm(BPF_AND, R6, 7),
+                  alu64_imm(BPF_ADD, R6, 1), ld_ring(R1, RING), mov64_reg(R2, R10),
+                  alu64_imm(BPF_ADD, R2, -8), mov64_reg(R3, R6), mov64_imm(R4, 0),
+                  call_helper(BPF_FUNC_ringbuf_output), ret(0)})),
+        deny("output of 16 bytes from fp-8",
+             P({st(BPF_DW, R10, -8, 0), ld_ring(R1, RING), mov64_reg(R2, R10),
+                alu64_imm(BPF_ADD, R2, -8), mov64_imm(R3, 16), mov64_imm(R4, 0),
+                call_helper(BPF_FUNC_ringbuf_output), ret(0)}),
+             "invalid stack access"),
+        accept("output from a reserved record into the other ring",
+               with_record(16, P({st(BPF_DW, R6, 0, 1), st(BPF_DW, R6, 8, 2), ld_ring(R1, RING2),
+                                  mov64_reg(R2, R6), mov64_imm(R3, 16), mov64_imm(R4, 0),
+                                  call_helper(BPF_FUNC_ringbuf_output)}))),
+        deny("a record larger than any ring",
+             P({reserve(0x7fffffff), jmp_imm(BPF_JNE, R0, 0, 2), ret(0), submit(R0), ret(0)}),
+             "larger than any ring"),
+        deny("65 reservations at once", [] {
+            Prog prog;
+            for (int i = 0; i < 65; i++)
+                prog = P({prog, reserve(8)});
+            return P({prog, ret(0)});
+        }(),
+             "more than 64 ring records reserved at once"),
+        accept("query", P({ld_ring(R1, RING), mov64_imm(R2, KRING_QUERY_AVAIL_DATA),
+                           call_helper(BPF_FUNC_ringbuf_query), exit_insn()})),
+        reject("a ring fd that is not a ring",
+               P({ld_ring(R1, 7), mov64_imm(R2, 0), call_helper(BPF_FUNC_ringbuf_query),
+                  exit_insn()}),
+               -EBADF, "is not a ring"),
+        deny("query without its second argument",
+             P({ld_ring(R1, RING), call_helper(BPF_FUNC_ringbuf_query), exit_insn()}),
+             "r2 is not initialised"),
+        deny("the record pointer stored into its record without allow_ptr_leaks",
+             with_record(8, P({stx(BPF_DW, R6, R6, 0)})), "leaks a pointer")
+            .with_flags(NO_LEAKS),
+        deny("reserve from a stack pointer",
+             P({mov64_reg(R1, R10), mov64_imm(R2, 8), mov64_imm(R3, 0),
+                call_helper(BPF_FUNC_ringbuf_reserve), ret(0)}),
+             "expects"),
+        deny("reserve from a scalar",
+             P({mov64_imm(R1, 0), mov64_imm(R2, 8), mov64_imm(R3, 0),
+                call_helper(BPF_FUNC_ringbuf_reserve), ret(0)}),
+             "expects"),
+        deny("submit of a stack pointer",
+             P({mov64_reg(R6, R10), alu64_imm(BPF_ADD, R6, -8), submit(R6), ret(0)}), "expects"),
+        deny("output into a record instead of a ring",
+             with_record(16, P({st(BPF_DW, R10, -8, 0), mov64_reg(R1, R6), mov64_reg(R2, R10),
+                                alu64_imm(BPF_ADD, R2, -8), mov64_imm(R3, 8), mov64_imm(R4, 0),
+                                call_helper(BPF_FUNC_ringbuf_output)})),
+             "expects"),
+        accept("get_current_comm fills uninitialised stack",
+               P({mov64_reg(R1, R10), alu64_imm(BPF_ADD, R1, -16), mov64_imm(R2, 16),
+                  call_helper(BPF_FUNC_get_current_comm), ldx(BPF_DW, R0, R10, -16),
+                  exit_insn()})),
+        deny("get_current_comm of 16 bytes at fp-8",
+             P({mov64_reg(R1, R10), alu64_imm(BPF_ADD, R1, -8), mov64_imm(R2, 16),
+                call_helper(BPF_FUNC_get_current_comm), ret(0)}),
+             "invalid stack access"),
+        accept("helpers that return scalars",
+               P({call_helper(BPF_FUNC_ktime_get_ns), mov64_reg(R6, R0),
+                  call_helper(BPF_FUNC_get_smp_processor_id), alu64_reg(BPF_ADD, R6, R0),
+                  call_helper(BPF_FUNC_get_current_pid_tgid), alu64_reg(BPF_ADD, R0, R6),
+                  exit_insn()})),
+        deny("argument registers do not survive a call",
+             P({mov64_imm(R2, 1), call_helper(BPF_FUNC_ktime_get_ns), mov64_reg(R0, R2),
+                exit_insn()}),
+             "r2 is not initialised"),
+    };
+}
+
+std::vector<Case> control_flow_cases() {
+    const Prog counted_loop =
+        P({mov64_imm(R0, 0), mov64_imm(R1, 0), alu64_reg(BPF_ADD, R0, R1),
+           alu64_imm(BPF_ADD, R1, 1), jmp_imm(BPF_JLT, R1, 10, -3), exit_insn()});
+    return {
+        accept("a loop of 10 iterations with bpf_capable", counted_loop),
+        deny("a loop without bpf_capable is a back-edge", counted_loop, "loops need bpf_capable")
+            .with_flags(NO_CAP),
+        deny("a conditional jump to itself that is always taken",
+             P({mov64_imm(R0, 0), mov64_imm(R1, 0), jmp_imm(BPF_JEQ, R1, 0, -1), exit_insn()}),
+             "infinite loop"),
+        deny("a two-instruction loop that never changes its state",
+             P({ldx(BPF_DW, R0, R1, 0), jmp_imm(BPF_JEQ, R0, 0, 2), mov64_imm(R0, 1), ja(-2),
+                exit_insn()}),
+             "infinite loop"),
+        accept("a loop counting down from an unknown value in [0,15]",
+               P({ldx(BPF_DW, R1, R1, 0), alu64_imm(BPF_AND, R1, 15), mov64_imm(R0, 0),
+                  alu64_imm(BPF_ADD, R1, -1), alu64_imm(BPF_ADD, R0, 1),
+                  jmp_imm(BPF_JSGT, R1, 0, -3), exit_insn()})),
+        accept("a loop calling a helper",
+               P({mov64_imm(R6, 0), call_helper(BPF_FUNC_ktime_get_ns), alu64_imm(BPF_ADD, R6, 1),
+                  jmp_imm(BPF_JLT, R6, 5, -3), ret(0)})),
+        deny("a loop whose stack pointer walks off the stack",
+             P({mov64_imm(R1, 0), mov64_reg(R2, R10), alu64_imm(BPF_ADD, R2, -8),
+                st(BPF_DW, R2, 0, 0), alu64_imm(BPF_ADD, R1, 1), jmp_imm(BPF_JLT, R1, 100, -4),
+                ret(0)}),
+             "invalid stack access"),
+        deny("a loop that reserves on every iteration",
+             P({mov64_imm(R6, 0), reserve(8), alu64_imm(BPF_ADD, R6, 1),
+                jmp_imm(BPF_JLT, R6, 3, -7), ret(0)}),
+             "unreleased ring record"),
+        accept("a branch never taken is not explored (JEQ on a constant)",
+               P({mov64_imm(R1, 0), jmp_imm(BPF_JEQ, R1, 0, 1), ldx(BPF_DW, R0, R10, -8), ret(0)})),
+        deny("a branch always taken is explored",
+             P({mov64_imm(R1, 1), jmp_imm(BPF_JEQ, R1, 0, 1), ldx(BPF_DW, R0, R10, -8), ret(0)}),
+             "reading uninitialised stack"),
+        accept(
+            "a branch never taken is not explored (JMP32 on a constant)",
+            P({mov32_imm(R1, 5), jmp32_imm(BPF_JGT, R1, 3, 1), ldx(BPF_DW, R0, R10, -8), ret(0)})),
+        accept("a branch never taken is not explored (known range)",
+               P({ldx(BPF_DW, R1, R1, 0), alu64_imm(BPF_AND, R1, 7), jmp_imm(BPF_JLT, R1, 8, 1),
+                  ldx(BPF_DW, R0, R10, -8), ret(0)})),
+        accept("both arms of a diamond",
+               P({ldx(BPF_DW, R0, R1, 0), jmp_imm(BPF_JGT, R0, 5, 2), mov64_imm(R0, 1), ja(1),
+                  mov64_imm(R0, 2), exit_insn()})),
+        deny("r0 set on one arm only",
+             P({ldx(BPF_DW, R2, R1, 0), jmp_imm(BPF_JGT, R2, 5, 1), mov64_imm(R0, 1), exit_insn()}),
+             "r0 is not initialised"),
+        deny("exit without setting r0", P({exit_insn()}), "r0 is not initialised"),
+        malformed("an unreachable instruction", P({ret(0), ret(1)}), "unreachable instruction"),
+        malformed("a jump past the end",
+                  P({mov64_imm(R0, 0), jmp_imm(BPF_JEQ, R0, 0, 5), exit_insn()}),
+                  "jump out of range"),
+        malformed("a jump before the start",
+                  P({mov64_imm(R0, 0), jmp_imm(BPF_JEQ, R0, 0, -3), exit_insn()}),
+                  "jump out of range"),
+        malformed("falling off the end", P({mov64_imm(R0, 0)}), "falls through past the end"),
+        malformed("a conditional jump as the last instruction",
+                  P({mov64_imm(R0, 0), jmp_imm(BPF_JEQ, R0, 0, -2)}), "falls through past the end"),
+        malformed("a jump into the second slot of LD_IMM64",
+                  P({ja(1), ld_imm64_pair(R0, 1), exit_insn()}),
+                  "jump into the middle of LD_IMM64"),
+    };
+}
+
+std::vector<Case> call_cases() {
+    // main: r1 = 5; r0 = f(r1); r0 += 1; exit.   f (insn 4): return r1 * 2.
+    const Prog double_it =
+        P({mov64_imm(R1, 5), call_local(2), alu64_imm(BPF_ADD, R0, 1), exit_insn(),
+           mov64_reg(R0, R1), alu64_imm(BPF_MUL, R0, 2), exit_insn()});
+    // main passes ctx and r2 = 0; f (insn 3) reads ctx + (r2 & 8).
+    const Prog ctx_index =
+        P({mov64_imm(R2, 0), call_local(1), exit_insn(), alu64_imm(BPF_AND, R2, 8),
+           alu64_reg(BPF_ADD, R1, R2), ldx(BPF_DW, R0, R1, 0), exit_insn()});
+    // main calls f (insn 2), which reserves and returns without releasing.
+    const Prog leaky_callee = P({call_local(1), exit_insn(), reserve(8), ret(0)});
+    return {
+        accept("a static call with an argument and a return value", double_it),
+        accept("the same call declared static in func-info", double_it)
+            .with_funcs({func(0, KRING_FUNC_STATIC), func(4, KRING_FUNC_STATIC)}),
+        accept("a global function with a scalar argument", double_it)
+            .with_funcs(
+                {func(0, KRING_FUNC_STATIC), func(4, KRING_FUNC_GLOBAL, {KRING_ARG_SCALAR})}),
+        accept(
+            "a global function called twice",
+            P({mov64_imm(R1, 1), call_local(5), mov64_reg(R6, R0), mov64_imm(R1, 2), call_local(2),
+               alu64_reg(BPF_ADD, R0, R6), exit_insn(), mov64_reg(R0, R1), exit_insn()}))
+            .with_funcs(
+                {func(0, KRING_FUNC_STATIC), func(7, KRING_FUNC_GLOBAL, {KRING_ARG_SCALAR})}),
+        accept("a global function with a ctx argument",
+               P({call_local(1), exit_insn(), ldx(BPF_W, R0, R1, 0), exit_insn()}))
+            .with_funcs({func(0, KRING_FUNC_STATIC), func(2, KRING_FUNC_GLOBAL, {KRING_ARG_CTX})}),
+        deny("a global function given a scalar for its ctx argument",
+             P({mov64_imm(R1, 0), call_local(1), exit_insn(), ldx(BPF_W, R0, R1, 0), exit_insn()}),
+             "global function")
+            .with_funcs({func(0, KRING_FUNC_STATIC), func(3, KRING_FUNC_GLOBAL, {KRING_ARG_CTX})}),
+        deny("a global function given ctx + 8 for its ctx argument",
+             P({alu64_imm(BPF_ADD, R1, 8), call_local(1), exit_insn(), ldx(BPF_W, R0, R1, 0),
+                exit_insn()}),
+             "global function")
+            .with_funcs({func(0, KRING_FUNC_STATIC), func(3, KRING_FUNC_GLOBAL, {KRING_ARG_CTX})}),
+        accept("a static function sees the caller's constant index", ctx_index),
+        deny("a global function is verified for every value of its scalar", ctx_index,
+             "variable offset context access")
+            .with_funcs({func(0, KRING_FUNC_STATIC),
+                         func(3, KRING_FUNC_GLOBAL, {KRING_ARG_CTX, KRING_ARG_SCALAR})}),
+        deny("a global function sees only its declared arguments",
+             P({mov64_imm(R1, 1), mov64_imm(R2, 2), call_local(1), exit_insn(), mov64_reg(R0, R2),
+                exit_insn()}),
+             "r2 is not initialised")
+            .with_funcs(
+                {func(0, KRING_FUNC_STATIC), func(4, KRING_FUNC_GLOBAL, {KRING_ARG_SCALAR})}),
+        accept("8 frames", call_chain(8)),
+        deny("9 frames", call_chain(9), "is too deep"),
+        accept("256 + 256 bytes of stack across two frames",
+               P({st(BPF_DW, R10, -256, 0), call_local(1), exit_insn(), st(BPF_DW, R10, -256, 0),
+                  ret(0)})),
+        deny("512 + 32 bytes of stack across two frames",
+             P({st(BPF_DW, R10, -512, 0), call_local(1), exit_insn(), st(BPF_DW, R10, -32, 0),
+                ret(0)}),
+             "exceeds 512"),
+        deny("a static callee that leaks a reservation", leaky_callee, "unreleased ring record"),
+        deny("a global callee that leaks a reservation", leaky_callee, "unreleased ring record")
+            .with_funcs({func(0, KRING_FUNC_STATIC), func(2, KRING_FUNC_GLOBAL)}),
+        deny("a callee cannot read the caller's r6",
+             P({mov64_imm(R6, 1), call_local(1), exit_insn(), mov64_reg(R0, R6), exit_insn()}),
+             "r6 is not initialised"),
+        deny("a static callee cannot read an argument the caller did not set",
+             P({mov64_imm(R1, 1), call_local(1), exit_insn(), mov64_reg(R0, R2), exit_insn()}),
+             "r2 is not initialised"),
+        accept("the caller's r6 survives a call that writes its own r6",
+               P({mov64_imm(R6, 7), call_local(2), mov64_reg(R0, R6), exit_insn(), mov64_imm(R6, 1),
+                  ret(0)})),
+        deny("the caller's r2 does not survive a call",
+             P({mov64_imm(R2, 7), call_local(2), mov64_reg(R0, R2), exit_insn(), ret(0)}),
+             "r2 is not initialised"),
+        accept("a callee reads the caller's stack through an argument",
+               P({st(BPF_DW, R10, -8, 3), mov64_reg(R1, R10), alu64_imm(BPF_ADD, R1, -8),
+                  call_local(1), exit_insn(), ldx(BPF_DW, R0, R1, 0), exit_insn()})),
+        deny("a callee that returns a pointer to its own stack",
+             P({call_local(1), exit_insn(), mov64_reg(R0, R10), alu64_imm(BPF_ADD, R0, -8),
+                exit_insn()}),
+             "cannot return a stack pointer"),
+        deny("a callee that returns without setting r0",
+             P({call_local(1), exit_insn(), exit_insn()}), "r0 is not initialised"),
+        deny("calls without bpf_capable", double_it, "bpf-to-bpf calls need bpf_capable")
+            .with_flags(NO_CAP),
+        malformed("a function calling itself",
+                  P({call_local(1), exit_insn(), call_local(-1), exit_insn()}), "recursive call"),
+        malformed("a call past the end", P({call_local(10), exit_insn()}), "call out of range"),
+        malformed("a call to a function func-info does not declare", double_it,
+                  "which func-info does not declare")
+            .with_funcs({func(0, KRING_FUNC_STATIC)}),
+        malformed("a jump from main into a function",
+                  P({call_local(2), jmp_imm(BPF_JEQ, R0, 0, 2), exit_insn(), mov64_imm(R0, 0),
+                     exit_insn()}),
+                  "jump out of its function"),
+        malformed("func-info that does not start at insn 0", double_it,
+                  "must describe the program at insn 0")
+            .with_funcs({func(4, KRING_FUNC_STATIC)}),
+        malformed("func-info with a bad linkage", double_it, "bad linkage")
+            .with_funcs({func(0, KRING_FUNC_STATIC), func(4, 7)}),
+        malformed("func-info with a bad argument kind", double_it, "bad argument")
+            .with_funcs({func(0, KRING_FUNC_STATIC), func(4, KRING_FUNC_GLOBAL, {9})}),
+        malformed("func-info with its reserved byte set", double_it, "reserved field must be 0")
+            .with_funcs({func(0, KRING_FUNC_STATIC),
+                         [] {
+                             kring_func_info info = func(4, KRING_FUNC_STATIC);
+                             info.reserved = 1;
+                             return info;
+                         }()}),
+        // A well-formed function at insn 7 that nothing calls.
+        malformed("func-info naming an insn that is not a call target", P({double_it, ret(0)}),
+                  "is not a call target")
+            .with_funcs({func(0, KRING_FUNC_STATIC), func(4, KRING_FUNC_STATIC),
+                         func(7, KRING_FUNC_STATIC)}),
+        malformed("func-info out of order", double_it, "insn_off not increasing")
+            .with_funcs({func(0, KRING_FUNC_STATIC), func(4, KRING_FUNC_STATIC),
+                         func(2, KRING_FUNC_STATIC)}),
+    };
+}
+
+std::vector<Case> privilege_cases() {
+    const Prog stack_diff = P({mov64_reg(R2, R10), alu64_imm(BPF_ADD, R2, -8), mov64_reg(R0, R10),
+                               alu64_reg(BPF_SUB, R0, R2), exit_insn()});
+    const Prog compare_pointers =
+        P({mov64_reg(R2, R10), alu64_imm(BPF_ADD, R2, -8), mov64_imm(R0, 0),
+           jmp_reg(BPF_JGT, R10, R2, 1), mov64_imm(R0, 1), exit_insn()});
+    const Prog output_spilled_ctx =
+        P({stx(BPF_DW, R10, R1, -8), ld_ring(R1, RING), mov64_reg(R2, R10),
+           alu64_imm(BPF_ADD, R2, -8), mov64_imm(R3, 8), mov64_imm(R4, 0),
+           call_helper(BPF_FUNC_ringbuf_output), ret(0)});
+    const Prog query_with_pointer_flags = P(
+        {ld_ring(R1, RING), mov64_reg(R2, R10), call_helper(BPF_FUNC_ringbuf_query), exit_insn()});
+    const Prog counted_loop = P({mov64_imm(R0, 0), mov64_imm(R1, 0), alu64_imm(BPF_ADD, R1, 1),
+                                 jmp_imm(BPF_JLT, R1, 4, -2), exit_insn()});
+    return {
+        accept("no privileges: a straight-line program", P({ldx(BPF_W, R0, R1, 0), exit_insn()}))
+            .with_flags(0),
+        accept("no privileges: reserve, NULL check, submit",
+               with_record(8, P({st(BPF_DW, R6, 0, 1)})))
+            .with_flags(0),
+        deny("no privileges: a loop", counted_loop, "loops need bpf_capable").with_flags(0),
+        accept("bpf_capable alone: a loop", counted_loop).with_flags(KBPF_F_BPF_CAPABLE),
+        deny("no privileges: a call", P({call_local(1), exit_insn(), ret(0)}),
+             "bpf-to-bpf calls need bpf_capable")
+            .with_flags(0),
+        accept("4096 instructions without bpf_capable", straight_line(4096)).with_flags(NO_CAP),
+        reject("4097 instructions without bpf_capable", straight_line(4097), -E2BIG,
+               "more than 4096 need bpf_capable")
+            .with_flags(NO_CAP),
+        accept("4097 instructions with bpf_capable", straight_line(4097)),
+        deny("returning the ctx pointer without allow_ptr_leaks",
+             P({mov64_reg(R0, R1), exit_insn()}), "leaks a pointer")
+            .with_flags(NO_LEAKS),
+        accept("returning the ctx pointer with allow_ptr_leaks",
+               P({mov64_reg(R0, R1), exit_insn()})),
+        deny("no privileges: returning ctx + 8",
+             P({mov64_reg(R0, R1), alu64_imm(BPF_ADD, R0, 8), exit_insn()}), "leaks a pointer")
+            .with_flags(0),
+        deny("storing half of a pointer without allow_ptr_leaks",
+             P({stx(BPF_W, R10, R1, -8), ret(0)}), "leaks a pointer")
+            .with_flags(NO_LEAKS),
+        deny("reading back half of a spilled pointer without allow_ptr_leaks",
+             P({stx(BPF_DW, R10, R1, -8), ldx(BPF_W, R0, R10, -8), exit_insn()}), "leaks a pointer")
+            .with_flags(NO_LEAKS),
+        deny("a stack pointer stored into a record without allow_ptr_leaks",
+             with_record(8, P({stx(BPF_DW, R6, R10, 0)})), "leaks a pointer")
+            .with_flags(NO_LEAKS),
+        accept("a stack pointer stored into a record with allow_ptr_leaks",
+               with_record(8, P({stx(BPF_DW, R6, R10, 0)}))),
+        deny("a pointer as a helper's scalar argument without allow_ptr_leaks",
+             query_with_pointer_flags, "leaks a pointer")
+            .with_flags(NO_LEAKS),
+        accept("a pointer as a helper's scalar argument with allow_ptr_leaks",
+               query_with_pointer_flags),
+        deny("a spilled pointer copied out by output without allow_ptr_leaks", output_spilled_ctx,
+             "leaks a pointer")
+            .with_flags(NO_LEAKS),
+        accept("a spilled pointer copied out by output with allow_ptr_leaks", output_spilled_ctx),
+        deny("a variable stack offset without bypass_spec_v1",
+             P({ldx(BPF_DW, R2, R1, 0), alu64_imm(BPF_AND, R2, 8), mov64_reg(R3, R10),
+                alu64_imm(BPF_ADD, R3, -16), alu64_reg(BPF_ADD, R3, R2), ret(0)}),
+             "variable offset pointer arithmetic needs bypass_spec_v1")
+            .with_flags(NO_SPEC_V1),
+        accept("a variable record offset with bypass_spec_v1",
+               with_record(8, P({unknown(R7), alu64_imm(BPF_AND, R7, 7), poke_r7()})))
+            .with_flags(KBPF_F_BYPASS_SPEC_V1),
+        deny("no privileges: subtracting pointers", stack_diff,
+             "subtracting pointers needs allow_ptr_leaks")
+            .with_flags(0),
+        deny("comparing pointers without allow_ptr_leaks", compare_pointers,
+             "pointer comparison is prohibited")
+            .with_flags(NO_LEAKS),
+        accept("comparing pointers with allow_ptr_leaks", compare_pointers),
+        reject("an unknown flag", P({ret(0)}), -EINVAL, "unknown flags")
+            .with_flags(PRIV | (KBPF_F_ALL + 1)),
+    };
+}
+
+std::vector<Case> malformed_cases() {
+    return {
+        malformed("an empty program", Prog{}, "program is empty"),
+        reject("more than 1000000 instructions", straight_line(KBPF_MAX_INSNS + 1), -E2BIG,
+               "more than"),
+        malformed("ALU64 opcode 0xf0", P({mov64_imm(R0, 0), raw(0xff, 0, 0, 0, 0), exit_insn()}),
+                  "unsupported instruction"),
+        malformed("an atomic add",
+                  P({st(BPF_DW, R10, -8, 0), mov64_imm(R1, 1),
+                     raw(BPF_STX | BPF_ATOMIC | BPF_DW, R10, R1, -8, BPF_ADD), ret(0)}),
+                  "unsupported instruction"),
+        malformed("LD_ABS",
+                  P({mov64_reg(R6, R1), raw(BPF_LD | BPF_ABS | BPF_W, 0, 0, 0, 0), ret(0)}),
+                  "unsupported instruction"),
+        malformed("LD_IND",
+                  P({mov64_reg(R6, R1), mov64_imm(R2, 0),
+                     raw(BPF_LD | BPF_IND | BPF_W, 0, R2, 0, 0), ret(0)}),
+                  "unsupported instruction"),
+        malformed("JMP32 | JA (gotol)",
+                  P({mov64_imm(R0, 0), raw(BPF_JMP32 | BPF_JA, 0, 0, 0, 0), exit_insn()}),
+                  "unsupported instruction"),
+        malformed("ALU64 | END (unconditional bswap)",
+                  P({mov64_imm(R0, 0), raw(BPF_ALU64 | BPF_END, R0, 0, 0, 16), exit_insn()}),
+                  "unsupported instruction"),
+        malformed("a sign-extending load (mode 0x80)",
+                  P({raw(BPF_LDX | 0x80 | BPF_W, R0, R1, 0, 0), exit_insn()}),
+                  "unsupported instruction"),
+        malformed("a kfunc call",
+                  P({raw(BPF_JMP | BPF_CALL, 0, BPF_PSEUDO_KFUNC_CALL, 0, 1), exit_insn()}),
+                  "unsupported instruction"),
+        malformed("MOV immediate with src_reg set",
+                  P({raw(BPF_ALU64 | BPF_MOV | BPF_K, R0, R1, 0, 5), exit_insn()}),
+                  "reserved field"),
+        malformed("ADD immediate with off set",
+                  P({mov64_imm(R0, 0), raw(BPF_ALU64 | BPF_ADD | BPF_K, R0, 0, 1, 5), exit_insn()}),
+                  "reserved field"),
+        malformed(
+            "ADD register with imm set",
+            P({mov64_imm(R0, 0), raw(BPF_ALU64 | BPF_ADD | BPF_X, R0, R0, 0, 7), exit_insn()}),
+            "reserved field"),
+        malformed("EXIT with imm set", P({mov64_imm(R0, 0), raw(BPF_JMP | BPF_EXIT, 0, 0, 0, 1)}),
+                  "reserved field"),
+        malformed("LDX with imm set",
+                  P({raw(BPF_LDX | BPF_MEM | BPF_W, R0, R1, 0, 1), exit_insn()}), "reserved field"),
+        malformed("ST with src_reg set",
+                  P({raw(BPF_ST | BPF_MEM | BPF_DW, R10, R1, -8, 0), ret(0)}), "reserved field"),
+        malformed("JA with src_reg set",
+                  P({mov64_imm(R0, 0), raw(BPF_JMP | BPF_JA, 0, R1, 0, 0), exit_insn()}),
+                  "reserved field"),
+        malformed("destination register r11",
+                  P({raw(BPF_ALU64 | BPF_MOV | BPF_K, 11, 0, 0, 0), ret(0)}), "invalid register"),
+        malformed("source register r12",
+                  P({raw(BPF_ALU64 | BPF_MOV | BPF_X, R0, 12, 0, 0), exit_insn()}),
+                  "invalid register"),
+        malformed("LD_IMM64 without its second slot",
+                  P({mov64_imm(R0, 0), raw(BPF_LD | BPF_DW | BPF_IMM, R0, 0, 0, 1)}),
+                  "incomplete LD_IMM64"),
+        malformed("LD_IMM64 whose second slot is an instruction",
+                  P({raw(BPF_LD | BPF_DW | BPF_IMM, R0, 0, 0, 1), mov64_imm(R0, 0), exit_insn()}),
+                  "incomplete LD_IMM64"),
+        malformed("LD_IMM64 of a map value (src_reg 2)",
+                  P({ld_imm64_pair(R0, 1, BPF_PSEUDO_MAP_VALUE), exit_insn()}),
+                  "unknown LD_IMM64 source"),
+        malformed("helper 1 (map_lookup_elem) is not in the subset",
+                  P({call_helper(BPF_FUNC_map_lookup_elem), exit_insn()}), "unknown helper"),
+        malformed("helper 100000", P({call_helper(100000), exit_insn()}), "unknown helper"),
+        malformed("log level 3", P({ret(0)}), "bad log level").with_log_level(3),
+    };
+}
+
+struct Group {
+    const char* name;
+    std::vector<Case> (*cases)();
+};
+
+const Group groups[] = {
+    {"scalar bounds and tnums, 64-bit", scalar64_cases},
+    {"32-bit subregisters", scalar32_cases},
+    {"pointer arithmetic", pointer_cases},
+    {"stack", stack_cases},
+    {"context", context_cases},
+    {"helpers and rings", ring_cases},
+    {"control flow and loops", control_flow_cases},
+    {"calls", call_cases},
+    {"privileges", privilege_cases},
+    {"malformed programs", malformed_cases},
+};
+
+void run_group(const char* name) {
+    for (const Group& group : groups) {
+        if (std::string(group.name) != name)
+            continue;
+        for (const Case& c : group.cases())
+            check_case(c);
+        return;
+    }
+    FAIL("no group named ", name);
+}
+
+} // namespace
+
+TEST_CASE("the table: at least 170 cases, every group both accepts and rejects") {
+    size_t total = 0;
+    for (const Group& group : groups) {
+        std::vector<Case> cases = group.cases();
+        size_t accepted = 0;
+        for (const Case& c : cases)
+            accepted += c.err == 0;
+        INFO("group: ", group.name);
+        CHECK(cases.size() >= 12);
+        CHECK(accepted > 0);
+        CHECK(accepted < cases.size());
+        total += cases.size();
+    }
+    MESSAGE("verifier table: ", total, " cases");
+    CHECK(total >= 170);
+}
+
+TEST_CASE("scalar bounds and tnums, 64-bit") {
+    run_group("scalar bounds and tnums, 64-bit");
+}
+TEST_CASE("32-bit subregisters") {
+    run_group("32-bit subregisters");
+}
+TEST_CASE("pointer arithmetic") {
+    run_group("pointer arithmetic");
+}
+TEST_CASE("stack") {
+    run_group("stack");
+}
+TEST_CASE("context") {
+    run_group("context");
+}
+TEST_CASE("helpers and rings") {
+    run_group("helpers and rings");
+}
+TEST_CASE("control flow and loops") {
+    run_group("control flow and loops");
+}
+TEST_CASE("calls") {
+    run_group("calls");
+}
+TEST_CASE("privileges") {
+    run_group("privileges");
+}
+TEST_CASE("malformed programs") {
+    run_group("malformed programs");
+}
+
+TEST_CASE("more than 1000000 processed instructions is too complex") {
+    // 50 instructions per iteration, 200000 iterations: the limit comes
+    // after 20000 iterations, so few checkpoints are needed to reach it.
+    Prog loop{mov64_imm(R0, 0), mov64_imm(R1, 0)};
+    loop.push_back(alu64_imm(BPF_ADD, R1, 1));
+    for (int i = 0; i < 48; i++)
+        loop.push_back(mov64_reg(R2, R1));
+    loop.push_back(jmp_imm(BPF_JLT, R1, 200000, -50));
+    loop.push_back(exit_insn());
+    check_case(reject("a counted loop of 200000 iterations", loop, -E2BIG, "too complex"));
+}
+
+TEST_CASE("more than 8192 pending paths is too complex") {
+    // 9000 two-way branches, each on a value freshly loaded from the
+    // context: whichever side is explored first, the other is left pending.
+    Prog prog{mov64_reg(R6, R1), mov64_imm(R0, 0)};
+    for (int i = 0; i < 9000; i++) {
+        prog.push_back(ldx(BPF_DW, R2, R6, 0));
+        prog.push_back(jmp_imm(BPF_JEQ, R2, 0, 1));
+        prog.push_back(mov64_imm(R3, i));
+    }
+    prog.push_back(exit_insn());
+    check_case(reject("9000 branches", prog, -E2BIG, "paths pending"));
+}
+
+TEST_CASE("cost: a 1000-instruction straight line and a 100-iteration loop") {
+    Case line = accept("1000 instructions, straight line", straight_line(1000));
+    check_case(line);
+    Outcome out = verify(line);
+    MESSAGE("straight line: processed ", out.stats.insns_processed, " insns, ",
+            out.stats.states_total, " states, ", out.stats.time_ns / 1000, " us");
+    // Every instruction once, no branch to explore twice.
+    CHECK(out.stats.insns_processed == 1000);
+    CHECK(out.stats.time_ns < 1000000000ULL);
+
+    // r0 = 0; r1 = 0; do { r0 += r1; r1 += 1 } while (r1 < 100); exit.
+    Case loop = accept("100 iterations",
+                       P({mov64_imm(R0, 0), mov64_imm(R1, 0), alu64_reg(BPF_ADD, R0, R1),
+                          alu64_imm(BPF_ADD, R1, 1), jmp_imm(BPF_JLT, R1, 100, -3), exit_insn()}));
+    check_case(loop);
+    out = verify(loop);
+    MESSAGE("bounded loop: processed ", out.stats.insns_processed, " insns, ",
+            out.stats.states_total, " states, ", out.stats.time_ns / 1000, " us");
+    // The counter differs on every iteration, so no state is pruned: the two
+    // moves, three instructions per iteration, and the exit.
+    CHECK(out.stats.insns_processed == 2 + 3 * 100 + 1);
+    CHECK(out.stats.time_ns < 1000000000ULL);
+}
