@@ -1247,6 +1247,25 @@ TEST_CASE("more than 8192 pending paths is too complex") {
     check_case(reject("9000 branches", prog, -E2BIG, "paths pending"));
 }
 
+TEST_CASE("a global function is verified once, a static one at every call") {
+    // main calls f (insn 7) twice; f returns its argument.
+    const Prog twice =
+        P({mov64_imm(R1, 1), call_local(5), mov64_reg(R6, R0), mov64_imm(R1, 2), call_local(2),
+           alu64_reg(BPF_ADD, R0, R6), exit_insn(), mov64_reg(R0, R1), exit_insn()});
+    Case global = accept("global f", twice)
+                      .with_funcs({func(0, KRING_FUNC_STATIC),
+                                   func(7, KRING_FUNC_GLOBAL, {KRING_ARG_SCALAR})});
+    Case as_static = accept("static f", twice)
+                         .with_funcs({func(0, KRING_FUNC_STATIC), func(7, KRING_FUNC_STATIC)});
+    check_case(global);
+    check_case(as_static);
+    Outcome global_out = verify(global);
+    Outcome static_out = verify(as_static);
+    // main's 7 instructions, and f's 2 once (global) or per call (static).
+    CHECK(global_out.stats.insns_processed == 7 + 2);
+    CHECK(static_out.stats.insns_processed == 7 + 2 * 2);
+}
+
 TEST_CASE("cost: a 1000-instruction straight line and a 100-iteration loop") {
     Case line = accept("1000 instructions, straight line", straight_line(1000));
     check_case(line);
