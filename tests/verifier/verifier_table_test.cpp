@@ -377,6 +377,13 @@ std::vector<Case> scalar32_cases() {
         accept("JMP32 equality makes a zero-extended register constant",
                with_record(8, P({unknown(R7), mov32_reg(R7, R7), jmp32_imm(BPF_JNE, R7, 5, 3),
                                  poke_r7()}))),
+        accept("a 16-bit byte swap leaves at most 16 bits: >> 13 is [0,7]",
+               with_record(8, P({unknown(R7), endian(false, R7, 16), alu64_imm(BPF_RSH, R7, 13),
+                                 poke_r7()}))),
+        deny("a 32-bit byte swap leaves 32 bits: >> 28 is [0,15]",
+             with_record(
+                 8, P({unknown(R7), endian(true, R7, 32), alu64_imm(BPF_RSH, R7, 28), poke_r7()})),
+             "invalid ring record access"),
         deny("w-ops after a 64-bit bound: ([0,7] as w) - 1 wraps to 0xffffffff",
              with_record(8, P({unknown(R7), jmp_imm(BPF_JGT, R7, 7, 5), alu32_imm(BPF_SUB, R7, 1),
                                alu64_imm(BPF_RSH, R7, 28), poke_r7()})),
