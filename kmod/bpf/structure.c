@@ -1,0 +1,622 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The structure pass: see structure.h. Messages: docs/verifier.md. */
+#include "structure.h"
+#include "helpers.h"
+#include "interp.h"
+
+static __printf(4, 5) int fail(struct kbpf_log *log, int err, s64 insn,
+			       const char *fmt, ...)
+{
+	va_list args;
+
+	if (!kbpf_log_enabled(log, KBPF_LOG_LEVEL_ERRORS))
+		return err;
+	if (insn >= 0)
+		kbpf_log_printf(log, "insn %lld: ", (long long)insn);
+	va_start(args, fmt);
+	kbpf_log_vprintf(log, fmt, args);
+	va_end(args);
+	kbpf_log_printf(log, "\n");
+	return err;
+}
+
+#define unsupported(log, i, code)					\
+	fail(log, -EINVAL, i, "unsupported instruction (opcode 0x%02x)", code)
+#define reserved(log, i, field)						\
+	fail(log, -EINVAL, i, "reserved field %s must be 0", field)
+
+static bool is_ld_imm64(const struct bpf_insn *insn)
+{
+	return insn->code == (BPF_LD | BPF_IMM | BPF_DW);
+}
+
+static bool is_pseudo_call(const struct bpf_insn *insn)
+{
+	return insn->code == (BPF_JMP | BPF_CALL) &&
+	       insn->src_reg == BPF_PSEUDO_CALL;
+}
+
+static bool is_cond_jump(const struct bpf_insn *insn)
+{
+	u8 class = BPF_CLASS(insn->code), op = BPF_OP(insn->code);
+
+	return (class == BPF_JMP || class == BPF_JMP32) && op != BPF_JA &&
+	       op != BPF_CALL && op != BPF_EXIT;
+}
+
+static bool is_ja(const struct bpf_insn *insn)
+{
+	return insn->code == (BPF_JMP | BPF_JA);
+}
+
+static bool is_exit(const struct bpf_insn *insn)
+{
+	return insn->code == (BPF_JMP | BPF_EXIT);
+}
+
+static int check_alu_insn(const struct bpf_insn *insn, u32 i,
+			  struct kbpf_log *log)
+{
+	u8 op = BPF_OP(insn->code);
+	bool reg_src = BPF_SRC(insn->code) == BPF_X;
+
+	if (op > BPF_END)
+		return unsupported(log, i, insn->code);
+	if (op == BPF_END) {
+		/* ALU64 | END is the newer unconditional bswap. */
+		if (BPF_CLASS(insn->code) == BPF_ALU64)
+			return unsupported(log, i, insn->code);
+		if (insn->src_reg)
+			return reserved(log, i, "src_reg");
+		if (insn->off)
+			return reserved(log, i, "off");
+		if (insn->imm != 16 && insn->imm != 32 && insn->imm != 64)
+			return fail(log, -EINVAL, i,
+				    "byte swap of %d bits: must be 16, 32 or 64",
+				    insn->imm);
+		return 0;
+	}
+	/* A non-zero off is a newer encoding (signed div/mod, movsx). */
+	if (insn->off)
+		return reserved(log, i, "off");
+	if (op == BPF_NEG) {
+		if (reg_src)
+			return unsupported(log, i, insn->code);
+		if (insn->src_reg)
+			return reserved(log, i, "src_reg");
+		if (insn->imm)
+			return reserved(log, i, "imm");
+		return 0;
+	}
+	if (reg_src && insn->imm)
+		return reserved(log, i, "imm");
+	if (!reg_src && insn->src_reg)
+		return reserved(log, i, "src_reg");
+	return 0;
+}
+
+static int check_mem_insn(const struct bpf_insn *insn, u32 i,
+			  struct kbpf_log *log)
+{
+	u8 class = BPF_CLASS(insn->code);
+
+	if (BPF_MODE(insn->code) != BPF_MEM)
+		return unsupported(log, i, insn->code);
+	if (class != BPF_ST && insn->imm)
+		return reserved(log, i, "imm");
+	if (class == BPF_ST && insn->src_reg)
+		return reserved(log, i, "src_reg");
+	return 0;
+}
+
+static int check_jmp_insn(const struct bpf_insn *insn, u32 i, u32 cnt,
+			  u32 flags, struct kbpf_log *log)
+{
+	u8 class = BPF_CLASS(insn->code), op = BPF_OP(insn->code);
+	bool reg_src = BPF_SRC(insn->code) == BPF_X;
+	s64 target;
+
+	if (op > BPF_JSLE)
+		return unsupported(log, i, insn->code);
+	if (op == BPF_CALL || op == BPF_EXIT || op == BPF_JA) {
+		/* These exist only in the JMP class, with no register source. */
+		if (class == BPF_JMP32 || reg_src)
+			return unsupported(log, i, insn->code);
+		if (insn->dst_reg)
+			return reserved(log, i, "dst_reg");
+	}
+	switch (op) {
+	case BPF_EXIT:
+		if (insn->src_reg)
+			return reserved(log, i, "src_reg");
+		if (insn->off)
+			return reserved(log, i, "off");
+		if (insn->imm)
+			return reserved(log, i, "imm");
+		return 0;
+	case BPF_CALL:
+		if (insn->off)
+			return reserved(log, i, "off");
+		if (insn->src_reg == BPF_PSEUDO_CALL) {
+			target = (s64)i + 1 + insn->imm;
+			if (target < 0 || target >= cnt)
+				return fail(log, -EINVAL, i,
+					    "call out of range (to insn %lld)",
+					    (long long)target);
+			if (!(flags & KBPF_F_BPF_CAPABLE))
+				return fail(log, -EACCES, i,
+					    "bpf-to-bpf calls need bpf_capable");
+			return 0;
+		}
+		if (insn->src_reg)
+			return unsupported(log, i, insn->code);
+		if (!kbpf_helper_proto(insn->imm))
+			return fail(log, -EINVAL, i, "unknown helper %d",
+				    insn->imm);
+		return 0;
+	case BPF_JA:
+		if (insn->src_reg)
+			return reserved(log, i, "src_reg");
+		if (insn->imm)
+			return reserved(log, i, "imm");
+		break;
+	default:
+		if (reg_src && insn->imm)
+			return reserved(log, i, "imm");
+		if (!reg_src && insn->src_reg)
+			return reserved(log, i, "src_reg");
+		break;
+	}
+	target = (s64)i + 1 + insn->off;
+	if (target < 0 || target >= cnt)
+		return fail(log, -EINVAL, i, "jump out of range (to insn %lld)",
+			    (long long)target);
+	return 0;
+}
+
+static int check_ld_imm64(struct kbpf_structure *s,
+			  const struct kbpf_verify_attr *attr, u32 i,
+			  struct kbpf_log *log)
+{
+	const struct bpf_insn *insn = &attr->insns[i];
+	const struct bpf_insn *hi = insn + 1;
+	int ring;
+
+	if (i + 1 >= attr->insn_cnt || hi->code || hi->dst_reg ||
+	    hi->src_reg || hi->off)
+		return fail(log, -EINVAL, i, "incomplete LD_IMM64");
+	if (insn->off)
+		return reserved(log, i, "off");
+	if (insn->src_reg != 0 && insn->src_reg != BPF_PSEUDO_MAP_FD)
+		return fail(log, -EINVAL, i, "unknown LD_IMM64 source %u",
+			    insn->src_reg);
+	s->insn_flags[i + 1] |= KBPF_INSN_LD_IMM64_HI;
+	if (insn->src_reg != BPF_PSEUDO_MAP_FD)
+		return 0;
+	if (hi->imm)
+		return reserved(log, i + 1, "imm");
+	ring = attr->ring_lookup ? attr->ring_lookup(attr->ring_priv,
+						     insn->imm) : -EBADF;
+	if (ring < 0)
+		return fail(log, ring, i, "fd %d is not a ring", insn->imm);
+	s->ring_index[i] = ring;
+	return 0;
+}
+
+/* Opcodes, reserved fields, registers, LD_IMM64 pairs, targets in range. */
+static int check_insns(struct kbpf_structure *s,
+		       const struct kbpf_verify_attr *attr,
+		       struct kbpf_log *log)
+{
+	u32 i;
+	int err = 0;
+
+	for (i = 0; i < attr->insn_cnt && !err; i++) {
+		const struct bpf_insn *insn = &attr->insns[i];
+
+		if (s->insn_flags[i] & KBPF_INSN_LD_IMM64_HI)
+			continue;
+		if (insn->dst_reg > BPF_REG_10)
+			return fail(log, -EINVAL, i, "invalid register r%u",
+				    insn->dst_reg);
+		if (insn->src_reg > BPF_REG_10 &&
+		    BPF_CLASS(insn->code) != BPF_LD)
+			return fail(log, -EINVAL, i, "invalid register r%u",
+				    insn->src_reg);
+		switch (BPF_CLASS(insn->code)) {
+		case BPF_ALU:
+		case BPF_ALU64:
+			err = check_alu_insn(insn, i, log);
+			break;
+		case BPF_LDX:
+		case BPF_STX:
+		case BPF_ST:
+			err = check_mem_insn(insn, i, log);
+			break;
+		case BPF_JMP:
+		case BPF_JMP32:
+			err = check_jmp_insn(insn, i, attr->insn_cnt,
+					     attr->flags, log);
+			break;
+		case BPF_LD:
+			if (!is_ld_imm64(insn))
+				return unsupported(log, i, insn->code);
+			err = check_ld_imm64(s, attr, i, log);
+			break;
+		}
+	}
+	if (err)
+		return err;
+	/* Now that every second half is known: nothing may land in one. */
+	for (i = 0; i < attr->insn_cnt; i++) {
+		const struct bpf_insn *insn = &attr->insns[i];
+		u32 target;
+
+		if (s->insn_flags[i] & KBPF_INSN_LD_IMM64_HI)
+			continue;
+		if (is_pseudo_call(insn))
+			target = i + 1 + insn->imm;
+		else if (is_cond_jump(insn) || is_ja(insn))
+			target = i + 1 + insn->off;
+		else
+			continue;
+		if (s->insn_flags[target] & KBPF_INSN_LD_IMM64_HI)
+			return fail(log, -EINVAL, i,
+				    "jump into the middle of LD_IMM64");
+	}
+	return 0;
+}
+
+static int check_func_info(const struct kbpf_verify_attr *attr,
+			   struct kbpf_log *log)
+{
+	u32 k, a;
+
+	for (k = 0; k < attr->func_info_cnt; k++) {
+		const struct kring_func_info *fi = &attr->func_info[k];
+
+		if (fi->reserved)
+			return fail(log, -EINVAL, -1,
+				    "func-info %u: reserved field must be 0", k);
+		if (!k && (fi->insn_off || fi->linkage != KRING_FUNC_STATIC ||
+			   fi->nr_args))
+			return fail(log, -EINVAL, -1,
+				    "func-info 0: must describe the program at insn 0 (static, no arguments)");
+		if (k && fi->insn_off <= attr->func_info[k - 1].insn_off)
+			return fail(log, -EINVAL, -1,
+				    "func-info %u: insn_off not increasing", k);
+		if (fi->insn_off >= attr->insn_cnt)
+			return fail(log, -EINVAL, -1,
+				    "func-info %u: insn_off %u is past the end",
+				    k, fi->insn_off);
+		if (fi->linkage != KRING_FUNC_STATIC &&
+		    fi->linkage != KRING_FUNC_GLOBAL)
+			return fail(log, -EINVAL, -1,
+				    "func-info %u: bad linkage %u", k,
+				    fi->linkage);
+		if (fi->nr_args > KRING_FUNC_MAX_ARGS ||
+		    (fi->nr_args && fi->linkage != KRING_FUNC_GLOBAL))
+			return fail(log, -EINVAL, -1,
+				    "func-info %u: bad argument count %u", k,
+				    fi->nr_args);
+		for (a = 0; a < KRING_FUNC_MAX_ARGS; a++) {
+			u8 kind = fi->arg_kinds[a];
+			bool used = a < fi->nr_args;
+
+			if (used ? kind != KRING_ARG_SCALAR &&
+				   kind != KRING_ARG_CTX : kind != 0)
+				return fail(log, -EINVAL, -1,
+					    "func-info %u: bad argument kind %u for r%u",
+					    k, kind, a + 1);
+		}
+	}
+	return 0;
+}
+
+/* Functions: insn 0 and every call target, checked against func-info. */
+static int find_funcs(struct kbpf_structure *s,
+		      const struct kbpf_verify_attr *attr,
+		      struct kbpf_log *log)
+{
+	u32 cnt = attr->insn_cnt, i, f, n = 0;
+	u8 *is_start = kbpf_zalloc(cnt);
+	int err = 0;
+
+	if (!is_start)
+		return -ENOMEM;
+	is_start[0] = 1;
+	for (i = 0; i < cnt; i++)
+		if (!(s->insn_flags[i] & KBPF_INSN_LD_IMM64_HI) &&
+		    is_pseudo_call(&attr->insns[i]))
+			is_start[i + 1 + attr->insns[i].imm] = 1;
+	for (i = 0; i < cnt; i++)
+		n += is_start[i];
+	if (n > KBPF_MAX_FUNCS) {
+		err = fail(log, -E2BIG, -1, "%u functions, more than %u", n,
+			   KBPF_MAX_FUNCS);
+		goto out;
+	}
+	if (attr->func_info_cnt) {
+		for (f = 0; f < attr->func_info_cnt && !err; f++)
+			if (!is_start[attr->func_info[f].insn_off])
+				err = fail(log, -EINVAL, -1,
+					   "func-info %u: insn %u is not a call target",
+					   f, attr->func_info[f].insn_off);
+		for (i = 0, f = 0; i < cnt && !err; i++) {
+			if (!is_start[i])
+				continue;
+			while (f < attr->func_info_cnt &&
+			       attr->func_info[f].insn_off < i)
+				f++;
+			if (f == attr->func_info_cnt ||
+			    attr->func_info[f].insn_off != i)
+				err = fail(log, -EINVAL, -1,
+					   "call to insn %u, which func-info does not declare",
+					   i);
+		}
+		if (err)
+			goto out;
+	}
+	s->funcs = kbpf_zalloc(n * sizeof(*s->funcs));
+	if (!s->funcs) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (i = 0, f = 0; i < cnt; i++) {
+		if (!is_start[i])
+			continue;
+		if (f)
+			s->funcs[f - 1].end = i;
+		s->funcs[f].start = i;
+		if (attr->func_info_cnt) {
+			const struct kring_func_info *fi = &attr->func_info[f];
+
+			s->funcs[f].linkage = fi->linkage;
+			s->funcs[f].nr_args = fi->nr_args;
+			memcpy(s->funcs[f].arg_kinds, fi->arg_kinds,
+			       sizeof(fi->arg_kinds));
+		}
+		f++;
+	}
+	s->funcs[n - 1].end = cnt;
+	s->nr_funcs = n;
+	for (f = 0; f < n; f++)
+		for (i = s->funcs[f].start; i < s->funcs[f].end; i++)
+			s->insn_func[i] = f;
+out:
+	kbpf_free(is_start);
+	return err;
+}
+
+/* Jumps stay in their function; no function falls off its end. */
+static int check_func_bounds(struct kbpf_structure *s,
+			     const struct kbpf_verify_attr *attr,
+			     struct kbpf_log *log)
+{
+	u32 f, i;
+
+	for (f = 0; f < s->nr_funcs; f++) {
+		const struct kbpf_func *fn = &s->funcs[f];
+		const struct bpf_insn *last = &attr->insns[fn->end - 1];
+
+		if ((s->insn_flags[fn->end - 1] & KBPF_INSN_LD_IMM64_HI) ||
+		    !(is_exit(last) || is_ja(last)))
+			return fail(log, -EINVAL, fn->end - 1,
+				    "falls through past the end of its function");
+		for (i = fn->start; i < fn->end; i++) {
+			const struct bpf_insn *insn = &attr->insns[i];
+			u32 target = i + 1 + insn->off;
+
+			if ((s->insn_flags[i] & KBPF_INSN_LD_IMM64_HI) ||
+			    !(is_cond_jump(insn) || is_ja(insn)))
+				continue;
+			if (target < fn->start || target >= fn->end)
+				return fail(log, -EINVAL, i,
+					    "jump out of its function");
+		}
+	}
+	return 0;
+}
+
+/*
+ * Depth-first search from every function start (each is reachable if its
+ * callers are: checked after), iteratively: the kernel stack is small.
+ * An edge to an instruction still on the search path is a back-edge.
+ */
+enum { WHITE, GREY, BLACK };
+
+static u32 successors(const struct bpf_insn *insns, u32 i, u32 succ[2])
+{
+	const struct bpf_insn *insn = &insns[i];
+	u32 n = 0;
+
+	if (is_exit(insn))
+		return 0;
+	if (is_ja(insn)) {
+		succ[n++] = i + 1 + insn->off;
+		return n;
+	}
+	succ[n++] = i + (is_ld_imm64(insn) ? 2 : 1);
+	if (is_cond_jump(insn))
+		succ[n++] = i + 1 + insn->off;
+	return n;
+}
+
+static int search_paths(struct kbpf_structure *s,
+			const struct kbpf_verify_attr *attr,
+			struct kbpf_log *log)
+{
+	u32 cnt = attr->insn_cnt, f, i;
+	u8 *color = kbpf_zalloc(cnt);
+	u32 *stack = kbpf_zalloc(cnt * sizeof(u32));
+	u8 *edge = kbpf_zalloc(cnt);	/* next successor to try */
+	int err = 0;
+
+	if (!color || !stack || !edge) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (f = 0; f < s->nr_funcs && !err; f++) {
+		u32 depth = 0;
+
+		stack[depth++] = s->funcs[f].start;
+		color[s->funcs[f].start] = GREY;
+		while (depth && !err) {
+			u32 t = stack[depth - 1], succ[2], n, w;
+
+			n = successors(attr->insns, t, succ);
+			if (edge[t] == n) {
+				color[t] = BLACK;
+				depth--;
+				continue;
+			}
+			w = succ[edge[t]++];
+			if (is_cond_jump(&attr->insns[t]) || is_ja(&attr->insns[t]))
+				s->insn_flags[w] |= KBPF_INSN_PRUNE_POINT;
+			if (color[w] == GREY) {
+				if (!(attr->flags & KBPF_F_BPF_CAPABLE))
+					err = fail(log, -EACCES, t,
+						   "back-edge to insn %u: loops need bpf_capable",
+						   w);
+				s->has_loops = true;
+				s->insn_flags[w] |= KBPF_INSN_LOOP_HEAD;
+			} else if (color[w] == WHITE) {
+				color[w] = GREY;
+				stack[depth++] = w;
+			}
+		}
+	}
+	for (i = 0; i < cnt && !err; i++) {
+		if (color[i] == WHITE &&
+		    !(s->insn_flags[i] & KBPF_INSN_LD_IMM64_HI))
+			err = fail(log, -EINVAL, i, "unreachable instruction");
+		if (is_pseudo_call(&attr->insns[i]) && i + 1 < cnt)
+			s->insn_flags[i + 1] |= KBPF_INSN_PRUNE_POINT;
+	}
+out:
+	kbpf_free(color);
+	kbpf_free(stack);
+	kbpf_free(edge);
+	return err;
+}
+
+/*
+ * Functions only static code calls must be reached from the program; the
+ * call graph must be acyclic (calls are never recursive).
+ */
+static int check_call_graph(struct kbpf_structure *s,
+			    const struct kbpf_verify_attr *attr,
+			    struct kbpf_log *log)
+{
+	u32 n = s->nr_funcs, words = (n + 63) / 64, f, i, round;
+	u64 *reach = kbpf_zalloc((size_t)n * words * sizeof(u64));
+	bool changed = true;
+	int err = 0;
+
+	if (!reach)
+		return -ENOMEM;
+	for (round = 0; changed && round <= n; round++) {
+		changed = false;
+		for (i = 0; i < attr->insn_cnt; i++) {
+			u32 caller, callee, w;
+
+			if ((s->insn_flags[i] & KBPF_INSN_LD_IMM64_HI) ||
+			    !is_pseudo_call(&attr->insns[i]))
+				continue;
+			caller = s->insn_func[i];
+			callee = s->insn_func[i + 1 + attr->insns[i].imm];
+			if (!(reach[caller * words + callee / 64] &
+			      (1ULL << (callee % 64)))) {
+				reach[caller * words + callee / 64] |=
+					1ULL << (callee % 64);
+				changed = true;
+			}
+			for (w = 0; w < words; w++) {
+				u64 more = reach[callee * words + w] &
+					   ~reach[caller * words + w];
+
+				if (more) {
+					reach[caller * words + w] |= more;
+					changed = true;
+				}
+			}
+		}
+	}
+	for (f = 0; f < n && !err; f++) {
+		if (!(reach[f * words + f / 64] & (1ULL << (f % 64))))
+			continue;
+		err = fail(log, -EINVAL, s->funcs[f].start,
+			   "recursive call: function %u calls itself", f);
+	}
+	/* Static functions must be reached from a root (the program or a global). */
+	for (f = 1; f < n && !err; f++) {
+		u32 r;
+		bool reached = s->funcs[f].linkage == KRING_FUNC_GLOBAL;
+
+		for (r = 0; r < n && !reached; r++)
+			reached = (!r || s->funcs[r].linkage ==
+				   KRING_FUNC_GLOBAL) &&
+				  (reach[r * words + f / 64] & (1ULL << (f % 64)));
+		if (!reached)
+			err = fail(log, -EINVAL, s->funcs[f].start,
+				   "unreachable instruction");
+	}
+	kbpf_free(reach);
+	return err;
+}
+
+int kbpf_structure_check(struct kbpf_structure *s,
+			 const struct kbpf_verify_attr *attr,
+			 struct kbpf_log *log)
+{
+	u32 cnt = attr->insn_cnt, i;
+	int err;
+
+	memset(s, 0, sizeof(*s));
+	if (attr->flags & ~KBPF_F_ALL)
+		return fail(log, -EINVAL, -1, "unknown flags 0x%x",
+			    attr->flags & ~KBPF_F_ALL);
+	if (attr->log_level > KBPF_LOG_LEVEL_INSNS)
+		return fail(log, -EINVAL, -1, "bad log level %u",
+			    attr->log_level);
+	if (!cnt || !attr->insns)
+		return fail(log, -EINVAL, -1, "program is empty");
+	if (cnt > KBPF_MAX_INSNS)
+		return fail(log, -E2BIG, -1,
+			    "program has %u instructions, more than %u", cnt,
+			    KBPF_MAX_INSNS);
+	if (cnt > KBPF_MAX_INSNS_UNPRIV && !(attr->flags & KBPF_F_BPF_CAPABLE))
+		return fail(log, -E2BIG, -1,
+			    "program has %u instructions: more than %u need bpf_capable",
+			    cnt, KBPF_MAX_INSNS_UNPRIV);
+	if (attr->func_info_cnt && !attr->func_info)
+		return fail(log, -EINVAL, -1, "func-info count without func-info");
+	s->insn_flags = kbpf_zalloc(cnt);
+	s->insn_func = kbpf_zalloc(cnt * sizeof(*s->insn_func));
+	s->ring_index = kbpf_zalloc(cnt * sizeof(*s->ring_index));
+	if (!s->insn_flags || !s->insn_func || !s->ring_index)
+		return -ENOMEM;
+	for (i = 0; i < cnt; i++)
+		s->ring_index[i] = -1;
+	err = check_insns(s, attr, log);
+	if (!err)
+		err = check_func_info(attr, log);
+	if (!err)
+		err = find_funcs(s, attr, log);
+	if (!err)
+		err = check_func_bounds(s, attr, log);
+	if (!err)
+		err = search_paths(s, attr, log);
+	if (!err)
+		err = check_call_graph(s, attr, log);
+	return err;
+}
+
+void kbpf_structure_free(struct kbpf_structure *s)
+{
+	kbpf_free(s->funcs);
+	kbpf_free(s->insn_flags);
+	kbpf_free(s->insn_func);
+	kbpf_free(s->ring_index);
+	memset(s, 0, sizeof(*s));
+}
