@@ -72,6 +72,8 @@ static inline u64 kbpf_now_ns(void)
 }
 
 #define kbpf_cond_resched() do { } while (0)
+/* The kernel's helpers; not for C++ users of these headers (std::swap...). */
+#ifndef __cplusplus
 #ifndef swap
 #define swap(a, b) do { __typeof__(a) __tmp = (a); (a) = (b); (b) = __tmp; } while (0)
 #endif
@@ -84,6 +86,7 @@ static inline u64 kbpf_now_ns(void)
 #endif
 #ifndef ALIGN
 #define ALIGN(x, a) (((x) + (a) - 1) & ~((__typeof__(x))(a) - 1))
+#endif
 #endif
 #ifndef ARRAY_SIZE
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
