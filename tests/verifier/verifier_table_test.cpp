@@ -1348,6 +1348,28 @@ TEST_CASE("more than 1000000 processed instructions is too complex") {
     check_case(reject("a counted loop of 2000 iterations", loop, -E2BIG, "too complex"));
 }
 
+TEST_CASE("a tight counted loop reaches the limit in bounded time") {
+    // 50 instructions per iteration: 20000 iterations, each leaving a
+    // checkpoint at the loop head that never prunes (the counter differs).
+    // Comparing every new state with all of them is quadratic; Linux drops
+    // checkpoints that keep missing so that the limit also bounds the time.
+    constexpr int body = 50;
+    Prog loop{mov64_imm(R0, 0), mov64_imm(R1, 0), alu64_imm(BPF_ADD, R1, 1)};
+    for (int i = 0; i < body - 2; i++)
+        loop.push_back(mov64_reg(R2, R1));
+    loop.push_back(jmp_imm(BPF_JLT, R1, 200000, -body));
+    loop.push_back(exit_insn());
+    Case tight = reject("a counted loop of 200000 short iterations", loop, -E2BIG, "too complex");
+    Outcome out = verify(tight);
+    MESSAGE("tight loop: processed ", out.stats.insns_processed, " insns, ", out.stats.states_total,
+            " states, ", out.stats.time_ns / 1000000, " ms");
+    CHECK(out.err == -E2BIG);
+    CHECK(contains(out.log, "too complex"));
+    // The 1000000 straight-line instructions of the other cases take well
+    // under a second even with sanitizers.
+    CHECK(out.stats.time_ns < 5000000000ULL);
+}
+
 TEST_CASE("more than 8192 pending paths is too complex") {
     // 9000 two-way branches, each on a value freshly loaded from the
     // context: whichever side is explored first, the other is left pending.
