@@ -147,10 +147,14 @@ Prog ret(int32_t value = 0) {
 //     BODY
 //     submit(r6); return 0;
 // A jump at body index i lands on the submit with offset len(BODY) - 1 - i,
-// and past it (a path that leaks) with 3 more.
+// and past it (a path that leaks) with 3 more. record_prologue() is the
+// first line alone, for programs that end differently.
+Prog record_prologue(int32_t size) {
+    return P(
+        {mov64_reg(R9, R1), reserve(size), jmp_imm(BPF_JNE, R0, 0, 2), ret(0), mov64_reg(R6, R0)});
+}
 Prog with_record(int32_t size, Prog body) {
-    return P({mov64_reg(R9, R1), reserve(size), jmp_imm(BPF_JNE, R0, 0, 2), ret(0),
-              mov64_reg(R6, R0), std::move(body), submit(R6), ret(0)});
+    return P({record_prologue(size), std::move(body), submit(R6), ret(0)});
 }
 // In the scaffold: dst = an unknown 64-bit value from the context.
 bpf_insn unknown(uint8_t dst, int16_t off = 0) {
@@ -320,6 +324,21 @@ std::vector<Case> scalar64_cases() {
              with_record(
                  8, P({call_helper(BPF_FUNC_get_smp_processor_id), mov64_reg(R7, R0), poke_r7()})),
              "unbounded"),
+        deny("x % y with y in [0,7] may be x itself (x % 0 == x)",
+             with_record(8, P({unknown(R7), unknown(R5, 8), alu64_imm(BPF_AND, R5, 7),
+                               alu64_reg(BPF_MOD, R7, R5), poke_r7()})),
+             "unbounded"),
+        accept("NEG of [0,7] plus 7 is [0,7]",
+               with_record(8, P({unknown(R7), alu64_imm(BPF_AND, R7, 7), alu64_imm(BPF_NEG, R7, 0),
+                                 alu64_imm(BPF_ADD, R7, 7), poke_r7()}))),
+        deny("NEG of [0,7] is [-7,0]",
+             with_record(8, P({unknown(R7), alu64_imm(BPF_AND, R7, 7), alu64_imm(BPF_NEG, R7, 0),
+                               poke_r7()})),
+             "invalid ring record access"),
+        deny("[0,3] << 62, s>> 62 is [-2,1]",
+             with_record(8, P({unknown(R7), alu64_imm(BPF_AND, R7, 3), alu64_imm(BPF_LSH, R7, 62),
+                               alu64_imm(BPF_ARSH, R7, 62), poke_r7()})),
+             "invalid ring record access"),
         accept("JNE 5 makes the fall-through a constant",
                with_record(8, P({unknown(R7), jmp_imm(BPF_JNE, R7, 5, 3), poke_r7()}))),
         accept("JSET -8 clears every bit but the low three on the fall-through",
@@ -397,6 +416,23 @@ std::vector<Case> scalar32_cases() {
              with_record(8, P({unknown(R7), alu32_imm(BPF_ARSH, R7, 31), alu64_imm(BPF_RSH, R7, 28),
                                poke_r7()})),
              "invalid ring record access"),
+        deny("w % w5 with w5 in [0,7] may keep all 32 bits (x % 0 == x)",
+             with_record(8, P({unknown(R7), unknown(R5, 8), alu32_imm(BPF_AND, R5, 7),
+                               alu32_reg(BPF_MOD, R7, R5), alu64_imm(BPF_RSH, R7, 28), poke_r7()})),
+             "invalid ring record access"),
+        // r7 in [0xfffffff8, 0x100000007]: its low half below 8 means the
+        // upper half is 1, not 0.
+        deny("JMP32 on a 64-bit range that crosses 2^32",
+             with_record(8,
+                         P({unknown(R7), alu64_imm(BPF_AND, R7, 15), ld_imm64_pair(R5, 0xfffffff8),
+                            alu64_reg(BPF_ADD, R7, R5), jmp32_imm(BPF_JLT, R7, 8, 1), ja(4),
+                            alu64_imm(BPF_RSH, R7, 28), poke_r7()})),
+             "invalid ring record access"),
+        accept(
+            "JMP32 on a 64-bit range that crosses 2^32, upper half removed",
+            with_record(8, P({unknown(R7), alu64_imm(BPF_AND, R7, 15),
+                              ld_imm64_pair(R5, 0xfffffff8), alu64_reg(BPF_ADD, R7, R5),
+                              jmp32_imm(BPF_JLT, R7, 8, 1), ja(4), mov32_reg(R7, R7), poke_r7()}))),
         accept("a 16-bit byte swap leaves at most 16 bits: >> 13 is [0,7]",
                with_record(8, P({unknown(R7), endian(false, R7, 16), alu64_imm(BPF_RSH, R7, 13),
                                  poke_r7()}))),
@@ -749,6 +785,33 @@ std::vector<Case> ring_cases() {
             return P({prog, ret(0)});
         }(),
              "more than 64 ring records reserved at once"),
+        // The low half of a valid pointer may be zero: only a 64-bit
+        // comparison with 0 is a NULL check.
+        deny("a JMP32 comparison with 0 is not a NULL check",
+             P({reserve(8), jmp32_imm(BPF_JEQ, R0, 0, 6), st(BPF_DW, R0, 0, 1), submit(R0), ret(0),
+                submit(R0), ret(0)}),
+             "may be NULL"),
+        deny("a NULL check of one reservation says nothing about another",
+             P({reserve(8), mov64_reg(R6, R0), reserve(8), mov64_reg(R7, R0),
+                jmp_imm(BPF_JEQ, R6, 0, 0), st(BPF_DW, R7, 0, 1), ret(0)}),
+             "may be NULL"),
+        accept("a ring spilled and filled, then reserved from",
+               P({ld_ring(R1, RING), stx(BPF_DW, R10, R1, -8), mov64_imm(R1, 0),
+                  ldx(BPF_DW, R1, R10, -8), mov64_imm(R2, 8), mov64_imm(R3, 0),
+                  call_helper(BPF_FUNC_ringbuf_reserve), jmp_imm(BPF_JEQ, R0, 0, 3), submit(R0),
+                  ret(0)})),
+        deny("a ring pointer stored into a record without allow_ptr_leaks",
+             with_record(8, P({ld_ring(R1, RING), stx(BPF_DW, R6, R1, 0)})), "leaks a pointer")
+            .with_flags(NO_LEAKS),
+        deny("submit with a pointer for flags without allow_ptr_leaks",
+             with_record(8, P({mov64_reg(R1, R6), mov64_reg(R2, R10),
+                               call_helper(BPF_FUNC_ringbuf_submit), mov64_reg(R6, R0)})),
+             "leaks a pointer")
+            .with_flags(NO_LEAKS),
+        deny("query of a record instead of a ring",
+             with_record(8, P({mov64_reg(R1, R6), mov64_imm(R2, 0),
+                               call_helper(BPF_FUNC_ringbuf_query)})),
+             "expects"),
         accept("query", P({ld_ring(R1, RING), mov64_imm(R2, KRING_QUERY_AVAIL_DATA),
                            call_helper(BPF_FUNC_ringbuf_query), exit_insn()})),
         reject("a ring fd that is not a ring",
@@ -939,6 +1002,23 @@ std::vector<Case> call_cases() {
              P({call_local(1), exit_insn(), mov64_reg(R0, R10), alu64_imm(BPF_ADD, R0, -8),
                 exit_insn()}),
              "cannot return a stack pointer"),
+        deny("a callee stores a pointer to its own stack into the caller's",
+             P({mov64_reg(R1, R10), alu64_imm(BPF_ADD, R1, -8), call_local(1), exit_insn(),
+                mov64_reg(R2, R10), alu64_imm(BPF_ADD, R2, -8), stx(BPF_DW, R1, R2, 0), ret(0)}),
+             "outlives it"),
+        deny("512 + 32 bytes of stack across a global call",
+             P({st(BPF_DW, R10, -512, 0), call_local(1), exit_insn(), st(BPF_DW, R10, -32, 0),
+                ret(0)}),
+             "exceeds 512")
+            .with_funcs({func(0, KRING_FUNC_STATIC), func(3, KRING_FUNC_GLOBAL)}),
+        deny("a record used after a callee submitted it",
+             P({reserve(8), jmp_imm(BPF_JNE, R0, 0, 2), ret(0), mov64_reg(R6, R0),
+                mov64_reg(R1, R0), call_local(3), st(BPF_DW, R6, 0, 1), ret(0), mov64_imm(R2, 0),
+                call_helper(BPF_FUNC_ringbuf_submit), ret(0)}),
+             "was already submitted or discarded"),
+        accept("a record kept in r6 across a call, then submitted",
+               P({reserve(8), jmp_imm(BPF_JNE, R0, 0, 2), ret(0), mov64_reg(R6, R0), call_local(5),
+                  submit(R6), ret(0), mov64_imm(R6, 1), ret(0)})),
         deny("a callee that returns without setting r0",
              P({call_local(1), exit_insn(), exit_insn()}), "r0 is not initialised"),
         deny("calls without bpf_capable", double_it, "bpf-to-bpf calls need bpf_capable")
@@ -1229,6 +1309,34 @@ std::vector<Case> pruning_cases() {
              with_record(8, P({unknown(R7), alu64_imm(BPF_AND, R7, 7), stx(BPF_DW, R10, R7, -8),
                                st(BPF_B, R10, -1, 0x7f), ldx(BPF_DW, R7, R10, -8), poke_r7()})),
              "unbounded"),
+        // Paths meet before a call; the callee reads the slot that differs.
+        deny("slots that differ where paths meet, read by a callee",
+             P({record_prologue(8), coin, jmp_imm(BPF_JEQ, R7, 0, 3), mov64_imm(R5, 0),
+                stx(BPF_DW, R10, R5, -8), ja(2), mov64_imm(R5, 8), stx(BPF_DW, R10, R5, -8),
+                mov64_reg(R1, R10), alu64_imm(BPF_ADD, R1, -8), mov64_reg(R2, R6), call_local(5),
+                submit(R6), ret(0), ldx(BPF_DW, R3, R1, 0), alu64_reg(BPF_ADD, R2, R3),
+                st(BPF_B, R2, 0, 1), ret(0)}),
+             "invalid ring record access"),
+        // Paths meet inside a callee; the caller's r8, which differs, is an
+        // offset after the return.
+        deny("caller registers that differ where paths meet inside a callee",
+             P({record_prologue(8), coin, jmp_imm(BPF_JEQ, R7, 0, 2), mov64_imm(R8, 0), ja(1),
+                mov64_imm(R8, 8), mov64_reg(R1, R7), call_local(8), mov64_reg(R2, R6),
+                alu64_reg(BPF_ADD, R2, R8), st(BPF_B, R2, 0, 1), submit(R6), ret(0),
+                mov64_imm(R0, 0), jmp_imm(BPF_JEQ, R1, 0, 1), mov64_imm(R3, 1), exit_insn()}),
+             "invalid ring record access"),
+        accept("a non-NULL pointer compared with 0: the branch is never taken",
+               P({jmp_imm(BPF_JEQ, R1, 0, 2), ldx(BPF_W, R0, R1, 0), exit_insn(),
+                  ldx(BPF_DW, R0, R10, -8), exit_insn()}))
+            .with_flags(0),
+        accept("nested loops, 5 by 5",
+               P({mov64_imm(R0, 0), mov64_imm(R1, 0), mov64_imm(R2, 0), alu64_imm(BPF_ADD, R0, 1),
+                  alu64_imm(BPF_ADD, R2, 1), jmp_imm(BPF_JLT, R2, 5, -3), alu64_imm(BPF_ADD, R1, 1),
+                  jmp_imm(BPF_JLT, R1, 5, -6), exit_insn()})),
+        accept("a loop bounded by a value from the context in [0,15]",
+               P({ldx(BPF_DW, R2, R1, 0), alu64_imm(BPF_AND, R2, 15), mov64_imm(R0, 0),
+                  mov64_imm(R1, 0), jmp_reg(BPF_JGE, R1, R2, 3), alu64_imm(BPF_ADD, R0, 2),
+                  alu64_imm(BPF_ADD, R1, 1), ja(-4), exit_insn()})),
         accept("a loop that reserves and submits on every iteration",
                P({mov64_imm(R6, 0), reserve(8), jmp_imm(BPF_JEQ, R0, 0, 3), submit(R0),
                   alu64_imm(BPF_ADD, R6, 1), jmp_imm(BPF_JLT, R6, 3, -11), ret(0)})),
