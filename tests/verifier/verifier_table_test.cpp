@@ -202,8 +202,9 @@ struct Outcome {
     kbpf_verify_stats stats;
 };
 
-Outcome verify(const Case& c, uint32_t extra_flags = 0) {
-    std::vector<char> log(64 * 1024);
+// Runs the verifier on c with a log of log_size bytes (none if 0).
+Outcome verify(const Case& c, uint32_t extra_flags = 0, uint32_t log_size = 64 * 1024) {
+    std::vector<char> log(log_size + 1, '\0');
     kbpf_verify_attr attr{};
     attr.insns = c.prog.data();
     attr.insn_cnt = static_cast<uint32_t>(c.prog.size());
@@ -213,8 +214,8 @@ Outcome verify(const Case& c, uint32_t extra_flags = 0) {
     attr.ring_lookup = lookup_ring;
     attr.flags = c.flags | extra_flags;
     attr.log_level = c.log_level;
-    attr.log_buf = log.data();
-    attr.log_size = static_cast<uint32_t>(log.size());
+    attr.log_buf = log_size ? log.data() : nullptr;
+    attr.log_size = log_size;
     Outcome out{};
     out.err = kbpf_verify(&attr, &out.stats);
     out.log = log.data();
@@ -1586,6 +1587,41 @@ TEST_CASE("a global function is verified once, a static one at every call") {
     // main's 7 instructions, and f's 2 once (global) or per call (static).
     CHECK(global_out.stats.insns_processed == 7 + 2);
     CHECK(static_out.stats.insns_processed == 7 + 2 * 2);
+}
+
+TEST_CASE("the log: its levels and a short buffer do not change the verdict") {
+    const Case diamond =
+        accept("a diamond", P({ldx(BPF_DW, R0, R1, 0), jmp_imm(BPF_JGT, R0, 5, 2), mov64_imm(R0, 1),
+                               ja(1), mov64_imm(R0, 2), exit_insn()}));
+    const Case unsafe = deny("an uninitialised read", P({ldx(BPF_DW, R0, R10, -8), exit_insn()}),
+                             "reading uninitialised stack");
+
+    // Level 2: every instruction, each at the start of a line "N: ...".
+    Outcome insns = verify(Case(diamond).with_log_level(KBPF_LOG_LEVEL_INSNS));
+    INFO("level 2 log:\n", insns.log);
+    CHECK(insns.err == 0);
+    for (int idx = 0; idx < 6; idx++)
+        CHECK((insns.log.rfind(std::to_string(idx) + ": ", 0) == 0 ||
+               contains(insns.log, "\n" + std::to_string(idx) + ": ")));
+    CHECK(contains(insns.log, stats_line(insns.stats)));
+
+    // Level 0: the statistics line alone, and the same verdict.
+    Outcome quiet = verify(Case(unsafe).with_log_level(0));
+    INFO("level 0 log:\n", quiet.log);
+    CHECK(quiet.err == -EACCES);
+    CHECK(!contains(quiet.log, unsafe.msg));
+    CHECK(contains(quiet.log, stats_line(quiet.stats)));
+
+    // 24 bytes: cut off and flagged, NUL-terminated inside the buffer.
+    Outcome cut = verify(unsafe, 0, 24);
+    CHECK(cut.err == -EACCES);
+    CHECK(cut.stats.log_truncated);
+    CHECK(cut.log.size() < 24);
+
+    // No buffer at all.
+    Outcome none = verify(unsafe, 0, 0);
+    CHECK(none.err == -EACCES);
+    CHECK(none.stats.insns_processed > 0);
 }
 
 TEST_CASE("cost: a 1000-instruction straight line and a 100-iteration loop") {
