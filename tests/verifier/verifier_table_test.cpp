@@ -1192,6 +1192,11 @@ std::vector<Case> privilege_cases() {
         accept("a variable record offset with bypass_spec_v1",
                with_record(8, P({unknown(R7), alu64_imm(BPF_AND, R7, 7), poke_r7()})))
             .with_flags(KBPF_F_BYPASS_SPEC_V1),
+        deny("a 32-bit copy of a pointer without allow_ptr_leaks",
+             P({mov32_reg(R0, R1), exit_insn()}), "on a pointer is prohibited")
+            .with_flags(NO_LEAKS),
+        accept("a 32-bit copy of a pointer with allow_ptr_leaks is a number",
+               P({mov32_reg(R0, R1), exit_insn()})),
         deny("no privileges: subtracting pointers", stack_diff,
              "subtracting pointers needs allow_ptr_leaks")
             .with_flags(0),
@@ -1311,6 +1316,19 @@ std::vector<Case> malformed_cases() {
         malformed("LD_IMM64 of a map value (src_reg 2)",
                   P({ld_imm64_pair(R0, 1, BPF_PSEUDO_MAP_VALUE), exit_insn()}),
                   "unknown LD_IMM64 source"),
+        // Linux's verifier refuses these as malformed (EINVAL), so kring must
+        // too, or it would accept programs that are not valid Linux BPF. The
+        // catalog has no phrase for them: the error must name the insn.
+        malformed("division by an immediate 0",
+                  P({mov64_imm(R0, 5), alu64_imm(BPF_DIV, R0, 0), exit_insn()}), "insn 1: "),
+        malformed("32-bit modulo by an immediate 0",
+                  P({mov64_imm(R0, 5), alu32_imm(BPF_MOD, R0, 0), exit_insn()}), "insn 1: "),
+        malformed("a 64-bit shift by an immediate 64",
+                  P({mov64_imm(R0, 5), alu64_imm(BPF_LSH, R0, 64), exit_insn()}), "insn 1: "),
+        malformed("a 32-bit shift by an immediate 32",
+                  P({mov64_imm(R0, 5), alu32_imm(BPF_RSH, R0, 32), exit_insn()}), "insn 1: "),
+        malformed("a byte swap of 8 bits", P({mov64_imm(R0, 5), endian(true, R0, 8), exit_insn()}),
+                  "insn 1: "),
         malformed("helper 1 (map_lookup_elem) is not in the subset",
                   P({call_helper(BPF_FUNC_map_lookup_elem), exit_insn()}), "unknown helper"),
         malformed("helper 100000", P({call_helper(100000), exit_insn()}), "unknown helper"),
