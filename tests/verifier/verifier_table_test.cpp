@@ -1393,6 +1393,21 @@ std::vector<Case> pruning_cases() {
              P({mov64_reg(R9, R1), reserve(8), jmp_imm(BPF_JNE, R0, 0, 2), ret(0),
                 mov64_reg(R6, R0), unknown(R7), jmp_imm(BPF_JEQ, R7, 0, 3), submit(R6), ret(0)}),
              "unreleased ring record"),
+        // Where the paths meet, r5 and r7 have the same ranges; on the first
+        // path r5 is a copy of r7, on the second it is not. Bounding r5 then
+        // bounds r7 only on the first, so it cannot stand for the second.
+        deny("a linked copy on one path, an independent value on the other",
+             with_record(8,
+                         P({unknown(R7), alu64_imm(BPF_AND, R7, 0xff), unknown(R8, 8),
+                            jmp_imm(BPF_JEQ, R8, 0, 2), mov64_reg(R5, R7), ja(2), unknown(R5, 16),
+                            alu64_imm(BPF_AND, R5, 0xff), jmp_imm(BPF_JGT, R5, 7, 3), poke_r7()})),
+             "invalid ring record access"),
+        deny("an independent value on one path, a linked copy on the other",
+             with_record(
+                 8, P({unknown(R7), alu64_imm(BPF_AND, R7, 0xff), unknown(R8, 8),
+                       jmp_imm(BPF_JNE, R8, 0, 3), unknown(R5, 16), alu64_imm(BPF_AND, R5, 0xff),
+                       ja(1), mov64_reg(R5, R7), jmp_imm(BPF_JGT, R5, 7, 3), poke_r7()})),
+             "invalid ring record access"),
         accept("a bound on a copy bounds the original",
                with_record(
                    8, P({unknown(R7), mov64_reg(R5, R7), jmp_imm(BPF_JGT, R5, 7, 3), poke_r7()}))),
