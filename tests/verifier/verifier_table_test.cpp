@@ -186,6 +186,14 @@ Prog call_chain(int frames) {
     return prog;
 }
 
+// func-info for call_chain(frames): every function but main global.
+std::vector<kring_func_info> global_chain(int frames) {
+    std::vector<kring_func_info> funcs{func(0, KRING_FUNC_STATIC)};
+    for (int k = 1; k < frames; k++)
+        funcs.push_back(func(static_cast<uint32_t>(2 * k), KRING_FUNC_GLOBAL));
+    return funcs;
+}
+
 // ---- the verifier, run on one case ----
 
 int lookup_ring(void*, s32 fd) {
@@ -1030,6 +1038,9 @@ std::vector<Case> call_cases() {
                 {func(0, KRING_FUNC_STATIC), func(4, KRING_FUNC_GLOBAL, {KRING_ARG_SCALAR})}),
         accept("8 frames", call_chain(8)),
         deny("9 frames", call_chain(9), "is too deep"),
+        accept("8 frames of global functions", call_chain(8)).with_funcs(global_chain(8)),
+        deny("9 frames of global functions", call_chain(9), "is too deep")
+            .with_funcs(global_chain(9)),
         accept("256 + 256 bytes of stack across two frames",
                P({st(BPF_DW, R10, -256, 0), call_local(1), exit_insn(), st(BPF_DW, R10, -256, 0),
                   ret(0)})),
@@ -1093,6 +1104,10 @@ std::vector<Case> call_cases() {
             .with_flags(NO_CAP),
         malformed("a function calling itself",
                   P({call_local(1), exit_insn(), call_local(-1), exit_insn()}), "recursive call"),
+        malformed("two functions calling each other",
+                  P({call_local(1), exit_insn(), call_local(1), exit_insn(), call_local(-3),
+                     exit_insn()}),
+                  "recursive call"),
         malformed("a call past the end", P({call_local(10), exit_insn()}), "call out of range"),
         malformed("a call to a function func-info does not declare", double_it,
                   "which func-info does not declare")
