@@ -1450,6 +1450,26 @@ std::vector<Case> pruning_cases() {
              P({top_coin, jmp_imm(BPF_JEQ, R7, 0, 2), mov64_imm(R5, 0), ja(1), mov64_imm(R5, 1),
                 jmp_imm(BPF_JEQ, R5, 0, 1), ldx(BPF_DW, R0, R10, -8), ret(0)}),
              "reading uninitialised stack"),
+        deny("shift amounts 0 and 3 meet, then shift an offset",
+             with_record(
+                 8, P({coin, jmp_imm(BPF_JEQ, R7, 0, 2), mov64_imm(R5, 0), ja(1), mov64_imm(R5, 3),
+                       mov64_imm(R7, 1), alu64_reg(BPF_LSH, R7, R5), poke_r7()})),
+             "invalid ring record access"),
+        // Inside a callee, values 0 and 8 meet; the callee then stores the
+        // value through a pointer into the caller's stack, and the caller
+        // uses it as an offset.
+        deny("a callee's values meet, then are stored into the caller's stack",
+             P({record_prologue(8), st(BPF_DW, R10, -8, 0), mov64_reg(R1, R10),
+                alu64_imm(BPF_ADD, R1, -8), unknown(R2), alu64_imm(BPF_AND, R2, 1), call_local(9),
+                ldx(BPF_DW, R7, R10, -8), poke_r7(), submit(R6), ret(0), jmp_imm(BPF_JEQ, R2, 0, 2),
+                mov64_imm(R5, 0), ja(1), mov64_imm(R5, 8), stx(BPF_DW, R1, R5, 0), ret(0)}),
+             "invalid ring record access"),
+        deny("a callee's values meet, then are returned",
+             P({record_prologue(8), mov64_reg(R1, R9), call_local(9), mov64_reg(R7, R0), poke_r7(),
+                submit(R6), ret(0), ldx(BPF_DW, R2, R1, 0), alu64_imm(BPF_AND, R2, 1),
+                jmp_imm(BPF_JEQ, R2, 0, 2), mov64_imm(R5, 0), ja(1), mov64_imm(R5, 8),
+                mov64_reg(R0, R5), exit_insn()}),
+             "invalid ring record access"),
         accept("a bound on a copy bounds the original",
                with_record(
                    8, P({unknown(R7), mov64_reg(R5, R7), jmp_imm(BPF_JGT, R5, 7, 3), poke_r7()}))),
