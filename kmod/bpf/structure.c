@@ -92,6 +92,13 @@ static int check_alu_insn(const struct bpf_insn *insn, u32 i,
 		return reserved(log, i, "imm");
 	if (!reg_src && insn->src_reg)
 		return reserved(log, i, "src_reg");
+	/* Constant operands that can only be mistakes, refused as Linux does. */
+	if (!reg_src && (op == BPF_DIV || op == BPF_MOD) && !insn->imm)
+		return fail(log, -EINVAL, i, "division by zero");
+	if (!reg_src && (op == BPF_LSH || op == BPF_RSH || op == BPF_ARSH) &&
+	    (insn->imm < 0 ||
+	     insn->imm >= (BPF_CLASS(insn->code) == BPF_ALU64 ? 64 : 32)))
+		return fail(log, -EINVAL, i, "invalid shift %d", insn->imm);
 	return 0;
 }
 

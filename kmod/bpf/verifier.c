@@ -31,6 +31,7 @@
 /* Paths waiting to be explored, and checkpoints kept (memory bounds). */
 #define KBPF_MAX_PENDING 8192U
 #define KBPF_MAX_STORED_STATES 32768U
+#define KBPF_ANCESTOR_BUCKETS 1024U
 
 /* do_insn() results besides errors. */
 #define PATH_CONTINUES 0
@@ -48,7 +49,10 @@ struct kbpf_env {
 	struct kbpf_liveness lv;
 	struct kbpf_log log;
 	struct kbpf_idmap idmap;
-	struct kbpf_state **checkpoints;	/* per insn, a list */
+	struct kbpf_state **checkpoints;	/* per insn: explored states */
+	/* Checkpoints still being explored, hashed by fingerprint. */
+	struct kbpf_state *ancestors[KBPF_ANCESTOR_BUCKETS];
+	u32 *in_progress;	/* per insn: how many of them */
 	struct kbpf_state *cur;
 	struct kbpf_pending *pending;
 	u32 nr_pending;
@@ -56,6 +60,8 @@ struct kbpf_env {
 	u32 next_id;
 	u32 insn;		/* the instruction being checked */
 	u64 processed;
+	u64 jumps;		/* jump instructions processed */
+	u64 processed_at_checkpoint, jumps_at_checkpoint;
 	u32 states_now, states_total, states_peak;
 	bool allow_ptr_leaks, bypass_spec_v1, bypass_spec_v4;
 	char buf[512];
@@ -1188,6 +1194,8 @@ static int do_insn(struct kbpf_env *env, u32 *next)
 		return check_ld_imm64(env, insn);
 	case BPF_JMP:
 	case BPF_JMP32:
+		if (op != BPF_CALL && op != BPF_EXIT)
+			env->jumps++;
 		if (op == BPF_JA) {
 			*next = env->insn + 1 + insn->off;
 			return 0;
@@ -1206,11 +1214,34 @@ static int do_insn(struct kbpf_env *env, u32 *next)
 
 /* ---- checkpoints ---- */
 
-static void path_finished(struct kbpf_state *parent)
+static struct kbpf_state **ancestor_bucket(struct kbpf_env *env, u64 fp)
 {
-	for (; parent; parent = parent->parent)
+	return &env->ancestors[fp % KBPF_ANCESTOR_BUCKETS];
+}
+
+/*
+ * A checkpoint whose last path ended is complete: it leaves the ancestors
+ * and joins the explored states that may prune.
+ */
+static void checkpoint_complete(struct kbpf_env *env, struct kbpf_state *sl)
+{
+	struct kbpf_state **link = ancestor_bucket(env, sl->fingerprint);
+
+	while (*link != sl)
+		link = &(*link)->next;
+	*link = sl->next;
+	env->in_progress[sl->insn]--;
+	sl->next = env->checkpoints[sl->insn];
+	env->checkpoints[sl->insn] = sl;
+}
+
+static void path_finished(struct kbpf_env *env, struct kbpf_state *parent)
+{
+	for (; parent; parent = parent->parent) {
 		if (--parent->branches)
 			break;
+		checkpoint_complete(env, parent);
+	}
 }
 
 static struct kbpf_liveness_at live_at(struct kbpf_env *env, u32 idx)
@@ -1225,29 +1256,93 @@ static struct kbpf_liveness_at live_at(struct kbpf_env *env, u32 idx)
 	return l;
 }
 
+/*
+ * A cheap necessary condition for two states at one instruction to be
+ * equal: the live registers of the innermost frame agree on type, offset
+ * and (for precise scalars) bounds. Filters the loop check below, which
+ * runs against every ancestor.
+ */
+static bool maybe_equal(const struct kbpf_state *a, const struct kbpf_state *b,
+			const struct kbpf_liveness_at *live)
+{
+	const struct kbpf_reg *ra, *rb;
+	u32 r;
+
+	if (a->curframe != b->curframe || a->nr_refs != b->nr_refs)
+		return false;
+	ra = a->frames[a->curframe]->regs;
+	rb = b->frames[b->curframe]->regs;
+	for (r = 0; r < BPF_REG_10; r++) {
+		if (!(live->regs & (1U << r)))
+			continue;
+		if (ra[r].type != rb[r].type || ra[r].off != rb[r].off)
+			return false;
+		if (ra[r].type == KBPF_SCALAR &&
+		    (live->precise_regs & (1U << r)) &&
+		    (ra[r].val.umin != rb[r].val.umin ||
+		     ra[r].val.umax != rb[r].val.umax ||
+		     !tnum_equals(ra[r].val.var_off, rb[r].val.var_off)))
+			return false;
+	}
+	return true;
+}
+
+/*
+ * A hash of what maybe_equal() compares: equal states have equal
+ * fingerprints, so the loop check only looks at ancestors that share one.
+ */
+static u64 fingerprint(const struct kbpf_state *st, u32 insn,
+		       const struct kbpf_liveness_at *live)
+{
+	const struct kbpf_reg *regs = st->frames[st->curframe]->regs;
+	u64 h = 0xcbf29ce484222325ULL ^ insn;
+	u32 r;
+
+#define KBPF_MIX(v) (h = (h ^ (u64)(v)) * 0x100000001b3ULL)
+	KBPF_MIX(st->curframe);
+	KBPF_MIX(st->nr_refs);
+	for (r = 0; r < BPF_REG_10; r++) {
+		if (!(live->regs & (1U << r)))
+			continue;
+		KBPF_MIX(regs[r].type);
+		KBPF_MIX((u32)regs[r].off);
+		if (regs[r].type == KBPF_SCALAR &&
+		    (live->precise_regs & (1U << r))) {
+			KBPF_MIX(regs[r].val.umin);
+			KBPF_MIX(regs[r].val.umax);
+			KBPF_MIX(regs[r].val.var_off.value);
+			KBPF_MIX(regs[r].val.var_off.mask);
+		}
+	}
+#undef KBPF_MIX
+	return h;
+}
+
 /* Returns 1 to prune the path, 0 to go on, or an error. */
 static int checkpoint(struct kbpf_env *env)
 {
 	struct kbpf_state **link = &env->checkpoints[env->insn], *sl, *copy;
 	struct kbpf_liveness_at live = live_at(env, env->insn);
+	u64 fp = fingerprint(env->cur, env->insn, &live);
+	bool in_loop = env->in_progress[env->insn];
 
-	while ((sl = *link)) {
-		if (sl->branches) {
-			/* An ancestor: coming back to it unchanged never ends. */
-			if (kbpf_state_contains(sl, env->cur, &live,
-						&env->idmap) &&
-			    kbpf_state_contains(env->cur, sl, &live,
-						&env->idmap))
-				return reject(env, -EACCES,
-					      "infinite loop: the state at this instruction repeats");
-			link = &sl->next;
+	/* An ancestor: coming back to it unchanged never ends. */
+	for (sl = *ancestor_bucket(env, fp); in_loop && sl; sl = sl->next) {
+		if (sl->insn != env->insn || sl->fingerprint != fp ||
+		    !maybe_equal(sl, env->cur, &live))
 			continue;
-		}
+		if (kbpf_state_contains(sl, env->cur, &live, &env->idmap) &&
+		    kbpf_state_contains(env->cur, sl, &live, &env->idmap))
+			return reject(env, -EACCES,
+				      "infinite loop: the state at this instruction repeats");
+	}
+	/* Explored states: one that contains this one prunes it. */
+	while ((sl = *link)) {
 		if (kbpf_state_contains(sl, env->cur, &live, &env->idmap)) {
 			sl->hits++;
 			return 1;
 		}
-		/* Drop finished checkpoints that keep failing to prune. */
+		/* Drop explored states that keep failing to prune. */
 		if (++sl->misses > sl->hits * 3 + 3) {
 			*link = sl->next;
 			kbpf_state_free(sl);
@@ -1258,14 +1353,28 @@ static int checkpoint(struct kbpf_env *env)
 	}
 	if (env->states_now >= KBPF_MAX_STORED_STATES)
 		return 0;	/* fewer checkpoints only means less pruning */
+	/*
+	 * Going round a loop, each iteration's state differs and will rarely
+	 * prune anything: checkpoint only every so often (as Linux does),
+	 * which bounds the ancestors a later visit is compared with. A loop
+	 * that repeats its state still meets the checkpoint it repeats.
+	 */
+	if (in_loop && !(env->attr->flags & KBPF_F_TEST_STATE_FREQ) &&
+	    env->jumps - env->jumps_at_checkpoint < 20 &&
+	    env->processed - env->processed_at_checkpoint < 100)
+		return 0;
+	env->jumps_at_checkpoint = env->jumps;
+	env->processed_at_checkpoint = env->processed;
 	copy = kbpf_state_copy(env->cur);
 	if (!copy)
 		return -ENOMEM;
 	copy->insn = env->insn;
+	copy->fingerprint = fp;
 	copy->branches = 1;	/* the current path */
 	copy->parent = env->cur->parent;
-	copy->next = env->checkpoints[env->insn];
-	env->checkpoints[env->insn] = copy;
+	copy->next = *ancestor_bucket(env, fp);
+	*ancestor_bucket(env, fp) = copy;
+	env->in_progress[env->insn]++;
 	env->cur->parent = copy;
 	env->states_now++;
 	env->states_total++;
@@ -1287,6 +1396,14 @@ static void free_checkpoints(struct kbpf_env *env)
 			struct kbpf_state *sl = env->checkpoints[i];
 
 			env->checkpoints[i] = sl->next;
+			kbpf_state_free(sl);
+		}
+	}
+	for (i = 0; i < KBPF_ANCESTOR_BUCKETS; i++) {
+		while (env->ancestors[i]) {
+			struct kbpf_state *sl = env->ancestors[i];
+
+			env->ancestors[i] = sl->next;
 			kbpf_state_free(sl);
 		}
 	}
@@ -1385,7 +1502,7 @@ static int verify_root(struct kbpf_env *env, u32 func)
 			kbpf_cond_resched();
 		continue;
 path_end:
-		path_finished(env->cur->parent);
+		path_finished(env, env->cur->parent);
 		kbpf_state_free(env->cur);
 		env->cur = NULL;
 		if (!env->pending)
@@ -1481,9 +1598,11 @@ static int verify_program(struct kbpf_env *env)
 		return err;
 	env->checkpoints = kbpf_zalloc(attr->insn_cnt *
 				       sizeof(*env->checkpoints));
+	env->in_progress = kbpf_zalloc(attr->insn_cnt *
+				       sizeof(*env->in_progress));
 	env->func_depth = kbpf_zalloc(env->st.nr_funcs *
 				      sizeof(*env->func_depth));
-	if (!env->checkpoints || !env->func_depth)
+	if (!env->checkpoints || !env->in_progress || !env->func_depth)
 		return -ENOMEM;
 	for (f = 0; f < env->st.nr_funcs; f++) {
 		if (f && env->st.funcs[f].linkage != KRING_FUNC_GLOBAL)
@@ -1544,6 +1663,7 @@ int kbpf_verify(const struct kbpf_verify_attr *attr,
 		stats->log_truncated = env->log.truncated;
 	}
 	kbpf_free(env->checkpoints);
+	kbpf_free(env->in_progress);
 	kbpf_free(env->func_depth);
 	kbpf_liveness_free(&env->lv);
 	kbpf_structure_free(&env->st);

@@ -84,7 +84,8 @@ struct kbpf_state {
 	u32 branches;		/* unfinished paths below this checkpoint */
 	u32 insn;
 	u32 hits, misses;
-	struct kbpf_state *next;	/* checkpoints at the same insn */
+	u64 fingerprint;	/* of what the loop check compares */
+	struct kbpf_state *next;	/* in its list of checkpoints */
 };
 
 /*

@@ -4,15 +4,14 @@
 // the empirical check beside the litmus proofs: every committed record
 // arrives exactly once, intact, in each producer's order, and every failed
 // reservation is accounted for.
-#include "user_ring.hpp"
-
 #include <atomic>
 #include <cstring>
 #include <doctest/doctest.h>
+#include <kring/user_ring.hpp>
 #include <thread>
 #include <vector>
 
-using testring::UserRing;
+using kring::UserRing;
 
 namespace {
 

@@ -1,27 +1,18 @@
 // kring::Consumer over rings in userspace memory produced into with the
-// module's own protocol code (tests/common/user_ring.hpp).
+// module's own protocol code (kring/user_ring.hpp).
 #include "kring/kring.hpp"
-#include "user_ring.hpp"
 
 #include <atomic>
 #include <cstring>
 #include <doctest/doctest.h>
+#include <kring/user_ring.hpp>
 #include <string>
 #include <thread>
 #include <vector>
 
-using testring::UserRing;
+using kring::UserRing;
 
 namespace {
-
-kring::RingView view_of(UserRing& ring) {
-    kring::RingView v;
-    v.consumer_pos = ring.consumer_pos();
-    v.producer_pos = ring.producer_pos();
-    v.data = reinterpret_cast<const std::byte*>(ring.data());
-    v.data_size = ring.data_size();
-    return v;
-}
 
 void* produce(UserRing& ring, const std::string& text, bool commit = true, bool discard = false) {
     void* sample = ring.reserve(text.size());
@@ -52,7 +43,7 @@ TEST_CASE("records arrive in ring order; discarded ones are skipped") {
     UserRing ring(4096);
     kring::Consumer consumer;
     Collector got;
-    consumer.add(view_of(ring), ring.wake_fd(), got.callback());
+    consumer.add(ring.view(), ring.wake_fd(), got.callback());
     produce(ring, "one");
     produce(ring, "two", true, true);
     produce(ring, "three");
@@ -66,7 +57,7 @@ TEST_CASE("a busy record stops consumption until it is committed") {
     UserRing ring(4096);
     kring::Consumer consumer;
     Collector got;
-    consumer.add(view_of(ring), ring.wake_fd(), got.callback());
+    consumer.add(ring.view(), ring.wake_fd(), got.callback());
     produce(ring, "first");
     void* busy = produce(ring, "second", false);
     produce(ring, "third");
@@ -81,7 +72,7 @@ TEST_CASE("a record that wraps the end of the data area arrives intact") {
     UserRing ring(4096);
     kring::Consumer consumer;
     Collector got;
-    consumer.add(view_of(ring), ring.wake_fd(), got.callback());
+    consumer.add(ring.view(), ring.wake_fd(), got.callback());
     produce(ring, std::string(4000, 'a'));
     CHECK(consumer.consume() == 1);
     std::string wrapping;
@@ -97,7 +88,7 @@ TEST_CASE("a negative callback value stops consumption and is returned") {
     UserRing ring(4096);
     kring::Consumer consumer;
     int calls = 0;
-    consumer.add(view_of(ring), ring.wake_fd(),
+    consumer.add(ring.view(), ring.wake_fd(),
                  [&](std::span<const std::byte>) { return ++calls == 2 ? -42 : 0; });
     for (int i = 0; i < 4; i++)
         produce(ring, "r" + std::to_string(i));
@@ -112,7 +103,7 @@ TEST_CASE("consume_n consumes at most n records") {
     UserRing ring(4096);
     kring::Consumer consumer;
     Collector got;
-    consumer.add(view_of(ring), ring.wake_fd(), got.callback());
+    consumer.add(ring.view(), ring.wake_fd(), got.callback());
     for (int i = 0; i < 5; i++)
         produce(ring, std::to_string(i));
     CHECK(consumer.consume_n(0) == 0);
@@ -126,7 +117,7 @@ TEST_CASE("poll times out with 0, and wakes up for a record") {
     UserRing ring(4096);
     kring::Consumer consumer;
     Collector got;
-    consumer.add(view_of(ring), ring.wake_fd(), got.callback());
+    consumer.add(ring.view(), ring.wake_fd(), got.callback());
     CHECK(consumer.poll(std::chrono::milliseconds(10)) == 0);
     std::thread producer([&] {
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
@@ -144,7 +135,7 @@ TEST_CASE("busy-poll mode consumes without epoll") {
     UserRing ring(4096);
     kring::Consumer consumer(kring::WaitMode::busy_poll);
     Collector got;
-    consumer.add(view_of(ring), ring.wake_fd(), got.callback());
+    consumer.add(ring.view(), ring.wake_fd(), got.callback());
     CHECK(consumer.poll(std::chrono::milliseconds(5)) == 0);
     produce(ring, "spin");
     CHECK(consumer.poll(std::chrono::milliseconds(1000)) == 1);
@@ -155,8 +146,8 @@ TEST_CASE("one consumer, several rings, each with its own callback") {
     UserRing a(4096), b(8192);
     kring::Consumer consumer;
     Collector got_a, got_b;
-    consumer.add(view_of(a), a.wake_fd(), got_a.callback());
-    consumer.add(view_of(b), b.wake_fd(), got_b.callback());
+    consumer.add(a.view(), a.wake_fd(), got_a.callback());
+    consumer.add(b.view(), b.wake_fd(), got_b.callback());
     produce(a, "a1");
     produce(b, "b1");
     produce(b, "b2");
@@ -169,7 +160,7 @@ TEST_CASE("a moved consumer keeps its rings; the epoll fd is exposed") {
     UserRing ring(4096);
     kring::Consumer first;
     Collector got;
-    first.add(view_of(ring), ring.wake_fd(), got.callback());
+    first.add(ring.view(), ring.wake_fd(), got.callback());
     int epfd = first.epoll_fd();
     CHECK(epfd >= 0);
     kring::Consumer second(std::move(first));
@@ -182,12 +173,12 @@ TEST_CASE("a moved consumer keeps its rings; the epoll fd is exposed") {
 TEST_CASE("errors carry errno and say what was being done") {
     kring::Consumer consumer;
     UserRing ring(4096);
-    CHECK_THROWS_WITH_AS(consumer.add(view_of(ring), ring.wake_fd(), kring::Callback{}),
+    CHECK_THROWS_WITH_AS(consumer.add(ring.view(), ring.wake_fd(), kring::Callback{}),
                          doctest::Contains("without a callback"), kring::Error);
     CHECK_THROWS_WITH_AS(consumer.add(kring::RingView{}, ring.wake_fd(), [](auto) { return 0; }),
                          doctest::Contains("not mapped"), kring::Error);
     try {
-        consumer.add(view_of(ring), -1, [](auto) { return 0; });
+        consumer.add(ring.view(), -1, [](auto) { return 0; });
         FAIL("adding fd -1 must throw");
     } catch (const kring::Error& e) {
         CHECK(e.errno_value() == EBADF);
@@ -225,7 +216,7 @@ TEST_CASE("producer threads and the library's consumer: each record once, in ord
     kring::Consumer consumer;
     std::vector<uint32_t> next(kProducers, 0);
     uint64_t received = 0, bad = 0;
-    consumer.add(view_of(ring), ring.wake_fd(), [&](std::span<const std::byte> r) {
+    consumer.add(ring.view(), ring.wake_fd(), [&](std::span<const std::byte> r) {
         uint32_t rec[2];
         if (r.size() != sizeof(rec)) {
             bad++;

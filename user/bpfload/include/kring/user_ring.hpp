@@ -2,7 +2,8 @@
 // ([consumer page][producer page][data][data], the data pages really mapped
 // twice from one memfd) and produced into with kmod/kring_rb_core.h, the
 // protocol code the module runs. An eventfd stands in for the ring fd's
-// poll wakeups.
+// poll wakeups. kring-run runs programs against it; the tests use it to
+// exercise libkring without the module.
 #pragma once
 
 extern "C" {
@@ -11,13 +12,14 @@ extern "C" {
 
 #include <cstddef>
 #include <cstdint>
+#include <kring/kring.hpp>
 #include <mutex>
 #include <stdexcept>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
-namespace testring {
+namespace kring {
 
 class UserRing {
 public:
@@ -72,6 +74,15 @@ public:
     const unsigned long* producer_pos() const { return rb_.producer_pos; }
     const uint8_t* data() const { return rb_.data; }
     uint64_t data_size() const { return rb_.mask + 1; }
+    // Where a libkring Consumer reads it.
+    RingView view() {
+        RingView v;
+        v.consumer_pos = consumer_pos();
+        v.producer_pos = producer_pos();
+        v.data = reinterpret_cast<const std::byte*>(data());
+        v.data_size = data_size();
+        return v;
+    }
 
 private:
     size_t page_ = 0, total_ = 0;
@@ -81,4 +92,4 @@ private:
     kring_rb rb_{};
 };
 
-} // namespace testring
+} // namespace kring

@@ -1,0 +1,78 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Programs in C, compiled with clang -target bpf and libbpf's helper
+ * definitions, exactly as for Linux; tests/bpf_progs verifies and runs them.
+ */
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+
+/* The context the tests give these programs. */
+struct test_ctx {
+	__u32 a;
+	__u32 b;
+	__u8 bytes[32];
+};
+
+struct event {
+	__u32 a;
+	__u32 b;
+	__u64 sum;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 4096);
+} events SEC(".maps");
+
+SEC("kring/reserve_submit")
+int reserve_submit(struct test_ctx *ctx)
+{
+	struct event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+
+	if (!e)
+		return 1;
+	e->a = ctx->a;
+	e->b = ctx->b;
+	e->sum = (__u64)ctx->a + ctx->b;
+	bpf_ringbuf_submit(e, 0);
+	return 0;
+}
+
+SEC("kring/output_stack")
+int output_stack(struct test_ctx *ctx)
+{
+	struct event e = { .a = ctx->b, .b = ctx->a, .sum = 7 };
+
+	return bpf_ringbuf_output(&events, &e, sizeof(e), 0);
+}
+
+SEC("kring/loop_sum")
+int loop_sum(struct test_ctx *ctx)
+{
+	struct event e = {};
+	int i;
+
+#pragma nounroll
+	for (i = 0; i < 32; i++)
+		e.sum += ctx->bytes[i];
+	bpf_ringbuf_output(&events, &e, sizeof(e), 0);
+	return (int)e.sum;
+}
+
+static __attribute__((noinline)) __u32 twice(__u32 x)
+{
+	return x * 2;
+}
+
+__attribute__((noinline)) int add_ten(int x)
+{
+	return x + 10;
+}
+
+SEC("kring/calls")
+int calls(struct test_ctx *ctx)
+{
+	return add_ten((int)twice(ctx->a));
+}
+
+char LICENSE[] SEC("license") = "GPL";

@@ -1,0 +1,391 @@
+// ELF objects from `clang -target bpf`, read with libelf (sections, symbols,
+// relocations) and libbpf's BTF parser (ring declarations, function
+// prototypes), linked the way libbpf links them: each program gets the .text
+// subprograms it calls appended, calls and ring loads are relocated.
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <gelf.h>
+#include <kring/bpfload.hpp>
+#include <libelf.h>
+#include <map>
+#include <set>
+#include <unistd.h>
+
+namespace kring::bpf {
+namespace {
+
+[[noreturn]] void invalid(const std::string& path, const std::string& what) {
+    throw Error(EINVAL, path + ": " + what);
+}
+
+struct Section {
+    std::string name;
+    GElf_Shdr hdr{};
+    Elf_Data* data = nullptr;
+};
+
+struct Symbol {
+    std::string name;
+    GElf_Sym sym{};
+};
+
+struct Reloc {
+    size_t insn;   // index in the section
+    size_t symbol; // index in the symbol table
+};
+
+class ElfFile {
+public:
+    explicit ElfFile(const std::string& path) : path_(path) {
+        if (elf_version(EV_CURRENT) == EV_NONE)
+            invalid(path, "libelf is too old");
+        fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+        if (fd_ < 0)
+            throw Error(errno, path + ": cannot open");
+        try {
+            parse(path);
+        } catch (...) {
+            release(); // no destructor runs after a throwing constructor
+            throw;
+        }
+    }
+    ~ElfFile() { release(); }
+    ElfFile(const ElfFile&) = delete;
+    ElfFile& operator=(const ElfFile&) = delete;
+
+private:
+    void release() {
+        if (elf_)
+            elf_end(elf_);
+        if (fd_ >= 0)
+            ::close(fd_);
+        elf_ = nullptr;
+        fd_ = -1;
+    }
+
+    void parse(const std::string& path) {
+        elf_ = elf_begin(fd_, ELF_C_READ, nullptr);
+        GElf_Ehdr ehdr;
+        if (!elf_ || !gelf_getehdr(elf_, &ehdr))
+            invalid(path, "not an ELF file");
+        if (ehdr.e_machine != EM_BPF)
+            invalid(path, "not a BPF object (compile with clang -target bpf)");
+        size_t strndx;
+        if (elf_getshdrstrndx(elf_, &strndx))
+            invalid(path, "no section name table");
+        for (Elf_Scn* scn = nullptr; (scn = elf_nextscn(elf_, scn));) {
+            Section s;
+            gelf_getshdr(scn, &s.hdr);
+            const char* name = elf_strptr(elf_, strndx, s.hdr.sh_name);
+            s.name = name ? name : "";
+            s.data = elf_getdata(scn, nullptr);
+            sections_[elf_ndxscn(scn)] = s;
+            if (s.hdr.sh_type == SHT_SYMTAB)
+                read_symbols(s);
+        }
+        if (symbols_.empty())
+            invalid(path, "no symbol table");
+    }
+
+public:
+    const std::map<size_t, Section>& sections() const { return sections_; }
+    const std::vector<Symbol>& symbols() const { return symbols_; }
+
+    size_t section_index(const std::string& name) const {
+        for (const auto& [index, s] : sections_)
+            if (s.name == name)
+                return index;
+        return 0;
+    }
+
+    // Relocations of section `target`, from its SHT_REL section.
+    std::vector<Reloc> relocs(size_t target) const {
+        std::vector<Reloc> out;
+        for (const auto& [index, s] : sections_) {
+            if (s.hdr.sh_type != SHT_REL || s.hdr.sh_info != target || !s.data)
+                continue;
+            size_t count = s.hdr.sh_size / s.hdr.sh_entsize;
+            for (size_t i = 0; i < count; i++) {
+                GElf_Rel rel;
+                if (!gelf_getrel(s.data, static_cast<int>(i), &rel))
+                    invalid(path_, "bad relocation in " + s.name);
+                if (rel.r_offset % sizeof(bpf_insn))
+                    invalid(path_, "misaligned relocation in " + s.name);
+                out.push_back({rel.r_offset / sizeof(bpf_insn), GELF_R_SYM(rel.r_info)});
+            }
+        }
+        return out;
+    }
+
+    std::vector<bpf_insn> insns(size_t section) const {
+        const Section& s = sections_.at(section);
+        std::vector<bpf_insn> out(s.hdr.sh_size / sizeof(bpf_insn));
+        if (s.data && s.data->d_size >= s.hdr.sh_size)
+            std::memcpy(out.data(), s.data->d_buf, out.size() * sizeof(bpf_insn));
+        return out;
+    }
+
+private:
+    void read_symbols(const Section& s) {
+        size_t count = s.hdr.sh_size / s.hdr.sh_entsize;
+        for (size_t i = 0; i < count; i++) {
+            Symbol sym;
+            gelf_getsym(s.data, static_cast<int>(i), &sym.sym);
+            const char* name = elf_strptr(elf_, s.hdr.sh_link, sym.sym.st_name);
+            sym.name = name ? name : "";
+            symbols_.push_back(sym);
+        }
+    }
+
+    std::string path_;
+    int fd_ = -1;
+    Elf* elf_ = nullptr;
+    std::map<size_t, Section> sections_;
+    std::vector<Symbol> symbols_;
+};
+
+struct BtfDeleter {
+    void operator()(btf* b) const { btf__free(b); }
+};
+using BtfPtr = std::unique_ptr<btf, BtfDeleter>;
+
+// The type behind typedefs and qualifiers.
+const btf_type* skip_mods(const btf* b, uint32_t id) {
+    const btf_type* t = btf__type_by_id(b, id);
+    while (t && (btf_is_mod(t) || btf_is_typedef(t)))
+        t = btf__type_by_id(b, t->type);
+    return t;
+}
+
+// __uint(name, value) is "int (*name)[value]": value is the array's length.
+uint32_t map_field(const btf* b, const btf_member& m) {
+    const btf_type* ptr = skip_mods(b, m.type);
+    const btf_type* array = ptr && btf_is_ptr(ptr) ? skip_mods(b, ptr->type) : nullptr;
+    return array && btf_is_array(array) ? btf_array(array)->nelems : 0;
+}
+
+std::vector<RingDecl> read_rings(const std::string& path, const btf* b) {
+    std::vector<RingDecl> rings;
+    int sec_id = btf__find_by_name_kind(b, ".maps", BTF_KIND_DATASEC);
+    if (sec_id < 0)
+        return rings;
+    const btf_type* sec = btf__type_by_id(b, sec_id);
+    const btf_var_secinfo* vars = btf_var_secinfos(sec);
+    for (uint16_t i = 0; i < btf_vlen(sec); i++) {
+        const btf_type* var = btf__type_by_id(b, vars[i].type);
+        std::string name = btf__name_by_offset(b, var->name_off);
+        const btf_type* def = skip_mods(b, var->type);
+        if (!def || !btf_is_struct(def))
+            invalid(path, "map " + name + ": not a libbpf map definition");
+        uint32_t type = 0, max_entries = 0;
+        const btf_member* members = btf_members(def);
+        for (uint16_t k = 0; k < btf_vlen(def); k++) {
+            std::string field = btf__name_by_offset(b, members[k].name_off);
+            if (field == "type")
+                type = map_field(b, members[k]);
+            else if (field == "max_entries")
+                max_entries = map_field(b, members[k]);
+        }
+        if (type != BPF_MAP_TYPE_RINGBUF)
+            invalid(path,
+                    "map " + name + ": type " + std::to_string(type) +
+                        " is not supported: kring programs use BPF_MAP_TYPE_RINGBUF maps only");
+        if (!max_entries || (max_entries & (max_entries - 1)) || max_entries < 4096)
+            invalid(path, "ring " + name + ": max_entries " + std::to_string(max_entries) +
+                              " must be a power of two of at least 4096");
+        rings.push_back({name, max_entries});
+    }
+    return rings;
+}
+
+// Global functions' arguments from their BTF prototype.
+kring_func_info describe_global(const std::string& path, const btf* b, const std::string& name) {
+    kring_func_info fi{};
+    fi.linkage = KRING_FUNC_GLOBAL;
+    int id = b ? btf__find_by_name_kind(b, name.c_str(), BTF_KIND_FUNC) : -1;
+    if (id < 0)
+        invalid(path,
+                "global function " + name + " has no BTF: compile with -g, or make it static");
+    const btf_type* proto = btf__type_by_id(b, btf__type_by_id(b, id)->type);
+    if (btf_vlen(proto) > KRING_FUNC_MAX_ARGS)
+        invalid(path, "global function " + name + " has more than 5 arguments");
+    const btf_param* params = btf_params(proto);
+    for (uint16_t i = 0; i < btf_vlen(proto); i++) {
+        const btf_type* t = skip_mods(b, params[i].type);
+        if (t && (btf_is_int(t) || btf_is_any_enum(t)))
+            fi.arg_kinds[i] = KRING_ARG_SCALAR;
+        else if (t && btf_is_ptr(t))
+            fi.arg_kinds[i] = KRING_ARG_CTX;
+        else
+            invalid(path, "global function " + name + ": argument " + std::to_string(i + 1) +
+                              " must be an integer or the context pointer");
+    }
+    fi.nr_args = static_cast<uint8_t>(btf_vlen(proto));
+    return fi;
+}
+
+class Linker {
+public:
+    Linker(const std::string& path, const ElfFile& elf, const btf* b,
+           const std::vector<RingDecl>& rings)
+        : path_(path), elf_(elf), btf_(b), rings_(rings) {
+        text_ = elf.section_index(".text");
+        maps_ = elf.section_index(".maps");
+    }
+
+    Program link(const Symbol& entry, size_t section) {
+        Program prog;
+        prog.name = entry.name;
+        prog.section = elf_.sections().at(section).name;
+        appended_.clear();
+        std::vector<bpf_insn> all = elf_.insns(section);
+        size_t first = entry.sym.st_value / sizeof(bpf_insn);
+        size_t count = entry.sym.st_size / sizeof(bpf_insn);
+        if (!count)
+            count = all.size() - first;
+        prog.insns.assign(all.begin() + first, all.begin() + first + count);
+        relocate(prog, section, first, 0, count);
+        if (prog.func_info.size()) {
+            kring_func_info main{};
+            prog.func_info.insert(prog.func_info.begin(), main);
+        }
+        return prog;
+    }
+
+private:
+    // Applies the relocations of [first, first + count) of `section`, now
+    // at `at` in prog, appending called .text functions as needed.
+    void relocate(Program& prog, size_t section, size_t first, size_t at, size_t count) {
+        std::set<size_t> relocated;
+        for (const Reloc& r : elf_.relocs(section)) {
+            if (r.insn < first || r.insn >= first + count)
+                continue;
+            relocated.insert(r.insn);
+            bpf_insn& insn = prog.insns[at + r.insn - first];
+            const Symbol& sym = elf_.symbols().at(r.symbol);
+            if (insn.code == (BPF_LD | BPF_IMM | BPF_DW) && sym.sym.st_shndx == maps_) {
+                insn.src_reg = BPF_PSEUDO_MAP_FD;
+                insn.imm = ring_index(sym.name);
+            } else if (insn.code == (BPF_JMP | BPF_CALL) && insn.src_reg == BPF_PSEUDO_CALL &&
+                       sym.sym.st_shndx == text_) {
+                size_t target = sym.sym.st_value / sizeof(bpf_insn) + insn.imm + 1;
+                size_t here = at + r.insn - first;
+                size_t pos = append_text_function(prog, target); // may move prog.insns
+                prog.insns[here].imm = static_cast<int32_t>(pos) - static_cast<int32_t>(here) - 1;
+            } else if (insn.code == (BPF_LD | BPF_IMM | BPF_DW)) {
+                invalid(path_, prog.name + ": reference to " +
+                                   (sym.name.empty() ? std::string("a section") : sym.name) +
+                                   ": global variables and function pointers are not supported");
+            } else {
+                invalid(path_, prog.name + ": unsupported relocation at instruction " +
+                                   std::to_string(r.insn));
+            }
+        }
+        // A call inside one section may carry no relocation: its imm is
+        // relative to the section.
+        for (size_t i = first; i < first + count; i++) {
+            bpf_insn& insn = prog.insns[at + i - first];
+            if (relocated.count(i) || insn.code != (BPF_JMP | BPF_CALL) ||
+                insn.src_reg != BPF_PSEUDO_CALL)
+                continue;
+            if (section != text_)
+                invalid(path_, prog.name + ": calls within a program section are not supported; "
+                                           "call static functions in .text");
+            size_t pos = append_text_function(prog, i + insn.imm + 1);
+            prog.insns[at + i - first].imm =
+                static_cast<int32_t>(pos) - static_cast<int32_t>(at + i - first) - 1;
+        }
+    }
+
+    int32_t ring_index(const std::string& name) const {
+        for (size_t i = 0; i < rings_.size(); i++)
+            if (rings_[i].name == name)
+                return static_cast<int32_t>(i);
+        invalid(path_, "reference to " + name + ", which is not a ring in .maps");
+    }
+
+    // The .text function starting at `target` (an instruction index in
+    // .text), appended once; returns its position in the program.
+    size_t append_text_function(Program& prog, size_t target) {
+        if (auto it = appended_.find(target); it != appended_.end())
+            return it->second;
+        const Symbol* fn = nullptr;
+        for (const Symbol& s : elf_.symbols())
+            if (s.sym.st_shndx == text_ && GELF_ST_TYPE(s.sym.st_info) == STT_FUNC &&
+                s.sym.st_value / sizeof(bpf_insn) == target)
+                fn = &s;
+        if (!fn)
+            invalid(path_, prog.name + ": call to .text instruction " + std::to_string(target) +
+                               ", which starts no function");
+        std::vector<bpf_insn> text = elf_.insns(text_);
+        size_t count = fn->sym.st_size / sizeof(bpf_insn);
+        size_t pos = prog.insns.size();
+        appended_[target] = pos;
+        prog.insns.insert(prog.insns.end(), text.begin() + target, text.begin() + target + count);
+        kring_func_info fi{};
+        if (GELF_ST_BIND(fn->sym.st_info) == STB_GLOBAL)
+            fi = describe_global(path_, btf_, fn->name);
+        fi.insn_off = static_cast<uint32_t>(pos);
+        prog.func_info.push_back(fi);
+        relocate(prog, text_, target, pos, count);
+        return pos;
+    }
+
+    const std::string& path_;
+    const ElfFile& elf_;
+    const btf* btf_;
+    const std::vector<RingDecl>& rings_;
+    size_t text_ = 0, maps_ = 0;
+    std::map<size_t, size_t> appended_;
+};
+
+} // namespace
+
+Object load_elf(const std::string& path) {
+    ElfFile elf(path);
+    BtfPtr b(btf__parse_elf(path.c_str(), nullptr));
+    Object obj;
+    if (b)
+        obj.rings = read_rings(path, b.get());
+    else if (elf.section_index(".maps"))
+        invalid(path, "rings in .maps need BTF: compile with -g");
+    Linker linker(path, elf, b.get(), obj.rings);
+    size_t text = elf.section_index(".text");
+    for (const auto& [index, s] : elf.sections()) {
+        if (index == text || s.hdr.sh_type != SHT_PROGBITS || !(s.hdr.sh_flags & SHF_EXECINSTR) ||
+            !s.hdr.sh_size)
+            continue;
+        for (const Symbol& sym : elf.symbols())
+            if (sym.sym.st_shndx == index && GELF_ST_TYPE(sym.sym.st_info) == STT_FUNC)
+                obj.programs.push_back(linker.link(sym, index));
+    }
+    if (obj.programs.empty())
+        invalid(path, "no programs (functions in SEC() sections other than .text)");
+    return obj;
+}
+
+Object load_raw(const std::string& path) {
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        throw Error(errno, path + ": cannot open");
+    std::vector<bpf_insn> insns;
+    bpf_insn insn;
+    ssize_t n;
+    while ((n = ::read(fd, &insn, sizeof(insn))) == sizeof(insn))
+        insns.push_back(insn);
+    int err = errno;
+    ::close(fd);
+    if (n < 0)
+        throw Error(err, path + ": cannot read");
+    if (n > 0)
+        invalid(path, "size is not a multiple of 8 bytes (struct bpf_insn)");
+    Object obj;
+    std::string name = path.substr(path.find_last_of('/') + 1);
+    obj.programs.push_back({name, "raw", std::move(insns), {}});
+    return obj;
+}
+
+} // namespace kring::bpf

@@ -1,0 +1,138 @@
+// kring-run: verifies a program, runs it in the interpreter on given context
+// bytes with userspace rings, and prints R0 and the records it produced.
+// Exit status: 0 ran, 1 rejected by the verifier, 2 bad usage or input.
+#include <boost/program_options.hpp>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <iterator>
+#include <kring/bpfload.hpp>
+
+namespace po = boost::program_options;
+
+namespace {
+
+std::vector<std::byte> parse_hex(const std::string& hex) {
+    std::vector<std::byte> out;
+    std::string digits;
+    for (char c : hex)
+        if (!isspace(static_cast<unsigned char>(c)))
+            digits += c;
+    if (digits.size() % 2)
+        throw std::invalid_argument("--ctx: odd number of hex digits");
+    for (size_t i = 0; i < digits.size(); i += 2)
+        out.push_back(static_cast<std::byte>(std::stoul(digits.substr(i, 2), nullptr, 16)));
+    return out;
+}
+
+std::string to_hex(std::span<const std::byte> bytes) {
+    std::string out;
+    char buf[3];
+    for (std::byte b : bytes) {
+        snprintf(buf, sizeof(buf), "%02x", static_cast<unsigned>(b));
+        out += buf;
+    }
+    return out;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    po::options_description opts(
+        "Usage: kring-run [options] FILE\n"
+        "Verifies a program of FILE and runs it in kring's interpreter "
+        "with userspace\nrings, then prints R0 and each record.\n\nOptions");
+    std::string section, ctx_hex, ctx_file;
+    uint32_t ctx_size = 64;
+    uint64_t repeat = 1;
+    opts.add_options()("help,h", "this help")("raw", "FILE is raw bytecode (no rings)")(
+        "section,s", po::value(&section), "the program's ELF section (default: the first)")(
+        "ctx", po::value(&ctx_hex), "context bytes in hex")("ctx-file", po::value(&ctx_file),
+                                                            "context bytes from a file")(
+        "ctx-size", po::value(&ctx_size)->default_value(64),
+        "context size when neither --ctx nor --ctx-file is given (zeroes)")(
+        "repeat,n", po::value(&repeat)->default_value(1),
+        "runs")("json", "records as JSON lines: {\"ring\":NAME,\"size\":N,\"data\":HEX}");
+    po::options_description hidden;
+    std::string file;
+    hidden.add_options()("file", po::value(&file));
+    po::positional_options_description positional;
+    positional.add("file", 1);
+    po::options_description all;
+    all.add(opts).add(hidden);
+    po::variables_map vm;
+    std::vector<std::byte> ctx;
+    kring::bpf::Object obj;
+    try {
+        po::store(po::command_line_parser(argc, argv).options(all).positional(positional).run(),
+                  vm);
+        po::notify(vm);
+        if (vm.count("help")) {
+            std::cout << opts;
+            return 0;
+        }
+        if (file.empty())
+            throw std::invalid_argument("no FILE");
+        if (!ctx_hex.empty()) {
+            ctx = parse_hex(ctx_hex);
+        } else if (!ctx_file.empty()) {
+            std::ifstream in(ctx_file, std::ios::binary);
+            if (!in)
+                throw std::invalid_argument("cannot read " + ctx_file);
+            for (char c; in.get(c);)
+                ctx.push_back(static_cast<std::byte>(c));
+        } else {
+            ctx.resize(ctx_size);
+        }
+        obj = vm.count("raw") ? kring::bpf::load_raw(file) : kring::bpf::load_elf(file);
+    } catch (const std::exception& e) {
+        std::cerr << "kring-run: " << e.what() << "\n" << opts;
+        return 2;
+    }
+    const kring::bpf::Program* prog = nullptr;
+    for (const auto& p : obj.programs)
+        if (!prog && (section.empty() || p.section == section))
+            prog = &p;
+    if (!prog) {
+        std::cerr << "kring-run: " << file << ": no program in section " << section << "\n";
+        return 2;
+    }
+    kring::bpf::VerifyOptions options;
+    options.ctx = {static_cast<uint32_t>(ctx.size()), false};
+    auto verdict = kring::bpf::verify(*prog, obj.rings.size(), options);
+    if (verdict.error) {
+        std::cerr << "kring-run: " << prog->section << ": rejected by the verifier\n"
+                  << verdict.log;
+        return 1;
+    }
+    kring::bpf::Runtime runtime(obj.rings);
+    uint64_t r0 = 0;
+    try {
+        for (uint64_t i = 0; i < repeat; i++)
+            r0 = runtime.run(*prog, ctx);
+    } catch (const kring::Error& e) {
+        std::cerr << "kring-run: " << e.what() << "\n";
+        return 2;
+    }
+    bool json = vm.count("json") > 0;
+    if (json)
+        std::cout << "{\"r0\":" << r0 << "}\n";
+    else
+        std::cout << "r0 = " << r0 << " (0x" << std::hex << r0 << std::dec << ")\n";
+    kring::Consumer consumer;
+    for (size_t i = 0; i < runtime.ring_count(); i++) {
+        const std::string& name = obj.rings[i].name;
+        consumer.add(runtime.ring(i).view(), runtime.ring(i).wake_fd(),
+                     [&name, json](std::span<const std::byte> record) {
+                         if (json)
+                             std::cout << "{\"ring\":\"" << name << "\",\"size\":" << record.size()
+                                       << ",\"data\":\"" << to_hex(record) << "\"}\n";
+                         else
+                             std::cout << name << ": " << record.size() << " bytes "
+                                       << to_hex(record) << "\n";
+                         return 0;
+                     });
+    }
+    consumer.consume();
+    return 0;
+}
