@@ -1697,9 +1697,11 @@ TEST_CASE("the log: its levels and a short buffer do not change the verdict") {
     Outcome insns = verify(Case(diamond).with_log_level(KBPF_LOG_LEVEL_INSNS));
     INFO("level 2 log:\n", insns.log);
     CHECK(insns.err == 0);
-    for (int idx = 0; idx < 6; idx++)
-        CHECK((insns.log.rfind(std::to_string(idx) + ": ", 0) == 0 ||
-               contains(insns.log, "\n" + std::to_string(idx) + ": ")));
+    for (int idx = 0; idx < 6; idx++) {
+        const std::string line_start = std::to_string(idx) + ": ";
+        CHECK((insns.log.rfind(line_start, 0) == 0 ||
+               contains(insns.log, std::string(1, '\n').append(line_start))));
+    }
     CHECK(contains(insns.log, stats_line(insns.stats)));
 
     // Level 0: the statistics line alone, and the same verdict.
