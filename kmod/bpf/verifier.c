@@ -876,7 +876,7 @@ static int check_helper_call(struct kbpf_env *env, const struct bpf_insn *insn)
 		break;
 	case KBPF_RET_RECORD_OR_NULL: {
 		struct kbpf_reg *r0 = &regs[BPF_REG_0];
-		u32 id;
+		u32 id = 0;
 
 		err = acquire_ref(env, &id);
 		if (err)
