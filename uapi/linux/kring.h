@@ -148,4 +148,107 @@ struct kring_func_info {
 #define KRING_IOC_STATS		_IOR(KRING_IOC_MAGIC, 3, struct kring_stats)
 #define KRING_IOC_OUTPUT	_IOW(KRING_IOC_MAGIC, 4, struct kring_output)
 
+/*
+ * Programs. KRING_IOC_PROG_LOAD on any /dev/kring fd verifies a program and
+ * returns a program fd; the program's ring loads (BPF_LD_IMM64 with src_reg
+ * BPF_PSEUDO_MAP_FD) name ring fds, and the program keeps those rings alive.
+ * Loading needs CAP_BPF (or CAP_SYS_ADMIN); CAP_PERFMON (or CAP_SYS_ADMIN)
+ * also allows pointer leaks and the Spectre bypasses (see docs/verifier.md).
+ *
+ * Attach points: each gives the program (in R1) a read-only context below.
+ */
+enum kring_attach_type {
+	KRING_ATTACH_SCHED_PROCESS_FORK = 1,	/* struct kring_ctx_fork */
+	KRING_ATTACH_SCHED_PROCESS_EXEC = 2,	/* struct kring_ctx_exec */
+	KRING_ATTACH_SCHED_PROCESS_EXIT = 3,	/* struct kring_ctx_exit */
+	KRING_ATTACH_SYS_ENTER = 4,		/* struct kring_ctx_sys_enter */
+	KRING_ATTACH_SYS_EXIT = 5,		/* struct kring_ctx_sys_exit */
+	KRING_ATTACH_KPROBE = 6,		/* struct kring_ctx_kprobe */
+};
+
+#define KRING_COMM_LEN 16
+#define KRING_FILENAME_LEN 64
+
+struct kring_ctx_fork {
+	__u32 parent_pid;
+	__u32 parent_tgid;
+	__u32 child_pid;
+	__u32 child_tgid;
+	char parent_comm[KRING_COMM_LEN];
+	char child_comm[KRING_COMM_LEN];
+};
+
+struct kring_ctx_exec {
+	__u32 pid;
+	__u32 tgid;
+	__u32 old_pid;		/* the pid before exec (differs in threads) */
+	__u32 ppid;		/* the parent process's tgid */
+	char comm[KRING_COMM_LEN];	/* the new program's */
+	char filename[KRING_FILENAME_LEN];	/* truncated, NUL-terminated */
+};
+
+struct kring_ctx_exit {
+	__u32 pid;
+	__u32 tgid;
+	__u32 ppid;
+	__s32 exit_code;	/* as wait(2) would see it */
+	char comm[KRING_COMM_LEN];
+};
+
+struct kring_ctx_sys_enter {
+	__s64 id;		/* the syscall number */
+	__u64 args[6];
+};
+
+struct kring_ctx_sys_exit {
+	__s64 id;
+	__s64 ret;
+};
+
+struct kring_ctx_kprobe {
+	__u64 ip;		/* the probed function's address */
+	__u64 args[6];		/* its first arguments, per the calling convention */
+};
+
+/* KRING_IOC_PROG_LOAD flags */
+#define KRING_PROG_F_TEST_STATE_FREQ (1U << 0)	/* stress the verifier's pruning */
+
+struct kring_prog_load {
+	__u64 insns;		/* user pointer to struct bpf_insn[insn_cnt] */
+	__u32 insn_cnt;
+	__u32 attach_type;	/* enum kring_attach_type */
+	__u64 func_info;	/* struct kring_func_info[func_info_cnt], or 0 */
+	__u32 func_info_cnt;
+	__u32 flags;		/* KRING_PROG_F_* */
+	__u64 log_buf;		/* user buffer for the verifier log, or 0 */
+	__u32 log_size;
+	__u32 log_level;	/* 0, 1 or 2 */
+	__u64 reserved;		/* must be 0 */
+};
+
+/* KRING_IOC_PROG_ATTACH on a program fd: returns a link fd; close detaches. */
+struct kring_prog_attach {
+	__u64 symbol;		/* KRING_ATTACH_KPROBE: user pointer to the
+				 * function name (NUL-terminated); else 0 */
+	__u32 flags;		/* none defined yet: must be 0 */
+	__u32 reserved;		/* must be 0 */
+};
+
+/*
+ * KRING_IOC_PROG_TEST_RUN on a program fd: runs it @repeat times (0 means
+ * 1) on the current CPU with the given context, as BPF_PROG_TEST_RUN does.
+ */
+struct kring_prog_test_run {
+	__u64 ctx;		/* user pointer to the context bytes */
+	__u32 ctx_size;		/* exactly the attach type's context size */
+	__u32 repeat;
+	__u64 retval;		/* out: R0 of the last run */
+	__u64 duration_ns;	/* out: mean nanoseconds per run */
+	__u64 reserved;		/* must be 0 */
+};
+
+#define KRING_IOC_PROG_LOAD	_IOW(KRING_IOC_MAGIC, 5, struct kring_prog_load)
+#define KRING_IOC_PROG_ATTACH	_IOW(KRING_IOC_MAGIC, 6, struct kring_prog_attach)
+#define KRING_IOC_PROG_TEST_RUN	_IOWR(KRING_IOC_MAGIC, 7, struct kring_prog_test_run)
+
 #endif /* _UAPI_KRING_H */
