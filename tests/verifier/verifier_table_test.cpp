@@ -3,11 +3,12 @@
 // Every case names the verdict (errno) and, for a rejection, the key phrase
 // of docs/verifier.md's message catalog that the log must contain, so that a
 // program rejected for the wrong reason fails as loudly as one accepted by
-// mistake. Every accepted case is verified a second time with a checkpoint
-// at every instruction (KBPF_F_TEST_STATE_FREQ): pruning must not change a
-// verdict. The groups follow the issue: 64- and 32-bit scalar bounds,
-// pointer arithmetic, stack, context, rings, control flow, calls,
-// privileges and malformed programs.
+// mistake. Every case (but the E2BIG limits) is verified a second time with
+// a checkpoint at every instruction (KBPF_F_TEST_STATE_FREQ): pruning must
+// not change a verdict. The groups follow the issue: 64- and 32-bit scalar
+// bounds, pointer arithmetic, stack, context, rings, control flow, calls,
+// pruning, privileges and malformed programs. Where the catalog has no
+// phrase (Linux's malformed-instruction rules) a case names the insn.
 #include "insn.hpp"
 
 #include <cerrno>
