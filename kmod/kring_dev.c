@@ -14,6 +14,7 @@
 #include <linux/uaccess.h>
 
 #include "kring.h"
+#include "kring_prog.h"
 #include "kring_ring.h"
 
 static const struct file_operations kring_fops;
@@ -106,6 +107,8 @@ static long kring_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 
 	if (cmd == KRING_IOC_CREATE)
 		return kring_ioctl_create(file, uarg);
+	if (cmd == KRING_IOC_PROG_LOAD)
+		return kring_prog_load(uarg);
 
 	switch (cmd) {
 	case KRING_IOC_QUERY:
@@ -199,12 +202,20 @@ static struct miscdevice kring_misc = {
 
 static int __init kring_init(void)
 {
-	return misc_register(&kring_misc);
+	int err = kring_prog_init();
+
+	if (err)
+		return err;
+	err = misc_register(&kring_misc);
+	if (err)
+		kring_prog_exit();
+	return err;
 }
 
 static void __exit kring_exit(void)
 {
 	misc_deregister(&kring_misc);
+	kring_prog_exit();
 }
 
 module_init(kring_init);

@@ -1,0 +1,249 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Attach points. Each fills its uapi context struct from the event's
+ * arguments and runs the program. A link holds a reference on its program;
+ * closing the link fd unregisters the probe and waits until no CPU can
+ * still be running it before dropping that reference.
+ */
+#include <linux/anon_inodes.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/kprobes.h>
+#include <linux/binfmts.h>
+#include <linux/ptrace.h>
+#include <linux/rcupdate.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/tracepoint.h>
+#include <linux/uaccess.h>
+#include <asm/syscall.h>
+#include <linux/kring.h>
+
+#include "kring_attach.h"
+#include "kring_prog.h"
+
+#define KRING_SYMBOL_MAX 128
+
+struct kring_link {
+	struct kring_prog *prog;
+	struct tracepoint *tp;	/* NULL for a kprobe */
+	void *probe;
+	struct kprobe kp;
+	char symbol[KRING_SYMBOL_MAX];
+};
+
+static u32 kring_ppid(struct task_struct *task)
+{
+	u32 ppid;
+
+	rcu_read_lock();
+	ppid = task_tgid_nr(rcu_dereference(task->real_parent));
+	rcu_read_unlock();
+	return ppid;
+}
+
+static void kring_probe_fork(void *data, struct task_struct *parent,
+			     struct task_struct *child)
+{
+	struct kring_link *link = data;
+	struct kring_ctx_fork ctx = {
+		.parent_pid = parent->pid,
+		.parent_tgid = parent->tgid,
+		.child_pid = child->pid,
+		.child_tgid = child->tgid,
+	};
+
+	strscpy_pad(ctx.parent_comm, parent->comm, sizeof(ctx.parent_comm));
+	strscpy_pad(ctx.child_comm, child->comm, sizeof(ctx.child_comm));
+	kring_prog_run(link->prog, &ctx, NULL);
+}
+
+static void kring_probe_exec(void *data, struct task_struct *task,
+			     pid_t old_pid, struct linux_binprm *bprm)
+{
+	struct kring_link *link = data;
+	struct kring_ctx_exec ctx = {
+		.pid = task->pid,
+		.tgid = task->tgid,
+		.old_pid = old_pid,
+		.ppid = kring_ppid(task),
+	};
+
+	strscpy_pad(ctx.comm, task->comm, sizeof(ctx.comm));
+	strscpy_pad(ctx.filename, bprm->filename, sizeof(ctx.filename));
+	kring_prog_run(link->prog, &ctx, NULL);
+}
+
+static void kring_probe_exit(void *data, struct task_struct *task)
+{
+	struct kring_link *link = data;
+	struct kring_ctx_exit ctx = {
+		.pid = task->pid,
+		.tgid = task->tgid,
+		.ppid = kring_ppid(task),
+		.exit_code = task->exit_code,
+	};
+
+	strscpy_pad(ctx.comm, task->comm, sizeof(ctx.comm));
+	kring_prog_run(link->prog, &ctx, NULL);
+}
+
+static void kring_probe_sys_enter(void *data, struct pt_regs *regs, long id)
+{
+	struct kring_link *link = data;
+	struct kring_ctx_sys_enter ctx = { .id = id };
+	unsigned long args[6];
+	int i;
+
+	syscall_get_arguments(current, regs, args);
+	for (i = 0; i < 6; i++)
+		ctx.args[i] = args[i];
+	kring_prog_run(link->prog, &ctx, NULL);
+}
+
+static void kring_probe_sys_exit(void *data, struct pt_regs *regs, long ret)
+{
+	struct kring_link *link = data;
+	struct kring_ctx_sys_exit ctx = {
+		.id = syscall_get_nr(current, regs),
+		.ret = ret,
+	};
+
+	kring_prog_run(link->prog, &ctx, NULL);
+}
+
+static int kring_probe_kprobe(struct kprobe *kp, struct pt_regs *regs)
+{
+	struct kring_link *link = container_of(kp, struct kring_link, kp);
+	struct kring_ctx_kprobe ctx = { .ip = (u64)(unsigned long)kp->addr };
+	unsigned int i;
+
+	for (i = 0; i < 6; i++)
+		ctx.args[i] = regs_get_kernel_argument(regs, i);
+	kring_prog_run(link->prog, &ctx, NULL);
+	return 0;
+}
+
+struct kring_tp_search {
+	const char *name;
+	struct tracepoint *found;
+};
+
+static void kring_match_tracepoint(struct tracepoint *tp, void *priv)
+{
+	struct kring_tp_search *search = priv;
+
+	if (!strcmp(tp->name, search->name))
+		search->found = tp;
+}
+
+static int kring_link_tracepoint(struct kring_link *link, const char *name,
+				 void *probe)
+{
+	struct kring_tp_search search = { .name = name };
+
+	for_each_kernel_tracepoint(kring_match_tracepoint, &search);
+	if (!search.found)
+		return -ENOENT;
+	link->tp = search.found;
+	link->probe = probe;
+	return tracepoint_probe_register(link->tp, probe, link);
+}
+
+static void kring_link_free(struct kring_link *link)
+{
+	kring_prog_put(link->prog);
+	kfree(link);
+}
+
+static void kring_link_detach(struct kring_link *link)
+{
+	if (link->tp) {
+		tracepoint_probe_unregister(link->tp, link->probe, link);
+		/* No CPU may still be inside the probe with this link. */
+		tracepoint_synchronize_unregister();
+	} else {
+		unregister_kprobe(&link->kp);
+	}
+	kring_link_free(link);
+}
+
+static int kring_link_release(struct inode *inode, struct file *file)
+{
+	kring_link_detach(file->private_data);
+	return 0;
+}
+
+static const struct file_operations kring_link_fops = {
+	.owner = THIS_MODULE,
+	.release = kring_link_release,
+	.llseek = no_llseek,
+};
+
+long kring_attach(struct kring_prog *prog, const void __user *uarg)
+{
+	struct kring_prog_attach at;
+	struct kring_link *link;
+	long ret;
+
+	if (copy_from_user(&at, uarg, sizeof(at)))
+		return -EFAULT;
+	if (at.flags || at.reserved)
+		return -EINVAL;
+	if ((prog->attach_type == KRING_ATTACH_KPROBE) != !!at.symbol)
+		return -EINVAL;	/* a symbol for kprobes, and only for them */
+	link = kzalloc(sizeof(*link), GFP_KERNEL);
+	if (!link)
+		return -ENOMEM;
+	kring_prog_get(prog);
+	link->prog = prog;
+
+	switch (prog->attach_type) {
+	case KRING_ATTACH_SCHED_PROCESS_FORK:
+		ret = kring_link_tracepoint(link, "sched_process_fork",
+					    kring_probe_fork);
+		break;
+	case KRING_ATTACH_SCHED_PROCESS_EXEC:
+		ret = kring_link_tracepoint(link, "sched_process_exec",
+					    kring_probe_exec);
+		break;
+	case KRING_ATTACH_SCHED_PROCESS_EXIT:
+		ret = kring_link_tracepoint(link, "sched_process_exit",
+					    kring_probe_exit);
+		break;
+	case KRING_ATTACH_SYS_ENTER:
+		ret = kring_link_tracepoint(link, "sys_enter",
+					    kring_probe_sys_enter);
+		break;
+	case KRING_ATTACH_SYS_EXIT:
+		ret = kring_link_tracepoint(link, "sys_exit",
+					    kring_probe_sys_exit);
+		break;
+	case KRING_ATTACH_KPROBE:
+		ret = strncpy_from_user(link->symbol,
+					u64_to_user_ptr(at.symbol),
+					sizeof(link->symbol));
+		if (ret == sizeof(link->symbol))
+			ret = -ENAMETOOLONG;
+		if (ret == 0)
+			ret = -EINVAL;
+		if (ret < 0)
+			break;
+		link->kp.symbol_name = link->symbol;
+		link->kp.pre_handler = kring_probe_kprobe;
+		ret = register_kprobe(&link->kp);
+		break;
+	default:
+		ret = -EINVAL;
+	}
+	if (ret) {
+		kring_link_free(link);
+		return ret;
+	}
+	ret = anon_inode_getfd("kring-link", &kring_link_fops, link,
+			       O_RDWR | O_CLOEXEC);
+	if (ret < 0)
+		kring_link_detach(link);
+	return ret;
+}

@@ -1,0 +1,358 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Program load, lifetime and runs. A program is verified once, at load,
+ * then only ever run by the interpreter (bpf/interp.c) with the helpers of
+ * kring_helpers.c; it holds a reference on each ring it names, so a ring
+ * lives as long as any program that may write to it.
+ */
+#include <linux/anon_inodes.h>
+#include <linux/capability.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/percpu.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <linux/vmalloc.h>
+#include <linux/kring.h>
+
+#include "kring.h"
+#include "kring_attach.h"
+#include "kring_helpers.h"
+#include "kring_prog.h"
+#include "bpf/interp.h"
+#include "bpf/verifier.h"
+
+#define KRING_PROG_MAX_RINGS 64
+#define KRING_LOG_MAX (16U << 20)
+/* Runs per batch of a test run before the CPU is offered to others. */
+#define KRING_TEST_RUN_BATCH 1024U
+
+/* What one CPU needs to run a program: the interpreter's stack. */
+struct kring_run_cpu {
+	u8 stack[KBPF_INTERP_STACK_SIZE] __aligned(8);
+	int active;
+};
+
+static struct kring_run_cpu __percpu *kring_run_cpus;
+
+u32 kring_ctx_size(u32 attach_type)
+{
+	switch (attach_type) {
+	case KRING_ATTACH_SCHED_PROCESS_FORK:
+		return sizeof(struct kring_ctx_fork);
+	case KRING_ATTACH_SCHED_PROCESS_EXEC:
+		return sizeof(struct kring_ctx_exec);
+	case KRING_ATTACH_SCHED_PROCESS_EXIT:
+		return sizeof(struct kring_ctx_exit);
+	case KRING_ATTACH_SYS_ENTER:
+		return sizeof(struct kring_ctx_sys_enter);
+	case KRING_ATTACH_SYS_EXIT:
+		return sizeof(struct kring_ctx_sys_exit);
+	case KRING_ATTACH_KPROBE:
+		return sizeof(struct kring_ctx_kprobe);
+	default:
+		return 0;
+	}
+}
+
+static void kring_prog_free(struct kring_prog *prog)
+{
+	u32 i;
+
+	for (i = 0; i < prog->nr_rings; i++)
+		kring_ring_put(prog->rings[i]);
+	kfree(prog->rings);
+	kvfree(prog->insns);
+	kfree(prog);
+}
+
+void kring_prog_get(struct kring_prog *prog)
+{
+	refcount_inc(&prog->refs);
+}
+
+void kring_prog_put(struct kring_prog *prog)
+{
+	if (refcount_dec_and_test(&prog->refs))
+		kring_prog_free(prog);
+}
+
+int kring_prog_run(struct kring_prog *prog, void *ctx, u64 *r0)
+{
+	struct kring_run_cpu *cpu = this_cpu_ptr(kring_run_cpus);
+	struct kbpf_interp_env env = {
+		.call_helper = kring_call_helper,
+		.stack = cpu->stack,
+	};
+	u64 ret = 0;
+	int err;
+
+	/* A probe that fires inside a run on this CPU must not reuse its stack. */
+	if (cpu->active) {
+		atomic64_inc(&prog->misses);
+		return -EBUSY;
+	}
+	cpu->active = 1;
+	barrier();	/* the flag before the stack use, against nesting irqs */
+	err = kbpf_interp_run(prog->insns, prog->insn_cnt, ctx, &env, &ret);
+	barrier();
+	cpu->active = 0;
+	atomic64_inc(&prog->runs);
+	if (r0)
+		*r0 = ret;
+	return err;
+}
+
+/* ---- program fds ---- */
+
+static long kring_prog_test_run(struct kring_prog *prog, void __user *uarg)
+{
+	struct kring_prog_test_run tr;
+	u64 start, elapsed = 0, r0 = 0;
+	u32 done = 0, repeat;
+	void *ctx;
+	int err = 0;
+
+	if (copy_from_user(&tr, uarg, sizeof(tr)))
+		return -EFAULT;
+	if (tr.reserved || tr.retval || tr.duration_ns)
+		return -EINVAL;
+	if (tr.ctx_size != prog->ctx_size)
+		return -EINVAL;
+	repeat = tr.repeat ? tr.repeat : 1;
+	ctx = memdup_user(u64_to_user_ptr(tr.ctx), tr.ctx_size);
+	if (IS_ERR(ctx))
+		return PTR_ERR(ctx);
+	while (done < repeat && !err) {
+		u32 batch = min(repeat - done, KRING_TEST_RUN_BATCH), i;
+
+		preempt_disable();
+		start = ktime_get_ns();
+		for (i = 0; i < batch && !err; i++)
+			err = kring_prog_run(prog, ctx, &r0);
+		elapsed += ktime_get_ns() - start;
+		preempt_enable();
+		done += batch;
+		if (signal_pending(current)) {
+			err = -EINTR;
+			break;
+		}
+		cond_resched();
+	}
+	kfree(ctx);
+	if (err)
+		return err;
+	tr.retval = r0;
+	tr.duration_ns = div_u64(elapsed, done);
+	return copy_to_user(uarg, &tr, sizeof(tr)) ? -EFAULT : 0;
+}
+
+static long kring_prog_ioctl(struct file *file, unsigned int cmd,
+			     unsigned long arg)
+{
+	struct kring_prog *prog = file->private_data;
+
+	switch (cmd) {
+	case KRING_IOC_PROG_ATTACH:
+		return kring_attach(prog, (void __user *)arg);
+	case KRING_IOC_PROG_TEST_RUN:
+		return kring_prog_test_run(prog, (void __user *)arg);
+	default:
+		return -ENOTTY;
+	}
+}
+
+static int kring_prog_release(struct inode *inode, struct file *file)
+{
+	kring_prog_put(file->private_data);
+	return 0;
+}
+
+static const struct file_operations kring_prog_fops = {
+	.owner = THIS_MODULE,
+	.release = kring_prog_release,
+	.unlocked_ioctl = kring_prog_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+	.llseek = no_llseek,
+};
+
+/* ---- loading ---- */
+
+/*
+ * The verifier's view of the rings: each fd resolved once, deduplicated.
+ * The structure pass looks the ring loads up once each, in instruction
+ * order, so load_idx[n] is the ring of the n-th ring load.
+ */
+struct kring_load_rings {
+	struct kring_ring *rings[KRING_PROG_MAX_RINGS];
+	u32 nr_rings;
+	u32 nr_loads;
+	u8 load_idx[];		/* insn_cnt / 2 + 1 entries */
+};
+
+static int kring_load_ring_lookup(void *priv, s32 fd)
+{
+	struct kring_load_rings *lr = priv;
+	struct kring_ring *ring = kring_ring_get_fd(fd);
+	u32 i;
+
+	if (IS_ERR(ring))
+		return PTR_ERR(ring);
+	for (i = 0; i < lr->nr_rings; i++)
+		if (lr->rings[i] == ring)
+			break;
+	if (i == KRING_PROG_MAX_RINGS) {
+		kring_ring_put(ring);
+		return -E2BIG;
+	}
+	if (i < lr->nr_rings)
+		kring_ring_put(ring);	/* named before: one reference is enough */
+	else
+		lr->rings[lr->nr_rings++] = ring;
+	lr->load_idx[lr->nr_loads++] = i;
+	return i;
+}
+
+/* The interpreter's copy: each ring load becomes the ring's address. */
+static void kring_rewrite_ring_loads(struct kring_prog *prog,
+				     const struct kring_load_rings *lr)
+{
+	u32 i, n = 0;
+
+	for (i = 0; i + 1 < prog->insn_cnt; i++) {
+		struct bpf_insn *insn = &prog->insns[i];
+		u64 addr;
+
+		if (insn->code != (BPF_LD | BPF_IMM | BPF_DW))
+			continue;
+		if (insn->src_reg == BPF_PSEUDO_MAP_FD) {
+			addr = (u64)(unsigned long)lr->rings[lr->load_idx[n++]];
+			insn->src_reg = 0;
+			insn[0].imm = (u32)addr;
+			insn[1].imm = (u32)(addr >> 32);
+		}
+		i++;	/* the second half */
+	}
+}
+
+long kring_prog_load(const void __user *uarg)
+{
+	struct kring_load_rings *lr;
+	struct kbpf_verify_attr attr = {};
+	struct kring_func_info *fi = NULL;
+	struct kring_prog_load load;
+	struct kring_prog *prog;
+	char *log = NULL;
+	long ret;
+	u32 i;
+
+	if (!bpf_capable())
+		return -EPERM;
+	if (copy_from_user(&load, uarg, sizeof(load)))
+		return -EFAULT;
+	if (load.reserved || (load.flags & ~KRING_PROG_F_TEST_STATE_FREQ) ||
+	    load.log_level > 2 || !kring_ctx_size(load.attach_type))
+		return -EINVAL;
+	if (!load.insn_cnt || load.insn_cnt > KBPF_MAX_INSNS ||
+	    load.func_info_cnt > KBPF_MAX_FUNCS)
+		return -E2BIG;
+	if ((load.log_level && (!load.log_buf || load.log_size < 128)) ||
+	    load.log_size > KRING_LOG_MAX)
+		return -EINVAL;
+
+	prog = kzalloc(sizeof(*prog), GFP_KERNEL);
+	lr = kvzalloc(struct_size(lr, load_idx, load.insn_cnt / 2 + 1),
+		      GFP_KERNEL);
+	if (!prog || !lr) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	refcount_set(&prog->refs, 1);
+	prog->attach_type = load.attach_type;
+	prog->ctx_size = kring_ctx_size(load.attach_type);
+	prog->insn_cnt = load.insn_cnt;
+	prog->insns = vmemdup_user(u64_to_user_ptr(load.insns),
+				   array_size(load.insn_cnt,
+					      sizeof(struct bpf_insn)));
+	if (IS_ERR(prog->insns)) {
+		ret = PTR_ERR(prog->insns);
+		prog->insns = NULL;
+		goto out;
+	}
+	if (load.func_info_cnt) {
+		fi = memdup_user(u64_to_user_ptr(load.func_info),
+				 array_size(load.func_info_cnt, sizeof(*fi)));
+		if (IS_ERR(fi)) {
+			ret = PTR_ERR(fi);
+			fi = NULL;
+			goto out;
+		}
+	}
+	if (load.log_buf && load.log_size) {
+		log = kvzalloc(load.log_size, GFP_KERNEL);
+		if (!log) {
+			ret = -ENOMEM;
+			goto out;
+		}
+	}
+
+	attr.insns = prog->insns;
+	attr.insn_cnt = load.insn_cnt;
+	attr.func_info = fi;
+	attr.func_info_cnt = load.func_info_cnt;
+	attr.ctx.size = prog->ctx_size;
+	attr.ctx.writable = false;
+	attr.ring_lookup = kring_load_ring_lookup;
+	attr.ring_priv = lr;
+	attr.flags = KBPF_F_BPF_CAPABLE;
+	if (perfmon_capable())
+		attr.flags |= KBPF_F_ALLOW_PTR_LEAKS | KBPF_F_BYPASS_SPEC_V1 |
+			      KBPF_F_BYPASS_SPEC_V4;
+	if (load.flags & KRING_PROG_F_TEST_STATE_FREQ)
+		attr.flags |= KBPF_F_TEST_STATE_FREQ;
+	attr.log_level = load.log_level;
+	attr.log_buf = log;
+	attr.log_size = log ? load.log_size : 0;
+
+	ret = kbpf_verify(&attr, NULL);
+	if (log && copy_to_user(u64_to_user_ptr(load.log_buf), log,
+				strnlen(log, load.log_size - 1) + 1))
+		ret = ret ? ret : -EFAULT;
+	/* The rings now belong to the program, even if it goes. */
+	prog->rings = kcalloc(max(lr->nr_rings, 1U), sizeof(*prog->rings),
+			      GFP_KERNEL);
+	if (!prog->rings) {
+		for (i = 0; i < lr->nr_rings; i++)
+			kring_ring_put(lr->rings[i]);
+		ret = -ENOMEM;
+		goto out;
+	}
+	memcpy(prog->rings, lr->rings, lr->nr_rings * sizeof(*prog->rings));
+	prog->nr_rings = lr->nr_rings;
+	if (ret)
+		goto out;
+	kring_rewrite_ring_loads(prog, lr);
+	ret = anon_inode_getfd("kring-prog", &kring_prog_fops, prog,
+			       O_RDWR | O_CLOEXEC);
+	if (ret >= 0)
+		prog = NULL;	/* the fd owns it */
+out:
+	if (prog)
+		kring_prog_free(prog);
+	kvfree(log);
+	kfree(fi);
+	kvfree(lr);
+	return ret;
+}
+
+int kring_prog_init(void)
+{
+	kring_run_cpus = alloc_percpu(struct kring_run_cpu);
+	return kring_run_cpus ? 0 : -ENOMEM;
+}
+
+void kring_prog_exit(void)
+{
+	free_percpu(kring_run_cpus);
+}

@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Verified programs: loading (KRING_IOC_PROG_LOAD), their fds, running them
+ * in the interpreter, and test runs.
+ */
+#ifndef KRING_PROG_H
+#define KRING_PROG_H
+
+#include <linux/refcount.h>
+#include <linux/types.h>
+#include <linux/bpf.h>
+
+struct kring_ring;
+
+struct kring_prog {
+	refcount_t refs;
+	u32 attach_type;	/* enum kring_attach_type */
+	u32 ctx_size;
+	u32 insn_cnt;
+	u32 nr_rings;
+	struct kring_ring **rings;	/* references the program holds */
+	struct bpf_insn *insns;		/* ring loads rewritten to addresses */
+	atomic64_t runs;
+	atomic64_t misses;		/* runs skipped: already running here */
+};
+
+/* The context size of an attach type; 0 for an unknown type. */
+u32 kring_ctx_size(u32 attach_type);
+
+/* KRING_IOC_PROG_LOAD: returns a new program fd or an error. */
+long kring_prog_load(const void __user *uarg);
+
+void kring_prog_get(struct kring_prog *prog);
+void kring_prog_put(struct kring_prog *prog);
+
+/*
+ * Runs @prog on @ctx on this CPU; the caller has preemption disabled.
+ * Returns 0 with R0 in *@r0, -EBUSY if a program is already running on this
+ * CPU (a probe hit from inside one: counted as a miss), or the
+ * interpreter's error.
+ */
+int kring_prog_run(struct kring_prog *prog, void *ctx, u64 *r0);
+
+int kring_prog_init(void);
+void kring_prog_exit(void);
+
+#endif /* KRING_PROG_H */
