@@ -8,7 +8,7 @@ static const struct kbpf_helper_proto kbpf_helpers[] = {
 	{ BPF_FUNC_get_current_pid_tgid, "get_current_pid_tgid",
 	  KBPF_RET_SCALAR, { 0 } },
 	{ BPF_FUNC_get_current_comm, "get_current_comm", KBPF_RET_SCALAR,
-	  { KBPF_ARG_MEM_WRITE, KBPF_ARG_SIZE } },
+	  { KBPF_ARG_MEM_WRITE, KBPF_ARG_SIZE_NONZERO } },
 	{ BPF_FUNC_ringbuf_output, "ringbuf_output", KBPF_RET_SCALAR,
 	  { KBPF_ARG_RING, KBPF_ARG_MEM_READ, KBPF_ARG_SIZE,
 	    KBPF_ARG_ANYTHING } },

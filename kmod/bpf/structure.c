@@ -320,6 +320,18 @@ static int check_func_info(const struct kbpf_verify_attr *attr,
 	return 0;
 }
 
+/* The first call to @target, for messages about it. */
+static s64 first_call_to(const struct kbpf_verify_attr *attr, u32 target)
+{
+	u32 i;
+
+	for (i = 0; i < attr->insn_cnt; i++)
+		if (is_pseudo_call(&attr->insns[i]) &&
+		    i + 1 + attr->insns[i].imm == target)
+			return i;
+	return -1;
+}
+
 /* Functions: insn 0 and every call target, checked against func-info. */
 static int find_funcs(struct kbpf_structure *s,
 		      const struct kbpf_verify_attr *attr,
@@ -357,7 +369,7 @@ static int find_funcs(struct kbpf_structure *s,
 				f++;
 			if (f == attr->func_info_cnt ||
 			    attr->func_info[f].insn_off != i)
-				err = fail(log, -EINVAL, -1,
+				err = fail(log, -EINVAL, first_call_to(attr, i),
 					   "call to insn %u, which func-info does not declare",
 					   i);
 		}

@@ -745,7 +745,8 @@ static void release_record(struct kbpf_env *env, u32 ref_id)
 }
 
 /* Memory a helper reads or writes: [reg, reg + size in @size_reg). */
-static int check_helper_mem(struct kbpf_env *env, u8 mem_regno, bool write)
+static int check_helper_mem(struct kbpf_env *env, u8 mem_regno, bool write,
+			    bool nonzero)
 {
 	struct kbpf_reg *regs = cur_regs(env);
 	const struct kbpf_reg *mem = &regs[mem_regno];
@@ -763,6 +764,10 @@ static int check_helper_mem(struct kbpf_env *env, u8 mem_regno, bool write)
 	if (size->val.umax >= KBPF_MAX_VAR_OFF)
 		return reject(env, -EACCES,
 			      "r%u has an unbounded value: bound the size",
+			      size_regno);
+	if (nonzero && !size->val.umin)
+		return reject(env, -EACCES,
+			      "r%u: the size may be 0, which this helper refuses",
 			      size_regno);
 	if (mem->type == KBPF_PTR_RECORD)
 		return check_record_range(env, mem, 0, size->val.umax);
@@ -785,7 +790,7 @@ static int check_helper_mem(struct kbpf_env *env, u8 mem_regno, bool write)
 }
 
 static int check_helper_arg(struct kbpf_env *env, u8 regno, u8 kind,
-			    u64 *alloc_size)
+			    u8 next_kind, u64 *alloc_size)
 {
 	struct kbpf_reg *reg = &cur_regs(env)[regno];
 	int err;
@@ -814,9 +819,11 @@ static int check_helper_arg(struct kbpf_env *env, u8 regno, u8 kind,
 		return 0;
 	case KBPF_ARG_MEM_READ:
 	case KBPF_ARG_MEM_WRITE:
-		err = check_helper_mem(env, regno, kind == KBPF_ARG_MEM_WRITE);
+		err = check_helper_mem(env, regno, kind == KBPF_ARG_MEM_WRITE,
+				       next_kind == KBPF_ARG_SIZE_NONZERO);
 		return err;
 	case KBPF_ARG_SIZE:
+	case KBPF_ARG_SIZE_NONZERO:
 		return 0;	/* checked with its memory argument */
 	case KBPF_ARG_ALLOC_SIZE:
 		if (reg->type != KBPF_SCALAR || !kbpf_scalar_is_const(&reg->val))
@@ -837,8 +844,10 @@ static int check_helper_arg(struct kbpf_env *env, u8 regno, u8 kind,
 		if (reg->off || !kbpf_scalar_is_const(&reg->val) ||
 		    reg->val.var_off.value)
 			return reject(env, -EACCES,
-				      "r%u must point to the start of the reserved record (off=%d)",
-				      regno, reg->off);
+				      "r%u must point to the start of the reserved record (off=%d%s)",
+				      regno, reg->off,
+				      kbpf_scalar_is_const(&reg->val) ? "" :
+				      " plus a variable offset");
 		return 0;
 	}
 	return 0;
@@ -856,7 +865,9 @@ static int check_helper_call(struct kbpf_env *env, const struct bpf_insn *insn)
 	if (!proto)
 		return reject(env, -EINVAL, "unknown helper %d", insn->imm);
 	for (r = 1; r <= 5 && proto->args[r - 1] != KBPF_ARG_UNUSED; r++) {
-		err = check_helper_arg(env, r, proto->args[r - 1], &alloc_size);
+		err = check_helper_arg(env, r, proto->args[r - 1],
+				       r < 5 ? proto->args[r] : KBPF_ARG_UNUSED,
+				       &alloc_size);
 		if (err)
 			return err;
 		if (proto->args[r - 1] == KBPF_ARG_RELEASE_RECORD)
@@ -911,11 +922,13 @@ static int check_global_call(struct kbpf_env *env, const struct kbpf_func *f,
 
 		if (!ok)
 			return reject(env, -EACCES,
-				      "global function %u: argument r%u expects %s, got %s",
+				      "global function %u: argument r%u expects %s, got %s%s",
 				      func, a + 1,
 				      f->arg_kinds[a] == KRING_ARG_SCALAR ?
-				      "a scalar" : "the context",
-				      kbpf_reg_type_name(arg));
+				      "a scalar" : "the context at offset 0",
+				      kbpf_reg_type_name(arg),
+				      arg->type == KBPF_PTR_CTX ?
+				      " at another offset" : "");
 	}
 	for (a = 1; a <= 5; a++)
 		kbpf_reg_mark_not_init(&regs[a]);
