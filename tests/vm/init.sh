@@ -28,6 +28,27 @@ test)
 	echo "KRING-DOCTEST-EXIT $?"
 	;;
 demo)
+	# The main job: exec-snoop under kringctl while a small workload forks
+	# and execs on both vCPUs; every fork, exec and exit is printed.
+	echo "KRING-DEMO kringctl run exec-snoop.bpf.o"
+	/bin/kringctl run /lib/kring/exec-snoop.bpf.o --duration 8 >/tmp/snoop.txt &
+	snoop=$!
+	sleep 2
+	workload() { # cpu: fork and exec a few short-lived programs there
+		for i in 1 2 3; do
+			taskset -c "$1" /bin/busybox true
+			taskset -c "$1" /bin/busybox sh -c 'exit 3'
+		done
+	}
+	workload 0 &
+	workload 1 &
+	wait %2 %3 2>/dev/null || true
+	wait $snoop
+	check exec-snoop-exit test $? -eq 0
+	cat /tmp/snoop.txt
+	check exec-snoop-saw-exec grep -q ' exec .*busybox' /tmp/snoop.txt
+	check exec-snoop-saw-exit-code grep -q 'exit code 768' /tmp/snoop.txt
+	# The ring without programs: three producer processes writing records.
 	/bin/kring-demo
 	check demo-exit test $? -eq 0
 	;;

@@ -38,6 +38,8 @@ for bin in "$top"/build/vm/tests/vm/kring-vm-tests "$top"/build/vm/user/demo/kri
 	"$top"/build/vm/user/kringctl/kringctl; do
 	[ -x "$bin" ] && cp "$bin" "$root/bin/"
 done
+# The example programs kringctl runs (make run: exec-snoop).
+cp "$top"/build/vm/examples/*.bpf.o "$root/lib/kring/" 2>/dev/null || true
 (cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$out/initramfs.cpio.gz"
 
 log=$out/console.log

@@ -1,0 +1,78 @@
+// Programs in the kernel: load a verified program into the module, attach
+// it to an event, test-run it. RAII: closing a Program or a Link releases
+// it (a Link detaches on destruction). See docs/programs.md.
+#pragma once
+
+#include <kring/bpfload.hpp>
+#include <linux/kring.h>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace kring {
+
+// An attached program: detaches when destroyed. Move-only.
+class Link {
+public:
+    explicit Link(int fd) : fd_(fd) {}
+    Link(Link&& other) noexcept;
+    Link& operator=(Link&& other) noexcept;
+    Link(const Link&) = delete;
+    Link& operator=(const Link&) = delete;
+    ~Link();
+    int fd() const noexcept { return fd_; }
+
+private:
+    int fd_;
+};
+
+struct LoadOptions {
+    uint32_t log_level = 1;
+    uint32_t flags = 0; // KRING_PROG_F_*
+};
+
+struct TestRun {
+    uint64_t retval = 0;
+    uint64_t duration_ns = 0; // mean per run
+};
+
+class Program {
+public:
+    // Loads `prog` for `attach_type`; its ring loads name rings by index
+    // (kring::bpf::Object::rings), which ring_fds maps to ring fds. Throws
+    // kring::Error with the verifier's log when the module refuses it.
+    static Program load(const bpf::Program& prog, std::span<const int> ring_fds,
+                        kring_attach_type attach_type, const LoadOptions& options = {});
+
+    Program(Program&& other) noexcept;
+    Program& operator=(Program&& other) noexcept;
+    Program(const Program&) = delete;
+    Program& operator=(const Program&) = delete;
+    ~Program();
+
+    // Attaches to the program's attach point (a kprobe needs the function).
+    Link attach(const std::string& kprobe_symbol = {}) const;
+    // Runs it `repeat` times on `ctx` in the kernel (KRING_IOC_PROG_TEST_RUN).
+    TestRun test_run(std::span<std::byte> ctx, uint32_t repeat = 1) const;
+    // The verifier's log of the load (its statistics line at level 0 or 1).
+    const std::string& log() const noexcept { return log_; }
+    int fd() const noexcept { return fd_; }
+
+private:
+    Program(int fd, std::string log) : fd_(fd), log_(std::move(log)) {}
+    int fd_;
+    std::string log_;
+};
+
+// The attach point a libbpf-style section name means, e.g.
+// "tracepoint/sched/sched_process_exec" or "kprobe/do_unlinkat" (then
+// *kprobe_symbol is the function); 0 if none.
+kring_attach_type attach_type_of_section(const std::string& section,
+                                         std::string* kprobe_symbol = nullptr);
+// By name: "sched_process_fork", ..., "sys_enter", "sys_exit", "kprobe"; 0 if none.
+kring_attach_type attach_type_of_name(const std::string& name);
+const char* attach_type_name(kring_attach_type type);
+// The context size the attach point gives its programs.
+uint32_t context_size(kring_attach_type type);
+
+} // namespace kring

@@ -1,0 +1,167 @@
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <kring/program.hpp>
+#include <sys/ioctl.h>
+#include <unistd.h>
+#include <utility>
+
+namespace kring {
+
+Link::Link(Link&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
+
+Link& Link::operator=(Link&& other) noexcept {
+    if (this != &other) {
+        if (fd_ >= 0)
+            ::close(fd_);
+        fd_ = std::exchange(other.fd_, -1);
+    }
+    return *this;
+}
+
+Link::~Link() {
+    if (fd_ >= 0)
+        ::close(fd_);
+}
+
+Program::Program(Program&& other) noexcept
+    : fd_(std::exchange(other.fd_, -1)), log_(std::move(other.log_)) {}
+
+Program& Program::operator=(Program&& other) noexcept {
+    if (this != &other) {
+        if (fd_ >= 0)
+            ::close(fd_);
+        fd_ = std::exchange(other.fd_, -1);
+        log_ = std::move(other.log_);
+    }
+    return *this;
+}
+
+Program::~Program() {
+    if (fd_ >= 0)
+        ::close(fd_);
+}
+
+Program Program::load(const bpf::Program& prog, std::span<const int> ring_fds,
+                      kring_attach_type attach_type, const LoadOptions& options) {
+    std::vector<bpf_insn> insns = prog.insns;
+    for (size_t i = 0; i + 1 < insns.size(); i++) {
+        if (insns[i].code != (BPF_LD | BPF_IMM | BPF_DW))
+            continue;
+        if (insns[i].src_reg == BPF_PSEUDO_MAP_FD) {
+            size_t index = static_cast<size_t>(insns[i].imm);
+            if (index >= ring_fds.size())
+                throw Error(EINVAL, prog.name + ": ring " + std::to_string(index) +
+                                        " has no fd: pass one per ring of the object");
+            insns[i].imm = ring_fds[index];
+        }
+        i++;
+    }
+    int dev = ::open(KRING_DEVICE_PATH, O_RDWR | O_CLOEXEC);
+    if (dev < 0)
+        throw Error(errno,
+                    "open " KRING_DEVICE_PATH " (is the kring module loaded? are you root?)");
+    std::vector<char> log(1 << 20);
+    kring_prog_load req{};
+    req.insns = reinterpret_cast<uint64_t>(insns.data());
+    req.insn_cnt = static_cast<uint32_t>(insns.size());
+    req.attach_type = attach_type;
+    req.func_info = prog.func_info.empty() ? 0 : reinterpret_cast<uint64_t>(prog.func_info.data());
+    req.func_info_cnt = static_cast<uint32_t>(prog.func_info.size());
+    req.flags = options.flags;
+    req.log_buf = reinterpret_cast<uint64_t>(log.data());
+    req.log_size = static_cast<uint32_t>(log.size());
+    req.log_level = options.log_level;
+    int fd = ::ioctl(dev, KRING_IOC_PROG_LOAD, &req);
+    int err = errno;
+    ::close(dev);
+    if (fd < 0) {
+        std::string why = err == EPERM ? " (loading needs CAP_BPF or CAP_SYS_ADMIN)" : "";
+        throw Error(err, prog.name + ": load refused" + why + "\n" + log.data());
+    }
+    return Program(fd, log.data());
+}
+
+Link Program::attach(const std::string& kprobe_symbol) const {
+    kring_prog_attach req{};
+    req.symbol = kprobe_symbol.empty() ? 0 : reinterpret_cast<uint64_t>(kprobe_symbol.c_str());
+    int fd = ::ioctl(fd_, KRING_IOC_PROG_ATTACH, &req);
+    if (fd < 0)
+        throw Error(errno,
+                    kprobe_symbol.empty() ? "attach" : "attach a kprobe to " + kprobe_symbol);
+    return Link(fd);
+}
+
+TestRun Program::test_run(std::span<std::byte> ctx, uint32_t repeat) const {
+    kring_prog_test_run req{};
+    req.ctx = reinterpret_cast<uint64_t>(ctx.data());
+    req.ctx_size = static_cast<uint32_t>(ctx.size());
+    req.repeat = repeat;
+    if (::ioctl(fd_, KRING_IOC_PROG_TEST_RUN, &req) < 0)
+        throw Error(errno, "test run (the context must be exactly the attach point's size)");
+    return {req.retval, req.duration_ns};
+}
+
+namespace {
+
+struct AttachName {
+    const char* name;
+    kring_attach_type type;
+    uint32_t ctx_size;
+};
+
+const AttachName kAttachNames[] = {
+    {"sched_process_fork", KRING_ATTACH_SCHED_PROCESS_FORK, sizeof(kring_ctx_fork)},
+    {"sched_process_exec", KRING_ATTACH_SCHED_PROCESS_EXEC, sizeof(kring_ctx_exec)},
+    {"sched_process_exit", KRING_ATTACH_SCHED_PROCESS_EXIT, sizeof(kring_ctx_exit)},
+    {"sys_enter", KRING_ATTACH_SYS_ENTER, sizeof(kring_ctx_sys_enter)},
+    {"sys_exit", KRING_ATTACH_SYS_EXIT, sizeof(kring_ctx_sys_exit)},
+    {"kprobe", KRING_ATTACH_KPROBE, sizeof(kring_ctx_kprobe)},
+};
+
+} // namespace
+
+kring_attach_type attach_type_of_name(const std::string& name) {
+    for (const auto& a : kAttachNames)
+        if (name == a.name)
+            return a.type;
+    return static_cast<kring_attach_type>(0);
+}
+
+const char* attach_type_name(kring_attach_type type) {
+    for (const auto& a : kAttachNames)
+        if (type == a.type)
+            return a.name;
+    return "?";
+}
+
+uint32_t context_size(kring_attach_type type) {
+    for (const auto& a : kAttachNames)
+        if (type == a.type)
+            return a.ctx_size;
+    return 0;
+}
+
+kring_attach_type attach_type_of_section(const std::string& section, std::string* kprobe_symbol) {
+    const std::string kprobe = "kprobe/";
+    if (section.rfind(kprobe, 0) == 0 && section.size() > kprobe.size()) {
+        if (kprobe_symbol)
+            *kprobe_symbol = section.substr(kprobe.size());
+        return KRING_ATTACH_KPROBE;
+    }
+    // tracepoint/sched/sched_process_exec, tp/sched/..., raw_tracepoint/sys_enter,
+    // tracepoint/raw_syscalls/sys_enter: the event is the last component.
+    static const char* const kinds[] = {"tracepoint/", "tp/", "raw_tracepoint/", "raw_tp/",
+                                        "tp_btf/"};
+    for (const char* kind : kinds) {
+        std::string k = kind;
+        if (section.rfind(k, 0) != 0)
+            continue;
+        std::string event = section.substr(section.find_last_of('/') + 1);
+        kring_attach_type type = attach_type_of_name(event);
+        return type == KRING_ATTACH_KPROBE ? static_cast<kring_attach_type>(0) : type;
+    }
+    return static_cast<kring_attach_type>(0);
+}
+
+} // namespace kring

@@ -1,0 +1,46 @@
+// How kringctl prints records: the example programs' events as text or JSON
+// lines, anything else as hex.
+#pragma once
+
+extern "C" {
+#include "exec-snoop.h"
+}
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <ostream>
+#include <span>
+#include <string>
+
+namespace kringctl {
+
+enum class Format { automatic, exec_snoop, syscount, hex };
+
+std::optional<Format> parse_format(const std::string& name);
+
+// A JSON string literal for `text` (quotes included), bytes above 0x7e and
+// controls escaped so that any record prints as valid JSON.
+std::string json_string(std::string_view text);
+// The C string in a fixed-size field (up to its first NUL).
+std::string_view field_string(const char* field, size_t size);
+
+class Printer {
+public:
+    Printer(Format format, bool json, std::ostream& out)
+        : format_(format), json_(json), out_(out) {}
+    // One line for a record of `ring`.
+    void print(const std::string& ring, std::span<const std::byte> record);
+
+private:
+    void exec_snoop(const exec_snoop_event& e);
+    void syscount(const syscount_event& e);
+    void hex(const std::string& ring, std::span<const std::byte> record);
+
+    Format format_;
+    bool json_;
+    std::ostream& out_;
+    uint64_t first_ts_ = 0;
+};
+
+} // namespace kringctl
