@@ -1,7 +1,9 @@
 #!/bin/sh
 # Installs the Debian 12 packages kring needs, and only if one is missing.
+# Arguments name further packages a single target needs (make bench: the
+# chart's python3-matplotlib).
 set -eu
-PACKAGES="build-essential cmake pkg-config clang llvm linux-image-amd64
+PACKAGES="$* build-essential cmake pkg-config clang llvm linux-image-amd64
 linux-headers-amd64 linux-source-6.1 qemu-system-x86 busybox-static cpio kmod
 libbpf-dev libelf-dev zlib1g-dev libboost-program-options-dev doctest-dev
 liburing-dev bpftool python3 perl"

@@ -52,6 +52,13 @@ demo)
 	/bin/kring-demo
 	check demo-exit test $? -eq 0
 	;;
+bench)
+	# make bench: every contender through every scenario (bench/run.sh
+	# reads the KRING-BENCH lines).
+	seconds=$(sed -n 's/.*kring\.bench_seconds=\([0-9.]*\).*/\1/p' /proc/cmdline)
+	/bin/kring-bench /lib/kring/bench.bpf.o /lib/kring/perfbuf.bpf.o "${seconds:-1}"
+	check bench-exit test $? -eq 0
+	;;
 *)
 	echo "KRING-CHECK fail unknown-mode-$mode"
 	;;

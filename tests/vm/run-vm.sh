@@ -4,19 +4,21 @@
 # serial console. The VM always ends on its own: init powers off, a panic
 # reboots (and -no-reboot exits), and a hang hits the timeout.
 #
-#   run-vm.sh --kver 6.1.0-NN-amd64 --mode test|demo [--smp N] [--timeout S]
+#   run-vm.sh --kver 6.1.0-NN-amd64 --mode test|demo|bench [--smp N] [--timeout S]
+#             [--append "more kernel command line"]
 #
 # Prints the console, then "vm-<mode>: N passed, N failed"; exits non-zero
 # when anything failed.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
-kver="" mode=test smp=2 mem=1024 timeout=900
+kver="" mode=test smp=2 mem=1024 timeout=900 append=""
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--kver) kver=$2; shift 2 ;;
 	--mode) mode=$2; shift 2 ;;
 	--smp) smp=$2; shift 2 ;;
 	--timeout) timeout=$2; shift 2 ;;
+	--append) append=$2; shift 2 ;;
 	*) echo "run-vm.sh: unknown argument $1" >&2; exit 2 ;;
 	esac
 done
@@ -35,11 +37,13 @@ cp "$top/kmod/kring.ko" "$root/lib/kring/"
 cp "$top"/tests/kmod/*.ko "$root/lib/kring/" 2>/dev/null || true
 # The statically linked binaries of build/vm that the VM runs.
 for bin in "$top"/build/vm/tests/vm/kring-vm-tests "$top"/build/vm/user/demo/kring-demo \
-	"$top"/build/vm/user/kringctl/kringctl; do
+	"$top"/build/vm/user/kringctl/kringctl "$top"/build/vm/bench/kring-bench; do
 	[ -x "$bin" ] && cp "$bin" "$root/bin/"
 done
 # The example programs kringctl runs (make run: exec-snoop).
 cp "$top"/build/vm/examples/*.bpf.o "$root/lib/kring/" 2>/dev/null || true
+# The benchmark's programs (make bench).
+cp "$top"/build/vm/bench/*.bpf.o "$root/lib/kring/" 2>/dev/null || true
 (cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$out/initramfs.cpio.gz"
 
 log=$out/console.log
@@ -47,7 +51,7 @@ start=$(date +%s.%N)
 set +e
 timeout --foreground "$timeout" qemu-system-x86_64 -accel tcg -cpu max -smp "$smp" -m "$mem" \
 	-kernel "$kernel" -initrd "$out/initramfs.cpio.gz" \
-	-append "console=ttyS0 loglevel=4 panic=-1 oops=panic kring.mode=$mode" \
+	-append "console=ttyS0 loglevel=4 panic=-1 oops=panic kring.mode=$mode $append" \
 	-nographic -no-reboot -monitor none -serial stdio </dev/null 2>&1 |
 	tr -d '\r' | tee "$log"
 qemu_status=${PIPESTATUS[0]}
