@@ -8,6 +8,8 @@
 #ifndef KRING_BENCH_H
 #define KRING_BENCH_H
 
+#include <linux/types.h>
+
 #define BENCH_BATCH		500
 /* Sampled notification: FORCE_WAKEUP once this many records are waiting. */
 #define BENCH_SAMPLE		500
