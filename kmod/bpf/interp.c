@@ -9,21 +9,46 @@ struct kbpf_frame {
 	u32 return_pc;
 };
 
+static u64 kbpf_load(u64 addr, u8 size)
+{
+	const void *p = (const void *)(uintptr_t)addr;
+
+	switch (size) {
+	case BPF_B:
+		return *(const u8 *)p;
+	case BPF_H:
+		return *(const u16 *)p;
+	case BPF_W:
+		return *(const u32 *)p;
+	default:
+		return *(const u64 *)p;
+	}
+}
+
+static void kbpf_store(u64 addr, u8 size, u64 value)
+{
+	void *p = (void *)(uintptr_t)addr;
+
+	switch (size) {
+	case BPF_B:
+		*(u8 *)p = (u8)value;
+		break;
+	case BPF_H:
+		*(u16 *)p = (u16)value;
+		break;
+	case BPF_W:
+		*(u32 *)p = (u32)value;
+		break;
+	default:
+		*(u64 *)p = value;
+		break;
+	}
+}
+
 static unsigned int kbpf_end_bits(s32 imm)
 {
 	return imm == 16 || imm == 32 || imm == 64 ? (unsigned int)imm : 0;
 }
-
-/*
- * One switch on the whole opcode byte, which compilers turn into a single
- * jump table: an instruction costs one indirect jump instead of a chain of
- * switches on class, source and operation. Each case calls alu.h's helpers
- * with a constant operation, which folds their own switches away, so the
- * semantics stay in one place (alu.h).
- */
-#define DST	regs[insn->dst_reg]
-#define SRC	regs[insn->src_reg]
-#define IMM	((u64)(s64)insn->imm)
 
 int kbpf_interp_run(const struct bpf_insn *insns, u32 insn_cnt, void *ctx,
 		    const struct kbpf_interp_env *env, u64 *r0)
@@ -34,401 +59,114 @@ int kbpf_interp_run(const struct bpf_insn *insns, u32 insn_cnt, void *ctx,
 	u64 stack_top = (u64)(uintptr_t)env->stack + KBPF_INTERP_STACK_SIZE;
 	unsigned int depth = 0;
 	u64 regs[MAX_BPF_REG] = { 0 };
-	const struct bpf_insn *insn;
-	struct kbpf_frame *frame;
 	u32 pc = 0;
-	bool taken;
 
 	regs[BPF_REG_1] = (u64)(uintptr_t)ctx;
 	regs[BPF_REG_10] = stack_top;
 
-	for (;;) {
-		/* Fell off the end, or jumped outside the program. */
-		if (pc >= insn_cnt)
-			return -EINVAL;
-		insn = &insns[pc++];
-		if (insn->dst_reg >= MAX_BPF_REG ||
-		    insn->src_reg >= MAX_BPF_REG)
+	while (pc < insn_cnt) {
+		const struct bpf_insn *insn = &insns[pc];
+		u8 class = BPF_CLASS(insn->code);
+		u8 op = BPF_OP(insn->code);
+		u64 *dst = &regs[insn->dst_reg & 0xf];
+		u64 src = BPF_SRC(insn->code) == BPF_X ?
+			  regs[insn->src_reg & 0xf] : (u64)(s64)insn->imm;
+		bool taken;
+
+		if (insn->dst_reg >= MAX_BPF_REG || insn->src_reg >= MAX_BPF_REG)
 			return -EINVAL;
 		if (!budget--)
 			return -E2BIG;
+		pc++;
 
-		switch (insn->code) {
-		case BPF_ALU64 | BPF_ADD | BPF_X:
-			kbpf_alu64(BPF_ADD, DST, SRC, &DST);
-			break;
-		case BPF_ALU64 | BPF_ADD | BPF_K:
-			kbpf_alu64(BPF_ADD, DST, IMM, &DST);
-			break;
-		case BPF_ALU64 | BPF_SUB | BPF_X:
-			kbpf_alu64(BPF_SUB, DST, SRC, &DST);
-			break;
-		case BPF_ALU64 | BPF_SUB | BPF_K:
-			kbpf_alu64(BPF_SUB, DST, IMM, &DST);
-			break;
-		case BPF_ALU64 | BPF_MUL | BPF_X:
-			kbpf_alu64(BPF_MUL, DST, SRC, &DST);
-			break;
-		case BPF_ALU64 | BPF_MUL | BPF_K:
-			kbpf_alu64(BPF_MUL, DST, IMM, &DST);
-			break;
-		case BPF_ALU64 | BPF_DIV | BPF_X:
-			kbpf_alu64(BPF_DIV, DST, SRC, &DST);
-			break;
-		case BPF_ALU64 | BPF_DIV | BPF_K:
-			kbpf_alu64(BPF_DIV, DST, IMM, &DST);
-			break;
-		case BPF_ALU64 | BPF_MOD | BPF_X:
-			kbpf_alu64(BPF_MOD, DST, SRC, &DST);
-			break;
-		case BPF_ALU64 | BPF_MOD | BPF_K:
-			kbpf_alu64(BPF_MOD, DST, IMM, &DST);
-			break;
-		case BPF_ALU64 | BPF_OR | BPF_X:
-			kbpf_alu64(BPF_OR, DST, SRC, &DST);
-			break;
-		case BPF_ALU64 | BPF_OR | BPF_K:
-			kbpf_alu64(BPF_OR, DST, IMM, &DST);
-			break;
-		case BPF_ALU64 | BPF_AND | BPF_X:
-			kbpf_alu64(BPF_AND, DST, SRC, &DST);
-			break;
-		case BPF_ALU64 | BPF_AND | BPF_K:
-			kbpf_alu64(BPF_AND, DST, IMM, &DST);
-			break;
-		case BPF_ALU64 | BPF_XOR | BPF_X:
-			kbpf_alu64(BPF_XOR, DST, SRC, &DST);
-			break;
-		case BPF_ALU64 | BPF_XOR | BPF_K:
-			kbpf_alu64(BPF_XOR, DST, IMM, &DST);
-			break;
-		case BPF_ALU64 | BPF_LSH | BPF_X:
-			kbpf_alu64(BPF_LSH, DST, SRC, &DST);
-			break;
-		case BPF_ALU64 | BPF_LSH | BPF_K:
-			kbpf_alu64(BPF_LSH, DST, IMM, &DST);
-			break;
-		case BPF_ALU64 | BPF_RSH | BPF_X:
-			kbpf_alu64(BPF_RSH, DST, SRC, &DST);
-			break;
-		case BPF_ALU64 | BPF_RSH | BPF_K:
-			kbpf_alu64(BPF_RSH, DST, IMM, &DST);
-			break;
-		case BPF_ALU64 | BPF_ARSH | BPF_X:
-			kbpf_alu64(BPF_ARSH, DST, SRC, &DST);
-			break;
-		case BPF_ALU64 | BPF_ARSH | BPF_K:
-			kbpf_alu64(BPF_ARSH, DST, IMM, &DST);
-			break;
-		case BPF_ALU64 | BPF_NEG | BPF_X:
-			kbpf_alu64(BPF_NEG, DST, SRC, &DST);
-			break;
-		case BPF_ALU64 | BPF_NEG | BPF_K:
-			kbpf_alu64(BPF_NEG, DST, IMM, &DST);
-			break;
-		case BPF_ALU64 | BPF_MOV | BPF_X:
-			kbpf_alu64(BPF_MOV, DST, SRC, &DST);
-			break;
-		case BPF_ALU64 | BPF_MOV | BPF_K:
-			kbpf_alu64(BPF_MOV, DST, IMM, &DST);
-			break;
-		case BPF_ALU | BPF_ADD | BPF_X:
-			kbpf_alu32(BPF_ADD, DST, SRC, &DST);
-			break;
-		case BPF_ALU | BPF_ADD | BPF_K:
-			kbpf_alu32(BPF_ADD, DST, IMM, &DST);
-			break;
-		case BPF_ALU | BPF_SUB | BPF_X:
-			kbpf_alu32(BPF_SUB, DST, SRC, &DST);
-			break;
-		case BPF_ALU | BPF_SUB | BPF_K:
-			kbpf_alu32(BPF_SUB, DST, IMM, &DST);
-			break;
-		case BPF_ALU | BPF_MUL | BPF_X:
-			kbpf_alu32(BPF_MUL, DST, SRC, &DST);
-			break;
-		case BPF_ALU | BPF_MUL | BPF_K:
-			kbpf_alu32(BPF_MUL, DST, IMM, &DST);
-			break;
-		case BPF_ALU | BPF_DIV | BPF_X:
-			kbpf_alu32(BPF_DIV, DST, SRC, &DST);
-			break;
-		case BPF_ALU | BPF_DIV | BPF_K:
-			kbpf_alu32(BPF_DIV, DST, IMM, &DST);
-			break;
-		case BPF_ALU | BPF_MOD | BPF_X:
-			kbpf_alu32(BPF_MOD, DST, SRC, &DST);
-			break;
-		case BPF_ALU | BPF_MOD | BPF_K:
-			kbpf_alu32(BPF_MOD, DST, IMM, &DST);
-			break;
-		case BPF_ALU | BPF_OR | BPF_X:
-			kbpf_alu32(BPF_OR, DST, SRC, &DST);
-			break;
-		case BPF_ALU | BPF_OR | BPF_K:
-			kbpf_alu32(BPF_OR, DST, IMM, &DST);
-			break;
-		case BPF_ALU | BPF_AND | BPF_X:
-			kbpf_alu32(BPF_AND, DST, SRC, &DST);
-			break;
-		case BPF_ALU | BPF_AND | BPF_K:
-			kbpf_alu32(BPF_AND, DST, IMM, &DST);
-			break;
-		case BPF_ALU | BPF_XOR | BPF_X:
-			kbpf_alu32(BPF_XOR, DST, SRC, &DST);
-			break;
-		case BPF_ALU | BPF_XOR | BPF_K:
-			kbpf_alu32(BPF_XOR, DST, IMM, &DST);
-			break;
-		case BPF_ALU | BPF_LSH | BPF_X:
-			kbpf_alu32(BPF_LSH, DST, SRC, &DST);
-			break;
-		case BPF_ALU | BPF_LSH | BPF_K:
-			kbpf_alu32(BPF_LSH, DST, IMM, &DST);
-			break;
-		case BPF_ALU | BPF_RSH | BPF_X:
-			kbpf_alu32(BPF_RSH, DST, SRC, &DST);
-			break;
-		case BPF_ALU | BPF_RSH | BPF_K:
-			kbpf_alu32(BPF_RSH, DST, IMM, &DST);
-			break;
-		case BPF_ALU | BPF_ARSH | BPF_X:
-			kbpf_alu32(BPF_ARSH, DST, SRC, &DST);
-			break;
-		case BPF_ALU | BPF_ARSH | BPF_K:
-			kbpf_alu32(BPF_ARSH, DST, IMM, &DST);
-			break;
-		case BPF_ALU | BPF_NEG | BPF_X:
-			kbpf_alu32(BPF_NEG, DST, SRC, &DST);
-			break;
-		case BPF_ALU | BPF_NEG | BPF_K:
-			kbpf_alu32(BPF_NEG, DST, IMM, &DST);
-			break;
-		case BPF_ALU | BPF_MOV | BPF_X:
-			kbpf_alu32(BPF_MOV, DST, SRC, &DST);
-			break;
-		case BPF_ALU | BPF_MOV | BPF_K:
-			kbpf_alu32(BPF_MOV, DST, IMM, &DST);
-			break;
-		case BPF_ALU | BPF_END | BPF_TO_LE:
-		case BPF_ALU | BPF_END | BPF_TO_BE:
-			if (!kbpf_endian(BPF_SRC(insn->code) == BPF_TO_BE,
-					 kbpf_end_bits(insn->imm), DST, &DST))
+		switch (class) {
+		case BPF_ALU64:
+			if (!kbpf_alu64(op, *dst, src, dst))
 				return -EINVAL;
 			break;
-		case BPF_JMP | BPF_JEQ | BPF_X:
-			kbpf_jmp_cond(BPF_JEQ, DST, SRC, false, &taken);
-			goto branch;
-		case BPF_JMP | BPF_JEQ | BPF_K:
-			kbpf_jmp_cond(BPF_JEQ, DST, IMM, false, &taken);
-			goto branch;
-		case BPF_JMP | BPF_JNE | BPF_X:
-			kbpf_jmp_cond(BPF_JNE, DST, SRC, false, &taken);
-			goto branch;
-		case BPF_JMP | BPF_JNE | BPF_K:
-			kbpf_jmp_cond(BPF_JNE, DST, IMM, false, &taken);
-			goto branch;
-		case BPF_JMP | BPF_JGT | BPF_X:
-			kbpf_jmp_cond(BPF_JGT, DST, SRC, false, &taken);
-			goto branch;
-		case BPF_JMP | BPF_JGT | BPF_K:
-			kbpf_jmp_cond(BPF_JGT, DST, IMM, false, &taken);
-			goto branch;
-		case BPF_JMP | BPF_JGE | BPF_X:
-			kbpf_jmp_cond(BPF_JGE, DST, SRC, false, &taken);
-			goto branch;
-		case BPF_JMP | BPF_JGE | BPF_K:
-			kbpf_jmp_cond(BPF_JGE, DST, IMM, false, &taken);
-			goto branch;
-		case BPF_JMP | BPF_JLT | BPF_X:
-			kbpf_jmp_cond(BPF_JLT, DST, SRC, false, &taken);
-			goto branch;
-		case BPF_JMP | BPF_JLT | BPF_K:
-			kbpf_jmp_cond(BPF_JLT, DST, IMM, false, &taken);
-			goto branch;
-		case BPF_JMP | BPF_JLE | BPF_X:
-			kbpf_jmp_cond(BPF_JLE, DST, SRC, false, &taken);
-			goto branch;
-		case BPF_JMP | BPF_JLE | BPF_K:
-			kbpf_jmp_cond(BPF_JLE, DST, IMM, false, &taken);
-			goto branch;
-		case BPF_JMP | BPF_JSGT | BPF_X:
-			kbpf_jmp_cond(BPF_JSGT, DST, SRC, false, &taken);
-			goto branch;
-		case BPF_JMP | BPF_JSGT | BPF_K:
-			kbpf_jmp_cond(BPF_JSGT, DST, IMM, false, &taken);
-			goto branch;
-		case BPF_JMP | BPF_JSGE | BPF_X:
-			kbpf_jmp_cond(BPF_JSGE, DST, SRC, false, &taken);
-			goto branch;
-		case BPF_JMP | BPF_JSGE | BPF_K:
-			kbpf_jmp_cond(BPF_JSGE, DST, IMM, false, &taken);
-			goto branch;
-		case BPF_JMP | BPF_JSLT | BPF_X:
-			kbpf_jmp_cond(BPF_JSLT, DST, SRC, false, &taken);
-			goto branch;
-		case BPF_JMP | BPF_JSLT | BPF_K:
-			kbpf_jmp_cond(BPF_JSLT, DST, IMM, false, &taken);
-			goto branch;
-		case BPF_JMP | BPF_JSLE | BPF_X:
-			kbpf_jmp_cond(BPF_JSLE, DST, SRC, false, &taken);
-			goto branch;
-		case BPF_JMP | BPF_JSLE | BPF_K:
-			kbpf_jmp_cond(BPF_JSLE, DST, IMM, false, &taken);
-			goto branch;
-		case BPF_JMP | BPF_JSET | BPF_X:
-			kbpf_jmp_cond(BPF_JSET, DST, SRC, false, &taken);
-			goto branch;
-		case BPF_JMP | BPF_JSET | BPF_K:
-			kbpf_jmp_cond(BPF_JSET, DST, IMM, false, &taken);
-			goto branch;
-		case BPF_JMP32 | BPF_JEQ | BPF_X:
-			kbpf_jmp_cond(BPF_JEQ, DST, SRC, true, &taken);
-			goto branch;
-		case BPF_JMP32 | BPF_JEQ | BPF_K:
-			kbpf_jmp_cond(BPF_JEQ, DST, IMM, true, &taken);
-			goto branch;
-		case BPF_JMP32 | BPF_JNE | BPF_X:
-			kbpf_jmp_cond(BPF_JNE, DST, SRC, true, &taken);
-			goto branch;
-		case BPF_JMP32 | BPF_JNE | BPF_K:
-			kbpf_jmp_cond(BPF_JNE, DST, IMM, true, &taken);
-			goto branch;
-		case BPF_JMP32 | BPF_JGT | BPF_X:
-			kbpf_jmp_cond(BPF_JGT, DST, SRC, true, &taken);
-			goto branch;
-		case BPF_JMP32 | BPF_JGT | BPF_K:
-			kbpf_jmp_cond(BPF_JGT, DST, IMM, true, &taken);
-			goto branch;
-		case BPF_JMP32 | BPF_JGE | BPF_X:
-			kbpf_jmp_cond(BPF_JGE, DST, SRC, true, &taken);
-			goto branch;
-		case BPF_JMP32 | BPF_JGE | BPF_K:
-			kbpf_jmp_cond(BPF_JGE, DST, IMM, true, &taken);
-			goto branch;
-		case BPF_JMP32 | BPF_JLT | BPF_X:
-			kbpf_jmp_cond(BPF_JLT, DST, SRC, true, &taken);
-			goto branch;
-		case BPF_JMP32 | BPF_JLT | BPF_K:
-			kbpf_jmp_cond(BPF_JLT, DST, IMM, true, &taken);
-			goto branch;
-		case BPF_JMP32 | BPF_JLE | BPF_X:
-			kbpf_jmp_cond(BPF_JLE, DST, SRC, true, &taken);
-			goto branch;
-		case BPF_JMP32 | BPF_JLE | BPF_K:
-			kbpf_jmp_cond(BPF_JLE, DST, IMM, true, &taken);
-			goto branch;
-		case BPF_JMP32 | BPF_JSGT | BPF_X:
-			kbpf_jmp_cond(BPF_JSGT, DST, SRC, true, &taken);
-			goto branch;
-		case BPF_JMP32 | BPF_JSGT | BPF_K:
-			kbpf_jmp_cond(BPF_JSGT, DST, IMM, true, &taken);
-			goto branch;
-		case BPF_JMP32 | BPF_JSGE | BPF_X:
-			kbpf_jmp_cond(BPF_JSGE, DST, SRC, true, &taken);
-			goto branch;
-		case BPF_JMP32 | BPF_JSGE | BPF_K:
-			kbpf_jmp_cond(BPF_JSGE, DST, IMM, true, &taken);
-			goto branch;
-		case BPF_JMP32 | BPF_JSLT | BPF_X:
-			kbpf_jmp_cond(BPF_JSLT, DST, SRC, true, &taken);
-			goto branch;
-		case BPF_JMP32 | BPF_JSLT | BPF_K:
-			kbpf_jmp_cond(BPF_JSLT, DST, IMM, true, &taken);
-			goto branch;
-		case BPF_JMP32 | BPF_JSLE | BPF_X:
-			kbpf_jmp_cond(BPF_JSLE, DST, SRC, true, &taken);
-			goto branch;
-		case BPF_JMP32 | BPF_JSLE | BPF_K:
-			kbpf_jmp_cond(BPF_JSLE, DST, IMM, true, &taken);
-			goto branch;
-		case BPF_JMP32 | BPF_JSET | BPF_X:
-			kbpf_jmp_cond(BPF_JSET, DST, SRC, true, &taken);
-			goto branch;
-		case BPF_JMP32 | BPF_JSET | BPF_K:
-			kbpf_jmp_cond(BPF_JSET, DST, IMM, true, &taken);
-			goto branch;
-		case BPF_LDX | BPF_MEM | BPF_B:
-			DST = *(const u8 *)(uintptr_t)(SRC + insn->off);
-			break;
-		case BPF_STX | BPF_MEM | BPF_B:
-			*(u8 *)(uintptr_t)(DST + insn->off) = (u8)SRC;
-			break;
-		case BPF_ST | BPF_MEM | BPF_B:
-			*(u8 *)(uintptr_t)(DST + insn->off) = (u8)IMM;
-			break;
-		case BPF_LDX | BPF_MEM | BPF_H:
-			DST = *(const u16 *)(uintptr_t)(SRC + insn->off);
-			break;
-		case BPF_STX | BPF_MEM | BPF_H:
-			*(u16 *)(uintptr_t)(DST + insn->off) = (u16)SRC;
-			break;
-		case BPF_ST | BPF_MEM | BPF_H:
-			*(u16 *)(uintptr_t)(DST + insn->off) = (u16)IMM;
-			break;
-		case BPF_LDX | BPF_MEM | BPF_W:
-			DST = *(const u32 *)(uintptr_t)(SRC + insn->off);
-			break;
-		case BPF_STX | BPF_MEM | BPF_W:
-			*(u32 *)(uintptr_t)(DST + insn->off) = (u32)SRC;
-			break;
-		case BPF_ST | BPF_MEM | BPF_W:
-			*(u32 *)(uintptr_t)(DST + insn->off) = (u32)IMM;
-			break;
-		case BPF_LDX | BPF_MEM | BPF_DW:
-			DST = *(const u64 *)(uintptr_t)(SRC + insn->off);
-			break;
-		case BPF_STX | BPF_MEM | BPF_DW:
-			*(u64 *)(uintptr_t)(DST + insn->off) = (u64)SRC;
-			break;
-		case BPF_ST | BPF_MEM | BPF_DW:
-			*(u64 *)(uintptr_t)(DST + insn->off) = (u64)IMM;
-			break;
-		case BPF_LD | BPF_IMM | BPF_DW:
-			if (pc >= insn_cnt)
+		case BPF_ALU:
+			if (op == BPF_END) {
+				if (!kbpf_endian(BPF_SRC(insn->code) == BPF_X,
+						 kbpf_end_bits(insn->imm),
+						 *dst, dst))
+					return -EINVAL;
+			} else if (!kbpf_alu32(op, *dst, src, dst)) {
 				return -EINVAL;
-			DST = (u32)insn->imm | ((u64)(u32)insns[pc].imm << 32);
+			}
+			break;
+		case BPF_LDX:
+			if (BPF_MODE(insn->code) != BPF_MEM)
+				return -EINVAL;
+			*dst = kbpf_load(regs[insn->src_reg] + insn->off,
+					 BPF_SIZE(insn->code));
+			break;
+		case BPF_STX:
+		case BPF_ST:
+			if (BPF_MODE(insn->code) != BPF_MEM)
+				return -EINVAL;
+			kbpf_store(*dst + insn->off, BPF_SIZE(insn->code),
+				   class == BPF_STX ? regs[insn->src_reg] :
+						      (u64)(s64)insn->imm);
+			break;
+		case BPF_LD:
+			if (insn->code != (BPF_LD | BPF_IMM | BPF_DW) ||
+			    pc >= insn_cnt)
+				return -EINVAL;
+			*dst = (u32)insn->imm | ((u64)(u32)insns[pc].imm << 32);
 			pc++;
 			break;
-		case BPF_JMP | BPF_JA:
-			pc += insn->off;
-			break;
-		case BPF_JMP | BPF_CALL:
-			if (insn->src_reg == BPF_PSEUDO_CALL) {
-				if (depth == KBPF_MAX_CALL_FRAMES - 1)
-					return -EOVERFLOW;
-				frame = &frames[depth++];
-				memcpy(frame->callee_saved, &regs[BPF_REG_6],
-				       sizeof(frame->callee_saved));
-				frame->frame_pointer = regs[BPF_REG_10];
-				frame->return_pc = pc;
-				regs[BPF_REG_10] = stack_top -
-					depth * KBPF_FRAME_STACK_SIZE;
-				pc += insn->imm;
+		case BPF_JMP32:
+		case BPF_JMP:
+			if (class == BPF_JMP && op == BPF_JA) {
+				pc += insn->off;
 				break;
 			}
-			if (insn->src_reg != 0 || !env->call_helper)
-				return -EINVAL;
-			regs[BPF_REG_0] = env->call_helper(env->priv, insn->imm,
-							   &regs[BPF_REG_1]);
-			break;
-		case BPF_JMP | BPF_EXIT:
-			if (!depth) {
-				*r0 = regs[BPF_REG_0];
-				return 0;
+			if (class == BPF_JMP && op == BPF_CALL) {
+				if (insn->src_reg == BPF_PSEUDO_CALL) {
+					struct kbpf_frame *f;
+
+					if (depth == KBPF_MAX_CALL_FRAMES - 1)
+						return -EOVERFLOW;
+					f = &frames[depth++];
+					memcpy(f->callee_saved, &regs[BPF_REG_6],
+					       sizeof(f->callee_saved));
+					f->frame_pointer = regs[BPF_REG_10];
+					f->return_pc = pc;
+					regs[BPF_REG_10] = stack_top -
+						depth * KBPF_FRAME_STACK_SIZE;
+					pc += insn->imm;
+				} else if (insn->src_reg == 0 && env->call_helper) {
+					regs[BPF_REG_0] = env->call_helper(env->priv,
+						insn->imm, &regs[BPF_REG_1]);
+				} else {
+					return -EINVAL;
+				}
+				break;
 			}
-			frame = &frames[--depth];
-			memcpy(&regs[BPF_REG_6], frame->callee_saved,
-			       sizeof(frame->callee_saved));
-			regs[BPF_REG_10] = frame->frame_pointer;
-			pc = frame->return_pc;
+			if (class == BPF_JMP && op == BPF_EXIT) {
+				struct kbpf_frame *f;
+
+				if (!depth) {
+					*r0 = regs[BPF_REG_0];
+					return 0;
+				}
+				f = &frames[--depth];
+				memcpy(&regs[BPF_REG_6], f->callee_saved,
+				       sizeof(f->callee_saved));
+				regs[BPF_REG_10] = f->frame_pointer;
+				pc = f->return_pc;
+				break;
+			}
+			if (!kbpf_jmp_cond(op, *dst, src, class == BPF_JMP32,
+					   &taken))
+				return -EINVAL;
+			if (taken)
+				pc += insn->off;
 			break;
 		default:
 			return -EINVAL;
 		}
-		continue;
-branch:
-		if (taken)
-			pc += insn->off;
 	}
+	/* Fell off the end, or jumped outside the program. */
+	return -EINVAL;
 }
