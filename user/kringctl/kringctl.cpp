@@ -37,6 +37,16 @@ kring_attach_type attach_of(const kring::bpf::Program& prog, const std::string& 
     return kring::attach_type_of_section(prog.section, kprobe);
 }
 
+kring::WaitMode parse_wait_mode(const std::string& name) {
+    if (name == "epoll")
+        return kring::WaitMode::epoll;
+    if (name == "io_uring")
+        return kring::WaitMode::io_uring;
+    if (name == "busy-poll")
+        return kring::WaitMode::busy_poll;
+    throw po::error("--wait is epoll, io_uring or busy-poll");
+}
+
 int verify_command(const std::vector<std::string>& args) {
     po::options_description opts("kringctl verify FILE: options");
     std::string section, attach, file;
@@ -86,7 +96,7 @@ int verify_command(const std::vector<std::string>& args) {
 
 int run_command(const std::vector<std::string>& args) {
     po::options_description opts("kringctl run FILE: options");
-    std::string file, attach, kprobe, format;
+    std::string file, attach, kprobe, format, wait;
     std::vector<std::string> sections;
     uint64_t ring_size = 0, count = 0;
     double duration = 0;
@@ -104,7 +114,9 @@ int run_command(const std::vector<std::string>& args) {
         "json", "one JSON object per record, per line")("count,c", po::value(&count),
                                                         "stop after this many records")(
         "duration,d", po::value(&duration),
-        "stop after this many seconds")("quiet,q", "print no records (statistics only)");
+        "stop after this many seconds")("quiet,q", "print no records (statistics only)")(
+        "wait,w", po::value(&wait)->default_value("epoll"),
+        "how to wait for records: epoll, io_uring or busy-poll");
     po::options_description hidden;
     hidden.add_options()("file", po::value(&file));
     po::positional_options_description pos;
@@ -120,6 +132,7 @@ int run_command(const std::vector<std::string>& args) {
     }
     if (file.empty())
         throw po::error("no FILE");
+    auto wait_mode = parse_wait_mode(wait);
     auto record_format = kringctl::parse_format(format);
     if (!record_format)
         throw po::error("--format is auto, exec-snoop, syscount or hex");
@@ -158,7 +171,7 @@ int run_command(const std::vector<std::string>& args) {
 
     uint64_t seen = 0;
     kringctl::Printer printer(*record_format, json, std::cout);
-    kring::Consumer consumer;
+    kring::Consumer consumer(wait_mode);
     for (size_t i = 0; i < rings.size(); i++) {
         const std::string& name = obj.rings[i].name;
         consumer.add(rings[i], [&, name](std::span<const std::byte> record) {

@@ -22,10 +22,14 @@
 #include <cstdint>
 #include <functional>
 #include <linux/kring.h>
+#include <memory>
 #include <span>
 #include <string>
 #include <system_error>
 #include <vector>
+
+struct io_uring;
+struct io_uring_cqe;
 
 namespace kring {
 
@@ -92,13 +96,31 @@ using Callback = std::function<int(std::span<const std::byte>)>;
 enum class WaitMode {
     epoll,     // sleep in epoll_wait until a ring has data
     busy_poll, // spin on the producer positions: lowest latency, one core
+    io_uring,  // sleep in io_uring_wait_cqe on poll requests for the ring fds
 };
 
-// Waits on several rings with one epoll fd and consumes their records.
-// Rings are referenced, not owned: each must outlive the consumer.
+// The io_uring wait backend (liburing).
+struct UringOptions {
+    // The caller's instance, not owned. Then the caller waits and reaps:
+    // it hands each CQE to handle_completion(), which claims the
+    // consumer's own, and calls consume(). Null: the consumer creates and
+    // owns an instance, and poll() does everything.
+    ::io_uring* shared = nullptr;
+    // Multishot poll: one request per ring for the consumer's lifetime
+    // (Linux 5.13+; the consumer falls back by itself on older kernels).
+    // False: one-shot poll, re-armed after each completion.
+    bool multishot = true;
+    unsigned entries = 64; // submission queue size of an owned instance
+};
+
+// Waits on several rings (with epoll, busy polling or io_uring) and
+// consumes their records. Rings are referenced, not owned: each must
+// outlive the consumer.
 class Consumer {
 public:
     explicit Consumer(WaitMode mode = WaitMode::epoll);
+    // WaitMode::io_uring with these options.
+    explicit Consumer(const UringOptions& uring);
     Consumer(Consumer&& other) noexcept;
     Consumer& operator=(Consumer&& other) noexcept;
     Consumer(const Consumer&) = delete;
@@ -112,14 +134,20 @@ public:
 
     // Waits up to timeout for data (forever if negative), then consumes
     // everything available. Returns the records consumed (0 on timeout) or a
-    // callback's negative value.
+    // callback's negative value. Not with a shared io_uring (EINVAL): there
+    // the caller waits.
     int64_t poll(std::chrono::milliseconds timeout);
     // Consumes everything available without waiting.
     int64_t consume();
     // Consumes at most n records without waiting.
     int64_t consume_n(uint64_t n);
-    // The epoll fd: readable when some ring has data, for the caller's loop.
+    // The epoll fd (-1 in io_uring mode): readable when some ring has data,
+    // for the caller's loop.
     int epoll_fd() const noexcept { return epoll_fd_; }
+    // io_uring mode: true if `cqe` is one of this consumer's poll
+    // completions (it re-arms the poll if needed; then call consume()),
+    // false if it belongs to someone else. Throws if the poll failed.
+    bool handle_completion(const ::io_uring_cqe& cqe);
 
 private:
     struct Source {
@@ -130,8 +158,11 @@ private:
     int64_t consume_all(uint64_t limit);
     bool any_data() const;
 
+    struct Uring; // the io_uring backend, at a stable address (CQE user data)
+
     WaitMode mode_;
     int epoll_fd_ = -1;
+    std::unique_ptr<Uring> uring_;
     std::vector<Source> sources_;
 };
 

@@ -1,0 +1,254 @@
+// kring::Consumer's io_uring backend over userspace rings (kring/user_ring.hpp),
+// whose eventfd stands in for a ring fd's poll wakeups.
+#include "kring/kring.hpp"
+
+#include <atomic>
+#include <cstring>
+#include <doctest/doctest.h>
+#include <kring/user_ring.hpp>
+#include <liburing.h>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+using kring::UserRing;
+
+namespace {
+
+void produce(UserRing& ring, const std::string& text) {
+    void* sample = ring.reserve(text.size());
+    REQUIRE(sample != nullptr);
+    std::memcpy(sample, text.data(), text.size());
+    ring.commit(sample);
+}
+
+struct Collector {
+    std::vector<std::string> records;
+    kring::Callback callback() {
+        return [this](std::span<const std::byte> r) {
+            records.emplace_back(reinterpret_cast<const char*>(r.data()), r.size());
+            return 0;
+        };
+    }
+};
+
+// The caller's own io_uring, for the shared-instance tests.
+struct CallerRing {
+    io_uring ring{};
+    CallerRing() { REQUIRE(io_uring_queue_init(16, &ring, 0) == 0); }
+    ~CallerRing() { io_uring_queue_exit(&ring); }
+    // The next CQE within timeout_ms, copied and marked seen; false if none.
+    bool next(io_uring_cqe* out, int timeout_ms = 1000) {
+        io_uring_cqe* cqe = nullptr;
+        __kernel_timespec ts{};
+        ts.tv_nsec = timeout_ms * 1000000LL;
+        if (io_uring_wait_cqe_timeout(&ring, &cqe, &ts) != 0)
+            return false;
+        *out = *cqe;
+        io_uring_cqe_seen(&ring, cqe);
+        return true;
+    }
+};
+
+} // namespace
+
+TEST_CASE("io_uring mode: poll times out with 0, and wakes up for a record") {
+    bool multishot = true;
+    SUBCASE("multishot poll") {
+        multishot = true;
+    }
+    SUBCASE("one-shot poll, re-armed") {
+        multishot = false;
+    }
+    UserRing ring(4096);
+    kring::UringOptions options;
+    options.multishot = multishot;
+    kring::Consumer consumer(options);
+    CHECK(consumer.epoll_fd() == -1);
+    Collector got;
+    consumer.add(ring.view(), ring.wake_fd(), got.callback());
+    CHECK(consumer.poll(std::chrono::milliseconds(10)) == 0);
+    std::thread producer([&] {
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        produce(ring, "late");
+    });
+    int64_t n = 0;
+    for (int i = 0; i < 100 && n == 0; i++)
+        n = consumer.poll(std::chrono::milliseconds(100));
+    producer.join();
+    CHECK(n == 1);
+    CHECK(got.records == std::vector<std::string>{"late"});
+}
+
+TEST_CASE("io_uring mode: several rings in order; a callback's stop value is returned") {
+    UserRing a(4096), b(8192);
+    kring::Consumer consumer(kring::WaitMode::io_uring);
+    Collector got_a;
+    std::vector<std::string> got_b;
+    consumer.add(a.view(), a.wake_fd(), got_a.callback());
+    consumer.add(b.view(), b.wake_fd(), [&](std::span<const std::byte> r) {
+        got_b.emplace_back(reinterpret_cast<const char*>(r.data()), r.size());
+        return got_b.back() == "stop" ? -42 : 0;
+    });
+    produce(a, "a1");
+    produce(a, "a2");
+    produce(b, "b1");
+    CHECK(consumer.poll(std::chrono::milliseconds(100)) == 3);
+    CHECK(got_a.records == std::vector<std::string>{"a1", "a2"});
+    CHECK(got_b == std::vector<std::string>{"b1"});
+    produce(b, "stop");
+    produce(b, "after");
+    CHECK(consumer.poll(std::chrono::milliseconds(100)) == -42);
+    CHECK(got_b == std::vector<std::string>{"b1", "stop"});
+    CHECK(consumer.poll(std::chrono::milliseconds(100)) == 1); // "after" is still there
+    CHECK(got_b.back() == "after");
+}
+
+TEST_CASE("io_uring mode: a moved consumer keeps its polls") {
+    UserRing ring(4096);
+    kring::Consumer first(kring::WaitMode::io_uring);
+    Collector got;
+    first.add(ring.view(), ring.wake_fd(), got.callback());
+    kring::Consumer second(std::move(first));
+    produce(ring, "moved");
+    CHECK(second.poll(std::chrono::milliseconds(1000)) == 1);
+    CHECK(got.records == std::vector<std::string>{"moved"});
+}
+
+TEST_CASE("io_uring mode: producer threads, each record once and in order") {
+    bool multishot = true;
+    SUBCASE("multishot poll") {
+        multishot = true;
+    }
+    SUBCASE("one-shot poll, re-armed") {
+        multishot = false;
+    }
+    constexpr int kProducers = 3;
+    constexpr uint32_t kEach = 5000;
+    UserRing ring(8192);
+    std::atomic<int> running{kProducers};
+    std::atomic<uint64_t> committed{0};
+    std::vector<std::thread> producers;
+    for (int p = 0; p < kProducers; p++)
+        producers.emplace_back([&, p] {
+            for (uint32_t seq = 0; seq < kEach; seq++) {
+                void* s;
+                while (!(s = ring.reserve(8)))
+                    std::this_thread::yield();
+                uint32_t rec[2] = {static_cast<uint32_t>(p), seq};
+                std::memcpy(s, rec, sizeof(rec));
+                ring.commit(s);
+                committed++;
+            }
+            running--;
+        });
+    kring::UringOptions options;
+    options.multishot = multishot;
+    kring::Consumer consumer(options);
+    std::vector<uint32_t> next(kProducers, 0);
+    uint64_t received = 0, bad = 0;
+    consumer.add(ring.view(), ring.wake_fd(), [&](std::span<const std::byte> r) {
+        uint32_t rec[2];
+        if (r.size() != sizeof(rec)) {
+            bad++;
+            return 0;
+        }
+        std::memcpy(rec, r.data(), sizeof(rec));
+        if (rec[0] >= kProducers || rec[1] != next[rec[0]])
+            bad++;
+        else
+            next[rec[0]]++;
+        received++;
+        return 0;
+    });
+    while (running.load() > 0 || received < committed.load())
+        consumer.poll(std::chrono::milliseconds(1));
+    for (auto& t : producers)
+        t.join();
+    CHECK(bad == 0);
+    CHECK(received == uint64_t{kProducers} * kEach);
+}
+
+TEST_CASE("a shared io_uring: the caller reaps, the consumer claims its own CQEs") {
+    CallerRing caller;
+    UserRing ring(4096);
+    kring::UringOptions options;
+    options.shared = &caller.ring;
+    std::optional<kring::Consumer> consumer(std::in_place, options);
+    Collector got;
+    consumer->add(ring.view(), ring.wake_fd(), got.callback());
+    CHECK_THROWS_WITH_AS(consumer->poll(std::chrono::milliseconds(1)),
+                         doctest::Contains("handle_completion"), kring::Error);
+
+    // The caller's own request is not the consumer's.
+    io_uring_sqe* sqe = io_uring_get_sqe(&caller.ring);
+    REQUIRE(sqe != nullptr);
+    io_uring_prep_nop(sqe);
+    io_uring_sqe_set_data64(sqe, 42);
+    REQUIRE(io_uring_submit(&caller.ring) == 1);
+    io_uring_cqe cqe{};
+    REQUIRE(caller.next(&cqe));
+    CHECK(cqe.user_data == 42);
+    CHECK_FALSE(consumer->handle_completion(cqe));
+
+    produce(ring, "shared");
+    REQUIRE(caller.next(&cqe));
+    CHECK(consumer->handle_completion(cqe));
+    CHECK((cqe.flags & IORING_CQE_F_MORE) != 0); // multishot: the poll goes on
+    CHECK(consumer->consume() == 1);
+    CHECK(got.records == std::vector<std::string>{"shared"});
+
+    // A poll that fails is an error with its errno.
+    io_uring_cqe failed = cqe;
+    failed.res = -EBADF;
+    try {
+        consumer->handle_completion(failed);
+        FAIL("a failed poll must throw");
+    } catch (const kring::Error& e) {
+        CHECK(e.errno_value() == EBADF);
+        CHECK(std::string(e.what()).find("io_uring poll of ring fd") != std::string::npos);
+    }
+
+    // A kernel without multishot poll answers EINVAL: the consumer falls
+    // back to one-shot polls, whose completions end without F_MORE.
+    io_uring_cqe no_multishot = cqe;
+    no_multishot.res = -EINVAL;
+    no_multishot.flags = 0;
+    CHECK(consumer->handle_completion(no_multishot));
+    REQUIRE(caller.next(&cqe)); // the re-armed one-shot poll: the eventfd is readable
+    CHECK(consumer->handle_completion(cqe));
+    CHECK((cqe.flags & IORING_CQE_F_MORE) == 0);
+
+    consumer.reset();
+}
+
+TEST_CASE("destroying a consumer on a shared io_uring withdraws its polls") {
+    CallerRing caller;
+    UserRing ring(4096);
+    kring::UringOptions options;
+    options.shared = &caller.ring;
+    std::optional<kring::Consumer> consumer(std::in_place, options);
+    Collector got;
+    consumer->add(ring.view(), ring.wake_fd(), got.callback());
+    produce(ring, "first");
+    io_uring_cqe cqe{};
+    REQUIRE(caller.next(&cqe));
+    CHECK(consumer->handle_completion(cqe));
+    CHECK(consumer->consume() == 1); // caught up: the next commit wakes
+    // While the multishot poll lives, every wakeup posts a CQE.
+    produce(ring, "second");
+    REQUIRE(caller.next(&cqe));
+    CHECK(consumer->handle_completion(cqe));
+    CHECK(consumer->consume() == 1);
+    consumer.reset();
+    while (caller.next(&cqe, 100)) { // the withdrawn poll's last CQEs
+    }
+    produce(ring, "unwatched");
+    CHECK_FALSE(caller.next(&cqe, 50));
+}
+
+TEST_CASE("io_uring setup errors say what to do") {
+    CHECK_THROWS_WITH_AS(kring::Consumer(kring::UringOptions{nullptr, true, 1u << 20}),
+                         doctest::Contains("io_uring_queue_init"), kring::Error);
+}
