@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * /dev/kring: every open file may get one ring (KRING_IOC_CREATE); the ring
- * lives as long as the file, and so as long as any mapping of it. Several
- * processes share a ring by sharing the file (fork, SCM_RIGHTS); each
+ * lives as long as the file, any mapping of it, any program that names it,
+ * and its name if it is pinned (kring_pin.c). Several processes share a ring
+ * by sharing the file (fork, SCM_RIGHTS) or by opening it by name; each
  * write(2) on it is one record.
  */
 #include <linux/err.h>
@@ -14,6 +15,7 @@
 #include <linux/uaccess.h>
 
 #include "kring.h"
+#include "kring_pin.h"
 #include "kring_prog.h"
 #include "kring_ring.h"
 
@@ -70,6 +72,24 @@ static long kring_ioctl_create(struct file *file, void __user *arg)
 	return 0;
 }
 
+/* KRING_IOC_OPEN_PINNED: the file becomes a file of a named ring. */
+static long kring_ioctl_open_pinned(struct file *file, void __user *arg)
+{
+	struct kring_ring *ring;
+
+	if (kring_file_ring(file))
+		return -EEXIST;
+	ring = kring_pin_open(arg);
+	if (IS_ERR(ring))
+		return PTR_ERR(ring);
+	/* As in create: a racing create or open on this file won. */
+	if (cmpxchg(&file->private_data, NULL, ring)) {
+		kring_ring_put(ring);
+		return -EEXIST;
+	}
+	return 0;
+}
+
 static long kring_ioctl_query(struct kring_ring *ring, void __user *arg)
 {
 	struct kring_query out = {
@@ -77,6 +97,7 @@ static long kring_ioctl_query(struct kring_ring *ring, void __user *arg)
 		.ring_size = kring_rb_query(&ring->rb, KRING_QUERY_RING_SIZE),
 		.consumer_pos = kring_rb_query(&ring->rb, KRING_QUERY_CONS_POS),
 		.producer_pos = kring_rb_query(&ring->rb, KRING_QUERY_PROD_POS),
+		.cookie = ring->cookie,
 	};
 
 	return copy_to_user(arg, &out, sizeof(out)) ? -EFAULT : 0;
@@ -109,11 +130,18 @@ static long kring_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return kring_ioctl_create(file, uarg);
 	if (cmd == KRING_IOC_PROG_LOAD)
 		return kring_prog_load(uarg);
+	if (cmd == KRING_IOC_OPEN_PINNED)
+		return kring_ioctl_open_pinned(file, uarg);
+	if (cmd == KRING_IOC_UNPIN)
+		return kring_pin_remove(uarg);
+	if (cmd == KRING_IOC_LIST_PINNED)
+		return kring_pin_list(uarg);
 
 	switch (cmd) {
 	case KRING_IOC_QUERY:
 	case KRING_IOC_STATS:
 	case KRING_IOC_OUTPUT:
+	case KRING_IOC_PIN:
 		break;
 	default:
 		return -ENOTTY;
@@ -126,6 +154,8 @@ static long kring_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return kring_ioctl_query(ring, uarg);
 	case KRING_IOC_STATS:
 		return kring_ioctl_stats(ring, uarg);
+	case KRING_IOC_PIN:
+		return kring_pin_ring(ring, uarg);
 	default:
 		return kring_ioctl_output(ring, uarg);
 	}

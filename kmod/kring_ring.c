@@ -14,6 +14,7 @@
 #include <linux/pagemap.h>
 #include <linux/percpu.h>
 #include <linux/preempt.h>
+#include <linux/random.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <linux/vmalloc.h>
@@ -107,6 +108,9 @@ struct kring_ring *kring_ring_create(u64 data_size)
 	init_waitqueue_head(&ring->waitq);
 	init_irq_work(&ring->wakeup_work, kring_wakeup_work);
 	refcount_set(&ring->refs, 1);
+	do {
+		ring->cookie = get_random_u64();
+	} while (!ring->cookie);
 
 	ring->rb.base = area;
 	ring->rb.consumer_pos = (unsigned long *)(area +

@@ -37,6 +37,7 @@ struct kring_ring {
 	struct irq_work wakeup_work;	/* wakes waitq from any context */
 	struct kring_cpu_stats __percpu *stats;
 	refcount_t refs;
+	u64 cookie;			/* random identity, never 0 */
 	struct page **pages;		/* every page of the area, in order */
 	unsigned int nr_pages;
 	unsigned int nr_data_pages;

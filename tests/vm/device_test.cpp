@@ -373,19 +373,6 @@ TEST_CASE("several processes share a ring through an inherited fd") {
     CHECK(stats(fd.get()).committed == kChildren);
 }
 
-namespace {
-// Areas the module has vmap()ed right now, from /proc/vmallocinfo.
-int kring_vmaps() {
-    std::ifstream in("/proc/vmallocinfo");
-    std::string line;
-    int count = 0;
-    while (std::getline(in, line))
-        if (line.find("[kring]") != std::string::npos)
-            count++;
-    return count;
-}
-} // namespace
-
 TEST_CASE("closing rings frees their memory") {
     int before = kring_vmaps();
     {

@@ -158,35 +158,6 @@ std::vector<Record> drain(Mapping& m) {
     return out;
 }
 
-// Runs f in a child process; returns its exit status (99: f threw). The
-// child never returns into the test runner.
-template <typename F>
-int in_child(F&& f) {
-    pid_t pid = fork();
-    if (pid == 0) {
-        int status = 99;
-        try {
-            status = f();
-        } catch (...) {
-        }
-        _exit(status);
-    }
-    int status = 0;
-    waitpid(pid, &status, 0);
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 255;
-}
-
-// Keeps only `caps` (effective and permitted).
-bool keep_only_caps(std::initializer_list<int> caps) {
-    __user_cap_header_struct hdr{_LINUX_CAPABILITY_VERSION_3, 0};
-    __user_cap_data_struct data[2] = {};
-    for (int cap : caps) {
-        data[cap / 32].effective |= 1U << (cap % 32);
-        data[cap / 32].permitted |= 1U << (cap % 32);
-    }
-    return ::syscall(SYS_capset, &hdr, data) == 0;
-}
-
 long meminfo_kb(const std::string& field) {
     std::ifstream in("/proc/meminfo");
     std::string name;

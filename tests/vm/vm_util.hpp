@@ -9,12 +9,15 @@
 #include <cstdint>
 #include <cstring>
 #include <fcntl.h>
+#include <fstream>
+#include <linux/capability.h>
 #include <linux/kring.h>
 #include <stdexcept>
 #include <string>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <utility>
 
@@ -140,6 +143,37 @@ inline uint64_t record_span(uint64_t size) {
     return (size + KRING_HDR_SZ + 7) & ~7ULL;
 }
 
+// --- processes and privileges ---------------------------------------------
+
+// Runs f in a child process; returns its exit status (99: f threw). The
+// child never returns into the test runner.
+template <typename F>
+int in_child(F&& f) {
+    pid_t pid = fork();
+    if (pid == 0) {
+        int status = 99;
+        try {
+            status = f();
+        } catch (...) {
+        }
+        _exit(status);
+    }
+    int status = 0;
+    waitpid(pid, &status, 0);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 255;
+}
+
+// Keeps only `caps` (effective and permitted).
+inline bool keep_only_caps(std::initializer_list<int> caps) {
+    __user_cap_header_struct hdr{_LINUX_CAPABILITY_VERSION_3, 0};
+    __user_cap_data_struct data[2] = {};
+    for (int cap : caps) {
+        data[cap / 32].effective |= 1U << (cap % 32);
+        data[cap / 32].permitted |= 1U << (cap % 32);
+    }
+    return ::syscall(SYS_capset, &hdr, data) == 0;
+}
+
 // --- modules -------------------------------------------------------------
 
 inline std::string module_dir() {
@@ -166,6 +200,17 @@ inline int load_module(const std::string& name) {
 // 0 or errno of delete_module (never waits for users to go away).
 inline int unload_module(const std::string& name) {
     return ::syscall(SYS_delete_module, name.c_str(), O_NONBLOCK) == 0 ? 0 : errno;
+}
+
+// Areas the module has vmap()ed right now, from /proc/vmallocinfo.
+inline int kring_vmaps() {
+    std::ifstream in("/proc/vmallocinfo");
+    std::string line;
+    int count = 0;
+    while (std::getline(in, line))
+        if (line.find("[kring]") != std::string::npos)
+            count++;
+    return count;
 }
 
 // --- kring_api_test: the in-kernel API driven through debugfs -------------

@@ -80,12 +80,18 @@ struct kring_create {
 	__u32 reserved;		/* must be 0 */
 };
 
-/* KRING_IOC_QUERY: a momentary snapshot of the ring's positions. */
+/*
+ * KRING_IOC_QUERY: a momentary snapshot of the ring's positions, and the
+ * ring's cookie: a random 64-bit identity drawn at creation, never 0, that
+ * tells a ring from a later one of the same name or size (a recorder uses it
+ * to resume only the ring it was recording).
+ */
 struct kring_query {
 	__u64 avail_data;
 	__u64 ring_size;
 	__u64 consumer_pos;
 	__u64 producer_pos;
+	__u64 cookie;
 };
 
 /*
@@ -250,5 +256,43 @@ struct kring_prog_test_run {
 #define KRING_IOC_PROG_LOAD	_IOW(KRING_IOC_MAGIC, 5, struct kring_prog_load)
 #define KRING_IOC_PROG_ATTACH	_IOW(KRING_IOC_MAGIC, 6, struct kring_prog_attach)
 #define KRING_IOC_PROG_TEST_RUN	_IOWR(KRING_IOC_MAGIC, 7, struct kring_prog_test_run)
+
+/*
+ * Named rings, as pinning a BPF map in bpffs: the name holds a reference, so
+ * the ring, its unconsumed records and its consumer position outlive every
+ * fd and mapping of it, and a restarted consumer reopens it and carries on.
+ * A name is 1 to KRING_NAME_MAX - 1 characters of [A-Za-z0-9_.-], then NUL
+ * bytes to the end of the array. Pinning, opening and unpinning need CAP_BPF
+ * (or CAP_SYS_ADMIN). The module cannot be unloaded while a ring is pinned.
+ *
+ *   KRING_IOC_PIN          on a ring fd: name its ring (EEXIST: the name is
+ *                          taken; ENOSPC: KRING_MAX_PINNED names exist)
+ *   KRING_IOC_OPEN_PINNED  on a fd without a ring: make it a fd of the named
+ *                          ring (ENOENT: no such name; EEXIST: the fd has a
+ *                          ring already)
+ *   KRING_IOC_UNPIN        on any fd: drop the name and its reference
+ *                          (ENOENT: no such name)
+ *   KRING_IOC_LIST_PINNED  on any fd: the names, in pinning order
+ */
+#define KRING_NAME_MAX 32
+#define KRING_MAX_PINNED 1024
+
+struct kring_name {
+	char name[KRING_NAME_MAX];
+	__u32 flags;		/* none defined yet: must be 0 */
+	__u32 reserved;		/* must be 0 */
+};
+
+struct kring_pinned_list {
+	__u64 names;		/* user pointer to char[capacity][KRING_NAME_MAX] */
+	__u32 capacity;		/* entries the buffer holds */
+	__u32 count;		/* out: names pinned; only the first
+				 * min(count, capacity) were copied */
+};
+
+#define KRING_IOC_PIN		_IOW(KRING_IOC_MAGIC, 8, struct kring_name)
+#define KRING_IOC_OPEN_PINNED	_IOW(KRING_IOC_MAGIC, 9, struct kring_name)
+#define KRING_IOC_UNPIN		_IOW(KRING_IOC_MAGIC, 10, struct kring_name)
+#define KRING_IOC_LIST_PINNED	_IOWR(KRING_IOC_MAGIC, 11, struct kring_pinned_list)
 
 #endif /* _UAPI_KRING_H */

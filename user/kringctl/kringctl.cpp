@@ -1,31 +1,39 @@
 // kringctl: verify BPF programs, run them on kernel events through the kring
 // module and print what they produce. See docs/kringctl.md.
+#include "commands.hpp"
 #include "format.hpp"
 
-#include <boost/program_options.hpp>
 #include <chrono>
 #include <csignal>
 #include <iostream>
 #include <kring/program.hpp>
+#include <map>
+#include <thread>
 
-namespace po = boost::program_options;
+namespace kringctl {
+
+std::atomic<bool> stop_requested{false};
 
 namespace {
 
-volatile std::sig_atomic_t stop_requested = 0;
-
 void request_stop(int) {
-    stop_requested = 1;
+    stop_requested = true;
 }
 
 const char* const kUsage = R"(Usage: kringctl COMMAND [options]
 
 Commands:
-  verify FILE   verify the programs of an ELF object (or --raw bytecode) with
-                kring's verifier, as the module will; no kernel needed
-  run FILE      load the object's programs into the kring module, attach them,
-                and print their records until SIGINT/SIGTERM, --count or
-                --duration; then the rings' statistics
+  verify FILE    verify the programs of an ELF object (or --raw bytecode) with
+                 kring's verifier, as the module will; no kernel needed
+  run FILE       load the object's programs into the kring module, attach
+                 them, and print their records until SIGINT/SIGTERM, --count
+                 or --duration; then the rings' statistics
+  create NAME    create a ring and keep it alive under NAME (pinned)
+  unpin NAME...  drop the names (a ring goes when nothing else holds it)
+  stats [NAME...]  the named rings' positions and counters (default: all)
+  record NAME... consume named rings into a record file with io_uring,
+                 restartable without loss or duplicates
+  replay FILE    print a record file's records as text or JSON lines
 Run kringctl COMMAND --help for its options.
 )";
 
@@ -47,32 +55,27 @@ kring::WaitMode parse_wait_mode(const std::string& name) {
     throw po::error("--wait is epoll, io_uring or busy-poll");
 }
 
+} // namespace
+
 int verify_command(const std::vector<std::string>& args) {
     po::options_description opts("kringctl verify FILE: options");
-    std::string section, attach, file;
+    std::string section, attach;
     uint32_t log_level = 1;
-    opts.add_options()("help,h", "this help")("raw", "FILE is raw struct bpf_insn bytecode")(
+    bool raw = false;
+    opts.add_options()("help,h", "this help")("raw", po::bool_switch(&raw),
+                                              "FILE is raw struct bpf_insn bytecode")(
         "section,s", po::value(&section), "only the program in this ELF section")(
         "attach,a", po::value(&attach),
         "attach point whose context to verify against (default: from the section name)")(
         "log-level,l", po::value(&log_level)->default_value(1),
         "0: statistics, 1: errors and the failing state, 2: every instruction");
-    po::options_description hidden;
-    hidden.add_options()("file", po::value(&file));
-    po::positional_options_description pos;
-    pos.add("file", 1);
-    po::options_description all;
-    all.add(opts).add(hidden);
-    po::variables_map vm;
-    po::store(po::command_line_parser(args).options(all).positional(pos).run(), vm);
-    po::notify(vm);
-    if (vm.count("help")) {
-        std::cout << opts;
+    std::vector<std::string> files;
+    if (!parse_args(args, opts, &files, 1))
         return 0;
-    }
-    if (file.empty() || log_level > 2)
-        throw po::error(file.empty() ? "no FILE" : "--log-level is 0, 1 or 2");
-    auto obj = vm.count("raw") ? kring::bpf::load_raw(file) : kring::bpf::load_elf(file);
+    if (files.empty() || log_level > 2)
+        throw po::error(files.empty() ? "no FILE" : "--log-level is 0, 1 or 2");
+    const std::string& file = files[0];
+    auto obj = raw ? kring::bpf::load_raw(file) : kring::bpf::load_elf(file);
     int status = 0;
     for (const auto& prog : obj.programs) {
         if (!section.empty() && prog.section != section)
@@ -96,8 +99,9 @@ int verify_command(const std::vector<std::string>& args) {
 
 int run_command(const std::vector<std::string>& args) {
     po::options_description opts("kringctl run FILE: options");
-    std::string file, attach, kprobe, format, wait;
-    std::vector<std::string> sections;
+    std::string attach, kprobe, format, wait;
+    bool json = false, quiet = false;
+    std::vector<std::string> sections, pinned_rings;
     uint64_t ring_size = 0, count = 0;
     double duration = 0;
     opts.add_options()("help,h", "this help")(
@@ -109,40 +113,49 @@ int run_command(const std::vector<std::string>& args) {
         "kprobe", po::value(&kprobe), "the kernel function for --attach kprobe")(
         "ring-size", po::value(&ring_size),
         "bytes per ring (power of two; default: the object's max_entries)")(
+        "ring", po::value(&pinned_rings),
+        "MAP=NAME: the programs write map MAP's records to the pinned ring NAME, "
+        "which is left to its own consumer (kringctl record); repeatable")(
         "format,f", po::value(&format)->default_value("auto"),
-        "record format: auto, exec-snoop, syscount or hex")(
-        "json", "one JSON object per record, per line")("count,c", po::value(&count),
-                                                        "stop after this many records")(
-        "duration,d", po::value(&duration),
-        "stop after this many seconds")("quiet,q", "print no records (statistics only)")(
+        "record format: auto, exec-snoop, syscount or hex")("json", po::bool_switch(&json),
+                                                            "one JSON object per record, per line")(
+        "count,c", po::value(&count), "stop after this many records")(
+        "duration,d", po::value(&duration), "stop after this many seconds")(
+        "quiet,q", po::bool_switch(&quiet), "print no records (statistics only)")(
         "wait,w", po::value(&wait)->default_value("epoll"),
         "how to wait for records: epoll, io_uring or busy-poll");
-    po::options_description hidden;
-    hidden.add_options()("file", po::value(&file));
-    po::positional_options_description pos;
-    pos.add("file", 1);
-    po::options_description all;
-    all.add(opts).add(hidden);
-    po::variables_map vm;
-    po::store(po::command_line_parser(args).options(all).positional(pos).run(), vm);
-    po::notify(vm);
-    if (vm.count("help")) {
-        std::cout << opts;
+    std::vector<std::string> files;
+    if (!parse_args(args, opts, &files, 1))
         return 0;
-    }
-    if (file.empty())
+    if (files.empty())
         throw po::error("no FILE");
+    const std::string& file = files[0];
     auto wait_mode = parse_wait_mode(wait);
     auto record_format = kringctl::parse_format(format);
     if (!record_format)
         throw po::error("--format is auto, exec-snoop, syscount or hex");
-    bool json = vm.count("json") > 0, quiet = vm.count("quiet") > 0;
 
     auto obj = kring::bpf::load_elf(file);
+    std::map<std::string, std::string> pinned_of_map;
+    for (const std::string& binding : pinned_rings) {
+        auto eq = binding.find('=');
+        if (eq == std::string::npos || eq == 0 || eq + 1 == binding.size())
+            throw po::error("--ring is MAP=NAME, not " + binding);
+        std::string map = binding.substr(0, eq);
+        if (std::none_of(obj.rings.begin(), obj.rings.end(),
+                         [&](const auto& decl) { return decl.name == map; }))
+            throw po::error("--ring " + binding + ": " + file + " has no ring map " + map);
+        pinned_of_map[map] = binding.substr(eq + 1);
+    }
     std::vector<kring::Ring> rings;
     std::vector<int> ring_fds;
+    std::vector<bool> consumed_here;
     for (const auto& decl : obj.rings) {
-        rings.push_back(kring::Ring::create(ring_size ? ring_size : decl.max_entries));
+        auto pinned = pinned_of_map.find(decl.name);
+        consumed_here.push_back(pinned == pinned_of_map.end());
+        rings.push_back(consumed_here.back()
+                            ? kring::Ring::create(ring_size ? ring_size : decl.max_entries)
+                            : kring::Ring::open_pinned(pinned->second));
         ring_fds.push_back(rings.back().fd());
     }
     std::vector<kring::Program> progs;
@@ -164,15 +177,14 @@ int run_command(const std::vector<std::string>& args) {
     if (links.empty())
         throw kring::Error(EINVAL, file + ": no program to run");
 
-    struct sigaction sa {};
-    sa.sa_handler = request_stop;
-    sigaction(SIGINT, &sa, nullptr);
-    sigaction(SIGTERM, &sa, nullptr);
+    install_stop_handlers();
 
     uint64_t seen = 0;
     kringctl::Printer printer(*record_format, json, std::cout);
     kring::Consumer consumer(wait_mode);
     for (size_t i = 0; i < rings.size(); i++) {
+        if (!consumed_here[i])
+            continue;
         const std::string& name = obj.rings[i].name;
         consumer.add(rings[i], [&, name](std::span<const std::byte> record) {
             if (count && seen >= count)
@@ -184,28 +196,63 @@ int run_command(const std::vector<std::string>& args) {
         });
     }
     std::cerr << "kringctl: running; SIGINT to stop\n";
+    bool consuming =
+        std::find(consumed_here.begin(), consumed_here.end(), true) != consumed_here.end();
     auto start = std::chrono::steady_clock::now();
     while (!stop_requested && (!count || seen < count)) {
         if (duration > 0 &&
             std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() >=
                 duration)
             break;
-        consumer.poll(std::chrono::milliseconds(100));
+        if (consuming)
+            consumer.poll(std::chrono::milliseconds(100));
+        else // every ring is someone else's: just keep the programs attached
+            std::this_thread::sleep_for(std::chrono::milliseconds(100));
         std::cout.flush();
     }
     links.clear(); // detach before reading the final statistics
     for (size_t i = 0; i < rings.size(); i++) {
         kring_stats s = rings[i].stats();
-        std::cerr << "kringctl: ring " << obj.rings[i].name << ": " << seen
-                  << " records printed, committed " << s.committed << ", discarded " << s.discarded
-                  << ", dropped " << s.dropped << ", wakeups " << s.wakeups << "\n";
+        std::cerr << "kringctl: ring " << obj.rings[i].name;
+        if (consumed_here[i])
+            std::cerr << ": " << seen << " records printed";
+        else
+            std::cerr << " (pinned " << pinned_of_map[obj.rings[i].name] << ", consumed elsewhere)";
+        std::cerr << ", committed " << s.committed << ", discarded " << s.discarded << ", dropped "
+                  << s.dropped << ", wakeups " << s.wakeups << "\n";
     }
     return 0;
 }
 
-} // namespace
+void install_stop_handlers() {
+    struct sigaction sa {};
+    sa.sa_handler = request_stop;
+    sigaction(SIGINT, &sa, nullptr);
+    sigaction(SIGTERM, &sa, nullptr);
+}
+
+bool parse_args(const std::vector<std::string>& args, const po::options_description& opts,
+                std::vector<std::string>* positional, int max_positional) {
+    po::options_description hidden;
+    hidden.add_options()("positional", po::value(positional));
+    po::positional_options_description pos;
+    pos.add("positional", max_positional);
+    po::options_description all;
+    all.add(opts).add(hidden);
+    po::variables_map vm;
+    po::store(po::command_line_parser(args).options(all).positional(pos).run(), vm);
+    if (vm.count("help")) { // before notify(), which checks required options
+        std::cout << opts;
+        return false;
+    }
+    po::notify(vm);
+    return true;
+}
+
+} // namespace kringctl
 
 int main(int argc, char** argv) {
+    using namespace kringctl;
     if (argc < 2 || std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h") {
         std::cout << kUsage;
         return argc < 2 ? 2 : 0;
@@ -217,6 +264,16 @@ int main(int argc, char** argv) {
             return verify_command(args);
         if (command == "run")
             return run_command(args);
+        if (command == "create")
+            return create_command(args);
+        if (command == "unpin")
+            return unpin_command(args);
+        if (command == "stats")
+            return stats_command(args);
+        if (command == "record")
+            return record_command(args);
+        if (command == "replay")
+            return replay_command(args);
         std::cerr << "kringctl: unknown command " << command << "\n" << kUsage;
         return 2;
     } catch (const po::error& e) {

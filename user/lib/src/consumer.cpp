@@ -1,11 +1,10 @@
 // kring::Consumer: the wait backends (epoll, busy polling, io_uring) over
 // many rings, and the consume loop they share.
 #include "kring/kring.hpp"
+#include "uring_polls.hpp"
 
 #include <algorithm>
 #include <cerrno>
-#include <liburing.h>
-#include <poll.h>
 #include <sys/epoll.h>
 #include <unistd.h>
 #include <utility>
@@ -20,140 +19,11 @@ uint64_t record_span(uint32_t size) {
     return (uint64_t{size} + KRING_HDR_SZ + 7) & ~7ULL;
 }
 
-std::string uring_init_advice(int err) {
-    switch (err) {
-    case ENOSYS:
-        return ": this kernel has no io_uring; use WaitMode::epoll";
-    case EPERM:
-        return ": io_uring is disabled here (sysctl kernel.io_uring_disabled, or a seccomp "
-               "filter); use WaitMode::epoll";
-    case ENOMEM:
-        return ": raise RLIMIT_MEMLOCK (ulimit -l) or ask for fewer entries";
-    default:
-        return "";
-    }
-}
-
 } // namespace
-
-// One poll request per ring fd on an io_uring. A request's user data is the
-// address of its Poll, so Polls live in unique_ptrs and the Uring itself is
-// heap-allocated: moving the Consumer moves neither.
-struct Consumer::Uring {
-    struct Poll {
-        int fd;
-    };
-
-    explicit Uring(const UringOptions& options) : multishot(options.multishot) {
-        if (options.shared) {
-            ring = options.shared;
-            return;
-        }
-        if (int err = io_uring_queue_init(std::max(options.entries, 1u), &own, 0); err < 0)
-            throw Error(-err,
-                        "io_uring_queue_init for a kring::Consumer" + uring_init_advice(-err));
-        ring = &own;
-    }
-    ~Uring() {
-        if (ring == &own) {
-            io_uring_queue_exit(&own); // cancels every request
-            return;
-        }
-        // The caller's instance outlives us: withdraw our requests, whose
-        // last CQEs (-ECANCELED) then carry user data nobody claims.
-        for (const auto& poll : polls)
-            if (io_uring_sqe* sqe = sqe_or_submit()) {
-                io_uring_prep_poll_remove(sqe, reinterpret_cast<uint64_t>(poll.get()));
-                io_uring_sqe_set_data(sqe, poll.get());
-            }
-        io_uring_submit(ring);
-    }
-    Uring(const Uring&) = delete;
-    Uring& operator=(const Uring&) = delete;
-
-    io_uring_sqe* sqe_or_submit() {
-        io_uring_sqe* sqe = io_uring_get_sqe(ring);
-        if (!sqe) { // the queue is full: make room
-            io_uring_submit(ring);
-            sqe = io_uring_get_sqe(ring);
-        }
-        return sqe;
-    }
-
-    void arm(const Poll& poll) {
-        io_uring_sqe* sqe = sqe_or_submit();
-        if (!sqe)
-            throw Error(EBUSY, "no free io_uring submission entry to poll ring fd " +
-                                   std::to_string(poll.fd) + ": reap completions first");
-        if (multishot)
-            io_uring_prep_poll_multishot(sqe, poll.fd, POLLIN);
-        else
-            io_uring_prep_poll_add(sqe, poll.fd, POLLIN);
-        io_uring_sqe_set_data(sqe, const_cast<Poll*>(&poll));
-        if (int err = io_uring_submit(ring); err < 0)
-            throw Error(-err, "io_uring_submit of a poll of ring fd " + std::to_string(poll.fd));
-    }
-
-    void add(int fd) {
-        polls.push_back(std::make_unique<Poll>(Poll{fd}));
-        arm(*polls.back());
-    }
-
-    // Whether `cqe` is one of our polls; re-arms it when it has ended.
-    bool handle(const io_uring_cqe& cqe) {
-        auto it = std::find_if(polls.begin(), polls.end(), [&](const auto& poll) {
-            return reinterpret_cast<uint64_t>(poll.get()) == cqe.user_data;
-        });
-        if (it == polls.end())
-            return false;
-        if (cqe.res == -EINVAL && multishot) {
-            multishot = false; // a kernel before multishot poll (5.13)
-            arm(**it);
-            return true;
-        }
-        if (cqe.res < 0)
-            throw Error(-cqe.res, "io_uring poll of ring fd " + std::to_string((*it)->fd));
-        // A one-shot poll has ended; a multishot one ends without F_MORE
-        // (for instance when the completion queue overflowed).
-        if (!multishot || !(cqe.flags & IORING_CQE_F_MORE))
-            arm(**it);
-        return true;
-    }
-
-    // Waits for completions, handles every one ready; false on timeout.
-    bool wait(std::chrono::milliseconds timeout) {
-        io_uring_cqe* cqe = nullptr;
-        int err;
-        if (timeout.count() < 0) {
-            err = io_uring_wait_cqe(ring, &cqe);
-        } else {
-            __kernel_timespec ts{};
-            ts.tv_sec = timeout.count() / 1000;
-            ts.tv_nsec = (timeout.count() % 1000) * 1000000;
-            err = io_uring_wait_cqe_timeout(ring, &cqe, &ts);
-        }
-        if (err == -ETIME || err == -EINTR)
-            return false;
-        if (err < 0)
-            throw Error(-err, "io_uring_wait_cqe of a kring::Consumer");
-        unsigned head, seen = 0;
-        io_uring_for_each_cqe(ring, head, cqe) {
-            seen++;
-            handle(*cqe); // an owned instance has only our requests
-        }
-        io_uring_cq_advance(ring, seen);
-        return true;
-    }
-
-    ::io_uring own{};
-    ::io_uring* ring = nullptr;
-    bool multishot;
-    std::vector<std::unique_ptr<Poll>> polls;
-};
 
 Consumer::Consumer(WaitMode mode) : mode_(mode) {
     if (mode == WaitMode::io_uring) {
-        uring_ = std::make_unique<Uring>(UringOptions{});
+        uring_ = std::make_unique<detail::UringPolls>(UringOptions{}, "a kring::Consumer");
         return;
     }
     epoll_fd_ = ::epoll_create1(EPOLL_CLOEXEC);
@@ -162,7 +32,8 @@ Consumer::Consumer(WaitMode mode) : mode_(mode) {
 }
 
 Consumer::Consumer(const UringOptions& uring)
-    : mode_(WaitMode::io_uring), uring_(std::make_unique<Uring>(uring)) {}
+    : mode_(WaitMode::io_uring),
+      uring_(std::make_unique<detail::UringPolls>(uring, "a kring::Consumer")) {}
 
 Consumer::Consumer(Consumer&& other) noexcept
     : mode_(other.mode_), epoll_fd_(std::exchange(other.epoll_fd_, -1)),
@@ -215,12 +86,25 @@ int64_t Consumer::consume_source(Source& source, uint64_t limit) {
     // Only this consumer writes its position.
     unsigned long cons = __atomic_load_n(v.consumer_pos, __ATOMIC_RELAXED);
     int64_t count = 0;
+    bool fenced = false;
     for (;;) {
         // Acquire pairs with the reservation's release: the headers up to
         // prod are this lap's (litmus/rb-publish-header.litmus).
         unsigned long prod = __atomic_load_n(v.producer_pos, __ATOMIC_ACQUIRE);
-        if (cons == prod)
-            return count;
+        if (cons == prod) {
+            if (fenced)
+                return count;
+            // Caught up, and the caller may sleep next. A producer wakes us
+            // only if it sees our position at its record, so order our last
+            // position store before one more producer-position load, the
+            // mirror of the commit's full barrier: either we see its record
+            // or it sees us caught up (litmus/rb-wakeup.litmus, P1). The
+            // kernel's poll() has the same barrier, but an io_uring
+            // multishot poll does not call it again before we sleep.
+            __atomic_thread_fence(__ATOMIC_SEQ_CST);
+            fenced = true;
+            continue;
+        }
         while (cons != prod) {
             const auto* hdr = reinterpret_cast<const kring_record_header*>(v.data + (cons & mask));
             // Acquire pairs with the commit's exchange: a clear busy bit
@@ -286,17 +170,17 @@ int64_t Consumer::poll(std::chrono::milliseconds timeout) {
         return consume();
     }
     if (uring_) {
-        if (uring_->ring != &uring_->own)
+        if (!uring_->owned())
             throw Error(EINVAL, "kring::Consumer::poll with a shared io_uring: wait on your "
                                 "io_uring, pass its CQEs to handle_completion(), then consume()");
         // A poll completes on wakeups, and a producer wakes the consumer
         // only once it has caught up: records left behind (a callback
         // stopped, consume_n) must not wait for one.
         if (any_data()) {
-            uring_->wait(std::chrono::milliseconds(0));
+            uring_->wait(std::chrono::milliseconds(0), nullptr);
             return consume();
         }
-        return uring_->wait(timeout) ? consume() : 0;
+        return uring_->wait(timeout, nullptr) ? consume() : 0;
     }
     epoll_event events[16];
     int n = ::epoll_wait(epoll_fd_, events, 16, timeout.count() < 0 ? -1 : int(timeout.count()));

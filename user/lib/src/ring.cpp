@@ -1,6 +1,8 @@
 // kring::Ring: a ring fd and the mappings a consumer needs.
 #include "kring/kring.hpp"
 
+#include <array>
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
@@ -35,9 +37,7 @@ std::string describe_create_error(int err, uint64_t data_size) {
     }
 }
 
-} // namespace
-
-Ring Ring::create(uint64_t data_size) {
+int open_device() {
     int fd = ::open(KRING_DEVICE_PATH, O_RDWR | O_CLOEXEC);
     if (fd < 0) {
         int err = errno;
@@ -46,6 +46,98 @@ Ring Ring::create(uint64_t data_size) {
                               : err == EACCES ? " (the device is root-only by default)"
                                               : ""));
     }
+    return fd;
+}
+
+// A kring_name for `name`, or EINVAL saying what a name may be.
+kring_name make_name(const std::string& name) {
+    bool ok = !name.empty() && name.size() < KRING_NAME_MAX;
+    for (char c : name)
+        ok =
+            ok && (std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '-');
+    if (!ok)
+        throw Error(EINVAL, "ring name \"" + name + "\": use 1 to " +
+                                std::to_string(KRING_NAME_MAX - 1) +
+                                " characters of A-Z, a-z, 0-9, '_', '.' and '-'");
+    kring_name req{};
+    std::memcpy(req.name, name.data(), name.size());
+    return req;
+}
+
+// Runs a name ioctl on fd; throws with advice for the errno.
+void name_ioctl(int fd, unsigned long request, const char* what, const std::string& name) {
+    kring_name req = make_name(name);
+    if (::ioctl(fd, request, &req) == 0)
+        return;
+    int err = errno;
+    std::string advice;
+    if (err == EPERM)
+        advice = " (needs CAP_BPF or CAP_SYS_ADMIN)";
+    else if (err == ENOENT)
+        advice = " (no ring has this name: kringctl pinned lists them)";
+    else if (err == EEXIST && request == KRING_IOC_PIN)
+        advice = " (the name is taken: unpin it first, or pick another)";
+    else if (err == ENOSPC)
+        advice = " (" + std::to_string(KRING_MAX_PINNED) + " names exist: unpin some)";
+    throw Error(err, std::string(what) + " \"" + name + "\"" + advice);
+}
+
+} // namespace
+
+Ring Ring::open_pinned(const std::string& name) {
+    int fd = open_device();
+    try {
+        name_ioctl(fd, KRING_IOC_OPEN_PINNED, "KRING_IOC_OPEN_PINNED of ring", name);
+    } catch (...) {
+        ::close(fd);
+        throw;
+    }
+    return adopt(fd);
+}
+
+void Ring::pin(const std::string& name) const {
+    name_ioctl(fd_, KRING_IOC_PIN, "KRING_IOC_PIN of a ring as", name);
+}
+
+void Ring::unpin(const std::string& name) {
+    int fd = open_device();
+    try {
+        name_ioctl(fd, KRING_IOC_UNPIN, "KRING_IOC_UNPIN of ring", name);
+    } catch (...) {
+        ::close(fd);
+        throw;
+    }
+    ::close(fd);
+}
+
+std::vector<std::string> Ring::pinned() {
+    int fd = open_device();
+    std::vector<std::array<char, KRING_NAME_MAX>> names;
+    kring_pinned_list req{};
+    // The table may grow between the two calls: retry until it fits.
+    for (;;) {
+        req.names = reinterpret_cast<uint64_t>(names.data());
+        req.capacity = static_cast<uint32_t>(names.size());
+        req.count = 0;
+        if (::ioctl(fd, KRING_IOC_LIST_PINNED, &req) != 0) {
+            int err = errno;
+            ::close(fd);
+            throw Error(err, std::string("KRING_IOC_LIST_PINNED") +
+                                 (err == EPERM ? " (needs CAP_BPF or CAP_SYS_ADMIN)" : ""));
+        }
+        if (req.count <= names.size())
+            break;
+        names.resize(req.count);
+    }
+    ::close(fd);
+    std::vector<std::string> out;
+    for (uint32_t i = 0; i < req.count; i++)
+        out.emplace_back(names[i].data(), strnlen(names[i].data(), KRING_NAME_MAX));
+    return out;
+}
+
+Ring Ring::create(uint64_t data_size) {
+    int fd = open_device();
     kring_create req{};
     req.data_size = data_size;
     if (::ioctl(fd, KRING_IOC_CREATE, &req) != 0) {

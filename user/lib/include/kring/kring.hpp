@@ -33,6 +33,10 @@ struct io_uring_cqe;
 
 namespace kring {
 
+namespace detail {
+class UringPolls;
+}
+
 // Every failure: the errno, what was being done, and what to do about it.
 class Error : public std::system_error {
 public:
@@ -59,6 +63,14 @@ public:
     static Ring adopt(int fd);
     // Maps a Linux BPF_MAP_TYPE_RINGBUF map; takes ownership of map_fd.
     static Ring adopt_bpf_map(int map_fd);
+
+    // Named rings (KRING_IOC_PIN, needs CAP_BPF): a name keeps the ring,
+    // its unconsumed records and its consumer position alive with no fd
+    // open, so that a restarted consumer reopens it and carries on.
+    static Ring open_pinned(const std::string& name);
+    void pin(const std::string& name) const;
+    static void unpin(const std::string& name);
+    static std::vector<std::string> pinned(); // in pinning order
 
     Ring(Ring&& other) noexcept;
     Ring& operator=(Ring&& other) noexcept;
@@ -158,11 +170,9 @@ private:
     int64_t consume_all(uint64_t limit);
     bool any_data() const;
 
-    struct Uring; // the io_uring backend, at a stable address (CQE user data)
-
     WaitMode mode_;
     int epoll_fd_ = -1;
-    std::unique_ptr<Uring> uring_;
+    std::unique_ptr<detail::UringPolls> uring_; // the io_uring backend
     std::vector<Source> sources_;
 };
 

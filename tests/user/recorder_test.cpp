@@ -1,0 +1,363 @@
+// kring::Recorder and kring::RecordFile over rings in userspace memory: what
+// is written reads back in order, a restart resumes exactly once, a broken
+// file is cut or reported at the offset where it breaks.
+#include "kring/record_file.hpp"
+
+#include <atomic>
+#include <cstdio>
+#include <cstring>
+#include <doctest/doctest.h>
+#include <fcntl.h>
+#include <kring/user_ring.hpp>
+#include <string>
+#include <sys/stat.h>
+#include <thread>
+#include <unistd.h>
+#include <vector>
+
+using kring::UserRing;
+
+namespace {
+
+// A file name in the temporary directory, removed at the end of the test.
+struct TempPath {
+    std::string path;
+    TempPath() {
+        char name[] = "/tmp/kring-recorder-test-XXXXXX";
+        int fd = mkstemp(name);
+        REQUIRE(fd >= 0);
+        close(fd);
+        unlink(name); // the recorder creates it
+        path = name;
+    }
+    ~TempPath() { unlink(path.c_str()); }
+};
+
+void produce(UserRing& ring, const std::string& text, bool discard = false) {
+    void* sample = ring.reserve(text.size());
+    REQUIRE(sample != nullptr);
+    std::memcpy(sample, text.data(), text.size());
+    ring.commit(sample, discard);
+}
+
+struct Replayed {
+    std::vector<std::string> records;
+    std::vector<std::string> rings;
+    std::vector<uint64_t> positions;
+};
+
+// Reads a record file back; `error` gets what broke, if anything.
+Replayed replay(const std::string& path, std::string* error = nullptr) {
+    kring::RecordFile file(path);
+    Replayed out;
+    bool sound = file.read([&](const kring::RecordedRecord& r) {
+        out.records.emplace_back(reinterpret_cast<const char*>(r.data.data()), r.data.size());
+        out.rings.push_back(r.ring->name);
+        out.positions.push_back(r.ring_pos);
+        return true;
+    });
+    if (error)
+        *error = sound ? "" : file.error();
+    else
+        CHECK_MESSAGE(sound, file.error());
+    return out;
+}
+
+uint64_t file_size(const std::string& path) {
+    struct stat st {};
+    REQUIRE(stat(path.c_str(), &st) == 0);
+    return static_cast<uint64_t>(st.st_size);
+}
+
+} // namespace
+
+TEST_CASE("CRC32C: the standard check value, and the same at every length and alignment") {
+    CHECK(kring::record_file::crc32c("123456789", 9) == 0xe3069283);
+    // Against a bitwise reference, so that the table and instruction paths
+    // are checked at every tail length and misalignment.
+    std::vector<uint8_t> bytes(100);
+    for (size_t i = 0; i < bytes.size(); i++)
+        bytes[i] = static_cast<uint8_t>(i * 37 + 11);
+    for (size_t start = 0; start < 8; start++)
+        for (size_t len = 0; len + start <= bytes.size(); len++) {
+            uint32_t crc = ~0U;
+            for (size_t i = start; i < start + len; i++) {
+                crc ^= bytes[i];
+                for (int k = 0; k < 8; k++)
+                    crc = (crc >> 1) ^ (0x82f63b78 & (0U - (crc & 1)));
+            }
+            REQUIRE(kring::record_file::crc32c(bytes.data() + start, len) == ~crc);
+        }
+}
+
+TEST_CASE("records read back in ring order with their rings; discarded ones are skipped") {
+    TempPath tmp;
+    UserRing a(4096), b(4096);
+    {
+        kring::Recorder recorder(tmp.path);
+        recorder.add(a.view(), a.wake_fd(), "alpha", 11);
+        recorder.add(b.view(), b.wake_fd(), "beta", 22);
+        produce(a, "a1");
+        produce(a, "dropped", true);
+        produce(b, "b1");
+        produce(a, std::string(3000, 'x'));
+        CHECK(recorder.flush() == 3);
+        produce(a, std::string(2000, 'w')); // wraps the end of the data area
+        CHECK(recorder.flush() == 1);
+        CHECK(recorder.stats().records == 4);
+        CHECK(recorder.notes().empty());
+        // Acknowledged: the producers have their space back.
+        CHECK(*a.consumer_pos() == *a.producer_pos());
+        CHECK(*b.consumer_pos() == *b.producer_pos());
+    }
+    Replayed got = replay(tmp.path);
+    REQUIRE(got.records.size() == 4);
+    CHECK(got.records[0] == "a1");
+    CHECK(got.rings[0] == "alpha");
+    CHECK(got.positions[0] == 0);
+    // Each ring's records keep their order; rings interleave by chunk.
+    std::vector<std::string> alpha, beta;
+    for (size_t i = 0; i < got.records.size(); i++)
+        (got.rings[i] == "alpha" ? alpha : beta).push_back(got.records[i]);
+    CHECK(alpha == std::vector<std::string>{"a1", std::string(3000, 'x'), std::string(2000, 'w')});
+    CHECK(beta == std::vector<std::string>{"b1"});
+}
+
+TEST_CASE("poll waits for data, writes it and times out when there is none") {
+    TempPath tmp;
+    UserRing ring(4096);
+    kring::Recorder recorder(tmp.path);
+    recorder.add(ring.view(), ring.wake_fd(), "r", 1);
+    CHECK(recorder.poll(std::chrono::milliseconds(0)) == 0);
+    std::thread producer([&] {
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        produce(ring, "late");
+    });
+    uint64_t got = 0;
+    for (int i = 0; i < 100 && got == 0; i++)
+        got += recorder.poll(std::chrono::milliseconds(100));
+    producer.join();
+    CHECK(got == 1);
+    CHECK(replay(tmp.path).records == std::vector<std::string>{"late"});
+}
+
+TEST_CASE("a restart skips what the file has past the consumer position: exactly once") {
+    TempPath tmp;
+    UserRing ring(4096);
+    unsigned long written_but_unacknowledged;
+    {
+        kring::Recorder recorder(tmp.path);
+        recorder.add(ring.view(), ring.wake_fd(), "r", 7);
+        produce(ring, "one");
+        CHECK(recorder.flush() == 1);
+        written_but_unacknowledged = *ring.consumer_pos();
+        produce(ring, "two");
+        produce(ring, "three");
+        CHECK(recorder.flush() == 2);
+    }
+    // The crash came after the write of "two" and "three" completed, before
+    // the consumer position moved past them.
+    *ring.consumer_pos() = written_but_unacknowledged;
+    produce(ring, "four");
+    {
+        kring::Recorder recorder(tmp.path);
+        recorder.add(ring.view(), ring.wake_fd(), "r", 7);
+        CHECK(recorder.stats().skipped_bytes == 32);
+        CHECK(recorder.notes().find("skipped 32 bytes") != std::string::npos);
+        CHECK(recorder.flush() == 1);
+    }
+    CHECK(replay(tmp.path).records == std::vector<std::string>{"one", "two", "three", "four"});
+}
+
+TEST_CASE("a restart cuts an interrupted write off the file and writes it again") {
+    TempPath tmp;
+    UserRing ring(4096);
+    unsigned long acknowledged;
+    uint64_t sound_size;
+    {
+        kring::Recorder recorder(tmp.path);
+        recorder.add(ring.view(), ring.wake_fd(), "r", 7);
+        produce(ring, "kept");
+        recorder.flush();
+        acknowledged = *ring.consumer_pos();
+        sound_size = file_size(tmp.path);
+        produce(ring, std::string(100, 'p'));
+        recorder.flush();
+    }
+    // The crash interrupted the second write, and so its acknowledgement.
+    REQUIRE(truncate(tmp.path.c_str(), static_cast<off_t>(sound_size + 50)) == 0);
+    *ring.consumer_pos() = acknowledged;
+    std::string error;
+    CHECK(replay(tmp.path, &error).records == std::vector<std::string>{"kept"});
+    CHECK(error == "offset " + std::to_string(sound_size) +
+                       ": chunk of 112 bytes cut short: the file ends 18 bytes into it (an "
+                       "interrupted write?)");
+    {
+        kring::Recorder recorder(tmp.path);
+        CHECK(recorder.stats().truncated_bytes == 50);
+        CHECK(recorder.notes().find("cut off the last 50 bytes") != std::string::npos);
+        recorder.add(ring.view(), ring.wake_fd(), "r", 7);
+        CHECK(recorder.stats().skipped_bytes == 0);
+        CHECK(recorder.flush() == 1);
+    }
+    CHECK(replay(tmp.path).records == std::vector<std::string>{"kept", std::string(100, 'p')});
+}
+
+TEST_CASE("a file whose header the crash cut short is started again") {
+    TempPath tmp;
+    FILE* f = fopen(tmp.path.c_str(), "w");
+    REQUIRE(f);
+    fputs("KRINGR", f); // the first bytes of the magic, and no more
+    fclose(f);
+    UserRing ring(4096);
+    {
+        kring::Recorder recorder(tmp.path);
+        recorder.add(ring.view(), ring.wake_fd(), "r", 1);
+        produce(ring, "after");
+        recorder.flush();
+    }
+    CHECK(replay(tmp.path).records == std::vector<std::string>{"after"});
+}
+
+TEST_CASE("a ring created anew under a known name gets a new ring id") {
+    TempPath tmp;
+    {
+        UserRing old_ring(4096);
+        kring::Recorder recorder(tmp.path);
+        recorder.add(old_ring.view(), old_ring.wake_fd(), "events", 100);
+        produce(old_ring, "old");
+        recorder.flush();
+    }
+    UserRing new_ring(4096);
+    produce(new_ring, "new");
+    {
+        kring::Recorder recorder(tmp.path);
+        recorder.add(new_ring.view(), new_ring.wake_fd(), "events", 200);
+        CHECK(recorder.notes().find("created anew") != std::string::npos);
+        CHECK(recorder.stats().skipped_bytes == 0);
+        recorder.flush();
+    }
+    kring::RecordFile file(tmp.path);
+    std::vector<uint16_t> ids;
+    CHECK(file.read([&](const kring::RecordedRecord& r) {
+        ids.push_back(r.ring->id);
+        return true;
+    }));
+    CHECK(ids == std::vector<uint16_t>{0, 1});
+    REQUIRE(file.rings().size() == 2);
+    CHECK(file.rings()[1].cookie == 200);
+}
+
+TEST_CASE("a corrupted file reads up to the chunk that breaks, and says where") {
+    TempPath tmp;
+    UserRing ring(4096);
+    uint64_t second_chunk;
+    {
+        kring::Recorder recorder(tmp.path);
+        recorder.add(ring.view(), ring.wake_fd(), "r", 1);
+        produce(ring, "first");
+        recorder.flush();
+        second_chunk = file_size(tmp.path);
+        produce(ring, "second");
+        recorder.flush();
+        produce(ring, "third");
+        recorder.flush();
+    }
+    int fd = open(tmp.path.c_str(), O_RDWR);
+    REQUIRE(fd >= 0);
+    // One flipped payload byte in the second chunk.
+    char byte;
+    off_t at = static_cast<off_t>(second_chunk + sizeof(kring::record_file::ChunkHeader) + 9);
+    REQUIRE(pread(fd, &byte, 1, at) == 1);
+    byte ^= 0x20;
+    REQUIRE(pwrite(fd, &byte, 1, at) == 1);
+    std::string error;
+    CHECK(replay(tmp.path, &error).records == std::vector<std::string>{"first"});
+    CHECK(error == "offset " + std::to_string(second_chunk) +
+                       ": chunk payload checksum mismatch (16 bytes)");
+    // A chunk header overwritten with something else.
+    REQUIRE(pwrite(fd, "garbage!", 8, static_cast<off_t>(second_chunk)) == 8);
+    close(fd);
+    replay(tmp.path, &error);
+    CHECK(error.find("offset " + std::to_string(second_chunk) + ": no chunk here") == 0);
+}
+
+TEST_CASE("files that are not record files are refused whole") {
+    TempPath tmp;
+    const std::string text = "this is a text file, not a kring record file at all";
+    FILE* f = fopen(tmp.path.c_str(), "w");
+    REQUIRE(f);
+    fputs(text.c_str(), f);
+    fclose(f);
+    CHECK_THROWS_WITH_AS(kring::RecordFile file(tmp.path),
+                         doctest::Contains("not a kring record file (no KRINGREC magic)"),
+                         kring::Error);
+    // The recorder refuses it too, and leaves it alone.
+    CHECK_THROWS_AS(kring::Recorder recorder(tmp.path), kring::Error);
+    CHECK(file_size(tmp.path) == text.size());
+    CHECK_THROWS_WITH_AS(kring::RecordFile file("/nonexistent/file"),
+                         doctest::Contains("open of record file /nonexistent/file"), kring::Error);
+}
+
+TEST_CASE("a write that fails is an error naming the file, and acknowledges nothing") {
+    CHECK_THROWS_WITH_AS(kring::Recorder recorder("/dev/full"),
+                         doctest::Contains("write to record file /dev/full at offset 0"),
+                         kring::Error);
+}
+
+TEST_CASE("producer threads against the recorder: every record once, in order") {
+    for (bool multishot : {true, false}) {
+        CAPTURE(multishot);
+        TempPath tmp;
+        UserRing ring(16384);
+        constexpr uint32_t kPerThread = 4000;
+        std::atomic<uint32_t> dropped{0};
+        std::atomic<bool> done{false};
+        {
+            kring::Recorder::Options options;
+            options.queue_depth = 4;
+            options.max_chunk = 1024; // many small writes in flight
+            options.multishot_poll = multishot;
+            kring::Recorder recorder(tmp.path, options);
+            recorder.add(ring.view(), ring.wake_fd(), "r", 1);
+            std::vector<std::thread> producers;
+            for (uint32_t t = 0; t < 2; t++)
+                producers.emplace_back([&, t] {
+                    for (uint32_t i = 0; i < kPerThread; i++) {
+                        uint32_t value[2] = {t, i};
+                        void* sample = ring.reserve(sizeof(value));
+                        if (!sample) {
+                            dropped++;
+                            std::this_thread::yield();
+                            continue;
+                        }
+                        std::memcpy(sample, value, sizeof(value));
+                        ring.commit(sample);
+                    }
+                });
+            std::thread stopper([&] {
+                for (auto& p : producers)
+                    p.join();
+                done = true;
+            });
+            while (!done)
+                recorder.poll(std::chrono::milliseconds(10));
+            stopper.join();
+            recorder.flush();
+            CHECK(recorder.stats().records + dropped == 2 * kPerThread);
+        }
+        kring::RecordFile file(tmp.path);
+        uint32_t next[2] = {0, 0}, count = 0;
+        bool in_order = true;
+        CHECK(file.read([&](const kring::RecordedRecord& r) {
+            uint32_t value[2];
+            std::memcpy(value, r.data.data(), sizeof(value));
+            in_order = in_order && value[0] < 2 && value[1] >= next[value[0]];
+            next[value[0]] = value[1] + 1;
+            count++;
+            return true;
+        }));
+        CHECK(in_order);
+        CHECK(count + dropped == 2 * kPerThread);
+    }
+}

@@ -1,0 +1,178 @@
+// kringctl record on the real module: killed at random points while a
+// producer runs, and restarted on the same named ring and file, it must end
+// with every record produced in the file exactly once and in order, and every
+// record not in the file counted as a drop.
+#include "vm_util.hpp"
+
+#include <atomic>
+#include <csignal>
+#include <doctest/doctest.h>
+#include <kring/kring.hpp>
+#include <kring/record_file.hpp>
+#include <random>
+#include <sys/stat.h>
+#include <thread>
+#include <vector>
+
+using namespace vmtest;
+
+namespace {
+
+std::string kringctl_path() {
+    const char* path = getenv("KRINGCTL");
+    return path ? path : "/bin/kringctl";
+}
+
+// Starts kringctl with `args`; its stdout goes to `out_fd` (or /dev/null),
+// its stderr to the console.
+pid_t spawn_kringctl(const std::vector<std::string>& args, int out_fd = -1) {
+    pid_t pid = fork();
+    if (pid == 0) {
+        int fd = out_fd >= 0 ? out_fd : ::open("/dev/null", O_WRONLY);
+        dup2(fd, STDOUT_FILENO);
+        std::vector<char*> argv;
+        std::string path = kringctl_path();
+        argv.push_back(path.data());
+        for (const std::string& arg : args)
+            argv.push_back(const_cast<char*>(arg.c_str()));
+        argv.push_back(nullptr);
+        execv(path.c_str(), argv.data());
+        _exit(127);
+    }
+    return pid;
+}
+
+int wait_exit(pid_t pid) {
+    int status = 0;
+    if (waitpid(pid, &status, 0) != pid)
+        return -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+// kringctl's stdout for `args`, and its exit status.
+std::string run_kringctl(const std::vector<std::string>& args, int* status) {
+    int pipe_fds[2];
+    if (pipe(pipe_fds) != 0)
+        throw std::runtime_error("pipe");
+    pid_t pid = spawn_kringctl(args, pipe_fds[1]);
+    ::close(pipe_fds[1]);
+    std::string out;
+    char buf[4096];
+    ssize_t n;
+    while ((n = ::read(pipe_fds[0], buf, sizeof(buf))) > 0)
+        out.append(buf, static_cast<size_t>(n));
+    ::close(pipe_fds[0]);
+    *status = wait_exit(pid);
+    return out;
+}
+
+struct Event {
+    uint64_t seq;
+    uint64_t pad[2];
+};
+
+} // namespace
+
+TEST_CASE("kringctl record killed at random points and restarted: every record once, in order") {
+    const std::string name = "crash-test", file = "/tmp/crash-test.krec";
+    ::unlink(file.c_str());
+    kring::Ring ring = kring::Ring::create(64 * 1024);
+    ring.pin(name);
+    std::random_device seed_source;
+    const unsigned seed = seed_source();
+    MESSAGE("seed " << seed);
+    std::mt19937 random(seed);
+
+    constexpr uint64_t kRecords = 60000;
+    std::vector<char> dropped(kRecords, 0);
+    std::atomic<bool> producing{true};
+    std::thread producer([&] {
+        for (uint64_t seq = 0; seq < kRecords; seq++) {
+            Event e{seq, {seq, ~seq}};
+            if (!ring.write(std::as_bytes(std::span(&e, 1))))
+                dropped[seq] = 1;
+            if (seq % 64 == 0) // a burst, then a breath: the recorder keeps up
+                std::this_thread::sleep_for(std::chrono::microseconds(200));
+        }
+        producing = false;
+    });
+
+    int kills = 0;
+    while (producing) {
+        pid_t recorder = spawn_kringctl({"record", name, "--output", file, "--max-chunk", "2048"});
+        std::this_thread::sleep_for(
+            std::chrono::milliseconds(std::uniform_int_distribution<int>(5, 150)(random)));
+        ::kill(recorder, SIGKILL);
+        CHECK(wait_exit(recorder) == 128 + SIGKILL);
+        kills++;
+    }
+    producer.join();
+    MESSAGE(kills << " recorders killed");
+    CHECK(kills >= 3);
+    pid_t last = spawn_kringctl({"record", name, "--output", file, "--exit-when-empty"});
+    CHECK(wait_exit(last) == 0);
+
+    kring::RecordFile recorded(file);
+    uint64_t next = 0, in_file = 0;
+    bool ordered = true, none_lost = true;
+    bool sound = recorded.read([&](const kring::RecordedRecord& r) {
+        Event e;
+        REQUIRE(r.data.size() == sizeof(e));
+        std::memcpy(&e, r.data.data(), sizeof(e));
+        ordered = ordered && e.seq >= next && e.pad[0] == e.seq && e.pad[1] == ~e.seq;
+        // Everything between the previous record and this one was dropped.
+        for (uint64_t s = next; s < e.seq && s < kRecords; s++)
+            none_lost = none_lost && dropped[s];
+        next = e.seq + 1;
+        in_file++;
+        return true;
+    });
+    CHECK_MESSAGE(sound, recorded.error());
+    CHECK(ordered);
+    CHECK(none_lost);
+    for (uint64_t s = next; s < kRecords; s++)
+        none_lost = none_lost && dropped[s];
+    CHECK(none_lost);
+    uint64_t drops = 0;
+    for (char d : dropped)
+        drops += d;
+    MESSAGE(in_file << " records in the file, " << drops << " dropped");
+    CHECK(in_file + drops == kRecords);
+    CHECK(ring.stats().dropped == drops);
+    CHECK(ring.stats().committed == kRecords - drops);
+
+    // The drops are visible where an operator looks.
+    int status = 0;
+    std::string stats = run_kringctl({"stats", "--json", name}, &status);
+    CHECK(status == 0);
+    CHECK(stats.find("\"dropped\":" + std::to_string(drops) + ",") != std::string::npos);
+    CHECK(stats.find("\"unconsumed\":0,") != std::string::npos);
+    // And the file replays as JSON lines, one per record.
+    std::string replayed = run_kringctl({"replay", "--json", file}, &status);
+    CHECK(status == 0);
+    CHECK(static_cast<uint64_t>(std::count(replayed.begin(), replayed.end(), '\n')) == in_file);
+    kring::Ring::unpin(name);
+    ::unlink(file.c_str());
+}
+
+TEST_CASE("replay of a truncated file prints what precedes the break, then says where") {
+    const std::string name = "replay-test", file = "/tmp/replay-test.krec";
+    ::unlink(file.c_str());
+    kring::Ring ring = kring::Ring::create(16 * 1024);
+    ring.pin(name);
+    for (uint64_t seq = 0; seq < 3; seq++) {
+        Event e{seq, {seq, ~seq}};
+        REQUIRE(ring.write(std::as_bytes(std::span(&e, 1))));
+        pid_t recorder = spawn_kringctl({"record", name, "--output", file, "--exit-when-empty"});
+        REQUIRE(wait_exit(recorder) == 0);
+    }
+    struct stat st {};
+    REQUIRE(::stat(file.c_str(), &st) == 0);
+    REQUIRE(::truncate(file.c_str(), st.st_size - 5) == 0);
+    int status = 0;
+    std::string replayed = run_kringctl({"replay", "--json", file}, &status);
+    CHECK(status == 1);
+    CHECK(std::count(replayed.begin(), replayed.end(), '\n') == 2);
+    kring::Ring::unpin(name);
+    ::unlink(file.c_str());
+}

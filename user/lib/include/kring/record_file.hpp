@@ -1,0 +1,185 @@
+// Record files: what `kringctl record` writes and `kringctl replay` reads
+// (the format is in docs/record-file.md). kring::Recorder writes them straight
+// from mapped rings with io_uring; kring::RecordFile reads and checks them.
+#pragma once
+
+#include "kring/kring.hpp"
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace kring {
+
+namespace record_file {
+
+inline constexpr char kMagic[8] = {'K', 'R', 'I', 'N', 'G', 'R', 'E', 'C'};
+inline constexpr uint32_t kVersion = 1;
+inline constexpr uint32_t kChunkMagic = 0x4b4e4843; // "CHNK" in a little-endian file
+
+// The file header, at offset 0. Little-endian, as every field below.
+struct FileHeader {
+    char magic[8];        // kMagic
+    uint32_t version;     // kVersion
+    uint32_t header_size; // sizeof(FileHeader)
+    uint64_t created_ns;  // CLOCK_REALTIME when the file was created
+    uint64_t reserved;    // 0
+};
+static_assert(sizeof(FileHeader) == 32);
+
+enum ChunkKind : uint16_t {
+    kRingChunk = 1,    // declares a ring id: RingPayload, then the name
+    kRecordsChunk = 2, // a span of the ring's bytes, records with their headers
+};
+
+// Every chunk starts 8-byte aligned with this header; `length` payload bytes
+// (a multiple of 8) follow.
+struct ChunkHeader {
+    uint32_t magic;       // kChunkMagic
+    uint16_t kind;        // ChunkKind
+    uint16_t ring_id;     // the ring, as declared by a kRingChunk
+    uint32_t length;      // payload bytes
+    uint32_t payload_crc; // CRC32C of the payload
+    uint64_t ring_pos;    // records: the ring position of the first byte
+    uint32_t header_crc;  // CRC32C of the bytes before this field
+    uint32_t reserved;    // 0
+};
+static_assert(sizeof(ChunkHeader) == 32);
+
+// The payload of a kRingChunk, followed by the name, NUL-padded to 8 bytes.
+struct RingPayload {
+    uint64_t cookie;    // the ring's kring_query cookie (0: unknown)
+    uint64_t data_size; // the ring's data size
+};
+static_assert(sizeof(RingPayload) == 16);
+
+inline constexpr uint32_t kMaxNameLength = 255;
+
+// CRC32C (Castagnoli), as iSCSI and ext4 use it; continues from `crc`.
+uint32_t crc32c(const void* data, size_t len, uint32_t crc = 0);
+
+// A chunk header with both CRCs computed over the given payload.
+ChunkHeader make_chunk_header(ChunkKind kind, uint16_t ring_id, uint64_t ring_pos,
+                              std::span<const std::byte> payload);
+
+} // namespace record_file
+
+// A ring declared in a record file.
+struct RecordedRing {
+    uint16_t id = 0;
+    std::string name;
+    uint64_t cookie = 0;
+    uint64_t data_size = 0;
+    uint64_t end_pos = 0; // the ring position after its last recorded chunk
+    bool has_records = false;
+};
+
+// One record read back: its ring, its position in that ring, its payload.
+struct RecordedRecord {
+    const RecordedRing* ring;
+    uint64_t ring_pos;
+    std::span<const std::byte> data;
+};
+
+// A record file, mapped read-only and checked chunk by chunk as it is read.
+class RecordFile {
+public:
+    // Opens and maps `path`; throws kring::Error if it cannot, or if the
+    // file header is not a kring record file's.
+    explicit RecordFile(const std::string& path);
+    RecordFile(const RecordFile&) = delete;
+    RecordFile& operator=(const RecordFile&) = delete;
+    ~RecordFile();
+
+    // Calls `callback` for every committed record (discarded ones skipped)
+    // in file order, until the callback returns false or the file ends or
+    // breaks. True if everything up to the end of the file was sound.
+    bool read(const std::function<bool(const RecordedRecord&)>& callback);
+
+    // After read(): where the sound part of the file ends, and if it ended
+    // early, what broke there ("offset N: ...").
+    uint64_t sound_end() const { return sound_end_; }
+    const std::string& error() const { return error_; }
+    uint64_t size() const { return size_; }
+    const std::vector<RecordedRing>& rings() const { return rings_; }
+
+private:
+    bool fail(uint64_t offset, const std::string& what);
+    bool read_ring_chunk(uint64_t offset, const record_file::ChunkHeader& header,
+                         const std::byte* payload);
+    bool read_records_chunk(uint64_t offset, const record_file::ChunkHeader& header,
+                            const std::byte* payload,
+                            const std::function<bool(const RecordedRecord&)>& callback,
+                            bool* stopped);
+
+    std::string path_;
+    const std::byte* map_ = nullptr;
+    uint64_t size_ = 0;
+    uint64_t sound_end_ = 0;
+    std::string error_;
+    std::vector<RecordedRing> rings_;
+};
+
+// Appends the records of several rings to a record file with io_uring,
+// writing each span of committed records straight from the ring's mapping
+// (no copy) and giving the span back to the producers (advancing the
+// consumer position) only once every write up to it has completed. So a
+// crash of the recorder loses nothing it acknowledged, and a restarted
+// recorder, on the same rings (kept alive by name) and the same file, skips
+// what the file already has: every record lands in the file exactly once.
+class Recorder {
+public:
+    struct Options {
+        unsigned queue_depth = 8;   // writes in flight at most
+        uint64_t max_chunk = 0;     // bytes per write; 0: a quarter of the ring
+        bool multishot_poll = true; // as UringOptions::multishot
+    };
+    struct Stats {
+        uint64_t records = 0;         // committed records written and acknowledged
+        uint64_t bytes = 0;           // ring bytes written and acknowledged
+        uint64_t writes = 0;          // chunks written
+        uint64_t skipped_bytes = 0;   // ring bytes the file already had at add()
+        uint64_t truncated_bytes = 0; // a broken tail cut off at open
+    };
+
+    // Opens (creating if needed) the record file at `path`. An existing file
+    // is checked: a broken tail (a write the crash interrupted) is cut off;
+    // a file that is not a record file is an error.
+    Recorder(const std::string& path, const Options& options);
+    explicit Recorder(const std::string& path) : Recorder(path, Options{}) {}
+    Recorder(const Recorder&) = delete;
+    Recorder& operator=(const Recorder&) = delete;
+    ~Recorder();
+
+    // Records `ring` under `name`. A ring the file already has (same cookie)
+    // resumes: the bytes the file holds past the consumer position are
+    // skipped. The ring must outlive the recorder.
+    void add(const Ring& ring, const std::string& name);
+    // A ring mapped by other means, with the fd that polls readable when it
+    // has data, and its cookie (0: never resume it).
+    void add(const RingView& view, int wait_fd, const std::string& name, uint64_t cookie);
+
+    // Writes what is committed, waits up to `timeout` for data or for write
+    // completions (forever if negative), acknowledges completed writes.
+    // Returns the records acknowledged.
+    uint64_t poll(std::chrono::milliseconds timeout);
+    // Writes everything committed now and waits until all of it is
+    // acknowledged. Returns the records acknowledged.
+    uint64_t flush();
+
+    const Stats& stats() const;
+    // What open and add() found that the user should hear of (a cut tail,
+    // skipped bytes, a re-created ring), a line each; empty if nothing.
+    const std::string& notes() const;
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+} // namespace kring

@@ -1,0 +1,416 @@
+// kring::Recorder: rings to a record file with io_uring, straight from the
+// mapped rings, acknowledging a span only once it is written.
+//
+// Per ring there are two positions: `submitted`, up to which writes have been
+// queued, and the consumer position, up to which writes have completed. The
+// producers get space back only at the second. Writes complete in any order,
+// but the consumer positions advance in file order only (the in-flight queue
+// is acknowledged from its front), so that what a crash leaves in the file up
+// to its first broken chunk is everything acknowledged and maybe more: never
+// a hole before an acknowledged record. A restart cuts the file at its first
+// broken chunk and skips, per ring, what the file holds past the consumer
+// position (written, but the crash came before the acknowledgement).
+#include "kring/record_file.hpp"
+#include "uring_polls.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <ctime>
+#include <deque>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+namespace kring {
+
+using namespace record_file;
+
+namespace {
+
+constexpr uint32_t kLengthMask = ~(KRING_BUSY_BIT | KRING_DISCARD_BIT);
+
+uint64_t record_span(uint32_t len) {
+    return (uint64_t{len & kLengthMask} + KRING_HDR_SZ + 7) & ~7ULL;
+}
+
+void write_all(int fd, const void* data, size_t len, uint64_t offset, const std::string& path) {
+    const auto* p = static_cast<const char*>(data);
+    while (len) {
+        ssize_t n = ::pwrite(fd, p, len, static_cast<off_t>(offset));
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            throw Error(n < 0 ? errno : EIO,
+                        "write to record file " + path + " at offset " + std::to_string(offset));
+        p += n;
+        len -= static_cast<size_t>(n);
+        offset += static_cast<uint64_t>(n);
+    }
+}
+
+} // namespace
+
+struct Recorder::Impl {
+    struct Source {
+        RingView view;
+        uint16_t id;
+        std::string name;
+        uint64_t submitted; // writes are queued up to here
+    };
+    // One chunk write: the header from here, the records from the ring.
+    struct Write {
+        size_t source;
+        uint64_t end_pos; // the ring position after the chunk
+        uint64_t records;
+        uint64_t offset;
+        uint64_t total;
+        ChunkHeader header;
+        iovec iov[2];
+        bool completed = false; // its CQE came
+        bool done = false;      // and it wrote everything
+    };
+
+    Impl(const std::string& file_path, const Options& opts)
+        : path(file_path), options(opts),
+          polls(UringOptions{nullptr, opts.multishot_poll, std::max(opts.queue_depth, 1u) + 64},
+                "a kring::Recorder") {
+        options.queue_depth = std::max(options.queue_depth, 1u);
+        fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+        if (fd < 0)
+            throw Error(errno, "open of record file " + path);
+        try {
+            open_file();
+        } catch (...) {
+            ::close(fd);
+            throw;
+        }
+    }
+
+    ~Impl() {
+        // The kernel may still be reading our headers and the rings for
+        // writes in flight: let them finish (and acknowledge them, they are
+        // written) before anything is freed or unmapped.
+        while (std::any_of(inflight.begin(), inflight.end(),
+                           [](const Write& w) { return !w.completed; })) {
+            try {
+                reap(std::chrono::milliseconds(-1));
+            } catch (const Error&) {
+                // A failed write: nothing after it is acknowledged; the
+                // next run cuts the file there and writes it again.
+            }
+        }
+        ::close(fd);
+    }
+
+    void open_file() {
+        struct stat st {};
+        if (::fstat(fd, &st) != 0)
+            throw Error(errno, "fstat of record file " + path);
+        if (interrupted_creation(static_cast<uint64_t>(st.st_size))) {
+            // Empty, or a crash cut the first write of the file header.
+            if (st.st_size && ::ftruncate(fd, 0) != 0)
+                throw Error(errno, "ftruncate of record file " + path);
+            FileHeader header{};
+            std::memcpy(header.magic, kMagic, sizeof(kMagic));
+            header.version = kVersion;
+            header.header_size = sizeof(header);
+            timespec now{};
+            clock_gettime(CLOCK_REALTIME, &now);
+            header.created_ns = uint64_t(now.tv_sec) * 1000000000 + uint64_t(now.tv_nsec);
+            write_all(fd, &header, sizeof(header), 0, path);
+            file_end = sizeof(header);
+            return;
+        }
+        RecordFile existing(path);
+        bool sound = existing.read([](const RecordedRecord&) { return true; });
+        known = existing.rings();
+        file_end = existing.sound_end();
+        if (!sound) {
+            stats.truncated_bytes = existing.size() - file_end;
+            if (::ftruncate(fd, static_cast<off_t>(file_end)) != 0)
+                throw Error(errno, "ftruncate of record file " + path + " to its sound part");
+            notes += path + ": " + existing.error() + "; cut off the last " +
+                     std::to_string(stats.truncated_bytes) + " bytes (a write the end of the " +
+                     "last run interrupted; nothing acknowledged was in them)\n";
+        }
+        for (const RecordedRing& ring : known)
+            next_id = std::max<unsigned>(next_id, ring.id + 1u);
+    }
+
+    // Whether the file is empty or holds a prefix of our magic shorter than
+    // the header: a creation the last run did not finish. Anything else
+    // short is someone else's file, and RecordFile refuses it.
+    bool interrupted_creation(uint64_t size) const {
+        if (size >= sizeof(FileHeader))
+            return false;
+        char head[sizeof(FileHeader)];
+        ssize_t n = ::pread(fd, head, size, 0);
+        return n == static_cast<ssize_t>(size) &&
+               std::memcmp(head, kMagic, std::min<uint64_t>(size, sizeof(kMagic))) == 0;
+    }
+
+    void declare(const std::string& name, uint64_t cookie, uint64_t data_size, uint16_t id) {
+        std::vector<std::byte> payload(sizeof(RingPayload) + ((name.size() + 8) & ~size_t{7}));
+        RingPayload ring{cookie, data_size};
+        std::memcpy(payload.data(), &ring, sizeof(ring));
+        std::memcpy(payload.data() + sizeof(ring), name.data(), name.size());
+        ChunkHeader header = make_chunk_header(kRingChunk, id, 0, payload);
+        write_all(fd, &header, sizeof(header), file_end, path);
+        write_all(fd, payload.data(), payload.size(), file_end + sizeof(header), path);
+        file_end += sizeof(header) + payload.size();
+        RecordedRing declared;
+        declared.id = id;
+        declared.name = name;
+        declared.cookie = cookie;
+        declared.data_size = data_size;
+        known.push_back(declared);
+    }
+
+    // Where the ring resumes: skips what the file already holds past the
+    // consumer position. Returns the ring's id.
+    uint16_t resume(const RingView& view, const std::string& name, uint64_t cookie) {
+        auto it = std::find_if(known.begin(), known.end(),
+                               [&](const RecordedRing& r) { return cookie && r.cookie == cookie; });
+        if (it == known.end()) {
+            bool renamed = std::any_of(known.begin(), known.end(),
+                                       [&](const RecordedRing& r) { return r.name == name; });
+            if (next_id > UINT16_MAX)
+                throw Error(ENOSPC, path + ": 65536 rings declared already: start a new file");
+            auto id = static_cast<uint16_t>(next_id++);
+            if (renamed)
+                notes += "ring " + name + " is not the ring of that name the file has (a " +
+                         "new cookie: it was created anew); recording it as ring id " +
+                         std::to_string(id) + "\n";
+            declare(name, cookie, view.data_size, id);
+            return id;
+        }
+        if (!it->has_records)
+            return it->id;
+        // Only this recorder moves the consumer position.
+        unsigned long cons = __atomic_load_n(view.consumer_pos, __ATOMIC_RELAXED);
+        unsigned long prod = __atomic_load_n(view.producer_pos, __ATOMIC_ACQUIRE);
+        uint64_t end = it->end_pos;
+        if (end > prod)
+            throw Error(EINVAL, path + ": ring " + name + " was recorded up to position " +
+                                    std::to_string(end) + ", past what it has produced (" +
+                                    std::to_string(prod) + "): not this file's ring?");
+        if (end > cons) {
+            // Release: like any consumer-position store, after our reads.
+            __atomic_store_n(view.consumer_pos, end, __ATOMIC_RELEASE);
+            stats.skipped_bytes += end - cons;
+            notes += "ring " + name + ": skipped " + std::to_string(end - cons) +
+                     " bytes the file already has (written, not yet acknowledged)\n";
+        } else if (end < cons) {
+            notes += "ring " + name + ": " + std::to_string(cons - end) +
+                     " bytes were consumed by someone else since the file's last record: " +
+                     "they are not in the file\n";
+        }
+        return it->id;
+    }
+
+    void add(const RingView& view, int wait_fd, const std::string& name, uint64_t cookie) {
+        if (!view.consumer_pos || !view.producer_pos || !view.data || view.data_size == 0 ||
+            (view.data_size & (view.data_size - 1)))
+            throw Error(EINVAL, "kring::Recorder::add of a ring that is not mapped");
+        if (name.empty() || name.size() > kMaxNameLength)
+            throw Error(EINVAL, "kring::Recorder::add: a ring name has 1 to " +
+                                    std::to_string(kMaxNameLength) + " bytes");
+        uint16_t id = resume(view, name, cookie);
+        unsigned long cons = __atomic_load_n(view.consumer_pos, __ATOMIC_RELAXED);
+        sources.push_back(Source{view, id, name, cons});
+        polls.add(wait_fd);
+    }
+
+    uint64_t max_chunk(const Source& s) const {
+        uint64_t limit = options.max_chunk ? options.max_chunk : s.view.data_size / 4;
+        return std::clamp<uint64_t>(limit, 8, UINT32_MAX & ~7ULL);
+    }
+
+    // The committed records from `s.submitted`: up to the first busy one,
+    // the producer position or the chunk limit (always at least one whole
+    // record if one is committed). Returns the end; counts committed ones.
+    uint64_t committed_span(const Source& s, uint64_t* records) const {
+        const RingView& v = s.view;
+        const uint64_t mask = v.data_size - 1, limit = max_chunk(s);
+        // Acquire pairs with the reservation's release
+        // (litmus/rb-publish-header.litmus).
+        unsigned long prod = __atomic_load_n(v.producer_pos, __ATOMIC_ACQUIRE);
+        uint64_t end = s.submitted;
+        *records = 0;
+        while (end != prod) {
+            const auto* hdr = reinterpret_cast<const kring_record_header*>(v.data + (end & mask));
+            // Acquire pairs with the commit's exchange: not busy means the
+            // record is complete (litmus/rb-commit-publish.litmus).
+            uint32_t len = __atomic_load_n(&hdr->len, __ATOMIC_ACQUIRE);
+            if (len & KRING_BUSY_BIT)
+                break;
+            if (end != s.submitted && end - s.submitted + record_span(len) > limit)
+                break;
+            if (!(len & KRING_DISCARD_BIT))
+                (*records)++;
+            end += record_span(len);
+        }
+        return end;
+    }
+
+    // Queues writes of what is committed, up to the queue depth.
+    void submit_writes() {
+        bool queued = false;
+        for (bool progress = true; progress && inflight.size() < options.queue_depth;) {
+            progress = false;
+            for (size_t i = 0; i < sources.size() && inflight.size() < options.queue_depth; i++) {
+                Source& s = sources[i];
+                uint64_t records;
+                uint64_t end = committed_span(s, &records);
+                if (end == s.submitted)
+                    continue;
+                queue_write(i, end, records);
+                progress = queued = true;
+            }
+        }
+        if (queued)
+            if (int err = io_uring_submit(polls.ring()); err < 0)
+                throw Error(-err, "io_uring_submit of writes to record file " + path);
+    }
+
+    void queue_write(size_t index, uint64_t end, uint64_t records) {
+        Source& s = sources[index];
+        const std::byte* span = s.view.data + (s.submitted & (s.view.data_size - 1));
+        uint64_t length = end - s.submitted;
+        // The double mapping makes a span that wraps the end of the data
+        // area contiguous: it is written from the mapping as it is.
+        Write& w = inflight.emplace_back();
+        w.source = index;
+        w.end_pos = end;
+        w.records = records;
+        w.offset = file_end;
+        w.total = sizeof(ChunkHeader) + length;
+        w.header = make_chunk_header(kRecordsChunk, s.id, s.submitted,
+                                     std::span<const std::byte>(span, length));
+        w.iov[0] = iovec{&w.header, sizeof(w.header)};
+        w.iov[1] = iovec{const_cast<std::byte*>(span), length};
+        io_uring_sqe* sqe = polls.sqe("a write");
+        io_uring_prep_writev(sqe, fd, w.iov, 2, w.offset);
+        // Writes have odd user data (a sequence number), polls even.
+        io_uring_sqe_set_data64(sqe, ((first_seq + inflight.size() - 1) << 1) | 1);
+        file_end += w.total;
+        s.submitted = end;
+    }
+
+    void complete(const io_uring_cqe& cqe) {
+        if (!(cqe.user_data & 1))
+            return; // not ours: a withdrawn poll's last completion
+        uint64_t seq = cqe.user_data >> 1;
+        if (seq < first_seq || seq - first_seq >= inflight.size())
+            return;
+        Write& w = inflight[seq - first_seq];
+        w.completed = true;
+        if (cqe.res < 0)
+            throw Error(-cqe.res, "write of " + std::to_string(w.total) + " bytes to " + path +
+                                      " at offset " + std::to_string(w.offset) +
+                                      (cqe.res == -ENOSPC ? " (the disk is full)" : ""));
+        if (static_cast<uint64_t>(cqe.res) != w.total)
+            throw Error(EIO, "write to " + path + " at offset " + std::to_string(w.offset) + ": " +
+                                 std::to_string(cqe.res) + " of " + std::to_string(w.total) +
+                                 " bytes written (the disk is full?)");
+        w.done = true;
+    }
+
+    // Gives the producers back the space of every write completed in file
+    // order, from the front of the queue.
+    uint64_t acknowledge() {
+        uint64_t records = 0;
+        while (!inflight.empty() && inflight.front().done) {
+            const Write& w = inflight.front();
+            const RingView& v = sources[w.source].view;
+            // Release: the kernel's reads of the span for the write are
+            // done (its completion came first); the space is the
+            // producers' again (litmus/rb-space-reuse.litmus).
+            __atomic_store_n(v.consumer_pos, w.end_pos, __ATOMIC_RELEASE);
+            records += w.records;
+            stats.records += w.records;
+            stats.bytes += w.total - sizeof(ChunkHeader);
+            stats.writes++;
+            inflight.pop_front();
+            first_seq++;
+        }
+        return records;
+    }
+
+    uint64_t reap(std::chrono::milliseconds timeout) {
+        polls.wait(timeout, [this](const io_uring_cqe& cqe) { complete(cqe); });
+        return acknowledge();
+    }
+
+    // Whether any ring has data past what is queued. The fence orders our
+    // last consumer-position store before the producer-position loads, the
+    // mirror of the commit's full barrier: we see the new record or its
+    // producer sees us caught up and wakes us (litmus/rb-wakeup.litmus, P1).
+    bool data_waiting() const {
+        __atomic_thread_fence(__ATOMIC_SEQ_CST);
+        return std::any_of(sources.begin(), sources.end(), [](const Source& s) {
+            return __atomic_load_n(s.view.producer_pos, __ATOMIC_ACQUIRE) != s.submitted;
+        });
+    }
+
+    std::string path;
+    Options options;
+    detail::UringPolls polls;
+    int fd = -1;
+    uint64_t file_end = 0;
+    std::vector<RecordedRing> known;
+    unsigned next_id = 0;
+    std::vector<Source> sources;
+    std::deque<Write> inflight; // in file order; references stay valid
+    uint64_t first_seq = 0;     // the sequence number of inflight.front()
+    Stats stats;
+    std::string notes;
+};
+
+Recorder::Recorder(const std::string& path, const Options& options)
+    : impl_(std::make_unique<Impl>(path, options)) {}
+
+Recorder::~Recorder() = default;
+
+void Recorder::add(const Ring& ring, const std::string& name) {
+    impl_->add(ring.view(), ring.fd(), name, ring.query().cookie);
+}
+
+void Recorder::add(const RingView& view, int wait_fd, const std::string& name, uint64_t cookie) {
+    impl_->add(view, wait_fd, name, cookie);
+}
+
+uint64_t Recorder::poll(std::chrono::milliseconds timeout) {
+    impl_->submit_writes();
+    // With writes in flight, their completions wake us. Without, a producer
+    // does; but data that came after submit_writes() (or a busy record at
+    // the head of a ring) must not wait for that.
+    auto wait = !impl_->inflight.empty() ? std::chrono::milliseconds(-1)
+                : impl_->data_waiting()  ? std::chrono::milliseconds(0)
+                                         : timeout;
+    uint64_t records = impl_->reap(wait);
+    impl_->submit_writes();
+    return records;
+}
+
+uint64_t Recorder::flush() {
+    uint64_t records = 0;
+    for (;;) {
+        impl_->submit_writes();
+        if (impl_->inflight.empty())
+            return records;
+        records += impl_->reap(std::chrono::milliseconds(-1));
+    }
+}
+
+const Recorder::Stats& Recorder::stats() const {
+    return impl_->stats;
+}
+
+const std::string& Recorder::notes() const {
+    return impl_->notes;
+}
+
+} // namespace kring
