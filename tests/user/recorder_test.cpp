@@ -282,6 +282,32 @@ TEST_CASE("a corrupted file reads up to the chunk that breaks, and says where") 
     CHECK(error.find("offset " + std::to_string(second_chunk) + ": no chunk here") == 0);
 }
 
+TEST_CASE("without payload checksums, the trailer still tells a whole chunk from a cut one") {
+    TempPath tmp;
+    UserRing ring(4096);
+    uint64_t second_chunk;
+    kring::Recorder::Options options;
+    options.checksum = false;
+    {
+        kring::Recorder recorder(tmp.path, options);
+        recorder.add(ring.view(), ring.wake_fd(), "r", 1);
+        produce(ring, "whole");
+        recorder.flush();
+        second_chunk = file_size(tmp.path);
+        produce(ring, "cut");
+        recorder.flush();
+    }
+    // The file as if the second write had stopped before its last 8 bytes,
+    // and a later write had then extended the file past the hole.
+    uint64_t size = file_size(tmp.path);
+    REQUIRE(truncate(tmp.path.c_str(), static_cast<off_t>(size - 8)) == 0);
+    REQUIRE(truncate(tmp.path.c_str(), static_cast<off_t>(size)) == 0);
+    std::string error;
+    CHECK(replay(tmp.path, &error).records == std::vector<std::string>{"whole"});
+    CHECK(error == "offset " + std::to_string(second_chunk) +
+                       ": chunk of 16 bytes without its trailer (an interrupted write?)");
+}
+
 TEST_CASE("files that are not record files are refused whole") {
     TempPath tmp;
     const std::string text = "this is a text file, not a kring record file at all";

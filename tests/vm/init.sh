@@ -58,6 +58,8 @@ bench)
 	seconds=$(sed -n 's/.*kring\.bench_seconds=\([0-9.]*\).*/\1/p' /proc/cmdline)
 	/bin/kring-bench /lib/kring/bench.bpf.o /lib/kring/perfbuf.bpf.o "${seconds:-1}"
 	check bench-exit test $? -eq 0
+	/bin/kring-record-bench /lib/kring/bench.bpf.o "${seconds:-1}"
+	check record-bench-exit test $? -eq 0
 	;;
 *)
 	echo "KRING-CHECK fail unknown-mode-$mode"

@@ -37,7 +37,8 @@ cp "$top/kmod/kring.ko" "$root/lib/kring/"
 cp "$top"/tests/kmod/*.ko "$root/lib/kring/" 2>/dev/null || true
 # The statically linked binaries of build/vm that the VM runs.
 for bin in "$top"/build/vm/tests/vm/kring-vm-tests "$top"/build/vm/user/demo/kring-demo \
-	"$top"/build/vm/user/kringctl/kringctl "$top"/build/vm/bench/kring-bench; do
+	"$top"/build/vm/user/kringctl/kringctl "$top"/build/vm/bench/kring-bench \
+	"$top"/build/vm/bench/kring-record-bench; do
 	[ -x "$bin" ] && cp "$bin" "$root/bin/"
 done
 # The example programs kringctl runs (make run: exec-snoop).

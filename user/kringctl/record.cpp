@@ -14,7 +14,7 @@ int record_command(const std::vector<std::string>& args) {
     kring::Recorder::Options options;
     uint64_t count = 0;
     double duration = 0;
-    bool exit_when_empty = false, oneshot_poll = false;
+    bool exit_when_empty = false, oneshot_poll = false, no_checksum = false;
     opts.add_options()("help,h",
                        "this help")("output,o", po::value(&output)->required(),
                                     "the record file: created, or appended to after what it holds")(
@@ -26,7 +26,9 @@ int record_command(const std::vector<std::string>& args) {
         "stop after this many seconds")("exit-when-empty", po::bool_switch(&exit_when_empty),
                                         "stop once every ring is written out and empty")(
         "oneshot-poll", po::bool_switch(&oneshot_poll),
-        "re-armed one-shot polls instead of multishot ones");
+        "re-armed one-shot polls instead of multishot ones")(
+        "no-checksum", po::bool_switch(&no_checksum),
+        "no CRC32C of the records: cheaper, but replay cannot tell corrupted records");
     std::vector<std::string> names;
     if (!parse_args(args, opts, &names, -1))
         return 0;
@@ -37,6 +39,7 @@ int record_command(const std::vector<std::string>& args) {
     if (options.max_chunk && options.max_chunk % 8)
         throw po::error("--max-chunk is a multiple of 8");
     options.multishot_poll = !oneshot_poll;
+    options.checksum = !no_checksum;
 
     std::vector<kring::Ring> rings;
     for (const std::string& name : names)

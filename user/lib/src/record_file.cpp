@@ -86,16 +86,21 @@ uint32_t crc32c(const void* data, size_t len, uint32_t crc) {
 }
 
 ChunkHeader make_chunk_header(ChunkKind kind, uint16_t ring_id, uint64_t ring_pos,
-                              std::span<const std::byte> payload) {
+                              std::span<const std::byte> payload, bool payload_crc) {
     ChunkHeader h{};
     h.magic = kChunkMagic;
     h.kind = kind;
     h.ring_id = ring_id;
     h.length = static_cast<uint32_t>(payload.size());
-    h.payload_crc = crc32c(payload.data(), payload.size());
+    h.payload_crc = payload_crc ? crc32c(payload.data(), payload.size()) : 0;
     h.ring_pos = ring_pos;
     h.header_crc = crc32c(&h, offsetof(ChunkHeader, header_crc));
+    h.flags = payload_crc ? kPayloadCrc : 0;
     return h;
+}
+
+ChunkTrailer make_chunk_trailer(const ChunkHeader& header) {
+    return ChunkTrailer{kTrailerMagic, header.header_crc};
 }
 
 } // namespace record_file
@@ -249,9 +254,10 @@ bool RecordFile::read(const std::function<bool(const RecordedRecord&)>& callback
             return fail(offset, "no chunk here (magic " + hex32(header.magic) + ")");
         if (header.header_crc != crc32c(&header, offsetof(ChunkHeader, header_crc)))
             return fail(offset, "chunk header checksum mismatch");
-        if (header.length % 8 || header.reserved)
-            return fail(offset,
-                        "malformed chunk header (length " + std::to_string(header.length) + ")");
+        if (header.length % 8 || (header.flags & ~kPayloadCrc) ||
+            (!(header.flags & kPayloadCrc) && header.payload_crc))
+            return fail(offset, "malformed chunk header (length " + std::to_string(header.length) +
+                                    ", flags " + std::to_string(header.flags) + ")");
         uint64_t payload_at = offset + sizeof(header);
         if (size_ - payload_at < header.length)
             return fail(offset, "chunk of " + std::to_string(header.length) +
@@ -259,7 +265,14 @@ bool RecordFile::read(const std::function<bool(const RecordedRecord&)>& callback
                                     std::to_string(size_ - payload_at) +
                                     " bytes into it (an interrupted write?)");
         const std::byte* payload = map_ + payload_at;
-        if (header.payload_crc != crc32c(payload, header.length))
+        uint64_t trailer_at = payload_at + header.length;
+        ChunkTrailer trailer{};
+        if (size_ - trailer_at >= sizeof(trailer))
+            std::memcpy(&trailer, map_ + trailer_at, sizeof(trailer));
+        if (trailer.magic != kTrailerMagic || trailer.header_crc != header.header_crc)
+            return fail(offset, "chunk of " + std::to_string(header.length) +
+                                    " bytes without its trailer (an interrupted write?)");
+        if ((header.flags & kPayloadCrc) && header.payload_crc != crc32c(payload, header.length))
             return fail(offset, "chunk payload checksum mismatch (" +
                                     std::to_string(header.length) + " bytes)");
         bool ok;
@@ -271,7 +284,7 @@ bool RecordFile::read(const std::function<bool(const RecordedRecord&)>& callback
             ok = fail(offset, "unknown chunk kind " + std::to_string(header.kind));
         if (!ok)
             return false;
-        offset = payload_at + header.length;
+        offset = trailer_at + sizeof(trailer);
         sound_end_ = offset;
     }
     return true;

@@ -67,7 +67,8 @@ struct Recorder::Impl {
         uint64_t offset;
         uint64_t total;
         ChunkHeader header;
-        iovec iov[2];
+        ChunkTrailer trailer;
+        iovec iov[3];
         bool completed = false; // its CQE came
         bool done = false;      // and it wrote everything
     };
@@ -156,10 +157,12 @@ struct Recorder::Impl {
         RingPayload ring{cookie, data_size};
         std::memcpy(payload.data(), &ring, sizeof(ring));
         std::memcpy(payload.data() + sizeof(ring), name.data(), name.size());
-        ChunkHeader header = make_chunk_header(kRingChunk, id, 0, payload);
+        ChunkHeader header = make_chunk_header(kRingChunk, id, 0, payload, true);
+        ChunkTrailer trailer = make_chunk_trailer(header);
         write_all(fd, &header, sizeof(header), file_end, path);
         write_all(fd, payload.data(), payload.size(), file_end + sizeof(header), path);
-        file_end += sizeof(header) + payload.size();
+        write_all(fd, &trailer, sizeof(trailer), file_end + sizeof(header) + payload.size(), path);
+        file_end += sizeof(header) + payload.size() + sizeof(trailer);
         RecordedRing declared;
         declared.id = id;
         declared.name = name;
@@ -286,13 +289,15 @@ struct Recorder::Impl {
         w.end_pos = end;
         w.records = records;
         w.offset = file_end;
-        w.total = sizeof(ChunkHeader) + length;
+        w.total = sizeof(ChunkHeader) + length + sizeof(ChunkTrailer);
         w.header = make_chunk_header(kRecordsChunk, s.id, s.submitted,
-                                     std::span<const std::byte>(span, length));
+                                     std::span<const std::byte>(span, length), options.checksum);
+        w.trailer = make_chunk_trailer(w.header);
         w.iov[0] = iovec{&w.header, sizeof(w.header)};
         w.iov[1] = iovec{const_cast<std::byte*>(span), length};
+        w.iov[2] = iovec{&w.trailer, sizeof(w.trailer)};
         io_uring_sqe* sqe = polls.sqe("a write");
-        io_uring_prep_writev(sqe, fd, w.iov, 2, w.offset);
+        io_uring_prep_writev(sqe, fd, w.iov, 3, w.offset);
         // Writes have odd user data (a sequence number), polls even.
         io_uring_sqe_set_data64(sqe, ((first_seq + inflight.size() - 1) << 1) | 1);
         file_end += w.total;
@@ -331,7 +336,7 @@ struct Recorder::Impl {
             __atomic_store_n(v.consumer_pos, w.end_pos, __ATOMIC_RELEASE);
             records += w.records;
             stats.records += w.records;
-            stats.bytes += w.total - sizeof(ChunkHeader);
+            stats.bytes += w.total - sizeof(ChunkHeader) - sizeof(ChunkTrailer);
             stats.writes++;
             inflight.pop_front();
             first_seq++;

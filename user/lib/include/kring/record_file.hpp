@@ -38,18 +38,30 @@ enum ChunkKind : uint16_t {
 };
 
 // Every chunk starts 8-byte aligned with this header; `length` payload bytes
-// (a multiple of 8) follow.
+// (a multiple of 8) and a ChunkTrailer follow.
 struct ChunkHeader {
     uint32_t magic;       // kChunkMagic
     uint16_t kind;        // ChunkKind
     uint16_t ring_id;     // the ring, as declared by a kRingChunk
     uint32_t length;      // payload bytes
-    uint32_t payload_crc; // CRC32C of the payload
+    uint32_t payload_crc; // CRC32C of the payload if kPayloadCrc, else 0
     uint64_t ring_pos;    // records: the ring position of the first byte
     uint32_t header_crc;  // CRC32C of the bytes before this field
-    uint32_t reserved;    // 0
+    uint32_t flags;       // kPayloadCrc or 0
 };
 static_assert(sizeof(ChunkHeader) == 32);
+
+inline constexpr uint32_t kPayloadCrc = 1U << 0;
+
+// The last 8 bytes of a chunk, written by the same write as the rest: a write
+// lands in order, so a chunk whose trailer is there was written whole, even
+// without a payload checksum.
+struct ChunkTrailer {
+    uint32_t magic;      // kTrailerMagic
+    uint32_t header_crc; // the chunk header's header_crc
+};
+static_assert(sizeof(ChunkTrailer) == 8);
+inline constexpr uint32_t kTrailerMagic = 0x444e454b; // "KEND" in a little-endian file
 
 // The payload of a kRingChunk, followed by the name, NUL-padded to 8 bytes.
 struct RingPayload {
@@ -63,9 +75,11 @@ inline constexpr uint32_t kMaxNameLength = 255;
 // CRC32C (Castagnoli), as iSCSI and ext4 use it; continues from `crc`.
 uint32_t crc32c(const void* data, size_t len, uint32_t crc = 0);
 
-// A chunk header with both CRCs computed over the given payload.
+// A chunk header for the payload, with its payload CRC if `payload_crc`.
 ChunkHeader make_chunk_header(ChunkKind kind, uint16_t ring_id, uint64_t ring_pos,
-                              std::span<const std::byte> payload);
+                              std::span<const std::byte> payload, bool payload_crc);
+// The trailer that closes the chunk of `header`.
+ChunkTrailer make_chunk_trailer(const ChunkHeader& header);
 
 } // namespace record_file
 
@@ -136,6 +150,7 @@ class Recorder {
 public:
     struct Options {
         unsigned queue_depth = 8;   // writes in flight at most
+        bool checksum = true;       // CRC32C of every chunk's payload
         uint64_t max_chunk = 0;     // bytes per write; 0: a quarter of the ring
         bool multishot_poll = true; // as UringOptions::multishot
     };
