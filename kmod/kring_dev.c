@@ -27,7 +27,7 @@ static const struct file_operations kring_fops;
  */
 static struct kring_ring *kring_file_ring(struct file *file)
 {
-	/* Pairs with the cmpxchg in kring_ioctl_create(). */
+	/* Pairs with the cmpxchg in kring_file_set_ring(). */
 	return smp_load_acquire((struct kring_ring **)&file->private_data);
 }
 
@@ -43,6 +43,19 @@ static int kring_release(struct inode *inode, struct file *file)
 
 	if (ring)
 		kring_ring_put(ring);
+	return 0;
+}
+
+/*
+ * Gives the file @ring (a reference the file now owns), unless a racing
+ * create or open-by-name on the same file got there first.
+ */
+static long kring_file_set_ring(struct file *file, struct kring_ring *ring)
+{
+	if (cmpxchg(&file->private_data, NULL, ring)) {
+		kring_ring_put(ring);
+		return -EEXIST;
+	}
 	return 0;
 }
 
@@ -64,12 +77,7 @@ static long kring_ioctl_create(struct file *file, void __user *arg)
 	ring = kring_ring_create(req.data_size);
 	if (IS_ERR(ring))
 		return PTR_ERR(ring);
-	/* Two racing creates on one file: the first one wins. */
-	if (cmpxchg(&file->private_data, NULL, ring)) {
-		kring_ring_put(ring);
-		return -EEXIST;
-	}
-	return 0;
+	return kring_file_set_ring(file, ring);
 }
 
 /* KRING_IOC_OPEN_PINNED: the file becomes a file of a named ring. */
@@ -82,12 +90,7 @@ static long kring_ioctl_open_pinned(struct file *file, void __user *arg)
 	ring = kring_pin_open(arg);
 	if (IS_ERR(ring))
 		return PTR_ERR(ring);
-	/* As in create: a racing create or open on this file won. */
-	if (cmpxchg(&file->private_data, NULL, ring)) {
-		kring_ring_put(ring);
-		return -EEXIST;
-	}
-	return 0;
+	return kring_file_set_ring(file, ring);
 }
 
 static long kring_ioctl_query(struct kring_ring *ring, void __user *arg)
