@@ -176,3 +176,35 @@ TEST_CASE("replay of a truncated file prints what precedes the break, then says 
     kring::Ring::unpin(name);
     ::unlink(file.c_str());
 }
+
+TEST_CASE("kringctl run --ring feeds a named ring that kringctl record persists") {
+    const std::string name = "exec-events", file = "/tmp/exec-events.krec";
+    ::unlink(file.c_str());
+    int status = 0;
+    run_kringctl({"create", name, "--size", "65536"}, &status);
+    REQUIRE(status == 0);
+    // The programs write into the named ring and leave it to the recorder.
+    pid_t snoop = spawn_kringctl(
+        {"run", "/lib/kring/exec-snoop.bpf.o", "--ring", "events=" + name, "--duration", "3"});
+    std::this_thread::sleep_for(std::chrono::seconds(1)); // loaded and attached
+    pid_t child = fork();
+    if (child == 0) {
+        execl("/bin/busybox", "true", static_cast<char*>(nullptr));
+        _exit(127);
+    }
+    REQUIRE(wait_exit(child) == 0);
+    CHECK(wait_exit(snoop) == 0);
+    CHECK(wait_exit(spawn_kringctl({"record", name, "-o", file, "--exit-when-empty"})) == 0);
+    std::string replayed = run_kringctl({"replay", "--json", file}, &status);
+    CHECK(status == 0);
+    CHECK(replayed.find("\"event\":\"exec\",") != std::string::npos);
+    CHECK(replayed.find("\"pid\":" + std::to_string(child) + ",") != std::string::npos);
+    // A map the object does not have is refused with a usage error.
+    run_kringctl({"run", "/lib/kring/exec-snoop.bpf.o", "--ring", "nope=" + name}, &status);
+    CHECK(status == 2);
+    run_kringctl({"unpin", name}, &status);
+    CHECK(status == 0);
+    run_kringctl({"unpin", name}, &status);
+    CHECK(status == 1); // no such name any more
+    ::unlink(file.c_str());
+}
