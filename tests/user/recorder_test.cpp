@@ -248,6 +248,27 @@ TEST_CASE("a ring created anew under a known name gets a new ring id") {
     CHECK(file.rings()[1].cookie == 200);
 }
 
+TEST_CASE("a ring without a cookie is never resumed: each run declares it anew") {
+    TempPath tmp;
+    UserRing ring(4096);
+    for (const char* text : {"first run", "second run"}) {
+        kring::Recorder recorder(tmp.path);
+        recorder.add(ring.view(), ring.wake_fd(), "bpf-map", 0);
+        produce(ring, text);
+        CHECK(recorder.flush() == 1);
+        if (std::string(text) == "second run")
+            CHECK(recorder.notes().find("has no cookie, so it cannot be resumed") !=
+                  std::string::npos);
+    }
+    kring::RecordFile file(tmp.path);
+    std::vector<uint16_t> ids;
+    CHECK(file.read([&](const kring::RecordedRecord& r) {
+        ids.push_back(r.ring->id);
+        return true;
+    }));
+    CHECK(ids == std::vector<uint16_t>{0, 1});
+}
+
 TEST_CASE("a corrupted file reads up to the chunk that breaks, and says where") {
     TempPath tmp;
     UserRing ring(4096);

@@ -19,6 +19,7 @@
 #include <ctime>
 #include <deque>
 #include <fcntl.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -182,9 +183,13 @@ struct Recorder::Impl {
             if (next_id > UINT16_MAX)
                 throw Error(ENOSPC, path + ": 65536 rings declared already: start a new file");
             auto id = static_cast<uint16_t>(next_id++);
-            if (renamed)
+            if (renamed && cookie)
                 notes += "ring " + name + " is not the ring of that name the file has (a " +
                          "new cookie: it was created anew); recording it as ring id " +
+                         std::to_string(id) + "\n";
+            else if (renamed)
+                notes += "ring " + name +
+                         " has no cookie, so it cannot be resumed: " + "recording it as ring id " +
                          std::to_string(id) + "\n";
             declare(name, cookie, view.data_size, id);
             return id;
@@ -380,7 +385,12 @@ Recorder::Recorder(const std::string& path, const Options& options)
 Recorder::~Recorder() = default;
 
 void Recorder::add(const Ring& ring, const std::string& name) {
-    impl_->add(ring.view(), ring.fd(), name, ring.query().cookie);
+    uint64_t cookie = 0;
+    kring_query q{};
+    // A Linux BPF ring buffer map has no cookie (and no KRING_IOC_QUERY).
+    if (::ioctl(ring.fd(), KRING_IOC_QUERY, &q) == 0)
+        cookie = q.cookie;
+    impl_->add(ring.view(), ring.fd(), name, cookie);
 }
 
 void Recorder::add(const RingView& view, int wait_fd, const std::string& name, uint64_t cookie) {

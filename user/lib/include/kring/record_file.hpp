@@ -173,7 +173,9 @@ public:
 
     // Records `ring` under `name`. A ring the file already has (same cookie)
     // resumes: the bytes the file holds past the consumer position are
-    // skipped. The ring must outlive the recorder.
+    // skipped. A Linux BPF ring buffer map has no cookie and is recorded
+    // from its consumer position as a new ring. The ring must outlive the
+    // recorder, and the recorder must be its only consumer.
     void add(const Ring& ring, const std::string& name);
     // A ring mapped by other means, with the fd that polls readable when it
     // has data, and its cookie (0: never resume it).
