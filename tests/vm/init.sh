@@ -48,6 +48,27 @@ demo)
 	cat /tmp/snoop.txt
 	check exec-snoop-saw-exec grep -q ' exec .*busybox' /tmp/snoop.txt
 	check exec-snoop-saw-exit-code grep -q 'exit code 768' /tmp/snoop.txt
+	# The same events persisted: exec-snoop writes into a named ring that
+	# kringctl record appends to a file with io_uring; replay prints it.
+	echo "KRING-DEMO kringctl record: exec-snoop into a named ring, to a file"
+	kringctl create exec-events --size 65536
+	kringctl run /lib/kring/exec-snoop.bpf.o --ring events=exec-events --duration 4 &
+	snoop=$!
+	kringctl record exec-events --output /tmp/exec.krec &
+	recorder=$!
+	sleep 2
+	taskset -c 0 /bin/busybox true
+	taskset -c 1 /bin/busybox sh -c 'exit 5'
+	wait $snoop
+	kill -INT $recorder
+	wait $recorder
+	check record-exit test $? -eq 0
+	kringctl stats exec-events
+	kringctl replay /tmp/exec.krec >/tmp/replay.txt
+	check replay-exit test $? -eq 0
+	cat /tmp/replay.txt
+	check replay-saw-exit-code grep -q 'exit code 1280' /tmp/replay.txt
+	kringctl unpin exec-events
 	# The ring without programs: three producer processes writing records.
 	/bin/kring-demo
 	check demo-exit test $? -eq 0
