@@ -1,7 +1,7 @@
 // kring::Consumer over rings in userspace memory produced into with the
 // module's own protocol code (kring/user_ring.hpp).
+#include "consumer_checks.hpp"
 #include "kring/kring.hpp"
-#include "producer_threads.hpp"
 
 #include <atomic>
 #include <cstring>
@@ -115,21 +115,8 @@ TEST_CASE("consume_n consumes at most n records") {
 }
 
 TEST_CASE("poll times out with 0, and wakes up for a record") {
-    UserRing ring(4096);
     kring::Consumer consumer;
-    Collector got;
-    consumer.add(ring.view(), ring.wake_fd(), got.callback());
-    CHECK(consumer.poll(std::chrono::milliseconds(10)) == 0);
-    std::thread producer([&] {
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));
-        produce(ring, "late");
-    });
-    int64_t n = 0;
-    for (int i = 0; i < 100 && n == 0; i++)
-        n = consumer.poll(std::chrono::milliseconds(100));
-    producer.join();
-    CHECK(n == 1);
-    CHECK(got.records == std::vector<std::string>{"late"});
+    check_poll_timeout_then_wake(consumer);
 }
 
 TEST_CASE("busy-poll mode consumes without epoll") {

@@ -1,7 +1,7 @@
 // kring::Consumer's io_uring backend over userspace rings (kring/user_ring.hpp),
 // whose eventfd stands in for a ring fd's poll wakeups.
+#include "consumer_checks.hpp"
 #include "kring/kring.hpp"
-#include "producer_threads.hpp"
 
 #include <atomic>
 #include <cstring>
@@ -62,24 +62,11 @@ TEST_CASE("io_uring mode: poll times out with 0, and wakes up for a record") {
     SUBCASE("one-shot poll, re-armed") {
         multishot = false;
     }
-    UserRing ring(4096);
     kring::UringOptions options;
     options.multishot = multishot;
     kring::Consumer consumer(options);
     CHECK(consumer.epoll_fd() == -1);
-    Collector got;
-    consumer.add(ring.view(), ring.wake_fd(), got.callback());
-    CHECK(consumer.poll(std::chrono::milliseconds(10)) == 0);
-    std::thread producer([&] {
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));
-        produce(ring, "late");
-    });
-    int64_t n = 0;
-    for (int i = 0; i < 100 && n == 0; i++)
-        n = consumer.poll(std::chrono::milliseconds(100));
-    producer.join();
-    CHECK(n == 1);
-    CHECK(got.records == std::vector<std::string>{"late"});
+    check_poll_timeout_then_wake(consumer);
 }
 
 TEST_CASE("io_uring mode: several rings in order; a callback's stop value is returned") {

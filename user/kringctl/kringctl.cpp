@@ -259,21 +259,15 @@ int main(int argc, char** argv) {
     }
     std::string command = argv[1];
     std::vector<std::string> args(argv + 2, argv + argc);
+    using Command = int (*)(const std::vector<std::string>&);
+    static const std::map<std::string, Command> commands = {
+        {"verify", verify_command}, {"run", run_command},     {"create", create_command},
+        {"unpin", unpin_command},   {"stats", stats_command}, {"record", record_command},
+        {"replay", replay_command},
+    };
     try {
-        if (command == "verify")
-            return verify_command(args);
-        if (command == "run")
-            return run_command(args);
-        if (command == "create")
-            return create_command(args);
-        if (command == "unpin")
-            return unpin_command(args);
-        if (command == "stats")
-            return stats_command(args);
-        if (command == "record")
-            return record_command(args);
-        if (command == "replay")
-            return replay_command(args);
+        if (auto it = commands.find(command); it != commands.end())
+            return it->second(args);
         std::cerr << "kringctl: unknown command " << command << "\n" << kUsage;
         return 2;
     } catch (const po::error& e) {

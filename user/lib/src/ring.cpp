@@ -37,17 +37,30 @@ std::string describe_create_error(int err, uint64_t data_size) {
     }
 }
 
-int open_device() {
-    int fd = ::open(KRING_DEVICE_PATH, O_RDWR | O_CLOEXEC);
-    if (fd < 0) {
+// A /dev/kring fd, closed on destruction unless released.
+class DeviceFd {
+public:
+    DeviceFd() : fd_(::open(KRING_DEVICE_PATH, O_RDWR | O_CLOEXEC)) {
+        if (fd_ >= 0)
+            return;
         int err = errno;
         throw Error(err, std::string("open " KRING_DEVICE_PATH) +
                              (err == ENOENT   ? " (is the kring module loaded? insmod kring.ko)"
                               : err == EACCES ? " (the device is root-only by default)"
                                               : ""));
     }
-    return fd;
-}
+    DeviceFd(const DeviceFd&) = delete;
+    DeviceFd& operator=(const DeviceFd&) = delete;
+    ~DeviceFd() {
+        if (fd_ >= 0)
+            ::close(fd_);
+    }
+    int get() const noexcept { return fd_; }
+    int release() noexcept { return std::exchange(fd_, -1); }
+
+private:
+    int fd_;
+};
 
 // A kring_name for `name`, or EINVAL saying what a name may be.
 kring_name make_name(const std::string& name) {
@@ -85,14 +98,9 @@ void name_ioctl(int fd, unsigned long request, const char* what, const std::stri
 } // namespace
 
 Ring Ring::open_pinned(const std::string& name) {
-    int fd = open_device();
-    try {
-        name_ioctl(fd, KRING_IOC_OPEN_PINNED, "KRING_IOC_OPEN_PINNED of ring", name);
-    } catch (...) {
-        ::close(fd);
-        throw;
-    }
-    return adopt(fd);
+    DeviceFd dev;
+    name_ioctl(dev.get(), KRING_IOC_OPEN_PINNED, "KRING_IOC_OPEN_PINNED of ring", name);
+    return adopt(dev.release());
 }
 
 void Ring::pin(const std::string& name) const {
@@ -100,18 +108,12 @@ void Ring::pin(const std::string& name) const {
 }
 
 void Ring::unpin(const std::string& name) {
-    int fd = open_device();
-    try {
-        name_ioctl(fd, KRING_IOC_UNPIN, "KRING_IOC_UNPIN of ring", name);
-    } catch (...) {
-        ::close(fd);
-        throw;
-    }
-    ::close(fd);
+    DeviceFd dev;
+    name_ioctl(dev.get(), KRING_IOC_UNPIN, "KRING_IOC_UNPIN of ring", name);
 }
 
 std::vector<std::string> Ring::pinned() {
-    int fd = open_device();
+    DeviceFd dev;
     std::vector<std::array<char, KRING_NAME_MAX>> names;
     kring_pinned_list req{};
     // The table may grow between the two calls: retry until it fits.
@@ -119,9 +121,8 @@ std::vector<std::string> Ring::pinned() {
         req.names = reinterpret_cast<uint64_t>(names.data());
         req.capacity = static_cast<uint32_t>(names.size());
         req.count = 0;
-        if (::ioctl(fd, KRING_IOC_LIST_PINNED, &req) != 0) {
+        if (::ioctl(dev.get(), KRING_IOC_LIST_PINNED, &req) != 0) {
             int err = errno;
-            ::close(fd);
             throw Error(err, std::string("KRING_IOC_LIST_PINNED") +
                                  (err == EPERM ? " (needs CAP_BPF or CAP_SYS_ADMIN)" : ""));
         }
@@ -129,7 +130,6 @@ std::vector<std::string> Ring::pinned() {
             break;
         names.resize(req.count);
     }
-    ::close(fd);
     std::vector<std::string> out;
     for (uint32_t i = 0; i < req.count; i++)
         out.emplace_back(names[i].data(), strnlen(names[i].data(), KRING_NAME_MAX));
@@ -137,15 +137,14 @@ std::vector<std::string> Ring::pinned() {
 }
 
 Ring Ring::create(uint64_t data_size) {
-    int fd = open_device();
+    DeviceFd dev;
     kring_create req{};
     req.data_size = data_size;
-    if (::ioctl(fd, KRING_IOC_CREATE, &req) != 0) {
+    if (::ioctl(dev.get(), KRING_IOC_CREATE, &req) != 0) {
         int err = errno;
-        ::close(fd);
         throw Error(err, describe_create_error(err, data_size));
     }
-    return Ring(fd, data_size, "mmap of a new ring");
+    return Ring(dev.release(), data_size, "mmap of a new ring");
 }
 
 Ring Ring::adopt(int fd) {

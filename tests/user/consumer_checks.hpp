@@ -1,6 +1,5 @@
-// Producer threads against a kring::Consumer (any wait mode): every record
-// must arrive exactly once and in each producer's order. Shared by the epoll
-// and io_uring consumer tests.
+// Checks that every wait mode of kring::Consumer must pass, shared by the
+// epoll and io_uring consumer tests.
 #pragma once
 
 #include <atomic>
@@ -8,9 +7,37 @@
 #include <doctest/doctest.h>
 #include <kring/kring.hpp>
 #include <kring/user_ring.hpp>
+#include <string>
 #include <thread>
 #include <vector>
 
+// poll() returns 0 on timeout, then sleeps until a record comes and
+// returns it.
+inline void check_poll_timeout_then_wake(kring::Consumer& consumer) {
+    kring::UserRing ring(4096);
+    std::vector<std::string> got;
+    consumer.add(ring.view(), ring.wake_fd(), [&](std::span<const std::byte> r) {
+        got.emplace_back(reinterpret_cast<const char*>(r.data()), r.size());
+        return 0;
+    });
+    CHECK(consumer.poll(std::chrono::milliseconds(10)) == 0);
+    std::thread producer([&] {
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        void* sample = ring.reserve(4);
+        REQUIRE(sample != nullptr);
+        std::memcpy(sample, "late", 4);
+        ring.commit(sample);
+    });
+    int64_t n = 0;
+    for (int i = 0; i < 100 && n == 0; i++)
+        n = consumer.poll(std::chrono::milliseconds(100));
+    producer.join();
+    CHECK(n == 1);
+    CHECK(got == std::vector<std::string>{"late"});
+}
+
+// Producer threads: every record arrives exactly once and in each
+// producer's order.
 inline void check_producer_threads(kring::Consumer& consumer) {
     using kring::UserRing;
     constexpr int kProducers = 3;
