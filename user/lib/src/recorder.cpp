@@ -57,7 +57,6 @@ struct Recorder::Impl {
     struct Source {
         RingView view;
         uint16_t id;
-        std::string name;
         uint64_t submitted; // writes are queued up to here
     };
     // One chunk write: the header from here, the records from the ring.
@@ -227,7 +226,7 @@ struct Recorder::Impl {
                                     std::to_string(kMaxNameLength) + " bytes");
         uint16_t id = resume(view, name, cookie);
         unsigned long cons = __atomic_load_n(view.consumer_pos, __ATOMIC_RELAXED);
-        sources.push_back(Source{view, id, name, cons});
+        sources.push_back(Source{view, id, cons});
         polls.add(wait_fd);
     }
 
