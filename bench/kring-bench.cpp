@@ -7,6 +7,7 @@
 // Prints one line per measurement, "KRING-BENCH {json}", and one line about
 // the machine, "KRING-BENCH-ENV {json}"; bench/report.py makes the table.
 #include "bench.h"
+#include "pin_cpu.hpp"
 
 #include <algorithm>
 #include <atomic>
@@ -27,7 +28,6 @@
 #include <map>
 #include <memory>
 #include <optional>
-#include <sched.h>
 #include <string>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
@@ -87,14 +87,6 @@ struct Sink {
 
 [[noreturn]] void fail(const std::string& what, int err) {
     throw kring::Error(err, what);
-}
-
-void pin_to_cpu(int cpu) {
-    cpu_set_t set;
-    CPU_ZERO(&set);
-    CPU_SET(cpu, &set);
-    if (sched_setaffinity(0, sizeof(set), &set) != 0)
-        fail("sched_setaffinity to CPU " + std::to_string(cpu), errno);
 }
 
 void fire_kprobe() {

@@ -14,6 +14,7 @@
 // one CPU; the consumer runs on the other. The file is on the VM's tmpfs.
 // Prints one "KRING-RECORD-BENCH {json}" line per measurement.
 #include "bench.h"
+#include "pin_cpu.hpp"
 
 #include <atomic>
 #include <chrono>
@@ -24,7 +25,6 @@
 #include <kring/kring.hpp>
 #include <kring/program.hpp>
 #include <kring/record_file.hpp>
-#include <sched.h>
 #include <string>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -45,14 +45,6 @@ double cpu_seconds(int who) {
     getrusage(who, &ru);
     return double(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
            double(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
-}
-
-void pin_to_cpu(int cpu) {
-    cpu_set_t set;
-    CPU_ZERO(&set);
-    CPU_SET(cpu, &set);
-    if (sched_setaffinity(0, sizeof(set), &set) != 0)
-        throw kring::Error(errno, "sched_setaffinity to CPU " + std::to_string(cpu));
 }
 
 // One way of persisting a ring: run() consumes until `producing` is false,

@@ -52,19 +52,23 @@ struct CallerRing {
     }
 };
 
+// Options that run the calling test case once with multishot polls and once
+// with re-armed one-shot polls (a doctest subcase each).
+kring::UringOptions each_poll_kind() {
+    kring::UringOptions options;
+    SUBCASE("multishot poll") {
+        options.multishot = true;
+    }
+    SUBCASE("one-shot poll, re-armed") {
+        options.multishot = false;
+    }
+    return options;
+}
+
 } // namespace
 
 TEST_CASE("io_uring mode: poll times out with 0, and wakes up for a record") {
-    bool multishot = true;
-    SUBCASE("multishot poll") {
-        multishot = true;
-    }
-    SUBCASE("one-shot poll, re-armed") {
-        multishot = false;
-    }
-    kring::UringOptions options;
-    options.multishot = multishot;
-    kring::Consumer consumer(options);
+    kring::Consumer consumer(each_poll_kind());
     CHECK(consumer.epoll_fd() == -1);
     check_poll_timeout_then_wake(consumer);
 }
@@ -105,16 +109,7 @@ TEST_CASE("io_uring mode: a moved consumer keeps its polls") {
 }
 
 TEST_CASE("io_uring mode: producer threads, each record once and in order") {
-    bool multishot = true;
-    SUBCASE("multishot poll") {
-        multishot = true;
-    }
-    SUBCASE("one-shot poll, re-armed") {
-        multishot = false;
-    }
-    kring::UringOptions options;
-    options.multishot = multishot;
-    kring::Consumer consumer(options);
+    kring::Consumer consumer(each_poll_kind());
     check_producer_threads(consumer);
 }
 

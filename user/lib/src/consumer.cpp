@@ -1,9 +1,9 @@
 // kring::Consumer: the wait backends (epoll, busy polling, io_uring) over
 // many rings, and the consume loop they share.
 #include "kring/kring.hpp"
+#include "record_layout.hpp"
 #include "uring_polls.hpp"
 
-#include <algorithm>
 #include <cerrno>
 #include <sys/epoll.h>
 #include <unistd.h>
@@ -11,15 +11,8 @@
 
 namespace kring {
 
-namespace {
-
-constexpr uint32_t kLengthMask = ~(KRING_BUSY_BIT | KRING_DISCARD_BIT);
-
-uint64_t record_span(uint32_t size) {
-    return (uint64_t{size} + KRING_HDR_SZ + 7) & ~7ULL;
-}
-
-} // namespace
+using detail::kLengthMask;
+using detail::record_span;
 
 Consumer::Consumer(WaitMode mode) : mode_(mode) {
     if (mode == WaitMode::io_uring) {

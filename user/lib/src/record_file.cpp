@@ -2,6 +2,8 @@
 // chunk checked (docs/record-file.md).
 #include "kring/record_file.hpp"
 
+#include "record_layout.hpp"
+
 #include <array>
 #include <cerrno>
 #include <cstring>
@@ -106,6 +108,8 @@ ChunkTrailer make_chunk_trailer(const ChunkHeader& header) {
 } // namespace record_file
 
 using namespace record_file;
+using detail::kLengthMask;
+using detail::record_span;
 
 namespace {
 
@@ -214,8 +218,7 @@ bool RecordFile::read_records_chunk(uint64_t offset, const ChunkHeader& header,
         std::memcpy(&rec, payload + at, sizeof(rec));
         if (rec.len & KRING_BUSY_BIT)
             return fail(offset + sizeof(header) + at, "record still marked busy");
-        uint64_t size = rec.len & ~(KRING_BUSY_BIT | KRING_DISCARD_BIT);
-        uint64_t span = (size + KRING_HDR_SZ + 7) & ~7ULL;
+        uint64_t size = rec.len & kLengthMask, span = record_span(rec.len);
         if (span > header.length - at)
             return fail(offset + sizeof(header) + at,
                         "a " + std::to_string(size) + "-byte record runs past its chunk");
@@ -224,13 +227,13 @@ bool RecordFile::read_records_chunk(uint64_t offset, const ChunkHeader& header,
     for (at = 0; at < header.length && !*stopped;) {
         kring_record_header rec;
         std::memcpy(&rec, payload + at, sizeof(rec));
-        uint64_t size = rec.len & ~(KRING_BUSY_BIT | KRING_DISCARD_BIT);
         if (!(rec.len & KRING_DISCARD_BIT)) {
-            RecordedRecord record{ring, header.ring_pos + at,
-                                  std::span<const std::byte>(payload + at + KRING_HDR_SZ, size)};
+            RecordedRecord record{
+                ring, header.ring_pos + at,
+                std::span<const std::byte>(payload + at + KRING_HDR_SZ, rec.len & kLengthMask)};
             *stopped = !callback(record);
         }
-        at += (size + KRING_HDR_SZ + 7) & ~7ULL;
+        at += record_span(rec.len);
     }
     ring->has_records = true;
     ring->end_pos = header.ring_pos + header.length;

@@ -11,6 +11,7 @@
 // broken chunk and skips, per ring, what the file holds past the consumer
 // position (written, but the crash came before the acknowledgement).
 #include "kring/record_file.hpp"
+#include "record_layout.hpp"
 #include "uring_polls.hpp"
 
 #include <algorithm>
@@ -27,14 +28,9 @@
 namespace kring {
 
 using namespace record_file;
+using detail::record_span;
 
 namespace {
-
-constexpr uint32_t kLengthMask = ~(KRING_BUSY_BIT | KRING_DISCARD_BIT);
-
-uint64_t record_span(uint32_t len) {
-    return (uint64_t{len & kLengthMask} + KRING_HDR_SZ + 7) & ~7ULL;
-}
 
 void write_all(int fd, const void* data, size_t len, uint64_t offset, const std::string& path) {
     const auto* p = static_cast<const char*>(data);
@@ -159,10 +155,13 @@ struct Recorder::Impl {
         std::memcpy(payload.data() + sizeof(ring), name.data(), name.size());
         ChunkHeader header = make_chunk_header(kRingChunk, id, 0, payload, true);
         ChunkTrailer trailer = make_chunk_trailer(header);
-        write_all(fd, &header, sizeof(header), file_end, path);
-        write_all(fd, payload.data(), payload.size(), file_end + sizeof(header), path);
-        write_all(fd, &trailer, sizeof(trailer), file_end + sizeof(header) + payload.size(), path);
-        file_end += sizeof(header) + payload.size() + sizeof(trailer);
+        // One write, as for records, so that the trailer lands last.
+        std::vector<std::byte> chunk(sizeof(header) + payload.size() + sizeof(trailer));
+        std::memcpy(chunk.data(), &header, sizeof(header));
+        std::memcpy(chunk.data() + sizeof(header), payload.data(), payload.size());
+        std::memcpy(chunk.data() + sizeof(header) + payload.size(), &trailer, sizeof(trailer));
+        write_all(fd, chunk.data(), chunk.size(), file_end, path);
+        file_end += chunk.size();
         RecordedRing declared;
         declared.id = id;
         declared.name = name;
@@ -188,7 +187,7 @@ struct Recorder::Impl {
                          std::to_string(id) + "\n";
             else if (renamed)
                 notes += "ring " + name +
-                         " has no cookie, so it cannot be resumed: " + "recording it as ring id " +
+                         " has no cookie, so it cannot be resumed: recording it as ring id " +
                          std::to_string(id) + "\n";
             declare(name, cookie, view.data_size, id);
             return id;
@@ -253,11 +252,12 @@ struct Recorder::Impl {
             uint32_t len = __atomic_load_n(&hdr->len, __ATOMIC_ACQUIRE);
             if (len & KRING_BUSY_BIT)
                 break;
-            if (end != s.submitted && end - s.submitted + record_span(len) > limit)
+            uint64_t span = record_span(len);
+            if (end != s.submitted && end - s.submitted + span > limit)
                 break;
             if (!(len & KRING_DISCARD_BIT))
                 (*records)++;
-            end += record_span(len);
+            end += span;
         }
         return end;
     }

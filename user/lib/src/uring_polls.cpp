@@ -44,12 +44,7 @@ UringPolls::~UringPolls() {
     // The caller's instance outlives us: withdraw our requests, whose last
     // CQEs (-ECANCELED) then carry user data nobody claims.
     for (const auto& poll : polls_) {
-        io_uring_sqe* entry = io_uring_get_sqe(ring_);
-        if (!entry) {
-            io_uring_submit(ring_);
-            entry = io_uring_get_sqe(ring_);
-        }
-        if (entry) {
+        if (io_uring_sqe* entry = free_sqe()) {
             io_uring_prep_poll_remove(entry, reinterpret_cast<uint64_t>(poll.get()));
             io_uring_sqe_set_data(entry, poll.get());
         }
@@ -57,12 +52,17 @@ UringPolls::~UringPolls() {
     io_uring_submit(ring_);
 }
 
-io_uring_sqe* UringPolls::sqe(const char* what) {
+io_uring_sqe* UringPolls::free_sqe() {
     io_uring_sqe* entry = io_uring_get_sqe(ring_);
     if (!entry) { // the queue is full: make room
         io_uring_submit(ring_);
         entry = io_uring_get_sqe(ring_);
     }
+    return entry;
+}
+
+io_uring_sqe* UringPolls::sqe(const char* what) {
+    io_uring_sqe* entry = free_sqe();
     if (!entry)
         throw Error(EBUSY, std::string("no free io_uring submission entry for ") + what + " of " +
                                owner_ + ": reap completions first");

@@ -46,6 +46,9 @@ private:
         int fd;
     };
     void arm(const Poll& poll);
+    // A submission entry, submitting what is queued if the queue is full;
+    // null if there is still none.
+    io_uring_sqe* free_sqe();
 
     std::string owner_;
     ::io_uring own_{};
