@@ -65,6 +65,20 @@ kring::UringOptions each_poll_kind() {
     return options;
 }
 
+// A consumer on the caller's io_uring, with one ring added.
+struct SharedUring {
+    CallerRing caller;
+    UserRing ring{4096};
+    Collector got;
+    std::optional<kring::Consumer> consumer; // destroyed before the caller's ring
+    SharedUring() {
+        kring::UringOptions options;
+        options.shared = &caller.ring;
+        consumer.emplace(options);
+        consumer->add(ring.view(), ring.wake_fd(), got.callback());
+    }
+};
+
 } // namespace
 
 TEST_CASE("io_uring mode: poll times out with 0, and wakes up for a record") {
@@ -113,14 +127,8 @@ TEST_CASE("io_uring mode: producer threads, each record once and in order") {
     check_producer_threads(consumer);
 }
 
-TEST_CASE("a shared io_uring: the caller reaps, the consumer claims its own CQEs") {
-    CallerRing caller;
-    UserRing ring(4096);
-    kring::UringOptions options;
-    options.shared = &caller.ring;
-    std::optional<kring::Consumer> consumer(std::in_place, options);
-    Collector got;
-    consumer->add(ring.view(), ring.wake_fd(), got.callback());
+TEST_CASE_FIXTURE(SharedUring,
+                  "a shared io_uring: the caller reaps, the consumer claims its own CQEs") {
     CHECK_THROWS_WITH_AS(consumer->poll(std::chrono::milliseconds(1)),
                          doctest::Contains("handle_completion"), kring::Error);
 
@@ -166,14 +174,7 @@ TEST_CASE("a shared io_uring: the caller reaps, the consumer claims its own CQEs
     consumer.reset();
 }
 
-TEST_CASE("destroying a consumer on a shared io_uring withdraws its polls") {
-    CallerRing caller;
-    UserRing ring(4096);
-    kring::UringOptions options;
-    options.shared = &caller.ring;
-    std::optional<kring::Consumer> consumer(std::in_place, options);
-    Collector got;
-    consumer->add(ring.view(), ring.wake_fd(), got.callback());
+TEST_CASE_FIXTURE(SharedUring, "destroying a consumer on a shared io_uring withdraws its polls") {
     produce(ring, "first");
     io_uring_cqe cqe{};
     REQUIRE(caller.next(&cqe));
