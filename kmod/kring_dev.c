@@ -12,6 +12,7 @@
 #include <linux/kring.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
+#include <linux/slab.h>
 #include <linux/uaccess.h>
 
 #include "kring.h"
@@ -22,40 +23,83 @@
 static const struct file_operations kring_fops;
 
 /*
+ * An open /dev/kring file. Its wait queue exists from open() on, so that
+ * poll, epoll and io_uring can wait on a file before it has a ring; when a
+ * ring is installed, the relay entry joins the ring's wait queue and passes
+ * every ring wakeup on to the file's waiters.
+ */
+struct kring_file {
+	struct kring_ring *ring;	/* NULL before create/open-by-name */
+	wait_queue_head_t waitq;	/* poll()ers of this file */
+	struct wait_queue_entry relay;	/* on ring->waitq once installed */
+};
+
+/*
  * The file's ring, or NULL before KRING_IOC_CREATE. Acquire pairs with the
  * cmpxchg that installs it, so a ring seen is a ring fully initialised.
  */
 static struct kring_ring *kring_file_ring(struct file *file)
 {
+	struct kring_file *kf = file->private_data;
+
 	/* Pairs with the cmpxchg in kring_file_set_ring(). */
-	return smp_load_acquire((struct kring_ring **)&file->private_data);
+	return smp_load_acquire(&kf->ring);
+}
+
+/* A ring wakeup (ring->waitq) wakes this file's waiters. */
+static int kring_file_relay_wake(struct wait_queue_entry *relay,
+				 unsigned int mode, int sync, void *key)
+{
+	struct kring_file *kf = container_of(relay, struct kring_file, relay);
+
+	__wake_up(&kf->waitq, mode, 0, key);
+	return 0;
 }
 
 static int kring_open(struct inode *inode, struct file *file)
 {
-	file->private_data = NULL;
+	struct kring_file *kf = kzalloc(sizeof(*kf), GFP_KERNEL_ACCOUNT);
+
+	if (!kf)
+		return -ENOMEM;
+	init_waitqueue_head(&kf->waitq);
+	init_waitqueue_func_entry(&kf->relay, kring_file_relay_wake);
+	file->private_data = kf;
 	return nonseekable_open(inode, file);
 }
 
 static int kring_release(struct inode *inode, struct file *file)
 {
+	struct kring_file *kf = file->private_data;
 	struct kring_ring *ring = kring_file_ring(file);
 
-	if (ring)
+	if (ring) {
+		/*
+		 * Taking the ring's wait queue lock also waits for a wakeup
+		 * running the relay right now.
+		 */
+		remove_wait_queue(&ring->waitq, &kf->relay);
 		kring_ring_put(ring);
+	}
+	kfree(kf);
 	return 0;
 }
 
 /*
  * Gives the file @ring (a reference the file now owns), unless a racing
- * create or open-by-name on the same file got there first.
+ * create or open-by-name on the same file got there first. The file's
+ * waiters are woken once: a ring opened by name may already hold records.
  */
 static long kring_file_set_ring(struct file *file, struct kring_ring *ring)
 {
-	if (cmpxchg(&file->private_data, NULL, ring)) {
+	struct kring_file *kf = file->private_data;
+
+	if (cmpxchg(&kf->ring, NULL, ring)) {
 		kring_ring_put(ring);
 		return -EEXIST;
 	}
+	add_wait_queue(&ring->waitq, &kf->relay);
+	wake_up_all(&kf->waitq);
 	return 0;
 }
 
@@ -187,13 +231,21 @@ static int kring_mmap(struct file *file, struct vm_area_struct *vma)
 	return kring_ring_mmap(ring, vma);
 }
 
+/*
+ * A file without a ring reports nothing and waits on its own queue, which the
+ * ring joins when it is installed: a waiter registered before the ring
+ * existed is woken by its creation and by its data, like any other.
+ */
 static __poll_t kring_poll(struct file *file, poll_table *wait)
 {
-	struct kring_ring *ring = kring_file_ring(file);
+	struct kring_file *kf = file->private_data;
+	struct kring_ring *ring;
 
+	poll_wait(file, &kf->waitq, wait);
+	ring = kring_file_ring(file);
 	if (!ring)
-		return EPOLLERR;
-	return kring_ring_poll(ring, file, wait);
+		return 0;
+	return kring_ring_poll(ring);
 }
 
 static const struct file_operations kring_fops = {

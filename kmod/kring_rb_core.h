@@ -5,7 +5,9 @@
  * The kernel module builds its producers on these functions, and userspace
  * builds its test rings, kring-run's ring and the ThreadSanitizer stress test
  * on the very same code, so what the stress test and the litmus tests check
- * is what the module runs.
+ * is what the module runs. The consumer side is libkring's record walk
+ * (user/lib/src/ring_reader.hpp), which the stress test runs against these
+ * producers.
  *
  * Memory layout (identical to Linux's BPF ring buffer, see <linux/kring.h>):
  * a consumer position and a producer position, each alone in its page, and a
@@ -16,7 +18,6 @@
  *  - kring_rb_reserve_locked() runs with the caller's producer lock held: the
  *    lock serialises reservations, so records are ordered by reservation.
  *  - kring_rb_commit() is lockless and may run concurrently with everything.
- *  - kring_rb_consume() is for the single consumer only.
  *
  * Every barrier names the litmus test in litmus/ that shows it is needed.
  */
@@ -138,7 +139,8 @@ static inline void *kring_rb_reserve_locked(struct kring_rb *rb, u64 size)
 		/*
 		 * Acquire pairs with the commit's release: once the busy bit
 		 * reads clear, the producer that owned this record is done
-		 * with it (litmus/rb-space-reuse.litmus).
+		 * with it, whatever the consumer position claims
+		 * (litmus/rb-pending-scan.litmus).
 		 */
 		len = kring_load_acquire(&hdr->len);
 		if (len & KRING_BUSY_BIT)
@@ -229,55 +231,6 @@ static inline u64 kring_rb_query(const struct kring_rb *rb, u64 selector)
 	default:
 		return 0;
 	}
-}
-
-/*
- * The single consumer: calls @cb for each committed record in ring order,
- * skipping discarded ones, and stops at the first busy record or when @cb
- * returns non-zero (returned). Returns the count of records consumed
- * otherwise. Each record's space is given back as soon as it is consumed.
- */
-static inline long kring_rb_consume(struct kring_rb *rb,
-				    int (*cb)(void *ctx, const void *data,
-					      u32 size),
-				    void *ctx)
-{
-	unsigned long cons = kring_read_once(*rb->consumer_pos);
-	unsigned long prod;
-	long count = 0;
-	int err;
-
-	/*
-	 * Acquire pairs with the reservation's release: the headers of all
-	 * records up to prod are visible (litmus/rb-publish-header.litmus).
-	 */
-	prod = kring_load_acquire(rb->producer_pos);
-	while (cons != prod) {
-		struct kring_record_header *hdr = kring_rb_header_at(rb, cons);
-		/*
-		 * Acquire pairs with the commit's exchange: a clear busy bit
-		 * means the payload is complete (litmus/rb-commit-publish.litmus).
-		 */
-		u32 len = kring_load_acquire(&hdr->len);
-		u32 size = len & ~(KRING_BUSY_BIT | KRING_DISCARD_BIT);
-
-		if (len & KRING_BUSY_BIT)
-			break;
-		cons += kring_rb_record_span(size);
-		err = 0;
-		if (!(len & KRING_DISCARD_BIT)) {
-			err = cb(ctx, (u8 *)hdr + KRING_HDR_SZ, size);
-			count++;
-		}
-		/*
-		 * Release gives the space back only after the callback's reads
-		 * of it (litmus/rb-space-reuse.litmus).
-		 */
-		kring_store_release(rb->consumer_pos, cons);
-		if (err)
-			return err;
-	}
-	return count;
 }
 
 #endif /* KRING_RB_CORE_H */

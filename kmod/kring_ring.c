@@ -233,7 +233,12 @@ int kring_ring_output_user(struct kring_ring *ring, const void __user *data,
 			kring_ring_commit(sample, false, flags);
 			return 0;
 		}
-		kring_ring_commit(sample, true, KRING_NO_WAKEUP);
+		/*
+		 * A discard obeys the wake rule of a commit: a consumer asleep
+		 * at this record's position is woken by this record or never
+		 * (litmus/rb-discard-wakeup.litmus).
+		 */
+		kring_ring_commit(sample, true, flags);
 	}
 	return -EFAULT;
 }
@@ -276,10 +281,8 @@ int kring_ring_mmap(struct kring_ring *ring, struct vm_area_struct *vma)
 	return remap_vmalloc_range(vma, ring, vma->vm_pgoff + KRING_RING_PAGES);
 }
 
-__poll_t kring_ring_poll(struct kring_ring *ring, struct file *file,
-			 poll_table *wait)
+__poll_t kring_ring_poll(struct kring_ring *ring)
 {
-	poll_wait(file, &ring->waitq, wait);
 	/*
 	 * The consumer published its position before polling; this barrier
 	 * orders that store before the producer-position load, the mirror of

@@ -33,7 +33,7 @@ struct kring_cpu_stats {
 struct kring_ring {
 	struct kring_rb rb;
 	raw_spinlock_t lock;		/* serialises reservations */
-	wait_queue_head_t waitq;	/* consumers in poll() */
+	wait_queue_head_t waitq;	/* the relays of the ring's files */
 	struct irq_work wakeup_work;	/* wakes waitq from any context */
 	struct kring_cpu_stats __percpu *stats;
 	refcount_t refs;
@@ -55,7 +55,6 @@ int kring_ring_output_user(struct kring_ring *ring, const void __user *data,
 void kring_ring_read_stats(struct kring_ring *ring, struct kring_stats *out);
 
 int kring_ring_mmap(struct kring_ring *ring, struct vm_area_struct *vma);
-__poll_t kring_ring_poll(struct kring_ring *ring, struct file *file,
-			 poll_table *wait);
+__poll_t kring_ring_poll(struct kring_ring *ring);
 
 #endif /* KRING_RING_H */

@@ -1,9 +1,9 @@
-// Several producer threads and one consumer run the protocol of
-// kmod/kring_rb_core.h, the very code the module runs, on a ring laid out as
-// the kernel lays it out (data mapped twice). Under ThreadSanitizer this is
-// the empirical check beside the litmus proofs: every committed record
-// arrives exactly once, intact, in each producer's order, and every failed
-// reservation is accounted for.
+// Several producer threads run the protocol of kmod/kring_rb_core.h, the
+// very code the module runs, on a ring laid out as the kernel lays it out
+// (data mapped twice), and one libkring Consumer, the code users run,
+// consumes it. Under ThreadSanitizer this is the empirical check beside the
+// litmus proofs: every committed record arrives exactly once, intact, in each
+// producer's order, and every failed reservation is accounted for.
 #include <atomic>
 #include <cstring>
 #include <doctest/doctest.h>
@@ -28,8 +28,7 @@ struct Consumed {
     uint64_t out_of_order = 0;
 };
 
-int check_record(void* ctx, const void* data, uint32_t size) {
-    auto* c = static_cast<Consumed*>(ctx);
+int check_record(Consumed* c, const void* data, size_t size) {
     Record rec;
     if (size < sizeof(rec)) {
         c->corrupt++;
@@ -91,9 +90,13 @@ TEST_CASE("producer threads and a consumer: every record exactly once, intact, i
 
     Consumed consumed;
     consumed.next_seq.assign(kProducers, 0);
+    kring::Consumer consumer(kring::WaitMode::busy_poll);
+    consumer.add(ring.view(), ring.wake_fd(), [&](std::span<const std::byte> record) {
+        return check_record(&consumed, record.data(), record.size());
+    });
     for (;;) {
         bool done = running.load() == 0;
-        long n = kring_rb_consume(ring.rb(), check_record, &consumed);
+        int64_t n = consumer.consume();
         REQUIRE(n >= 0);
         if (done && n == 0 && kring_rb_avail_data(ring.rb()) == 0)
             break;

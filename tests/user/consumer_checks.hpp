@@ -36,6 +36,29 @@ inline void check_poll_timeout_then_wake(kring::Consumer& consumer) {
     CHECK(got == std::vector<std::string>{"late"});
 }
 
+// Records no producer woke anyone for (KRING_NO_WAKEUP), and records a
+// consume_n() limit left behind, are consumed by the next poll() at once: it
+// never sleeps while a committed record waits.
+inline void check_poll_takes_waiting_records(kring::Consumer& consumer) {
+    kring::UserRing ring(4096);
+    int got = 0;
+    consumer.add(ring.view(), ring.wake_fd(), [&](std::span<const std::byte>) {
+        got++;
+        return 0;
+    });
+    for (int i = 0; i < 5; i++) {
+        void* sample = ring.reserve(8);
+        REQUIRE(sample != nullptr);
+        std::memset(sample, i, 8);
+        ring.commit(sample, false, KRING_NO_WAKEUP);
+    }
+    CHECK(consumer.consume_n(2) == 2);
+    auto start = std::chrono::steady_clock::now();
+    CHECK(consumer.poll(std::chrono::seconds(20)) == 3);
+    CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(10));
+    CHECK(got == 5);
+}
+
 // Producer threads: every record arrives exactly once and in each
 // producer's order.
 inline void check_producer_threads(kring::Consumer& consumer) {

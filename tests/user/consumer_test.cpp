@@ -119,6 +119,13 @@ TEST_CASE("poll times out with 0, and wakes up for a record") {
     check_poll_timeout_then_wake(consumer);
 }
 
+TEST_CASE("poll consumes waiting records without sleeping, in epoll and busy-poll mode") {
+    kring::Consumer epoll_consumer(kring::WaitMode::epoll);
+    check_poll_takes_waiting_records(epoll_consumer);
+    kring::Consumer busy_consumer(kring::WaitMode::busy_poll);
+    check_poll_takes_waiting_records(busy_consumer);
+}
+
 TEST_CASE("busy-poll mode consumes without epoll") {
     UserRing ring(4096);
     kring::Consumer consumer(kring::WaitMode::busy_poll);

@@ -87,6 +87,11 @@ TEST_CASE("io_uring mode: poll times out with 0, and wakes up for a record") {
     check_poll_timeout_then_wake(consumer);
 }
 
+TEST_CASE("io_uring mode: poll consumes waiting records without sleeping") {
+    kring::Consumer consumer(each_poll_kind());
+    check_poll_takes_waiting_records(consumer);
+}
+
 TEST_CASE("io_uring mode: several rings in order; a callback's stop value is returned") {
     UserRing a(4096), b(8192);
     kring::Consumer consumer(kring::WaitMode::io_uring);

@@ -1,7 +1,7 @@
 // kring::Consumer: the wait backends (epoll, busy polling, io_uring) over
 // many rings, and the consume loop they share.
 #include "kring/kring.hpp"
-#include "record_layout.hpp"
+#include "ring_reader.hpp"
 #include "uring_polls.hpp"
 
 #include <cerrno>
@@ -10,9 +10,6 @@
 #include <utility>
 
 namespace kring {
-
-using detail::kLengthMask;
-using detail::record_span;
 
 Consumer::Consumer(WaitMode mode) : mode_(mode) {
     if (mode == WaitMode::io_uring) {
@@ -73,55 +70,30 @@ void Consumer::add(const RingView& view, int wait_fd, Callback callback) {
 }
 
 // The hot path: drains one ring in order, stopping at the first busy record.
+// It returns only after the check before a sleep found nothing committed,
+// or with records left behind (a callback's error, the limit), which
+// poll() then consumes without sleeping.
 int64_t Consumer::consume_source(Source& source, uint64_t limit) {
-    const RingView& v = source.view;
-    const uint64_t mask = v.data_size - 1;
-    // Only this consumer writes its position.
-    unsigned long cons = __atomic_load_n(v.consumer_pos, __ATOMIC_RELAXED);
+    detail::RingReader reader(source.view, detail::consumer_position(source.view));
     int64_t count = 0;
-    bool fenced = false;
-    for (;;) {
-        // Acquire pairs with the reservation's release: the headers up to
-        // prod are this lap's (litmus/rb-publish-header.litmus).
-        unsigned long prod = __atomic_load_n(v.producer_pos, __ATOMIC_ACQUIRE);
-        if (cons == prod) {
-            if (fenced)
-                return count;
-            // Caught up, and the caller may sleep next. A producer wakes us
-            // only if it sees our position at its record, so order our last
-            // position store before one more producer-position load, the
-            // mirror of the commit's full barrier: either we see its record
-            // or it sees us caught up (litmus/rb-wakeup.litmus, P1). The
-            // kernel's poll() has the same barrier, but an io_uring
-            // multishot poll does not call it again before we sleep.
-            __atomic_thread_fence(__ATOMIC_SEQ_CST);
-            fenced = true;
-            continue;
-        }
-        while (cons != prod) {
-            const auto* hdr = reinterpret_cast<const kring_record_header*>(v.data + (cons & mask));
-            // Acquire pairs with the commit's exchange: a clear busy bit
-            // means the payload is complete (litmus/rb-commit-publish.litmus).
-            uint32_t len = __atomic_load_n(&hdr->len, __ATOMIC_ACQUIRE);
-            if (len & KRING_BUSY_BIT)
-                return count;
-            uint32_t size = len & kLengthMask;
-            cons += record_span(size);
+    do {
+        while (std::optional<detail::CommittedRecord> record = reader.next()) {
             int err = 0;
-            if (!(len & KRING_DISCARD_BIT)) {
-                err = source.callback(std::span<const std::byte>(
-                    reinterpret_cast<const std::byte*>(hdr) + KRING_HDR_SZ, size));
+            if (!record->discarded()) {
+                err = source.callback(record->payload);
                 count++;
             }
-            // Release gives the space back only after the callback's reads
-            // (litmus/rb-space-reuse.litmus, litmus/rb-discard.litmus).
-            __atomic_store_n(v.consumer_pos, cons, __ATOMIC_RELEASE);
+            reader.publish();
             if (err < 0)
                 return err;
             if (static_cast<uint64_t>(count) >= limit)
                 return count;
         }
-    }
+        // Every store of the position above is followed by this check
+        // before the caller may sleep: records it finds are consumed, and
+        // checked for again after their own store.
+    } while (reader.committed_after_fence());
+    return count;
 }
 
 int64_t Consumer::consume_all(uint64_t limit) {
@@ -145,18 +117,19 @@ int64_t Consumer::consume_n(uint64_t n) {
     return n ? consume_all(n) : 0;
 }
 
-bool Consumer::any_data() const {
-    for (const Source& s : sources_)
-        if (__atomic_load_n(s.view.producer_pos, __ATOMIC_ACQUIRE) !=
-            __atomic_load_n(s.view.consumer_pos, __ATOMIC_RELAXED))
+bool Consumer::any_committed() const {
+    for (const Source& s : sources_) {
+        detail::RingReader reader(s.view, detail::consumer_position(s.view));
+        if (reader.committed_after_fence())
             return true;
+    }
     return false;
 }
 
 int64_t Consumer::poll(std::chrono::milliseconds timeout) {
     if (mode_ == WaitMode::busy_poll) {
         auto deadline = std::chrono::steady_clock::now() + timeout;
-        while (!any_data()) {
+        while (!any_committed()) {
             if (timeout.count() >= 0 && std::chrono::steady_clock::now() >= deadline)
                 return 0;
         }
@@ -169,12 +142,16 @@ int64_t Consumer::poll(std::chrono::milliseconds timeout) {
         // A poll completes on wakeups, and a producer wakes the consumer
         // only once it has caught up: records left behind (a callback
         // stopped, consume_n) must not wait for one.
-        if (any_data()) {
+        if (any_committed()) {
             uring_->wait(std::chrono::milliseconds(0), nullptr);
             return consume();
         }
         return uring_->wait(timeout, nullptr) ? consume() : 0;
     }
+    // The same for epoll: a ring whose records were left behind may not be
+    // on the epoll ready list, and no producer will put it there.
+    if (any_committed())
+        return consume();
     epoll_event events[16];
     int n = ::epoll_wait(epoll_fd_, events, 16, timeout.count() < 0 ? -1 : int(timeout.count()));
     if (n < 0) {

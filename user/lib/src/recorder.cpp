@@ -11,7 +11,7 @@
 // broken chunk and skips, per ring, what the file holds past the consumer
 // position (written, but the crash came before the acknowledgement).
 #include "kring/record_file.hpp"
-#include "record_layout.hpp"
+#include "ring_reader.hpp"
 #include "uring_polls.hpp"
 
 #include <algorithm>
@@ -28,7 +28,6 @@
 namespace kring {
 
 using namespace record_file;
-using detail::record_span;
 
 namespace {
 
@@ -194,17 +193,15 @@ struct Recorder::Impl {
         }
         if (!it->has_records)
             return it->id;
-        // Only this recorder moves the consumer position.
-        unsigned long cons = __atomic_load_n(view.consumer_pos, __ATOMIC_RELAXED);
-        unsigned long prod = __atomic_load_n(view.producer_pos, __ATOMIC_ACQUIRE);
+        uint64_t cons = detail::consumer_position(view);
+        uint64_t prod = detail::RingReader(view, cons).producer_position();
         uint64_t end = it->end_pos;
         if (end > prod)
             throw Error(EINVAL, path + ": ring " + name + " was recorded up to position " +
                                     std::to_string(end) + ", past what it has produced (" +
                                     std::to_string(prod) + "): not this file's ring?");
         if (end > cons) {
-            // Release: like any consumer-position store, after our reads.
-            __atomic_store_n(view.consumer_pos, end, __ATOMIC_RELEASE);
+            detail::RingReader(view, end).publish();
             stats.skipped_bytes += end - cons;
             notes += "ring " + name + ": skipped " + std::to_string(end - cons) +
                      " bytes the file already has (written, not yet acknowledged)\n";
@@ -224,8 +221,7 @@ struct Recorder::Impl {
             throw Error(EINVAL, "kring::Recorder::add: a ring name has 1 to " +
                                     std::to_string(kMaxNameLength) + " bytes");
         uint16_t id = resume(view, name, cookie);
-        unsigned long cons = __atomic_load_n(view.consumer_pos, __ATOMIC_RELAXED);
-        sources.push_back(Source{view, id, cons});
+        sources.push_back(Source{view, id, detail::consumer_position(view)});
         polls.add(wait_fd);
     }
 
@@ -238,28 +234,17 @@ struct Recorder::Impl {
     // the producer position or the chunk limit (always at least one whole
     // record if one is committed). Returns the end; counts committed ones.
     uint64_t committed_span(const Source& s, uint64_t* records) const {
-        const RingView& v = s.view;
-        const uint64_t mask = v.data_size - 1, limit = max_chunk(s);
-        // Acquire pairs with the reservation's release
-        // (litmus/rb-publish-header.litmus).
-        unsigned long prod = __atomic_load_n(v.producer_pos, __ATOMIC_ACQUIRE);
-        uint64_t end = s.submitted;
+        const uint64_t limit = max_chunk(s);
+        detail::RingReader reader(s.view, s.submitted);
         *records = 0;
-        while (end != prod) {
-            const auto* hdr = reinterpret_cast<const kring_record_header*>(v.data + (end & mask));
-            // Acquire pairs with the commit's exchange: not busy means the
-            // record is complete (litmus/rb-commit-publish.litmus).
-            uint32_t len = __atomic_load_n(&hdr->len, __ATOMIC_ACQUIRE);
-            if (len & KRING_BUSY_BIT)
+        while (std::optional<detail::CommittedRecord> record = reader.committed()) {
+            if (reader.position() != s.submitted && record->end - s.submitted > limit)
                 break;
-            uint64_t span = record_span(len);
-            if (end != s.submitted && end - s.submitted + span > limit)
-                break;
-            if (!(len & KRING_DISCARD_BIT))
+            if (!record->discarded())
                 (*records)++;
-            end += span;
+            reader.advance(*record);
         }
-        return end;
+        return reader.position();
     }
 
     // Queues writes of what is committed, up to the queue depth.
@@ -333,11 +318,9 @@ struct Recorder::Impl {
         uint64_t records = 0;
         while (!inflight.empty() && inflight.front().done) {
             const Write& w = inflight.front();
-            const RingView& v = sources[w.source].view;
-            // Release: the kernel's reads of the span for the write are
-            // done (its completion came first); the space is the
-            // producers' again (litmus/rb-space-reuse.litmus).
-            __atomic_store_n(v.consumer_pos, w.end_pos, __ATOMIC_RELEASE);
+            // The kernel's reads of the span for the write are done (its
+            // completion came first): the space is the producers' again.
+            detail::RingReader(sources[w.source].view, w.end_pos).publish();
             records += w.records;
             stats.records += w.records;
             stats.bytes += w.total - sizeof(ChunkHeader) - sizeof(ChunkTrailer);
@@ -353,14 +336,12 @@ struct Recorder::Impl {
         return acknowledge();
     }
 
-    // Whether any ring has data past what is queued. The fence orders our
-    // last consumer-position store before the producer-position loads, the
-    // mirror of the commit's full barrier: we see the new record or its
-    // producer sees us caught up and wakes us (litmus/rb-wakeup.litmus, P1).
+    // Whether any ring has a committed record past what is queued: the
+    // check before a sleep. Only called with nothing in flight, when each
+    // consumer position is at what was queued.
     bool data_waiting() const {
-        __atomic_thread_fence(__ATOMIC_SEQ_CST);
         return std::any_of(sources.begin(), sources.end(), [](const Source& s) {
-            return __atomic_load_n(s.view.producer_pos, __ATOMIC_ACQUIRE) != s.submitted;
+            return detail::RingReader(s.view, s.submitted).committed_after_fence();
         });
     }
 

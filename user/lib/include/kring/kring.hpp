@@ -168,7 +168,7 @@ private:
     };
     int64_t consume_source(Source& source, uint64_t limit);
     int64_t consume_all(uint64_t limit);
-    bool any_data() const;
+    bool any_committed() const;
 
     WaitMode mode_;
     int epoll_fd_ = -1;
