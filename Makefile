@@ -9,13 +9,15 @@
 #   make litmus   the herd7 suite (needs herd7 on PATH)
 #   make bench    the benchmarks
 #   make checkpatch  kernel coding style of kmod/
+#   make fuzz     the verifier fuzzer under ASan/UBSan, FUZZ_SECONDS long (600)
+#                 from FUZZ_SEED (default: the time); failures go to build/fuzz
 
 SHELL := /bin/bash
 KVER ?= $(shell scripts/kernel-version 2>/dev/null)
 KDIR ?= /usr/src/linux-headers-$(KVER)
 JOBS ?= $(shell nproc)
 
-.PHONY: all deps module user user-vm vm-test check run litmus bench checkpatch clean
+.PHONY: all deps module user user-vm vm-test check run litmus bench checkpatch fuzz clean
 
 all: module user
 
@@ -51,6 +53,16 @@ litmus:
 
 bench: module user-vm
 	bench/run.sh --kver $(KVER)
+
+FUZZ_SECONDS ?= 600
+FUZZ_SEED ?= $(shell date +%s)
+
+# The verifier fuzzer (docs/testing.md): a long run, its rate every 30 s.
+fuzz: deps
+	cmake -S . -B build/asan -DKRING_SANITIZE=address,undefined >/dev/null
+	cmake --build build/asan -j$(JOBS) --target kring-fuzz
+	build/asan/tests/fuzz/kring-fuzz --seed $(FUZZ_SEED) --seconds $(FUZZ_SECONDS) \
+		--progress 30 --dump build/fuzz
 
 checkpatch:
 	scripts/checkpatch.sh
