@@ -9,10 +9,12 @@
 namespace {
 
 int usage() {
-    fprintf(stderr, "usage: kring-fuzz [--seed N] [--count N] [--seconds S] [--runs N] "
-                    "[--mutants N] [--dump DIR] [--dump-accepted] [--stop] [--no-minimize] "
-                    "[--progress S]\n"
-                    "  at least one of --count and --seconds\n");
+    fprintf(
+        stderr,
+        "usage: kring-fuzz [--seed N] [--count N] [--seconds S] [--runs N] "
+        "[--mutants N] [--probes PERCENT] [--dump DIR] [--dump-accepted] [--stop] [--no-minimize] "
+        "[--progress S]\n"
+        "  at least one of --count and --seconds\n");
     return 2;
 }
 
@@ -47,6 +49,8 @@ int main(int argc, char** argv) {
             o.seconds = strtod(v, nullptr);
         } else if (a == "--runs") {
             o.runs = static_cast<unsigned>(strtoul(v, nullptr, 0));
+        } else if (a == "--probes") {
+            o.probes = static_cast<unsigned>(strtoul(v, nullptr, 0));
         } else if (a == "--mutants") {
             o.mutants = static_cast<unsigned>(strtoul(v, nullptr, 0));
         } else if (a == "--dump") {

@@ -2,6 +2,7 @@
 
 #include "check_interp.hpp"
 #include "gen.hpp"
+#include "probe.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -15,7 +16,7 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 int verify(const Options& o, const Prog& p, uint32_t log_level, std::string* log) {
-    std::vector<char> buf(log ? (log_level > KBPF_LOG_LEVEL_ERRORS ? 1 << 20 : 1 << 12) : 0);
+    static std::vector<char> buf(4 << 20);
     kbpf_verify_attr attr{};
     attr.insns = p.insns.data();
     attr.insn_cnt = static_cast<uint32_t>(p.insns.size());
@@ -28,7 +29,9 @@ int verify(const Options& o, const Prog& p, uint32_t log_level, std::string* log
     attr.flags = p.flags;
     attr.log_level = log ? log_level : 0;
     attr.log_buf = log ? buf.data() : nullptr;
-    attr.log_size = static_cast<uint32_t>(buf.size());
+    attr.log_size = !log                                ? 0
+                    : log_level > KBPF_LOG_LEVEL_ERRORS ? static_cast<uint32_t>(buf.size())
+                                                        : 4096;
     int err = o.verify(&attr, nullptr);
     if (log)
         *log = buf.data();
@@ -153,13 +156,16 @@ std::string hex(const std::vector<uint8_t>& bytes) {
 }
 
 void report(const Options& o, const Prog& p, const RunConfig& c, const RunResult& r, uint64_t index,
-            const char* what, bool with_log) {
+            const char* what, bool with_log, const std::string& note) {
     FILE* f = o.out;
     std::string log;
     verify(o, p, KBPF_LOG_LEVEL_INSNS, &log);
     fprintf(f, "FAIL: %s #%llu (seed %llu): the verifier accepted it, the run faulted:\n  %s\n",
             what, static_cast<unsigned long long>(index), static_cast<unsigned long long>(o.seed),
             r.fault.c_str());
+    if (!note.empty())
+        fprintf(f, "  bound checks of what the log claims (their trap must be unreachable): %s\n",
+                note.c_str());
     fprintf(f, "  %s\n", r.state.c_str());
     fprintf(f, "ctx (%u bytes%s): %s\nreservations failing: %#llx; helper results:", p.ctx_size,
             p.ctx_writable ? ", writable" : "", hex(c.ctx).c_str(),
@@ -197,8 +203,10 @@ Stats run_fuzzer(const Options& o) {
         return std::chrono::duration<double>(Clock::now() - start).count();
     };
     // Returns false to stop.
-    auto process = [&](const Prog& p, uint64_t index, bool mutant, Rng& rng) -> bool {
+    auto process = [&](const Prog& p, uint64_t index, bool mutant, Rng& rng,
+                       const std::string& note, auto& self) -> bool {
         s.generated++;
+        s.probes += !note.empty();
         s.mutants += mutant;
         std::string log;
         int err = verify(o, p, KBPF_LOG_LEVEL_ERRORS, o.reasons ? &log : nullptr);
@@ -221,6 +229,7 @@ Stats run_fuzzer(const Options& o) {
             return true;
         }
         s.accepted++;
+        s.probes_accepted += !note.empty();
         std::vector<uint64_t> interesting = interesting_values(p);
         for (unsigned run = 0; run < o.runs; run++) {
             RunConfig c = make_config(rng, p, interesting, run);
@@ -232,23 +241,33 @@ Stats run_fuzzer(const Options& o) {
             s.failed++;
             if (!s.first_failure_at)
                 s.first_failure_at = s.generated;
-            const char* what = mutant ? "mutant of program" : "program";
+            const char* what = !note.empty() ? "program with bound checks from"
+                               : mutant      ? "mutant of program"
+                                             : "program";
             std::string name = o.dump_dir + "/fail-" + std::to_string(o.seed) + "-" +
                                std::to_string(index) + (mutant ? "m" : "");
             if (!o.dump_dir.empty())
                 dump(p, name, "fault: " + r.fault + "\n");
-            report(o, p, c, r, index, what, !o.minimize);
+            report(o, p, c, r, index, what, !o.minimize, note);
             if (o.minimize) {
                 Prog small = minimize(o, p, c);
                 RunResult sr = check_run(small, c);
                 fprintf(o.out, "minimized to %zu insns:\n", small.insns.size());
-                report(o, small, c, sr, index, "minimized program", true);
+                report(o, small, c, sr, index, "minimized program", true, note);
                 if (!o.dump_dir.empty())
                     dump(small, name + "-min", "fault: " + sr.fault + "\n");
             }
             return !o.stop_at_failure;
         }
         s.passed++;
+        if (note.empty() && rng.below(100) < o.probes) {
+            std::string log, what;
+            Prog checked;
+            verify(o, p, KBPF_LOG_LEVEL_INSNS, &log);
+            if (add_bound_checks(p, log, rng, &checked, &what) &&
+                !self(checked, index, mutant, rng, what, self))
+                return false;
+        }
         if (o.dump_accepted && !o.dump_dir.empty())
             dump(p, o.dump_dir + "/ok-" + std::to_string(o.seed) + "-" + std::to_string(index) +
                         (mutant ? "m" + std::to_string(s.mutants) : ""));
@@ -265,13 +284,13 @@ Stats run_fuzzer(const Options& o) {
         Prog p = generate(rng);
         bool accepted_before = s.accepted;
         uint64_t acc = s.accepted;
-        if (!process(p, i, false, rng))
+        if (!process(p, i, false, rng, "", process))
             break;
         (void)accepted_before;
         bool go = true;
         if (s.accepted > acc)
             for (unsigned m = 0; m < o.mutants && go; m++)
-                go = process(mutate(p, rng), i, true, rng);
+                go = process(mutate(p, rng), i, true, rng, "", process);
         if (!go)
             break;
         if (o.progress_every > 0 &&
@@ -313,6 +332,9 @@ void print_summary(const Options& o, const Stats& s, const char* name) {
         static_cast<unsigned long long>(s.rejected_einval),
         static_cast<unsigned long long>(s.rejected_e2big), static_cast<unsigned long long>(s.runs),
         static_cast<unsigned long long>(s.executed), s.elapsed, rate);
+    fprintf(o.out, "%s: %llu programs with bound checks of the verifier's log, %llu accepted\n",
+            name, static_cast<unsigned long long>(s.probes),
+            static_cast<unsigned long long>(s.probes_accepted));
     fprintf(o.out, "%s: %llu passed, %llu failed\n", name,
             static_cast<unsigned long long>(s.passed), static_cast<unsigned long long>(s.failed));
     fflush(o.out);

@@ -23,6 +23,7 @@ struct Options {
     double seconds = 0;   // 0: until count
     unsigned runs = 6;    // runs of each accepted program
     unsigned mutants = 3; // near misses of each accepted program
+    unsigned probes = 50; // percent of accepted programs that get bound checks
     VerifyFn verify = kbpf_verify;
     bool stop_at_failure = false;
     bool minimize = true;       // shrink a failing program before printing it
@@ -37,6 +38,7 @@ struct Options {
 struct Stats {
     uint64_t generated = 0; // programs verified (from scratch and mutants)
     uint64_t mutants = 0;
+    uint64_t probes = 0, probes_accepted = 0; // programs with bound checks
     uint64_t accepted = 0;
     uint64_t rejected = 0;
     uint64_t rejected_eacces = 0, rejected_einval = 0, rejected_e2big = 0;
