@@ -62,8 +62,26 @@ RunConfig make_config(Rng& rng, const Prog& p, const std::vector<uint64_t>& inte
     return c;
 }
 
-bool fails(const Options& o, const Prog& p, const RunConfig& c) {
-    return verify(o, p, 0, nullptr) == 0 && !check_run(p, c).ok;
+// The kind of a fault: its message's first letters, numbers left out.
+std::string fault_kind(const std::string& fault) {
+    std::string kind;
+    size_t colon = fault.find(": ");
+    for (size_t i = colon == std::string::npos ? 0 : colon + 2; i < fault.size(); i++) {
+        char ch = fault[i];
+        if (ch == '(' || kind.size() >= 24)
+            break;
+        if ((ch >= 'a' && ch <= 'z') || ch == ' ')
+            kind += ch;
+    }
+    return kind;
+}
+
+// Still accepted, and still the same kind of fault on the same inputs.
+bool fails(const Options& o, const Prog& p, const RunConfig& c, const std::string& kind) {
+    if (verify(o, p, 0, nullptr) != 0)
+        return false;
+    RunResult r = check_run(p, c);
+    return !r.ok && fault_kind(r.fault) == kind;
 }
 
 bool is_jump(const bpf_insn& in) {
@@ -115,7 +133,7 @@ Prog drop_nops(const Prog& p) {
 
 // Replaces instructions by no-ops while the program is still accepted and
 // still faults on the same inputs, then removes the no-ops.
-Prog minimize(const Options& o, Prog p, const RunConfig& c) {
+Prog minimize(const Options& o, Prog p, const RunConfig& c, const std::string& kind) {
     for (int round = 0; round < 4; round++) {
         bool changed = false;
         for (size_t i = p.insns.size(); i-- > 0;) {
@@ -129,13 +147,13 @@ Prog minimize(const Options& o, Prog p, const RunConfig& c) {
             in.code = BPF_JMP | BPF_JA;
             if (p.insns[i].code == (BPF_LD | BPF_IMM | BPF_DW) && i + 1 < q.insns.size())
                 q.insns[i + 1] = in;
-            if (fails(o, q, c)) {
+            if (fails(o, q, c, kind)) {
                 p = q;
                 changed = true;
             }
         }
         Prog compact = drop_nops(p);
-        if (fails(o, compact, c))
+        if (fails(o, compact, c, kind))
             p = compact;
         if (!changed)
             break;
@@ -250,7 +268,7 @@ Stats run_fuzzer(const Options& o) {
                 dump(p, name, "fault: " + r.fault + "\n");
             report(o, p, c, r, index, what, !o.minimize, note);
             if (o.minimize) {
-                Prog small = minimize(o, p, c);
+                Prog small = minimize(o, p, c, fault_kind(r.fault));
                 RunResult sr = check_run(small, c);
                 fprintf(o.out, "minimized to %zu insns:\n", small.insns.size());
                 report(o, small, c, sr, index, "minimized program", true, note);

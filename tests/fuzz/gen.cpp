@@ -189,6 +189,11 @@ private:
     void branch_merge();
     void loop();
     void call_sub();
+    void linked_join();
+    void spill_overwrite();
+    void alu_chain();
+    uint8_t record_base();
+    void access_at(uint8_t base, uint8_t x, uint32_t budget_size);
     void snippet();
     void body(int n);
 
@@ -296,7 +301,7 @@ void Gen::bound(uint8_t x, uint64_t n, int skip) {
             m = (m << 1) | 1;
         return m;
     };
-    switch (rng_.below(17)) {
+    switch (rng_.below(19)) {
     case 0:
         a_.jump(jmp_imm(BPF_JGT, x, ni, 0), skip);
         break;
@@ -401,6 +406,36 @@ void Gen::bound(uint8_t x, uint64_t n, int skip) {
         a_.emit(alu64_imm(BPF_ARSH, x, 32));
         a_.jump(jmp_imm(BPF_JSLT, x, 0, 0), skip);
         a_.jump(jmp32_imm(BPF_JSGT, x, ni, 0), skip);
+        break;
+    }
+    case 17: { // against another bounded variable
+        uint8_t y = scratch();
+        while (y == x)
+            y = scratch();
+        fresh_scalar(y);
+        a_.emit(alu64_imm(BPF_AND, y, static_cast<int32_t>(low_mask(n))));
+        switch (rng_.below(4)) {
+        case 0:
+            a_.jump(jmp_reg(BPF_JGT, x, y, 0), skip);
+            break;
+        case 1:
+            a_.jump(jmp_reg(BPF_JLT, y, x, 0), skip);
+            break;
+        case 2:
+            a_.jump(jmp_imm(BPF_JSLT, x, 0, 0), skip);
+            a_.jump(jmp_reg(BPF_JSGT, x, y, 0), skip);
+            break;
+        default:
+            a_.emit(mov32_reg(x, x));
+            a_.jump(jmp32_reg(BPF_JGT, x, y, 0), skip);
+            break;
+        }
+        set(y, T::Scalar);
+        break;
+    }
+    case 18: { // a 64-bit compare, then a 32-bit view
+        a_.jump(jmp_imm(BPF_JGT, x, ni, 0), skip);
+        a_.emit(rng_.chance(50) ? mov32_reg(x, x) : alu32_imm(BPF_ADD, x, 0));
         break;
     }
     default: { // spilled, bounded, filled back: the spill shares the id
@@ -904,8 +939,165 @@ void Gen::call_sub() {
     subs_.push_back(s);
 }
 
+// A record pointer register, or 0 when there is none.
+uint8_t Gen::record_base() {
+    std::vector<uint8_t> recs;
+    for (uint8_t r = 0; r <= 10; r++)
+        if (m_.r[r].t == T::Record && m_.r[r].off == 0 && m_.r[r].size > 0)
+            recs.push_back(r);
+    return recs.empty() ? 0 : rng_.pick(recs);
+}
+
+// *(u8 *)(base + x) = imm, or a load.
+void Gen::access_at(uint8_t base, uint8_t x, uint32_t) {
+    uint8_t p = scratch();
+    while (p == x || p == base)
+        p = scratch();
+    a_.emit(mov64_reg(p, base));
+    a_.emit(alu64_reg(BPF_ADD, p, x));
+    if (rng_.chance(50)) {
+        a_.emit(st(BPF_B, p, 0, 1));
+    } else {
+        uint8_t d = scratch();
+        a_.emit(ldx(BPF_B, d, p, 0));
+        set(d, T::Scalar);
+    }
+    set(p, T::None);
+}
+
+// A comparison of one copy bounds the other, on the paths where they are
+// copies: where they are not, the verifier must not carry the bound over
+// (a join where pruning compares the links).
+void Gen::linked_join() {
+    uint8_t base = record_base();
+    if (!base)
+        return;
+    uint32_t size = m_.r[base].size;
+    Model before = m_;
+    uint16_t saved = busy_;
+    busy_ |= static_cast<uint16_t>(1U << base);
+    uint8_t x = scratch();
+    fresh_scalar(x);
+    busy_ |= static_cast<uint16_t>(1U << x);
+    uint8_t y = scratch();
+    busy_ |= static_cast<uint16_t>(1U << y);
+    uint8_t c = some_scalar();
+    int other = a_.label(), join_l = a_.label(), skip = a_.label();
+    a_.jump(jmp_imm(rng_.chance(50) ? BPF_JGT : BPF_JSET, c, imm32(), 0), other);
+    a_.emit(mov64_reg(y, x));
+    a_.jump(ja(0), join_l);
+    a_.bind(other);
+    switch (rng_.below(4)) {
+    case 0: // linked there too: safe
+        a_.emit(mov64_reg(y, x));
+        break;
+    case 1: // a copy that lost its link
+        a_.emit(mov64_reg(y, x));
+        a_.emit(alu64_imm(BPF_ADD, y, 0));
+        break;
+    case 2: // through the stack: still linked
+        a_.emit(stx(BPF_DW, R10, x, -8));
+        a_.emit(ldx(BPF_DW, y, R10, -8));
+        break;
+    default:
+        fresh_scalar(y);
+        break;
+    }
+    a_.bind(join_l);
+    a_.jump(jmp_imm(BPF_JGE, y, static_cast<int32_t>(size - (rng_.chance(90) ? 0 : 1)), 0), skip);
+    access_at(base, x, size);
+    a_.bind(skip);
+    join(before);
+    mark_stack(-8, 8, false);
+    busy_ = saved;
+}
+
+// A bounded number spilled, partly overwritten (or by a helper, or not at
+// all), filled back and used as an offset: the bound must not survive a
+// change to the slot.
+void Gen::spill_overwrite() {
+    uint8_t base = record_base();
+    if (!base)
+        return;
+    uint32_t size = m_.r[base].size;
+    Model before = m_;
+    uint16_t saved = busy_;
+    busy_ |= static_cast<uint16_t>(1U << base);
+    int skip = a_.label();
+    uint8_t x = scratch();
+    fresh_scalar(x);
+    busy_ |= static_cast<uint16_t>(1U << x);
+    a_.jump(jmp_imm(BPF_JGE, x, static_cast<int32_t>(size), 0), skip);
+    int32_t off = -8 * rng_.range(1, 8);
+    uint8_t sz = rng_.chance(80) ? BPF_DW : BPF_W;
+    a_.emit(stx(sz, R10, x, static_cast<int16_t>(off)));
+    switch (rng_.below(4)) {
+    case 0: { // one byte of it
+        uint8_t bsz = kSizes[rng_.below(3)];
+        uint32_t n = size_bytes(bsz);
+        int32_t at = off + static_cast<int32_t>(rng_.below(8 / n) * n);
+        a_.emit(st(bsz, R10, static_cast<int16_t>(at), imm32()));
+        break;
+    }
+    case 1: // a helper writes it
+        a_.emit(mov64_reg(R1, R10));
+        a_.emit(alu64_imm(BPF_ADD, R1, off));
+        a_.emit(mov64_imm(R2, 8));
+        a_.emit(call_helper(BPF_FUNC_get_current_comm));
+        clobber_call();
+        break;
+    case 2: { // another value, whole
+        uint8_t z = some_scalar();
+        a_.emit(stx(BPF_DW, R10, z, static_cast<int16_t>(off)));
+        break;
+    }
+    default: // untouched: safe
+        break;
+    }
+    uint8_t y = scratch();
+    while (y == x || y == base)
+        y = scratch();
+    a_.emit(ldx(sz, y, R10, static_cast<int16_t>(off)));
+    access_at(base, y, size);
+    a_.bind(skip);
+    join(before);
+    busy_ = saved;
+}
+
+// Several ALU operations in a row, 32- and 64-bit, on one value.
+void Gen::alu_chain() {
+    uint8_t x = some_scalar();
+    uint16_t saved = busy_;
+    busy_ |= static_cast<uint16_t>(1U << x);
+    for (int i = rng_.range(2, 6); i > 0; i--)
+        random_alu(x);
+    if (rng_.chance(50)) { // compare with another variable, both refined
+        uint8_t y = some_scalar();
+        int skip = a_.label();
+        Model before = m_;
+        static const uint8_t ops[] = {BPF_JGT,  BPF_JGE,  BPF_JLT, BPF_JLE, BPF_JSGT, BPF_JSGE,
+                                      BPF_JSLT, BPF_JSLE, BPF_JEQ, BPF_JNE, BPF_JSET};
+        uint8_t op = ops[rng_.below(sizeof(ops))];
+        a_.jump(rng_.chance(60) ? jmp_reg(op, x, y, 0) : jmp32_reg(op, x, y, 0), skip);
+        random_alu(x);
+        a_.bind(skip);
+        join(before);
+    }
+    busy_ = saved;
+}
+
 void Gen::snippet() {
-    switch (rng_.below(20)) {
+    switch (rng_.below(24)) {
+    case 20:
+        linked_join();
+        break;
+    case 21:
+        spill_overwrite();
+        break;
+    case 22:
+    case 23:
+        alu_chain();
+        break;
     case 0:
     case 1:
         fresh_scalar(scratch());
