@@ -239,6 +239,30 @@ Stats run_fuzzer(const Options& o) {
             if (!o.show.empty() && log.find(o.show) != std::string::npos && shown++ < 5)
                 fprintf(o.out, "rejected:\n%s%s\n", disassemble(p).c_str(), log.c_str());
         }
+        // A checkpoint at every instruction may end more paths, never change
+        // the verdict (but for E2BIG: it only costs more).
+        if (rng.below(100) < o.state_freq && err != -E2BIG) {
+            Prog q = p;
+            q.flags ^= KBPF_F_TEST_STATE_FREQ;
+            int err2 = verify(o, q, 0, nullptr);
+            if (err2 != err && err2 != -E2BIG) {
+                std::string log1, log2;
+                verify(o, p, KBPF_LOG_LEVEL_ERRORS, &log1);
+                verify(o, q, KBPF_LOG_LEVEL_ERRORS, &log2);
+                fprintf(o.out,
+                        "FAIL: program #%llu (seed %llu): KBPF_F_TEST_STATE_FREQ changes the "
+                        "verdict: %d with flags %#x, %d with %#x\n%s%s%s",
+                        static_cast<unsigned long long>(index),
+                        static_cast<unsigned long long>(o.seed), err, p.flags, err2, q.flags,
+                        disassemble(p).c_str(), log1.c_str(), log2.c_str());
+                s.failed++;
+                s.verdicts_changed++;
+                if (!s.first_failure_at)
+                    s.first_failure_at = s.generated;
+                if (o.stop_at_failure)
+                    return false;
+            }
+        }
         if (err) {
             s.rejected++;
             s.rejected_eacces += err == -EACCES;
@@ -350,9 +374,12 @@ void print_summary(const Options& o, const Stats& s, const char* name) {
         static_cast<unsigned long long>(s.rejected_einval),
         static_cast<unsigned long long>(s.rejected_e2big), static_cast<unsigned long long>(s.runs),
         static_cast<unsigned long long>(s.executed), s.elapsed, rate);
-    fprintf(o.out, "%s: %llu programs with bound checks of the verifier's log, %llu accepted\n",
+    fprintf(o.out,
+            "%s: %llu programs with bound checks of the verifier's log, %llu accepted; %llu "
+            "verdicts changed by KBPF_F_TEST_STATE_FREQ\n",
             name, static_cast<unsigned long long>(s.probes),
-            static_cast<unsigned long long>(s.probes_accepted));
+            static_cast<unsigned long long>(s.probes_accepted),
+            static_cast<unsigned long long>(s.verdicts_changed));
     fprintf(o.out, "%s: %llu passed, %llu failed\n", name,
             static_cast<unsigned long long>(s.passed), static_cast<unsigned long long>(s.failed));
     fflush(o.out);

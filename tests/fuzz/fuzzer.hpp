@@ -24,6 +24,8 @@ struct Options {
     unsigned runs = 6;    // runs of each accepted program
     unsigned mutants = 3; // near misses of each accepted program
     unsigned probes = 50; // percent of accepted programs that get bound checks
+    // Percent of programs verified again with KBPF_F_TEST_STATE_FREQ toggled.
+    unsigned state_freq = 20;
     VerifyFn verify = kbpf_verify;
     bool stop_at_failure = false;
     bool minimize = true;       // shrink a failing program before printing it
@@ -42,8 +44,9 @@ struct Stats {
     uint64_t accepted = 0;
     uint64_t rejected = 0;
     uint64_t rejected_eacces = 0, rejected_einval = 0, rejected_e2big = 0;
-    uint64_t passed = 0; // accepted programs whose every run was clean
-    uint64_t failed = 0; // accepted programs that faulted
+    uint64_t passed = 0;           // accepted programs whose every run was clean
+    uint64_t failed = 0;           // accepted programs that faulted (or changed verdict)
+    uint64_t verdicts_changed = 0; // by KBPF_F_TEST_STATE_FREQ
     uint64_t runs = 0;
     uint64_t executed = 0;         // instructions run
     uint64_t first_failure_at = 0; // programs generated until the first failure
