@@ -3,6 +3,7 @@
 #include <cstdarg>
 #include <cstdio>
 #include <cstring>
+#include <memory>
 
 extern "C" {
 #include "alu.h"
@@ -227,6 +228,8 @@ private:
             fault("%s into the read-only context at %+lld", what, shown);
             return nullptr;
         }
+        if (size > 1 && addr % size)
+            res_.unaligned = true;
         if (o.kind == Kind::Stack && size) {
             uint32_t below = static_cast<uint32_t>(FRAME - rel);
             if (below > o.depth) {
@@ -658,6 +661,98 @@ RunResult Machine::run() {
 RunResult check_run(const Prog& prog, const RunConfig& config) {
     Machine m(prog, config);
     return m.run();
+}
+
+namespace {
+
+struct RealEnv {
+    const RunConfig* config;
+    size_t next_value = 0;
+    unsigned reservations = 0;
+    uint64_t reserved = 0;
+    std::vector<void*> records; // live ones
+    uint64_t value() {
+        if (config->helper_values.empty())
+            return 0;
+        return config->helper_values[next_value++ % config->helper_values.size()];
+    }
+};
+
+uint64_t real_helper(void* priv, s32 id, const u64 args[5]) {
+    RealEnv* env = static_cast<RealEnv*>(priv);
+    switch (id) {
+    case BPF_FUNC_get_smp_processor_id:
+        return env->value() & 3;
+    case BPF_FUNC_get_current_comm: {
+        auto* buf = reinterpret_cast<uint8_t*>(args[0]);
+        memset(buf, 0, args[1]);
+        memcpy(buf, "fuzz", args[1] > 4 ? 4 : args[1] - 1);
+        return 0;
+    }
+    case BPF_FUNC_ringbuf_output: {
+        std::vector<uint8_t> copy(args[2]);
+        if (args[2])
+            memcpy(copy.data(), reinterpret_cast<const void*>(args[1]), args[2]);
+        return 0;
+    }
+    case BPF_FUNC_ringbuf_reserve: {
+        unsigned index = env->reservations++;
+        uint64_t size = args[1];
+        if (args[2] || (env->config->reserve_fail >> (index < 63 ? index : 63)) & 1 ||
+            size > RECORD_AREA - env->reserved)
+            return 0;
+        env->reserved += (size + 8 + 7) & ~7ULL;
+        void* rec = malloc(size ? size : 1);
+        memset(rec, 0x5a, size);
+        env->records.push_back(rec);
+        return reinterpret_cast<uint64_t>(rec);
+    }
+    case BPF_FUNC_ringbuf_submit:
+    case BPF_FUNC_ringbuf_discard:
+        for (size_t i = 0; i < env->records.size(); i++) {
+            if (reinterpret_cast<uint64_t>(env->records[i]) != args[0])
+                continue;
+            free(env->records[i]);
+            env->records.erase(env->records.begin() + static_cast<long>(i));
+            break;
+        }
+        return 0;
+    default:
+        return env->value();
+    }
+}
+
+} // namespace
+
+int real_run(const Prog& prog, const RunConfig& config, uint64_t* r0) {
+    std::vector<bpf_insn> insns = prog.insns;
+    static uint64_t rings[NR_RINGS];
+    for (size_t i = 0; i + 1 < insns.size(); i++) {
+        if (insns[i].code != (BPF_LD | BPF_IMM | BPF_DW))
+            continue;
+        if (insns[i].src_reg == BPF_PSEUDO_MAP_FD && insns[i].imm >= 0 && insns[i].imm < NR_RINGS) {
+            auto address = reinterpret_cast<uint64_t>(&rings[insns[i].imm]);
+            insns[i].src_reg = 0;
+            insns[i].imm = static_cast<int32_t>(static_cast<uint32_t>(address));
+            insns[i + 1].imm = static_cast<int32_t>(static_cast<uint32_t>(address >> 32));
+        }
+        i++;
+    }
+    std::unique_ptr<uint8_t[]> ctx(new uint8_t[prog.ctx_size ? prog.ctx_size : 1]);
+    memcpy(ctx.get(), config.ctx.data(), std::min<size_t>(prog.ctx_size, config.ctx.size()));
+    std::unique_ptr<uint64_t[]> stack(new uint64_t[KBPF_INTERP_STACK_SIZE / 8]());
+    RealEnv renv;
+    renv.config = &config;
+    kbpf_interp_env env{};
+    env.call_helper = real_helper;
+    env.priv = &renv;
+    env.stack = reinterpret_cast<u8*>(stack.get());
+    env.insn_budget = config.budget;
+    int err =
+        kbpf_interp_run(insns.data(), static_cast<uint32_t>(insns.size()), ctx.get(), &env, r0);
+    for (void* rec : renv.records)
+        free(rec);
+    return err;
 }
 
 } // namespace fuzz

@@ -35,9 +35,20 @@ struct RunResult {
     std::string state; // registers at the fault
     uint64_t r0 = 0;
     uint64_t executed = 0;
+    // A record was accessed at an address that is not a multiple of the
+    // access size (the verifier allows it; interp.c's plain dereference is
+    // undefined behaviour in C for it, which UBSan reports).
+    bool unaligned = false;
 };
 
 RunResult check_run(const Prog& prog, const RunConfig& config);
+
+// Runs @prog in the module's own interpreter (kmod/bpf/interp.c) on the
+// same inputs, with helpers that behave as check_run's and memory that ASan
+// watches: the context, the stack and each record are separate heap buffers
+// of their exact sizes, and a record is freed when submitted. Returns
+// kbpf_interp_run()'s result; *@r0 is R0.
+int real_run(const Prog& prog, const RunConfig& config, uint64_t* r0);
 
 // Virtual layout, for tests: where frame 0's stack ends and the context is.
 constexpr uint64_t VA_CTX = 0xffffc90000010000ULL;

@@ -1219,7 +1219,10 @@ Prog Gen::run() {
     uint32_t priv =
         KBPF_F_BPF_CAPABLE | KBPF_F_ALLOW_PTR_LEAKS | KBPF_F_BYPASS_SPEC_V1 | KBPF_F_BYPASS_SPEC_V4;
     prog_.flags = priv;
-    if (rng_.chance(15))
+    uint64_t drop = rng_.below(100);
+    if (drop < 35) // no pointer leaks: the module's interpreter runs it too
+        prog_.flags &= ~KBPF_F_ALLOW_PTR_LEAKS;
+    else if (drop < 50)
         prog_.flags &= ~(1U << rng_.below(4));
     if (rng_.chance(10))
         prog_.flags |= KBPF_F_TEST_STATE_FREQ;

@@ -31,7 +31,7 @@ TEST_CASE("the planted copy of the verifier without a bug: no failure") {
 }
 
 TEST_CASE("planted: off-by-one upper bound after an unsigned comparison") {
-    CHECK(hunt(PLANTED_REFINE_OFF_BY_ONE, 2000).failed > 0);
+    CHECK(hunt(PLANTED_REFINE_OFF_BY_ONE, 5000).failed > 0);
 }
 
 // The rarest: the 64-bit and 32-bit bounds of the value must disagree.
@@ -40,5 +40,5 @@ TEST_CASE("planted: a 32-bit comparison decided on 64 bits") {
 }
 
 TEST_CASE("planted: a 32-bit move that keeps the 64-bit bounds") {
-    CHECK(hunt(PLANTED_ZEXT_KEEPS_64, 2000).failed > 0);
+    CHECK(hunt(PLANTED_ZEXT_KEEPS_64, 5000).failed > 0);
 }
