@@ -10,7 +10,8 @@
 #   make bench    the benchmarks
 #   make checkpatch  kernel coding style of kmod/
 #   make fuzz     the verifier fuzzer under ASan/UBSan, FUZZ_SECONDS long (600)
-#                 from FUZZ_SEED (default: the time); failures go to build/fuzz
+#                 from FUZZ_SEED (default: the time); failures go to build/fuzz;
+#                 FUZZ_ARGS adds kring-fuzz options (--variable-comm-size)
 
 SHELL := /bin/bash
 KVER ?= $(shell scripts/kernel-version 2>/dev/null)
@@ -56,13 +57,14 @@ bench: module user-vm
 
 FUZZ_SECONDS ?= 600
 FUZZ_SEED ?= $(shell date +%s)
+FUZZ_ARGS ?=
 
 # The verifier fuzzer (docs/testing.md): a long run, its rate every 30 s.
 fuzz: deps
 	cmake -S . -B build/asan -DKRING_SANITIZE=address,undefined >/dev/null
 	cmake --build build/asan -j$(JOBS) --target kring-fuzz
 	build/asan/tests/fuzz/kring-fuzz --seed $(FUZZ_SEED) --seconds $(FUZZ_SECONDS) \
-		--progress 30 --dump build/fuzz
+		--progress 30 --dump build/fuzz $(FUZZ_ARGS)
 
 checkpatch:
 	scripts/checkpatch.sh

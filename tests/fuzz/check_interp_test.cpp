@@ -148,3 +148,14 @@ TEST_CASE("scalars and rings are not memory") {
 TEST_CASE("a program that does not end") {
     CHECK(faults(run({ja(-1)}, 16, false, 1000), "more than 1000 instructions"));
 }
+
+TEST_CASE("a helper that writes fewer bytes than its largest size") {
+    // The first verifier bug the fuzzer found (docs/testing.md): with a
+    // size in [1, 20], get_current_comm writes only that many bytes, so the
+    // byte at fp-5 may never be written. The checking interpreter must see it.
+    Prog p = {ldx(BPF_H, R2, R1, 0),       alu64_imm(BPF_MOD, R2, 20),
+              alu64_imm(BPF_ADD, R2, 1),   mov64_reg(R1, R10),
+              alu64_imm(BPF_ADD, R1, -24), call_helper(BPF_FUNC_get_current_comm),
+              ldx(BPF_B, R0, R10, -5),     exit_insn()};
+    CHECK(faults(run(p), "reads a byte never written (-5)")); // the context's u16 is 0x101
+}

@@ -9,12 +9,11 @@
 namespace {
 
 int usage() {
-    fprintf(
-        stderr,
-        "usage: kring-fuzz [--seed N] [--count N] [--seconds S] [--runs N] "
-        "[--mutants N] [--probes PERCENT] [--dump DIR] [--dump-accepted] [--stop] [--no-minimize] "
-        "[--progress S]\n"
-        "  at least one of --count and --seconds\n");
+    fprintf(stderr, "usage: kring-fuzz [--seed N] [--count N] [--seconds S] [--runs N]\n"
+                    "                  [--mutants N] [--probes PERCENT] [--dump DIR]\n"
+                    "                  [--dump-accepted] [--stop] [--no-minimize] [--progress S]\n"
+                    "                  [--reasons] [--show PHRASE] [--variable-comm-size]\n"
+                    "  at least one of --count and --seconds\n");
     return 2;
 }
 
@@ -34,6 +33,8 @@ int main(int argc, char** argv) {
             o.stop_at_failure = true;
         } else if (a == "--reasons") {
             o.reasons = true;
+        } else if (a == "--variable-comm-size") {
+            o.gen.variable_comm_size = true;
         } else if (a == "--no-minimize") {
             o.minimize = false;
         } else if ((v = value()) == nullptr) {

@@ -339,7 +339,7 @@ Stats run_fuzzer(const Options& o) {
         if (!o.count && o.seconds <= 0)
             break;
         Rng rng(o.seed * 0x2545f4914f6cdd1dULL + i);
-        Prog p = generate(rng);
+        Prog p = generate(rng, o.gen);
         bool accepted_before = s.accepted;
         uint64_t acc = s.accepted;
         if (!process(p, i, false, rng, "", process))

@@ -2,6 +2,7 @@
 // checking interpreter on boundary contexts, report what faults.
 #pragma once
 
+#include "gen.hpp"
 #include "prog.hpp"
 
 #include <cstdint>
@@ -27,6 +28,7 @@ struct Options {
     // Percent of programs verified again with KBPF_F_TEST_STATE_FREQ toggled.
     unsigned state_freq = 20;
     VerifyFn verify = kbpf_verify;
+    GenOptions gen;
     bool stop_at_failure = false;
     bool minimize = true;       // shrink a failing program before printing it
     std::string dump_dir;       // failing programs go here (and accepted ones

@@ -109,11 +109,12 @@ struct SubSpec {
 
 class Gen {
 public:
-    Gen(Rng& rng) : rng_(rng) {}
+    Gen(Rng& rng, const GenOptions& options) : rng_(rng), options_(options) {}
     Prog run();
 
 private:
     Rng& rng_;
+    const GenOptions& options_;
     Prog prog_;
     Asm a_;
     Model m_;
@@ -701,13 +702,28 @@ void Gen::helper_call() {
         int32_t off = -8 * rng_.range(1, 6);
         if (off + n > 0)
             off = -((n + 7) & ~7);
+        bool variable = options_.variable_comm_size && rng_.chance(30);
+        if (variable) { // a size in [1, n]: the helper may write less
+            uint16_t saved_busy = busy_;
+            ctx_load(2);
+            busy_ |= 1U << 2;
+            a_.emit(alu64_imm(BPF_MOD, 2, n));
+            a_.emit(alu64_imm(BPF_ADD, 2, 1));
+            busy_ = saved_busy;
+        }
         a_.emit(mov64_reg(R1, R10));
         a_.emit(alu64_imm(BPF_ADD, R1, off));
-        a_.emit(mov64_imm(2, rng_.chance(95) ? n : 0));
+        if (!variable)
+            a_.emit(mov64_imm(2, rng_.chance(95) ? n : 0));
         a_.emit(call_helper(BPF_FUNC_get_current_comm));
         clobber_call();
         mark_stack(off, static_cast<uint32_t>(n), true);
         set(R0, T::Scalar);
+        if (variable && rng_.chance(50)) { // read back its last bytes
+            uint8_t d = scratch();
+            a_.emit(ldx(BPF_B, d, R10, static_cast<int16_t>(off + n - 1)));
+            set(d, T::Scalar);
+        }
         break;
     }
     case 2: { // ringbuf_output of the stack or a record, size bounded
@@ -1274,8 +1290,8 @@ Prog Gen::run() {
 
 } // namespace
 
-Prog generate(Rng& rng) {
-    Gen g(rng);
+Prog generate(Rng& rng, const GenOptions& options) {
+    Gen g(rng, options);
     return g.run();
 }
 
