@@ -103,8 +103,9 @@ uint32_t size_bytes(uint8_t sz) {
 struct SubSpec {
     int label;
     bool global;
-    GReg arg1; // a pointer (static) or the context (global)
-    int depth; // call depth of its frame
+    GReg arg1;    // a pointer (static) or the context (global)
+    int depth;    // call depth of its frame
+    bool release; // it submits the record in r1 (its caller's r7)
 };
 
 class Gen {
@@ -121,9 +122,10 @@ private:
     std::vector<SubSpec> subs_;
     std::vector<kring_func_info> funcs_;
     bool any_global_ = false;
-    int depth_ = 0;     // frame depth of the function being generated
-    int budget_ = 0;    // snippets left in this function
-    uint16_t busy_ = 0; // registers snippets must not overwrite
+    bool main_record_released_ = false; // by a subprogram
+    int depth_ = 0;                     // frame depth of the function being generated
+    int budget_ = 0;                    // snippets left in this function
+    uint16_t busy_ = 0;                 // registers snippets must not overwrite
 
     int32_t imm32() {
         uint64_t v = rng_.pick(boundary_values());
@@ -293,6 +295,8 @@ void Gen::random_alu(uint8_t dst) {
 // On the fall-through, x in [0, n] (as the generator believes; one time in
 // seven a bound is off by one, a near miss).
 void Gen::bound(uint8_t x, uint64_t n, int skip) {
+    if (n > 0x0fffffff) // huge records: keep the arithmetic below in range
+        n = 0x0fffffff;
     if (rng_.chance(14))
         n += 1;
     int32_t ni = static_cast<int32_t>(n);
@@ -782,6 +786,8 @@ void Gen::helper_call() {
 }
 
 uint32_t record_size(Rng& rng) {
+    if (rng.chance(2))
+        return rng.chance(50) ? 0 : static_cast<uint32_t>(KRING_MAX_DATA_SIZE);
     static const std::vector<uint64_t> sizes = {1,  2,  3,  4,  7,  8,  9,   15,  16,  17,  24,
                                                 31, 32, 33, 48, 63, 64, 100, 128, 255, 256, 4096};
     return static_cast<uint32_t>(rng.pick(sizes));
@@ -818,6 +824,9 @@ void Gen::second_record() {
         else
             const_access();
     }
+    int32_t spill = rng_.chance(25) ? -8 * rng_.range(1, 8) : 0;
+    if (spill) // a copy on the stack, released with the others
+        a_.emit(stx(BPF_DW, R10, h, static_cast<int16_t>(spill)));
     a_.emit(mov64_reg(R1, h));
     a_.emit(mov64_imm(2, 0));
     a_.emit(call_helper(rng_.chance(50) ? BPF_FUNC_ringbuf_submit : BPF_FUNC_ringbuf_discard));
@@ -826,7 +835,13 @@ void Gen::second_record() {
     m_.r[R0] = GReg{};
     if (rng_.chance(3)) { // use after submit: must be rejected
         a_.emit(st(BPF_B, h, 0, 1));
+    } else if (spill && rng_.chance(15)) { // through the spilled copy: rejected too
+        a_.emit(ldx(BPF_DW, 3, R10, static_cast<int16_t>(spill)));
+        a_.emit(st(BPF_B, 3, 0, 1));
+        m_.r[3] = GReg{};
     }
+    if (spill)
+        mark_stack(spill, 8, false);
     a_.bind(skip);
     join(before);
     m_.r[h] = GReg{};
@@ -919,6 +934,7 @@ void Gen::call_sub() {
     if (depth_ >= 2 || subs_.size() >= 3)
         return;
     SubSpec s;
+    s.release = false;
     s.label = a_.label();
     s.global = rng_.chance(25);
     s.depth = depth_ + 1;
@@ -937,6 +953,12 @@ void Gen::call_sub() {
         GReg g = m_.r[r];
         if (g.t == T::Stack && depth_ > 0)
             return;
+        s.release = depth_ == 0 && m_.r[R7].t == T::Record && m_.r[R7].off == 0 &&
+                    !main_record_released_ && rng_.chance(25);
+        if (s.release) {
+            r = R7;
+            g = m_.r[R7];
+        }
         if (g.t == T::Stack && g.off == 0) {
             int32_t k = -8 * rng_.range(1, 8);
             a_.emit(mov64_reg(R1, r));
@@ -953,6 +975,12 @@ void Gen::call_sub() {
     clobber_call();
     set(R0, T::Scalar);
     subs_.push_back(s);
+    if (s.release) {
+        main_record_released_ = true;
+        m_.r[R7] = GReg{};
+        if (rng_.chance(5)) // the caller's copy is released too: rejected
+            a_.emit(st(BPF_B, R7, 0, 1));
+    }
 }
 
 // A record pointer register, or 0 when there is none.
@@ -1208,12 +1236,22 @@ void Gen::gen_sub(const SubSpec& s) {
     set(R10, T::Stack, 0);
     m_.r[R1] = s.arg1;
     set(2, T::Scalar);
+    if (s.release) {
+        a_.emit(mov64_reg(R9, R1));
+        m_.r[R9] = s.arg1;
+        busy_ |= 1U << R9;
+    }
     if (s.arg1.t == T::Ctx && rng_.chance(70)) {
         a_.emit(mov64_reg(R6, R1));
         m_.r[R6] = s.arg1;
         busy_ |= 1U << R6;
     }
     body(rng_.range(1, 5));
+    if (s.release) {
+        a_.emit(mov64_reg(R1, R9));
+        a_.emit(mov64_imm(2, 0));
+        a_.emit(call_helper(BPF_FUNC_ringbuf_submit));
+    }
     switch (rng_.below(10)) {
     case 0: // returning its own stack: must be rejected
         a_.emit(mov64_reg(R0, R10));
@@ -1265,7 +1303,7 @@ Prog Gen::run() {
         busy_ |= 1U << R7;
     }
     body(rng_.range(2, 10));
-    if (record && rng_.chance(98)) {
+    if (record && !main_record_released_ && rng_.chance(98)) {
         a_.emit(mov64_reg(R1, R7));
         a_.emit(mov64_imm(R2, 0));
         a_.emit(call_helper(rng_.chance(70) ? BPF_FUNC_ringbuf_submit : BPF_FUNC_ringbuf_discard));
