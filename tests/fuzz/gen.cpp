@@ -931,6 +931,26 @@ void Gen::loop() {
 }
 
 void Gen::call_sub() {
+    // Another call of a subprogram from main, with another object of the
+    // same kind: it is verified again in this caller's state.
+    if (depth_ == 0 && !subs_.empty() && rng_.chance(35)) {
+        const SubSpec s0 = rng_.pick(subs_);
+        std::vector<uint8_t> fit;
+        for (uint8_t r : pointers())
+            if (m_.r[r].t == s0.arg1.t && m_.r[r].off == (s0.arg1.t == T::Stack ? 0 : s0.arg1.off))
+                fit.push_back(r);
+        if (!s0.global && !s0.release && s0.depth == 1 && !fit.empty()) {
+            uint8_t r = rng_.pick(fit);
+            a_.emit(mov64_reg(R1, r));
+            if (s0.arg1.t == T::Stack)
+                a_.emit(alu64_imm(BPF_ADD, R1, s0.arg1.off));
+            a_.emit(mov64_reg(2, some_scalar()));
+            a_.jump(call_local(0), s0.label);
+            clobber_call();
+            set(R0, T::Scalar);
+            return;
+        }
+    }
     if (depth_ >= 2 || subs_.size() >= 3)
         return;
     SubSpec s;
