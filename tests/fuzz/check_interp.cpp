@@ -252,6 +252,11 @@ private:
                 *out = o->spill[rel / 8];
                 return true;
             }
+            if (!leaks_allowed())
+                for (uint32_t sl = rel / 8; sl <= (rel + size - 1) / 8; sl++)
+                    if (o->spill[sl].init)
+                        return fault("part of a spilled pointer is loaded without "
+                                     "allow_ptr_leaks");
             for (unsigned b = 0; b < size; b++)
                 if (!o->init[rel + b])
                     return fault("load of %u bytes at stack%+d reads a byte never written (%+d)",
@@ -322,6 +327,8 @@ bool Machine::alu(const bpf_insn& in) {
         uint64_t out;
         if (!kbpf_endian(reg_src, static_cast<unsigned>(in.imm), dst.v, &out))
             return fault("byte swap of %d bits", in.imm);
+        if (dst.kind != Kind::Scalar && !leaks_allowed())
+            return fault("a byte swap turns a pointer into a number without allow_ptr_leaks");
         dst = scalar(out);
         return true;
     }
@@ -348,6 +355,11 @@ bool Machine::alu(const bpf_insn& in) {
             res.obj = src.obj;
         }
     }
+    // Without allow_ptr_leaks no number may be computed from a pointer.
+    bool from_ptr =
+        (op != BPF_MOV && dst.kind != Kind::Scalar) || (reg_src && src.kind != Kind::Scalar);
+    if (res.kind == Kind::Scalar && !leaks_allowed() && from_ptr)
+        return fault("an ALU operation turns a pointer into a number without allow_ptr_leaks");
     dst = res;
     return true;
 }
@@ -387,6 +399,11 @@ bool Machine::helper(const bpf_insn& in) {
             Object* o = access(a, 0, n.v, write, false, proto->name, &rel);
             if (!o)
                 return false;
+            if (o->kind == Kind::Stack && !write && !leaks_allowed() && n.v)
+                for (uint64_t sl = rel / 8; sl <= (rel + n.v - 1) / 8; sl++)
+                    if (o->spill[sl].init)
+                        return fault("%s reads a spilled pointer without allow_ptr_leaks",
+                                     proto->name);
             if (o->kind == Kind::Stack && !write)
                 for (uint64_t b = 0; b < n.v; b++)
                     if (!o->init[rel + b])
@@ -635,6 +652,18 @@ RunResult Machine::run() {
             uint64_t src = BPF_SRC(in.code) == BPF_X
                                ? regs_[in.src_reg].v
                                : static_cast<uint64_t>(static_cast<int64_t>(in.imm));
+            if (!leaks_allowed()) {
+                // A pointer may only be tested against NULL.
+                const Val& d = regs_[in.dst_reg];
+                Val sv = BPF_SRC(in.code) == BPF_X ? regs_[in.src_reg] : scalar(src);
+                bool dp = d.kind != Kind::Scalar, sp = sv.kind != Kind::Scalar;
+                bool null_test = cls == BPF_JMP && (op == BPF_JEQ || op == BPF_JNE) && dp != sp &&
+                                 (dp ? sv.v : d.v) == 0;
+                if ((dp || sp) && !null_test) {
+                    ok = fault("a pointer is compared without allow_ptr_leaks");
+                    break;
+                }
+            }
             bool taken;
             if (!kbpf_jmp_cond(op, regs_[in.dst_reg].v, src, cls == BPF_JMP32, &taken)) {
                 ok = fault("unsupported jump %#x", in.code);

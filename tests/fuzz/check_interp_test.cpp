@@ -7,6 +7,10 @@
 #include <doctest/doctest.h>
 #include <string>
 
+extern "C" {
+#include "verifier.h"
+}
+
 using namespace insn;
 
 namespace {
@@ -36,12 +40,12 @@ Prog ret0() {
 }
 
 fuzz::RunResult run(const Prog& insns, uint32_t ctx_size = 16, bool writable = false,
-                    uint64_t budget = 100000) {
+                    uint64_t budget = 100000, uint32_t flags = 0xf) {
     fuzz::Prog p;
     p.insns = insns;
     p.ctx_size = ctx_size;
     p.ctx_writable = writable;
-    p.flags = 0xf;
+    p.flags = flags;
     fuzz::RunConfig c;
     c.ctx.assign(ctx_size, 1);
     c.budget = budget;
@@ -158,4 +162,24 @@ TEST_CASE("a helper that writes fewer bytes than its largest size") {
               alu64_imm(BPF_ADD, R1, -24), call_helper(BPF_FUNC_get_current_comm),
               ldx(BPF_B, R0, R10, -5),     exit_insn()};
     CHECK(faults(run(p), "reads a byte never written (-5)")); // the context's u16 is 0x101
+}
+
+TEST_CASE("without allow_ptr_leaks no pointer becomes a number") {
+    constexpr uint32_t NO_LEAKS = 0xf & ~KBPF_F_ALLOW_PTR_LEAKS;
+    auto leak = [&](const Prog& p) {
+        return run(p, 16, true, 1000, NO_LEAKS);
+    };
+    CHECK(faults(leak({mov32_reg(R0, R10), exit_insn()}), "turns a pointer into a number"));
+    CHECK(faults(leak({mov64_reg(R0, R10), alu64_reg(BPF_SUB, R0, R1), exit_insn()}),
+                 "turns a pointer into a number"));
+    CHECK(faults(leak({mov64_reg(R0, R10), exit_insn()}), "r0 returns a pointer"));
+    CHECK(faults(leak({stx(BPF_DW, R1, R10, 0), mov64_imm(R0, 0), exit_insn()}),
+                 "stored into the context"));
+    CHECK(faults(leak({stx(BPF_DW, R10, R1, -8), ldx(BPF_W, R0, R10, -8), exit_insn()}),
+                 "part of a spilled pointer"));
+    CHECK(faults(leak({jmp_reg(BPF_JGT, R1, R10, 0), mov64_imm(R0, 0), exit_insn()}), "compared"));
+    // A NULL test and pointer arithmetic are fine.
+    CHECK(leak({jmp_imm(BPF_JEQ, R1, 0, 0), mov64_reg(R2, R10), alu64_imm(BPF_ADD, R2, -8),
+                st(BPF_DW, R2, 0, 1), mov64_imm(R0, 0), exit_insn()})
+              .ok);
 }
