@@ -475,6 +475,8 @@ bool Machine::helper(const bpf_insn& in) {
 
 bool Machine::call(const bpf_insn& in, uint32_t* pc) {
     uint32_t target = *pc + static_cast<uint32_t>(in.imm);
+    if (!(prog_.flags & KBPF_F_BPF_CAPABLE))
+        return fault("a bpf-to-bpf call without bpf_capable");
     if (target >= prog_.insns.size())
         return fault("call to insn %u, outside the program", target);
     if (frames_.size() + 1 >= KBPF_MAX_CALL_FRAMES)
@@ -634,6 +636,10 @@ RunResult Machine::run() {
         case BPF_JMP:
         case BPF_JMP32: {
             if (cls == BPF_JMP && op == BPF_JA) {
+                if (in.off < 0 && !(prog_.flags & KBPF_F_BPF_CAPABLE)) {
+                    ok = fault("a backward jump without bpf_capable");
+                    break;
+                }
                 pc += static_cast<uint32_t>(static_cast<int32_t>(in.off));
                 break;
             }
@@ -667,6 +673,10 @@ RunResult Machine::run() {
             bool taken;
             if (!kbpf_jmp_cond(op, regs_[in.dst_reg].v, src, cls == BPF_JMP32, &taken)) {
                 ok = fault("unsupported jump %#x", in.code);
+                break;
+            }
+            if (taken && in.off < 0 && !(prog_.flags & KBPF_F_BPF_CAPABLE)) {
+                ok = fault("a backward jump without bpf_capable");
                 break;
             }
             if (taken)
