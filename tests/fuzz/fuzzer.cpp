@@ -399,6 +399,9 @@ void print_summary(const Options& o, const Stats& s, const char* name) {
             static_cast<unsigned long long>(s.verdicts_changed),
             static_cast<unsigned long long>(s.real_runs),
             static_cast<unsigned long long>(s.unaligned));
+    if (s.failed)
+        fprintf(o.out, "%s: the first failure after %llu programs\n", name,
+                static_cast<unsigned long long>(s.first_failure_at));
     fprintf(o.out, "%s: %llu passed, %llu failed\n", name,
             static_cast<unsigned long long>(s.passed), static_cast<unsigned long long>(s.failed));
     fflush(o.out);
