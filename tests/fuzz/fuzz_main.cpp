@@ -6,6 +6,12 @@
 #include <cstring>
 #include <string>
 
+// A UBSan error aborts, so that the fuzzer's SIGABRT handler can print the
+// program it was working on (UBSan's own exit runs no death callback).
+extern "C" const char* __ubsan_default_options() {
+    return "abort_on_error=1:print_stacktrace=1";
+}
+
 namespace {
 
 int usage() {
@@ -13,6 +19,7 @@ int usage() {
                     "                  [--mutants N] [--probes PERCENT] [--dump DIR]\n"
                     "                  [--dump-accepted] [--stop] [--no-minimize] [--progress S]\n"
                     "                  [--reasons] [--show PHRASE] [--variable-comm-size]\n"
+                    "                  [--be-swap-r0] [--strict-overflow]\n"
                     "  at least one of --count and --seconds\n");
     return 2;
 }
@@ -21,6 +28,7 @@ int usage() {
 
 int main(int argc, char** argv) {
     fuzz::Options o;
+    o.verify = fuzz::kbpf_verify_wrapv;
     for (int i = 1; i < argc; i++) {
         std::string a = argv[i];
         auto value = [&]() -> const char* {
@@ -35,6 +43,10 @@ int main(int argc, char** argv) {
             o.reasons = true;
         } else if (a == "--variable-comm-size") {
             o.gen.variable_comm_size = true;
+        } else if (a == "--strict-overflow") {
+            o.verify = kbpf_verify;
+        } else if (a == "--be-swap-r0") {
+            o.gen.be_swap_r0_unset = true;
         } else if (a == "--no-minimize") {
             o.minimize = false;
         } else if ((v = value()) == nullptr) {

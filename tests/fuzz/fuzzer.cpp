@@ -6,16 +6,55 @@
 
 #include <algorithm>
 #include <chrono>
+#include <csignal>
 #include <cstring>
 #include <map>
 #include <sys/stat.h>
 
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#include <sanitizer/common_interface_defs.h>
+#define FUZZ_SANITIZED 1
+#endif
+
 namespace fuzz {
 namespace {
+
+// What the fuzzer is doing, for a sanitizer that stops the process.
+struct Current {
+    const Options* options = nullptr;
+    const Prog* prog = nullptr;
+    uint64_t index = 0;
+    const char* stage = "";
+} current;
+
+void on_sanitizer_death() {
+    if (!current.prog)
+        return;
+    const Options& o = *current.options;
+    fprintf(o.out,
+            "FAIL: a sanitizer stopped the fuzzer while %s program #%llu (seed %llu), "
+            "%zu insns, flags %#x, ctx %u bytes:\n%s",
+            current.stage, static_cast<unsigned long long>(current.index),
+            static_cast<unsigned long long>(o.seed), current.prog->insns.size(),
+            current.prog->flags, current.prog->ctx_size, disassemble(*current.prog).c_str());
+    if (!o.dump_dir.empty())
+        dump(*current.prog, o.dump_dir + "/sanitizer-" + std::to_string(o.seed) + "-" +
+                                std::to_string(current.index));
+    fflush(o.out);
+}
+
+// UBSan ends the process with abort() (kring-fuzz sets abort_on_error).
+void on_abort(int sig) {
+    on_sanitizer_death();
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
 
 using Clock = std::chrono::steady_clock;
 
 int verify(const Options& o, const Prog& p, uint32_t log_level, std::string* log) {
+    current.prog = &p;
+    current.stage = "verifying";
     static std::vector<char> buf(4 << 20);
     kbpf_verify_attr attr{};
     attr.insns = p.insns.data();
@@ -212,6 +251,11 @@ void report(const Options& o, const Prog& p, const RunConfig& c, const RunResult
 
 Stats run_fuzzer(const Options& o) {
     Stats s;
+    current.options = &o;
+#ifdef FUZZ_SANITIZED
+    __sanitizer_set_death_callback(on_sanitizer_death);
+#endif
+    signal(SIGABRT, on_abort);
     std::map<std::string, uint64_t> reasons;
     int shown = 0;
     Clock::time_point start = Clock::now(), last_progress = start;
@@ -224,6 +268,7 @@ Stats run_fuzzer(const Options& o) {
     auto process = [&](const Prog& p, uint64_t index, bool mutant, Rng& rng,
                        const std::string& note, auto& self) -> bool {
         s.generated++;
+        current.index = index;
         s.probes += !note.empty();
         s.mutants += mutant;
         std::string log;
@@ -255,6 +300,9 @@ Stats run_fuzzer(const Options& o) {
                         static_cast<unsigned long long>(index),
                         static_cast<unsigned long long>(o.seed), err, p.flags, err2, q.flags,
                         disassemble(p).c_str(), log1.c_str(), log2.c_str());
+                if (!o.dump_dir.empty())
+                    dump(p, o.dump_dir + "/verdict-" + std::to_string(o.seed) + "-" +
+                                std::to_string(index) + (mutant ? "m" : ""));
                 s.failed++;
                 s.verdicts_changed++;
                 if (!s.first_failure_at)
@@ -275,6 +323,8 @@ Stats run_fuzzer(const Options& o) {
         std::vector<uint64_t> interesting = interesting_values(p);
         for (unsigned run = 0; run < o.runs; run++) {
             RunConfig c = make_config(rng, p, interesting, run);
+            current.prog = &p;
+            current.stage = "running (checking interpreter)";
             RunResult r = check_run(p, c);
             s.runs++;
             s.executed += r.executed;
@@ -287,6 +337,7 @@ Stats run_fuzzer(const Options& o) {
                 // The module's interpreter on the same inputs, under ASan:
                 // it must finish, and without pointer leaks return the same.
                 uint64_t r0 = 0;
+                current.stage = "running (kbpf_interp_run)";
                 int err = real_run(p, c, &r0);
                 s.real_runs++;
                 if (!err && r0 == r.r0)
@@ -364,6 +415,7 @@ Stats run_fuzzer(const Options& o) {
         }
     }
     s.elapsed = elapsed();
+    current.prog = nullptr;
     std::vector<std::pair<uint64_t, std::string>> top;
     for (const auto& [why, n] : reasons)
         top.emplace_back(n, why);

@@ -18,6 +18,10 @@ namespace fuzz {
 
 using VerifyFn = int (*)(const kbpf_verify_attr*, kbpf_verify_stats*);
 
+// kbpf_verify() compiled with signed overflow wrapping, as in the kernel.
+extern "C" int kbpf_verify_wrapv(const struct kbpf_verify_attr* attr,
+                                 struct kbpf_verify_stats* stats);
+
 struct Options {
     uint64_t seed = 1;
     uint64_t count = 0;   // programs from scratch; 0: until the time is up

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstring>
 #include <set>
 
 extern "C" {
@@ -273,7 +274,12 @@ void Gen::random_alu(uint8_t dst) {
     bool is64 = rng_.chance(60);
     if (op == BPF_END) {
         static const int32_t bits[] = {16, 32, 64};
-        a_.emit(endian(rng_.chance(50), dst, bits[rng_.below(3)]));
+        bool to_be = rng_.chance(50);
+        // The verifier wrongly requires src_reg (r0) of a BPF_TO_BE swap to
+        // be initialised: a known bug, left out unless asked for.
+        if (to_be && m_.r[R0].t == T::None && !options_.be_swap_r0_unset)
+            to_be = false;
+        a_.emit(endian(to_be, dst, bits[rng_.below(3)]));
         return;
     }
     if (op == BPF_NEG) {
@@ -951,7 +957,7 @@ void Gen::call_sub() {
             return;
         }
     }
-    if (depth_ >= 2 || subs_.size() >= 3)
+    if (depth_ >= 3 || subs_.size() >= 4)
         return;
     SubSpec s;
     s.release = false;
@@ -1322,7 +1328,7 @@ Prog Gen::run() {
         set(R7, T::Record, 0, size);
         busy_ |= 1U << R7;
     }
-    body(rng_.range(2, 10));
+    body(rng_.chance(90) ? rng_.range(2, 10) : rng_.range(10, 30));
     if (record && !main_record_released_ && rng_.chance(98)) {
         a_.emit(mov64_reg(R1, R7));
         a_.emit(mov64_imm(R2, 0));
@@ -1364,7 +1370,7 @@ Prog mutate(const Prog& prog, Rng& rng) {
             i--; // the first half of LD_IMM64
         bpf_insn& in = v[i];
         uint8_t cls = BPF_CLASS(in.code);
-        switch (rng.below(8)) {
+        switch (rng.below(rng.chance(90) ? 8 : 9)) {
         case 0: // an immediate by one, or to a boundary
             if (cls == BPF_LDX || cls == BPF_STX ||
                 (cls != BPF_ST && cls != BPF_LD && BPF_SRC(in.code) == BPF_X))
@@ -1379,9 +1385,20 @@ Prog mutate(const Prog& prog, Rng& rng) {
             if (cls == BPF_LDX || cls == BPF_ST || cls == BPF_STX)
                 in.off = static_cast<int16_t>(in.off +
                                               (rng.chance(50) ? 1 : -1) * (rng.chance(50) ? 1 : 8));
+            else if ((cls == BPF_JMP || cls == BPF_JMP32) && BPF_OP(in.code) != BPF_CALL &&
+                     BPF_OP(in.code) != BPF_EXIT) // a jump lands elsewhere
+                in.off = static_cast<int16_t>(in.off + rng.range(-3, 3));
             else
                 in.imm = static_cast<int32_t>(static_cast<uint32_t>(in.imm) + 1U);
             break;
+        case 8: { // one bit of the encoding
+            unsigned bit = static_cast<unsigned>(rng.below(64));
+            uint64_t raw;
+            memcpy(&raw, &in, sizeof(raw));
+            raw ^= 1ULL << bit;
+            memcpy(&in, &raw, sizeof(raw));
+            break;
+        }
         case 2: // another condition, or the other width
             if ((cls == BPF_JMP || cls == BPF_JMP32) && BPF_OP(in.code) != BPF_JA &&
                 BPF_OP(in.code) != BPF_CALL && BPF_OP(in.code) != BPF_EXIT) {
