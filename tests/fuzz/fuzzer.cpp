@@ -354,7 +354,8 @@ Stats run_fuzzer(const Options& o) {
                                : mutant      ? "mutant of program"
                                              : "program";
             std::string name = o.dump_dir + "/fail-" + std::to_string(o.seed) + "-" +
-                               std::to_string(index) + (mutant ? "m" : "");
+                               std::to_string(index) + (mutant ? "m" : "") +
+                               (note.empty() ? "" : "b");
             if (!o.dump_dir.empty())
                 dump(p, name, "fault: " + r.fault + "\n");
             report(o, p, c, r, index, what, !o.minimize, note);
@@ -379,7 +380,8 @@ Stats run_fuzzer(const Options& o) {
         }
         if (o.dump_accepted && !o.dump_dir.empty())
             dump(p, o.dump_dir + "/ok-" + std::to_string(o.seed) + "-" + std::to_string(index) +
-                        (mutant ? "m" + std::to_string(s.mutants) : ""));
+                        (mutant ? "m" + std::to_string(s.mutants) : "") +
+                        (note.empty() ? "" : "b"));
         return true;
     };
     for (uint64_t i = 0;; i++) {
