@@ -321,6 +321,12 @@ bool Machine::alu(const bpf_insn& in) {
     Val& dst = regs_[in.dst_reg];
     if (in.dst_reg == BPF_REG_10)
         return fault("r10 is written");
+    // Newer encodings (signed division, sign-extending moves, bswap) that
+    // the interpreter does not implement.
+    if (in.off != 0)
+        return fault("an ALU instruction with off %d (a form kring does not run)", in.off);
+    if (op == BPF_END && is64)
+        return fault("BPF_ALU64 | BPF_END (a form kring does not run)");
     if (op == BPF_END) {
         if (!check_init(in.dst_reg))
             return false;
@@ -644,7 +650,10 @@ RunResult Machine::run() {
                 break;
             }
             if (cls == BPF_JMP && op == BPF_CALL) {
-                ok = in.src_reg == BPF_PSEUDO_CALL ? call(in, &pc) : helper(in);
+                if (in.src_reg != 0 && in.src_reg != BPF_PSEUDO_CALL)
+                    ok = fault("a call with src_reg %u (a form kring does not run)", in.src_reg);
+                else
+                    ok = in.src_reg == BPF_PSEUDO_CALL ? call(in, &pc) : helper(in);
                 break;
             }
             if (cls == BPF_JMP && op == BPF_EXIT) {
