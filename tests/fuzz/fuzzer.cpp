@@ -393,11 +393,9 @@ Stats run_fuzzer(const Options& o) {
             break;
         Rng rng(o.seed * 0x2545f4914f6cdd1dULL + i);
         Prog p = generate(rng, o.gen);
-        bool accepted_before = s.accepted;
         uint64_t acc = s.accepted;
         if (!process(p, i, false, rng, "", process))
             break;
-        (void)accepted_before;
         bool go = true;
         if (s.accepted > acc)
             for (unsigned m = 0; m < o.mutants && go; m++)
