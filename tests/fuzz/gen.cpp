@@ -814,13 +814,30 @@ void Gen::second_record() {
     clobber_call();
     int skip = a_.label();
     bool copy_first = rng_.chance(30); // test the check on a copy
-    if (copy_first) {
+    uint8_t tested = copy_first ? h : R0;
+    if (copy_first)
         a_.emit(mov64_reg(h, R0));
-        a_.jump(jmp_imm(BPF_JEQ, h, 0, 0), skip);
-    } else {
-        a_.jump(jmp_imm(BPF_JEQ, R0, 0, 0), skip);
-        a_.emit(mov64_reg(h, R0));
+    switch (rng_.below(4)) {
+    case 0: { // against a register holding 0, on either side
+        uint8_t z = 3;
+        a_.emit(mov64_imm(z, 0));
+        a_.jump(rng_.chance(50) ? jmp_reg(BPF_JEQ, tested, z, 0) : jmp_reg(BPF_JEQ, z, tested, 0),
+                skip);
+        break;
     }
+    case 1: { // JNE: the record is on the taken side
+        int ok = a_.label();
+        a_.jump(jmp_imm(BPF_JNE, tested, 0, 0), ok);
+        a_.jump(ja(0), skip);
+        a_.bind(ok);
+        break;
+    }
+    default:
+        a_.jump(jmp_imm(BPF_JEQ, tested, 0, 0), skip);
+        break;
+    }
+    if (!copy_first)
+        a_.emit(mov64_reg(h, R0));
     set(h, T::Record, 0, size);
     set(R0, T::Record, 0, size);
     busy_ |= static_cast<uint16_t>(1U << h);
