@@ -158,10 +158,14 @@ static long kring_ioctl_stats(struct kring_ring *ring, void __user *arg)
 	return copy_to_user(arg, &out, sizeof(out)) ? -EFAULT : 0;
 }
 
-static long kring_ioctl_output(struct kring_ring *ring, void __user *arg)
+/* Producing needs a file open for writing, as write(2) does. */
+static long kring_ioctl_output(struct file *file, struct kring_ring *ring,
+			       void __user *arg)
 {
 	struct kring_output req;
 
+	if (!(file->f_mode & FMODE_WRITE))
+		return -EBADF;
 	if (copy_from_user(&req, arg, sizeof(req)))
 		return -EFAULT;
 	return kring_ring_output_user(ring, u64_to_user_ptr(req.data),
@@ -204,7 +208,7 @@ static long kring_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	case KRING_IOC_PIN:
 		return kring_pin_ring(ring, uarg);
 	default:
-		return kring_ioctl_output(ring, uarg);
+		return kring_ioctl_output(file, ring, uarg);
 	}
 }
 

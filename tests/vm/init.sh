@@ -91,8 +91,9 @@ if grep -q '^kring ' /proc/modules; then
 	check rmmod-kring rmmod kring
 fi
 check dev-kring-gone test ! -e /dev/kring
-# Any oops, BUG, WARN, KASAN, lockdep or UBSAN report fails the run.
-splats='Oops|BUG:|WARNING:|KASAN|UBSAN|lockdep|possible recursive locking|Call Trace|general protection|refcount_t:|INFO: task .* blocked|rcu: INFO|self-detected stall|list_(add|del) corruption'
+# Any oops, BUG, WARN, KASAN, lockdep or UBSAN report, or an OOM kill, fails
+# the run.
+splats='Oops|BUG:|WARNING:|KASAN|UBSAN|lockdep|possible recursive locking|Call Trace|general protection|refcount_t:|INFO: task .* blocked|rcu: INFO|self-detected stall|list_(add|del) corruption|Out of memory|oom-kill'
 if dmesg | grep -E "$splats" >/tmp/splats; then
 	sed 's/^/KRING-SPLAT /' /tmp/splats
 	echo "KRING-CHECK fail dmesg-clean"
