@@ -179,7 +179,6 @@ static int kring_link_release(struct inode *inode, struct file *file)
 static const struct file_operations kring_link_fops = {
 	.owner = THIS_MODULE,
 	.release = kring_link_release,
-	.llseek = no_llseek,
 };
 
 long kring_attach(struct kring_prog *prog, const void __user *uarg)

@@ -16,6 +16,7 @@
 #include <linux/uaccess.h>
 
 #include "kring.h"
+#include "kring_compat.h"
 #include "kring_pin.h"
 #include "kring_prog.h"
 #include "kring_ring.h"
@@ -261,7 +262,6 @@ static const struct file_operations kring_fops = {
 	.write = kring_write,
 	.mmap = kring_mmap,
 	.poll = kring_poll,
-	.llseek = no_llseek,
 };
 
 struct kring_ring *kring_ring_get_fd(int fd)
@@ -269,13 +269,13 @@ struct kring_ring *kring_ring_get_fd(int fd)
 	struct kring_ring *ring;
 	struct fd f = fdget(fd);
 
-	if (!f.file)
+	if (!fd_file(f))
 		return ERR_PTR(-EBADF);
-	if (f.file->f_op != &kring_fops) {
+	if (fd_file(f)->f_op != &kring_fops) {
 		fdput(f);
 		return ERR_PTR(-EINVAL);
 	}
-	ring = kring_file_ring(f.file);
+	ring = kring_file_ring(fd_file(f));
 	if (ring)
 		kring_ring_get(ring);
 	fdput(f);

@@ -21,6 +21,7 @@
 #include <linux/vmalloc.h>
 
 #include "kring.h"
+#include "kring_compat.h"
 #include "kring_ring.h"
 
 static void kring_wakeup_work(struct irq_work *work)
@@ -311,7 +312,7 @@ int kring_ring_mmap(struct kring_ring *ring, struct vm_area_struct *vma)
 		if (!consumer_only)
 			return -EPERM;
 	} else if (!consumer_only) {
-		vma->vm_flags &= ~VM_MAYWRITE;
+		vm_flags_clear(vma, VM_MAYWRITE);
 	}
 	return remap_vmalloc_range(vma, ring, vma->vm_pgoff + KRING_RING_PAGES);
 }

@@ -22,6 +22,11 @@ check insmod-kring insmod /lib/kring/kring.ko
 check dev-kring-exists test -c /dev/kring
 
 case "$mode" in
+install)
+	# The staged install's consumers and /dev/kring's group (run-vm.sh
+	# --overlay puts them in /opt/kring-install).
+	. /opt/kring-install/run.sh
+	;;
 test)
 	# The tests load and unload the helper module and kring itself.
 	KRING_MODULE_DIR=/lib/kring /bin/kring-vm-tests --no-colors=true
