@@ -7,6 +7,7 @@
 #                 needs that kernel's headers, nothing else, and no root
 #   make user     the userspace tree (build/asan) only
 #   make vm-test  the in-VM tests only
+#   make debug-kernel  a KASAN/lockdep kernel for the VM, cached per machine
 #   make litmus   the herd7 suite (needs herd7 on PATH)
 #   make bench    the benchmarks
 #   make checkpatch  kernel coding style of kmod/
@@ -19,7 +20,7 @@ KVER ?= $(shell scripts/kernel-version 2>/dev/null)
 JOBS ?= $(shell nproc)
 PREFIX ?= /usr/local
 
-.PHONY: all deps module user user-vm vm-test check run litmus bench checkpatch clean install uninstall
+.PHONY: debug-kernel all deps module user user-vm vm-test check run litmus bench checkpatch clean install uninstall
 
 all: module user
 
@@ -58,6 +59,12 @@ bench: deps module user-vm
 checkpatch:
 	scripts/checkpatch.sh
 	scripts/clang-format-check.sh
+
+# A 6.1 kernel with KASAN, lockdep, DEBUG_ATOMIC_SLEEP and KFENCE for the
+# test VM, built once per machine (cached in /var/cache/kring); make check
+# runs the VM suite on it when it is there.
+debug-kernel:
+	scripts/debug-kernel.sh build
 
 # PREFIX (default /usr/local) and DESTDIR as usual; docs/install.md.
 install:

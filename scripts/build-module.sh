@@ -6,10 +6,12 @@
 # Needs only that kernel's headers: no root, nothing installed.
 #
 #   scripts/build-module.sh [KVER]    (default: scripts/kernel-version)
+#   KDIR=TREE scripts/build-module.sh KVER   against a kernel tree of its own
+#                                            (the debug kernel)
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 kver=${1:-$("$top/scripts/kernel-version")}
-kdir=/lib/modules/$kver/build
+kdir=${KDIR:-/lib/modules/$kver/build}
 [ -d "$kdir" ] || kdir=/usr/src/linux-headers-$kver
 if [ ! -d "$kdir" ]; then
 	echo "build-module: no headers for kernel $kver: apt-get install linux-headers-$kver" >&2

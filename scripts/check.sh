@@ -95,6 +95,22 @@ elif make -s user-vm >build/vm-build.log 2>&1; then
 		grep -E '^(KRING-CHECK fail|KRING-SPLAT)|^(\[doctest\] test cases|run-vm.sh:|vm-test)|ERROR|TEST CASE' <<<"$vm_out"
 		tally_line "vm-test ($kver)" "$vm_out"
 	done
+	# The debug kernel (KASAN, lockdep, DEBUG_ATOMIC_SLEEP, KFENCE) when
+	# this machine has built it (make debug-kernel; cached outside the clone).
+	if debug_dir=$(scripts/debug-kernel.sh dir); then
+		kver=$(cat "$debug_dir/kernelrelease")
+		if KDIR=$debug_dir scripts/build-module.sh "$kver" >"build/module-$kver.log" 2>&1; then
+			vm_out=$(tests/vm/run-vm.sh --kver "$kver" --kernel "$debug_dir/bzImage" --mode test \
+				--timeout 2400 2>&1 | tee "build/vm-test-$kver.log")
+			grep -E '^(KRING-CHECK fail|KRING-SPLAT)|^(\[doctest\] test cases|run-vm.sh:|vm-test)|ERROR|TEST CASE' <<<"$vm_out"
+			tally_line "vm-test ($kver)" "$vm_out"
+		else
+			tail -n 40 "build/module-$kver.log"
+			report "vm-test ($kver)" 0 1
+		fi
+	else
+		echo "vm-test (debug kernel): SKIPPED: not built on this machine (make debug-kernel builds it once, about 30 min)"
+	fi
 else
 	tail -n 40 build/vm-build.log
 	echo "vm-test: building the VM binaries failed (log: build/vm-build.log)"

@@ -6,8 +6,10 @@
 #
 #   run-vm.sh --kver 6.1.0-NN-amd64 --mode test|demo|bench|install [--smp N]
 #             [--timeout S] [--append "more kernel command line"] [--overlay DIR]
+#             [--kernel FILE]
 #
-# --overlay copies DIR's tree into the VM's root (the install test's files).
+# --overlay copies DIR's tree into the VM's root (the install test's files);
+# --kernel boots FILE instead of /boot/vmlinuz-KVER (the debug kernel).
 #
 # The modules come from build/modules/KVER (scripts/build-module.sh KVER).
 # Prints the console, then "vm-<mode> (KVER): N passed, N failed"; exits
@@ -15,7 +17,7 @@
 # build/vm-<mode>/KVER/console.log.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
-kver="" mode=test smp=2 mem=1024 timeout=900 append="" overlay=""
+kver="" mode=test smp=2 mem=1024 timeout=900 append="" overlay="" kernel=""
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--kver) kver=$2; shift 2 ;;
@@ -24,11 +26,12 @@ while [ $# -gt 0 ]; do
 	--timeout) timeout=$2; shift 2 ;;
 	--append) append=$2; shift 2 ;;
 	--overlay) overlay=$2; shift 2 ;;
+	--kernel) kernel=$2; shift 2 ;;
 	*) echo "run-vm.sh: unknown argument $1" >&2; exit 2 ;;
 	esac
 done
 [ -n "$kver" ] || kver=$("$top/scripts/kernel-version")
-kernel=/boot/vmlinuz-$kver
+[ -n "$kernel" ] || kernel=/boot/vmlinuz-$kver
 [ -r "$kernel" ] || { echo "run-vm.sh: cannot read $kernel (run as root, after scripts/install-deps.sh)" >&2; exit 2; }
 
 modules=$top/build/modules/$kver
