@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <gelf.h>
 #include <kring/bpfload.hpp>
+#include <kring/btf_ext.hpp>
 #include <libelf.h>
 #include <map>
 #include <set>
@@ -227,6 +228,41 @@ kring_func_info describe_global(const std::string& path, const btf* b, const std
     return fi;
 }
 
+// An object with CO-RE relocations expects its loader to rewrite field
+// offsets (and sizes, existence checks...) for the types the target has.
+// kring does not yet, so such programs would read the wrong bytes: refuse
+// them, naming the first relocation.
+void refuse_core_relocations(const std::string& path, const ElfFile& elf, const btf* b) {
+    size_t index = elf.section_index(".BTF.ext");
+    if (!index)
+        return;
+    const Section& ext = elf.sections().at(index);
+    if (!ext.data || !ext.data->d_buf)
+        return;
+    std::span bytes(static_cast<const std::byte*>(ext.data->d_buf), ext.data->d_size);
+    std::vector<CoreRelo> relos = parse_core_relos(path, bytes);
+    if (relos.empty())
+        return;
+    const CoreRelo& r = relos.front();
+    const char* name = b ? btf__name_by_offset(b, r.section_name_off) : nullptr;
+    std::string section = name && *name ? name : "?";
+    size_t insn = r.insn_off / sizeof(bpf_insn);
+    std::string where = "section " + section + ": insn " + std::to_string(insn);
+    size_t shndx = elf.section_index(section);
+    for (const Symbol& sym : elf.symbols()) {
+        size_t first = sym.sym.st_value / sizeof(bpf_insn);
+        if (shndx && sym.sym.st_shndx == shndx && GELF_ST_TYPE(sym.sym.st_info) == STT_FUNC &&
+            insn >= first && insn < first + sym.sym.st_size / sizeof(bpf_insn))
+            where += " (" + sym.name + "+" + std::to_string(insn - first) + ")";
+    }
+    std::string more = relos.size() > 1
+                           ? " (and " + std::to_string(relos.size() - 1) + " more in the object)"
+                           : "";
+    invalid(path, where + ": " + describe_core_relo(b, r) + more +
+                      ": kring does not apply CO-RE relocations yet; build without "
+                      "preserve_access_index/BPF_CORE_READ");
+}
+
 class Linker {
 public:
     Linker(const std::string& path, const ElfFile& elf, const btf* b,
@@ -347,6 +383,7 @@ private:
 Object load_elf(const std::string& path) {
     ElfFile elf(path);
     BtfPtr b(btf__parse_elf(path.c_str(), nullptr));
+    refuse_core_relocations(path, elf, b.get());
     Object obj;
     if (b)
         obj.rings = read_rings(path, b.get());
