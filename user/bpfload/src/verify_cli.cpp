@@ -9,33 +9,6 @@ namespace kring::bpf {
 
 namespace po = boost::program_options;
 
-ProgramContext context_of(const Program& prog, const std::string& attach,
-                          std::optional<uint32_t> ctx_size) {
-    ProgramContext ctx;
-    if (ctx_size) {
-        ctx.size = *ctx_size;
-        ctx.description = std::to_string(*ctx_size) + "-byte context";
-        return ctx;
-    }
-    if (!attach.empty()) {
-        ctx.attach = attach_type_of_name(attach);
-        if (!ctx.attach)
-            throw Error(EINVAL, "--attach " + attach +
-                                    ": not an attach point (sched_process_fork, "
-                                    "sched_process_exec, sched_process_exit, sys_enter, "
-                                    "sys_exit, kprobe)");
-    } else {
-        ctx.attach = attach_type_of_section(prog.section);
-        if (!ctx.attach)
-            throw Error(EINVAL, "section " + prog.section + " (" + prog.name +
-                                    "): unknown attach point: name one with --attach, or give "
-                                    "--ctx-size");
-    }
-    ctx.size = context_size(ctx.attach);
-    ctx.description = attach_type_name(ctx.attach);
-    return ctx;
-}
-
 int verify_command(const std::vector<std::string>& args, const std::string& tool, std::ostream& out,
                    std::ostream& err) {
     po::options_description opts(
@@ -108,7 +81,7 @@ int verify_command(const std::vector<std::string>& args, const std::string& tool
 
     // Everything that makes the input unusable is found before any verdict.
     Object obj;
-    std::vector<std::pair<const Program*, ProgramContext>> chosen;
+    std::vector<std::pair<const Program*, kring::ProgramContext>> chosen;
     try {
         obj = vm.count("raw") ? load_raw(file) : load_elf(file);
     } catch (const Error& e) {
@@ -118,7 +91,7 @@ int verify_command(const std::vector<std::string>& args, const std::string& tool
     try {
         for (const Program& prog : obj.programs)
             if (section.empty() || prog.section == section)
-                chosen.emplace_back(&prog, context_of(prog, attach, ctx_size));
+                chosen.emplace_back(&prog, kring::context_of(prog, attach, ctx_size));
     } catch (const Error& e) {
         err << tool << ": " << file << ": " << e.what() << "\n";
         return 2;
