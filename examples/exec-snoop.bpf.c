@@ -11,6 +11,7 @@
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 256 * 1024);
+	__type(value, struct exec_snoop_event);	/* its records: kringctl decodes them */
 } events SEC(".maps");
 
 static __always_inline struct exec_snoop_event *new_event(__u32 kind)

@@ -11,6 +11,7 @@
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 1024 * 1024);
+	__type(value, struct syscount_event);	/* its records: kringctl decodes them */
 } syscalls SEC(".maps");
 
 SEC("tracepoint/raw_syscalls/sys_enter")

@@ -143,6 +143,20 @@ int run_command(const std::vector<std::string>& args) {
     if (links.empty())
         throw kring::Error(EINVAL, file + ": no program to run");
 
+    // Records decode only as the type their ring declares (docs/kringctl.md).
+    std::vector<std::string> record_types;
+    for (const auto& decl : obj.rings) {
+        record_types.push_back(kringctl::decodable_type(decl.record_type, decl.record_size));
+        if (!decl.record_type.empty() && record_types.back().empty())
+            std::cerr << "kringctl: ring " << decl.name << ": records of type " << decl.record_type
+                      << " (" << decl.record_size
+                      << " bytes) are not a type kringctl decodes: printing them as hex\n";
+        auto pinned = pinned_of_map.find(decl.name);
+        if (pinned != pinned_of_map.end() && !decl.record_type.empty())
+            std::cerr << "kringctl: ring " << decl.name << " (pinned " << pinned->second
+                      << ") has records of type " << decl.record_type << ": kringctl record --type "
+                      << pinned->second << "=" << decl.record_type << " declares it to replay\n";
+    }
     install_stop_handlers();
 
     uint64_t seen = 0;
@@ -152,14 +166,15 @@ int run_command(const std::vector<std::string>& args) {
         if (!consumed_here[i])
             continue;
         const std::string& name = obj.rings[i].name;
-        consumer.add(rings[i], [&, name](std::span<const std::byte> record) {
-            if (count && seen >= count)
-                return -1; // leave the rest in the ring
-            seen++;
-            if (!quiet)
-                printer.print(name, record);
-            return 0;
-        });
+        consumer.add(rings[i],
+                     [&, name, type = record_types[i]](std::span<const std::byte> record) {
+                         if (count && seen >= count)
+                             return -1; // leave the rest in the ring
+                         seen++;
+                         if (!quiet)
+                             printer.print(name, type, record);
+                         return 0;
+                     });
     }
     std::cerr << "kringctl: running; SIGINT to stop\n";
     bool consuming =

@@ -168,6 +168,28 @@ uint32_t map_field(const btf* b, const btf_member& m) {
     return array && btf_is_array(array) ? btf_array(array)->nelems : 0;
 }
 
+// __type(value, T) is "T *value": T's name and size are the ring's record
+// type (kring's use of it: Linux refuses a value type on a ring buffer).
+void record_type(const std::string& path, const btf* b, const btf_member& m, RingDecl* decl) {
+    const btf_type* ptr = skip_mods(b, m.type);
+    if (!ptr || !btf_is_ptr(ptr))
+        invalid(path, "ring " + decl->name + ": value is not __type(value, T)");
+    uint32_t id = ptr->type;
+    std::string name;
+    for (const btf_type* t = btf__type_by_id(b, id); t; t = btf__type_by_id(b, t->type)) {
+        const char* n = btf__name_by_offset(b, t->name_off);
+        if (n && *n && (btf_is_typedef(t) || btf_is_composite(t)))
+            name = n; // the struct's own name wins over its typedefs'
+        if (!btf_is_mod(t) && !btf_is_typedef(t))
+            break;
+    }
+    long size = btf__resolve_size(b, id);
+    if (name.empty() || size <= 0)
+        invalid(path, "ring " + decl->name + ": __type(value, T) needs a named type with a size");
+    decl->record_type = name;
+    decl->record_size = static_cast<uint32_t>(size);
+}
+
 std::vector<RingDecl> read_rings(const std::string& path, const btf* b) {
     std::vector<RingDecl> rings;
     int sec_id = btf__find_by_name_kind(b, ".maps", BTF_KIND_DATASEC);
@@ -182,6 +204,7 @@ std::vector<RingDecl> read_rings(const std::string& path, const btf* b) {
         if (!def || !btf_is_struct(def))
             invalid(path, "map " + name + ": not a libbpf map definition");
         uint32_t type = 0, max_entries = 0;
+        RingDecl decl{name, 0, "", 0};
         const btf_member* members = btf_members(def);
         for (uint16_t k = 0; k < btf_vlen(def); k++) {
             std::string field = btf__name_by_offset(b, members[k].name_off);
@@ -189,6 +212,8 @@ std::vector<RingDecl> read_rings(const std::string& path, const btf* b) {
                 type = map_field(b, members[k]);
             else if (field == "max_entries")
                 max_entries = map_field(b, members[k]);
+            else if (field == "value")
+                record_type(path, b, members[k], &decl);
         }
         if (type != BPF_MAP_TYPE_RINGBUF)
             invalid(path,
@@ -197,7 +222,8 @@ std::vector<RingDecl> read_rings(const std::string& path, const btf* b) {
         if (!max_entries || (max_entries & (max_entries - 1)) || max_entries < 4096)
             invalid(path, "ring " + name + ": max_entries " + std::to_string(max_entries) +
                               " must be a power of two of at least 4096");
-        rings.push_back({name, max_entries});
+        decl.max_entries = max_entries;
+        rings.push_back(decl);
     }
     return rings;
 }

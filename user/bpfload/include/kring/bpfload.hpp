@@ -24,6 +24,11 @@ namespace kring::bpf {
 struct RingDecl {
     std::string name;
     uint32_t max_entries = 0; // the ring's data size in bytes
+    // The type of its records, if the definition declares one with
+    // __type(value, struct T): T's name (a typedef's for an anonymous
+    // struct) and BTF size. Empty and 0 otherwise.
+    std::string record_type;
+    uint32_t record_size = 0;
 };
 
 // One program: its own instructions followed by the subprograms it calls.
