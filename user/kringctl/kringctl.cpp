@@ -147,7 +147,8 @@ int run_command(const std::vector<std::string>& args) {
     std::vector<std::string> record_types;
     for (const auto& decl : obj.rings) {
         record_types.push_back(kringctl::decodable_type(decl.record_type, decl.record_size));
-        if (!decl.record_type.empty() && record_types.back().empty())
+        if (*record_format == kringctl::Format::automatic && !quiet && !decl.record_type.empty() &&
+            record_types.back().empty())
             std::cerr << "kringctl: ring " << decl.name << ": records of type " << decl.record_type
                       << " (" << decl.record_size
                       << " bytes) are not a type kringctl decodes: printing them as hex\n";
