@@ -84,7 +84,8 @@ std::string type_name(const btf* b, uint32_t id) {
     const btf_type* t = b ? btf__type_by_id(b, id) : nullptr;
     if (!t)
         return "type " + std::to_string(id);
-    std::string name = btf__name_by_offset(b, t->name_off) ?: "";
+    const char* n = btf__name_by_offset(b, t->name_off);
+    std::string name = n ? n : "";
     const char* kind = btf_is_struct(t)       ? "struct"
                        : btf_is_union(t)      ? "union"
                        : btf_is_any_enum(t)   ? "enum"
