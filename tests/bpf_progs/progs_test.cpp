@@ -132,6 +132,28 @@ TEST_CASE("bad files give clear errors") {
                          doctest::Contains("not an ELF file"), kring::Error);
 }
 
+TEST_CASE("a ring's record type is declared only as KRING_RECORD_TYPE does it, for a struct "
+          "in BTF") {
+    CHECK_THROWS_WITH_AS(kring::bpf::load_elf(BPF_OBJ_DIR "/undescribed.bpf.o"),
+                         doctest::Contains("undescribed.bpf.o: ring samples: its records are "
+                                           "declared as struct sample, which the object's BTF "
+                                           "does not describe (clang describes a struct there if "
+                                           "a global uses it: KRING_RECORD_BTF(sample))"),
+                         kring::Error);
+    CHECK_THROWS_WITH_AS(kring::bpf::load_elf(BPF_OBJ_DIR "/misplaced.bpf.o"),
+                         doctest::Contains("misplaced.bpf.o: kring.record:sample is not on a map "
+                                           "in .maps (KRING_RECORD_TYPE goes after the map's "
+                                           "name)"),
+                         kring::Error);
+    CHECK_THROWS_WITH_AS(
+        kring::bpf::load_elf(BPF_OBJ_DIR "/two_types.bpf.o"),
+        doctest::Contains("two_types.bpf.o: map samples declares two record types"), kring::Error);
+    // A ring without the tag has no record type.
+    auto obj = kring::bpf::load_elf(BPF_OBJ_DIR "/progs.bpf.o");
+    CHECK(obj.rings.at(0).record_type.empty());
+    CHECK(obj.rings.at(0).record_size == 0);
+}
+
 namespace {
 
 // The bytes of `path`'s section `name`, read with libelf.

@@ -121,45 +121,63 @@ TEST_CASE("a record decodes as an event only by the type its ring declares, neve
     CHECK(kringctl::decodable_type("task_event", 24).empty());
 }
 
+namespace {
+
+// What kringctl run prints for the records `obj`'s first program writes on a
+// sys_enter with these arguments: each ring's records as the type it
+// declares, if kringctl decodes that type.
+std::string run_sys_enter(const kring::bpf::Object& obj, uint64_t nr, uint64_t arg0, uint64_t arg1,
+                          uint64_t arg2) {
+    const auto& prog = obj.programs.at(0);
+    auto ctx = kring::context_of(prog, "", std::nullopt);
+    REQUIRE(ctx.attach == KRING_ATTACH_SYS_ENTER);
+    kring::bpf::VerifyOptions options;
+    options.ctx = {ctx.size, false};
+    REQUIRE(kring::bpf::verify(prog, obj.rings.size(), options).error == 0);
+    kring::bpf::Runtime runtime(obj.rings);
+    kring_ctx_sys_enter sys_enter{};
+    sys_enter.id = static_cast<int64_t>(nr);
+    sys_enter.args[0] = arg0;
+    sys_enter.args[1] = arg1;
+    sys_enter.args[2] = arg2;
+    runtime.run(prog, std::as_writable_bytes(std::span(&sys_enter, 1)));
+    std::string printed;
+    kring::Consumer consumer;
+    for (size_t i = 0; i < obj.rings.size(); i++) {
+        const auto& decl = obj.rings[i];
+        consumer.add(runtime.ring(i).view(), runtime.ring(i).wake_fd(),
+                     [&](std::span<const std::byte> record) {
+                         printed += print(
+                             kringctl::Format::automatic,
+                             kringctl::decodable_type(decl.record_type, decl.record_size), record);
+                         return 0;
+                     });
+    }
+    consumer.consume();
+    return printed;
+}
+
+} // namespace
+
 TEST_CASE("kringctl run: the examples declare their record types; an unrelated program does not") {
+    // Declared with KRING_RECORD_TYPE: the struct's name and BTF size.
     auto snoop = kring::bpf::load_elf(EXAMPLES_DIR "/exec-snoop.bpf.o");
     REQUIRE(snoop.rings.size() == 1);
     CHECK(snoop.rings[0].record_type == "exec_snoop_event");
     CHECK(snoop.rings[0].record_size == sizeof(exec_snoop_event));
     auto sys = kring::bpf::load_elf(EXAMPLES_DIR "/syscount.bpf.o");
     REQUIRE(sys.rings.size() == 1);
-    CHECK(kringctl::decodable_type(sys.rings[0].record_type, sys.rings[0].record_size) ==
-          "syscount_event");
+    CHECK(sys.rings[0].record_type == "syscount_event");
+    CHECK(sys.rings[0].record_size == sizeof(syscount_event));
+    // syscount's records decode.
+    CHECK(run_sys_enter(sys, 34, 0, 0, 0) == "pid " + std::to_string(gettid()) + " syscall 34\n");
 
-    // The unrelated program, run as kringctl run would see it run: its
-    // 24-byte record prints as hex.
+    // The unrelated program's 24-byte record prints as hex.
     auto other = kring::bpf::load_elf(BPF_OBJ_DIR "/unrelated.bpf.o");
     REQUIRE(other.rings.size() == 1);
-    const auto& decl = other.rings[0];
-    CHECK(decl.record_type.empty());
-    const auto& prog = other.programs.at(0);
-    auto ctx = kring::context_of(prog, "", std::nullopt);
-    CHECK(ctx.attach == KRING_ATTACH_SYS_ENTER);
-    kring::bpf::VerifyOptions options;
-    options.ctx = {ctx.size, false};
-    REQUIRE(kring::bpf::verify(prog, other.rings.size(), options).error == 0);
-    kring::bpf::Runtime runtime(other.rings);
-    kring_ctx_sys_enter sys_enter{};
-    sys_enter.id = 1;
-    sys_enter.args[0] = 0x11;
-    sys_enter.args[1] = 34;
-    sys_enter.args[2] = 52ULL << 32 | 51;
-    runtime.run(prog, std::as_writable_bytes(std::span(&sys_enter, 1)));
-    std::string printed;
-    kring::Consumer consumer;
-    consumer.add(
-        runtime.ring(0).view(), runtime.ring(0).wake_fd(), [&](std::span<const std::byte> record) {
-            printed += print(kringctl::Format::automatic,
-                             kringctl::decodable_type(decl.record_type, decl.record_size), record);
-            return 0;
-        });
-    consumer.consume();
-    CHECK(printed == "samples: 24 bytes 110000000000000022000000000000003300000034000000\n");
+    CHECK(other.rings[0].record_type.empty());
+    CHECK(run_sys_enter(other, 1, 0x11, 34, 52ULL << 32 | 51) ==
+          "samples: 24 bytes 110000000000000022000000000000003300000034000000\n");
 }
 
 TEST_CASE(

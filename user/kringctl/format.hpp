@@ -1,7 +1,8 @@
 // How kringctl prints records: the example programs' events as text or JSON
 // lines, anything else as hex. A record is decoded as an event only when its
-// ring declares that type (the program's __type(value, T), the record file's
-// ring declaration) or --format says so; never because of its size alone.
+// ring declares that type (the program's KRING_RECORD_TYPE(T), the record
+// file's ring declaration) or --format says so; never because of its size
+// alone.
 #pragma once
 
 extern "C" {

@@ -2,6 +2,7 @@
 // relocations) and libbpf's BTF parser (ring declarations, function
 // prototypes), linked the way libbpf links them: each program gets the .text
 // subprograms it calls appended, calls and ring loads are relocated.
+#include <algorithm>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include <cerrno>
@@ -168,43 +169,64 @@ uint32_t map_field(const btf* b, const btf_member& m) {
     return array && btf_is_array(array) ? btf_array(array)->nelems : 0;
 }
 
-// __type(value, T) is "T *value": T's name and size are the ring's record
-// type (kring's use of it: Linux refuses a value type on a ring buffer).
-void record_type(const std::string& path, const btf* b, const btf_member& m, RingDecl* decl) {
-    const btf_type* ptr = skip_mods(b, m.type);
-    if (!ptr || !btf_is_ptr(ptr))
-        invalid(path, "ring " + decl->name + ": value is not __type(value, T)");
-    uint32_t id = ptr->type;
-    std::string name;
-    for (const btf_type* t = btf__type_by_id(b, id); t; t = btf__type_by_id(b, t->type)) {
-        const char* n = btf__name_by_offset(b, t->name_off);
-        if (n && *n && (btf_is_typedef(t) || btf_is_composite(t)))
-            name = n; // the struct's own name wins over its typedefs'
-        if (!btf_is_mod(t) && !btf_is_typedef(t))
-            break;
+// The variables of section .maps (none without it).
+std::span<const btf_var_secinfo> maps_vars(const btf* b) {
+    int id = btf__find_by_name_kind(b, ".maps", BTF_KIND_DATASEC);
+    if (id < 0)
+        return {};
+    const btf_type* sec = btf__type_by_id(b, id);
+    return {btf_var_secinfos(sec), btf_vlen(sec)};
+}
+
+// A ring declares the type of its records, struct T, with the BTF
+// declaration tag "kring.record:T" on its map's variable (KRING_RECORD_TYPE
+// in examples/exec-snoop.h): Linux refuses a value type on a ring buffer.
+constexpr std::string_view kRecordTag = "kring.record:";
+
+// T for each map variable (by BTF id) that declares one.
+std::map<uint32_t, std::string> record_tags(const std::string& path, const btf* b) {
+    std::map<uint32_t, std::string> tags;
+    auto maps = maps_vars(b);
+    for (uint32_t id = 1; id < btf__type_cnt(b); id++) {
+        const btf_type* t = btf__type_by_id(b, id);
+        if (!btf_is_decl_tag(t))
+            continue;
+        std::string value = btf__name_by_offset(b, t->name_off);
+        if (!value.starts_with(kRecordTag))
+            continue;
+        if (btf_decl_tag(t)->component_idx != -1 ||
+            std::ranges::none_of(maps, [&](const auto& v) { return v.type == t->type; }))
+            invalid(path, value + " is not on a map in .maps (KRING_RECORD_TYPE goes after the "
+                                  "map's name)");
+        const char* map = btf__name_by_offset(b, btf__type_by_id(b, t->type)->name_off);
+        if (!tags.emplace(t->type, value.substr(kRecordTag.size())).second)
+            invalid(path, std::string("map ") + map + " declares two record types");
     }
-    long size = btf__resolve_size(b, id);
-    if (name.empty() || size <= 0)
-        invalid(path, "ring " + decl->name + ": __type(value, T) needs a named type with a size");
-    decl->record_type = name;
-    decl->record_size = static_cast<uint32_t>(size);
+    return tags;
+}
+
+// The declared record type: struct T, found by name in the object's BTF.
+void record_type(const std::string& path, const btf* b, const std::string& type, RingDecl* decl) {
+    int id = type.empty() ? -1 : btf__find_by_name_kind(b, type.c_str(), BTF_KIND_STRUCT);
+    if (id < 0)
+        invalid(path, "ring " + decl->name + ": its records are declared as struct " + type +
+                          ", which the object's BTF does not describe (clang describes a struct "
+                          "there if a global uses it: KRING_RECORD_BTF(" +
+                          type + "))");
+    decl->record_type = type;
+    decl->record_size = btf__type_by_id(b, id)->size;
 }
 
 std::vector<RingDecl> read_rings(const std::string& path, const btf* b) {
     std::vector<RingDecl> rings;
-    int sec_id = btf__find_by_name_kind(b, ".maps", BTF_KIND_DATASEC);
-    if (sec_id < 0)
-        return rings;
-    const btf_type* sec = btf__type_by_id(b, sec_id);
-    const btf_var_secinfo* vars = btf_var_secinfos(sec);
-    for (uint16_t i = 0; i < btf_vlen(sec); i++) {
-        const btf_type* var = btf__type_by_id(b, vars[i].type);
+    std::map<uint32_t, std::string> tags = record_tags(path, b);
+    for (const btf_var_secinfo& v : maps_vars(b)) {
+        const btf_type* var = btf__type_by_id(b, v.type);
         std::string name = btf__name_by_offset(b, var->name_off);
         const btf_type* def = skip_mods(b, var->type);
         if (!def || !btf_is_struct(def))
             invalid(path, "map " + name + ": not a libbpf map definition");
         uint32_t type = 0, max_entries = 0;
-        RingDecl decl{name, 0, "", 0};
         const btf_member* members = btf_members(def);
         for (uint16_t k = 0; k < btf_vlen(def); k++) {
             std::string field = btf__name_by_offset(b, members[k].name_off);
@@ -212,8 +234,6 @@ std::vector<RingDecl> read_rings(const std::string& path, const btf* b) {
                 type = map_field(b, members[k]);
             else if (field == "max_entries")
                 max_entries = map_field(b, members[k]);
-            else if (field == "value")
-                record_type(path, b, members[k], &decl);
         }
         if (type != BPF_MAP_TYPE_RINGBUF)
             invalid(path,
@@ -222,7 +242,9 @@ std::vector<RingDecl> read_rings(const std::string& path, const btf* b) {
         if (!max_entries || (max_entries & (max_entries - 1)) || max_entries < 4096)
             invalid(path, "ring " + name + ": max_entries " + std::to_string(max_entries) +
                               " must be a power of two of at least 4096");
-        decl.max_entries = max_entries;
+        RingDecl decl{name, max_entries, "", 0};
+        if (auto tag = tags.find(v.type); tag != tags.end())
+            record_type(path, b, tag->second, &decl);
         rings.push_back(decl);
     }
     return rings;

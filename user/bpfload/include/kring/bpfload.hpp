@@ -24,9 +24,9 @@ namespace kring::bpf {
 struct RingDecl {
     std::string name;
     uint32_t max_entries = 0; // the ring's data size in bytes
-    // The type of its records, if the definition declares one with
-    // __type(value, struct T): T's name (a typedef's for an anonymous
-    // struct) and BTF size. Empty and 0 otherwise.
+    // The type of its records, if the map's variable declares one with the
+    // BTF declaration tag "kring.record:T" (KRING_RECORD_TYPE(T)): T's name
+    // and the BTF size of struct T. Empty and 0 otherwise.
     std::string record_type;
     uint32_t record_size = 0;
 };
