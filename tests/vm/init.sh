@@ -59,7 +59,7 @@ demo)
 	kringctl create exec-events --size 65536
 	kringctl run /lib/kring/exec-snoop.bpf.o --ring events=exec-events --duration 4 &
 	snoop=$!
-	kringctl record exec-events --output /tmp/exec.krec &
+	kringctl record exec-events --type exec-events=exec_snoop_event --output /tmp/exec.krec &
 	recorder=$!
 	sleep 2
 	taskset -c 0 /bin/busybox true
