@@ -166,7 +166,7 @@ static void alu_before(struct live_sets *ls, const struct bpf_insn *insn,
 		       u16 mayptr)
 {
 	u8 op = BPF_OP(insn->code), d = insn->dst_reg, s = insn->src_reg;
-	bool reg_src = BPF_SRC(insn->code) == BPF_X;
+	bool reg_src = kbpf_alu_reads_src_reg(insn);
 	bool dst_precise = is_precise(ls, d);
 
 	if (op == BPF_MOV) {
@@ -176,7 +176,7 @@ static void alu_before(struct live_sets *ls, const struct bpf_insn *insn,
 		return;
 	}
 	use_reg(ls, d, dst_precise);
-	if (!reg_src || op == BPF_END || op == BPF_NEG)
+	if (!reg_src)
 		return;
 	use_reg(ls, s, dst_precise);
 	/* Pointer arithmetic checks the scalar's bounds. */

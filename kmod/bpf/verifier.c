@@ -320,7 +320,7 @@ static int check_alu(struct kbpf_env *env, const struct bpf_insn *insn)
 	struct kbpf_reg *regs = cur_regs(env);
 	struct kbpf_reg *dst = &regs[insn->dst_reg];
 	bool alu64 = BPF_CLASS(insn->code) == BPF_ALU64;
-	bool reg_src = BPF_SRC(insn->code) == BPF_X;
+	bool reg_src = kbpf_alu_reads_src_reg(insn);
 	u8 op = BPF_OP(insn->code);
 	struct kbpf_reg *src = reg_src ? &regs[insn->src_reg] : NULL;
 	struct kbpf_scalar imm;

@@ -452,6 +452,12 @@ std::vector<Case> scalar32_cases() {
              with_record(
                  8, P({unknown(R7), endian(true, R7, 32), alu64_imm(BPF_RSH, R7, 28), poke_r7()})),
              "invalid ring record access"),
+        // BPF_TO_BE is the source bit of BPF_END's opcode, not a source
+        // register: r0 (src_reg 0) is never read. Linux accepts this too.
+        accept("a byte swap to big-endian while r0 is not initialised",
+               P({mov64_imm(R2, 0x1234), endian(true, R2, 16), mov64_reg(R0, R2), exit_insn()})),
+        deny("a byte swap of a register that is not initialised", P({endian(true, R2, 16), ret(0)}),
+             "r2 is not initialised"),
         deny("w-ops after a 64-bit bound: ([0,7] as w) - 1 wraps to 0xffffffff",
              with_record(8, P({unknown(R7), jmp_imm(BPF_JGT, R7, 7, 5), alu32_imm(BPF_SUB, R7, 1),
                                alu64_imm(BPF_RSH, R7, 28), poke_r7()})),
