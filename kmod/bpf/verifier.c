@@ -985,10 +985,14 @@ static int check_exit(struct kbpf_env *env, u32 *next)
 	struct kbpf_reg *reg;
 	int err;
 
-	err = check_reg_init(env, BPF_REG_0);
-	if (err)
-		return err;
 	if (!st->curframe) {
+		/*
+		 * r0 is the result of the program or global function. A static
+		 * function's r0 goes back as it is: only reading it fails.
+		 */
+		err = check_reg_init(env, BPF_REG_0);
+		if (err)
+			return err;
 		if (kbpf_reg_is_pointer(r0) && !env->allow_ptr_leaks)
 			return reject(env, -EACCES,
 				      "returning r0 (%s) leaks a pointer",

@@ -1113,8 +1113,21 @@ std::vector<Case> call_cases() {
         accept("a callee initialises the caller's stack through a pointer",
                P({mov64_reg(R1, R10), alu64_imm(BPF_ADD, R1, -8), call_local(2),
                   ldx(BPF_DW, R0, R10, -8), exit_insn(), st(BPF_DW, R1, 0, 5), ret(0)})),
-        deny("a callee that returns without setting r0",
-             P({call_local(1), exit_insn(), exit_insn()}), "r0 is not initialised"),
+        // Linux checks r0 at the exit of the program and of a global
+        // function, where it is the result; a static function's r0 goes
+        // back to its caller as it is, and only a read of it there fails.
+        deny("a callee returns without setting r0, and the program returns that",
+             P({call_local(1), exit_insn(), exit_insn()}), "insn 1: r0 is not initialised"),
+        accept("a static function that returns nothing (as Linux)",
+               P({call_local(2), mov64_imm(R0, 0), exit_insn(), mov64_imm(R2, 1), exit_insn()})),
+        deny("the caller reads r0 after a static function that returns nothing",
+             P({call_local(2), alu64_imm(BPF_ADD, R0, 1), exit_insn(), mov64_imm(R2, 1),
+                exit_insn()}),
+             "insn 1: r0 is not initialised"),
+        deny("a global function must set r0 (as Linux)",
+             P({call_local(2), mov64_imm(R0, 0), exit_insn(), mov64_imm(R2, 1), exit_insn()}),
+             "r0 is not initialised")
+            .with_funcs({func(0, KRING_FUNC_STATIC), func(3, KRING_FUNC_GLOBAL)}),
         deny("calls without bpf_capable", double_it, "bpf-to-bpf calls need bpf_capable")
             .with_flags(NO_CAP),
         malformed("a function calling itself",
