@@ -704,6 +704,11 @@ std::vector<Case> ring_cases() {
                 ret(0)}),
              "cannot be dereferenced"),
         accept("a store at the last byte", with_record(16, P({st(BPF_B, R6, 15, 1)}))),
+        // Records have no alignment rule, as in Linux on x86.
+        accept("misaligned record accesses of every size",
+               with_record(16, P({st(BPF_W, R6, 1, 1), st(BPF_H, R6, 5, 2), st(BPF_DW, R6, 7, 3),
+                                  ldx(BPF_DW, R0, R6, 3), ldx(BPF_W, R0, R6, 9),
+                                  ldx(BPF_H, R0, R6, 13)}))),
         deny("a store just past the end", with_record(16, P({st(BPF_DW, R6, 16, 1)})),
              "invalid ring record access"),
         deny("a store before the start", with_record(16, P({st(BPF_B, R6, -1, 1)})),
