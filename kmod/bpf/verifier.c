@@ -423,12 +423,6 @@ static void note_stack_depth(struct kbpf_env *env, u32 frameno, s64 off)
 		env->func_depth[func] = (u32)-off;
 }
 
-static bool slot_holds_pointer(const struct kbpf_slot *slot)
-{
-	return slot->kind[0] == KBPF_SLOT_SPILL &&
-	       slot->spill.type != KBPF_SCALAR;
-}
-
 /* A write of @size bytes at fp + @off; @value is the register or NULL. */
 static int stack_write(struct kbpf_env *env, struct kbpf_frame *frame,
 		       s32 off, u32 size, const struct kbpf_reg *value)
@@ -448,7 +442,7 @@ static int stack_write(struct kbpf_env *env, struct kbpf_frame *frame,
 	for (s = last; s <= first; s++) {
 		struct kbpf_slot *slot = &frame->slots[s];
 
-		if (slot_holds_pointer(slot) && !value_ptr &&
+		if (kbpf_slot_holds_pointer(slot) && !value_ptr &&
 		    !env->bypass_spec_v4)
 			return reject(env, -EACCES,
 				      "overwriting a spilled pointer needs bypass_spec_v4");
@@ -501,7 +495,7 @@ static int stack_check_read(struct kbpf_env *env,
 				      "reading uninitialised stack off=%d size=%u",
 				      off, size);
 		if (kind == KBPF_SLOT_SPILL && !env->allow_ptr_leaks &&
-		    slot_holds_pointer(&frame->slots[(u32)(-byte - 1) / 8]))
+		    kbpf_slot_holds_pointer(&frame->slots[(u32)(-byte - 1) / 8]))
 			return reject(env, -EACCES,
 				      "reading part of a spilled pointer leaks a pointer");
 	}
@@ -1268,6 +1262,7 @@ static struct kbpf_liveness_at live_at(struct kbpf_env *env, u32 idx)
 		.precise_regs = env->lv.precise_regs[idx],
 		.slots = env->lv.live_slots[idx],
 		.precise_slots = env->lv.precise_slots[idx],
+		.ptr_checked_slots = env->lv.ptr_checked_slots[idx],
 	};
 
 	return l;
@@ -1610,7 +1605,7 @@ static int verify_program(struct kbpf_env *env)
 	if (err)
 		return err;
 	err = kbpf_liveness_compute(&env->lv, attr->insns, attr->insn_cnt,
-				    &env->st);
+				    &env->st, attr->flags);
 	if (err)
 		return err;
 	env->checkpoints = kbpf_zalloc(attr->insn_cnt *

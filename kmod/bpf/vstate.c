@@ -199,6 +199,20 @@ static bool slot_contains(const struct kbpf_frame *old,
 	return true;
 }
 
+/*
+ * A check that reads whether a slot holds a spilled pointer (a store
+ * without bypass_spec_v4, a function's exit in its callers' frames) passes
+ * on @cur only if it passed on @old: a pointer in @cur must be one in @old,
+ * even in a slot @old never used (past its frame, all INVALID).
+ */
+static bool ptr_slot_contains(const struct kbpf_frame *old,
+			      const struct kbpf_frame *cur, u32 slot)
+{
+	return !kbpf_slot_holds_pointer(&cur->slots[slot]) ||
+	       (slot < old->nr_slots &&
+		kbpf_slot_holds_pointer(&old->slots[slot]));
+}
+
 static bool frame_contains(const struct kbpf_frame *old,
 			   const struct kbpf_frame *cur,
 			   const struct kbpf_liveness_at *live,
@@ -222,6 +236,11 @@ static bool frame_contains(const struct kbpf_frame *old,
 				   live->precise_slots & (1ULL << slot), map))
 			return false;
 	}
+	for (slot = 0; slot < cur->nr_slots; slot++) {
+		if ((live->ptr_checked_slots & (1ULL << slot)) &&
+		    !ptr_slot_contains(old, cur, slot))
+			return false;
+	}
 	return true;
 }
 
@@ -234,6 +253,7 @@ bool kbpf_state_contains(const struct kbpf_state *old,
 	static const struct kbpf_liveness_at everything = {
 		.regs = 0x3ff, .precise_regs = 0x3ff,
 		.slots = U64_MAX, .precise_slots = U64_MAX,
+		.ptr_checked_slots = U64_MAX,
 	};
 	u32 i;
 

@@ -104,7 +104,18 @@ struct kbpf_idmap {
 struct kbpf_liveness_at {
 	u16 regs, precise_regs;
 	u64 slots, precise_slots;
+	u64 ptr_checked_slots;
 };
+
+/*
+ * What a store checks without bypass_spec_v4, and the exit of a function
+ * in its callers' slots (a pointer to its stack must not outlive it).
+ */
+static inline bool kbpf_slot_holds_pointer(const struct kbpf_slot *slot)
+{
+	return slot->kind[0] == KBPF_SLOT_SPILL &&
+	       slot->spill.type != KBPF_SCALAR;
+}
 
 void kbpf_reg_mark_unknown(struct kbpf_reg *reg);
 void kbpf_reg_mark_const(struct kbpf_reg *reg, u64 value);

@@ -1570,6 +1570,118 @@ std::vector<Case> pruning_cases() {
     };
 }
 
+// Pruning against the privilege rules. A fork on a coin sends one path
+// through `first`, the other through `second`; they meet at the tail, a
+// prune point. The fall-through (`first`) is explored first and leaves a
+// checkpoint at the tail that the other path is compared with, so each
+// program comes in both shapes: the safe side first (the unsafe one must not
+// be pruned) and the unsafe side first (rejected before any checkpoint).
+Prog fork(Prog coin, Prog first, Prog second, Prog tail) {
+    const auto first_len = static_cast<int16_t>(first.size() + 1);
+    const auto second_len = static_cast<int16_t>(second.size());
+    return P({std::move(coin), jmp_imm(BPF_JEQ, R7, 0, first_len), std::move(first), ja(second_len),
+              std::move(second), std::move(tail)});
+}
+
+std::vector<Case> privilege_pruning_cases() {
+    const Prog top_coin = P({ldx(BPF_DW, R7, R1, 0), alu64_imm(BPF_AND, R7, 1)});
+    const Prog coin = P({unknown(R7), alu64_imm(BPF_AND, R7, 1)});
+    std::vector<Case> cases;
+    // Both shapes of a program the unsafe side makes unsafe.
+    using Parts = std::initializer_list<Part>;
+    auto both = [&](const std::string& name, uint32_t flags, Parts safe, Parts unsafe, Parts tail,
+                    const std::string& msg, bool in_record = false) {
+        auto build = [&](Parts first, Parts second) {
+            Prog prog = fork(in_record ? coin : top_coin, P(first), P(second), P(tail));
+            return in_record ? with_record(16, prog) : prog;
+        };
+        cases.push_back(
+            deny(name + " (safe side first)", build(safe, unsafe), msg).with_flags(flags));
+        cases.push_back(
+            deny(name + " (unsafe side first)", build(unsafe, safe), msg).with_flags(flags));
+        return build(safe, unsafe);
+    };
+    const bpf_insn no_spill = mov64_imm(R8, 0);
+    const bpf_insn spill_ctx = stx(BPF_DW, R10, R1, -8);
+    const std::string v4 = "overwriting a spilled pointer needs bypass_spec_v4";
+
+    // Without bypass_spec_v4 a store checks whether the slot holds a spilled
+    // pointer: a full 8-byte store does not read the slot's value, but pruning
+    // must still compare that status, also where the explored path never
+    // used the slot (it lies beyond that path's frame).
+    const Prog v4_prog = both("a number stored over a pointer spilled on one path", NO_SPEC_V4,
+                              {no_spill}, {spill_ctx}, {st(BPF_DW, R10, -8, 0), ret(0)}, v4);
+    cases.push_back(accept("a number stored over a pointer spilled on one path, with "
+                           "bypass_spec_v4",
+                           v4_prog));
+    both("4 bytes stored over a pointer spilled on one path", NO_SPEC_V4, {no_spill}, {spill_ctx},
+         {st(BPF_W, R10, -8, 0), ret(0)}, v4);
+    both("a number stored over a number on one path, over a pointer on the other", NO_SPEC_V4,
+         {st(BPF_DW, R10, -8, 1)}, {spill_ctx}, {st(BPF_DW, R10, -8, 0), ret(0)}, v4);
+    both("a number stored through a stack pointer over a pointer spilled on one path", NO_SPEC_V4,
+         {no_spill}, {spill_ctx},
+         {mov64_reg(R2, R10), alu64_imm(BPF_ADD, R2, -8), st(BPF_DW, R2, 0, 0), ret(0)}, v4);
+    both("a helper writes over a pointer spilled on one path", NO_SPEC_V4, {no_spill}, {spill_ctx},
+         {mov64_reg(R1, R10), alu64_imm(BPF_ADD, R1, -8), mov64_imm(R2, 8),
+          call_helper(BPF_FUNC_get_current_comm), ret(0)},
+         v4);
+    // The callee (insn 5 of the tail) stores through its argument.
+    const Prog callee_store =
+        both("a callee stores a number over the caller's pointer spilled on one path", NO_SPEC_V4,
+             {no_spill}, {spill_ctx},
+             {mov64_reg(R1, R10), alu64_imm(BPF_ADD, R1, -8), call_local(2), ret(0),
+              st(BPF_DW, R1, 0, 0), ret(0)},
+             v4);
+    cases.push_back(
+        accept("a callee stores a number over the caller's spilled pointer, with bypass_spec_v4",
+               callee_store));
+    cases.push_back(accept("a pointer stored over a pointer spilled on one path",
+                           fork(top_coin, {no_spill}, {spill_ctx},
+                                P({mov64_reg(R2, R10), stx(BPF_DW, R10, R2, -8), ret(0)})))
+                        .with_flags(NO_SPEC_V4));
+
+    // Without allow_ptr_leaks.
+    const Prog leak_prog = both("r0 a pointer on one path, returned", NO_LEAKS, {mov64_imm(R0, 0)},
+                                {mov64_reg(R0, R1)}, {exit_insn()}, "leaks a pointer");
+    cases.push_back(accept("r0 a pointer on one path, returned, with allow_ptr_leaks", leak_prog));
+    both("half of a pointer spilled on one path read back", NO_LEAKS, {st(BPF_DW, R10, -8, 0)},
+         {spill_ctx}, {ldx(BPF_W, R0, R10, -8), exit_insn()}, "leaks a pointer");
+    both("a pointer on one path stored into a record", NO_LEAKS, {mov64_imm(R5, 0)},
+         {mov64_reg(R5, R9)}, {stx(BPF_DW, R6, R5, 0)}, "leaks a pointer", true);
+
+    // Without bypass_spec_v1.
+    const std::string v1 = "variable offset pointer arithmetic needs bypass_spec_v1";
+    const Prog add_r5 = P({mov64_reg(R8, R6), alu64_reg(BPF_ADD, R8, R5), st(BPF_B, R8, 0, 1)});
+    const Prog v1_prog =
+        both("an offset constant on one path, variable on the other", NO_SPEC_V1,
+             {mov64_imm(R5, 0)}, {unknown(R5), alu64_imm(BPF_AND, R5, 7)}, {add_r5}, v1, true);
+    cases.push_back(accept(
+        "an offset constant on one path, variable on the other, with bypass_spec_v1", v1_prog));
+    both("a spilled offset constant on one path, variable on the other", NO_SPEC_V1,
+         {st(BPF_DW, R10, -8, 0)},
+         {unknown(R5), alu64_imm(BPF_AND, R5, 7), stx(BPF_DW, R10, R5, -8)},
+         {ldx(BPF_DW, R5, R10, -8), add_r5}, v1, true);
+
+    // Not a privilege rule, but the same hole: the exit check reads the
+    // callers' stack slots for pointers into the returning frame, so a slot
+    // the explored path never wrote must not contain one. The callee (insn
+    // 6) stores its own stack pointer into the caller's fp-8 on one path.
+    auto outlives = [](Prog first, Prog second) {
+        return P({ldx(BPF_DW, R2, R1, 0), alu64_imm(BPF_AND, R2, 1), mov64_reg(R1, R10),
+                  alu64_imm(BPF_ADD, R1, -8), call_local(1), exit_insn(),
+                  jmp_imm(BPF_JEQ, R2, 0, static_cast<int16_t>(first.size() + 1)), first,
+                  ja(static_cast<int16_t>(second.size())), second, ret(0)});
+    };
+    const Prog leave_fp = P({mov64_reg(R3, R10), stx(BPF_DW, R1, R3, 0)});
+    cases.push_back(deny("a callee's stack pointer left in the caller's stack on one path (safe "
+                         "side first)",
+                         outlives({mov64_imm(R3, 0)}, leave_fp), "outlives it"));
+    cases.push_back(deny("a callee's stack pointer left in the caller's stack on one path (unsafe "
+                         "side first)",
+                         outlives(leave_fp, {mov64_imm(R3, 0)}), "outlives it"));
+    return cases;
+}
+
 struct Group {
     const char* name;
     std::vector<Case> (*cases)();
@@ -1586,6 +1698,7 @@ const Group groups[] = {
     {"calls", call_cases},
     {"pruning and linked registers", pruning_cases},
     {"privileges", privilege_cases},
+    {"pruning and privileges", privilege_pruning_cases},
     {"malformed programs", malformed_cases},
 };
 
@@ -1648,6 +1761,9 @@ TEST_CASE("pruning and linked registers") {
 }
 TEST_CASE("privileges") {
     run_group("privileges");
+}
+TEST_CASE("pruning and privileges") {
+    run_group("pruning and privileges");
 }
 TEST_CASE("malformed programs") {
     run_group("malformed programs");
