@@ -261,3 +261,12 @@ TEST_CASE("a malformed .BTF.ext is refused, not read past its end") {
     std::vector<uint32_t> old = {0x0001eb9f, 24, 0, 0, 0, 0};
     CHECK(kring::bpf::parse_core_relos("x.o", bytes_of(old)).empty());
 }
+
+TEST_CASE("a map that is not a ring is refused, its type named as Linux names it") {
+    CHECK_THROWS_WITH_AS(
+        kring::bpf::load_elf(BPF_OBJ_DIR "/hash_map.bpf.o"),
+        doctest::Contains("map counts: type 1 (BPF_MAP_TYPE_HASH) is not supported"), kring::Error);
+    CHECK(kring::describe_bpf_map_type(27) == "27 (BPF_MAP_TYPE_RINGBUF)");
+    CHECK(kring::describe_bpf_map_type(31) == "31 (BPF_MAP_TYPE_USER_RINGBUF)"); // 6.1's last
+    CHECK(kring::describe_bpf_map_type(32) == "32");
+}

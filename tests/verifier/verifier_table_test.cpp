@@ -1377,9 +1377,20 @@ std::vector<Case> malformed_cases() {
                   P({mov64_imm(R0, 5), alu32_imm(BPF_RSH, R0, 32), exit_insn()}), "insn 1: "),
         malformed("a byte swap of 8 bits", P({mov64_imm(R0, 5), endian(true, R0, 8), exit_insn()}),
                   "insn 1: "),
+        // Helpers kring lacks are named as Linux 6.1's <linux/bpf.h> does.
         malformed("helper 1 (map_lookup_elem) is not in the subset",
-                  P({call_helper(BPF_FUNC_map_lookup_elem), exit_insn()}), "unknown helper"),
-        malformed("helper 100000", P({call_helper(100000), exit_insn()}), "unknown helper"),
+                  P({call_helper(BPF_FUNC_map_lookup_elem), exit_insn()}),
+                  "unknown helper 1 (bpf_map_lookup_elem)"),
+        malformed("helper 35 (get_current_task) is not in the subset",
+                  P({call_helper(35), exit_insn()}), "unknown helper 35 (bpf_get_current_task)"),
+        malformed("helper 209, Linux 6.1's last (user_ringbuf_drain)",
+                  P({call_helper(209), exit_insn()}),
+                  "unknown helper 209 (bpf_user_ringbuf_drain)"),
+        malformed("helper 210, past Linux 6.1's, has no name", P({call_helper(210), exit_insn()}),
+                  "unknown helper 210\n"),
+        malformed("helper 0 has no name", P({call_helper(0), exit_insn()}), "unknown helper 0\n"),
+        malformed("helper 100000", P({call_helper(100000), exit_insn()}),
+                  "unknown helper 100000\n"),
         malformed("log level 3", P({ret(0)}), "bad log level").with_log_level(3),
     };
 }

@@ -237,7 +237,7 @@ std::vector<RingDecl> read_rings(const std::string& path, const btf* b) {
         }
         if (type != BPF_MAP_TYPE_RINGBUF)
             invalid(path,
-                    "map " + name + ": type " + std::to_string(type) +
+                    "map " + name + ": type " + describe_bpf_map_type(type) +
                         " is not supported: kring programs use BPF_MAP_TYPE_RINGBUF maps only");
         if (!max_entries || (max_entries & (max_entries - 1)) || max_entries < 4096)
             invalid(path, "ring " + name + ": max_entries " + std::to_string(max_entries) +
