@@ -19,6 +19,7 @@
 #include <linux/errno.h>
 #include <linux/ktime.h>
 #include <linux/sched.h>
+#include <linux/sched/signal.h>
 #include <linux/bpf.h>	/* struct bpf_insn and the opcode macros */
 #if __has_include("linux/unaligned.h")	/* 6.12 and later */
 #include <linux/unaligned.h>
@@ -29,8 +30,12 @@
 #define kbpf_zalloc(size) kvzalloc((size), GFP_KERNEL | __GFP_NOWARN)
 #define kbpf_free(ptr) kvfree(ptr)
 #define kbpf_now_ns() ktime_get_ns()
-/* Long verifications must let the scheduler run. */
+/*
+ * Long verifications let the scheduler run, and stop when a signal is
+ * pending, as Linux's verifier does (its load then fails with -EAGAIN).
+ */
 #define kbpf_cond_resched() cond_resched()
+#define kbpf_signal_pending() signal_pending(current)
 
 /* Loads and stores at any alignment (record accesses may be misaligned). */
 #define kbpf_get_unaligned_u16(p) get_unaligned((const u16 *)(p))
@@ -85,6 +90,15 @@ static inline u64 kbpf_now_ns(void)
 }
 
 #define kbpf_cond_resched() do { } while (0)
+/*
+ * Userspace has no signal to honour: a verification runs to its end, unless
+ * the hook (the tests') says that one is pending.
+ */
+extern bool (*kbpf_signal_pending_hook)(void);
+static inline bool kbpf_signal_pending(void)
+{
+	return kbpf_signal_pending_hook && kbpf_signal_pending_hook();
+}
 
 /*
  * Loads and stores at any alignment (record accesses may be misaligned):

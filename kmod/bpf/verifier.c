@@ -33,6 +33,9 @@
 #define KBPF_MAX_STORED_STATES 32768U
 #define KBPF_ANCESTOR_BUCKETS 1024U
 
+/* Processed instructions between looks at the scheduler and signals. */
+#define KBPF_INTERRUPT_INTERVAL 256U
+
 /* do_insn() results besides errors. */
 #define PATH_CONTINUES 0
 #define PATH_ENDS 1
@@ -81,6 +84,10 @@ static __printf(3, 4) int reject(struct kbpf_env *env, int err,
 	kbpf_log_printf(&env->log, "\n");
 	return err;
 }
+
+#ifndef __KERNEL__
+bool (*kbpf_signal_pending_hook)(void);
+#endif
 
 static struct kbpf_frame *cur_frame(struct kbpf_env *env)
 {
@@ -1471,6 +1478,23 @@ static struct kbpf_state *initial_state(struct kbpf_env *env, u32 func)
 	return st;
 }
 
+/*
+ * Every so often, lets the scheduler run and gives up if a signal is
+ * pending: a verification may take seconds and must not hold its caller
+ * past a signal (Linux's do_check() returns -EAGAIN at the next instruction).
+ */
+static int check_interrupted(struct kbpf_env *env)
+{
+	if (env->processed % KBPF_INTERRUPT_INTERVAL)
+		return 0;
+	kbpf_cond_resched();
+	if (kbpf_signal_pending())
+		return reject(env, -EAGAIN,
+			      "interrupted by a signal after %llu processed instructions",
+			      (unsigned long long)env->processed);
+	return 0;
+}
+
 /* Explores every path of function @func as a program of its own. */
 static int verify_root(struct kbpf_env *env, u32 func)
 {
@@ -1487,6 +1511,9 @@ static int verify_root(struct kbpf_env *env, u32 func)
 			return reject(env, -E2BIG,
 				      "too complex: more than %u processed instructions",
 				      KBPF_MAX_PROCESSED);
+		err = check_interrupted(env);
+		if (err)
+			return err;
 		if ((env->st.insn_flags[env->insn] & KBPF_INSN_PRUNE_POINT) ||
 		    (flags & KBPF_F_TEST_STATE_FREQ)) {
 			err = checkpoint(env);
@@ -1510,8 +1537,6 @@ static int verify_root(struct kbpf_env *env, u32 func)
 			goto path_end;
 		env->insn = next;
 		env->cur->insn = next;
-		if (!(env->processed & 0xfff))
-			kbpf_cond_resched();
 		continue;
 path_end:
 		path_finished(env, env->cur->parent);

@@ -1814,6 +1814,41 @@ TEST_CASE("a tight counted loop reaches the limit in bounded time") {
     CHECK(out.stats.time_ns < 5000000000ULL);
 }
 
+// The hook stands for the kernel's signal_pending(): it reports a signal
+// from its third call on.
+int signal_checks = 0;
+bool signal_after_two_checks() {
+    return ++signal_checks > 2;
+}
+
+TEST_CASE("a pending signal stops a long verification with -EAGAIN (as Linux)") {
+    // The tight loop of the case above, which runs to the 1000000 limit.
+    Prog loop{mov64_imm(R0, 0), mov64_imm(R1, 0), alu64_imm(BPF_ADD, R1, 1)};
+    for (int i = 0; i < 48; i++)
+        loop.push_back(mov64_reg(R2, R1));
+    loop.push_back(jmp_imm(BPF_JLT, R1, 200000, -50));
+    loop.push_back(exit_insn());
+    const Case long_loop =
+        reject("a counted loop of 200000 iterations", loop, -E2BIG, "too complex");
+
+    signal_checks = 0;
+    kbpf_signal_pending_hook = signal_after_two_checks;
+    Outcome out = verify(long_loop);
+    kbpf_signal_pending_hook = nullptr;
+    INFO("log:\n", out.log);
+    CHECK(out.err == -EAGAIN);
+    CHECK(contains(out.log, "interrupted by a signal after " +
+                                std::to_string(out.stats.insns_processed) +
+                                " processed instructions"));
+    CHECK(contains(out.log, stats_line(out.stats)));
+    // Checked every few hundred instructions, not only at the end.
+    CHECK(signal_checks == 3);
+    CHECK(out.stats.insns_processed < 1000);
+
+    // No signal: the same program runs to its limit.
+    check_case(long_loop);
+}
+
 TEST_CASE("more than 8192 pending paths is too complex") {
     // 9000 two-way branches, each on a value freshly loaded from the
     // context: whichever side is explored first, the other is left pending.
