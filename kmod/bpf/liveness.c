@@ -230,13 +230,12 @@ static void store_before(struct live_sets *ls, const struct bpf_insn *insn,
 		u64 slots = slots_of(insn->off, size);
 
 		check_ptr_overwrite(ls, slots, ptr_stores_checked);
-		src_precise = ls->precise_slots & slots;
+		/* At a slot's base, the value is kept (spilled) for a fill. */
+		src_precise = !(insn->off % 8) && (ls->precise_slots & slots);
 		/* A full, aligned doubleword replaces the slot. */
 		if (size == 8 && !(insn->off % 8)) {
 			ls->slots &= ~slots;
 			ls->precise_slots &= ~slots;
-		} else {
-			src_precise = false;	/* partial: bytes lose their value */
 		}
 	} else if (mayptr & (1U << insn->dst_reg)) {
 		/* Maybe our stack, maybe a caller's, whose precision we do not know. */

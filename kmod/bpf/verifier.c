@@ -120,20 +120,28 @@ static void log_state(struct kbpf_env *env, const struct kbpf_state *state)
 			const struct kbpf_slot *slot = &frame->slots[s];
 			char kinds[9];
 
-			if (slot->kind[0] == KBPF_SLOT_SPILL) {
+			u32 spill_size = kbpf_slot_spill_size(slot);
+
+			if (spill_size == 8) {
 				kbpf_reg_format(env->buf, sizeof(env->buf),
 						&slot->spill);
 				kbpf_log_printf(&env->log, " fp-%u=%s",
 						8 * (s + 1), env->buf);
 				continue;
 			}
+			/* High bytes first; a narrow spill is "????ssss:VALUE". */
 			for (b = 0; b < 8; b++)
-				kinds[7 - b] = slot->kind[b] ==
-					KBPF_SLOT_MISC ? 'm' : '?';
+				kinds[7 - b] = "?ms"[slot->kind[b]];
 			kinds[8] = '\0';
-			if (strcmp(kinds, "????????"))
+			if (spill_size) {
+				kbpf_reg_format(env->buf, sizeof(env->buf),
+						&slot->spill);
+				kbpf_log_printf(&env->log, " fp-%u=%s:%s",
+						8 * (s + 1), kinds, env->buf);
+			} else if (strcmp(kinds, "????????")) {
 				kbpf_log_printf(&env->log, " fp-%u=%s",
 						8 * (s + 1), kinds);
+			}
 		}
 	}
 	kbpf_log_printf(&env->log, "\n");
@@ -430,13 +438,33 @@ static void note_stack_depth(struct kbpf_env *env, u32 frameno, s64 off)
 		env->func_depth[func] = (u32)-off;
 }
 
+/*
+ * A scalar as a load of @size bytes reads it back: its low bytes,
+ * zero-extended. One that does not fit is no longer the register's value,
+ * so it loses the register's links.
+ */
+static void cut_to_size(struct kbpf_reg *reg, u32 size)
+{
+	struct kbpf_scalar mask;
+
+	if (size == 8)
+		return;
+	kbpf_scalar_set_const(&mask, (1ULL << (8 * size)) - 1);
+	if (reg->val.umax <= mask.var_off.value)
+		return;
+	reg->id = 0;
+	kbpf_scalar_alu(&reg->val, &mask, BPF_AND, true);
+}
+
 /* A write of @size bytes at fp + @off; @value is the register or NULL. */
 static int stack_write(struct kbpf_env *env, struct kbpf_frame *frame,
 		       s32 off, u32 size, const struct kbpf_reg *value)
 {
 	u32 first = (u32)(-off - 1) / 8, last = (u32)(-(off + (s32)size)) / 8;
-	bool spill = size == 8 && value;
 	bool value_ptr = value && kbpf_reg_is_pointer(value);
+	/* Kept: a whole register, or a scalar at the slot's base (Linux's rule). */
+	bool spill = value && (size == 8 || (!value_ptr && !(off % 8)));
+	u8 kind = spill ? KBPF_SLOT_SPILL : KBPF_SLOT_MISC;
 	u32 s, b;
 	int err;
 
@@ -454,26 +482,24 @@ static int stack_write(struct kbpf_env *env, struct kbpf_frame *frame,
 			return reject(env, -EACCES,
 				      "overwriting a spilled pointer needs bypass_spec_v4");
 	}
-	if (spill) {
-		struct kbpf_slot *slot = &frame->slots[first];
-
-		memset(slot->kind, KBPF_SLOT_SPILL, sizeof(slot->kind));
-		slot->spill = *value;
-		return 0;
-	}
 	for (s = last; s <= first; s++) {
 		struct kbpf_slot *slot = &frame->slots[s];
 
 		/* Any byte changed: the slot no longer holds the register. */
-		if (slot->kind[0] == KBPF_SLOT_SPILL)
-			memset(slot->kind, KBPF_SLOT_MISC, sizeof(slot->kind));
+		for (b = 0; b < 8; b++)
+			if (slot->kind[b] == KBPF_SLOT_SPILL)
+				slot->kind[b] = KBPF_SLOT_MISC;
 	}
 	for (b = 0; b < size; b++) {
 		s32 byte = off + (s32)b;
 		u32 slot = (u32)(-byte - 1) / 8;
 
 		frame->slots[slot].kind[(u32)(byte + 8 * (s32)(slot + 1))] =
-			KBPF_SLOT_MISC;
+			kind;
+	}
+	if (spill) {
+		frame->slots[first].spill = *value;
+		cut_to_size(&frame->slots[first].spill, size);
 	}
 	return 0;
 }
@@ -515,7 +541,9 @@ static int stack_read(struct kbpf_env *env, const struct kbpf_frame *frame,
 	u32 slot = (u32)(-off - 1) / 8;
 	int err;
 
-	if (size == 8 && stack_byte(frame, off) == KBPF_SLOT_SPILL) {
+	/* A fill: the size and place of the spill give its register back. */
+	if (!(off % 8) && slot < frame->nr_slots &&
+	    kbpf_slot_spill_size(&frame->slots[slot]) == size) {
 		*dst = frame->slots[slot].spill;
 		return 0;
 	}

@@ -171,19 +171,28 @@ static u8 slot_byte(const struct kbpf_frame *frame, u32 slot, u32 byte)
 					KBPF_SLOT_INVALID;
 }
 
+static u32 spill_size(const struct kbpf_frame *frame, u32 slot)
+{
+	return slot < frame->nr_slots ?
+	       kbpf_slot_spill_size(&frame->slots[slot]) : 0;
+}
+
 static bool slot_contains(const struct kbpf_frame *old,
 			  const struct kbpf_frame *cur, u32 slot, bool precise,
 			  struct kbpf_idmap *map)
 {
-	bool cur_spill = slot < cur->nr_slots &&
-			 cur->slots[slot].kind[0] == KBPF_SLOT_SPILL;
+	u32 old_spill = spill_size(old, slot), cur_spill = spill_size(cur, slot);
+	bool cur_scalar_spill = cur_spill &&
+				cur->slots[slot].spill.type == KBPF_SCALAR;
 	u32 b;
 
-	if (slot_byte(old, slot, 0) == KBPF_SLOT_SPILL)
-		return cur_spill &&
-		       reg_contains(&old->slots[slot].spill,
-				    &cur->slots[slot].spill, precise, map);
-	for (b = 0; b < 8; b++) {
+	/* A fill of the spill's size gives its register back. */
+	if (old_spill &&
+	    (cur_spill != old_spill ||
+	     !reg_contains(&old->slots[slot].spill, &cur->slots[slot].spill,
+			   precise, map)))
+		return false;
+	for (b = old_spill; b < 8; b++) {
 		u8 old_kind = slot_byte(old, slot, b);
 		u8 cur_kind = slot_byte(cur, slot, b);
 
@@ -192,8 +201,7 @@ static bool slot_contains(const struct kbpf_frame *old,
 		/* Unknown bytes: any initialised number will do. */
 		if (cur_kind == KBPF_SLOT_MISC)
 			continue;
-		if (!cur_spill ||
-		    cur->slots[slot].spill.type != KBPF_SCALAR)
+		if (cur_kind != KBPF_SLOT_SPILL || !cur_scalar_spill)
 			return false;
 	}
 	return true;

@@ -44,13 +44,28 @@ struct kbpf_reg {
 enum kbpf_slot_kind {
 	KBPF_SLOT_INVALID,	/* never written */
 	KBPF_SLOT_MISC,		/* written, value unknown */
-	KBPF_SLOT_SPILL,	/* part of a spilled register (all 8 bytes) */
+	KBPF_SLOT_SPILL,	/* part of a spilled register */
 };
 
+/*
+ * A register spilled into a slot fills its first N bytes: all 8 for any
+ * register, 1, 2 or 4 for a scalar stored at the slot's base (as Linux 6.1
+ * keeps them), cut to what a load of N bytes gives back.
+ */
 struct kbpf_slot {
 	u8 kind[8];		/* kind[i]: byte (slot base + i) */
-	struct kbpf_reg spill;	/* when every kind is KBPF_SLOT_SPILL */
+	struct kbpf_reg spill;	/* when kind[0] is KBPF_SLOT_SPILL */
 };
+
+/* N, the bytes the spilled register fills; 0 when the slot holds none. */
+static inline u32 kbpf_slot_spill_size(const struct kbpf_slot *slot)
+{
+	u32 n = 0;
+
+	while (n < 8 && slot->kind[n] == KBPF_SLOT_SPILL)
+		n++;
+	return n;
+}
 
 #define KBPF_STACK_SLOTS (KBPF_FRAME_STACK_SIZE / 8)
 
