@@ -59,7 +59,7 @@ TEST_CASE("the ELF object: its ring, its programs, func-info for the calls") {
     REQUIRE(obj.rings.size() == 1);
     CHECK(obj.rings[0].name == "events");
     CHECK(obj.rings[0].max_entries == 4096);
-    CHECK(obj.programs.size() == 4);
+    CHECK(obj.programs.size() == 5);
     const auto& calls = find(obj, "kring/calls");
     REQUIRE(calls.func_info.size() == 3); // the program, twice (static), add_ten (global)
     CHECK(calls.func_info[1].linkage == KRING_FUNC_STATIC);
@@ -106,6 +106,14 @@ TEST_CASE("every program is accepted, and runs as written") {
     }
     SUBCASE("a static and a global function") {
         CHECK(rt.run(find(obj, "kring/calls"), bytes) == 20); // 5 * 2 + 10
+    }
+    SUBCASE("a static function that returns nothing") {
+        CHECK(rt.run(find(obj, "kring/void_call"), bytes) == 0);
+        auto events = drain(rt);
+        REQUIRE(events.size() == 1);
+        CHECK(events[0].a == 5);
+        CHECK(events[0].b == 7);
+        CHECK(events[0].sum == 35);
     }
     SUBCASE("a full ring drops, and the program sees the error") {
         for (int i = 0; i < 200; i++)
