@@ -1662,7 +1662,8 @@ std::vector<Case> privilege_pruning_cases() {
     const Prog top_coin = P({ldx(BPF_DW, R7, R1, 0), alu64_imm(BPF_AND, R7, 1)});
     const Prog coin = P({unknown(R7), alu64_imm(BPF_AND, R7, 1)});
     std::vector<Case> cases;
-    // Both shapes of a program the unsafe side makes unsafe.
+    // Denies both shapes of a program the unsafe side makes unsafe; returns
+    // the safe-side-first one, for a case with the privilege that allows it.
     using Parts = std::initializer_list<Part>;
     auto both = [&](const std::string& name, uint32_t flags, Parts safe, Parts unsafe, Parts tail,
                     const std::string& msg, bool in_record = false) {
