@@ -3,32 +3,36 @@
 #
 #   make run      build everything, boot the test VM and run the demo
 #   make check    every test: userspace (ASan/UBSan, TSan), in-VM, litmus
-#   make module   the kernel module only
+#   make module   the kernel module only, for KVER (default: scripts/kernel-version);
+#                 needs that kernel's headers, nothing else, and no root
 #   make user     the userspace tree (build/asan) only
 #   make vm-test  the in-VM tests only
+#   make debug-kernel  a KASAN/lockdep kernel for the VM, cached per machine
 #   make litmus   the herd7 suite (needs herd7 on PATH)
 #   make bench    the benchmarks
 #   make checkpatch  kernel coding style of kmod/
+#   make install  libkring, its headers, pkg-config and CMake files, the tools,
+#                 man pages, the module through DKMS, the udev rule (PREFIX,
+#                 DESTDIR); make uninstall reverses it
 #   make fuzz     the verifier fuzzer under ASan/UBSan, FUZZ_SECONDS long (600)
 #                 from FUZZ_SEED (default: the time); failures go to build/fuzz;
 #                 FUZZ_ARGS adds kring-fuzz options (--variable-comm-size)
 
 SHELL := /bin/bash
 KVER ?= $(shell scripts/kernel-version 2>/dev/null)
-KDIR ?= /usr/src/linux-headers-$(KVER)
 JOBS ?= $(shell nproc)
+PREFIX ?= /usr/local
 
-.PHONY: all deps module user user-vm vm-test check run litmus bench checkpatch fuzz clean
+.PHONY: debug-kernel all deps module user user-vm vm-test check run litmus bench checkpatch fuzz clean install uninstall
 
 all: module user
 
 deps:
 	@scripts/install-deps.sh
 
-module: deps
-	$(MAKE) -C $(KDIR) M=$(CURDIR)/kmod modules
-	$(MAKE) -C $(KDIR) M=$(CURDIR)/tests/kmod \
-		KBUILD_EXTRA_SYMBOLS=$(CURDIR)/kmod/Module.symvers modules
+# build/modules/$(KVER)/kmod/kring.ko (and the test module beside it).
+module:
+	scripts/build-module.sh $(KVER)
 
 # The userspace tree with ASan+UBSan, for the userspace tests.
 user: deps
@@ -40,10 +44,10 @@ user-vm: deps
 	cmake -S . -B build/vm -DCMAKE_BUILD_TYPE=Release -DKRING_STATIC=ON >/dev/null
 	cmake --build build/vm -j$(JOBS)
 
-vm-test: module user-vm
+vm-test: deps module user-vm
 	tests/vm/run-vm.sh --kver $(KVER) --mode test
 
-run: module user-vm
+run: deps module user-vm
 	tests/vm/run-vm.sh --kver $(KVER) --mode demo
 
 check: deps
@@ -52,7 +56,7 @@ check: deps
 litmus:
 	litmus/run.sh
 
-bench: module user-vm
+bench: deps module user-vm
 	bench/run.sh --kver $(KVER)
 
 FUZZ_SECONDS ?= 600
@@ -70,7 +74,18 @@ checkpatch:
 	scripts/checkpatch.sh
 	scripts/clang-format-check.sh
 
+# A 6.1 kernel with KASAN, lockdep, DEBUG_ATOMIC_SLEEP and KFENCE for the
+# test VM, built once per machine (cached in /var/cache/kring); make check
+# runs the VM suite on it when it is there.
+debug-kernel:
+	scripts/debug-kernel.sh build
+
+# PREFIX (default /usr/local) and DESTDIR as usual; docs/install.md.
+install:
+	PREFIX=$(PREFIX) DESTDIR=$(DESTDIR) scripts/install.sh install
+
+uninstall:
+	PREFIX=$(PREFIX) DESTDIR=$(DESTDIR) scripts/install.sh uninstall
+
 clean:
-	-$(MAKE) -C $(KDIR) M=$(CURDIR)/kmod clean
-	-$(MAKE) -C $(KDIR) M=$(CURDIR)/tests/kmod clean
 	rm -rf build

@@ -26,6 +26,6 @@ done
 "$top/tests/vm/run-vm.sh" --kver "$kver" --mode bench --smp "$smp" --timeout 1800 \
 	--append "kring.bench_seconds=$seconds clocksource=tsc tsc=reliable" |
 	grep -E '^(KRING-BENCH|KRING-RECORD-BENCH|KRING-CHECK fail|KRING-SPLAT|vm-bench:)|kring-(record-)?bench:'
-/usr/bin/python3 "$top/bench/report.py" --log "$top/build/vm-bench/console.log" \
+/usr/bin/python3 "$top/bench/report.py" --log "$top/build/vm-bench/$kver/console.log" \
 	--host-cores "$(nproc)" --host-cpu "$(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -n 1)" \
 	--out "$top/bench/results"

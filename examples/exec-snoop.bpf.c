@@ -8,10 +8,12 @@
 #include <bpf/bpf_helpers.h>
 #include "exec-snoop.h"
 
+/* Its records are struct exec_snoop_event: kringctl decodes them. */
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 256 * 1024);
-} events SEC(".maps");
+} events SEC(".maps") KRING_RECORD_TYPE(exec_snoop_event);
+KRING_RECORD_BTF(exec_snoop_event);
 
 static __always_inline struct exec_snoop_event *new_event(__u32 kind)
 {

@@ -1,9 +1,22 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* The event exec-snoop's programs write and kringctl prints. */
+/* The events the example programs write and kringctl prints. */
 #ifndef EXEC_SNOOP_H
 #define EXEC_SNOOP_H
 
 #include <linux/types.h>
+
+/*
+ * A ring's records are struct T: KRING_RECORD_TYPE(T) after the ring map's
+ * name, e.g. "} events SEC(".maps") KRING_RECORD_TYPE(exec_snoop_event);".
+ * It is a BTF declaration tag on the map's variable, "kring.record:T",
+ * which kringctl reads to decode the records (docs/kringctl.md); libbpf and
+ * Linux accept it on a ring buffer, which must have no key or value type.
+ * KRING_RECORD_BTF(T), a declaration of its own, puts struct T in the
+ * object's BTF, where clang describes only the types of globals and of
+ * functions' prototypes (an unused pointer in .bss).
+ */
+#define KRING_RECORD_TYPE(T) __attribute__((btf_decl_tag("kring.record:" #T)))
+#define KRING_RECORD_BTF(T) const struct T *kring_record_btf_##T __attribute__((unused))
 
 enum exec_snoop_kind {
 	EXEC_SNOOP_FORK = 1,

@@ -8,10 +8,12 @@
 #include <bpf/bpf_helpers.h>
 #include "exec-snoop.h"
 
+/* Its records are struct syscount_event: kringctl decodes them. */
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 1024 * 1024);
-} syscalls SEC(".maps");
+} syscalls SEC(".maps") KRING_RECORD_TYPE(syscount_event);
+KRING_RECORD_BTF(syscount_event);
 
 SEC("tracepoint/raw_syscalls/sys_enter")
 int on_sys_enter(struct kring_ctx_sys_enter *ctx)

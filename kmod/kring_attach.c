@@ -10,6 +10,7 @@
 #include <linux/fs.h>
 #include <linux/kprobes.h>
 #include <linux/binfmts.h>
+#include <linux/capability.h>
 #include <linux/ptrace.h>
 #include <linux/rcupdate.h>
 #include <linux/sched.h>
@@ -178,7 +179,6 @@ static int kring_link_release(struct inode *inode, struct file *file)
 static const struct file_operations kring_link_fops = {
 	.owner = THIS_MODULE,
 	.release = kring_link_release,
-	.llseek = no_llseek,
 };
 
 long kring_attach(struct kring_prog *prog, const void __user *uarg)
@@ -187,6 +187,16 @@ long kring_attach(struct kring_prog *prog, const void __user *uarg)
 	struct kring_link *link;
 	long ret;
 
+	/*
+	 * Every attach point is a tracing one: its context carries kernel
+	 * addresses or other users' data (pids, comms, syscall arguments), and
+	 * kprobe and syscall fields are plain numbers to the verifier, which
+	 * the pointer-leak rule cannot see. Linux requires CAP_PERFMON (or
+	 * CAP_SYS_ADMIN) for tracing programs; so does kring, of whoever
+	 * attaches, whatever the loader had.
+	 */
+	if (!perfmon_capable())
+		return -EPERM;
 	if (copy_from_user(&at, uarg, sizeof(at)))
 		return -EFAULT;
 	if (at.flags || at.reserved)

@@ -16,6 +16,7 @@
 #include <linux/uaccess.h>
 
 #include "kring.h"
+#include "kring_compat.h"
 #include "kring_pin.h"
 #include "kring_prog.h"
 #include "kring_ring.h"
@@ -158,10 +159,14 @@ static long kring_ioctl_stats(struct kring_ring *ring, void __user *arg)
 	return copy_to_user(arg, &out, sizeof(out)) ? -EFAULT : 0;
 }
 
-static long kring_ioctl_output(struct kring_ring *ring, void __user *arg)
+/* Producing needs a file open for writing, as write(2) does. */
+static long kring_ioctl_output(struct file *file, struct kring_ring *ring,
+			       void __user *arg)
 {
 	struct kring_output req;
 
+	if (!(file->f_mode & FMODE_WRITE))
+		return -EBADF;
 	if (copy_from_user(&req, arg, sizeof(req)))
 		return -EFAULT;
 	return kring_ring_output_user(ring, u64_to_user_ptr(req.data),
@@ -204,7 +209,7 @@ static long kring_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	case KRING_IOC_PIN:
 		return kring_pin_ring(ring, uarg);
 	default:
-		return kring_ioctl_output(ring, uarg);
+		return kring_ioctl_output(file, ring, uarg);
 	}
 }
 
@@ -257,7 +262,6 @@ static const struct file_operations kring_fops = {
 	.write = kring_write,
 	.mmap = kring_mmap,
 	.poll = kring_poll,
-	.llseek = no_llseek,
 };
 
 struct kring_ring *kring_ring_get_fd(int fd)
@@ -265,13 +269,13 @@ struct kring_ring *kring_ring_get_fd(int fd)
 	struct kring_ring *ring;
 	struct fd f = fdget(fd);
 
-	if (!f.file)
+	if (!fd_file(f))
 		return ERR_PTR(-EBADF);
-	if (f.file->f_op != &kring_fops) {
+	if (fd_file(f)->f_op != &kring_fops) {
 		fdput(f);
 		return ERR_PTR(-EINVAL);
 	}
-	ring = kring_file_ring(f.file);
+	ring = kring_file_ring(fd_file(f));
 	if (ring)
 		kring_ring_get(ring);
 	fdput(f);

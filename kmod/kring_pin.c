@@ -13,7 +13,6 @@
  * is attached).
  */
 #include <linux/capability.h>
-#include <linux/ctype.h>
 #include <linux/err.h>
 #include <linux/kring.h>
 #include <linux/list.h>
@@ -38,9 +37,14 @@ static DEFINE_MUTEX(kring_pins_lock);
 static LIST_HEAD(kring_pins);
 static unsigned int kring_nr_pins;
 
+/*
+ * ASCII only, spelled out: the kernel's isalnum() takes Latin-1 letters
+ * (0xc0..0xff) too, and a name is documented as [A-Za-z0-9_.-].
+ */
 static bool kring_name_char_ok(char c)
 {
-	return isalnum(c) || c == '_' || c == '.' || c == '-';
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	       (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-';
 }
 
 /*

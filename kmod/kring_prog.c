@@ -174,7 +174,6 @@ static const struct file_operations kring_prog_fops = {
 	.release = kring_prog_release,
 	.unlocked_ioctl = kring_prog_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,
-	.llseek = no_llseek,
 };
 
 /* ---- loading ---- */

@@ -85,7 +85,7 @@ struct kring_rb {
 /* Bytes a record of @size payload bytes takes in the ring, header included. */
 static inline u64 kring_rb_record_span(u64 size)
 {
-	return (size + KRING_HDR_SZ + 7) & ~7ULL;
+	return KRING_RECORD_SPAN(size);
 }
 
 static inline u64 kring_rb_data_size(const struct kring_rb *rb)

@@ -15,11 +15,13 @@
 #include <linux/percpu.h>
 #include <linux/preempt.h>
 #include <linux/random.h>
+#include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <linux/vmalloc.h>
 
 #include "kring.h"
+#include "kring_compat.h"
 #include "kring_ring.h"
 
 static void kring_wakeup_work(struct irq_work *work)
@@ -41,11 +43,19 @@ static void kring_free_pages(struct page **pages, unsigned int count)
  * ring) and maps it with every data page twice, so that a record wrapping
  * the end of the data area is contiguous in the kernel and, through
  * remap_vmalloc_range(), in every user mapping.
+ *
+ * A ring larger than the memory the system has available fails at once, and
+ * the pages are allocated with __GFP_RETRY_MAYFAIL: a create that does not
+ * fit fails with ENOMEM after reclaim, and never invokes the OOM killer on
+ * someone else. Every page is charged to the caller's memory cgroup
+ * (__GFP_ACCOUNT), as Linux charges BPF maps; a fatal signal stops a long
+ * allocation.
  */
 static void *kring_area_alloc(unsigned int nr_data_pages,
 			      struct page ***pages_out, unsigned int *nr_out)
 {
-	const gfp_t gfp = GFP_KERNEL_ACCOUNT | __GFP_ZERO | __GFP_NOWARN;
+	const gfp_t gfp = GFP_KERNEL_ACCOUNT | __GFP_ZERO | __GFP_NOWARN |
+			  __GFP_RETRY_MAYFAIL;
 	unsigned int nr_meta = KRING_RING_PAGES + 2;
 	unsigned int nr_pages = nr_meta + 2 * nr_data_pages;
 	unsigned int nr_allocated = nr_meta + nr_data_pages;
@@ -53,20 +63,33 @@ static void *kring_area_alloc(unsigned int nr_data_pages,
 	unsigned int i;
 	void *area;
 
-	pages = kvmalloc_array(nr_pages, sizeof(*pages), GFP_KERNEL);
+	if (nr_allocated > si_mem_available())
+		return ERR_PTR(-ENOMEM);
+	pages = kvmalloc_array(nr_pages, sizeof(*pages),
+			       GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
 	if (!pages)
-		return NULL;
+		return ERR_PTR(-ENOMEM);
 	for (i = 0; i < nr_allocated; i++) {
-		pages[i] = alloc_page(gfp);
-		if (!pages[i])
+		if (fatal_signal_pending(current)) {
+			area = ERR_PTR(-EINTR);
 			goto err_free;
+		}
+		pages[i] = alloc_page(gfp);
+		if (!pages[i]) {
+			area = ERR_PTR(-ENOMEM);
+			goto err_free;
+		}
+		cond_resched();
 	}
 	for (i = 0; i < nr_data_pages; i++)
 		pages[nr_allocated + i] = pages[nr_meta + i];
 
 	area = vmap(pages, nr_pages, VM_MAP | VM_USERMAP, PAGE_KERNEL);
-	if (!area)
+	if (!area) {
+		area = ERR_PTR(-ENOMEM);
+		i = nr_allocated;
 		goto err_free;
+	}
 	*pages_out = pages;
 	*nr_out = nr_pages;
 	return area;
@@ -74,7 +97,7 @@ static void *kring_area_alloc(unsigned int nr_data_pages,
 err_free:
 	kring_free_pages(pages, i);
 	kvfree(pages);
-	return NULL;
+	return area;
 }
 
 struct kring_ring *kring_ring_create(u64 data_size)
@@ -91,10 +114,10 @@ struct kring_ring *kring_ring_create(u64 data_size)
 		return ERR_PTR(-EINVAL);
 
 	area = kring_area_alloc(nr_data_pages, &pages, &nr_pages);
-	if (!area)
-		return ERR_PTR(-ENOMEM);
+	if (IS_ERR(area))
+		return ERR_CAST(area);
 	ring = (struct kring_ring *)area;
-	ring->stats = alloc_percpu(struct kring_cpu_stats);
+	ring->stats = alloc_percpu_gfp(struct kring_cpu_stats, GFP_KERNEL_ACCOUNT);
 	if (!ring->stats) {
 		vunmap(area);
 		kring_free_pages(pages, nr_pages - nr_data_pages);
@@ -159,28 +182,41 @@ static struct kring_ring *kring_ring_of(struct kring_record_header *hdr)
 				     ((unsigned long)hdr->pg_off << PAGE_SHIFT));
 }
 
+/*
+ * Reservations this CPU has under way, from before it takes a ring's lock to
+ * after it released it. Interrupts are off throughout, so only what runs
+ * inside that window on this CPU can see it non-zero: an NMI, or a kprobe on
+ * a function called there (the lock and unlock functions, kring's own), whose
+ * program produces into a ring. Spinning there could wait for the lock this
+ * very CPU holds, or for one whose holder, on another CPU, waits for ours.
+ */
+static DEFINE_PER_CPU(unsigned int, kring_reserving);
+
 void *kring_ring_reserve(struct kring_ring *ring, u64 size)
 {
 	unsigned long irq_flags;
-	void *sample;
+	void *sample = NULL;
 
+	local_irq_save(irq_flags);
 	/*
-	 * An NMI may have interrupted a producer holding the lock on this
-	 * CPU: fail the reservation rather than deadlock.
+	 * Nested in another reservation on this CPU (or in an NMI, which may
+	 * have interrupted one): try the lock once, and drop the record if it
+	 * is taken, rather than deadlock.
 	 */
-	if (in_nmi()) {
-		if (!raw_spin_trylock_irqsave(&ring->lock, irq_flags))
-			goto drop;
+	if (this_cpu_inc_return(kring_reserving) > 1 || in_nmi()) {
+		if (!raw_spin_trylock(&ring->lock))
+			goto out;
 	} else {
-		raw_spin_lock_irqsave(&ring->lock, irq_flags);
+		raw_spin_lock(&ring->lock);
 	}
 	sample = kring_rb_reserve_locked(&ring->rb, size);
-	raw_spin_unlock_irqrestore(&ring->lock, irq_flags);
-	if (sample)
-		return sample;
-drop:
-	this_cpu_inc(ring->stats->dropped);
-	return NULL;
+	raw_spin_unlock(&ring->lock);
+out:
+	this_cpu_dec(kring_reserving);
+	local_irq_restore(irq_flags);
+	if (!sample)
+		this_cpu_inc(ring->stats->dropped);
+	return sample;
 }
 
 void kring_ring_commit(void *sample, bool discard, u64 flags)
@@ -276,7 +312,7 @@ int kring_ring_mmap(struct kring_ring *ring, struct vm_area_struct *vma)
 		if (!consumer_only)
 			return -EPERM;
 	} else if (!consumer_only) {
-		vma->vm_flags &= ~VM_MAYWRITE;
+		vm_flags_clear(vma, VM_MAYWRITE);
 	}
 	return remap_vmalloc_range(vma, ring, vma->vm_pgoff + KRING_RING_PAGES);
 }

@@ -6,7 +6,8 @@
 #   tsan        the ctest tests labelled "tsan" under ThreadSanitizer
 #   checkpatch  kernel coding style of kmod/ and tests/kmod/
 #   clang-format  C++ style of every tracked C++ file
-#   vm-test     the in-VM tests on Debian's kernel under QEMU
+#   vm-test     the in-VM tests under QEMU, once per installed Debian kernel
+#   install     a staged make install, builds against it, DKMS, the VM
 #   litmus      the herd7 suite, when herd7 is on PATH
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -56,10 +57,12 @@ run_ctest() { # suite build-dir sanitizer [ctest args...]
 }
 
 # Adds a sub-runner's own "LABEL: N passed, N failed" line (already printed)
-# to the totals; a runner that printed none counts as one failure.
+# to the totals; a runner that printed none counts as one failure. LABEL is
+# matched literally ("vm-test (6.1.0-57-amd64)").
 tally_line() { # label output
 	local line
-	line=$(grep -E "^$1: [0-9]+ passed, [0-9]+ failed" <<<"$2" | tail -n 1)
+	line=$(grep -F -- "$1: " <<<"$2" | grep -E ': [0-9]+ passed, [0-9]+ failed$' |
+		awk -v label="$1" 'index($0, label ": ") == 1' | tail -n 1)
 	if [ -z "$line" ]; then
 		report "$1" 0 1
 		return
@@ -74,15 +77,50 @@ run_ctest tsan build/tsan thread -L tsan
 if scripts/checkpatch.sh; then report checkpatch 1 0; else report checkpatch 0 1; fi
 if scripts/clang-format-check.sh; then report clang-format 1 0; else report clang-format 0 1; fi
 
-if make -s module user-vm >build/vm-build.log 2>&1; then
-	vm_out=$(tests/vm/run-vm.sh --mode test 2>&1 | tee build/vm-test.log)
-	grep -E '^(KRING-CHECK fail|KRING-SPLAT)|^(\[doctest\] test cases|run-vm.sh:|vm-test:)|ERROR|TEST CASE' <<<"$vm_out"
-	tally_line vm-test "$vm_out"
+# The VM suite on every Debian kernel line installed (scripts/install-deps.sh
+# installs 6.1, 6.1-rt, 6.12 and 6.12-rt), each with its own result line.
+kernels=$(scripts/kernel-version --all)
+if [ -z "$kernels" ]; then
+	echo "vm-test: no kernel with both an image and headers is installed (scripts/install-deps.sh)"
+	report vm-test 0 1
+elif make -s user-vm >build/vm-build.log 2>&1; then
+	for kver in $kernels; do
+		if ! scripts/build-module.sh "$kver" >"build/module-$kver.log" 2>&1; then
+			tail -n 40 "build/module-$kver.log"
+			echo "vm-test ($kver): building the module failed (log: build/module-$kver.log)"
+			report "vm-test ($kver)" 0 1
+			continue
+		fi
+		vm_out=$(tests/vm/run-vm.sh --kver "$kver" --mode test 2>&1 | tee "build/vm-test-$kver.log")
+		grep -E '^(KRING-CHECK fail|KRING-SPLAT)|^(\[doctest\] test cases|run-vm.sh:|vm-test)|ERROR|TEST CASE' <<<"$vm_out"
+		tally_line "vm-test ($kver)" "$vm_out"
+	done
+	# The debug kernel (KASAN, lockdep, DEBUG_ATOMIC_SLEEP, KFENCE) when
+	# this machine has built it (make debug-kernel; cached outside the clone).
+	if debug_dir=$(scripts/debug-kernel.sh dir); then
+		kver=$(cat "$debug_dir/kernelrelease")
+		if KDIR=$debug_dir scripts/build-module.sh "$kver" >"build/module-$kver.log" 2>&1; then
+			vm_out=$(tests/vm/run-vm.sh --kver "$kver" --kernel "$debug_dir/bzImage" --mode test \
+				--timeout 2400 2>&1 | tee "build/vm-test-$kver.log")
+			grep -E '^(KRING-CHECK fail|KRING-SPLAT)|^(\[doctest\] test cases|run-vm.sh:|vm-test)|ERROR|TEST CASE' <<<"$vm_out"
+			tally_line "vm-test ($kver)" "$vm_out"
+		else
+			tail -n 40 "build/module-$kver.log"
+			report "vm-test ($kver)" 0 1
+		fi
+	else
+		echo "vm-test (debug kernel): SKIPPED: not built on this machine (make debug-kernel builds it once, about 30 min)"
+	fi
 else
 	tail -n 40 build/vm-build.log
-	echo "vm-test: building the module or the VM binaries failed (log: build/vm-build.log)"
+	echo "vm-test: building the VM binaries failed (log: build/vm-build.log)"
 	report vm-test 0 1
 fi
+
+# A staged make install, consumers built against it, DKMS, make uninstall.
+install_out=$(scripts/install-test.sh 2>&1)
+echo "$install_out"
+tally_line install "$install_out"
 
 if command -v herd7 >/dev/null 2>&1; then
 	litmus_out=$(litmus/run.sh 2>&1)

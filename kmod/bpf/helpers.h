@@ -36,6 +36,9 @@ struct kbpf_helper_proto {
 /* NULL if @id is not a helper kring programs may call. */
 const struct kbpf_helper_proto *kbpf_helper_proto(s32 id);
 
+/* Linux 6.1's name of helper @id ("bpf_get_current_task"), or NULL. */
+const char *kbpf_linux_helper_name(s32 id);
+
 /* Whether the verifier needs the exact bounds of an argument of this kind. */
 static inline bool kbpf_arg_needs_bounds(u8 kind)
 {

@@ -9,6 +9,7 @@ struct kbpf_frame {
 	u32 return_pc;
 };
 
+/* Records may be accessed at any alignment (docs/verifier.md). */
 static u64 kbpf_load(u64 addr, u8 size)
 {
 	const void *p = (const void *)(uintptr_t)addr;
@@ -17,11 +18,11 @@ static u64 kbpf_load(u64 addr, u8 size)
 	case BPF_B:
 		return *(const u8 *)p;
 	case BPF_H:
-		return *(const u16 *)p;
+		return kbpf_get_unaligned_u16(p);
 	case BPF_W:
-		return *(const u32 *)p;
+		return kbpf_get_unaligned_u32(p);
 	default:
-		return *(const u64 *)p;
+		return kbpf_get_unaligned_u64(p);
 	}
 }
 
@@ -34,13 +35,13 @@ static void kbpf_store(u64 addr, u8 size, u64 value)
 		*(u8 *)p = (u8)value;
 		break;
 	case BPF_H:
-		*(u16 *)p = (u16)value;
+		kbpf_put_unaligned_u16((u16)value, p);
 		break;
 	case BPF_W:
-		*(u32 *)p = (u32)value;
+		kbpf_put_unaligned_u32((u32)value, p);
 		break;
 	default:
-		*(u64 *)p = value;
+		kbpf_put_unaligned_u64(value, p);
 		break;
 	}
 }

@@ -19,13 +19,31 @@
 #include <linux/errno.h>
 #include <linux/ktime.h>
 #include <linux/sched.h>
+#include <linux/sched/signal.h>
 #include <linux/bpf.h>	/* struct bpf_insn and the opcode macros */
+#if __has_include("linux/unaligned.h")	/* 6.12 and later */
+#include <linux/unaligned.h>
+#else
+#include <asm/unaligned.h>
+#endif
 
 #define kbpf_zalloc(size) kvzalloc((size), GFP_KERNEL | __GFP_NOWARN)
 #define kbpf_free(ptr) kvfree(ptr)
 #define kbpf_now_ns() ktime_get_ns()
-/* Long verifications must let the scheduler run. */
+/*
+ * Long verifications let the scheduler run, and stop when a signal is
+ * pending, as Linux's verifier does (its load then fails with -EAGAIN).
+ */
 #define kbpf_cond_resched() cond_resched()
+#define kbpf_signal_pending() signal_pending(current)
+
+/* Loads and stores at any alignment (record accesses may be misaligned). */
+#define kbpf_get_unaligned_u16(p) get_unaligned((const u16 *)(p))
+#define kbpf_get_unaligned_u32(p) get_unaligned((const u32 *)(p))
+#define kbpf_get_unaligned_u64(p) get_unaligned((const u64 *)(p))
+#define kbpf_put_unaligned_u16(v, p) put_unaligned((u16)(v), (u16 *)(p))
+#define kbpf_put_unaligned_u32(v, p) put_unaligned((u32)(v), (u32 *)(p))
+#define kbpf_put_unaligned_u64(v, p) put_unaligned((u64)(v), (u64 *)(p))
 #else /* userspace */
 #include <errno.h>
 #include <limits.h>
@@ -72,6 +90,37 @@ static inline u64 kbpf_now_ns(void)
 }
 
 #define kbpf_cond_resched() do { } while (0)
+/*
+ * Userspace has no signal to honour: a verification runs to its end, unless
+ * the hook (the tests') says that one is pending.
+ */
+extern bool (*kbpf_signal_pending_hook)(void);
+static inline bool kbpf_signal_pending(void)
+{
+	return kbpf_signal_pending_hook && kbpf_signal_pending_hook();
+}
+
+/*
+ * Loads and stores at any alignment (record accesses may be misaligned):
+ * memcpy() has no alignment requirement, and compilers turn it into one
+ * move where the target allows unaligned ones.
+ */
+#define KBPF_UNALIGNED_ACCESSORS(type)					\
+static inline type kbpf_get_unaligned_##type(const void *p)		\
+{									\
+	type v;								\
+									\
+	memcpy(&v, p, sizeof(v));					\
+	return v;							\
+}									\
+static inline void kbpf_put_unaligned_##type(type v, void *p)		\
+{									\
+	memcpy(p, &v, sizeof(v));					\
+}
+KBPF_UNALIGNED_ACCESSORS(u16)
+KBPF_UNALIGNED_ACCESSORS(u32)
+KBPF_UNALIGNED_ACCESSORS(u64)
+#undef KBPF_UNALIGNED_ACCESSORS
 /* The kernel's helpers; not for C++ users of these headers (std::swap...). */
 #ifndef __cplusplus
 #ifndef swap

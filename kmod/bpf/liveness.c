@@ -140,6 +140,7 @@ static void compute_mayptr(u16 *mayptr, const struct bpf_insn *insns,
 struct live_sets {
 	u16 regs, precise_regs;
 	u64 slots, precise_slots;
+	u64 ptr_checked_slots;
 };
 
 static void use_reg(struct live_sets *ls, u8 reg, bool precise)
@@ -166,7 +167,7 @@ static void alu_before(struct live_sets *ls, const struct bpf_insn *insn,
 		       u16 mayptr)
 {
 	u8 op = BPF_OP(insn->code), d = insn->dst_reg, s = insn->src_reg;
-	bool reg_src = BPF_SRC(insn->code) == BPF_X;
+	bool reg_src = kbpf_alu_reads_src_reg(insn);
 	bool dst_precise = is_precise(ls, d);
 
 	if (op == BPF_MOV) {
@@ -176,7 +177,7 @@ static void alu_before(struct live_sets *ls, const struct bpf_insn *insn,
 		return;
 	}
 	use_reg(ls, d, dst_precise);
-	if (!reg_src || op == BPF_END || op == BPF_NEG)
+	if (!reg_src)
 		return;
 	use_reg(ls, s, dst_precise);
 	/* Pointer arithmetic checks the scalar's bounds. */
@@ -207,8 +208,19 @@ static void load_before(struct live_sets *ls, const struct bpf_insn *insn,
 		ls->precise_slots |= slots;
 }
 
+/*
+ * A store through a pointer that may reach the stack, checked for spilled
+ * pointers it overwrites (without bypass_spec_v4): @slots are read for that.
+ */
+static void check_ptr_overwrite(struct live_sets *ls, u64 slots,
+				bool ptr_stores_checked)
+{
+	if (ptr_stores_checked)
+		ls->ptr_checked_slots |= slots;
+}
+
 static void store_before(struct live_sets *ls, const struct bpf_insn *insn,
-			 u16 mayptr, bool is_root)
+			 u16 mayptr, bool is_root, bool ptr_stores_checked)
 {
 	u32 size = access_bytes(insn->code);
 	bool has_src = BPF_CLASS(insn->code) == BPF_STX;
@@ -217,17 +229,18 @@ static void store_before(struct live_sets *ls, const struct bpf_insn *insn,
 	if (insn->dst_reg == BPF_REG_10) {
 		u64 slots = slots_of(insn->off, size);
 
-		src_precise = ls->precise_slots & slots;
+		check_ptr_overwrite(ls, slots, ptr_stores_checked);
+		/* At a slot's base, the value is kept (spilled) for a fill. */
+		src_precise = !(insn->off % 8) && (ls->precise_slots & slots);
 		/* A full, aligned doubleword replaces the slot. */
 		if (size == 8 && !(insn->off % 8)) {
 			ls->slots &= ~slots;
 			ls->precise_slots &= ~slots;
-		} else {
-			src_precise = false;	/* partial: bytes lose their value */
 		}
 	} else if (mayptr & (1U << insn->dst_reg)) {
 		/* Maybe our stack, maybe a caller's, whose precision we do not know. */
 		src_precise = ls->precise_slots || !is_root;
+		check_ptr_overwrite(ls, ALL_SLOTS, ptr_stores_checked);
 	}
 	use_reg(ls, insn->dst_reg, true);
 	if (has_src)
@@ -235,7 +248,7 @@ static void store_before(struct live_sets *ls, const struct bpf_insn *insn,
 }
 
 static void call_before(struct live_sets *ls, const struct bpf_insn *insn,
-			u16 mayptr)
+			u16 mayptr, bool ptr_stores_checked)
 {
 	const struct kbpf_helper_proto *proto;
 	u8 r;
@@ -249,6 +262,7 @@ static void call_before(struct live_sets *ls, const struct bpf_insn *insn,
 		if (mayptr & ARG_REGS) {
 			ls->slots = ALL_SLOTS;
 			ls->precise_slots = ALL_SLOTS;
+			check_ptr_overwrite(ls, ALL_SLOTS, ptr_stores_checked);
 		}
 		return;
 	}
@@ -261,12 +275,14 @@ static void call_before(struct live_sets *ls, const struct bpf_insn *insn,
 		use_reg(ls, r, kbpf_arg_needs_bounds(kind));
 		if (kind == KBPF_ARG_MEM_READ && (mayptr & (1U << r)))
 			ls->slots = ALL_SLOTS;
+		if (kind == KBPF_ARG_MEM_WRITE && (mayptr & (1U << r)))
+			check_ptr_overwrite(ls, ALL_SLOTS, ptr_stores_checked);
 	}
 }
 
 static struct live_sets insn_before(const struct bpf_insn *insn,
 				    struct live_sets ls, u16 mayptr,
-				    bool is_root)
+				    bool is_root, bool ptr_stores_checked)
 {
 	u8 class = BPF_CLASS(insn->code), op = BPF_OP(insn->code);
 
@@ -280,7 +296,7 @@ static struct live_sets insn_before(const struct bpf_insn *insn,
 		break;
 	case BPF_ST:
 	case BPF_STX:
-		store_before(&ls, insn, mayptr, is_root);
+		store_before(&ls, insn, mayptr, is_root, ptr_stores_checked);
 		break;
 	case BPF_LD:
 		def_reg(&ls, insn->dst_reg);
@@ -293,8 +309,9 @@ static struct live_sets insn_before(const struct bpf_insn *insn,
 			ls.precise_regs = is_root ? 0 : 1U;
 			ls.slots = 0;
 			ls.precise_slots = 0;
+			ls.ptr_checked_slots = 0;
 		} else if (op == BPF_CALL) {
-			call_before(&ls, insn, mayptr);
+			call_before(&ls, insn, mayptr, ptr_stores_checked);
 		} else if (op != BPF_JA) {
 			use_reg(&ls, insn->dst_reg, true);
 			if (BPF_SRC(insn->code) == BPF_X)
@@ -307,7 +324,8 @@ static struct live_sets insn_before(const struct bpf_insn *insn,
 
 static void compute_live(struct kbpf_liveness *lv,
 			 const struct bpf_insn *insns, const u16 *mayptr,
-			 const struct kbpf_structure *s, u32 func)
+			 const struct kbpf_structure *s, u32 func,
+			 bool ptr_stores_checked)
 {
 	const struct kbpf_func *f = &s->funcs[func];
 	/* Roots: the program and global functions, verified on their own. */
@@ -338,18 +356,24 @@ static void compute_live(struct kbpf_liveness *lv,
 				out.precise_regs |= lv->precise_regs[succ[k]];
 				out.slots |= lv->live_slots[succ[k]];
 				out.precise_slots |= lv->precise_slots[succ[k]];
+				out.ptr_checked_slots |=
+					lv->ptr_checked_slots[succ[k]];
 			}
-			in = insn_before(insn, out, mayptr[i], is_root);
+			in = insn_before(insn, out, mayptr[i], is_root,
+					 ptr_stores_checked);
 			in.precise_regs &= ALL_REGS;
 			in.regs &= ALL_REGS;
 			if (in.regs != lv->live_regs[i] ||
 			    in.precise_regs != lv->precise_regs[i] ||
 			    in.slots != lv->live_slots[i] ||
-			    in.precise_slots != lv->precise_slots[i]) {
+			    in.precise_slots != lv->precise_slots[i] ||
+			    in.ptr_checked_slots != lv->ptr_checked_slots[i]) {
 				lv->live_regs[i] |= in.regs;
 				lv->precise_regs[i] |= in.precise_regs;
 				lv->live_slots[i] |= in.slots;
 				lv->precise_slots[i] |= in.precise_slots;
+				lv->ptr_checked_slots[i] |=
+					in.ptr_checked_slots;
 				changed = true;
 			}
 		}
@@ -359,8 +383,9 @@ static void compute_live(struct kbpf_liveness *lv,
 
 int kbpf_liveness_compute(struct kbpf_liveness *lv,
 			  const struct bpf_insn *insns, u32 insn_cnt,
-			  const struct kbpf_structure *s)
+			  const struct kbpf_structure *s, u32 flags)
 {
+	bool ptr_stores_checked = !(flags & KBPF_F_BYPASS_SPEC_V4);
 	u16 *mayptr;
 	u32 f;
 
@@ -370,15 +395,17 @@ int kbpf_liveness_compute(struct kbpf_liveness *lv,
 	lv->precise_regs = kbpf_zalloc(insn_cnt * sizeof(*lv->precise_regs));
 	lv->live_slots = kbpf_zalloc(insn_cnt * sizeof(*lv->live_slots));
 	lv->precise_slots = kbpf_zalloc(insn_cnt * sizeof(*lv->precise_slots));
+	lv->ptr_checked_slots = kbpf_zalloc(insn_cnt *
+					    sizeof(*lv->ptr_checked_slots));
 	if (!mayptr || !lv->live_regs || !lv->precise_regs ||
-	    !lv->live_slots || !lv->precise_slots) {
+	    !lv->live_slots || !lv->precise_slots || !lv->ptr_checked_slots) {
 		kbpf_free(mayptr);
 		kbpf_liveness_free(lv);
 		return -ENOMEM;
 	}
 	for (f = 0; f < s->nr_funcs; f++) {
 		compute_mayptr(mayptr, insns, &s->funcs[f], !f);
-		compute_live(lv, insns, mayptr, s, f);
+		compute_live(lv, insns, mayptr, s, f, ptr_stores_checked);
 	}
 	kbpf_free(mayptr);
 	return 0;
@@ -390,5 +417,6 @@ void kbpf_liveness_free(struct kbpf_liveness *lv)
 	kbpf_free(lv->precise_regs);
 	kbpf_free(lv->live_slots);
 	kbpf_free(lv->precise_slots);
+	kbpf_free(lv->ptr_checked_slots);
 	memset(lv, 0, sizeof(*lv));
 }

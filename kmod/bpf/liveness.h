@@ -21,6 +21,13 @@
  * itself approximated by a forward pass, so that plain arithmetic on numbers
  * does not make its operands precise.
  *
+ * Without bypass_spec_v4 a store also reads the slots it writes: whether one
+ * holds a spilled pointer decides if the store is allowed. That status is a
+ * set of its own (pointer-checked slots), because a full 8-byte store reads
+ * nothing else of the slot: it is in the set before every store that may
+ * write the slot, and containment requires a pointer spilled in such a slot
+ * to be one in the stored state too, wherever the stored path's frame ended.
+ *
  * Sets describe the state *before* the instruction. Stack slots are those of
  * the instruction's own frame; callers' frames are always compared whole.
  */
@@ -35,11 +42,13 @@ struct kbpf_liveness {
 	u16 *precise_regs;
 	u64 *live_slots;	/* bit i: slot i, bytes [fp-8(i+1), fp-8i) */
 	u64 *precise_slots;
+	u64 *ptr_checked_slots;	/* a store checks for a spilled pointer */
 };
 
+/* @flags: the KBPF_F_* privileges, which decide what the checks read. */
 int kbpf_liveness_compute(struct kbpf_liveness *lv,
 			  const struct bpf_insn *insns, u32 insn_cnt,
-			  const struct kbpf_structure *s);
+			  const struct kbpf_structure *s, u32 flags);
 void kbpf_liveness_free(struct kbpf_liveness *lv);
 
 #endif /* KBPF_LIVENESS_H */

@@ -33,6 +33,18 @@ struct kbpf_structure {
 };
 
 /*
+ * Whether an ALU instruction reads its source register. Not BPF_END, whose
+ * source bit is the byte order (BPF_TO_BE), nor BPF_NEG, which has none.
+ * The verifier's checks and liveness.c both ask this one question.
+ */
+static inline bool kbpf_alu_reads_src_reg(const struct bpf_insn *insn)
+{
+	u8 op = BPF_OP(insn->code);
+
+	return BPF_SRC(insn->code) == BPF_X && op != BPF_END && op != BPF_NEG;
+}
+
+/*
  * Checks @attr's program and fills @s. Returns 0 or the error the catalog
  * in docs/verifier.md gives; either way free @s with kbpf_structure_free().
  */

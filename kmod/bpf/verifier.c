@@ -33,6 +33,9 @@
 #define KBPF_MAX_STORED_STATES 32768U
 #define KBPF_ANCESTOR_BUCKETS 1024U
 
+/* Processed instructions between looks at the scheduler and signals. */
+#define KBPF_INTERRUPT_INTERVAL 256U
+
 /* do_insn() results besides errors. */
 #define PATH_CONTINUES 0
 #define PATH_ENDS 1
@@ -82,6 +85,10 @@ static __printf(3, 4) int reject(struct kbpf_env *env, int err,
 	return err;
 }
 
+#ifndef __KERNEL__
+bool (*kbpf_signal_pending_hook)(void);
+#endif
+
 static struct kbpf_frame *cur_frame(struct kbpf_env *env)
 {
 	return env->cur->frames[env->cur->curframe];
@@ -113,20 +120,28 @@ static void log_state(struct kbpf_env *env, const struct kbpf_state *state)
 			const struct kbpf_slot *slot = &frame->slots[s];
 			char kinds[9];
 
-			if (slot->kind[0] == KBPF_SLOT_SPILL) {
+			u32 spill_size = kbpf_slot_spill_size(slot);
+
+			if (spill_size == 8) {
 				kbpf_reg_format(env->buf, sizeof(env->buf),
 						&slot->spill);
 				kbpf_log_printf(&env->log, " fp-%u=%s",
 						8 * (s + 1), env->buf);
 				continue;
 			}
+			/* High bytes first; a narrow spill is "????ssss:VALUE". */
 			for (b = 0; b < 8; b++)
-				kinds[7 - b] = slot->kind[b] ==
-					KBPF_SLOT_MISC ? 'm' : '?';
+				kinds[7 - b] = "?ms"[slot->kind[b]];
 			kinds[8] = '\0';
-			if (strcmp(kinds, "????????"))
+			if (spill_size) {
+				kbpf_reg_format(env->buf, sizeof(env->buf),
+						&slot->spill);
+				kbpf_log_printf(&env->log, " fp-%u=%s:%s",
+						8 * (s + 1), kinds, env->buf);
+			} else if (strcmp(kinds, "????????")) {
 				kbpf_log_printf(&env->log, " fp-%u=%s",
 						8 * (s + 1), kinds);
+			}
 		}
 	}
 	kbpf_log_printf(&env->log, "\n");
@@ -320,7 +335,7 @@ static int check_alu(struct kbpf_env *env, const struct bpf_insn *insn)
 	struct kbpf_reg *regs = cur_regs(env);
 	struct kbpf_reg *dst = &regs[insn->dst_reg];
 	bool alu64 = BPF_CLASS(insn->code) == BPF_ALU64;
-	bool reg_src = BPF_SRC(insn->code) == BPF_X;
+	bool reg_src = kbpf_alu_reads_src_reg(insn);
 	u8 op = BPF_OP(insn->code);
 	struct kbpf_reg *src = reg_src ? &regs[insn->src_reg] : NULL;
 	struct kbpf_scalar imm;
@@ -423,10 +438,22 @@ static void note_stack_depth(struct kbpf_env *env, u32 frameno, s64 off)
 		env->func_depth[func] = (u32)-off;
 }
 
-static bool slot_holds_pointer(const struct kbpf_slot *slot)
+/*
+ * A scalar as a load of @size bytes reads it back: its low bytes,
+ * zero-extended. One that does not fit is no longer the register's value,
+ * so it loses the register's links.
+ */
+static void cut_to_size(struct kbpf_reg *reg, u32 size)
 {
-	return slot->kind[0] == KBPF_SLOT_SPILL &&
-	       slot->spill.type != KBPF_SCALAR;
+	struct kbpf_scalar mask;
+
+	if (size == 8)
+		return;
+	kbpf_scalar_set_const(&mask, (1ULL << (8 * size)) - 1);
+	if (reg->val.umax <= mask.var_off.value)
+		return;
+	reg->id = 0;
+	kbpf_scalar_alu(&reg->val, &mask, BPF_AND, true);
 }
 
 /* A write of @size bytes at fp + @off; @value is the register or NULL. */
@@ -434,8 +461,10 @@ static int stack_write(struct kbpf_env *env, struct kbpf_frame *frame,
 		       s32 off, u32 size, const struct kbpf_reg *value)
 {
 	u32 first = (u32)(-off - 1) / 8, last = (u32)(-(off + (s32)size)) / 8;
-	bool spill = size == 8 && value;
 	bool value_ptr = value && kbpf_reg_is_pointer(value);
+	/* Kept: a whole register, or a scalar at the slot's base (Linux's rule). */
+	bool spill = value && (size == 8 || (!value_ptr && !(off % 8)));
+	u8 kind = spill ? KBPF_SLOT_SPILL : KBPF_SLOT_MISC;
 	u32 s, b;
 	int err;
 
@@ -448,31 +477,29 @@ static int stack_write(struct kbpf_env *env, struct kbpf_frame *frame,
 	for (s = last; s <= first; s++) {
 		struct kbpf_slot *slot = &frame->slots[s];
 
-		if (slot_holds_pointer(slot) && !value_ptr &&
+		if (kbpf_slot_holds_pointer(slot) && !value_ptr &&
 		    !env->bypass_spec_v4)
 			return reject(env, -EACCES,
 				      "overwriting a spilled pointer needs bypass_spec_v4");
-	}
-	if (spill) {
-		struct kbpf_slot *slot = &frame->slots[first];
-
-		memset(slot->kind, KBPF_SLOT_SPILL, sizeof(slot->kind));
-		slot->spill = *value;
-		return 0;
 	}
 	for (s = last; s <= first; s++) {
 		struct kbpf_slot *slot = &frame->slots[s];
 
 		/* Any byte changed: the slot no longer holds the register. */
-		if (slot->kind[0] == KBPF_SLOT_SPILL)
-			memset(slot->kind, KBPF_SLOT_MISC, sizeof(slot->kind));
+		for (b = 0; b < 8; b++)
+			if (slot->kind[b] == KBPF_SLOT_SPILL)
+				slot->kind[b] = KBPF_SLOT_MISC;
 	}
 	for (b = 0; b < size; b++) {
 		s32 byte = off + (s32)b;
 		u32 slot = (u32)(-byte - 1) / 8;
 
 		frame->slots[slot].kind[(u32)(byte + 8 * (s32)(slot + 1))] =
-			KBPF_SLOT_MISC;
+			kind;
+	}
+	if (spill) {
+		frame->slots[first].spill = *value;
+		cut_to_size(&frame->slots[first].spill, size);
 	}
 	return 0;
 }
@@ -501,7 +528,7 @@ static int stack_check_read(struct kbpf_env *env,
 				      "reading uninitialised stack off=%d size=%u",
 				      off, size);
 		if (kind == KBPF_SLOT_SPILL && !env->allow_ptr_leaks &&
-		    slot_holds_pointer(&frame->slots[(u32)(-byte - 1) / 8]))
+		    kbpf_slot_holds_pointer(&frame->slots[(u32)(-byte - 1) / 8]))
 			return reject(env, -EACCES,
 				      "reading part of a spilled pointer leaks a pointer");
 	}
@@ -514,7 +541,9 @@ static int stack_read(struct kbpf_env *env, const struct kbpf_frame *frame,
 	u32 slot = (u32)(-off - 1) / 8;
 	int err;
 
-	if (size == 8 && stack_byte(frame, off) == KBPF_SLOT_SPILL) {
+	/* A fill: the size and place of the spill give its register back. */
+	if (!(off % 8) && slot < frame->nr_slots &&
+	    kbpf_slot_spill_size(&frame->slots[slot]) == size) {
 		*dst = frame->slots[slot].spill;
 		return 0;
 	}
@@ -985,10 +1014,14 @@ static int check_exit(struct kbpf_env *env, u32 *next)
 	struct kbpf_reg *reg;
 	int err;
 
-	err = check_reg_init(env, BPF_REG_0);
-	if (err)
-		return err;
 	if (!st->curframe) {
+		/*
+		 * r0 is the result of the program or global function. A static
+		 * function's r0 goes back as it is: only reading it fails.
+		 */
+		err = check_reg_init(env, BPF_REG_0);
+		if (err)
+			return err;
 		if (kbpf_reg_is_pointer(r0) && !env->allow_ptr_leaks)
 			return reject(env, -EACCES,
 				      "returning r0 (%s) leaks a pointer",
@@ -1264,6 +1297,7 @@ static struct kbpf_liveness_at live_at(struct kbpf_env *env, u32 idx)
 		.precise_regs = env->lv.precise_regs[idx],
 		.slots = env->lv.live_slots[idx],
 		.precise_slots = env->lv.precise_slots[idx],
+		.ptr_checked_slots = env->lv.ptr_checked_slots[idx],
 	};
 
 	return l;
@@ -1472,6 +1506,23 @@ static struct kbpf_state *initial_state(struct kbpf_env *env, u32 func)
 	return st;
 }
 
+/*
+ * Every so often, lets the scheduler run and gives up if a signal is
+ * pending: a verification may take seconds and must not hold its caller
+ * past a signal (Linux's do_check() returns -EAGAIN at the next instruction).
+ */
+static int check_interrupted(struct kbpf_env *env)
+{
+	if (env->processed % KBPF_INTERRUPT_INTERVAL)
+		return 0;
+	kbpf_cond_resched();
+	if (kbpf_signal_pending())
+		return reject(env, -EAGAIN,
+			      "interrupted by a signal after %llu processed instructions",
+			      (unsigned long long)env->processed);
+	return 0;
+}
+
 /* Explores every path of function @func as a program of its own. */
 static int verify_root(struct kbpf_env *env, u32 func)
 {
@@ -1488,6 +1539,9 @@ static int verify_root(struct kbpf_env *env, u32 func)
 			return reject(env, -E2BIG,
 				      "too complex: more than %u processed instructions",
 				      KBPF_MAX_PROCESSED);
+		err = check_interrupted(env);
+		if (err)
+			return err;
 		if ((env->st.insn_flags[env->insn] & KBPF_INSN_PRUNE_POINT) ||
 		    (flags & KBPF_F_TEST_STATE_FREQ)) {
 			err = checkpoint(env);
@@ -1511,8 +1565,6 @@ static int verify_root(struct kbpf_env *env, u32 func)
 			goto path_end;
 		env->insn = next;
 		env->cur->insn = next;
-		if (!(env->processed & 0xfff))
-			kbpf_cond_resched();
 		continue;
 path_end:
 		path_finished(env, env->cur->parent);
@@ -1606,7 +1658,7 @@ static int verify_program(struct kbpf_env *env)
 	if (err)
 		return err;
 	err = kbpf_liveness_compute(&env->lv, attr->insns, attr->insn_cnt,
-				    &env->st);
+				    &env->st, attr->flags);
 	if (err)
 		return err;
 	env->checkpoints = kbpf_zalloc(attr->insn_cnt *

@@ -63,7 +63,8 @@ struct kbpf_verify_stats {
  * Returns 0 if the program is safe, -EACCES if it is not (the log says why),
  * -EINVAL if it is malformed (bad opcode, reserved field, bad jump, bad
  * func-info, flags), -E2BIG if it is too large or too complex to verify,
- * -ENOMEM, or the error of @ring_lookup. The log ends with one statistics
+ * -EAGAIN if a signal interrupted it (kbpf_signal_pending()), -ENOMEM, or
+ * the error of @ring_lookup. The log ends with one statistics
  * line in every case; @stats may be NULL.
  */
 int kbpf_verify(const struct kbpf_verify_attr *attr,

@@ -171,19 +171,28 @@ static u8 slot_byte(const struct kbpf_frame *frame, u32 slot, u32 byte)
 					KBPF_SLOT_INVALID;
 }
 
+static u32 spill_size(const struct kbpf_frame *frame, u32 slot)
+{
+	return slot < frame->nr_slots ?
+	       kbpf_slot_spill_size(&frame->slots[slot]) : 0;
+}
+
 static bool slot_contains(const struct kbpf_frame *old,
 			  const struct kbpf_frame *cur, u32 slot, bool precise,
 			  struct kbpf_idmap *map)
 {
-	bool cur_spill = slot < cur->nr_slots &&
-			 cur->slots[slot].kind[0] == KBPF_SLOT_SPILL;
+	u32 old_spill = spill_size(old, slot), cur_spill = spill_size(cur, slot);
+	bool cur_scalar_spill = cur_spill &&
+				cur->slots[slot].spill.type == KBPF_SCALAR;
 	u32 b;
 
-	if (slot_byte(old, slot, 0) == KBPF_SLOT_SPILL)
-		return cur_spill &&
-		       reg_contains(&old->slots[slot].spill,
-				    &cur->slots[slot].spill, precise, map);
-	for (b = 0; b < 8; b++) {
+	/* A fill of the spill's size gives its register back. */
+	if (old_spill &&
+	    (cur_spill != old_spill ||
+	     !reg_contains(&old->slots[slot].spill, &cur->slots[slot].spill,
+			   precise, map)))
+		return false;
+	for (b = old_spill; b < 8; b++) {
 		u8 old_kind = slot_byte(old, slot, b);
 		u8 cur_kind = slot_byte(cur, slot, b);
 
@@ -192,11 +201,24 @@ static bool slot_contains(const struct kbpf_frame *old,
 		/* Unknown bytes: any initialised number will do. */
 		if (cur_kind == KBPF_SLOT_MISC)
 			continue;
-		if (!cur_spill ||
-		    cur->slots[slot].spill.type != KBPF_SCALAR)
+		if (cur_kind != KBPF_SLOT_SPILL || !cur_scalar_spill)
 			return false;
 	}
 	return true;
+}
+
+/*
+ * A check that reads whether a slot holds a spilled pointer (a store
+ * without bypass_spec_v4, a function's exit in its callers' frames) passes
+ * on @cur only if it passed on @old: a pointer in @cur must be one in @old,
+ * even in a slot @old never used (past its frame, all INVALID).
+ */
+static bool ptr_slot_contains(const struct kbpf_frame *old,
+			      const struct kbpf_frame *cur, u32 slot)
+{
+	return !kbpf_slot_holds_pointer(&cur->slots[slot]) ||
+	       (slot < old->nr_slots &&
+		kbpf_slot_holds_pointer(&old->slots[slot]));
 }
 
 static bool frame_contains(const struct kbpf_frame *old,
@@ -222,6 +244,11 @@ static bool frame_contains(const struct kbpf_frame *old,
 				   live->precise_slots & (1ULL << slot), map))
 			return false;
 	}
+	for (slot = 0; slot < cur->nr_slots; slot++) {
+		if ((live->ptr_checked_slots & (1ULL << slot)) &&
+		    !ptr_slot_contains(old, cur, slot))
+			return false;
+	}
 	return true;
 }
 
@@ -234,6 +261,7 @@ bool kbpf_state_contains(const struct kbpf_state *old,
 	static const struct kbpf_liveness_at everything = {
 		.regs = 0x3ff, .precise_regs = 0x3ff,
 		.slots = U64_MAX, .precise_slots = U64_MAX,
+		.ptr_checked_slots = U64_MAX,
 	};
 	u32 i;
 

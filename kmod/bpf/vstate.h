@@ -44,13 +44,28 @@ struct kbpf_reg {
 enum kbpf_slot_kind {
 	KBPF_SLOT_INVALID,	/* never written */
 	KBPF_SLOT_MISC,		/* written, value unknown */
-	KBPF_SLOT_SPILL,	/* part of a spilled register (all 8 bytes) */
+	KBPF_SLOT_SPILL,	/* part of a spilled register */
 };
 
+/*
+ * A register spilled into a slot fills its first N bytes: all 8 for any
+ * register, 1, 2 or 4 for a scalar stored at the slot's base (as Linux 6.1
+ * keeps them), cut to what a load of N bytes gives back.
+ */
 struct kbpf_slot {
 	u8 kind[8];		/* kind[i]: byte (slot base + i) */
-	struct kbpf_reg spill;	/* when every kind is KBPF_SLOT_SPILL */
+	struct kbpf_reg spill;	/* when kind[0] is KBPF_SLOT_SPILL */
 };
+
+/* N, the bytes the spilled register fills; 0 when the slot holds none. */
+static inline u32 kbpf_slot_spill_size(const struct kbpf_slot *slot)
+{
+	u32 n = 0;
+
+	while (n < 8 && slot->kind[n] == KBPF_SLOT_SPILL)
+		n++;
+	return n;
+}
 
 #define KBPF_STACK_SLOTS (KBPF_FRAME_STACK_SIZE / 8)
 
@@ -104,7 +119,18 @@ struct kbpf_idmap {
 struct kbpf_liveness_at {
 	u16 regs, precise_regs;
 	u64 slots, precise_slots;
+	u64 ptr_checked_slots;
 };
+
+/*
+ * What a store checks without bypass_spec_v4, and the exit of a function
+ * in its callers' slots (a pointer to its stack must not outlive it).
+ */
+static inline bool kbpf_slot_holds_pointer(const struct kbpf_slot *slot)
+{
+	return slot->kind[0] == KBPF_SLOT_SPILL &&
+	       slot->spill.type != KBPF_SCALAR;
+}
 
 void kbpf_reg_mark_unknown(struct kbpf_reg *reg);
 void kbpf_reg_mark_const(struct kbpf_reg *reg, u64 value);

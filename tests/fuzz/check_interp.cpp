@@ -228,8 +228,6 @@ private:
             fault("%s into the read-only context at %+lld", what, shown);
             return nullptr;
         }
-        if (size > 1 && addr % size)
-            res_.unaligned = true;
         if (o.kind == Kind::Stack && size) {
             uint32_t below = static_cast<uint32_t>(FRAME - rel);
             if (below > o.depth) {
@@ -507,7 +505,11 @@ bool Machine::call(const bpf_insn& in, uint32_t* pc) {
 }
 
 bool Machine::exit(uint32_t* pc, bool* done) {
-    if (!check_init(BPF_REG_0))
+    // A static function may return with r0 unset (as on Linux): only a
+    // read of it in the caller is an error. The program's and global
+    // functions' exits need it.
+    bool static_return = !frames_.empty() && !frames_.back().global;
+    if (!static_return && !check_init(BPF_REG_0))
         return false;
     if (frames_.empty()) {
         for (const Object& o : objs_)

@@ -35,10 +35,6 @@ struct RunResult {
     std::string state; // registers at the fault
     uint64_t r0 = 0;
     uint64_t executed = 0;
-    // A record was accessed at an address that is not a multiple of the
-    // access size (the verifier allows it; interp.c's plain dereference is
-    // undefined behaviour in C for it, which UBSan reports).
-    bool unaligned = false;
 };
 
 RunResult check_run(const Prog& prog, const RunConfig& config);

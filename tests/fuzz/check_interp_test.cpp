@@ -183,3 +183,10 @@ TEST_CASE("without allow_ptr_leaks no pointer becomes a number") {
                 st(BPF_DW, R2, 0, 1), mov64_imm(R0, 0), exit_insn()})
               .ok);
 }
+
+TEST_CASE("a static function may return with r0 unset; its caller may not read it") {
+    Prog p = {call_local(2), mov64_imm(R0, 0), exit_insn(), exit_insn()};
+    CHECK(run(p).ok);
+    p[1] = alu64_imm(BPF_ADD, R0, 1);
+    CHECK(faults(run(p), "r0 is read but was never written"));
+}

@@ -19,7 +19,7 @@ int usage() {
                     "                  [--mutants N] [--probes PERCENT] [--dump DIR]\n"
                     "                  [--dump-accepted] [--stop] [--no-minimize] [--progress S]\n"
                     "                  [--reasons] [--show PHRASE] [--variable-comm-size]\n"
-                    "                  [--be-swap-r0] [--strict-overflow]\n"
+                    "                  [--strict-overflow]\n"
                     "  at least one of --count and --seconds\n");
     return 2;
 }
@@ -45,8 +45,6 @@ int main(int argc, char** argv) {
             o.gen.variable_comm_size = true;
         } else if (a == "--strict-overflow") {
             o.verify = kbpf_verify;
-        } else if (a == "--be-swap-r0") {
-            o.gen.be_swap_r0_unset = true;
         } else if (a == "--no-minimize") {
             o.minimize = false;
         } else if ((v = value()) == nullptr) {

@@ -328,10 +328,9 @@ Stats run_fuzzer(const Options& o) {
             RunResult r = check_run(p, c);
             s.runs++;
             s.executed += r.executed;
-            s.unaligned += r.unaligned;
             // With allow_ptr_leaks a program may branch on pointer values,
             // which differ between the two interpreters.
-            if (r.ok && (r.unaligned || (p.flags & KBPF_F_ALLOW_PTR_LEAKS)))
+            if (r.ok && (p.flags & KBPF_F_ALLOW_PTR_LEAKS))
                 continue;
             if (r.ok) {
                 // The module's interpreter on the same inputs, under ASan:
@@ -445,12 +444,11 @@ void print_summary(const Options& o, const Stats& s, const char* name) {
     fprintf(o.out,
             "%s: %llu programs with bound checks of the verifier's log, %llu accepted; %llu "
             "verdicts changed by KBPF_F_TEST_STATE_FREQ; %llu runs repeated in "
-            "kbpf_interp_run() (%llu not: an unaligned record access)\n",
+            "kbpf_interp_run()\n",
             name, static_cast<unsigned long long>(s.probes),
             static_cast<unsigned long long>(s.probes_accepted),
             static_cast<unsigned long long>(s.verdicts_changed),
-            static_cast<unsigned long long>(s.real_runs),
-            static_cast<unsigned long long>(s.unaligned));
+            static_cast<unsigned long long>(s.real_runs));
     if (s.failed)
         fprintf(o.out, "%s: the first failure after %llu programs\n", name,
                 static_cast<unsigned long long>(s.first_failure_at));

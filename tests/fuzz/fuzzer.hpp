@@ -55,7 +55,6 @@ struct Stats {
     uint64_t verdicts_changed = 0; // by KBPF_F_TEST_STATE_FREQ
     uint64_t runs = 0;
     uint64_t real_runs = 0;        // runs repeated in kbpf_interp_run() (without pointer leaks)
-    uint64_t unaligned = 0;        // runs not repeated there (see RunResult)
     uint64_t executed = 0;         // instructions run
     uint64_t first_failure_at = 0; // programs generated until the first failure
     double elapsed = 0;            // seconds

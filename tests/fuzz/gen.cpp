@@ -274,12 +274,7 @@ void Gen::random_alu(uint8_t dst) {
     bool is64 = rng_.chance(60);
     if (op == BPF_END) {
         static const int32_t bits[] = {16, 32, 64};
-        bool to_be = rng_.chance(50);
-        // The verifier wrongly requires src_reg (r0) of a BPF_TO_BE swap to
-        // be initialised: a known bug, left out unless asked for.
-        if (to_be && m_.r[R0].t == T::None && !options_.be_swap_r0_unset)
-            to_be = false;
-        a_.emit(endian(to_be, dst, bits[rng_.below(3)]));
+        a_.emit(endian(rng_.chance(50), dst, bits[rng_.below(3)]));
         return;
     }
     if (op == BPF_NEG) {

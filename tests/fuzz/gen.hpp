@@ -41,8 +41,6 @@ const std::vector<uint64_t>& boundary_values();
 struct GenOptions {
     // get_current_comm with a size in [1, n], then a read of its last byte.
     bool variable_comm_size = false;
-    // BPF_TO_BE byte swaps while r0 may be uninitialised.
-    bool be_swap_r0_unset = false;
 };
 
 // A new program from scratch.

@@ -1,11 +1,16 @@
 // kringctl's pure parts: which attach point a section names, and how
-// records print (text and JSON lines).
+// records print (text and JSON lines): decoded only as the type their ring
+// declares, in `kringctl run` and in `kringctl replay`.
 #include "format.hpp"
 
+#include <cstdio>
 #include <cstring>
 #include <doctest/doctest.h>
 #include <kring/program.hpp>
+#include <kring/record_file.hpp>
+#include <kring/user_ring.hpp>
 #include <sstream>
+#include <unistd.h>
 
 TEST_CASE("libbpf-style section names give the attach point") {
     std::string symbol;
@@ -41,8 +46,10 @@ TEST_CASE("exec-snoop events print as text and as JSON lines") {
     std::strcpy(e.filename, "/bin/busybox");
     auto bytes = std::as_bytes(std::span(&e, 1));
     std::ostringstream text, json;
-    kringctl::Printer(kringctl::Format::automatic, false, text).print("events", bytes);
-    kringctl::Printer(kringctl::Format::automatic, true, json).print("events", bytes);
+    kringctl::Printer(kringctl::Format::automatic, false, text)
+        .print("events", "exec_snoop_event", bytes);
+    kringctl::Printer(kringctl::Format::automatic, true, json)
+        .print("events", "exec_snoop_event", bytes);
     CHECK(text.str().find("exec pid 42     ppid 1      true") != std::string::npos);
     CHECK(text.str().find("/bin/busybox") != std::string::npos);
     CHECK(json.str() == "{\"event\":\"exec\",\"ts_ns\":1000,\"cpu\":0,\"pid\":42,\"ppid\":1,"
@@ -53,7 +60,156 @@ TEST_CASE("other records print as hex") {
     const uint8_t raw[3] = {1, 0xab, 0xff};
     std::ostringstream json;
     kringctl::Printer(kringctl::Format::automatic, true, json)
-        .print("r", std::as_bytes(std::span(raw)));
+        .print("r", "", std::as_bytes(std::span(raw)));
     CHECK(json.str() == "{\"ring\":\"r\",\"size\":3,\"data\":\"01abff\"}\n");
     CHECK_FALSE(kringctl::parse_format("yaml"));
+}
+
+namespace {
+
+// A syscount-sized record: 24 bytes, as syscount_event lays them out.
+std::vector<std::byte> record_24(uint64_t a, uint64_t b, uint32_t c, uint32_t d) {
+    std::vector<std::byte> out(24);
+    std::memcpy(out.data(), &a, 8);
+    std::memcpy(out.data() + 8, &b, 8);
+    std::memcpy(out.data() + 16, &c, 4);
+    std::memcpy(out.data() + 20, &d, 4);
+    return out;
+}
+
+std::string print(kringctl::Format format, const std::string& type,
+                  std::span<const std::byte> record, bool json = false) {
+    std::ostringstream out;
+    kringctl::Printer(format, json, out).print("samples", type, record);
+    return out.str();
+}
+
+// What `kringctl ARGS` prints (stdout and stderr), and its exit status.
+std::string run_kringctl(const std::string& args, int* status) {
+    std::string out;
+    FILE* pipe = popen((std::string(KRINGCTL) + " " + args + " 2>&1").c_str(), "r");
+    REQUIRE(pipe);
+    char buf[512];
+    while (size_t n = fread(buf, 1, sizeof(buf), pipe))
+        out.append(buf, n);
+    int st = pclose(pipe);
+    *status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+    return out;
+}
+
+} // namespace
+
+TEST_CASE("a record decodes as an event only by the type its ring declares, never by its size") {
+    auto sample = record_24(0x11, 34, 51, 52);
+    // No declared type: hex, although it is as long as a syscount_event.
+    CHECK(print(kringctl::Format::automatic, "", sample) ==
+          "samples: 24 bytes 110000000000000022000000000000003300000034000000\n");
+    CHECK(print(kringctl::Format::automatic, "sample", sample) ==
+          "samples: 24 bytes 110000000000000022000000000000003300000034000000\n");
+    CHECK(print(kringctl::Format::automatic, "syscount_event", sample) == "pid 52 syscall 34\n");
+    // --format names the type for every ring: the user's declaration.
+    CHECK(print(kringctl::Format::syscount, "", sample) == "pid 52 syscall 34\n");
+    // A declared type decodes only records of its size.
+    CHECK(print(kringctl::Format::automatic, "exec_snoop_event", sample).find("24 bytes") !=
+          std::string::npos);
+
+    // kringctl knows a type only at the size it knows it.
+    CHECK(kringctl::decodable_type("syscount_event", 24) == "syscount_event");
+    CHECK(kringctl::decodable_type("syscount_event", 16).empty());
+    CHECK(kringctl::decodable_type("exec_snoop_event", sizeof(exec_snoop_event)) ==
+          "exec_snoop_event");
+    CHECK(kringctl::decodable_type("task_event", 24).empty());
+}
+
+namespace {
+
+// What kringctl run prints for the records `obj`'s first program writes on a
+// sys_enter with these arguments: each ring's records as the type it
+// declares, if kringctl decodes that type.
+std::string run_sys_enter(const kring::bpf::Object& obj, uint64_t nr, uint64_t arg0, uint64_t arg1,
+                          uint64_t arg2) {
+    const auto& prog = obj.programs.at(0);
+    auto ctx = kring::context_of(prog, "", std::nullopt);
+    REQUIRE(ctx.attach == KRING_ATTACH_SYS_ENTER);
+    kring::bpf::VerifyOptions options;
+    options.ctx = {ctx.size, false};
+    REQUIRE(kring::bpf::verify(prog, obj.rings.size(), options).error == 0);
+    kring::bpf::Runtime runtime(obj.rings);
+    kring_ctx_sys_enter sys_enter{};
+    sys_enter.id = static_cast<int64_t>(nr);
+    sys_enter.args[0] = arg0;
+    sys_enter.args[1] = arg1;
+    sys_enter.args[2] = arg2;
+    runtime.run(prog, std::as_writable_bytes(std::span(&sys_enter, 1)));
+    std::string printed;
+    kring::Consumer consumer;
+    for (size_t i = 0; i < obj.rings.size(); i++) {
+        const auto& decl = obj.rings[i];
+        consumer.add(runtime.ring(i).view(), runtime.ring(i).wake_fd(),
+                     [&](std::span<const std::byte> record) {
+                         printed += print(
+                             kringctl::Format::automatic,
+                             kringctl::decodable_type(decl.record_type, decl.record_size), record);
+                         return 0;
+                     });
+    }
+    consumer.consume();
+    return printed;
+}
+
+} // namespace
+
+TEST_CASE("kringctl run: the examples declare their record types; an unrelated program does not") {
+    // Declared with KRING_RECORD_TYPE: the struct's name and BTF size.
+    auto snoop = kring::bpf::load_elf(EXAMPLES_DIR "/exec-snoop.bpf.o");
+    REQUIRE(snoop.rings.size() == 1);
+    CHECK(snoop.rings[0].record_type == "exec_snoop_event");
+    CHECK(snoop.rings[0].record_size == sizeof(exec_snoop_event));
+    auto sys = kring::bpf::load_elf(EXAMPLES_DIR "/syscount.bpf.o");
+    REQUIRE(sys.rings.size() == 1);
+    CHECK(sys.rings[0].record_type == "syscount_event");
+    CHECK(sys.rings[0].record_size == sizeof(syscount_event));
+    // syscount's records decode.
+    CHECK(run_sys_enter(sys, 34, 0, 0, 0) == "pid " + std::to_string(gettid()) + " syscall 34\n");
+
+    // The unrelated program's 24-byte record prints as hex.
+    auto other = kring::bpf::load_elf(BPF_OBJ_DIR "/unrelated.bpf.o");
+    REQUIRE(other.rings.size() == 1);
+    CHECK(other.rings[0].record_type.empty());
+    CHECK(run_sys_enter(other, 1, 0x11, 34, 52ULL << 32 | 51) ==
+          "samples: 24 bytes 110000000000000022000000000000003300000034000000\n");
+}
+
+TEST_CASE(
+    "kringctl replay decodes the record types the file declares, and prints the rest as hex") {
+    char dir[] = "/tmp/kringctl-test-XXXXXX";
+    REQUIRE(mkdtemp(dir));
+    const std::string untyped = std::string(dir) + "/untyped.krec",
+                      typed = std::string(dir) + "/typed.krec";
+    auto sample = record_24(0x11, 34, 51, 52);
+    for (const auto& [path, type] :
+         {std::pair{untyped, std::string()}, {typed, "syscount_event"}}) {
+        kring::UserRing ring(4096);
+        kring::Recorder recorder(path);
+        recorder.add(ring.view(), ring.wake_fd(), "samples", 1, type);
+        void* slot = ring.reserve(sample.size());
+        REQUIRE(slot);
+        std::memcpy(slot, sample.data(), sample.size());
+        ring.commit(slot);
+        REQUIRE(recorder.flush() == 1);
+    }
+    int status = -1;
+    CHECK(run_kringctl("replay " + untyped, &status) ==
+          "samples: 24 bytes 110000000000000022000000000000003300000034000000\n");
+    CHECK(status == 0);
+    CHECK(run_kringctl("replay --json " + untyped, &status) ==
+          "{\"ring\":\"samples\",\"size\":24,\"data\":"
+          "\"110000000000000022000000000000003300000034000000\"}\n");
+    CHECK(run_kringctl("replay " + typed, &status) == "pid 52 syscall 34\n");
+    CHECK(run_kringctl("replay --format syscount " + untyped, &status) == "pid 52 syscall 34\n");
+    CHECK(run_kringctl("replay --format hex " + typed, &status).find("24 bytes") !=
+          std::string::npos);
+    unlink(untyped.c_str());
+    unlink(typed.c_str());
+    rmdir(dir);
 }

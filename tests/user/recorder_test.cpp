@@ -400,3 +400,61 @@ TEST_CASE("producer threads against the recorder: every record once, in order") 
         CHECK(count + dropped == 2 * kPerThread);
     }
 }
+
+TEST_CASE("a ring's record type is declared in the file, kept on resume, never changed") {
+    TempPath tmp;
+    UserRing a(4096), b(4096);
+    const std::string long_name(kring::record_file::kMaxNameLength, 'n');
+    const std::string long_type(kring::record_file::kMaxTypeLength, 't');
+    {
+        kring::Recorder recorder(tmp.path);
+        recorder.add(a.view(), a.wake_fd(), "alpha", 11, "exec_snoop_event");
+        recorder.add(b.view(), b.wake_fd(), long_name, 22, long_type);
+        produce(a, "one");
+        CHECK(recorder.flush() == 1);
+    }
+    {
+        kring::RecordFile file(tmp.path);
+        CHECK(file.read([](const kring::RecordedRecord&) { return true; }));
+        REQUIRE(file.rings().size() == 2);
+        CHECK(file.rings()[0].record_type == "exec_snoop_event");
+        CHECK(file.rings()[1].name == long_name);
+        CHECK(file.rings()[1].record_type == long_type);
+    }
+    {
+        // Resumed without a type: the file's stays.
+        kring::Recorder recorder(tmp.path);
+        recorder.add(a.view(), a.wake_fd(), "alpha", 11);
+        produce(a, "two");
+        CHECK(recorder.flush() == 1);
+    }
+    {
+        kring::Recorder recorder(tmp.path);
+        CHECK_THROWS_WITH_AS(recorder.add(a.view(), a.wake_fd(), "alpha", 11, "other_event"),
+                             doctest::Contains("ring alpha is recorded there with record type "
+                                               "exec_snoop_event, not other_event"),
+                             kring::Error);
+        CHECK_THROWS_AS(recorder.add(b.view(), b.wake_fd(), "beta", 33, long_type + "x"),
+                        kring::Error);
+    }
+    kring::RecordFile file(tmp.path);
+    CHECK(file.read([](const kring::RecordedRecord&) { return true; }));
+    CHECK(file.rings()[0].record_type == "exec_snoop_event");
+    CHECK(replay(tmp.path).records == std::vector<std::string>{"one", "two"});
+
+    // A ring declared without a type (as every file before types) has none.
+    TempPath plain;
+    UserRing c(4096);
+    {
+        kring::Recorder recorder(plain.path);
+        recorder.add(c.view(), c.wake_fd(), "abcdefg", 1); // name and NUL fill 8 bytes
+        recorder.add(a.view(), a.wake_fd(), "x", 2);
+        produce(c, "three");
+        CHECK(recorder.flush() == 1);
+    }
+    kring::RecordFile untyped(plain.path);
+    CHECK(untyped.read([](const kring::RecordedRecord&) { return true; }));
+    REQUIRE(untyped.rings().size() == 2);
+    CHECK(untyped.rings()[0].record_type.empty());
+    CHECK(untyped.rings()[1].record_type.empty());
+}

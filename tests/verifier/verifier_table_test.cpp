@@ -452,6 +452,12 @@ std::vector<Case> scalar32_cases() {
              with_record(
                  8, P({unknown(R7), endian(true, R7, 32), alu64_imm(BPF_RSH, R7, 28), poke_r7()})),
              "invalid ring record access"),
+        // BPF_TO_BE is the source bit of BPF_END's opcode, not a source
+        // register: r0 (src_reg 0) is never read. Linux accepts this too.
+        accept("a byte swap to big-endian while r0 is not initialised",
+               P({mov64_imm(R2, 0x1234), endian(true, R2, 16), mov64_reg(R0, R2), exit_insn()})),
+        deny("a byte swap of a register that is not initialised", P({endian(true, R2, 16), ret(0)}),
+             "r2 is not initialised"),
         deny("w-ops after a 64-bit bound: ([0,7] as w) - 1 wraps to 0xffffffff",
              with_record(8, P({unknown(R7), jmp_imm(BPF_JGT, R7, 7, 5), alu32_imm(BPF_SUB, R7, 1),
                                alu64_imm(BPF_RSH, R7, 28), poke_r7()})),
@@ -551,6 +557,53 @@ std::vector<Case> stack_cases() {
              with_record(8, P({unknown(R7), alu64_imm(BPF_AND, R7, 15), stx(BPF_DW, R10, R7, -8),
                                ldx(BPF_DW, R7, R10, -8), poke_r7()})),
              "invalid ring record access"),
+        // Spills narrower than 8 bytes: Linux 6.1 keeps a scalar stored at the
+        // start of a slot (fp-8, fp-16, ...) and gives it back to a load of
+        // the same size there, cut to that size; so does kring.
+        accept("a bounded scalar spilled with a 4-byte store keeps its bounds (as Linux)",
+               with_record(8, P({unknown(R7), alu64_imm(BPF_AND, R7, 7), stx(BPF_W, R10, R7, -8),
+                                 mov64_imm(R7, 0), ldx(BPF_W, R7, R10, -8), poke_r7()}))),
+        deny("a scalar spilled with a 4-byte store keeps its bounds, too wide ones too",
+             with_record(8, P({unknown(R7), alu64_imm(BPF_AND, R7, 15), stx(BPF_W, R10, R7, -8),
+                               ldx(BPF_W, R7, R10, -8), poke_r7()})),
+             "invalid ring record access"),
+        accept(
+            "2-byte and 1-byte spills keep their bounds (as Linux)",
+            with_record(8, P({unknown(R7), alu64_imm(BPF_AND, R7, 3), stx(BPF_H, R10, R7, -8),
+                              stx(BPF_B, R10, R7, -16), ldx(BPF_H, R5, R10, -8),
+                              ldx(BPF_B, R7, R10, -16), alu64_reg(BPF_ADD, R7, R5), poke_r7()}))),
+        accept("a 4-byte store of -1 reads back as 0xffffffff: >> 29 is 7 (as Linux)",
+               with_record(8, P({st(BPF_W, R10, -8, -1), ldx(BPF_W, R7, R10, -8),
+                                 alu64_imm(BPF_RSH, R7, 29), poke_r7()}))),
+        accept("a 4-byte spill of 2^32 + [0,7] reads back as [0,7]",
+               with_record(8, P({unknown(R7), alu64_imm(BPF_AND, R7, 7),
+                                 ld_imm64_pair(R5, 1ULL << 32), alu64_reg(BPF_ADD, R7, R5),
+                                 stx(BPF_W, R10, R7, -8), ldx(BPF_W, R7, R10, -8), poke_r7()}))),
+        accept("a 4-byte spill that fits stays linked: bounding the fill bounds the register",
+               with_record(8, P({unknown(R7), alu64_imm(BPF_AND, R7, 0xff), mov64_reg(R5, R7),
+                                 stx(BPF_W, R10, R7, -8), ldx(BPF_W, R4, R10, -8),
+                                 jmp_imm(BPF_JGT, R4, 7, 3), poke_r7()}))),
+        deny("a 4-byte spill that does not fit is not linked to its register (as Linux)",
+             with_record(8,
+                         P({unknown(R7), alu64_imm(BPF_AND, R7, 7), ld_imm64_pair(R5, 1ULL << 32),
+                            alu64_reg(BPF_ADD, R7, R5), mov64_reg(R5, R7), stx(BPF_W, R10, R7, -8),
+                            ldx(BPF_W, R4, R10, -8), jmp_imm(BPF_JGT, R4, 3, 3), poke_r7()})),
+             "unbounded"),
+        deny("a 2-byte fill of a 4-byte spill is an unknown 16-bit number (as Linux)",
+             with_record(8, P({unknown(R7), alu64_imm(BPF_AND, R7, 7), stx(BPF_W, R10, R7, -8),
+                               ldx(BPF_H, R7, R10, -8), poke_r7()})),
+             "invalid ring record access"),
+        deny("a 4-byte spill at fp-4 is not kept (as Linux: only at the start of a slot)",
+             with_record(8, P({unknown(R7), alu64_imm(BPF_AND, R7, 7), stx(BPF_W, R10, R7, -4),
+                               ldx(BPF_W, R7, R10, -4), poke_r7()})),
+             "unbounded"),
+        deny("a 4-byte spill initialises 4 bytes only",
+             P({mov64_imm(R2, 1), stx(BPF_W, R10, R2, -8), ldx(BPF_DW, R0, R10, -8), exit_insn()}),
+             "reading uninitialised stack"),
+        deny("a 4-byte spill over a spilled scalar leaves the other half a number",
+             with_record(8, P({unknown(R7), alu64_imm(BPF_AND, R7, 7), stx(BPF_DW, R10, R7, -8),
+                               st(BPF_W, R10, -8, 1), ldx(BPF_DW, R7, R10, -8), poke_r7()})),
+             "unbounded"),
         accept("a spilled stack pointer keeps its offset",
                P({mov64_reg(R2, R10), alu64_imm(BPF_ADD, R2, -16), stx(BPF_DW, R10, R2, -8),
                   ldx(BPF_DW, R3, R10, -8), st(BPF_DW, R3, 0, 1), ldx(BPF_DW, R0, R10, -16),
@@ -698,6 +751,11 @@ std::vector<Case> ring_cases() {
                 ret(0)}),
              "cannot be dereferenced"),
         accept("a store at the last byte", with_record(16, P({st(BPF_B, R6, 15, 1)}))),
+        // Records have no alignment rule, as in Linux on x86.
+        accept("misaligned record accesses of every size",
+               with_record(16, P({st(BPF_W, R6, 1, 1), st(BPF_H, R6, 5, 2), st(BPF_DW, R6, 7, 3),
+                                  ldx(BPF_DW, R0, R6, 3), ldx(BPF_W, R0, R6, 9),
+                                  ldx(BPF_H, R0, R6, 13)}))),
         deny("a store just past the end", with_record(16, P({st(BPF_DW, R6, 16, 1)})),
              "invalid ring record access"),
         deny("a store before the start", with_record(16, P({st(BPF_B, R6, -1, 1)})),
@@ -942,6 +1000,10 @@ std::vector<Case> control_flow_cases() {
                   stx(BPF_DW, R10, R1, -8), jmp_imm(BPF_JLT, R1, 10, -4), ret(0)})),
         accept("a 32-bit loop counter", P({mov32_imm(R1, 0), alu32_imm(BPF_ADD, R1, 1),
                                            jmp32_imm(BPF_JLT, R1, 10, -2), ret(0)})),
+        // The fill keeps the counter's value, so each iteration differs.
+        accept("a u32 loop counter kept on the stack with 4-byte accesses (as Linux)",
+               P({st(BPF_W, R10, -8, 0), ldx(BPF_W, R1, R10, -8), alu32_imm(BPF_ADD, R1, 1),
+                  stx(BPF_W, R10, R1, -8), jmp32_imm(BPF_JLT, R1, 10, -4), ret(0)})),
         accept("a loop counter in r6 across a static call",
                P({mov64_imm(R6, 0), call_local(4), alu64_imm(BPF_ADD, R6, 1),
                   jmp_imm(BPF_JLT, R6, 5, -3), ret(0), ret(1)})),
@@ -1107,8 +1169,21 @@ std::vector<Case> call_cases() {
         accept("a callee initialises the caller's stack through a pointer",
                P({mov64_reg(R1, R10), alu64_imm(BPF_ADD, R1, -8), call_local(2),
                   ldx(BPF_DW, R0, R10, -8), exit_insn(), st(BPF_DW, R1, 0, 5), ret(0)})),
-        deny("a callee that returns without setting r0",
-             P({call_local(1), exit_insn(), exit_insn()}), "r0 is not initialised"),
+        // Linux checks r0 at the exit of the program and of a global
+        // function, where it is the result; a static function's r0 goes
+        // back to its caller as it is, and only a read of it there fails.
+        deny("a callee returns without setting r0, and the program returns that",
+             P({call_local(1), exit_insn(), exit_insn()}), "insn 1: r0 is not initialised"),
+        accept("a static function that returns nothing (as Linux)",
+               P({call_local(2), mov64_imm(R0, 0), exit_insn(), mov64_imm(R2, 1), exit_insn()})),
+        deny("the caller reads r0 after a static function that returns nothing",
+             P({call_local(2), alu64_imm(BPF_ADD, R0, 1), exit_insn(), mov64_imm(R2, 1),
+                exit_insn()}),
+             "insn 1: r0 is not initialised"),
+        deny("a global function must set r0 (as Linux)",
+             P({call_local(2), mov64_imm(R0, 0), exit_insn(), mov64_imm(R2, 1), exit_insn()}),
+             "r0 is not initialised")
+            .with_funcs({func(0, KRING_FUNC_STATIC), func(3, KRING_FUNC_GLOBAL)}),
         deny("calls without bpf_capable", double_it, "bpf-to-bpf calls need bpf_capable")
             .with_flags(NO_CAP),
         malformed("a function calling itself",
@@ -1353,9 +1428,20 @@ std::vector<Case> malformed_cases() {
                   P({mov64_imm(R0, 5), alu32_imm(BPF_RSH, R0, 32), exit_insn()}), "insn 1: "),
         malformed("a byte swap of 8 bits", P({mov64_imm(R0, 5), endian(true, R0, 8), exit_insn()}),
                   "insn 1: "),
+        // Helpers kring lacks are named as Linux 6.1's <linux/bpf.h> does.
         malformed("helper 1 (map_lookup_elem) is not in the subset",
-                  P({call_helper(BPF_FUNC_map_lookup_elem), exit_insn()}), "unknown helper"),
-        malformed("helper 100000", P({call_helper(100000), exit_insn()}), "unknown helper"),
+                  P({call_helper(BPF_FUNC_map_lookup_elem), exit_insn()}),
+                  "unknown helper 1 (bpf_map_lookup_elem)"),
+        malformed("helper 35 (get_current_task) is not in the subset",
+                  P({call_helper(35), exit_insn()}), "unknown helper 35 (bpf_get_current_task)"),
+        malformed("helper 209, Linux 6.1's last (user_ringbuf_drain)",
+                  P({call_helper(209), exit_insn()}),
+                  "unknown helper 209 (bpf_user_ringbuf_drain)"),
+        malformed("helper 210, past Linux 6.1's, has no name", P({call_helper(210), exit_insn()}),
+                  "unknown helper 210\n"),
+        malformed("helper 0 has no name", P({call_helper(0), exit_insn()}), "unknown helper 0\n"),
+        malformed("helper 100000", P({call_helper(100000), exit_insn()}),
+                  "unknown helper 100000\n"),
         malformed("log level 3", P({ret(0)}), "bad log level").with_log_level(3),
     };
 }
@@ -1386,6 +1472,19 @@ std::vector<Case> pruning_cases() {
                               stx(BPF_DW, R10, R5, -8), mov64_imm(R5, 0), ldx(BPF_DW, R5, R10, -8),
                               mov64_reg(R8, R6), alu64_reg(BPF_ADD, R8, R5), st(BPF_B, R8, 0, 1)})),
             "invalid ring record access"),
+        deny(
+            "4-byte spilled offsets 0 and 8 meet, then are filled",
+            with_record(8, P({coin, jmp_imm(BPF_JEQ, R7, 0, 3), mov64_imm(R5, 0),
+                              stx(BPF_W, R10, R5, -8), ja(2), mov64_imm(R5, 8),
+                              stx(BPF_W, R10, R5, -8), mov64_imm(R5, 0), ldx(BPF_W, R5, R10, -8),
+                              mov64_reg(R8, R6), alu64_reg(BPF_ADD, R8, R5), st(BPF_B, R8, 0, 1)})),
+            "invalid ring record access"),
+        accept("4-byte spilled offsets 0 and 7 meet, then are filled",
+               with_record(
+                   8, P({coin, jmp_imm(BPF_JEQ, R7, 0, 3), mov64_imm(R5, 0),
+                         stx(BPF_W, R10, R5, -8), ja(2), mov64_imm(R5, 7), stx(BPF_W, R10, R5, -8),
+                         mov64_imm(R5, 0), ldx(BPF_W, R5, R10, -8), mov64_reg(R8, R6),
+                         alu64_reg(BPF_ADD, R8, R5), st(BPF_B, R8, 0, 1)}))),
         deny("a slot written on one path only",
              P({top_coin, jmp_imm(BPF_JEQ, R7, 0, 1), st(BPF_DW, R10, -8, 0),
                 ldx(BPF_DW, R0, R10, -8), exit_insn()}),
@@ -1546,6 +1645,119 @@ std::vector<Case> pruning_cases() {
     };
 }
 
+// Pruning against the privilege rules. A fork on a coin sends one path
+// through `first`, the other through `second`; they meet at the tail, a
+// prune point. The fall-through (`first`) is explored first and leaves a
+// checkpoint at the tail that the other path is compared with, so each
+// program comes in both shapes: the safe side first (the unsafe one must not
+// be pruned) and the unsafe side first (rejected before any checkpoint).
+Prog fork(Prog coin, Prog first, Prog second, Prog tail) {
+    const auto first_len = static_cast<int16_t>(first.size() + 1);
+    const auto second_len = static_cast<int16_t>(second.size());
+    return P({std::move(coin), jmp_imm(BPF_JEQ, R7, 0, first_len), std::move(first), ja(second_len),
+              std::move(second), std::move(tail)});
+}
+
+std::vector<Case> privilege_pruning_cases() {
+    const Prog top_coin = P({ldx(BPF_DW, R7, R1, 0), alu64_imm(BPF_AND, R7, 1)});
+    const Prog coin = P({unknown(R7), alu64_imm(BPF_AND, R7, 1)});
+    std::vector<Case> cases;
+    // Denies both shapes of a program the unsafe side makes unsafe; returns
+    // the safe-side-first one, for a case with the privilege that allows it.
+    using Parts = std::initializer_list<Part>;
+    auto both = [&](const std::string& name, uint32_t flags, Parts safe, Parts unsafe, Parts tail,
+                    const std::string& msg, bool in_record = false) {
+        auto build = [&](Parts first, Parts second) {
+            Prog prog = fork(in_record ? coin : top_coin, P(first), P(second), P(tail));
+            return in_record ? with_record(16, prog) : prog;
+        };
+        cases.push_back(
+            deny(name + " (safe side first)", build(safe, unsafe), msg).with_flags(flags));
+        cases.push_back(
+            deny(name + " (unsafe side first)", build(unsafe, safe), msg).with_flags(flags));
+        return build(safe, unsafe);
+    };
+    const bpf_insn no_spill = mov64_imm(R8, 0);
+    const bpf_insn spill_ctx = stx(BPF_DW, R10, R1, -8);
+    const std::string v4 = "overwriting a spilled pointer needs bypass_spec_v4";
+
+    // Without bypass_spec_v4 a store checks whether the slot holds a spilled
+    // pointer: a full 8-byte store does not read the slot's value, but pruning
+    // must still compare that status, also where the explored path never
+    // used the slot (it lies beyond that path's frame).
+    const Prog v4_prog = both("a number stored over a pointer spilled on one path", NO_SPEC_V4,
+                              {no_spill}, {spill_ctx}, {st(BPF_DW, R10, -8, 0), ret(0)}, v4);
+    cases.push_back(accept("a number stored over a pointer spilled on one path, with "
+                           "bypass_spec_v4",
+                           v4_prog));
+    both("4 bytes stored over a pointer spilled on one path", NO_SPEC_V4, {no_spill}, {spill_ctx},
+         {st(BPF_W, R10, -8, 0), ret(0)}, v4);
+    both("a number stored over a number on one path, over a pointer on the other", NO_SPEC_V4,
+         {st(BPF_DW, R10, -8, 1)}, {spill_ctx}, {st(BPF_DW, R10, -8, 0), ret(0)}, v4);
+    both("a number stored through a stack pointer over a pointer spilled on one path", NO_SPEC_V4,
+         {no_spill}, {spill_ctx},
+         {mov64_reg(R2, R10), alu64_imm(BPF_ADD, R2, -8), st(BPF_DW, R2, 0, 0), ret(0)}, v4);
+    both("a helper writes over a pointer spilled on one path", NO_SPEC_V4, {no_spill}, {spill_ctx},
+         {mov64_reg(R1, R10), alu64_imm(BPF_ADD, R1, -8), mov64_imm(R2, 8),
+          call_helper(BPF_FUNC_get_current_comm), ret(0)},
+         v4);
+    // The callee (insn 5 of the tail) stores through its argument.
+    const Prog callee_store =
+        both("a callee stores a number over the caller's pointer spilled on one path", NO_SPEC_V4,
+             {no_spill}, {spill_ctx},
+             {mov64_reg(R1, R10), alu64_imm(BPF_ADD, R1, -8), call_local(2), ret(0),
+              st(BPF_DW, R1, 0, 0), ret(0)},
+             v4);
+    cases.push_back(
+        accept("a callee stores a number over the caller's spilled pointer, with bypass_spec_v4",
+               callee_store));
+    cases.push_back(accept("a pointer stored over a pointer spilled on one path",
+                           fork(top_coin, {no_spill}, {spill_ctx},
+                                P({mov64_reg(R2, R10), stx(BPF_DW, R10, R2, -8), ret(0)})))
+                        .with_flags(NO_SPEC_V4));
+
+    // Without allow_ptr_leaks.
+    const Prog leak_prog = both("r0 a pointer on one path, returned", NO_LEAKS, {mov64_imm(R0, 0)},
+                                {mov64_reg(R0, R1)}, {exit_insn()}, "leaks a pointer");
+    cases.push_back(accept("r0 a pointer on one path, returned, with allow_ptr_leaks", leak_prog));
+    both("half of a pointer spilled on one path read back", NO_LEAKS, {st(BPF_DW, R10, -8, 0)},
+         {spill_ctx}, {ldx(BPF_W, R0, R10, -8), exit_insn()}, "leaks a pointer");
+    both("a pointer on one path stored into a record", NO_LEAKS, {mov64_imm(R5, 0)},
+         {mov64_reg(R5, R9)}, {stx(BPF_DW, R6, R5, 0)}, "leaks a pointer", true);
+
+    // Without bypass_spec_v1.
+    const std::string v1 = "variable offset pointer arithmetic needs bypass_spec_v1";
+    const Prog add_r5 = P({mov64_reg(R8, R6), alu64_reg(BPF_ADD, R8, R5), st(BPF_B, R8, 0, 1)});
+    const Prog v1_prog =
+        both("an offset constant on one path, variable on the other", NO_SPEC_V1,
+             {mov64_imm(R5, 0)}, {unknown(R5), alu64_imm(BPF_AND, R5, 7)}, {add_r5}, v1, true);
+    cases.push_back(accept(
+        "an offset constant on one path, variable on the other, with bypass_spec_v1", v1_prog));
+    both("a spilled offset constant on one path, variable on the other", NO_SPEC_V1,
+         {st(BPF_DW, R10, -8, 0)},
+         {unknown(R5), alu64_imm(BPF_AND, R5, 7), stx(BPF_DW, R10, R5, -8)},
+         {ldx(BPF_DW, R5, R10, -8), add_r5}, v1, true);
+
+    // Not a privilege rule, but the same hole: the exit check reads the
+    // callers' stack slots for pointers into the returning frame, so a slot
+    // the explored path never wrote must not contain one. The callee (insn
+    // 6) stores its own stack pointer into the caller's fp-8 on one path.
+    auto outlives = [](Prog first, Prog second) {
+        return P({ldx(BPF_DW, R2, R1, 0), alu64_imm(BPF_AND, R2, 1), mov64_reg(R1, R10),
+                  alu64_imm(BPF_ADD, R1, -8), call_local(1), exit_insn(),
+                  jmp_imm(BPF_JEQ, R2, 0, static_cast<int16_t>(first.size() + 1)), first,
+                  ja(static_cast<int16_t>(second.size())), second, ret(0)});
+    };
+    const Prog leave_fp = P({mov64_reg(R3, R10), stx(BPF_DW, R1, R3, 0)});
+    cases.push_back(deny("a callee's stack pointer left in the caller's stack on one path (safe "
+                         "side first)",
+                         outlives({mov64_imm(R3, 0)}, leave_fp), "outlives it"));
+    cases.push_back(deny("a callee's stack pointer left in the caller's stack on one path (unsafe "
+                         "side first)",
+                         outlives(leave_fp, {mov64_imm(R3, 0)}), "outlives it"));
+    return cases;
+}
+
 struct Group {
     const char* name;
     std::vector<Case> (*cases)();
@@ -1562,6 +1774,7 @@ const Group groups[] = {
     {"calls", call_cases},
     {"pruning and linked registers", pruning_cases},
     {"privileges", privilege_cases},
+    {"pruning and privileges", privilege_pruning_cases},
     {"malformed programs", malformed_cases},
 };
 
@@ -1625,6 +1838,9 @@ TEST_CASE("pruning and linked registers") {
 TEST_CASE("privileges") {
     run_group("privileges");
 }
+TEST_CASE("pruning and privileges") {
+    run_group("pruning and privileges");
+}
 TEST_CASE("malformed programs") {
     run_group("malformed programs");
 }
@@ -1661,6 +1877,41 @@ TEST_CASE("a tight counted loop reaches the limit in bounded time") {
     // The 1000000 straight-line instructions of the other cases take well
     // under a second even with sanitizers.
     CHECK(out.stats.time_ns < 5000000000ULL);
+}
+
+// The hook stands for the kernel's signal_pending(): it reports a signal
+// from its third call on.
+int signal_checks = 0;
+bool signal_after_two_checks() {
+    return ++signal_checks > 2;
+}
+
+TEST_CASE("a pending signal stops a long verification with -EAGAIN (as Linux)") {
+    // The tight loop of the case above, which runs to the 1000000 limit.
+    Prog loop{mov64_imm(R0, 0), mov64_imm(R1, 0), alu64_imm(BPF_ADD, R1, 1)};
+    for (int i = 0; i < 48; i++)
+        loop.push_back(mov64_reg(R2, R1));
+    loop.push_back(jmp_imm(BPF_JLT, R1, 200000, -50));
+    loop.push_back(exit_insn());
+    const Case long_loop =
+        reject("a counted loop of 200000 iterations", loop, -E2BIG, "too complex");
+
+    signal_checks = 0;
+    kbpf_signal_pending_hook = signal_after_two_checks;
+    Outcome out = verify(long_loop);
+    kbpf_signal_pending_hook = nullptr;
+    INFO("log:\n", out.log);
+    CHECK(out.err == -EAGAIN);
+    CHECK(contains(out.log, "interrupted by a signal after " +
+                                std::to_string(out.stats.insns_processed) +
+                                " processed instructions"));
+    CHECK(contains(out.log, stats_line(out.stats)));
+    // Checked every few hundred instructions, not only at the end.
+    CHECK(signal_checks == 3);
+    CHECK(out.stats.insns_processed < 1000);
+
+    // No signal: the same program runs to its limit.
+    check_case(long_loop);
 }
 
 TEST_CASE("more than 8192 pending paths is too complex") {

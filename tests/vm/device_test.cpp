@@ -6,6 +6,9 @@
 #include <doctest/doctest.h>
 #include <fstream>
 #include <poll.h>
+#include <signal.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <vector>
 
@@ -92,6 +95,19 @@ TEST_CASE("write validates its arguments") {
     kring_stats s = stats(fd.get());
     CHECK(s.committed == 0);
     CHECK(s.dropped == 0);
+}
+
+TEST_CASE("producing needs a writable fd: write(2) and KRING_IOC_OUTPUT on O_RDONLY fail EBADF") {
+    Fd fd(::open(KRING_DEVICE_PATH, O_RDONLY | O_CLOEXEC));
+    REQUIRE(fd.get() >= 0);
+    REQUIRE(create(fd.get(), kSize) == 0);
+    uint8_t byte = 1;
+    CHECK(write_record(fd.get(), &byte, 1) == EBADF);
+    CHECK(output(fd.get(), &byte, 1, 0) == EBADF);
+    CHECK(output(fd.get(), &byte, 1, KRING_FORCE_WAKEUP) == EBADF);
+    kring_stats s = stats(fd.get()); // reading is allowed
+    CHECK(s.committed == 0);
+    CHECK(query(fd.get()).producer_pos == 0);
 }
 
 TEST_CASE("mmap: only the consumer page may be writable, and mprotect cannot add write") {
@@ -386,6 +402,84 @@ TEST_CASE("closing rings frees their memory") {
         REQUIRE(write_record(fd.get(), &byte, 1) == 0);
     }
     CHECK(kring_vmaps() == before);
+}
+
+TEST_CASE("a ring larger than the memory available fails with ENOMEM and kills no one") {
+    // A bystander holding 150 MiB it has touched: the OOM killer's first
+    // choice, were a create to invoke it.
+    constexpr size_t kBystander = 150u << 20;
+    int ready[2];
+    REQUIRE(::pipe(ready) == 0);
+    pid_t bystander = ::fork();
+    REQUIRE(bystander >= 0);
+    if (bystander == 0) {
+        void* p = ::mmap(nullptr, kBystander, PROT_READ | PROT_WRITE,
+                         MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+        char ok = p != MAP_FAILED;
+        if (::write(ready[1], &ok, 1) != 1)
+            _exit(1);
+        ::pause();
+        _exit(0);
+    }
+    char ok = 0;
+    REQUIRE(::read(ready[0], &ok, 1) == 1);
+    CHECK(ok == 1);
+    for (uint64_t size : {KRING_MAX_DATA_SIZE, KRING_MAX_DATA_SIZE / 2}) {
+        CAPTURE(size);
+        Fd fd = open_device();
+        int err = create(fd.get(), size);
+        CHECK((err == 0 || err == ENOMEM));
+    }
+    // The 1 GiB ring cannot fit a 1 GiB VM: it must have failed, and
+    // everyone is still alive.
+    Fd fd = open_device();
+    CHECK(create(fd.get(), KRING_MAX_DATA_SIZE) == ENOMEM);
+    CHECK(::kill(bystander, 0) == 0);
+    int status = 0;
+    CHECK(::waitpid(bystander, &status, WNOHANG) == 0);
+    ::kill(bystander, SIGKILL);
+    ::waitpid(bystander, &status, 0);
+    CHECK(WIFSIGNALED(status));
+    CHECK(WTERMSIG(status) == SIGKILL); // ours, not the OOM killer's
+    ::close(ready[0]);
+    ::close(ready[1]);
+}
+
+TEST_CASE("ring memory is charged to the creator's memory cgroup") {
+    // A cgroup limited to 48 MiB cannot hold 16 rings of 16 MiB: creates
+    // fail with ENOMEM once the limit is reached, and nothing is killed.
+    const std::string root = "/sys/fs/cgroup";
+    if (::access((root + "/cgroup.controllers").c_str(), F_OK) != 0)
+        REQUIRE(::mount("none", root.c_str(), "cgroup2", 0, nullptr) == 0);
+    auto write_file = [](const std::string& path, const std::string& text) {
+        std::ofstream out(path);
+        out << text;
+        out.flush();
+        return static_cast<bool>(out);
+    };
+    REQUIRE(write_file(root + "/cgroup.subtree_control", "+memory"));
+    const std::string group = root + "/kring-test";
+    ::mkdir(group.c_str(), 0755);
+    REQUIRE(write_file(group + "/memory.max", std::to_string(48u << 20)));
+    int created = in_child([&] {
+        if (!write_file(group + "/cgroup.procs", std::to_string(::getpid())))
+            return 100;
+        std::vector<Fd> rings;
+        for (int i = 0; i < 16; i++) {
+            Fd fd = open_device();
+            int err = create(fd.get(), 16u << 20);
+            if (err == ENOMEM)
+                break;
+            if (err != 0)
+                return 101;
+            rings.push_back(std::move(fd));
+        }
+        return static_cast<int>(rings.size());
+    });
+    MESSAGE(created << " rings of 16 MiB fit in 48 MiB");
+    CHECK(created >= 1);
+    CHECK(created <= 3);
+    CHECK(::rmdir(group.c_str()) == 0);
 }
 
 TEST_CASE("the module cannot be unloaded while a ring is open or mapped") {

@@ -22,6 +22,11 @@ check insmod-kring insmod /lib/kring/kring.ko
 check dev-kring-exists test -c /dev/kring
 
 case "$mode" in
+install)
+	# The staged install's consumers and /dev/kring's group (run-vm.sh
+	# --overlay puts them in /opt/kring-install).
+	. /opt/kring-install/run.sh
+	;;
 test)
 	# The tests load and unload the helper module and kring itself.
 	KRING_MODULE_DIR=/lib/kring /bin/kring-vm-tests --no-colors=true
@@ -54,7 +59,7 @@ demo)
 	kringctl create exec-events --size 65536
 	kringctl run /lib/kring/exec-snoop.bpf.o --ring events=exec-events --duration 4 &
 	snoop=$!
-	kringctl record exec-events --output /tmp/exec.krec &
+	kringctl record exec-events --type exec-events=exec_snoop_event --output /tmp/exec.krec &
 	recorder=$!
 	sleep 2
 	taskset -c 0 /bin/busybox true
@@ -91,8 +96,9 @@ if grep -q '^kring ' /proc/modules; then
 	check rmmod-kring rmmod kring
 fi
 check dev-kring-gone test ! -e /dev/kring
-# Any oops, BUG, WARN, KASAN, lockdep or UBSAN report fails the run.
-splats='Oops|BUG:|WARNING:|KASAN|UBSAN|lockdep|possible recursive locking|Call Trace|general protection|refcount_t:|INFO: task .* blocked|rcu: INFO|self-detected stall|list_(add|del) corruption'
+# Any oops, BUG, WARN, KASAN, lockdep or UBSAN report, or an OOM kill, fails
+# the run.
+splats='Oops|BUG:|WARNING:|KASAN|UBSAN|lockdep|possible recursive locking|Call Trace|general protection|refcount_t:|INFO: task .* blocked|rcu: INFO|self-detected stall|list_(add|del) corruption|Out of memory|oom-kill'
 if dmesg | grep -E "$splats" >/tmp/splats; then
 	sed 's/^/KRING-SPLAT /' /tmp/splats
 	echo "KRING-CHECK fail dmesg-clean"

@@ -55,6 +55,10 @@ TEST_CASE("pin validates the name, flags and reserved fields") {
     CHECK(pin(ring.get(), "a/b") == EINVAL);
     CHECK(pin(ring.get(), std::string(KRING_NAME_MAX, 'a')) == EINVAL); // no NUL
     CHECK(pin(ring.get(), std::string("ab\0cd", 5)) == EINVAL);         // bytes after the NUL
+    // ASCII only: the kernel's isalnum() takes Latin-1 letters too.
+    CHECK(pin(ring.get(), "\xff\xfe") == EINVAL);
+    CHECK(pin(ring.get(), "caf\xe9") == EINVAL);
+    CHECK(pin(ring.get(), "\xc0") == EINVAL);
     CHECK(name_ioctl(ring.get(), KRING_IOC_PIN, "ok", 1) == EINVAL);
     CHECK(name_ioctl(ring.get(), KRING_IOC_PIN, "ok", 0, 1) == EINVAL);
     CHECK(::ioctl(ring.get(), KRING_IOC_PIN, reinterpret_cast<void*>(8)) != 0);

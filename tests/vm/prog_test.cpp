@@ -270,6 +270,58 @@ TEST_CASE("unprivileged loads are refused; CAP_BPF alone cannot leak pointers") 
     CHECK(bpf_only == 0);
 }
 
+TEST_CASE("attaching needs CAP_PERFMON, for every attach point; CAP_BPF alone loads and "
+          "test-runs") {
+    Fd ring = make_ring(kRingSize);
+    const uint32_t types[] = {KRING_ATTACH_SCHED_PROCESS_FORK, KRING_ATTACH_SCHED_PROCESS_EXEC,
+                              KRING_ATTACH_SCHED_PROCESS_EXIT, KRING_ATTACH_SYS_ENTER,
+                              KRING_ATTACH_SYS_EXIT,           KRING_ATTACH_KPROBE};
+    Fd dev = open_device();
+    for (uint32_t type : types) {
+        CAPTURE(type);
+        auto program = copy_ctx_program(ring.get(), type);
+        const char* symbol = type == KRING_ATTACH_KPROBE ? "vfs_read" : nullptr;
+        // Each child attaches a program it loaded itself, and one that root
+        // loaded and it inherited: the attacher's privilege is what counts.
+        Loaded by_root = load(program, type);
+        REQUIRE(by_root.err == 0);
+        auto try_attach = [&](int prog_fd) {
+            kring_prog_attach req{};
+            req.symbol = reinterpret_cast<uint64_t>(symbol);
+            int fd = ::ioctl(prog_fd, KRING_IOC_PROG_ATTACH, &req);
+            int err = fd < 0 ? errno : 0;
+            if (fd >= 0)
+                ::close(fd);
+            return err;
+        };
+        int bpf_only = in_child([&] {
+            if (!keep_only_caps({CAP_BPF}))
+                return 10;
+            Loaded own = load(program, type, 1, dev.get());
+            if (own.err != 0)
+                return 1;
+            std::vector<uint8_t> ctx(ctx_size(type));
+            kring_prog_test_run tr{
+                reinterpret_cast<uint64_t>(ctx.data()), ctx_size(type), 1, 0, 0, 0};
+            if (::ioctl(own.prog.get(), KRING_IOC_PROG_TEST_RUN, &tr) != 0)
+                return 2;
+            return try_attach(own.prog.get()) == EPERM && try_attach(by_root.prog.get()) == EPERM
+                       ? 0
+                       : 3;
+        });
+        CHECK(bpf_only == 0);
+        int with_perfmon = in_child([&] {
+            if (!keep_only_caps({CAP_BPF, CAP_PERFMON}))
+                return 10;
+            Loaded own = load(program, type, 1, dev.get());
+            if (own.err != 0)
+                return 1;
+            return try_attach(own.prog.get()) == 0 && try_attach(by_root.prog.get()) == 0 ? 0 : 3;
+        });
+        CHECK(with_perfmon == 0);
+    }
+}
+
 TEST_CASE("fork, exec and exit of a scripted workload arrive with its pids, in causal order") {
     Fd ring = make_ring(kRingSize);
     Mapping m(ring.get(), kRingSize);
@@ -366,6 +418,46 @@ TEST_CASE("a kprobe on a kernel function sees its calls") {
     CHECK(records.size() >= 3);
     for (const Record& r : records)
         CHECK(r.as<kring_ctx_kprobe>().ip != 0);
+}
+
+TEST_CASE("a program on the lock, unlock or kring's own functions never deadlocks its ring") {
+    // A kprobe program producing into a ring fires inside that ring's
+    // reservation (the lock and unlock functions, kring's functions) while
+    // write(2) and a hard-IRQ producer produce into the same ring: the
+    // nested reservation must fail (a drop), not spin on the lock its own
+    // CPU holds. A deadlock hangs the VM, which the harness reports.
+    const char* symbols[] = {"_raw_spin_lock",         "_raw_spin_unlock",
+                             "_raw_spin_lock_irqsave", "_raw_spin_unlock_irqrestore",
+                             "_raw_spin_trylock",      "kring_ring_reserve",
+                             "kring_ring_commit",      "irq_work_queue"};
+    int attached = 0;
+    for (const char* symbol : symbols) {
+        CAPTURE(symbol);
+        Fd ring = make_ring(kRingSize);
+        Loaded l = load(copy_ctx_program(ring.get(), KRING_ATTACH_KPROBE), KRING_ATTACH_KPROBE);
+        REQUIRE(l.err == 0);
+        kring_prog_attach req{};
+        req.symbol = reinterpret_cast<uint64_t>(symbol);
+        Fd link(::ioctl(l.prog.get(), KRING_IOC_PROG_ATTACH, &req));
+        if (link.get() < 0) {
+            MESSAGE(std::string(symbol) << ": not probeable here (" << strerror(errno) << ")");
+            continue;
+        }
+        attached++;
+        std::thread irq(
+            [&] { CHECK(api_test("irq " + std::to_string(ring.get()) + " 40 50 0") == 0); });
+        uint64_t payload[4] = {1, 2, 3, 4};
+        uint64_t written = 0;
+        for (int i = 0; i < 200; i++)
+            written += write_record(ring.get(), payload, sizeof(payload)) == 0;
+        irq.join();
+        link.reset();
+        kring_stats s = stats(ring.get());
+        MESSAGE(std::string(symbol) << ": " << written << " writes, " << s.committed
+                                    << " committed, " << s.dropped << " dropped");
+        CHECK(s.committed >= written);
+    }
+    CHECK(attached >= 4);
 }
 
 TEST_CASE("two programs on two CPUs share one ring") {

@@ -194,7 +194,9 @@ TEST_CASE("kringctl run --ring feeds a named ring that kringctl record persists"
     }
     REQUIRE(wait_exit(child) == 0);
     CHECK(wait_exit(snoop) == 0);
-    CHECK(wait_exit(spawn_kringctl({"record", name, "-o", file, "--exit-when-empty"})) == 0);
+    // Declared, the records replay as exec-snoop events (else as hex).
+    CHECK(wait_exit(spawn_kringctl({"record", name, "--type", name + "=exec_snoop_event", "-o",
+                                    file, "--exit-when-empty"})) == 0);
     std::string replayed = run_kringctl({"replay", "--json", file}, &status);
     CHECK(status == 0);
     CHECK(replayed.find("\"event\":\"exec\",") != std::string::npos);

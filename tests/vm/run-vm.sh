@@ -4,14 +4,20 @@
 # serial console. The VM always ends on its own: init powers off, a panic
 # reboots (and -no-reboot exits), and a hang hits the timeout.
 #
-#   run-vm.sh --kver 6.1.0-NN-amd64 --mode test|demo|bench [--smp N] [--timeout S]
-#             [--append "more kernel command line"]
+#   run-vm.sh --kver 6.1.0-NN-amd64 --mode test|demo|bench|install [--smp N]
+#             [--timeout S] [--append "more kernel command line"] [--overlay DIR]
+#             [--kernel FILE]
 #
-# Prints the console, then "vm-<mode>: N passed, N failed"; exits non-zero
-# when anything failed.
+# --overlay copies DIR's tree into the VM's root (the install test's files);
+# --kernel boots FILE instead of /boot/vmlinuz-KVER (the debug kernel).
+#
+# The modules come from build/modules/KVER (scripts/build-module.sh KVER).
+# Prints the console, then "vm-<mode> (KVER): N passed, N failed"; exits
+# non-zero when anything failed. The console is kept in
+# build/vm-<mode>/KVER/console.log.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
-kver="" mode=test smp=2 mem=1024 timeout=900 append=""
+kver="" mode=test smp=2 mem=1024 timeout=900 append="" overlay="" kernel=""
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--kver) kver=$2; shift 2 ;;
@@ -19,22 +25,26 @@ while [ $# -gt 0 ]; do
 	--smp) smp=$2; shift 2 ;;
 	--timeout) timeout=$2; shift 2 ;;
 	--append) append=$2; shift 2 ;;
+	--overlay) overlay=$2; shift 2 ;;
+	--kernel) kernel=$2; shift 2 ;;
 	*) echo "run-vm.sh: unknown argument $1" >&2; exit 2 ;;
 	esac
 done
 [ -n "$kver" ] || kver=$("$top/scripts/kernel-version")
-kernel=/boot/vmlinuz-$kver
+[ -n "$kernel" ] || kernel=/boot/vmlinuz-$kver
 [ -r "$kernel" ] || { echo "run-vm.sh: cannot read $kernel (run as root, after scripts/install-deps.sh)" >&2; exit 2; }
 
-out=$top/build/vm-$mode
+modules=$top/build/modules/$kver
+[ -r "$modules/kmod/kring.ko" ] || { echo "run-vm.sh: no $modules/kmod/kring.ko (scripts/build-module.sh $kver)" >&2; exit 2; }
+
+out=$top/build/vm-$mode/$kver
 root=$out/root
 rm -rf "$out"
 mkdir -p "$root"/{bin,sbin,proc,sys,dev,tmp,etc,lib/kring}
 cp /bin/busybox "$root/bin/busybox"
 cp "$top/tests/vm/init.sh" "$root/init"
 chmod +x "$root/init"
-cp "$top/kmod/kring.ko" "$root/lib/kring/"
-cp "$top"/tests/kmod/*.ko "$root/lib/kring/" 2>/dev/null || true
+cp "$modules/kmod/kring.ko" "$modules"/tests/kmod/*.ko "$root/lib/kring/"
 # The statically linked binaries of build/vm that the VM runs.
 for bin in "$top"/build/vm/tests/vm/kring-vm-tests "$top"/build/vm/user/demo/kring-demo \
 	"$top"/build/vm/user/kringctl/kringctl "$top"/build/vm/bench/kring-bench \
@@ -45,6 +55,7 @@ done
 cp "$top"/build/vm/examples/*.bpf.o "$root/lib/kring/" 2>/dev/null || true
 # The benchmark's programs (make bench).
 cp "$top"/build/vm/bench/*.bpf.o "$root/lib/kring/" 2>/dev/null || true
+[ -z "$overlay" ] || cp -a "$overlay/." "$root/"
 (cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$out/initramfs.cpio.gz"
 
 log=$out/console.log
@@ -80,6 +91,6 @@ if [ "$mode" = test ]; then
 	fi
 fi
 boot=$(sed -n 's/.*KRING-BOOT uptime=\([0-9.]*\).*/\1/p' "$log" | head -n 1)
-echo "vm-$mode: boot ${boot:-?}s to init, $(awk "BEGIN { printf \"%.1f\", $end - $start }")s wall, $smp vCPUs"
-echo "vm-$mode: $passed passed, $failed failed"
+echo "vm-$mode ($kver): boot ${boot:-?}s to init, $(awk "BEGIN { printf \"%.1f\", $end - $start }")s wall, $smp vCPUs"
+echo "vm-$mode ($kver): $passed passed, $failed failed"
 [ "$failed" = 0 ]

@@ -140,7 +140,7 @@ struct Mapping {
 };
 
 inline uint64_t record_span(uint64_t size) {
-    return (size + KRING_HDR_SZ + 7) & ~7ULL;
+    return KRING_RECORD_SPAN(size);
 }
 
 // --- processes and privileges ---------------------------------------------

@@ -49,6 +49,12 @@
 #define KRING_DISCARD_BIT (1U << 30)
 #define KRING_HDR_SZ 8
 
+/*
+ * The bytes a record of @size payload bytes takes in the ring: header and
+ * payload, rounded up to 8. A consumer's next record starts that far on.
+ */
+#define KRING_RECORD_SPAN(size) ((((__u64)(size)) + KRING_HDR_SZ + 7) & ~7ULL)
+
 struct kring_record_header {
 	__u32 len;
 	__u32 pg_off;

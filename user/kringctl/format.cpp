@@ -17,6 +17,25 @@ std::optional<Format> parse_format(const std::string& name) {
     return std::nullopt;
 }
 
+Format format_of_type(std::string_view record_type) {
+    if (record_type == "exec_snoop_event")
+        return Format::exec_snoop;
+    if (record_type == "syscount_event")
+        return Format::syscount;
+    return Format::hex;
+}
+
+std::string decodable_type(const std::string& type, uint64_t size) {
+    switch (format_of_type(type)) {
+    case Format::exec_snoop:
+        return size == sizeof(exec_snoop_event) ? type : "";
+    case Format::syscount:
+        return size == sizeof(syscount_event) ? type : "";
+    default:
+        return "";
+    }
+}
+
 std::string json_string(std::string_view text) {
     std::string out = "\"";
     for (unsigned char c : text) {
@@ -38,12 +57,9 @@ std::string_view field_string(const char* field, size_t size) {
     return std::string_view(field, strnlen(field, size));
 }
 
-void Printer::print(const std::string& ring, std::span<const std::byte> record) {
-    Format f = format_;
-    if (f == Format::automatic)
-        f = record.size() == sizeof(exec_snoop_event) ? Format::exec_snoop
-            : record.size() == sizeof(syscount_event) ? Format::syscount
-                                                      : Format::hex;
+void Printer::print(const std::string& ring, std::string_view record_type,
+                    std::span<const std::byte> record) {
+    Format f = format_ == Format::automatic ? format_of_type(record_type) : format_;
     if (f == Format::exec_snoop && record.size() == sizeof(exec_snoop_event)) {
         exec_snoop_event e;
         std::memcpy(&e, record.data(), sizeof(e));

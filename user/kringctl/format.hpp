@@ -1,5 +1,8 @@
 // How kringctl prints records: the example programs' events as text or JSON
-// lines, anything else as hex.
+// lines, anything else as hex. A record is decoded as an event only when its
+// ring declares that type (the program's KRING_RECORD_TYPE(T), the record
+// file's ring declaration) or --format says so; never because of its size
+// alone.
 #pragma once
 
 extern "C" {
@@ -19,6 +22,13 @@ enum class Format { automatic, exec_snoop, syscount, hex };
 
 std::optional<Format> parse_format(const std::string& name);
 
+// The event a record type names: exec_snoop_event and syscount_event; hex for
+// any other.
+Format format_of_type(std::string_view record_type);
+// `type` if kringctl decodes it and `size` is the size it knows for it (a
+// program built against another exec-snoop.h is not decoded), else "".
+std::string decodable_type(const std::string& type, uint64_t size);
+
 // A JSON string literal for `text` (quotes included), bytes above 0x7e and
 // controls escaped so that any record prints as valid JSON.
 std::string json_string(std::string_view text);
@@ -29,8 +39,10 @@ class Printer {
 public:
     Printer(Format format, bool json, std::ostream& out)
         : format_(format), json_(json), out_(out) {}
-    // One line for a record of `ring`.
-    void print(const std::string& ring, std::span<const std::byte> record);
+    // One line for a record of `ring`, whose records are of `record_type`
+    // ("" if it declares none).
+    void print(const std::string& ring, std::string_view record_type,
+               std::span<const std::byte> record);
 
 private:
     void exec_snoop(const exec_snoop_event& e);

@@ -7,6 +7,7 @@
 #include <csignal>
 #include <iostream>
 #include <kring/program.hpp>
+#include <kring/verify_cli.hpp>
 #include <map>
 #include <thread>
 
@@ -24,7 +25,8 @@ const char* const kUsage = R"(Usage: kringctl COMMAND [options]
 
 Commands:
   verify FILE    verify the programs of an ELF object (or --raw bytecode) with
-                 kring's verifier, as the module will; no kernel needed
+                 kring's verifier, as the module will; no kernel needed (the
+                 same command as kring-verify)
   run FILE       load the object's programs into the kring module, attach
                  them, and print their records until SIGINT/SIGTERM, --count
                  or --duration; then the rings' statistics
@@ -58,43 +60,7 @@ kring::WaitMode parse_wait_mode(const std::string& name) {
 } // namespace
 
 int verify_command(const std::vector<std::string>& args) {
-    po::options_description opts("kringctl verify FILE: options");
-    std::string section, attach;
-    uint32_t log_level = 1;
-    bool raw = false;
-    opts.add_options()("help,h", "this help")("raw", po::bool_switch(&raw),
-                                              "FILE is raw struct bpf_insn bytecode")(
-        "section,s", po::value(&section), "only the program in this ELF section")(
-        "attach,a", po::value(&attach),
-        "attach point whose context to verify against (default: from the section name)")(
-        "log-level,l", po::value(&log_level)->default_value(1),
-        "0: statistics, 1: errors and the failing state, 2: every instruction");
-    std::vector<std::string> files;
-    if (!parse_args(args, opts, &files, 1))
-        return 0;
-    if (files.empty() || log_level > 2)
-        throw po::error(files.empty() ? "no FILE" : "--log-level is 0, 1 or 2");
-    const std::string& file = files[0];
-    auto obj = raw ? kring::bpf::load_raw(file) : kring::bpf::load_elf(file);
-    int status = 0;
-    for (const auto& prog : obj.programs) {
-        if (!section.empty() && prog.section != section)
-            continue;
-        std::string kprobe;
-        kring_attach_type type = attach_of(prog, attach, &kprobe);
-        kring::bpf::VerifyOptions options;
-        options.log_level = log_level;
-        // Unknown attach points: the largest context any attach point gives.
-        options.ctx = {type ? kring::context_size(type) : 96, false};
-        auto verdict = kring::bpf::verify(prog, obj.rings.size(), options);
-        std::cout << prog.section << " (" << prog.name << ", "
-                  << (type ? kring::attach_type_name(type) : "unknown attach point")
-                  << "): " << (verdict.error ? "rejected" : "accepted") << "\n"
-                  << verdict.log;
-        if (verdict.error)
-            status = 1;
-    }
-    return status;
+    return kring::bpf::verify_command(args, "kringctl verify", std::cout, std::cerr);
 }
 
 int run_command(const std::vector<std::string>& args) {
@@ -177,6 +143,21 @@ int run_command(const std::vector<std::string>& args) {
     if (links.empty())
         throw kring::Error(EINVAL, file + ": no program to run");
 
+    // Records decode only as the type their ring declares (docs/kringctl.md).
+    std::vector<std::string> record_types;
+    for (const auto& decl : obj.rings) {
+        record_types.push_back(kringctl::decodable_type(decl.record_type, decl.record_size));
+        if (*record_format == kringctl::Format::automatic && !quiet && !decl.record_type.empty() &&
+            record_types.back().empty())
+            std::cerr << "kringctl: ring " << decl.name << ": records of type " << decl.record_type
+                      << " (" << decl.record_size
+                      << " bytes) are not a type kringctl decodes: printing them as hex\n";
+        auto pinned = pinned_of_map.find(decl.name);
+        if (pinned != pinned_of_map.end() && !decl.record_type.empty())
+            std::cerr << "kringctl: ring " << decl.name << " (pinned " << pinned->second
+                      << ") has records of type " << decl.record_type << ": kringctl record --type "
+                      << pinned->second << "=" << decl.record_type << " declares it to replay\n";
+    }
     install_stop_handlers();
 
     uint64_t seen = 0;
@@ -186,14 +167,15 @@ int run_command(const std::vector<std::string>& args) {
         if (!consumed_here[i])
             continue;
         const std::string& name = obj.rings[i].name;
-        consumer.add(rings[i], [&, name](std::span<const std::byte> record) {
-            if (count && seen >= count)
-                return -1; // leave the rest in the ring
-            seen++;
-            if (!quiet)
-                printer.print(name, record);
-            return 0;
-        });
+        consumer.add(rings[i],
+                     [&, name, type = record_types[i]](std::span<const std::byte> record) {
+                         if (count && seen >= count)
+                             return -1; // leave the rest in the ring
+                         seen++;
+                         if (!quiet)
+                             printer.print(name, type, record);
+                         return 0;
+                     });
     }
     std::cerr << "kringctl: running; SIGINT to stop\n";
     bool consuming =

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <iostream>
 #include <kring/record_file.hpp>
+#include <map>
 
 namespace kringctl {
 
@@ -15,6 +16,7 @@ int record_command(const std::vector<std::string>& args) {
     uint64_t count = 0;
     double duration = 0;
     bool exit_when_empty = false, oneshot_poll = false, no_checksum = false;
+    std::vector<std::string> types;
     opts.add_options()("help,h",
                        "this help")("output,o", po::value(&output)->required(),
                                     "the record file: created, or appended to after what it holds")(
@@ -28,7 +30,10 @@ int record_command(const std::vector<std::string>& args) {
         "oneshot-poll", po::bool_switch(&oneshot_poll),
         "re-armed one-shot polls instead of multishot ones")(
         "no-checksum", po::bool_switch(&no_checksum),
-        "no CRC32C of the records: cheaper, but replay cannot tell corrupted records");
+        "no CRC32C of the records: cheaper, but replay cannot tell corrupted records")(
+        "type", po::value(&types),
+        "NAME=TYPE: ring NAME's records are TYPE (a C type name such as exec_snoop_event), "
+        "declared in the file so that replay decodes them; repeatable");
     std::vector<std::string> names;
     if (!parse_args(args, opts, &names, -1))
         return 0;
@@ -38,6 +43,19 @@ int record_command(const std::vector<std::string>& args) {
         throw po::error("--queue-depth is 1 to 4096");
     if (options.max_chunk && options.max_chunk % 8)
         throw po::error("--max-chunk is a multiple of 8");
+    std::map<std::string, std::string> type_of;
+    for (const std::string& binding : types) {
+        auto eq = binding.find('=');
+        std::string name = binding.substr(0, eq), type = binding.substr(eq + 1);
+        if (eq == std::string::npos || name.empty() || type.empty() ||
+            type.size() > kring::record_file::kMaxTypeLength ||
+            type.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                                   "0123456789_") != std::string::npos)
+            throw po::error("--type is NAME=TYPE with TYPE a C type name, not " + binding);
+        if (std::find(names.begin(), names.end(), name) == names.end())
+            throw po::error("--type " + binding + ": " + name + " is not a ring to record");
+        type_of[name] = type;
+    }
     options.multishot_poll = !oneshot_poll;
     options.checksum = !no_checksum;
 
@@ -46,7 +64,7 @@ int record_command(const std::vector<std::string>& args) {
         rings.push_back(kring::Ring::open_pinned(name));
     kring::Recorder recorder(output, options);
     for (size_t i = 0; i < rings.size(); i++)
-        recorder.add(rings[i], names[i]);
+        recorder.add(rings[i], names[i], type_of[names[i]]);
     std::cerr << recorder.notes();
     install_stop_handlers();
     auto start = std::chrono::steady_clock::now();
@@ -100,7 +118,7 @@ int replay_command(const std::vector<std::string>& args) {
     Printer printer(*record_format, json, std::cout);
     uint64_t records = 0;
     bool sound = file.read([&](const kring::RecordedRecord& record) {
-        printer.print(record.ring->name, record.data);
+        printer.print(record.ring->name, record.ring->record_type, record.data);
         records++;
         return true;
     });

@@ -7,6 +7,7 @@
 #include <iostream>
 #include <iterator>
 #include <kring/bpfload.hpp>
+#include <kring/program.hpp>
 
 namespace po = boost::program_options;
 
@@ -42,17 +43,20 @@ int main(int argc, char** argv) {
         "Usage: kring-run [options] FILE\n"
         "Verifies a program of FILE and runs it in kring's interpreter "
         "with userspace\nrings, then prints R0 and each record.\n\nOptions");
-    std::string section, ctx_hex, ctx_file;
+    std::string section, attach, ctx_hex, ctx_file;
     uint32_t ctx_size = 64;
     uint64_t repeat = 1;
     opts.add_options()("help,h", "this help")("raw", "FILE is raw bytecode (no rings)")(
         "section,s", po::value(&section), "the program's ELF section (default: the first)")(
-        "ctx", po::value(&ctx_hex), "context bytes in hex")("ctx-file", po::value(&ctx_file),
-                                                            "context bytes from a file")(
+        "attach,a", po::value(&attach),
+        "the attach point whose context the program gets (default: from the section name)")(
+        "ctx", po::value(&ctx_hex),
+        "context bytes in hex (exactly the attach point's context size, if it has one)")(
+        "ctx-file", po::value(&ctx_file), "context bytes from a file")(
         "ctx-size", po::value(&ctx_size)->default_value(64),
-        "context size when neither --ctx nor --ctx-file is given (zeroes)")(
-        "repeat,n", po::value(&repeat)->default_value(1),
-        "runs")("json", "records as JSON lines: {\"ring\":NAME,\"size\":N,\"data\":HEX}");
+        "for a program without an attach point: its context size when neither --ctx nor "
+        "--ctx-file is given (zeroes)")("repeat,n", po::value(&repeat)->default_value(1), "runs")(
+        "json", "records as JSON lines: {\"ring\":NAME,\"size\":N,\"data\":HEX}");
     po::options_description hidden;
     std::string file;
     hidden.add_options()("file", po::value(&file));
@@ -62,6 +66,7 @@ int main(int argc, char** argv) {
     all.add(opts).add(hidden);
     po::variables_map vm;
     std::vector<std::byte> ctx;
+    bool ctx_given = false;
     kring::bpf::Object obj;
     try {
         po::store(po::command_line_parser(argc, argv).options(all).positional(positional).run(),
@@ -73,6 +78,7 @@ int main(int argc, char** argv) {
         }
         if (file.empty())
             throw std::invalid_argument("no FILE");
+        ctx_given = !ctx_hex.empty() || !ctx_file.empty();
         if (!ctx_hex.empty()) {
             ctx = parse_hex(ctx_hex);
         } else if (!ctx_file.empty()) {
@@ -81,8 +87,6 @@ int main(int argc, char** argv) {
                 throw std::invalid_argument("cannot read " + ctx_file);
             for (char c; in.get(c);)
                 ctx.push_back(static_cast<std::byte>(c));
-        } else {
-            ctx.resize(ctx_size);
         }
         obj = vm.count("raw") ? kring::bpf::load_raw(file) : kring::bpf::load_elf(file);
     } catch (const std::exception& e) {
@@ -95,6 +99,29 @@ int main(int argc, char** argv) {
             prog = &p;
     if (!prog) {
         std::cerr << "kring-run: " << file << ": no program in section " << section << "\n";
+        return 2;
+    }
+    // The attach point's context, as the module would give it; a program
+    // without one gets the bytes it is given.
+    std::string why;
+    try {
+        auto context = kring::context_of(*prog, attach, std::nullopt);
+        if (ctx_given && ctx.size() != context.size)
+            why = "the context is " + std::to_string(ctx.size()) + " bytes, " +
+                  context.description + "'s is " + std::to_string(context.size);
+        else if (!ctx_given && !vm["ctx-size"].defaulted() && ctx_size != context.size)
+            why = "--ctx-size " + std::to_string(ctx_size) + ": " + context.description +
+                  "'s context is " + std::to_string(context.size) + " bytes";
+        else
+            ctx.resize(context.size);
+    } catch (const kring::Error& e) {
+        if (!attach.empty())
+            why = e.what();
+        else if (!ctx_given)
+            ctx.resize(ctx_size);
+    }
+    if (!why.empty()) {
+        std::cerr << "kring-run: " << prog->section << ": " << why << "\n";
         return 2;
     }
     kring::bpf::VerifyOptions options;

@@ -2,6 +2,7 @@
 // relocations) and libbpf's BTF parser (ring declarations, function
 // prototypes), linked the way libbpf links them: each program gets the .text
 // subprograms it calls appended, calls and ring loads are relocated.
+#include <algorithm>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include <cerrno>
@@ -9,6 +10,7 @@
 #include <fcntl.h>
 #include <gelf.h>
 #include <kring/bpfload.hpp>
+#include <kring/btf_ext.hpp>
 #include <libelf.h>
 #include <map>
 #include <set>
@@ -167,15 +169,59 @@ uint32_t map_field(const btf* b, const btf_member& m) {
     return array && btf_is_array(array) ? btf_array(array)->nelems : 0;
 }
 
+// The variables of section .maps (none without it).
+std::span<const btf_var_secinfo> maps_vars(const btf* b) {
+    int id = btf__find_by_name_kind(b, ".maps", BTF_KIND_DATASEC);
+    if (id < 0)
+        return {};
+    const btf_type* sec = btf__type_by_id(b, id);
+    return {btf_var_secinfos(sec), btf_vlen(sec)};
+}
+
+// A ring declares the type of its records, struct T, with the BTF
+// declaration tag "kring.record:T" on its map's variable (KRING_RECORD_TYPE
+// in examples/exec-snoop.h): Linux refuses a value type on a ring buffer.
+constexpr std::string_view kRecordTag = "kring.record:";
+
+// T for each map variable (by BTF id) that declares one.
+std::map<uint32_t, std::string> record_tags(const std::string& path, const btf* b) {
+    std::map<uint32_t, std::string> tags;
+    auto maps = maps_vars(b);
+    for (uint32_t id = 1; id < btf__type_cnt(b); id++) {
+        const btf_type* t = btf__type_by_id(b, id);
+        if (!btf_is_decl_tag(t))
+            continue;
+        std::string value = btf__name_by_offset(b, t->name_off);
+        if (!value.starts_with(kRecordTag))
+            continue;
+        if (btf_decl_tag(t)->component_idx != -1 ||
+            std::ranges::none_of(maps, [&](const auto& v) { return v.type == t->type; }))
+            invalid(path, value + " is not on a map in .maps (KRING_RECORD_TYPE goes after the "
+                                  "map's name)");
+        const char* map = btf__name_by_offset(b, btf__type_by_id(b, t->type)->name_off);
+        if (!tags.emplace(t->type, value.substr(kRecordTag.size())).second)
+            invalid(path, std::string("map ") + map + " declares two record types");
+    }
+    return tags;
+}
+
+// The declared record type: struct T, found by name in the object's BTF.
+void record_type(const std::string& path, const btf* b, const std::string& type, RingDecl* decl) {
+    int id = type.empty() ? -1 : btf__find_by_name_kind(b, type.c_str(), BTF_KIND_STRUCT);
+    if (id < 0)
+        invalid(path, "ring " + decl->name + ": its records are declared as struct " + type +
+                          ", which the object's BTF does not describe (clang describes a struct "
+                          "there if a global uses it: KRING_RECORD_BTF(" +
+                          type + "))");
+    decl->record_type = type;
+    decl->record_size = btf__type_by_id(b, id)->size;
+}
+
 std::vector<RingDecl> read_rings(const std::string& path, const btf* b) {
     std::vector<RingDecl> rings;
-    int sec_id = btf__find_by_name_kind(b, ".maps", BTF_KIND_DATASEC);
-    if (sec_id < 0)
-        return rings;
-    const btf_type* sec = btf__type_by_id(b, sec_id);
-    const btf_var_secinfo* vars = btf_var_secinfos(sec);
-    for (uint16_t i = 0; i < btf_vlen(sec); i++) {
-        const btf_type* var = btf__type_by_id(b, vars[i].type);
+    std::map<uint32_t, std::string> tags = record_tags(path, b);
+    for (const btf_var_secinfo& v : maps_vars(b)) {
+        const btf_type* var = btf__type_by_id(b, v.type);
         std::string name = btf__name_by_offset(b, var->name_off);
         const btf_type* def = skip_mods(b, var->type);
         if (!def || !btf_is_struct(def))
@@ -191,12 +237,15 @@ std::vector<RingDecl> read_rings(const std::string& path, const btf* b) {
         }
         if (type != BPF_MAP_TYPE_RINGBUF)
             invalid(path,
-                    "map " + name + ": type " + std::to_string(type) +
+                    "map " + name + ": type " + describe_bpf_map_type(type) +
                         " is not supported: kring programs use BPF_MAP_TYPE_RINGBUF maps only");
         if (!max_entries || (max_entries & (max_entries - 1)) || max_entries < 4096)
             invalid(path, "ring " + name + ": max_entries " + std::to_string(max_entries) +
                               " must be a power of two of at least 4096");
-        rings.push_back({name, max_entries});
+        RingDecl decl{name, max_entries, "", 0};
+        if (auto tag = tags.find(v.type); tag != tags.end())
+            record_type(path, b, tag->second, &decl);
+        rings.push_back(decl);
     }
     return rings;
 }
@@ -225,6 +274,41 @@ kring_func_info describe_global(const std::string& path, const btf* b, const std
     }
     fi.nr_args = static_cast<uint8_t>(btf_vlen(proto));
     return fi;
+}
+
+// An object with CO-RE relocations expects its loader to rewrite field
+// offsets (and sizes, existence checks...) for the types the target has.
+// kring does not yet, so such programs would read the wrong bytes: refuse
+// them, naming the first relocation.
+void refuse_core_relocations(const std::string& path, const ElfFile& elf, const btf* b) {
+    size_t index = elf.section_index(".BTF.ext");
+    if (!index)
+        return;
+    const Section& ext = elf.sections().at(index);
+    if (!ext.data || !ext.data->d_buf)
+        return;
+    std::span bytes(static_cast<const std::byte*>(ext.data->d_buf), ext.data->d_size);
+    std::vector<CoreRelo> relos = parse_core_relos(path, bytes);
+    if (relos.empty())
+        return;
+    const CoreRelo& r = relos.front();
+    const char* name = b ? btf__name_by_offset(b, r.section_name_off) : nullptr;
+    std::string section = name && *name ? name : "?";
+    size_t insn = r.insn_off / sizeof(bpf_insn);
+    std::string where = "section " + section + ": insn " + std::to_string(insn);
+    size_t shndx = elf.section_index(section);
+    for (const Symbol& sym : elf.symbols()) {
+        size_t first = sym.sym.st_value / sizeof(bpf_insn);
+        if (shndx && sym.sym.st_shndx == shndx && GELF_ST_TYPE(sym.sym.st_info) == STT_FUNC &&
+            insn >= first && insn < first + sym.sym.st_size / sizeof(bpf_insn))
+            where += " (" + sym.name + "+" + std::to_string(insn - first) + ")";
+    }
+    std::string more = relos.size() > 1
+                           ? " (and " + std::to_string(relos.size() - 1) + " more in the object)"
+                           : "";
+    invalid(path, where + ": " + describe_core_relo(b, r) + more +
+                      ": kring does not apply CO-RE relocations yet; build without "
+                      "preserve_access_index/BPF_CORE_READ");
 }
 
 class Linker {
@@ -347,6 +431,7 @@ private:
 Object load_elf(const std::string& path) {
     ElfFile elf(path);
     BtfPtr b(btf__parse_elf(path.c_str(), nullptr));
+    refuse_core_relocations(path, elf, b.get());
     Object obj;
     if (b)
         obj.rings = read_rings(path, b.get());

@@ -164,4 +164,31 @@ kring_attach_type attach_type_of_section(const std::string& section, std::string
     return static_cast<kring_attach_type>(0);
 }
 
+ProgramContext context_of(const bpf::Program& prog, const std::string& attach,
+                          std::optional<uint32_t> ctx_size) {
+    ProgramContext ctx;
+    if (ctx_size) {
+        ctx.size = *ctx_size;
+        ctx.description = std::to_string(*ctx_size) + "-byte context";
+        return ctx;
+    }
+    if (!attach.empty()) {
+        ctx.attach = attach_type_of_name(attach);
+        if (!ctx.attach)
+            throw Error(EINVAL, "--attach " + attach +
+                                    ": not an attach point (sched_process_fork, "
+                                    "sched_process_exec, sched_process_exit, sys_enter, "
+                                    "sys_exit, kprobe)");
+    } else {
+        ctx.attach = attach_type_of_section(prog.section);
+        if (!ctx.attach)
+            throw Error(EINVAL, "section " + prog.section + " (" + prog.name +
+                                    "): unknown attach point: name one with --attach, or give "
+                                    "--ctx-size");
+    }
+    ctx.size = context_size(ctx.attach);
+    ctx.description = attach_type_name(ctx.attach);
+    return ctx;
+}
+
 } // namespace kring

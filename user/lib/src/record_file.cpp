@@ -172,7 +172,7 @@ bool RecordFile::fail(uint64_t offset, const std::string& what) {
 bool RecordFile::read_ring_chunk(uint64_t offset, const ChunkHeader& header,
                                  const std::byte* payload) {
     if (header.length < sizeof(RingPayload) + 8 ||
-        header.length > sizeof(RingPayload) + kMaxNameLength + 1 + 7)
+        header.length > sizeof(RingPayload) + kMaxNameLength + 1 + kMaxTypeLength + 1 + 7)
         return fail(offset, "ring declaration of " + std::to_string(header.length) + " bytes");
     for (const RecordedRing& ring : rings_)
         if (ring.id == header.ring_id)
@@ -184,9 +184,16 @@ bool RecordFile::read_ring_chunk(uint64_t offset, const ChunkHeader& header,
     size_t name_len = strnlen(name, name_max);
     if (name_len == name_max)
         return fail(offset, "ring name without its NUL");
+    // The record type, if any, follows the name's NUL; padding reads as none.
+    const char* type = name + name_len + 1;
+    size_t type_max = name_max - name_len - 1;
+    size_t type_len = strnlen(type, type_max);
+    if (type_len && type_len == type_max)
+        return fail(offset, "record type without its NUL");
     RecordedRing declared;
     declared.id = header.ring_id;
     declared.name.assign(name, name_len);
+    declared.record_type.assign(type, type_len);
     declared.cookie = ring.cookie;
     declared.data_size = ring.data_size;
     rings_.push_back(std::move(declared));

@@ -14,7 +14,7 @@ inline constexpr uint32_t kLengthMask = ~(KRING_BUSY_BIT | KRING_DISCARD_BIT);
 // The bytes a record takes in the ring: its header and payload, rounded up
 // to 8. `len` is the header's length word; its state bits are ignored.
 inline uint64_t record_span(uint32_t len) {
-    return (uint64_t{len & kLengthMask} + KRING_HDR_SZ + 7) & ~7ULL;
+    return KRING_RECORD_SPAN(len & kLengthMask);
 }
 
 } // namespace kring::detail

@@ -147,11 +147,15 @@ struct Recorder::Impl {
                std::memcmp(head, kMagic, std::min<uint64_t>(size, sizeof(kMagic))) == 0;
     }
 
-    void declare(const std::string& name, uint64_t cookie, uint64_t data_size, uint16_t id) {
-        std::vector<std::byte> payload(sizeof(RingPayload) + ((name.size() + 8) & ~size_t{7}));
+    void declare(const std::string& name, const std::string& record_type, uint64_t cookie,
+                 uint64_t data_size, uint16_t id) {
+        size_t strings = name.size() + 1 + (record_type.empty() ? 0 : record_type.size() + 1);
+        std::vector<std::byte> payload(sizeof(RingPayload) + ((strings + 7) & ~size_t{7}));
         RingPayload ring{cookie, data_size};
         std::memcpy(payload.data(), &ring, sizeof(ring));
         std::memcpy(payload.data() + sizeof(ring), name.data(), name.size());
+        std::memcpy(payload.data() + sizeof(ring) + name.size() + 1, record_type.data(),
+                    record_type.size());
         ChunkHeader header = make_chunk_header(kRingChunk, id, 0, payload, true);
         ChunkTrailer trailer = make_chunk_trailer(header);
         // One write, as for records, so that the trailer lands last.
@@ -164,6 +168,7 @@ struct Recorder::Impl {
         RecordedRing declared;
         declared.id = id;
         declared.name = name;
+        declared.record_type = record_type;
         declared.cookie = cookie;
         declared.data_size = data_size;
         known.push_back(declared);
@@ -171,7 +176,8 @@ struct Recorder::Impl {
 
     // Where the ring resumes: skips what the file already holds past the
     // consumer position. Returns the ring's id.
-    uint16_t resume(const RingView& view, const std::string& name, uint64_t cookie) {
+    uint16_t resume(const RingView& view, const std::string& name, uint64_t cookie,
+                    const std::string& record_type) {
         auto it = std::find_if(known.begin(), known.end(),
                                [&](const RecordedRing& r) { return cookie && r.cookie == cookie; });
         if (it == known.end()) {
@@ -188,9 +194,14 @@ struct Recorder::Impl {
                 notes += "ring " + name +
                          " has no cookie, so it cannot be resumed: recording it as ring id " +
                          std::to_string(id) + "\n";
-            declare(name, cookie, view.data_size, id);
+            declare(name, record_type, cookie, view.data_size, id);
             return id;
         }
+        if (!record_type.empty() && record_type != it->record_type)
+            throw Error(EINVAL, path + ": ring " + name + " is recorded there with " +
+                                    (it->record_type.empty() ? std::string("no record type")
+                                                             : "record type " + it->record_type) +
+                                    ", not " + record_type + ": record it into another file");
         if (!it->has_records)
             return it->id;
         uint64_t cons = detail::consumer_position(view);
@@ -213,14 +224,18 @@ struct Recorder::Impl {
         return it->id;
     }
 
-    void add(const RingView& view, int wait_fd, const std::string& name, uint64_t cookie) {
+    void add(const RingView& view, int wait_fd, const std::string& name, uint64_t cookie,
+             const std::string& record_type) {
         if (!view.consumer_pos || !view.producer_pos || !view.data || view.data_size == 0 ||
             (view.data_size & (view.data_size - 1)))
             throw Error(EINVAL, "kring::Recorder::add of a ring that is not mapped");
         if (name.empty() || name.size() > kMaxNameLength)
             throw Error(EINVAL, "kring::Recorder::add: a ring name has 1 to " +
                                     std::to_string(kMaxNameLength) + " bytes");
-        uint16_t id = resume(view, name, cookie);
+        if (record_type.size() > kMaxTypeLength || record_type.find('\0') != std::string::npos)
+            throw Error(EINVAL, "kring::Recorder::add: a record type has at most " +
+                                    std::to_string(kMaxTypeLength) + " bytes, no NUL");
+        uint16_t id = resume(view, name, cookie, record_type);
         sources.push_back(Source{view, id, detail::consumer_position(view)});
         polls.add(wait_fd);
     }
@@ -364,17 +379,18 @@ Recorder::Recorder(const std::string& path, const Options& options)
 
 Recorder::~Recorder() = default;
 
-void Recorder::add(const Ring& ring, const std::string& name) {
+void Recorder::add(const Ring& ring, const std::string& name, const std::string& record_type) {
     uint64_t cookie = 0;
     kring_query q{};
     // A Linux BPF ring buffer map has no cookie (and no KRING_IOC_QUERY).
     if (::ioctl(ring.fd(), KRING_IOC_QUERY, &q) == 0)
         cookie = q.cookie;
-    impl_->add(ring.view(), ring.fd(), name, cookie);
+    impl_->add(ring.view(), ring.fd(), name, cookie, record_type);
 }
 
-void Recorder::add(const RingView& view, int wait_fd, const std::string& name, uint64_t cookie) {
-    impl_->add(view, wait_fd, name, cookie);
+void Recorder::add(const RingView& view, int wait_fd, const std::string& name, uint64_t cookie,
+                   const std::string& record_type) {
+    impl_->add(view, wait_fd, name, cookie, record_type);
 }
 
 uint64_t Recorder::poll(std::chrono::milliseconds timeout) {

@@ -174,7 +174,7 @@ Ring Ring::adopt_bpf_map(int map_fd) {
     if (info.type != BPF_MAP_TYPE_RINGBUF) {
         ::close(map_fd);
         throw Error(EINVAL, "map fd " + std::to_string(map_fd) + " has map type " +
-                                std::to_string(info.type) + ", not BPF_MAP_TYPE_RINGBUF");
+                                describe_bpf_map_type(info.type) + ", not BPF_MAP_TYPE_RINGBUF");
     }
     return Ring(map_fd, info.max_entries, "mmap of a BPF ring buffer map");
 }

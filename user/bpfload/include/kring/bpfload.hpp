@@ -24,6 +24,11 @@ namespace kring::bpf {
 struct RingDecl {
     std::string name;
     uint32_t max_entries = 0; // the ring's data size in bytes
+    // The type of its records, if the map's variable declares one with the
+    // BTF declaration tag "kring.record:T" (KRING_RECORD_TYPE(T)): T's name
+    // and the BTF size of struct T. Empty and 0 otherwise.
+    std::string record_type;
+    uint32_t record_size = 0;
 };
 
 // One program: its own instructions followed by the subprograms it calls.

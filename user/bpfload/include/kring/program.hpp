@@ -5,6 +5,7 @@
 
 #include <kring/bpfload.hpp>
 #include <linux/kring.h>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -74,5 +75,18 @@ kring_attach_type attach_type_of_name(const std::string& name);
 const char* attach_type_name(kring_attach_type type);
 // The context size the attach point gives its programs.
 uint32_t context_size(kring_attach_type type);
+
+// The context a program is verified (and run) against.
+struct ProgramContext {
+    kring_attach_type attach = static_cast<kring_attach_type>(0); // 0 with an explicit size
+    uint32_t size = 0;
+    std::string description; // "sched_process_exec" or "40-byte context"
+};
+
+// `ctx_size` if given, else the attach point `attach` names (an --attach
+// name) if not empty, else the one the program's section names. Throws
+// kring::Error (EINVAL) if that leaves none, or `attach` names none.
+ProgramContext context_of(const bpf::Program& prog, const std::string& attach,
+                          std::optional<uint32_t> ctx_size);
 
 } // namespace kring

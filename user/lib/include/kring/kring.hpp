@@ -45,6 +45,10 @@ public:
     int errno_value() const noexcept { return code().value(); }
 };
 
+// A Linux map type for messages: "1 (BPF_MAP_TYPE_HASH)", the number and the
+// name Linux 6.1's <linux/bpf.h> gives it (the number alone past its last).
+std::string describe_bpf_map_type(uint32_t type);
+
 // Where a ring's consumer reads: the three parts of its mapping.
 struct RingView {
     unsigned long* consumer_pos = nullptr;

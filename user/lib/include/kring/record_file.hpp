@@ -63,7 +63,9 @@ struct ChunkTrailer {
 static_assert(sizeof(ChunkTrailer) == 8);
 inline constexpr uint32_t kTrailerMagic = 0x444e454b; // "KEND" in a little-endian file
 
-// The payload of a kRingChunk, followed by the name, NUL-padded to 8 bytes.
+// The payload of a kRingChunk, followed by the name, NUL-terminated, then
+// the ring's record type if it has one (NUL-terminated), NUL-padded to 8
+// bytes.
 struct RingPayload {
     uint64_t cookie;    // the ring's kring_query cookie (0: unknown)
     uint64_t data_size; // the ring's data size
@@ -71,6 +73,8 @@ struct RingPayload {
 static_assert(sizeof(RingPayload) == 16);
 
 inline constexpr uint32_t kMaxNameLength = 255;
+// A record type is a C type name, e.g. "exec_snoop_event".
+inline constexpr uint32_t kMaxTypeLength = 127;
 
 // CRC32C (Castagnoli), as iSCSI and ext4 use it; continues from `crc`.
 uint32_t crc32c(const void* data, size_t len, uint32_t crc = 0);
@@ -89,7 +93,8 @@ struct RecordedRing {
     std::string name;
     uint64_t cookie = 0;
     uint64_t data_size = 0;
-    uint64_t end_pos = 0; // the ring position after its last recorded chunk
+    std::string record_type; // the type of its records, if declared ("" if not)
+    uint64_t end_pos = 0;    // the ring position after its last recorded chunk
     bool has_records = false;
 };
 
@@ -175,11 +180,16 @@ public:
     // resumes: the bytes the file holds past the consumer position are
     // skipped. A Linux BPF ring buffer map has no cookie and is recorded
     // from its consumer position as a new ring. The ring must outlive the
-    // recorder, and the recorder must be its only consumer.
-    void add(const Ring& ring, const std::string& name);
+    // recorder, and the recorder must be its only consumer. `record_type`,
+    // if not empty, is the type of its records (a C type name), declared in
+    // the file for readers: `kringctl replay` decodes only declared types.
+    // A resumed ring keeps the type the file declares; another one is an
+    // error.
+    void add(const Ring& ring, const std::string& name, const std::string& record_type = {});
     // A ring mapped by other means, with the fd that polls readable when it
     // has data, and its cookie (0: never resume it).
-    void add(const RingView& view, int wait_fd, const std::string& name, uint64_t cookie);
+    void add(const RingView& view, int wait_fd, const std::string& name, uint64_t cookie,
+             const std::string& record_type = {});
 
     // Writes what is committed, waits up to `timeout` for data or for write
     // completions (forever if negative), acknowledges completed writes.

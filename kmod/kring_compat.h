@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What differs between the kernels kring builds for: Debian 12's 6.1 and
+ * 6.12 lines and their PREEMPT_RT variants. Every guard lives here, so the
+ * rest of the module is written against the newest interface.
+ */
+#ifndef KRING_COMPAT_H
+#define KRING_COMPAT_H
+
+#include <linux/file.h>
+#include <linux/mm.h>
+
+/* 6.12 reads a struct fd's file through fd_file(); before, it was a field. */
+#ifndef fd_file
+#define fd_file(f) ((f).file)
+#endif
+
+/*
+ * Since 6.3, vma->vm_flags is read-only outside these helpers (Kbuild probes
+ * the kernel's mm.h for them).
+ */
+#ifndef KRING_HAVE_VM_FLAGS_CLEAR
+static inline void vm_flags_clear(struct vm_area_struct *vma,
+				  vm_flags_t flags)
+{
+	vma->vm_flags &= ~flags;
+}
+#endif
+
+#endif /* KRING_COMPAT_H */

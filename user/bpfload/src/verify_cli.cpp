@@ -1,0 +1,123 @@
+// kring-verify and `kringctl verify`: both are this function.
+#include <boost/program_options.hpp>
+#include <cerrno>
+#include <cstring>
+#include <kring/program.hpp>
+#include <kring/verify_cli.hpp>
+
+namespace kring::bpf {
+
+namespace po = boost::program_options;
+
+int verify_command(const std::vector<std::string>& args, const std::string& tool, std::ostream& out,
+                   std::ostream& err) {
+    po::options_description opts(
+        "Usage: " + tool +
+        " [options] FILE\n"
+        "Verifies the programs of FILE, an ELF object from clang -target bpf (or raw\n"
+        "bytecode with --raw), as kring's module would on load, each against its\n"
+        "attach point's context. Prints each program's verdict, the verifier log and\n"
+        "its statistics. Exit status: 0 all accepted, 1 one rejected, 2 bad usage or\n"
+        "input.\n\nOptions");
+    std::string section, attach, file;
+    uint32_t log_level = 1;
+    opts.add_options()("help,h", "this help")("raw", "FILE is raw struct bpf_insn bytecode")(
+        "section,s", po::value(&section), "verify only the program of this ELF section")(
+        "attach,a", po::value(&attach),
+        "the attach point whose context to verify against: sched_process_fork, "
+        "sched_process_exec, sched_process_exit, sys_enter, sys_exit, kprobe "
+        "(default: from the section name)")(
+        "ctx-size", po::value<uint32_t>(),
+        "verify against this many bytes of context instead of an attach point's "
+        "(programs without one, such as tests)")("ctx-writable", "the context is writable")(
+        "log-level,l", po::value(&log_level)->default_value(1),
+        "0: statistics only, 1: errors and the failing state, 2: every instruction")(
+        "no-bpf-capable", "as without CAP_BPF: no loops, calls or more than 4096 instructions")(
+        "no-ptr-leaks", "as without CAP_PERFMON: pointers may not leak")(
+        "no-spec-v1-bypass", "as without CAP_PERFMON: constant pointer offsets only")(
+        "no-spec-v4-bypass", "as without CAP_PERFMON: spilled pointers stay")(
+        "test-state-freq", "checkpoint at every instruction (stresses pruning)");
+    po::options_description hidden;
+    hidden.add_options()("file", po::value(&file));
+    po::positional_options_description positional;
+    positional.add("file", 1);
+    po::options_description all;
+    all.add(opts).add(hidden);
+    po::variables_map vm;
+    auto usage = [&](const std::string& what) {
+        err << tool << ": " << what << " (see " << tool << " --help)\n";
+        return 2;
+    };
+    try {
+        po::store(po::command_line_parser(args).options(all).positional(positional).run(), vm);
+        if (vm.count("help")) {
+            out << opts;
+            return 0;
+        }
+        po::notify(vm);
+    } catch (const po::error& e) {
+        return usage(e.what());
+    }
+    if (file.empty())
+        return usage("no FILE");
+    if (log_level > 2)
+        return usage("--log-level is 0, 1 or 2");
+    std::optional<uint32_t> ctx_size;
+    if (vm.count("ctx-size"))
+        ctx_size = vm["ctx-size"].as<uint32_t>();
+    if (ctx_size && !attach.empty())
+        return usage("--attach and --ctx-size both give the context: give one");
+    VerifyOptions options;
+    options.log_level = log_level;
+    const std::pair<const char*, uint32_t> drops[] = {{"no-bpf-capable", KBPF_F_BPF_CAPABLE},
+                                                      {"no-ptr-leaks", KBPF_F_ALLOW_PTR_LEAKS},
+                                                      {"no-spec-v1-bypass", KBPF_F_BYPASS_SPEC_V1},
+                                                      {"no-spec-v4-bypass", KBPF_F_BYPASS_SPEC_V4}};
+    for (const auto& [name, flag] : drops)
+        if (vm.count(name))
+            options.flags &= ~flag;
+    if (vm.count("test-state-freq"))
+        options.flags |= KBPF_F_TEST_STATE_FREQ;
+
+    // Everything that makes the input unusable is found before any verdict.
+    Object obj;
+    std::vector<std::pair<const Program*, kring::ProgramContext>> chosen;
+    try {
+        obj = vm.count("raw") ? load_raw(file) : load_elf(file);
+    } catch (const Error& e) {
+        err << tool << ": " << e.what() << "\n"; // it names the file
+        return 2;
+    }
+    try {
+        for (const Program& prog : obj.programs)
+            if (section.empty() || prog.section == section)
+                chosen.emplace_back(&prog, kring::context_of(prog, attach, ctx_size));
+    } catch (const Error& e) {
+        err << tool << ": " << file << ": " << e.what() << "\n";
+        return 2;
+    }
+    if (chosen.empty()) {
+        std::string sections;
+        for (const Program& prog : obj.programs)
+            sections += (sections.empty() ? "" : ", ") + prog.section;
+        err << tool << ": " << file << ": no program in section " << section << " (it has "
+            << sections << ")\n";
+        return 2;
+    }
+    int status = 0;
+    for (const auto& [prog, ctx] : chosen) {
+        options.ctx = {ctx.size, vm.count("ctx-writable") > 0};
+        Verdict verdict = verify(*prog, obj.rings.size(), options);
+        out << prog->section << " (" << prog->name << ", " << ctx.description << ", "
+            << prog->insns.size() << " insns): "
+            << (verdict.error ? "rejected: " + std::string(strerror(-verdict.error))
+                              : std::string("accepted"))
+            << "\n"
+            << verdict.log;
+        if (verdict.error)
+            status = 1;
+    }
+    return status;
+}
+
+} // namespace kring::bpf
