@@ -1111,7 +1111,12 @@ void Gen::spill_overwrite() {
     busy_ |= static_cast<uint16_t>(1U << x);
     a_.jump(jmp_imm(BPF_JGE, x, static_cast<int32_t>(size), 0), skip);
     int32_t off = -8 * rng_.range(1, 8);
-    uint8_t sz = rng_.chance(80) ? BPF_DW : BPF_W;
+    // 8 bytes, or a narrow spill (whose bounds a fill of the same size
+    // keeps), of the value or of the value shifted below 0.
+    uint8_t sz = rng_.chance(60) ? BPF_DW : kSizes[rng_.below(3)];
+    int32_t shift = rng_.chance(30) ? rng_.range(1, 8) : 0;
+    if (shift)
+        a_.emit(alu64_imm(BPF_SUB, x, shift));
     a_.emit(stx(sz, R10, x, static_cast<int16_t>(off)));
     switch (rng_.below(4)) {
     case 0: { // one byte of it
@@ -1139,7 +1144,9 @@ void Gen::spill_overwrite() {
     uint8_t y = scratch();
     while (y == x || y == base)
         y = scratch();
-    a_.emit(ldx(sz, y, R10, static_cast<int16_t>(off)));
+    a_.emit(ldx(rng_.chance(85) ? sz : kSizes[rng_.below(4)], y, R10, static_cast<int16_t>(off)));
+    if (shift)
+        a_.emit(alu64_imm(BPF_ADD, y, shift));
     access_at(base, y, size);
     a_.bind(skip);
     join(before);
