@@ -32,7 +32,8 @@ void on_sanitizer_death() {
         return;
     const Options& o = *current.options;
     fprintf(o.out,
-            "FAIL: a sanitizer stopped the fuzzer while %s program #%llu (seed %llu), "
+            "FAIL: the fuzzer was stopped (a sanitizer, or SIGABRT) while %s program #%llu "
+            "(seed %llu), "
             "%zu insns, flags %#x, ctx %u bytes:\n%s",
             current.stage, static_cast<unsigned long long>(current.index),
             static_cast<unsigned long long>(o.seed), current.prog->insns.size(),
