@@ -26,7 +26,14 @@
 #include "disasm.h"
 #include "vstate.h"
 
-/* Pointer offsets stay far from overflow, as in Linux (BPF_MAX_VAR_OFF). */
+/*
+ * Pointer offsets stay far from overflow, as in Linux (BPF_MAX_VAR_OFF):
+ * adjust_ptr() keeps a pointer's fixed offset and the bounds of its variable
+ * one within +-KBPF_MAX_VAR_OFF, checking an operand before it adds it, so
+ * the 64-bit sums of the access checks (those plus an instruction's 16-bit
+ * offset and an access or helper size below KBPF_MAX_VAR_OFF) cannot
+ * overflow.
+ */
 #define KBPF_MAX_VAR_OFF (1 << 29)
 /* Paths waiting to be explored, and checkpoints kept (memory bounds). */
 #define KBPF_MAX_PENDING 8192U
@@ -252,10 +259,18 @@ static int adjust_ptr(struct kbpf_env *env, struct kbpf_reg *ptr, u8 op,
 {
 	if (kbpf_scalar_is_const(delta)) {
 		s64 c = (s64)delta->var_off.value;
-		s64 off = op == BPF_ADD ? (s64)ptr->off + c : (s64)ptr->off - c;
+		s64 off;
 
-		if (c >= KBPF_MAX_VAR_OFF || c <= -KBPF_MAX_VAR_OFF ||
-		    off >= KBPF_MAX_VAR_OFF || off <= -KBPF_MAX_VAR_OFF)
+		/*
+		 * The constant first: both terms then lie within
+		 * +-KBPF_MAX_VAR_OFF, so their sum or difference cannot
+		 * overflow (c near +-2^63 would: undefined behaviour in C).
+		 */
+		if (c >= KBPF_MAX_VAR_OFF || c <= -KBPF_MAX_VAR_OFF)
+			return reject(env, -EACCES,
+				      "pointer offset out of range");
+		off = op == BPF_ADD ? (s64)ptr->off + c : (s64)ptr->off - c;
+		if (off >= KBPF_MAX_VAR_OFF || off <= -KBPF_MAX_VAR_OFF)
 			return reject(env, -EACCES,
 				      "pointer offset out of range");
 		ptr->off = (s32)off;
