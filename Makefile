@@ -14,13 +14,16 @@
 #   make install  libkring, its headers, pkg-config and CMake files, the tools,
 #                 man pages, the module through DKMS, the udev rule (PREFIX,
 #                 DESTDIR); make uninstall reverses it
+#   make fuzz     the verifier fuzzer under ASan/UBSan, FUZZ_SECONDS long (600)
+#                 from FUZZ_SEED (default: the time); failures go to build/fuzz;
+#                 FUZZ_ARGS adds kring-fuzz options (--variable-comm-size)
 
 SHELL := /bin/bash
 KVER ?= $(shell scripts/kernel-version 2>/dev/null)
 JOBS ?= $(shell nproc)
 PREFIX ?= /usr/local
 
-.PHONY: debug-kernel all deps module user user-vm vm-test check run litmus bench checkpatch clean install uninstall
+.PHONY: debug-kernel all deps module user user-vm vm-test check run litmus bench checkpatch fuzz clean install uninstall
 
 all: module user
 
@@ -55,6 +58,17 @@ litmus:
 
 bench: deps module user-vm
 	bench/run.sh --kver $(KVER)
+
+FUZZ_SECONDS ?= 600
+FUZZ_SEED ?= $(shell date +%s)
+FUZZ_ARGS ?=
+
+# The verifier fuzzer (docs/testing.md): a long run, its rate every 30 s.
+fuzz: deps
+	cmake -S . -B build/asan -DKRING_SANITIZE=address,undefined >/dev/null
+	cmake --build build/asan -j$(JOBS) --target kring-fuzz
+	build/asan/tests/fuzz/kring-fuzz --seed $(FUZZ_SEED) --seconds $(FUZZ_SECONDS) \
+		--progress 30 --dump build/fuzz $(FUZZ_ARGS)
 
 checkpatch:
 	scripts/checkpatch.sh

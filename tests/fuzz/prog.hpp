@@ -1,0 +1,33 @@
+// A fuzzed program: everything kbpf_verify() needs besides the code itself,
+// so that it can be verified, run, printed and dumped as raw bytecode.
+#pragma once
+
+#include <cstdint>
+#include <linux/bpf.h>
+#include <linux/kring.h>
+#include <string>
+#include <vector>
+
+namespace fuzz {
+
+// The ring fds programs load: kbpf_verify's lookup maps fd i to ring i,
+// as kring-verify --raw and the ELF loader number an object's rings.
+constexpr int32_t NR_RINGS = 2;
+
+struct Prog {
+    std::vector<bpf_insn> insns;
+    std::vector<kring_func_info> funcs; // empty: no func-info
+    uint32_t ctx_size = 64;
+    bool ctx_writable = false;
+    uint32_t flags = 0; // KBPF_F_*
+};
+
+// One instruction per line, "  12: r1 = *(u32 *)(r6 +4)".
+std::string disassemble(const Prog& prog);
+
+// Writes PATH.bin (the raw struct bpf_insn array, for kring-verify --raw and
+// for Linux) and PATH.txt (ctx size, writability, flags, func-info, and the
+// text of the program). Returns false if a file cannot be written.
+bool dump(const Prog& prog, const std::string& path, const std::string& note = "");
+
+} // namespace fuzz
