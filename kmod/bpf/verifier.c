@@ -26,7 +26,14 @@
 #include "disasm.h"
 #include "vstate.h"
 
-/* Pointer offsets stay far from overflow, as in Linux (BPF_MAX_VAR_OFF). */
+/*
+ * Pointer offsets stay far from overflow, as in Linux (BPF_MAX_VAR_OFF):
+ * adjust_ptr() keeps a pointer's fixed offset and the bounds of its variable
+ * one within +-KBPF_MAX_VAR_OFF, checking an operand before it adds it, so
+ * the 64-bit sums of the access checks (those plus an instruction's 16-bit
+ * offset and an access or helper size below KBPF_MAX_VAR_OFF) cannot
+ * overflow.
+ */
 #define KBPF_MAX_VAR_OFF (1 << 29)
 /* Paths waiting to be explored, and checkpoints kept (memory bounds). */
 #define KBPF_MAX_PENDING 8192U
@@ -252,10 +259,18 @@ static int adjust_ptr(struct kbpf_env *env, struct kbpf_reg *ptr, u8 op,
 {
 	if (kbpf_scalar_is_const(delta)) {
 		s64 c = (s64)delta->var_off.value;
-		s64 off = op == BPF_ADD ? (s64)ptr->off + c : (s64)ptr->off - c;
+		s64 off;
 
-		if (c >= KBPF_MAX_VAR_OFF || c <= -KBPF_MAX_VAR_OFF ||
-		    off >= KBPF_MAX_VAR_OFF || off <= -KBPF_MAX_VAR_OFF)
+		/*
+		 * The constant first: both terms then lie within
+		 * +-KBPF_MAX_VAR_OFF, so their sum or difference cannot
+		 * overflow (c near +-2^63 would: undefined behaviour in C).
+		 */
+		if (c >= KBPF_MAX_VAR_OFF || c <= -KBPF_MAX_VAR_OFF)
+			return reject(env, -EACCES,
+				      "pointer offset out of range");
+		off = op == BPF_ADD ? (s64)ptr->off + c : (s64)ptr->off - c;
+		if (off >= KBPF_MAX_VAR_OFF || off <= -KBPF_MAX_VAR_OFF)
 			return reject(env, -EACCES,
 				      "pointer offset out of range");
 		ptr->off = (s32)off;
@@ -456,21 +471,19 @@ static void cut_to_size(struct kbpf_reg *reg, u32 size)
 	kbpf_scalar_alu(&reg->val, &mask, BPF_AND, true);
 }
 
-/* A write of @size bytes at fp + @off; @value is the register or NULL. */
-static int stack_write(struct kbpf_env *env, struct kbpf_frame *frame,
-		       s32 off, u32 size, const struct kbpf_reg *value)
+/*
+ * Before a write that may change any of the @size bytes at fp + @off: a
+ * spilled pointer there may only be overwritten by a pointer, and a spill
+ * whose bytes change no longer holds its register. Bytes keep their state
+ * (uninitialised or written) until stack_mark() says what was written.
+ */
+static int stack_clobber(struct kbpf_env *env, struct kbpf_frame *frame,
+			 s32 off, u32 size, bool value_ptr)
 {
 	u32 first = (u32)(-off - 1) / 8, last = (u32)(-(off + (s32)size)) / 8;
-	bool value_ptr = value && kbpf_reg_is_pointer(value);
-	/* Kept: a whole register, or a scalar at the slot's base (Linux's rule). */
-	bool spill = value && (size == 8 || (!value_ptr && !(off % 8)));
-	u8 kind = spill ? KBPF_SLOT_SPILL : KBPF_SLOT_MISC;
 	u32 s, b;
 	int err;
 
-	if (value_ptr && size != 8 && !env->allow_ptr_leaks)
-		return reject(env, -EACCES,
-			      "storing part of a pointer leaks a pointer");
 	err = kbpf_frame_grow(frame, first + 1);
 	if (err)
 		return err;
@@ -490,6 +503,14 @@ static int stack_write(struct kbpf_env *env, struct kbpf_frame *frame,
 			if (slot->kind[b] == KBPF_SLOT_SPILL)
 				slot->kind[b] = KBPF_SLOT_MISC;
 	}
+	return 0;
+}
+
+/* The @size bytes at fp + @off are now of @kind (after stack_clobber()). */
+static void stack_mark(struct kbpf_frame *frame, s32 off, u32 size, u8 kind)
+{
+	u32 b;
+
 	for (b = 0; b < size; b++) {
 		s32 byte = off + (s32)b;
 		u32 slot = (u32)(-byte - 1) / 8;
@@ -497,6 +518,26 @@ static int stack_write(struct kbpf_env *env, struct kbpf_frame *frame,
 		frame->slots[slot].kind[(u32)(byte + 8 * (s32)(slot + 1))] =
 			kind;
 	}
+}
+
+/* A write of @size bytes at fp + @off; @value is the register or NULL. */
+static int stack_write(struct kbpf_env *env, struct kbpf_frame *frame,
+		       s32 off, u32 size, const struct kbpf_reg *value)
+{
+	u32 first = (u32)(-off - 1) / 8;
+	bool value_ptr = value && kbpf_reg_is_pointer(value);
+	/* Kept: a whole register, or a scalar at the slot's base (Linux's rule). */
+	bool spill = value && (size == 8 || (!value_ptr && !(off % 8)));
+	int err;
+
+	if (value_ptr && size != 8 && !env->allow_ptr_leaks)
+		return reject(env, -EACCES,
+			      "storing part of a pointer leaks a pointer");
+	err = stack_clobber(env, frame, off, size, value_ptr);
+	if (err)
+		return err;
+	stack_mark(frame, off, size,
+		   spill ? KBPF_SLOT_SPILL : KBPF_SLOT_MISC);
 	if (spill) {
 		frame->slots[first].spill = *value;
 		cut_to_size(&frame->slots[first].spill, size);
@@ -810,8 +851,21 @@ static int check_helper_mem(struct kbpf_env *env, u8 mem_regno, bool write,
 			return err;
 		if (!write)
 			return stack_check_read(env, frame, off, n);
-		/* The helper may write fewer bytes: unknown, but initialised. */
-		return stack_write(env, frame, off, n, NULL);
+		err = stack_clobber(env, frame, off, n, false);
+		if (err)
+			return err;
+		/*
+		 * A run writes as many bytes as its size, so only the first
+		 * umin are written by every run; the others keep what an
+		 * earlier run left on the shared stack. Programs that may leak
+		 * pointers may have them all as unknown bytes, as Linux marks
+		 * umax bytes for the programs that may read uninitialised
+		 * stack.
+		 */
+		if (!env->allow_ptr_leaks)
+			n = (u32)size->val.umin;
+		stack_mark(frame, off, n, KBPF_SLOT_MISC);
+		return 0;
 	}
 	return reject(env, -EACCES,
 		      "r%u expects memory (stack or ring record), got %s",

@@ -166,6 +166,18 @@ Prog poke_r7() {
     return P({mov64_reg(R8, R6), alu64_reg(BPF_ADD, R8, R7), st(BPF_B, R8, 0, 1)});
 }
 
+// get_current_comm into fp-24 with its size in [lo, lo + mod - 1], from the
+// context in r1, then r0 = the byte at fp + read_off; exit. With read
+// false, only the call (6 instructions).
+Prog comm_var(int32_t mod, int32_t lo, int16_t read_off, bool read = true) {
+    Prog call = P({ldx(BPF_H, R2, R1, 0), alu64_imm(BPF_MOD, R2, mod), alu64_imm(BPF_ADD, R2, lo),
+                   mov64_reg(R1, R10), alu64_imm(BPF_ADD, R1, -24),
+                   call_helper(BPF_FUNC_get_current_comm)});
+    if (!read)
+        return call;
+    return P({call, ldx(BPF_B, R0, R10, read_off), exit_insn()});
+}
+
 // A straight-line program of n instructions: r0 = 0; r0 += 1 ...; exit.
 Prog straight_line(size_t n) {
     Prog prog{mov64_imm(R0, 0)};
@@ -528,6 +540,48 @@ std::vector<Case> pointer_cases() {
         deny("a constant offset of 2^30",
              with_record(8, P({ld_imm64_pair(R7, 1ULL << 30), poke_r7()})),
              "pointer offset out of range"),
+        // A constant near +-2^63 overflowed the signed offset sum before the
+        // range check: undefined behaviour, which this UBSan build stops at.
+        // The operand is checked first; the verdict is the same.
+        deny("context - 2^63 (-2^63 as a constant)",
+             P({ld_imm64_pair(R2, 1ULL << 63), alu64_reg(BPF_SUB, R1, R2), ret(0)}),
+             "pointer offset out of range"),
+        deny("context + 8 + 2^63-1",
+             P({alu64_imm(BPF_ADD, R1, 8), ld_imm64_pair(R2, INT64_MAX), alu64_reg(BPF_ADD, R1, R2),
+                ret(0)}),
+             "pointer offset out of range"),
+        deny("2^63-1 + (context + 8): the scalar on the left",
+             P({alu64_imm(BPF_ADD, R1, 8), ld_imm64_pair(R2, INT64_MAX), alu64_reg(BPF_ADD, R2, R1),
+                ret(0)}),
+             "pointer offset out of range"),
+        deny("fp-8 + -2^63",
+             P({mov64_reg(R1, R10), alu64_imm(BPF_ADD, R1, -8), ld_imm64_pair(R2, 1ULL << 63),
+                alu64_reg(BPF_ADD, R1, R2), ret(0)}),
+             "pointer offset out of range"),
+        deny("fp-8 - (2^63-1)",
+             P({mov64_reg(R1, R10), alu64_imm(BPF_ADD, R1, -8), ld_imm64_pair(R2, INT64_MAX),
+                alu64_reg(BPF_SUB, R1, R2), ret(0)}),
+             "pointer offset out of range"),
+        deny("fp - -2^63",
+             P({mov64_reg(R1, R10), ld_imm64_pair(R2, 1ULL << 63), alu64_reg(BPF_SUB, R1, R2),
+                ret(0)}),
+             "pointer offset out of range"),
+        deny("record + 4 + 2^63-1",
+             with_record(
+                 8, P({mov64_reg(R8, R6), alu64_imm(BPF_ADD, R8, 4), ld_imm64_pair(R7, INT64_MAX),
+                       alu64_reg(BPF_ADD, R8, R7), st(BPF_B, R8, 0, 1)})),
+             "pointer offset out of range"),
+        deny("record + 4 - -2^63",
+             with_record(
+                 8, P({mov64_reg(R8, R6), alu64_imm(BPF_ADD, R8, 4), ld_imm64_pair(R7, 1ULL << 63),
+                       alu64_reg(BPF_SUB, R8, R7), st(BPF_B, R8, 0, 1)})),
+             "pointer offset out of range"),
+        deny("record - 4 + -2^63, with bpf_capable alone",
+             with_record(
+                 8, P({mov64_reg(R8, R6), alu64_imm(BPF_ADD, R8, -4), ld_imm64_pair(R7, 1ULL << 63),
+                       alu64_reg(BPF_ADD, R8, R7), st(BPF_B, R8, 0, 1)})),
+             "pointer offset out of range")
+            .with_flags(KBPF_F_BPF_CAPABLE),
         accept("record + 100000 - 100000",
                with_record(8, P({mov64_reg(R8, R6), alu64_imm(BPF_ADD, R8, 100000),
                                  alu64_imm(BPF_SUB, R8, 100000), st(BPF_B, R8, 0, 1)}))),
@@ -962,6 +1016,49 @@ std::vector<Case> ring_cases() {
              P({mov64_reg(R1, R10), alu64_imm(BPF_ADD, R1, -8), mov64_imm(R2, 16),
                 call_helper(BPF_FUNC_get_current_comm), ret(0)}),
              "invalid stack access"),
+        // A helper writes as many bytes as the run's size: with the size in
+        // [umin, umax], only the first umin bytes are written by every run.
+        // The interpreter's stack is shared by all runs, so the others hold
+        // what an earlier run left. Only programs that may leak pointers
+        // (Linux: perfmon, which may read uninitialised stack) get all umax.
+        deny("get_current_comm of [1,20] bytes at fp-24, then fp-5 read, with bpf_capable alone",
+             comm_var(20, 1, -5), "reading uninitialised stack")
+            .with_flags(KBPF_F_BPF_CAPABLE),
+        deny("get_current_comm of [1,20] bytes at fp-24, then fp-5 read, without allow_ptr_leaks",
+             comm_var(20, 1, -5), "reading uninitialised stack")
+            .with_flags(NO_LEAKS),
+        accept("get_current_comm of [1,20] bytes at fp-24, then fp-5 read, with allow_ptr_leaks",
+               comm_var(20, 1, -5)),
+        accept("get_current_comm of [1,20] bytes at fp-24, then fp-24 read, with bpf_capable alone",
+               comm_var(20, 1, -24))
+            .with_flags(KBPF_F_BPF_CAPABLE),
+        accept("get_current_comm of [9,20] bytes: fp-16, the 9th byte, is written",
+               comm_var(12, 9, -16))
+            .with_flags(KBPF_F_BPF_CAPABLE),
+        deny("get_current_comm of [9,20] bytes: fp-15, the 10th byte, may not be",
+             comm_var(12, 9, -15), "reading uninitialised stack")
+            .with_flags(KBPF_F_BPF_CAPABLE),
+        accept("get_current_comm of [1,20] bytes keeps bytes written before",
+               P({st(BPF_DW, R10, -8, 0), comm_var(20, 1, -5)}))
+            .with_flags(KBPF_F_BPF_CAPABLE),
+        deny("get_current_comm of [1,20] bytes may overwrite a spilled scalar: no fill",
+             P({mov64_imm(R3, 4), stx(BPF_DW, R10, R3, -8), comm_var(20, 1, -24, false),
+                ldx(BPF_DW, R3, R10, -8), mov64_reg(R0, R10), alu64_reg(BPF_ADD, R0, R3),
+                ret(0)}),
+             "variable offset pointer arithmetic needs bypass_spec_v1")
+            .with_flags(KBPF_F_BPF_CAPABLE),
+        deny("get_current_comm of [1,20] bytes may overwrite a spilled pointer",
+             P({stx(BPF_DW, R10, R1, -8), comm_var(20, 1, -24, false), ret(0)}),
+             "overwriting a spilled pointer needs bypass_spec_v4")
+            .with_flags(KBPF_F_BPF_CAPABLE),
+        accept("get_current_comm of 16 constant bytes fills fp-24..fp-9, with bpf_capable alone",
+               P({mov64_reg(R1, R10), alu64_imm(BPF_ADD, R1, -24), mov64_imm(R2, 16),
+                  call_helper(BPF_FUNC_get_current_comm), ldx(BPF_B, R0, R10, -9), exit_insn()}))
+            .with_flags(KBPF_F_BPF_CAPABLE),
+        deny("get_current_comm of 16 constant bytes leaves fp-8, with allow_ptr_leaks",
+             P({mov64_reg(R1, R10), alu64_imm(BPF_ADD, R1, -24), mov64_imm(R2, 16),
+                call_helper(BPF_FUNC_get_current_comm), ldx(BPF_B, R0, R10, -8), exit_insn()}),
+             "reading uninitialised stack"),
         accept("helpers that return scalars",
                P({call_helper(BPF_FUNC_ktime_get_ns), mov64_reg(R6, R0),
                   call_helper(BPF_FUNC_get_smp_processor_id), alu64_reg(BPF_ADD, R6, R0),

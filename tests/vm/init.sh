@@ -97,8 +97,9 @@ if grep -q '^kring ' /proc/modules; then
 fi
 check dev-kring-gone test ! -e /dev/kring
 # Any oops, BUG, WARN, KASAN, lockdep or UBSAN report, or an OOM kill, fails
-# the run.
-splats='Oops|BUG:|WARNING:|KASAN|UBSAN|lockdep|possible recursive locking|Call Trace|general protection|refcount_t:|INFO: task .* blocked|rcu: INFO|self-detected stall|list_(add|del) corruption|Out of memory|oom-kill'
+# the run. (Lockdep's reports are WARNINGs or name the bad locking; the bare
+# word "lockdep" also appears in the debug kernel's boot banner.)
+splats='Oops|BUG:|WARNING:|KASAN|UBSAN|possible recursive locking|circular locking|inconsistent lock state|suspicious RCU usage|Call Trace|general protection|refcount_t:|INFO: task .* blocked|rcu: INFO|self-detected stall|list_(add|del) corruption|Out of memory|oom-kill'
 if dmesg | grep -E "$splats" >/tmp/splats; then
 	sed 's/^/KRING-SPLAT /' /tmp/splats
 	echo "KRING-CHECK fail dmesg-clean"

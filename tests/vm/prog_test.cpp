@@ -501,7 +501,12 @@ TEST_CASE("attach/detach cycles under load leave nothing behind") {
         cycle();
     long slab_after = meminfo_kb("Slab");
     MESSAGE("Slab before " << slab_before << " kB, after 300 cycles " << slab_after << " kB");
-    CHECK(slab_after - slab_before < 128);
+    // KASAN's quarantine holds freed objects back (up to 1/32 of memory),
+    // so Slab grows there whether anything leaks or not.
+    if (kernel_has_kasan())
+        MESSAGE("KASAN kernel: slab growth not checked (its quarantine holds freed objects)");
+    else
+        CHECK(slab_after - slab_before < 128);
 }
 
 TEST_CASE("the module cannot be unloaded while a program is attached") {

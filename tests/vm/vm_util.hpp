@@ -174,6 +174,18 @@ inline bool keep_only_caps(std::initializer_list<int> caps) {
     return ::syscall(SYS_capset, &hdr, data) == 0;
 }
 
+// Whether the running kernel was built with KASAN (the debug kernel).
+inline bool kernel_has_kasan() {
+    const std::string symbol = " kasan_report";
+    std::ifstream syms("/proc/kallsyms");
+    std::string line;
+    while (std::getline(syms, line))
+        if (line.size() > symbol.size() &&
+            line.compare(line.size() - symbol.size(), symbol.size(), symbol) == 0)
+            return true;
+    return false;
+}
+
 // --- modules -------------------------------------------------------------
 
 inline std::string module_dir() {
