@@ -707,7 +707,11 @@ void Gen::helper_call() {
         int32_t off = -8 * rng_.range(1, 6);
         if (off + n > 0)
             off = -((n + 7) & ~7);
-        bool variable = options_.variable_comm_size && rng_.chance(30);
+        // Without allow_ptr_leaks only umin bytes count as written; with it
+        // the verifier counts umax, as Linux does for perfmon programs, which
+        // may read uninitialised stack: left out unless asked for.
+        bool variable = (options_.variable_comm_size || !(prog_.flags & KBPF_F_ALLOW_PTR_LEAKS)) &&
+                        rng_.chance(30);
         if (variable) { // a size in [1, n]: the helper may write less
             uint16_t saved_busy = busy_;
             ctx_load(2);

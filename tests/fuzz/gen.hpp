@@ -39,7 +39,8 @@ const std::vector<uint64_t>& boundary_values();
 // Shapes left out by default because they find a verifier bug already
 // known and not yet fixed (docs/testing.md, "Known verifier bugs").
 struct GenOptions {
-    // get_current_comm with a size in [1, n], then a read of its last byte.
+    // get_current_comm with a size in [1, n], then a read of its last byte,
+    // in programs with allow_ptr_leaks too (without it, always).
     bool variable_comm_size = false;
 };
 
