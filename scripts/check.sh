@@ -77,6 +77,23 @@ run_ctest tsan build/tsan thread -L tsan
 if scripts/checkpatch.sh; then report checkpatch 1 0; else report checkpatch 0 1; fi
 if scripts/clang-format-check.sh; then report clang-format 1 0; else report clang-format 0 1; fi
 
+# One VM suite run: builds the module for KVER (KDIR, if set, names the tree
+# to build against) and runs the in-VM tests, with run-vm.sh's further
+# arguments; a "vm-test (KVER)" line either way.
+vm_suite() { # kver [run-vm.sh args...]
+	local kver=$1 vm_out
+	shift
+	if ! scripts/build-module.sh "$kver" >"build/module-$kver.log" 2>&1; then
+		tail -n 40 "build/module-$kver.log"
+		echo "vm-test ($kver): building the module failed (log: build/module-$kver.log)"
+		report "vm-test ($kver)" 0 1
+		return
+	fi
+	vm_out=$(tests/vm/run-vm.sh --kver "$kver" --mode test "$@" 2>&1 | tee "build/vm-test-$kver.log")
+	grep -E '^(KRING-CHECK fail|KRING-SPLAT)|^(\[doctest\] test cases|run-vm.sh:|vm-test)|ERROR|TEST CASE' <<<"$vm_out"
+	tally_line "vm-test ($kver)" "$vm_out"
+}
+
 # The VM suite on every Debian kernel line installed (scripts/install-deps.sh
 # installs 6.1, 6.1-rt, 6.12 and 6.12-rt), each with its own result line.
 kernels=$(scripts/kernel-version --all)
@@ -85,29 +102,13 @@ if [ -z "$kernels" ]; then
 	report vm-test 0 1
 elif make -s user-vm >build/vm-build.log 2>&1; then
 	for kver in $kernels; do
-		if ! scripts/build-module.sh "$kver" >"build/module-$kver.log" 2>&1; then
-			tail -n 40 "build/module-$kver.log"
-			echo "vm-test ($kver): building the module failed (log: build/module-$kver.log)"
-			report "vm-test ($kver)" 0 1
-			continue
-		fi
-		vm_out=$(tests/vm/run-vm.sh --kver "$kver" --mode test 2>&1 | tee "build/vm-test-$kver.log")
-		grep -E '^(KRING-CHECK fail|KRING-SPLAT)|^(\[doctest\] test cases|run-vm.sh:|vm-test)|ERROR|TEST CASE' <<<"$vm_out"
-		tally_line "vm-test ($kver)" "$vm_out"
+		vm_suite "$kver"
 	done
 	# The debug kernel (KASAN, lockdep, DEBUG_ATOMIC_SLEEP, KFENCE) when
 	# this machine has built it (make debug-kernel; cached outside the clone).
 	if debug_dir=$(scripts/debug-kernel.sh dir); then
-		kver=$(cat "$debug_dir/kernelrelease")
-		if KDIR=$debug_dir scripts/build-module.sh "$kver" >"build/module-$kver.log" 2>&1; then
-			vm_out=$(tests/vm/run-vm.sh --kver "$kver" --kernel "$debug_dir/bzImage" --mode test \
-				--timeout 2400 2>&1 | tee "build/vm-test-$kver.log")
-			grep -E '^(KRING-CHECK fail|KRING-SPLAT)|^(\[doctest\] test cases|run-vm.sh:|vm-test)|ERROR|TEST CASE' <<<"$vm_out"
-			tally_line "vm-test ($kver)" "$vm_out"
-		else
-			tail -n 40 "build/module-$kver.log"
-			report "vm-test ($kver)" 0 1
-		fi
+		KDIR=$debug_dir vm_suite "$(cat "$debug_dir/kernelrelease")" \
+			--kernel "$debug_dir/bzImage" --timeout 2400
 	else
 		echo "vm-test (debug kernel): SKIPPED: not built on this machine (make debug-kernel builds it once, about 30 min)"
 	fi

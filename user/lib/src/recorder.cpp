@@ -212,7 +212,7 @@ struct Recorder::Impl {
                                     std::to_string(end) + ", past what it has produced (" +
                                     std::to_string(prod) + "): not this file's ring?");
         if (end > cons) {
-            detail::RingReader(view, end).publish();
+            detail::publish_consumer_position(view, end);
             stats.skipped_bytes += end - cons;
             notes += "ring " + name + ": skipped " + std::to_string(end - cons) +
                      " bytes the file already has (written, not yet acknowledged)\n";
@@ -335,7 +335,7 @@ struct Recorder::Impl {
             const Write& w = inflight.front();
             // The kernel's reads of the span for the write are done (its
             // completion came first): the space is the producers' again.
-            detail::RingReader(sources[w.source].view, w.end_pos).publish();
+            detail::publish_consumer_position(sources[w.source].view, w.end_pos);
             records += w.records;
             stats.records += w.records;
             stats.bytes += w.total - sizeof(ChunkHeader) - sizeof(ChunkTrailer);

@@ -23,6 +23,12 @@ struct CommittedRecord {
     bool discarded() const { return (len & KRING_DISCARD_BIT) != 0; }
 };
 
+// Gives the ring up to `pos` back to the producers: the consumer's only
+// store of its position (RingReader::publish() says why it is a release).
+inline void publish_consumer_position(const RingView& view, uint64_t pos) {
+    __atomic_store_n(view.consumer_pos, pos, __ATOMIC_RELEASE);
+}
+
 // A reader's position in one ring and the committed records ahead of it.
 class RingReader {
 public:
@@ -70,7 +76,7 @@ public:
     // only after our reads of the records behind it, the callbacks' or
     // the kernel's for a completed write (litmus/rb-space-reuse.litmus,
     // litmus/rb-discard.litmus, litmus/rb-recorder-ack.litmus).
-    void publish() const { __atomic_store_n(view_.consumer_pos, pos_, __ATOMIC_RELEASE); }
+    void publish() const { publish_consumer_position(view_, pos_); }
 
     // The check before a sleep, once the consumer position is published at
     // this reader's position: whether a committed record is there now. A
