@@ -1358,6 +1358,22 @@ static struct kbpf_liveness_at live_at(struct kbpf_env *env, u32 idx)
 }
 
 /*
+ * Every bound of the two scalars agrees. Mutual containment
+ * (kbpf_scalar_subsumes() both ways) compares each bound, so two precise
+ * scalars of a repeating state agree on all of them: the 64- and 32-bit,
+ * signed and unsigned bounds and the tnum.
+ */
+static bool scalar_bounds_equal(const struct kbpf_scalar *a,
+				const struct kbpf_scalar *b)
+{
+	return a->umin == b->umin && a->umax == b->umax &&
+	       a->smin == b->smin && a->smax == b->smax &&
+	       a->u32_min == b->u32_min && a->u32_max == b->u32_max &&
+	       a->s32_min == b->s32_min && a->s32_max == b->s32_max &&
+	       tnum_equals(a->var_off, b->var_off);
+}
+
+/*
  * A cheap necessary condition for two states at one instruction to be
  * equal: the live registers of the innermost frame agree on type, offset
  * and (for precise scalars) bounds. Filters the loop check below, which
@@ -1380,9 +1396,7 @@ static bool maybe_equal(const struct kbpf_state *a, const struct kbpf_state *b,
 			return false;
 		if (ra[r].type == KBPF_SCALAR &&
 		    (live->precise_regs & (1U << r)) &&
-		    (ra[r].val.umin != rb[r].val.umin ||
-		     ra[r].val.umax != rb[r].val.umax ||
-		     !tnum_equals(ra[r].val.var_off, rb[r].val.var_off)))
+		    !scalar_bounds_equal(&ra[r].val, &rb[r].val))
 			return false;
 	}
 	return true;
@@ -1409,10 +1423,16 @@ static u64 fingerprint(const struct kbpf_state *st, u32 insn,
 		KBPF_MIX((u32)regs[r].off);
 		if (regs[r].type == KBPF_SCALAR &&
 		    (live->precise_regs & (1U << r))) {
-			KBPF_MIX(regs[r].val.umin);
-			KBPF_MIX(regs[r].val.umax);
-			KBPF_MIX(regs[r].val.var_off.value);
-			KBPF_MIX(regs[r].val.var_off.mask);
+			const struct kbpf_scalar *v = &regs[r].val;
+
+			KBPF_MIX(v->umin);
+			KBPF_MIX(v->umax);
+			KBPF_MIX(v->smin);
+			KBPF_MIX(v->smax);
+			KBPF_MIX((u64)v->u32_min << 32 | v->u32_max);
+			KBPF_MIX((u64)(u32)v->s32_min << 32 | (u32)v->s32_max);
+			KBPF_MIX(v->var_off.value);
+			KBPF_MIX(v->var_off.mask);
 		}
 	}
 #undef KBPF_MIX

@@ -1976,6 +1976,31 @@ TEST_CASE("a tight counted loop reaches the limit in bounded time") {
     CHECK(out.stats.time_ns < 5000000000ULL);
 }
 
+TEST_CASE("a loop whose iterations differ only in signed bounds reaches the limit in bounded "
+          "time") {
+    // r4 = 0 - r9 over and over while r4 s< r9 (r9 a context byte): each
+    // iteration lowers r4's smin by 255 and leaves its unsigned bounds and
+    // tnum unknown. The loop check hashes ancestors by the bounds it
+    // compares; with the signed ones left out of the hash, every iteration
+    // was compared in full with all earlier ones (found by kring-fuzz, seed
+    // 7007: over 10 minutes).
+    Prog loop{mov64_reg(R6, R1),
+              ldx(BPF_B, R9, R6, 0),
+              mov64_imm(R4, 0),
+              alu64_reg(BPF_SUB, R4, R9),
+              jmp_reg(BPF_JSLT, R4, R9, -2),
+              mov64_imm(R0, 0),
+              exit_insn()};
+    Case signed_loop =
+        reject("a loop lowering a signed bound forever", loop, -E2BIG, "too complex");
+    Outcome out = verify(signed_loop);
+    MESSAGE("signed-bounds loop: processed ", out.stats.insns_processed, " insns, ",
+            out.stats.states_total, " states, ", out.stats.time_ns / 1000000, " ms");
+    CHECK(out.err == -E2BIG);
+    CHECK(contains(out.log, "too complex"));
+    CHECK(out.stats.time_ns < 5000000000ULL);
+}
+
 // The hook stands for the kernel's signal_pending(): it reports a signal
 // from its third call on.
 int signal_checks = 0;
