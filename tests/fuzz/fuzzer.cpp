@@ -17,6 +17,30 @@
 #endif
 
 namespace fuzz {
+
+int verify_prog(const Prog& p, VerifyFn verify, uint32_t log_level, std::string* log) {
+    static std::vector<char> buf(4 << 20);
+    kbpf_verify_attr attr{};
+    attr.insns = p.insns.data();
+    attr.insn_cnt = static_cast<uint32_t>(p.insns.size());
+    attr.func_info = p.funcs.empty() ? nullptr : p.funcs.data();
+    attr.func_info_cnt = static_cast<uint32_t>(p.funcs.size());
+    attr.ctx = {p.ctx_size, p.ctx_writable};
+    attr.ring_lookup = [](void*, s32 fd) -> int {
+        return fd >= 0 && fd < NR_RINGS ? fd : -EBADF;
+    };
+    attr.flags = p.flags;
+    attr.log_level = log ? log_level : 0;
+    attr.log_buf = log ? buf.data() : nullptr;
+    attr.log_size = !log                                ? 0
+                    : log_level > KBPF_LOG_LEVEL_ERRORS ? static_cast<uint32_t>(buf.size())
+                                                        : 4096;
+    int err = verify(&attr, nullptr);
+    if (log)
+        *log = buf.data();
+    return err;
+}
+
 namespace {
 
 // What the fuzzer is doing, for a sanitizer that stops the process.
@@ -56,26 +80,7 @@ using Clock = std::chrono::steady_clock;
 int verify(const Options& o, const Prog& p, uint32_t log_level, std::string* log) {
     current.prog = &p;
     current.stage = "verifying";
-    static std::vector<char> buf(4 << 20);
-    kbpf_verify_attr attr{};
-    attr.insns = p.insns.data();
-    attr.insn_cnt = static_cast<uint32_t>(p.insns.size());
-    attr.func_info = p.funcs.empty() ? nullptr : p.funcs.data();
-    attr.func_info_cnt = static_cast<uint32_t>(p.funcs.size());
-    attr.ctx = {p.ctx_size, p.ctx_writable};
-    attr.ring_lookup = [](void*, s32 fd) -> int {
-        return fd >= 0 && fd < NR_RINGS ? fd : -EBADF;
-    };
-    attr.flags = p.flags;
-    attr.log_level = log ? log_level : 0;
-    attr.log_buf = log ? buf.data() : nullptr;
-    attr.log_size = !log                                ? 0
-                    : log_level > KBPF_LOG_LEVEL_ERRORS ? static_cast<uint32_t>(buf.size())
-                                                        : 4096;
-    int err = o.verify(&attr, nullptr);
-    if (log)
-        *log = buf.data();
-    return err;
+    return verify_prog(p, o.verify, log_level, log);
 }
 
 uint64_t pick_value(Rng& rng, const std::vector<uint64_t>& interesting) {

@@ -60,6 +60,11 @@ struct Stats {
     double elapsed = 0;            // seconds
 };
 
+// kbpf_verify() (or @verify) on @prog, its rings numbered as fuzzed
+// programs number them; the log (at @log_level) in *log when log is set.
+// Returns 0 or the negative errno.
+int verify_prog(const Prog& prog, VerifyFn verify, uint32_t log_level, std::string* log);
+
 Stats run_fuzzer(const Options& options);
 
 // Prints the summary lines, the last one "fuzz: N passed, N failed".

@@ -1329,6 +1329,11 @@ Prog Gen::run() {
         prog_.flags &= ~(1U << rng_.below(4));
     if (rng_.chance(10))
         prog_.flags |= KBPF_F_TEST_STATE_FREQ;
+    if (options_.linux_kprobe) {
+        prog_.ctx_size = PT_REGS_SIZE;
+        prog_.ctx_writable = false;
+        prog_.flags = priv;
+    }
 
     set(R1, T::Ctx);
     set(R10, T::Stack);

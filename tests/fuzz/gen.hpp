@@ -42,7 +42,15 @@ struct GenOptions {
     // get_current_comm with a size in [1, n], then a read of its last byte,
     // in programs with allow_ptr_leaks too (without it, always).
     bool variable_comm_size = false;
+    // Programs as Linux verifies a kprobe program loaded by root, for the
+    // differential against Linux's verifier (tests/vm/verifier_diff_test.cpp):
+    // the context is x86-64's struct pt_regs (168 bytes, read-only) and every
+    // privilege is on.
+    bool linux_kprobe = false;
 };
+
+// sizeof(struct pt_regs) on x86-64: a kprobe program's context in Linux.
+constexpr uint32_t PT_REGS_SIZE = 168;
 
 // A new program from scratch.
 Prog generate(Rng& rng, const GenOptions& options = {});

@@ -29,7 +29,10 @@ install)
 	;;
 test)
 	# The tests load and unload the helper module and kring itself.
-	KRING_MODULE_DIR=/lib/kring /bin/kring-vm-tests --no-colors=true
+	# kring.tests=PATTERN (run-vm.sh --append) runs only the test cases
+	# whose names match (doctest's -tc, * and ? wildcards, no spaces).
+	tests=$(sed -n 's/.*kring\.tests=\([^ ]*\).*/\1/p' /proc/cmdline)
+	KRING_MODULE_DIR=/lib/kring /bin/kring-vm-tests --no-colors=true ${tests:+"-tc=$tests"}
 	echo "KRING-DOCTEST-EXIT $?"
 	;;
 demo)

@@ -1,4 +1,5 @@
-// Linux's own BPF from the in-VM tests: load a socket filter and test-run it.
+// Linux's own BPF from the in-VM tests: load a socket filter and test-run it;
+// load any program type with BTF func-info; create ring buffer maps and BTF.
 #pragma once
 
 #include <cerrno>
@@ -15,26 +16,64 @@ inline long bpf(int cmd, bpf_attr* attr) {
     return ::syscall(SYS_bpf, cmd, attr, sizeof(*attr));
 }
 
-// A BPF_PROG_TYPE_SOCKET_FILTER program fd, or -errno with Linux's verifier
-// log in *log.
-inline int load_socket_filter(const std::vector<bpf_insn>& prog, std::string* log) {
-    static char verifier_log[1 << 16];
+// A BPF_MAP_TYPE_RINGBUF map of @size bytes (a power of two, pages), or -errno.
+inline int create_ringbuf(uint32_t size) {
+    bpf_attr create{};
+    create.map_type = BPF_MAP_TYPE_RINGBUF;
+    create.max_entries = size;
+    int fd = static_cast<int>(bpf(BPF_MAP_CREATE, &create));
+    return fd < 0 ? -errno : fd;
+}
+
+// A BTF object fd for raw BTF, or -errno with the BTF log in *log.
+inline int load_btf(const std::vector<uint8_t>& raw, std::string* log) {
+    static char btf_log[1 << 16];
     bpf_attr load{};
-    load.prog_type = BPF_PROG_TYPE_SOCKET_FILTER;
+    load.btf = reinterpret_cast<uint64_t>(raw.data());
+    load.btf_size = static_cast<uint32_t>(raw.size());
+    load.btf_log_buf = reinterpret_cast<uint64_t>(btf_log);
+    load.btf_log_size = sizeof(btf_log);
+    load.btf_log_level = 1;
+    btf_log[0] = 0;
+    int fd = static_cast<int>(bpf(BPF_BTF_LOAD, &load));
+    if (fd < 0) {
+        int err = errno;
+        *log = btf_log;
+        return -err;
+    }
+    return fd;
+}
+
+// A program of @type (with func-info into @btf_fd when it is >= 0), or
+// -errno; Linux's verifier log (level 1) in *log either way.
+inline int load_program(bpf_prog_type type, const std::vector<bpf_insn>& prog, int btf_fd,
+                        const std::vector<bpf_func_info>& func_info, std::string* log) {
+    static char verifier_log[1 << 18];
+    bpf_attr load{};
+    load.prog_type = type;
     load.insns = reinterpret_cast<uint64_t>(prog.data());
     load.insn_cnt = static_cast<uint32_t>(prog.size());
     load.license = reinterpret_cast<uint64_t>("GPL");
     load.log_buf = reinterpret_cast<uint64_t>(verifier_log);
     load.log_size = sizeof(verifier_log);
     load.log_level = 1;
+    if (btf_fd >= 0) {
+        load.prog_btf_fd = static_cast<uint32_t>(btf_fd);
+        load.func_info = reinterpret_cast<uint64_t>(func_info.data());
+        load.func_info_cnt = static_cast<uint32_t>(func_info.size());
+        load.func_info_rec_size = sizeof(bpf_func_info);
+    }
     verifier_log[0] = 0;
     int fd = static_cast<int>(bpf(BPF_PROG_LOAD, &load));
-    if (fd < 0) {
-        int err = errno;
-        *log = verifier_log;
-        return -err;
-    }
-    return fd;
+    int err = errno;
+    *log = verifier_log;
+    return fd < 0 ? -err : fd;
+}
+
+// A BPF_PROG_TYPE_SOCKET_FILTER program fd, or -errno with Linux's verifier
+// log in *log.
+inline int load_socket_filter(const std::vector<bpf_insn>& prog, std::string* log) {
+    return load_program(BPF_PROG_TYPE_SOCKET_FILTER, prog, -1, {}, log);
 }
 
 // Runs the program @repeat times on a zeroed 64-byte packet; 0 and its r0

@@ -1,0 +1,28 @@
+// A fuzzed program as Linux's BPF_PROG_LOAD takes it, for the differential
+// against Linux's verifier (tests/vm/verifier_diff_test.cpp): ring loads
+// point at real BPF ring buffer maps, and func-info becomes BTF.
+#pragma once
+
+#include "prog.hpp"
+
+#include <array>
+#include <cstdint>
+#include <linux/bpf.h>
+#include <vector>
+
+namespace fuzz {
+
+struct LinuxProg {
+    std::vector<bpf_insn> insns;
+    std::vector<uint8_t> btf;             // raw BTF (BPF_BTF_LOAD); empty without func-info
+    std::vector<bpf_func_info> func_info; // type ids into btf
+};
+
+// @ring_fds[i]: the BPF_MAP_TYPE_RINGBUF map that stands for ring i.
+// Each function of the program gets a BTF FUNC of its linkage whose
+// prototype returns long and takes its declared arguments: long for
+// KRING_ARG_SCALAR, struct pt_regs * for KRING_ARG_CTX (the name Linux
+// matches a kprobe program's context by); main takes the context.
+LinuxProg to_linux(const Prog& prog, const std::array<int, NR_RINGS>& ring_fds);
+
+} // namespace fuzz
