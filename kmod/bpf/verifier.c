@@ -73,6 +73,7 @@ struct kbpf_env {
 	u64 jumps;		/* jump instructions processed */
 	u64 processed_at_checkpoint, jumps_at_checkpoint;
 	u32 states_now, states_total, states_peak;
+	u64 ancestors_compared;
 	bool allow_ptr_leaks, bypass_spec_v1, bypass_spec_v4;
 	char buf[512];
 };
@@ -1080,6 +1081,11 @@ static int check_exit(struct kbpf_env *env, u32 *next)
 			return reject(env, -EACCES,
 				      "returning r0 (%s) leaks a pointer",
 				      kbpf_reg_type_name(r0));
+		/* Its callers take a number back, as Linux requires. */
+		if (kbpf_reg_is_pointer(r0) && callee->func)
+			return reject(env, -EACCES,
+				      "a global function must return a number, not r0 (%s)",
+				      kbpf_reg_type_name(r0));
 		if (st->nr_refs)
 			return reject(env, -EACCES,
 				      "unreleased ring record reserved at insn %u",
@@ -1452,6 +1458,7 @@ static int checkpoint(struct kbpf_env *env)
 		if (sl->insn != env->insn || sl->fingerprint != fp ||
 		    !maybe_equal(sl, env->cur, &live))
 			continue;
+		env->ancestors_compared++;
 		if (kbpf_state_contains(sl, env->cur, &live, &env->idmap) &&
 		    kbpf_state_contains(env->cur, sl, &live, &env->idmap))
 			return reject(env, -EACCES,
@@ -1662,6 +1669,16 @@ path_end:
 }
 
 /*
+ * The stack a frame of function @f counts for in a call chain: as Linux
+ * accounts it, at least one byte, rounded up to 32, so that every chain
+ * kring accepts fits Linux's 512-byte limit too.
+ */
+static u32 frame_stack_size(const struct kbpf_env *env, u32 f)
+{
+	return ALIGN(max_t(u32, env->func_depth[f], 1), 32);
+}
+
+/*
  * The deepest stack and the longest chain of frames any call sequence
  * reaches, over the call graph (acyclic: the structure pass rejects
  * recursion). Global functions count: they run on the caller's stack.
@@ -1677,7 +1694,7 @@ static int check_call_chains(struct kbpf_env *env)
 		return -ENOMEM;
 	frames = depth + n;
 	for (f = 0; f < n; f++) {
-		depth[f] = ALIGN(env->func_depth[f], 8);
+		depth[f] = frame_stack_size(env, f);
 		frames[f] = 1;
 	}
 	/* Longest paths in a DAG of n nodes settle within n rounds. */
@@ -1693,10 +1710,10 @@ static int check_call_chains(struct kbpf_env *env)
 				continue;
 			caller = env->st.insn_func[i];
 			callee = env->st.insn_func[i + 1 + insn->imm];
-			if (ALIGN(env->func_depth[caller], 8) + depth[callee] >
+			if (frame_stack_size(env, caller) + depth[callee] >
 			    depth[caller]) {
-				depth[caller] = ALIGN(env->func_depth[caller],
-						      8) + depth[callee];
+				depth[caller] = frame_stack_size(env, caller) +
+						depth[callee];
 				changed = true;
 			}
 			if (frames[callee] + 1 > frames[caller]) {
@@ -1797,6 +1814,7 @@ int kbpf_verify(const struct kbpf_verify_attr *attr,
 		stats->insns_processed = env->processed;
 		stats->states_total = env->states_total;
 		stats->states_peak = env->states_peak;
+		stats->ancestors_compared = env->ancestors_compared;
 		stats->time_ns = kbpf_now_ns() - start;
 		stats->stack_depth = depth;
 		stats->log_truncated = env->log.truncated;

@@ -54,6 +54,8 @@ struct kbpf_verify_stats {
 	u64 insns_processed;
 	u32 states_total;	/* checkpoints stored */
 	u32 states_peak;	/* most stored at once */
+	/* Ancestors the loop check compared in full (past the fingerprint). */
+	u64 ancestors_compared;
 	u64 time_ns;
 	u32 stack_depth;	/* deepest stack use across a call chain */
 	bool log_truncated;

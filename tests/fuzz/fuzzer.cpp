@@ -83,30 +83,6 @@ int verify(const Options& o, const Prog& p, uint32_t log_level, std::string* log
     return verify_prog(p, o.verify, log_level, log);
 }
 
-uint64_t pick_value(Rng& rng, const std::vector<uint64_t>& interesting) {
-    uint64_t r = rng.below(100);
-    if (r < 55 && !interesting.empty())
-        return rng.pick(interesting);
-    if (r < 90)
-        return rng.pick(boundary_values());
-    return rng.next();
-}
-
-RunConfig make_config(Rng& rng, const Prog& p, const std::vector<uint64_t>& interesting,
-                      unsigned run) {
-    RunConfig c;
-    c.ctx.assign(p.ctx_size, 0);
-    unsigned unit = rng.chance(35) ? 4 : 8;
-    for (size_t off = 0; off < c.ctx.size(); off += unit) {
-        uint64_t v = pick_value(rng, interesting);
-        memcpy(&c.ctx[off], &v, std::min<size_t>(unit, c.ctx.size() - off));
-    }
-    c.reserve_fail = run == 0 ? 0 : run == 1 ? ~0ULL : rng.next() & rng.next();
-    for (int i = 0; i < 8; i++)
-        c.helper_values.push_back(pick_value(rng, interesting));
-    return c;
-}
-
 // The kind of a fault: its message's first letters, numbers left out.
 std::string fault_kind(const std::string& fault) {
     std::string kind;
@@ -254,6 +230,30 @@ void report(const Options& o, const Prog& p, const RunConfig& c, const RunResult
 }
 
 } // namespace
+
+static uint64_t pick_value(Rng& rng, const std::vector<uint64_t>& interesting) {
+    uint64_t r = rng.below(100);
+    if (r < 55 && !interesting.empty())
+        return rng.pick(interesting);
+    if (r < 90)
+        return rng.pick(boundary_values());
+    return rng.next();
+}
+
+RunConfig make_config(Rng& rng, const Prog& p, const std::vector<uint64_t>& interesting,
+                      unsigned run) {
+    RunConfig c;
+    c.ctx.assign(p.ctx_size, 0);
+    unsigned unit = rng.chance(35) ? 4 : 8;
+    for (size_t off = 0; off < c.ctx.size(); off += unit) {
+        uint64_t v = pick_value(rng, interesting);
+        memcpy(&c.ctx[off], &v, std::min<size_t>(unit, c.ctx.size() - off));
+    }
+    c.reserve_fail = run == 0 ? 0 : run == 1 ? ~0ULL : rng.next() & rng.next();
+    for (int i = 0; i < 8; i++)
+        c.helper_values.push_back(pick_value(rng, interesting));
+    return c;
+}
 
 Stats run_fuzzer(const Options& o) {
     Stats s;

@@ -2,12 +2,14 @@
 // checking interpreter on boundary contexts, report what faults.
 #pragma once
 
+#include "check_interp.hpp"
 #include "gen.hpp"
 #include "prog.hpp"
 
 #include <cstdint>
 #include <cstdio>
 #include <string>
+#include <vector>
 
 extern "C" {
 #include "log.h"
@@ -64,6 +66,12 @@ struct Stats {
 // programs number them; the log (at @log_level) in *log when log is set.
 // Returns 0 or the negative errno.
 int verify_prog(const Prog& prog, VerifyFn verify, uint32_t log_level, std::string* log);
+
+// The inputs of run @run of @prog: a context of boundary values and values
+// from @interesting (interesting_values() of the program), the helpers'
+// results, and which reservations fail (none in run 0, all in run 1).
+RunConfig make_config(Rng& rng, const Prog& prog, const std::vector<uint64_t>& interesting,
+                      unsigned run);
 
 Stats run_fuzzer(const Options& options);
 

@@ -45,7 +45,8 @@ inline int load_btf(const std::vector<uint8_t>& raw, std::string* log) {
 }
 
 // A program of @type (with func-info into @btf_fd when it is >= 0), or
-// -errno; Linux's verifier log (level 1) in *log either way.
+// -errno; Linux's verifier log (level 1) in *log either way, or no log when
+// @log is null (a full log fails the load with ENOSPC).
 inline int load_program(bpf_prog_type type, const std::vector<bpf_insn>& prog, int btf_fd,
                         const std::vector<bpf_func_info>& func_info, std::string* log) {
     static char verifier_log[1 << 18];
@@ -54,9 +55,11 @@ inline int load_program(bpf_prog_type type, const std::vector<bpf_insn>& prog, i
     load.insns = reinterpret_cast<uint64_t>(prog.data());
     load.insn_cnt = static_cast<uint32_t>(prog.size());
     load.license = reinterpret_cast<uint64_t>("GPL");
-    load.log_buf = reinterpret_cast<uint64_t>(verifier_log);
-    load.log_size = sizeof(verifier_log);
-    load.log_level = 1;
+    if (log) {
+        load.log_buf = reinterpret_cast<uint64_t>(verifier_log);
+        load.log_size = sizeof(verifier_log);
+        load.log_level = 1;
+    }
     if (btf_fd >= 0) {
         load.prog_btf_fd = static_cast<uint32_t>(btf_fd);
         load.func_info = reinterpret_cast<uint64_t>(func_info.data());
@@ -66,7 +69,8 @@ inline int load_program(bpf_prog_type type, const std::vector<bpf_insn>& prog, i
     verifier_log[0] = 0;
     int fd = static_cast<int>(bpf(BPF_PROG_LOAD, &load));
     int err = errno;
-    *log = verifier_log;
+    if (log)
+        *log = verifier_log;
     return fd < 0 ? -err : fd;
 }
 
