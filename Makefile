@@ -16,7 +16,7 @@
 #                 DESTDIR); make uninstall reverses it
 #   make fuzz     the verifier fuzzer under ASan/UBSan, FUZZ_SECONDS long (600)
 #                 from FUZZ_SEED (default: the time); failures go to build/fuzz;
-#                 FUZZ_ARGS adds kring-fuzz options (--variable-comm-size)
+#                 FUZZ_ARGS adds kring-fuzz options (--strict-overflow)
 
 SHELL := /bin/bash
 KVER ?= $(shell scripts/kernel-version 2>/dev/null)

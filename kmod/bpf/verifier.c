@@ -498,11 +498,19 @@ static int stack_clobber(struct kbpf_env *env, struct kbpf_frame *frame,
 	}
 	for (s = last; s <= first; s++) {
 		struct kbpf_slot *slot = &frame->slots[s];
+		/*
+		 * Bytes the write leaves (past a narrow store, or past a
+		 * variable-size helper write's minimum) may still hold the
+		 * spilled pointer's: without allow_ptr_leaks they must not be
+		 * read, as bytes never written are not.
+		 */
+		u8 rest = kbpf_slot_holds_pointer(slot) && !env->allow_ptr_leaks ?
+			  KBPF_SLOT_INVALID : KBPF_SLOT_MISC;
 
 		/* Any byte changed: the slot no longer holds the register. */
 		for (b = 0; b < 8; b++)
 			if (slot->kind[b] == KBPF_SLOT_SPILL)
-				slot->kind[b] = KBPF_SLOT_MISC;
+				slot->kind[b] = rest;
 	}
 	return 0;
 }
@@ -555,7 +563,12 @@ static u8 stack_byte(const struct kbpf_frame *frame, s32 byte)
 	return frame->slots[slot].kind[(u32)(byte + 8 * (s32)(slot + 1))];
 }
 
-/* Bytes a helper or a load reads: initialised, and no pointer leaks. */
+/*
+ * Bytes a helper or a load reads: initialised, and no pointer leaks. Programs
+ * that may leak pointers (perfmon, as Linux's allow_uninit_stack) may read
+ * bytes never written, as unknown numbers: what an earlier run left on the
+ * shared stack.
+ */
 static int stack_check_read(struct kbpf_env *env,
 			    const struct kbpf_frame *frame, s32 off, u32 size)
 {
@@ -565,7 +578,7 @@ static int stack_check_read(struct kbpf_env *env,
 		s32 byte = off + (s32)b;
 		u8 kind = stack_byte(frame, byte);
 
-		if (kind == KBPF_SLOT_INVALID)
+		if (kind == KBPF_SLOT_INVALID && !env->allow_ptr_leaks)
 			return reject(env, -EACCES,
 				      "reading uninitialised stack off=%d size=%u",
 				      off, size);
@@ -1459,14 +1472,17 @@ static int checkpoint(struct kbpf_env *env)
 		    !maybe_equal(sl, env->cur, &live))
 			continue;
 		env->ancestors_compared++;
-		if (kbpf_state_contains(sl, env->cur, &live, &env->idmap) &&
-		    kbpf_state_contains(env->cur, sl, &live, &env->idmap))
+		if (kbpf_state_contains(sl, env->cur, &live,
+					env->allow_ptr_leaks, &env->idmap) &&
+		    kbpf_state_contains(env->cur, sl, &live,
+					env->allow_ptr_leaks, &env->idmap))
 			return reject(env, -EACCES,
 				      "infinite loop: the state at this instruction repeats");
 	}
 	/* Explored states: one that contains this one prunes it. */
 	while ((sl = *link)) {
-		if (kbpf_state_contains(sl, env->cur, &live, &env->idmap)) {
+		if (kbpf_state_contains(sl, env->cur, &live,
+					env->allow_ptr_leaks, &env->idmap)) {
 			sl->hits++;
 			return 1;
 		}

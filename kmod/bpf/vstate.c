@@ -177,9 +177,14 @@ static u32 spill_size(const struct kbpf_frame *frame, u32 slot)
 	       kbpf_slot_spill_size(&frame->slots[slot]) : 0;
 }
 
+/*
+ * With @uninit_reads (perfmon programs), a byte never written reads as an
+ * unknown number, so it is one: it contains what a number can be, and only
+ * that. Otherwise reading it is an error, so @old never depended on it.
+ */
 static bool slot_contains(const struct kbpf_frame *old,
 			  const struct kbpf_frame *cur, u32 slot, bool precise,
-			  struct kbpf_idmap *map)
+			  bool uninit_reads, struct kbpf_idmap *map)
 {
 	u32 old_spill = spill_size(old, slot), cur_spill = spill_size(cur, slot);
 	bool cur_scalar_spill = cur_spill &&
@@ -196,10 +201,11 @@ static bool slot_contains(const struct kbpf_frame *old,
 		u8 old_kind = slot_byte(old, slot, b);
 		u8 cur_kind = slot_byte(cur, slot, b);
 
-		if (old_kind == KBPF_SLOT_INVALID)
+		if (old_kind == KBPF_SLOT_INVALID && !uninit_reads)
 			continue;
-		/* Unknown bytes: any initialised number will do. */
-		if (cur_kind == KBPF_SLOT_MISC)
+		/* Unknown bytes: any number will do. */
+		if (cur_kind == KBPF_SLOT_MISC ||
+		    (cur_kind == KBPF_SLOT_INVALID && uninit_reads))
 			continue;
 		if (cur_kind != KBPF_SLOT_SPILL || !cur_scalar_spill)
 			return false;
@@ -224,8 +230,11 @@ static bool ptr_slot_contains(const struct kbpf_frame *old,
 static bool frame_contains(const struct kbpf_frame *old,
 			   const struct kbpf_frame *cur,
 			   const struct kbpf_liveness_at *live,
-			   struct kbpf_idmap *map)
+			   bool uninit_reads, struct kbpf_idmap *map)
 {
+	/* Slots past @old's frame are never-written bytes there. */
+	u32 nr_slots = uninit_reads ? max(old->nr_slots, cur->nr_slots) :
+				      old->nr_slots;
 	u32 r, slot;
 
 	if (old->callsite != cur->callsite || old->func != cur->func)
@@ -237,11 +246,12 @@ static bool frame_contains(const struct kbpf_frame *old,
 				  live->precise_regs & (1U << r), map))
 			return false;
 	}
-	for (slot = 0; slot < old->nr_slots; slot++) {
+	for (slot = 0; slot < nr_slots; slot++) {
 		if (!(live->slots & (1ULL << slot)))
 			continue;
 		if (!slot_contains(old, cur, slot,
-				   live->precise_slots & (1ULL << slot), map))
+				   live->precise_slots & (1ULL << slot),
+				   uninit_reads, map))
 			return false;
 	}
 	for (slot = 0; slot < cur->nr_slots; slot++) {
@@ -254,7 +264,7 @@ static bool frame_contains(const struct kbpf_frame *old,
 
 bool kbpf_state_contains(const struct kbpf_state *old,
 			 const struct kbpf_state *cur,
-			 const struct kbpf_liveness_at *live,
+			 const struct kbpf_liveness_at *live, bool uninit_reads,
 			 struct kbpf_idmap *map)
 {
 	/* Callers' frames are compared whole. */
@@ -275,7 +285,8 @@ bool kbpf_state_contains(const struct kbpf_state *old,
 		const struct kbpf_liveness_at *l =
 			i == old->curframe ? live : &everything;
 
-		if (!frame_contains(old->frames[i], cur->frames[i], l, map))
+		if (!frame_contains(old->frames[i], cur->frames[i], l,
+				    uninit_reads, map))
 			return false;
 	}
 	return true;

@@ -149,11 +149,12 @@ void kbpf_state_free(struct kbpf_state *state);
 
 /*
  * Whether every concrete state of @cur is one of @old, looking only at what
- * @live says may matter in the innermost frame.
+ * @live says may matter in the innermost frame. @uninit_reads: stack bytes
+ * never written may be read (as unknown numbers), as perfmon programs may.
  */
 bool kbpf_state_contains(const struct kbpf_state *old,
 			 const struct kbpf_state *cur,
-			 const struct kbpf_liveness_at *live,
+			 const struct kbpf_liveness_at *live, bool uninit_reads,
 			 struct kbpf_idmap *map);
 
 #endif /* KBPF_VSTATE_H */

@@ -255,7 +255,8 @@ private:
                     if (o->spill[sl].init)
                         return fault("part of a spilled pointer is loaded without "
                                      "allow_ptr_leaks");
-            for (unsigned b = 0; b < size; b++)
+            // Perfmon programs may read stack never written (as on Linux).
+            for (unsigned b = 0; b < size && !leaks_allowed(); b++)
                 if (!o->init[rel + b])
                     return fault("load of %u bytes at stack%+d reads a byte never written (%+d)",
                                  size, static_cast<int>(rel) - static_cast<int>(FRAME),
@@ -408,7 +409,7 @@ bool Machine::helper(const bpf_insn& in) {
                     if (o->spill[sl].init)
                         return fault("%s reads a spilled pointer without allow_ptr_leaks",
                                      proto->name);
-            if (o->kind == Kind::Stack && !write)
+            if (o->kind == Kind::Stack && !write && !leaks_allowed())
                 for (uint64_t b = 0; b < n.v; b++)
                     if (!o->init[rel + b])
                         return fault("%s reads stack byte %+d, never written", proto->name,

@@ -18,8 +18,7 @@ int usage() {
     fprintf(stderr, "usage: kring-fuzz [--seed N] [--count N] [--seconds S] [--runs N]\n"
                     "                  [--mutants N] [--probes PERCENT] [--dump DIR]\n"
                     "                  [--dump-accepted] [--stop] [--no-minimize] [--progress S]\n"
-                    "                  [--reasons] [--show PHRASE] [--variable-comm-size]\n"
-                    "                  [--strict-overflow]\n"
+                    "                  [--reasons] [--show PHRASE] [--strict-overflow]\n"
                     "  at least one of --count and --seconds\n");
     return 2;
 }
@@ -41,8 +40,6 @@ int main(int argc, char** argv) {
             o.stop_at_failure = true;
         } else if (a == "--reasons") {
             o.reasons = true;
-        } else if (a == "--variable-comm-size") {
-            o.gen.variable_comm_size = true;
         } else if (a == "--strict-overflow") {
             o.verify = kbpf_verify;
         } else if (a == "--no-minimize") {

@@ -708,10 +708,9 @@ void Gen::helper_call() {
         if (off + n > 0)
             off = -((n + 7) & ~7);
         // Without allow_ptr_leaks only umin bytes count as written; with it
-        // the verifier counts umax, as Linux does for perfmon programs, which
-        // may read uninitialised stack: left out unless asked for.
-        bool variable = (options_.variable_comm_size || !(prog_.flags & KBPF_F_ALLOW_PTR_LEAKS)) &&
-                        rng_.chance(30);
+        // the bytes past umin read as unknown numbers, as uninitialised stack
+        // does for perfmon programs (as on Linux).
+        bool variable = rng_.chance(30);
         if (variable) { // a size in [1, n]: the helper may write less
             uint16_t saved_busy = busy_;
             ctx_load(2);

@@ -36,12 +36,8 @@ private:
 // Values at the edges of 8-, 16-, 32- and 64-bit, signed and unsigned.
 const std::vector<uint64_t>& boundary_values();
 
-// Shapes left out by default because they find a verifier bug already
-// known and not yet fixed (docs/testing.md, "Known verifier bugs").
+// What the generated programs are like.
 struct GenOptions {
-    // get_current_comm with a size in [1, n], then a read of its last byte,
-    // in programs with allow_ptr_leaks too (without it, always).
-    bool variable_comm_size = false;
     // Programs as Linux verifies a kprobe program loaded by root, for the
     // differential against Linux's verifier (tests/vm/verifier_diff_test.cpp):
     // the context is x86-64's struct pt_regs (168 bytes, read-only) and every

@@ -81,8 +81,10 @@ LinuxProg to_linux(const Prog& prog, const std::array<int, NR_RINGS>& ring_fds) 
         bpf_insn& in = out.insns[i];
         if (in.code != (BPF_LD | BPF_IMM | BPF_DW))
             continue;
-        if (in.src_reg == BPF_PSEUDO_MAP_FD && in.imm >= 0 && in.imm < NR_RINGS)
-            in.imm = ring_fds[static_cast<size_t>(in.imm)];
+        // Another number names no ring to kring: to Linux, no open fd
+        // (the fd of a ring's map could be a small number).
+        if (in.src_reg == BPF_PSEUDO_MAP_FD)
+            in.imm = in.imm >= 0 && in.imm < NR_RINGS ? ring_fds[static_cast<size_t>(in.imm)] : -1;
         i++; // the second half
     }
     if (prog.funcs.empty())

@@ -653,7 +653,8 @@ std::vector<Case> stack_cases() {
              "unbounded"),
         deny("a 4-byte spill initialises 4 bytes only",
              P({mov64_imm(R2, 1), stx(BPF_W, R10, R2, -8), ldx(BPF_DW, R0, R10, -8), exit_insn()}),
-             "reading uninitialised stack"),
+             "reading uninitialised stack")
+            .with_flags(NO_LEAKS),
         deny("a 4-byte spill over a spilled scalar leaves the other half a number",
              with_record(8, P({unknown(R7), alu64_imm(BPF_AND, R7, 7), stx(BPF_DW, R10, R7, -8),
                                st(BPF_W, R10, -8, 1), ldx(BPF_DW, R7, R10, -8), poke_r7()})),
@@ -662,11 +663,44 @@ std::vector<Case> stack_cases() {
                P({mov64_reg(R2, R10), alu64_imm(BPF_ADD, R2, -16), stx(BPF_DW, R10, R2, -8),
                   ldx(BPF_DW, R3, R10, -8), st(BPF_DW, R3, 0, 1), ldx(BPF_DW, R0, R10, -16),
                   exit_insn()})),
+        // A store over part of a spilled pointer leaves the pointer's other
+        // bytes: a number only to programs that may leak pointers.
+        deny("a byte stored over a spilled pointer, then its other bytes read, without "
+             "allow_ptr_leaks",
+             P({stx(BPF_DW, R10, R1, -8), st(BPF_B, R10, -8, 0), ldx(BPF_B, R0, R10, -4),
+                exit_insn()}),
+             "insn 2: reading uninitialised stack")
+            .with_flags(NO_LEAKS),
+        accept("a byte stored over a spilled pointer, then its other bytes read",
+               P({stx(BPF_DW, R10, R1, -8), st(BPF_B, R10, -8, 0), ldx(BPF_B, R0, R10, -4),
+                  exit_insn()})),
+        deny("get_current_comm of 1 to 21 bytes over a spilled pointer, then a byte past its "
+             "minimum read, without allow_ptr_leaks",
+             P({mov64_reg(R6, R1), stx(BPF_DW, R10, R10, -8), ldx(BPF_DW, R2, R6, 0),
+                alu64_imm(BPF_MOD, R2, 21), alu64_imm(BPF_ADD, R2, 1), mov64_reg(R1, R10),
+                alu64_imm(BPF_ADD, R1, -24), call_helper(BPF_FUNC_get_current_comm),
+                ldx(BPF_B, R0, R10, -4), exit_insn()}),
+             "insn 8: reading uninitialised stack")
+            .with_flags(NO_LEAKS),
+        // Perfmon programs (allow_ptr_leaks, as Linux's allow_uninit_stack)
+        // read stack never written as unknown numbers.
+        accept("reading never-written stack, with allow_ptr_leaks (as Linux for perfmon)",
+               P({ldx(BPF_DW, R0, R10, -8), exit_insn()})),
+        deny("never-written stack read with allow_ptr_leaks is an unknown number",
+             P({ldx(BPF_DW, R0, R10, -8), jmp_imm(BPF_JEQ, R0, 0, 1), ldx(BPF_DW, R0, R10, 0),
+                exit_insn()}),
+             "invalid stack access off=0"),
+        accept("output of a struct with a never-written hole, with allow_ptr_leaks",
+               P({st(BPF_W, R10, -16, 1), st(BPF_DW, R10, -8, 2), ld_ring(R1, RING),
+                  mov64_reg(R2, R10), alu64_imm(BPF_ADD, R2, -16), mov64_imm(R3, 16),
+                  mov64_imm(R4, 0), call_helper(BPF_FUNC_ringbuf_output), ret(0)})),
         deny("reading never-written stack", P({ldx(BPF_DW, R0, R10, -8), exit_insn()}),
-             "reading uninitialised stack"),
+             "reading uninitialised stack")
+            .with_flags(NO_LEAKS),
         deny("reading 8 bytes of which 4 were written",
              P({st(BPF_W, R10, -4, 0), ldx(BPF_DW, R0, R10, -8), exit_insn()}),
-             "reading uninitialised stack"),
+             "reading uninitialised stack")
+            .with_flags(NO_LEAKS),
         accept("reading back the 4 bytes written",
                P({st(BPF_W, R10, -4, 0), ldx(BPF_W, R0, R10, -4), exit_insn()})),
         accept("8 byte stores initialise a slot",
@@ -882,7 +916,8 @@ std::vector<Case> ring_cases() {
         accept("output from initialised stack",
                P({st(BPF_DW, R10, -8, 0), output_from_stack, ret(0)})),
         deny("output from uninitialised stack", P({output_from_stack, ret(0)}),
-             "reading uninitialised stack"),
+             "reading uninitialised stack")
+            .with_flags(NO_LEAKS),
         deny("output with an unbounded size",
              P({st(BPF_DW, R10, -8, 0), ldx(BPF_DW, R6, R1, 0), ld_ring(R1, RING),
                 mov64_reg(R2, R10), alu64_imm(BPF_ADD, R2, -8), mov64_reg(R3, R6),
@@ -1055,10 +1090,11 @@ std::vector<Case> ring_cases() {
                P({mov64_reg(R1, R10), alu64_imm(BPF_ADD, R1, -24), mov64_imm(R2, 16),
                   call_helper(BPF_FUNC_get_current_comm), ldx(BPF_B, R0, R10, -9), exit_insn()}))
             .with_flags(KBPF_F_BPF_CAPABLE),
-        deny("get_current_comm of 16 constant bytes leaves fp-8, with allow_ptr_leaks",
+        deny("get_current_comm of 16 constant bytes leaves fp-8, without allow_ptr_leaks",
              P({mov64_reg(R1, R10), alu64_imm(BPF_ADD, R1, -24), mov64_imm(R2, 16),
                 call_helper(BPF_FUNC_get_current_comm), ldx(BPF_B, R0, R10, -8), exit_insn()}),
-             "reading uninitialised stack"),
+             "reading uninitialised stack")
+            .with_flags(NO_LEAKS),
         accept("helpers that return scalars",
                P({call_helper(BPF_FUNC_ktime_get_ns), mov64_reg(R6, R0),
                   call_helper(BPF_FUNC_get_smp_processor_id), alu64_reg(BPF_ADD, R6, R0),
@@ -1127,7 +1163,8 @@ std::vector<Case> control_flow_cases() {
                P({mov64_imm(R1, 0), jmp_imm(BPF_JEQ, R1, 0, 1), ldx(BPF_DW, R0, R10, -8), ret(0)})),
         deny("a branch always taken is explored",
              P({mov64_imm(R1, 1), jmp_imm(BPF_JEQ, R1, 0, 1), ldx(BPF_DW, R0, R10, -8), ret(0)}),
-             "reading uninitialised stack"),
+             "reading uninitialised stack")
+            .with_flags(NO_LEAKS),
         accept(
             "a branch never taken is not explored (JMP32 on a constant)",
             P({mov32_imm(R1, 5), jmp32_imm(BPF_JGT, R1, 3, 1), ldx(BPF_DW, R0, R10, -8), ret(0)})),
@@ -1277,7 +1314,8 @@ std::vector<Case> call_cases() {
              P({call_local(4), jmp_imm(BPF_JNE, R0, 0, 1), exit_insn(), ldx(BPF_DW, R0, R10, -8),
                 exit_insn(), ret(0)}),
              "reading uninitialised stack")
-            .with_funcs({func(0, KRING_FUNC_STATIC), func(5, KRING_FUNC_GLOBAL)}),
+            .with_funcs({func(0, KRING_FUNC_STATIC), func(5, KRING_FUNC_GLOBAL)})
+            .with_flags(NO_LEAKS),
         accept("a callee initialises the caller's stack through a pointer",
                P({mov64_reg(R1, R10), alu64_imm(BPF_ADD, R1, -8), call_local(2),
                   ldx(BPF_DW, R0, R10, -8), exit_insn(), st(BPF_DW, R1, 0, 5), ret(0)})),
@@ -1612,7 +1650,8 @@ std::vector<Case> pruning_cases() {
         deny("a slot written on one path only",
              P({top_coin, jmp_imm(BPF_JEQ, R7, 0, 1), st(BPF_DW, R10, -8, 0),
                 ldx(BPF_DW, R0, R10, -8), exit_insn()}),
-             "reading uninitialised stack"),
+             "reading uninitialised stack")
+            .with_flags(NO_LEAKS),
         accept("a slot written on both paths",
                P({top_coin, jmp_imm(BPF_JEQ, R7, 0, 2), st(BPF_DW, R10, -8, 1), ja(1),
                   st(BPF_DW, R10, -8, 2), ldx(BPF_DW, R0, R10, -8), exit_insn()})),
@@ -1632,7 +1671,8 @@ std::vector<Case> pruning_cases() {
              P({top_coin, st(BPF_DW, R10, -8, 0), mov64_reg(R2, R10), alu64_imm(BPF_ADD, R2, -8),
                 jmp_imm(BPF_JEQ, R7, 0, 1), alu64_imm(BPF_ADD, R2, -8), ldx(BPF_DW, R0, R2, 0),
                 exit_insn()}),
-             "reading uninitialised stack"),
+             "reading uninitialised stack")
+            .with_flags(NO_LEAKS),
         accept("a dead register that differs where paths meet",
                P({top_coin, jmp_imm(BPF_JEQ, R7, 0, 2), mov64_reg(R3, R1), ja(1), mov64_imm(R3, 0),
                   ret(0)})),
@@ -1660,13 +1700,15 @@ std::vector<Case> pruning_cases() {
              P({top_coin, jmp_imm(BPF_JEQ, R7, 0, 1), st(BPF_DW, R10, -8, 0), ld_ring(R1, RING),
                 mov64_reg(R2, R10), alu64_imm(BPF_ADD, R2, -8), mov64_imm(R3, 8), mov64_imm(R4, 0),
                 call_helper(BPF_FUNC_ringbuf_output), ret(0)}),
-             "reading uninitialised stack"),
+             "reading uninitialised stack")
+            .with_flags(NO_LEAKS),
         deny("the second of two slots a helper reads, written on one path only",
              P({top_coin, st(BPF_DW, R10, -8, 0), jmp_imm(BPF_JEQ, R7, 0, 1),
                 st(BPF_DW, R10, -16, 0), ld_ring(R1, RING), mov64_reg(R2, R10),
                 alu64_imm(BPF_ADD, R2, -16), mov64_imm(R3, 16), mov64_imm(R4, 0),
                 call_helper(BPF_FUNC_ringbuf_output), ret(0)}),
-             "reading uninitialised stack"),
+             "reading uninitialised stack")
+            .with_flags(NO_LEAKS),
         deny("helper sizes 8 and 16 meet",
              P({st(BPF_DW, R10, -8, 0), top_coin, jmp_imm(BPF_JEQ, R7, 0, 2), mov64_imm(R5, 8),
                 ja(1), mov64_imm(R5, 16), ld_ring(R1, RING), mov64_reg(R2, R10),
@@ -1681,7 +1723,8 @@ std::vector<Case> pruning_cases() {
         deny("values 0 and 1 meet, then decide a branch",
              P({top_coin, jmp_imm(BPF_JEQ, R7, 0, 2), mov64_imm(R5, 0), ja(1), mov64_imm(R5, 1),
                 jmp_imm(BPF_JEQ, R5, 0, 1), ldx(BPF_DW, R0, R10, -8), ret(0)}),
-             "reading uninitialised stack"),
+             "reading uninitialised stack")
+            .with_flags(NO_LEAKS),
         deny("shift amounts 0 and 3 meet, then shift an offset",
              with_record(
                  8, P({coin, jmp_imm(BPF_JEQ, R7, 0, 2), mov64_imm(R5, 0), ja(1), mov64_imm(R5, 3),
@@ -1761,7 +1804,8 @@ std::vector<Case> pruning_cases() {
         deny("a callee reads the caller's uninitialised stack",
              P({mov64_reg(R1, R10), alu64_imm(BPF_ADD, R1, -8), call_local(1), exit_insn(),
                 ldx(BPF_DW, R0, R1, 0), exit_insn()}),
-             "reading uninitialised stack"),
+             "reading uninitialised stack")
+            .with_flags(NO_LEAKS),
         deny("a global function reads past its ctx argument",
              P({call_local(1), exit_insn(), ldx(BPF_W, R0, R1, 64), exit_insn()}),
              "invalid context access")
@@ -1839,6 +1883,12 @@ std::vector<Case> privilege_pruning_cases() {
                            fork(top_coin, {no_spill}, {spill_ctx},
                                 P({mov64_reg(R2, R10), stx(BPF_DW, R10, R2, -8), ret(0)})))
                         .with_flags(NO_SPEC_V4));
+
+    // With allow_ptr_leaks a never-written slot reads as a number; a path
+    // that spilled a pointer there is not one of its states.
+    both("a slot never written on one path, a spilled pointer on the other, multiplied", PRIV,
+         {no_spill}, {spill_ctx}, {ldx(BPF_DW, R3, R10, -8), alu64_imm(BPF_MUL, R3, 2), ret(0)},
+         "mul on a pointer is prohibited");
 
     // Without allow_ptr_leaks.
     const Prog leak_prog = both("r0 a pointer on one path, returned", NO_LEAKS, {mov64_imm(R0, 0)},
@@ -2103,7 +2153,8 @@ TEST_CASE("the log: its levels and a short buffer do not change the verdict") {
         accept("a diamond", P({ldx(BPF_DW, R0, R1, 0), jmp_imm(BPF_JGT, R0, 5, 2), mov64_imm(R0, 1),
                                ja(1), mov64_imm(R0, 2), exit_insn()}));
     const Case unsafe = deny("an uninitialised read", P({ldx(BPF_DW, R0, R10, -8), exit_insn()}),
-                             "reading uninitialised stack");
+                             "reading uninitialised stack")
+                            .with_flags(NO_LEAKS);
 
     // Level 2: every instruction, each at the start of a line "N: ...".
     Outcome insns = verify(Case(diamond).with_log_level(KBPF_LOG_LEVEL_INSNS));

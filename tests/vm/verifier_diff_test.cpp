@@ -42,7 +42,8 @@ std::string error_line(const std::string& log) {
             end = log.size();
         std::string line = log.substr(pos, end - pos);
         if (line.rfind("processed ", 0) == 0 || line.rfind("verification time", 0) == 0 ||
-            line.rfind("stack depth", 0) == 0 || line.rfind("state at insn", 0) == 0)
+            line.rfind("stack depth", 0) == 0 || line.rfind("state at insn", 0) == 0 ||
+            line.rfind("cur state:", 0) == 0)
             break;
         if (!line.empty())
             last = line;
@@ -74,12 +75,19 @@ const std::vector<Conservatism>& conservatism_classes() {
         {"one instruction reached with pointers to different objects",
          std::regex("same insn cannot be used with different pointers")},
         {"pointer offset beyond Linux's 2^29 limit or without signed bounds",
-         std::regex("math between .* pointer and .* is not allowed")},
+         std::regex("math between .* pointer and .* is not allowed|makes .* pointer be out of "
+                    "bounds")},
         // kring refuses every variable-offset stack or context access, so
         // where Linux saw a variable offset, kring knew the constant.
         {"bounds Linux does not learn",
          std::regex("unbounded memory access|(min|max) value is outside of the allowed "
-                    "memory range|misaligned stack access off \\(|variable ctx access")},
+                    "memory range|min value is negative|invalid indirect access to stack|"
+                    "misaligned stack access off \\(|variable ctx access")},
+        // kring's checking interpreter faults a run that does not end.
+        {"a loop whose exit Linux does not see", std::regex("infinite loop detected")},
+        // kring refuses a pointer to the returning function's own frame.
+        {"a function returns its caller's stack pointer",
+         std::regex("cannot return stack pointer to the caller")},
         {"part of a pointer spilled or filled as a number",
          std::regex("invalid size of register (spill|fill)")},
         {"subtraction from a stack pointer",
@@ -91,17 +99,20 @@ const std::vector<Conservatism>& conservatism_classes() {
     return classes;
 }
 
-// The instruction Linux's level-1 log shows last before @error: where it
-// failed. -1 when there is none, or when the error is the call chains' stack
-// (checked after exploring, so the last instruction shown is not its place).
-int linux_failing_insn(const std::string& log, const std::string& error) {
+// The instructions of the path on which Linux failed with @error: those its
+// level-1 log shows after the last "from N to M:" (where it took up a
+// branch it had left), or from the start. Empty when the error is the call
+// chains' stack, checked after exploring, on no path.
+std::set<int> linux_failing_path(const std::string& log, const std::string& error) {
+    std::set<int> path;
     if (error.find("combined stack size") != std::string::npos)
-        return -1;
+        return path;
+    size_t from = log.rfind("\nfrom ");
+    std::string tail = log.substr(from == std::string::npos ? 0 : from);
     static const std::regex insn_line("(^|\n)([0-9]+): \\(");
-    int insn = -1;
-    for (std::sregex_iterator it(log.begin(), log.end(), insn_line), end; it != end; ++it)
-        insn = std::stoi((*it)[2]);
-    return insn;
+    for (std::sregex_iterator it(tail.begin(), tail.end(), insn_line), end; it != end; ++it)
+        path.insert(std::stoi((*it)[2]));
+    return path;
 }
 
 // The instructions kring's verifier reached on some path: each one its
@@ -119,37 +130,38 @@ std::set<int> kring_reached(const fuzz::Prog& prog) {
     return reached;
 }
 
-// The deepest stack offset a load or store through r10 itself has, among
-// the instructions kring reaches (@reached true) or the others; 0 if none.
-int deepest_fp_access(const fuzz::Prog& prog, const std::set<int>& reached, bool in_reached) {
-    int deepest = 0;
+// Whether an instruction no path of kring's reaches accesses memory (a
+// load, a store or a helper call, which may use the stack).
+bool unreached_memory_access(const fuzz::Prog& prog, const std::set<int>& reached) {
     for (size_t i = 0; i < prog.insns.size(); i++) {
         const bpf_insn& in = prog.insns[i];
         uint8_t cls = BPF_CLASS(in.code);
-        bool fp_based = ((cls == BPF_ST || cls == BPF_STX) && in.dst_reg == BPF_REG_10) ||
-                        (cls == BPF_LDX && in.src_reg == BPF_REG_10);
-        if (fp_based && reached.count(static_cast<int>(i)) == in_reached)
-            deepest = std::min<int>(deepest, in.off);
+        bool access = cls == BPF_LDX || cls == BPF_ST || cls == BPF_STX ||
+                      (in.code == (BPF_JMP | BPF_CALL) && in.src_reg == 0);
+        if (access && !reached.count(static_cast<int>(i)))
+            return true;
     }
-    return deepest;
+    return false;
 }
 
 // The class of a program kring accepts and Linux refuses with @linux_log,
 // or null if it is in none. First the checks that need no trust in a
 // message: Linux explored code that kring proves dead (Linux 6.1 does not
 // know a context pointer or a record is not NULL, takes a branch's outcome
-// only from a constant source operand, and knows nothing of a division's
-// result), and either failed at an instruction no path of kring's reaches,
-// or counted, for its stack limit, a stack access there deeper than any
-// kring reaches.
+// only from a constant source operand, decides an equality only against a
+// constant register, and knows nothing of a division's result), and either
+// failed on a path through an instruction no path of kring's reaches,
+// or counted, for its stack limit, what such instructions use (kring counts
+// a call chain's stack as Linux does, so over Linux's limit only with
+// instructions kring does not reach).
 const char* conservatism_class(const fuzz::Prog& prog, const std::string& linux_log,
                                const std::string& linux_error) {
     std::set<int> reached = kring_reached(prog);
-    int insn = linux_failing_insn(linux_log, linux_error);
-    if (insn >= 0 && !reached.empty() && !reached.count(insn))
-        return "Linux fails in code kring proves unreachable";
+    for (int insn : linux_failing_path(linux_log, linux_error))
+        if (!reached.empty() && !reached.count(insn))
+            return "Linux fails in code kring proves unreachable";
     if (linux_error.find("combined stack size") != std::string::npos && !reached.empty() &&
-        deepest_fp_access(prog, reached, false) < deepest_fp_access(prog, reached, true))
+        unreached_memory_access(prog, reached))
         return "Linux counts stack used only in code kring proves unreachable";
     for (const Conservatism& c : conservatism_classes())
         if (std::regex_search(linux_error, c.linux_message))
