@@ -93,8 +93,7 @@ const std::vector<Conservatism>& conservatism_classes() {
         {"subtraction from a stack pointer",
          std::regex("subtraction from stack pointer prohibited")},
         {"32-bit arithmetic on a pointer", std::regex("32-bit pointer arithmetic prohibited")},
-        {"NULL check of a record against a register holding 0",
-         std::regex("(alloc|ringbuf)_mem_or_null")},
+        {"NULL check of a record against a register holding 0", std::regex("mem_or_null")},
     };
     return classes;
 }
@@ -144,6 +143,18 @@ bool unreached_memory_access(const fuzz::Prog& prog, const std::set<int>& reache
     return false;
 }
 
+// Whether a global function of @prog takes the context: Linux types that
+// argument by the kernel's BTF (struct pt_regs), which a kernel built
+// without BTF (the debug kernel) lacks.
+bool global_takes_ctx(const fuzz::Prog& prog) {
+    for (const kring_func_info& f : prog.funcs)
+        if (f.linkage == KRING_FUNC_GLOBAL)
+            for (uint8_t a = 0; a < f.nr_args && a < KRING_FUNC_MAX_ARGS; a++)
+                if (f.arg_kinds[a] == KRING_ARG_CTX)
+                    return true;
+    return false;
+}
+
 // The class of a program kring accepts and Linux refuses with @linux_log,
 // or null if it is in none. First the checks that need no trust in a
 // message: Linux explored code that kring proves dead (Linux 6.1 does not
@@ -156,6 +167,9 @@ bool unreached_memory_access(const fuzz::Prog& prog, const std::set<int>& reache
 // instructions kring does not reach).
 const char* conservatism_class(const fuzz::Prog& prog, const std::string& linux_log,
                                const std::string& linux_error) {
+    static const bool kernel_btf = ::access("/sys/kernel/btf/vmlinux", R_OK) == 0;
+    if (!kernel_btf && global_takes_ctx(prog))
+        return "a global function's context argument, on a kernel without BTF";
     std::set<int> reached = kring_reached(prog);
     for (int insn : linux_failing_path(linux_log, linux_error))
         if (!reached.empty() && !reached.count(insn))
