@@ -7,6 +7,7 @@
 #include <cstring>
 #include <doctest/doctest.h>
 #include <kring/user_ring.hpp>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -98,6 +99,32 @@ TEST_CASE("a negative callback value stops consumption and is returned") {
     // The stopping record counts as consumed: the next call resumes after it.
     CHECK(consumer.consume() == 2);
     CHECK(calls == 4);
+}
+
+TEST_CASE("a callback that throws: its record stays unconsumed and comes first next time") {
+    UserRing ring(4096);
+    kring::Consumer consumer;
+    std::vector<std::string> got;
+    bool fail_once = true;
+    consumer.add(ring.view(), ring.wake_fd(), [&](std::span<const std::byte> r) {
+        if (as_text(r) == "two" && fail_once) {
+            fail_once = false;
+            throw std::runtime_error("callback failed");
+        }
+        got.push_back(as_text(r));
+        return 0;
+    });
+    produce(ring, "one");
+    produce(ring, "two");
+    produce(ring, "three");
+    CHECK_THROWS_WITH_AS(consumer.consume(), "callback failed", std::runtime_error);
+    CHECK(got == std::vector<std::string>{"one"});
+    // "one" is given back to the producers, "two" is not.
+    CHECK(*ring.consumer_pos() < *ring.producer_pos());
+    // poll() finds the record left behind without waiting for a wakeup.
+    CHECK(consumer.poll(std::chrono::milliseconds(-1)) == 2);
+    CHECK(got == std::vector<std::string>{"one", "two", "three"});
+    CHECK(*ring.consumer_pos() == *ring.producer_pos());
 }
 
 TEST_CASE("consume_n consumes at most n records") {

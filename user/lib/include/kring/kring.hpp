@@ -87,10 +87,10 @@ public:
     const RingView& view() const noexcept { return view_; }
 
     // Producing through the device (not for BPF maps): one record per call.
-    // False when the ring is full (the kernel counts a drop); throws on
-    // any other failure.
-    bool write(std::span<const std::byte> record) const;
-    bool output(std::span<const std::byte> record, uint32_t flags) const;
+    // False when the ring is full: the record is dropped (the kernel counts
+    // it), so the result must be looked at. Throws on any other failure.
+    [[nodiscard]] bool write(std::span<const std::byte> record) const;
+    [[nodiscard]] bool output(std::span<const std::byte> record, uint32_t flags) const;
     kring_query query() const;
     kring_stats stats() const;
 
@@ -106,7 +106,10 @@ private:
 };
 
 // Called once per record in ring order; a negative return stops consumption
-// and becomes the return value of poll()/consume().
+// and becomes the return value of poll()/consume(). A callback that throws
+// stops it too: the exception leaves poll()/consume(), the records before
+// its record stay consumed, and its record is not: the next poll() or
+// consume() delivers it first, without waiting.
 using Callback = std::function<int(std::span<const std::byte>)>;
 
 enum class WaitMode {
