@@ -250,4 +250,7 @@ TEST_CASE("library errors name the call and the fix") {
     vmtest::Fd no_ring = vmtest::open_device();
     CHECK_THROWS_WITH_AS(kring::Ring::adopt(::dup(no_ring.get())),
                          doctest::Contains("has no ring yet"), kring::Error);
+    // The advice names a command that exists.
+    CHECK_THROWS_WITH_AS(kring::Ring::open_pinned("no-such-ring"),
+                         doctest::Contains("kringctl stats lists the named rings"), kring::Error);
 }

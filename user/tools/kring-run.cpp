@@ -19,8 +19,13 @@ std::vector<std::byte> parse_hex(const std::string& hex) {
     for (char c : hex)
         if (!isspace(static_cast<unsigned char>(c)))
             digits += c;
+    for (char c : digits)
+        if (!isxdigit(static_cast<unsigned char>(c)))
+            throw std::invalid_argument(std::string("--ctx: '") + c +
+                                        "' is not a hex digit: give the context's bytes as "
+                                        "two hex digits each, as in --ctx \"05000000 07000000\"");
     if (digits.size() % 2)
-        throw std::invalid_argument("--ctx: odd number of hex digits");
+        throw std::invalid_argument("--ctx: odd number of hex digits: give two per byte");
     for (size_t i = 0; i < digits.size(); i += 2)
         out.push_back(static_cast<std::byte>(std::stoul(digits.substr(i, 2), nullptr, 16)));
     return out;

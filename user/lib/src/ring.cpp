@@ -87,7 +87,7 @@ void name_ioctl(int fd, unsigned long request, const char* what, const std::stri
     if (err == EPERM)
         advice = " (needs CAP_BPF or CAP_SYS_ADMIN)";
     else if (err == ENOENT)
-        advice = " (no ring has this name: kringctl pinned lists them)";
+        advice = " (no ring has this name: kringctl stats lists the named rings)";
     else if (err == EEXIST && request == KRING_IOC_PIN)
         advice = " (the name is taken: unpin it first, or pick another)";
     else if (err == ENOSPC)
