@@ -38,6 +38,7 @@ class UringPolls;
 }
 
 // Every failure: the errno, what was being done, and what to do about it.
+// Immutable once thrown: any thread may read it.
 class Error : public std::system_error {
 public:
     Error(int err, const std::string& what)
@@ -58,6 +59,9 @@ struct RingView {
 };
 
 // A ring fd and its mappings, unmapped and closed on destruction. Move-only.
+// Thread safety: its const members may be called from any number of threads
+// at once (each is one system call, or reads what the constructor set);
+// moving, assigning or destroying it needs every other use to be over.
 class Ring {
 public:
     // Opens /dev/kring and creates a ring of data_size bytes.
@@ -135,6 +139,10 @@ struct UringOptions {
 // Waits on several rings (with epoll, busy polling or io_uring) and
 // consumes their records. Rings are referenced, not owned: each must
 // outlive the consumer.
+// Thread safety: one thread at a time may use a Consumer (its callbacks run
+// on that thread); it may move to another thread. Consumers of different
+// rings may run in parallel on their own threads. A ring has one consumer
+// at a time, as the ring's protocol has a single consumer position.
 class Consumer {
 public:
     explicit Consumer(WaitMode mode = WaitMode::epoll);

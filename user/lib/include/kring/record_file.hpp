@@ -106,6 +106,7 @@ struct RecordedRecord {
 };
 
 // A record file, mapped read-only and checked chunk by chunk as it is read.
+// Thread safety: one thread at a time.
 class RecordFile {
 public:
     // Opens and maps `path`; throws kring::Error if it cannot, or if the
@@ -151,6 +152,7 @@ private:
 // crash of the recorder loses nothing it acknowledged, and a restarted
 // recorder, on the same rings (kept alive by name) and the same file, skips
 // what the file already has: every record lands in the file exactly once.
+// Thread safety: one thread at a time; it is its rings' one consumer.
 class Recorder {
 public:
     struct Options {
