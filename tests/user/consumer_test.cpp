@@ -127,6 +127,46 @@ TEST_CASE("a callback that throws: its record stays unconsumed and comes first n
     CHECK(*ring.consumer_pos() == *ring.producer_pos());
 }
 
+TEST_CASE("per-ring access: state, and consuming one ring alone") {
+    UserRing first(4096), second(8192);
+    kring::Consumer consumer;
+    Collector got_first, got_second;
+    consumer.add(first.view(), first.wake_fd(), got_first.callback());
+    consumer.add(second.view(), second.wake_fd(), got_second.callback());
+    REQUIRE(consumer.ring_count() == 2);
+    produce(first, "a");
+    produce(second, "bb");
+    produce(second, "ccc");
+    void* busy = produce(second, "dddd", false);
+
+    kring::RingState s = consumer.ring_state(1);
+    CHECK(s.size == 8192);
+    CHECK(s.consumer_pos == 0);
+    CHECK(s.producer_pos == *second.producer_pos());
+    // Three records, the busy one included: each a header and its payload
+    // rounded up to 8 bytes.
+    CHECK(s.available_bytes == 3 * KRING_RECORD_SPAN(4));
+    CHECK(consumer.ring_state(0).available_bytes == KRING_RECORD_SPAN(1));
+
+    // The second ring alone, at most one record, then the rest up to the
+    // busy one; the first ring is left as it was.
+    CHECK(consumer.consume_ring(1, 1) == 1);
+    CHECK(consumer.consume_ring(1) == 1);
+    CHECK(got_second.records == std::vector<std::string>{"bb", "ccc"});
+    CHECK(got_first.records.empty());
+    CHECK(consumer.ring_state(1).available_bytes == KRING_RECORD_SPAN(4));
+    CHECK(consumer.ring_state(0).consumer_pos == 0);
+    second.commit(busy);
+    CHECK(consumer.consume_ring(1) == 1);
+    CHECK(consumer.ring_state(1).available_bytes == 0);
+    CHECK(consumer.consume_ring(0) == 1);
+    CHECK(got_first.records == std::vector<std::string>{"a"});
+
+    CHECK_THROWS_WITH_AS(consumer.ring_state(2), doctest::Contains("no ring 2 (it has 2"),
+                         kring::Error);
+    CHECK_THROWS_WITH_AS(consumer.consume_ring(5), doctest::Contains("no ring 5"), kring::Error);
+}
+
 TEST_CASE("consume_n consumes at most n records") {
     UserRing ring(4096);
     kring::Consumer consumer;

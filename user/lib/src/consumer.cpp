@@ -117,6 +117,29 @@ int64_t Consumer::consume_n(uint64_t n) {
     return n ? consume_all(n) : 0;
 }
 
+const Consumer::Source& Consumer::source_at(size_t index) const {
+    if (index >= sources_.size())
+        throw Error(ERANGE, "kring::Consumer: no ring " + std::to_string(index) + " (it has " +
+                                std::to_string(sources_.size()) +
+                                ", numbered from 0 in the order they were added)");
+    return sources_[index];
+}
+
+RingState Consumer::ring_state(size_t index) const {
+    const RingView& view = source_at(index).view;
+    RingState state;
+    state.consumer_pos = detail::consumer_position(view);
+    state.producer_pos = detail::RingReader(view, state.consumer_pos).producer_position();
+    state.available_bytes = state.producer_pos - state.consumer_pos;
+    state.size = view.data_size;
+    return state;
+}
+
+int64_t Consumer::consume_ring(size_t index, uint64_t n) {
+    source_at(index);
+    return n ? consume_source(sources_[index], n) : 0;
+}
+
 bool Consumer::any_committed() const {
     for (const Source& s : sources_) {
         detail::RingReader reader(s.view, detail::consumer_position(s.view));

@@ -109,6 +109,16 @@ private:
     RingView view_;
 };
 
+// One ring of a consumer as it stands (libbpf's ring__consumer_pos,
+// ring__producer_pos, ring__avail_data_size and ring__size).
+struct RingState {
+    uint64_t consumer_pos = 0;
+    uint64_t producer_pos = 0;    // reserved up to here (acquire)
+    uint64_t available_bytes = 0; // producer_pos - consumer_pos: records,
+                                  // their headers, and any still being written
+    uint64_t size = 0;            // the data area's bytes
+};
+
 // Called once per record in ring order; a negative return stops consumption
 // and becomes the return value of poll()/consume(). A callback that throws
 // stops it too: the exception leaves poll()/consume(), the records before
@@ -168,6 +178,14 @@ public:
     int64_t consume();
     // Consumes at most n records without waiting.
     int64_t consume_n(uint64_t n);
+
+    // Its rings, by index in the order add() was called.
+    size_t ring_count() const noexcept { return sources_.size(); }
+    // Throws (ERANGE) for an index past the last ring.
+    RingState ring_state(size_t index) const;
+    // Consumes at most n records of that ring alone, without waiting (all
+    // of them by default); returns as consume().
+    int64_t consume_ring(size_t index, uint64_t n = UINT64_MAX);
     // The epoll fd (-1 in io_uring mode): readable when some ring has data,
     // for the caller's loop.
     int epoll_fd() const noexcept { return epoll_fd_; }
@@ -182,6 +200,7 @@ private:
         Callback callback;
     };
     int64_t consume_source(Source& source, uint64_t limit);
+    const Source& source_at(size_t index) const;
     int64_t consume_all(uint64_t limit);
     bool any_committed() const;
 
