@@ -59,6 +59,69 @@ inline void check_poll_takes_waiting_records(kring::Consumer& consumer) {
     CHECK(got == 5);
 }
 
+// wake() from another thread ends a poll() that waits with nothing to
+// consume (it returns 0), and a wake() before poll() ends the next one; the
+// wakeup is used up, so the poll after waits again. shut_down() from another
+// thread ends waiting for good: poll() then consumes what is there without
+// waiting, and is_shut_down() tells the loop to stop. The generous bounds
+// only catch a poll() that missed its wakeup (it would wait a minute).
+inline void check_wake_and_shut_down(kring::Consumer& consumer) {
+    using namespace std::chrono;
+    kring::UserRing ring(4096);
+    int got = 0;
+    consumer.add(ring.view(), ring.wake_fd(), [&](std::span<const std::byte>) {
+        got++;
+        return 0;
+    });
+    const auto forever = minutes(1);
+    auto timed_poll = [&](milliseconds timeout, milliseconds* took) {
+        auto start = steady_clock::now();
+        int64_t n = consumer.poll(timeout);
+        *took = duration_cast<milliseconds>(steady_clock::now() - start);
+        return n;
+    };
+    milliseconds took{};
+
+    std::thread waker([&] {
+        std::this_thread::sleep_for(milliseconds(20));
+        consumer.wake();
+    });
+    CHECK(timed_poll(forever, &took) == 0);
+    CHECK(took < seconds(30));
+    waker.join();
+
+    consumer.wake();
+    CHECK(timed_poll(forever, &took) == 0);
+    CHECK(took < seconds(30));
+    // Used up: this one waits for its whole timeout.
+    CHECK(timed_poll(milliseconds(50), &took) == 0);
+    CHECK(took >= milliseconds(40));
+
+    CHECK_FALSE(consumer.is_shut_down());
+    std::thread stopper([&] {
+        std::this_thread::sleep_for(milliseconds(20));
+        consumer.shut_down();
+    });
+    int rounds = 0;
+    while (!consumer.is_shut_down()) {
+        timed_poll(forever, &took);
+        CHECK(took < seconds(30));
+        rounds++;
+    }
+    stopper.join();
+    CHECK(rounds >= 1);
+    for (int i = 0; i < 2; i++) {
+        void* sample = ring.reserve(8);
+        REQUIRE(sample != nullptr);
+        std::memset(sample, i, 8);
+        ring.commit(sample, false, KRING_NO_WAKEUP);
+    }
+    CHECK(timed_poll(forever, &took) == 2);
+    CHECK(timed_poll(forever, &took) == 0);
+    CHECK(took < seconds(30));
+    CHECK(got == 2);
+}
+
 // Producer threads: every record arrives exactly once and in each
 // producer's order.
 inline void check_producer_threads(kring::Consumer& consumer) {

@@ -255,6 +255,17 @@ TEST_CASE("errors carry errno and say what was being done") {
     }
 }
 
+TEST_CASE("wake() and shut_down() from another thread end a waiting poll (epoll, busy poll)") {
+    SUBCASE("epoll") {
+        kring::Consumer consumer(kring::WaitMode::epoll);
+        check_wake_and_shut_down(consumer);
+    }
+    SUBCASE("busy poll") {
+        kring::Consumer consumer(kring::WaitMode::busy_poll);
+        check_wake_and_shut_down(consumer);
+    }
+}
+
 TEST_CASE("producer threads and the library's consumer: each record once, in order") {
     kring::Consumer consumer;
     check_producer_threads(consumer);

@@ -197,6 +197,23 @@ TEST_CASE_FIXTURE(SharedUring, "destroying a consumer on a shared io_uring withd
     CHECK_FALSE(caller.next(&cqe, 50));
 }
 
+TEST_CASE("io_uring mode: wake() and shut_down() from another thread end a waiting poll") {
+    kring::Consumer consumer(each_poll_kind());
+    check_wake_and_shut_down(consumer);
+}
+
+TEST_CASE_FIXTURE(SharedUring, "a shared io_uring: wake() posts one completion the consumer "
+                               "claims") {
+    consumer->wake();
+    io_uring_cqe cqe{};
+    REQUIRE(caller.next(&cqe));
+    CHECK(consumer->handle_completion(cqe));
+    CHECK(consumer->consume() == 0);
+    // Used up: no other completion follows.
+    CHECK_FALSE(caller.next(&cqe, 50));
+    consumer.reset();
+}
+
 TEST_CASE("io_uring setup errors say what to do") {
     CHECK_THROWS_WITH_AS(kring::Consumer(kring::UringOptions{nullptr, true, 1u << 20}),
                          doctest::Contains("io_uring_queue_init"), kring::Error);

@@ -4,30 +4,91 @@
 #include "ring_reader.hpp"
 #include "uring_polls.hpp"
 
+#include <atomic>
 #include <cerrno>
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <unistd.h>
 #include <utility>
 
 namespace kring {
 
-Consumer::Consumer(WaitMode mode) : mode_(mode) {
+namespace detail {
+
+// What wake() and shut_down() leave for the thread in poll(): an eventfd
+// among the fds the consumer waits on (epoll, io_uring), and for busy
+// polling, which waits on nothing, a flag. On the heap, so that another
+// thread's reference to it survives nothing but the consumer itself.
+struct Wakeup {
+    int fd = -1;
+    std::atomic<bool> busy_woken{false};
+    std::atomic<bool> shut_down{false};
+
+    Wakeup() : fd(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) {
+        if (fd < 0)
+            throw Error(errno, "eventfd for a kring::Consumer's wake()");
+    }
+    ~Wakeup() { ::close(fd); }
+    Wakeup(const Wakeup&) = delete;
+    Wakeup& operator=(const Wakeup&) = delete;
+
+    void signal() {
+        busy_woken.store(true, std::memory_order_release);
+        uint64_t one = 1;
+        // EAGAIN: the counter is full, so the fd is readable anyway.
+        (void)!::write(fd, &one, sizeof(one));
+    }
+    // After the eventfd was seen readable: back to not readable.
+    void drain() const {
+        uint64_t count;
+        (void)!::read(fd, &count, sizeof(count));
+    }
+};
+
+} // namespace detail
+
+namespace {
+
+// epoll_event.data of the wakeup's eventfd; ring fds carry their index.
+constexpr uint64_t kWakeupEvent = UINT64_MAX;
+
+} // namespace
+
+Consumer::Consumer(WaitMode mode) : mode_(mode), wakeup_(std::make_unique<detail::Wakeup>()) {
     if (mode == WaitMode::io_uring) {
         uring_ = std::make_unique<detail::UringPolls>(UringOptions{}, "a kring::Consumer");
+        watch_wakeup();
         return;
     }
     epoll_fd_ = ::epoll_create1(EPOLL_CLOEXEC);
     if (epoll_fd_ < 0)
         throw Error(errno, "epoll_create1 for a kring::Consumer");
+    watch_wakeup();
 }
 
 Consumer::Consumer(const UringOptions& uring)
-    : mode_(WaitMode::io_uring),
-      uring_(std::make_unique<detail::UringPolls>(uring, "a kring::Consumer")) {}
+    : mode_(WaitMode::io_uring), wakeup_(std::make_unique<detail::Wakeup>()),
+      uring_(std::make_unique<detail::UringPolls>(uring, "a kring::Consumer")) {
+    watch_wakeup();
+}
+
+void Consumer::watch_wakeup() {
+    const detail::Wakeup* wakeup = wakeup_.get();
+    if (uring_) {
+        uring_->add(wakeup->fd, [wakeup] { wakeup->drain(); });
+        return;
+    }
+    epoll_event event{};
+    event.events = EPOLLIN;
+    event.data.u64 = kWakeupEvent;
+    if (::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, wakeup->fd, &event) != 0)
+        throw Error(errno, "EPOLL_CTL_ADD of a kring::Consumer's wake() eventfd");
+}
 
 Consumer::Consumer(Consumer&& other) noexcept
     : mode_(other.mode_), epoll_fd_(std::exchange(other.epoll_fd_, -1)),
-      uring_(std::move(other.uring_)), sources_(std::move(other.sources_)) {}
+      wakeup_(std::move(other.wakeup_)), uring_(std::move(other.uring_)),
+      sources_(std::move(other.sources_)) {}
 
 Consumer& Consumer::operator=(Consumer&& other) noexcept {
     if (this != &other) {
@@ -36,9 +97,23 @@ Consumer& Consumer::operator=(Consumer&& other) noexcept {
         mode_ = other.mode_;
         epoll_fd_ = std::exchange(other.epoll_fd_, -1);
         uring_ = std::move(other.uring_);
+        wakeup_ = std::move(other.wakeup_);
         sources_ = std::move(other.sources_);
     }
     return *this;
+}
+
+void Consumer::wake() {
+    wakeup_->signal();
+}
+
+void Consumer::shut_down() {
+    wakeup_->shut_down.store(true, std::memory_order_release);
+    wakeup_->signal();
+}
+
+bool Consumer::is_shut_down() const noexcept {
+    return wakeup_->shut_down.load(std::memory_order_acquire);
 }
 
 Consumer::~Consumer() {
@@ -150,9 +225,13 @@ bool Consumer::any_committed() const {
 }
 
 int64_t Consumer::poll(std::chrono::milliseconds timeout) {
+    if (is_shut_down())
+        return consume();
     if (mode_ == WaitMode::busy_poll) {
         auto deadline = std::chrono::steady_clock::now() + timeout;
         while (!any_committed()) {
+            if (wakeup_->busy_woken.exchange(false, std::memory_order_acquire))
+                return consume();
             if (timeout.count() >= 0 && std::chrono::steady_clock::now() >= deadline)
                 return 0;
         }
@@ -182,6 +261,9 @@ int64_t Consumer::poll(std::chrono::milliseconds timeout) {
             return 0;
         throw Error(errno, "epoll_wait of a kring::Consumer");
     }
+    for (int i = 0; i < n; i++)
+        if (events[i].data.u64 == kWakeupEvent)
+            wakeup_->drain();
     return n ? consume() : 0;
 }
 

@@ -80,8 +80,8 @@ void UringPolls::arm(const Poll& poll) {
         throw Error(-err, "io_uring_submit of a poll of ring fd " + std::to_string(poll.fd));
 }
 
-void UringPolls::add(int fd) {
-    polls_.push_back(std::make_unique<Poll>(Poll{fd}));
+void UringPolls::add(int fd, std::function<void()> on_ready) {
+    polls_.push_back(std::make_unique<Poll>(Poll{fd, std::move(on_ready)}));
     arm(*polls_.back());
 }
 
@@ -98,6 +98,8 @@ bool UringPolls::handle(const io_uring_cqe& cqe) {
     }
     if (cqe.res < 0)
         throw Error(-cqe.res, "io_uring poll of ring fd " + std::to_string((*it)->fd));
+    if ((*it)->on_ready)
+        (*it)->on_ready();
     // A one-shot poll has ended; a multishot one ends without F_MORE (for
     // instance when the completion queue overflowed).
     if (!multishot_ || !(cqe.flags & IORING_CQE_F_MORE))

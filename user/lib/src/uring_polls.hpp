@@ -32,7 +32,9 @@ public:
     // A submission entry, submitting what is queued if the queue is full;
     // throws EBUSY if there is still none.
     io_uring_sqe* sqe(const char* what);
-    void add(int fd);
+    // A poll of fd; on_ready, if set, runs for each of its completions
+    // before the poll is re-armed (to drain an eventfd, say).
+    void add(int fd, std::function<void()> on_ready = {});
     // Whether `cqe` is one of our polls; re-arms it when it has ended.
     bool handle(const io_uring_cqe& cqe);
     // Waits up to timeout (forever if negative) for completions, then
@@ -44,6 +46,7 @@ public:
 private:
     struct Poll {
         int fd;
+        std::function<void()> on_ready;
     };
     void arm(const Poll& poll);
     // A submission entry, submitting what is queued if the queue is full;

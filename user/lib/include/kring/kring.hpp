@@ -35,7 +35,8 @@ namespace kring {
 
 namespace detail {
 class UringPolls;
-}
+struct Wakeup;
+} // namespace detail
 
 // Every failure: the errno, what was being done, and what to do about it.
 // Immutable once thrown: any thread may read it.
@@ -152,7 +153,9 @@ struct UringOptions {
 // Thread safety: one thread at a time may use a Consumer (its callbacks run
 // on that thread); it may move to another thread. Consumers of different
 // rings may run in parallel on their own threads. A ring has one consumer
-// at a time, as the ring's protocol has a single consumer position.
+// at a time, as the ring's protocol has a single consumer position. The
+// exceptions: wake(), shut_down() and is_shut_down() may be called from any
+// thread, while another one is in poll().
 class Consumer {
 public:
     explicit Consumer(WaitMode mode = WaitMode::epoll);
@@ -186,6 +189,18 @@ public:
     // Consumes at most n records of that ring alone, without waiting (all
     // of them by default); returns as consume().
     int64_t consume_ring(size_t index, uint64_t n = UINT64_MAX);
+    // From any thread: a poll() waiting now, or else the next one, returns
+    // without waiting any longer, having consumed what is there (maybe
+    // nothing). With a shared io_uring, the caller's wait gets a completion
+    // that handle_completion() claims.
+    void wake();
+    // From any thread: wakes as wake() does, and from then on poll() never
+    // waits (it consumes what is there and returns), so the thread in it
+    // can see is_shut_down() and leave its loop. consume() works as before,
+    // to drain the rings. Destroying the consumer is still its own thread's
+    // business, once no other thread is in it.
+    void shut_down();
+    bool is_shut_down() const noexcept;
     // The epoll fd (-1 in io_uring mode): readable when some ring has data,
     // for the caller's loop.
     int epoll_fd() const noexcept { return epoll_fd_; }
@@ -201,11 +216,14 @@ private:
     };
     int64_t consume_source(Source& source, uint64_t limit);
     const Source& source_at(size_t index) const;
+    void watch_wakeup();
     int64_t consume_all(uint64_t limit);
     bool any_committed() const;
 
     WaitMode mode_;
     int epoll_fd_ = -1;
+    // Declared before uring_, which polls its eventfd: destroyed after it.
+    std::unique_ptr<detail::Wakeup> wakeup_;
     std::unique_ptr<detail::UringPolls> uring_; // the io_uring backend
     std::vector<Source> sources_;
 };
