@@ -4,9 +4,11 @@
 #include "kring/kring.hpp"
 
 #include <atomic>
+#include <chrono>
 #include <cstring>
 #include <doctest/doctest.h>
 #include <kring/user_ring.hpp>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -165,6 +167,137 @@ TEST_CASE("per-ring access: state, and consuming one ring alone") {
     CHECK_THROWS_WITH_AS(consumer.ring_state(2), doctest::Contains("no ring 2 (it has 2"),
                          kring::Error);
     CHECK_THROWS_WITH_AS(consumer.consume_ring(5), doctest::Contains("no ring 5"), kring::Error);
+}
+
+TEST_CASE("the pull API: next() hands out a ring's records one at a time, each released in turn") {
+    UserRing ring(4096);
+    kring::Consumer consumer;
+    consumer.add(ring.view(), ring.wake_fd());
+    CHECK_FALSE(consumer.next());
+    produce(ring, "one");
+    produce(ring, "two", true, true); // discarded
+    produce(ring, "three");
+    {
+        std::optional<kring::RecordBatch> first = consumer.next();
+        REQUIRE(first);
+        REQUIRE(first->size() == 1);
+        CHECK(as_text((*first)[0]) == "one");
+        CHECK(first->ring() == 0);
+        // Held: its space is not given back, and the ring hands out nothing.
+        CHECK(*ring.consumer_pos() == 0);
+        CHECK_FALSE(consumer.next());
+    } // released here
+    CHECK(*ring.consumer_pos() == KRING_RECORD_SPAN(3));
+    std::optional<kring::RecordBatch> third = consumer.next();
+    REQUIRE(third);
+    CHECK(as_text((*third)[0]) == "three");
+    third->release();
+    CHECK(third->size() == 0);
+    CHECK(*ring.consumer_pos() == *ring.producer_pos());
+    // consume() and poll() leave a pull ring alone; consume_ring refuses it.
+    produce(ring, "four");
+    CHECK(consumer.consume() == 0);
+    CHECK_THROWS_WITH_AS(consumer.consume_ring(0), doctest::Contains("read with next()"),
+                         kring::Error);
+    CHECK(consumer.next_batch(8)->size() == 1);
+}
+
+TEST_CASE("the pull API: a batch, a busy record, several rings, and wait()") {
+    UserRing a(4096), b(4096);
+    kring::Consumer consumer;
+    consumer.add(a.view(), a.wake_fd());
+    consumer.add(b.view(), b.wake_fd());
+    for (const char* text : {"a1", "a2", "a3"})
+        produce(a, text);
+    void* busy = produce(a, "a4", false);
+    produce(a, "a5");
+    produce(b, "b1");
+    CHECK(consumer.wait(std::chrono::milliseconds(0)));
+    // Ring 0 first, at most 2; then ring 0 is held, so ring 1.
+    std::optional<kring::RecordBatch> batch = consumer.next_batch(2);
+    REQUIRE(batch);
+    CHECK(batch->ring() == 0);
+    std::vector<std::string> texts;
+    for (std::span<const std::byte> r : *batch)
+        texts.push_back(as_text(r));
+    CHECK(texts == std::vector<std::string>{"a1", "a2"});
+    std::optional<kring::RecordBatch> other = consumer.next_batch(2);
+    REQUIRE(other);
+    CHECK(other->ring() == 1);
+    CHECK(as_text((*other)[0]) == "b1");
+    // Both rings held: nothing more, and wait() does not call that data.
+    CHECK_FALSE(consumer.next());
+    CHECK_FALSE(consumer.wait(std::chrono::milliseconds(10)));
+    batch.reset();
+    other.reset();
+    // a3, then the busy a4 holds back a5.
+    std::optional<kring::RecordBatch> rest = consumer.next_batch(10);
+    REQUIRE(rest);
+    CHECK(rest->size() == 1);
+    CHECK(as_text((*rest)[0]) == "a3");
+    rest.reset();
+    CHECK_FALSE(consumer.next());
+    // A producer on another thread commits it; wait() sees it.
+    std::thread committer([&] {
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        a.commit(busy);
+    });
+    bool committed = false;
+    for (int i = 0; i < 100000 && !committed; i++)
+        committed = consumer.wait(std::chrono::minutes(1));
+    CHECK(committed);
+    committer.join();
+    rest = consumer.next_batch(10);
+    REQUIRE(rest);
+    CHECK(rest->size() == 2);
+    // A batch outlives its consumer: releasing it needs only the ring.
+    consumer = kring::Consumer();
+    rest.reset();
+    CHECK(*a.consumer_pos() == *a.producer_pos());
+}
+
+TEST_CASE("the pull API against producer threads: each record once, in order") {
+    constexpr int kProducers = 3;
+    constexpr uint32_t kEach = 5000;
+    UserRing ring(8192);
+    kring::Consumer consumer;
+    consumer.add(ring.view(), ring.wake_fd());
+    std::atomic<int> running{kProducers};
+    std::vector<std::thread> producers;
+    for (int p = 0; p < kProducers; p++)
+        producers.emplace_back([&, p] {
+            for (uint32_t seq = 0; seq < kEach; seq++) {
+                void* s;
+                while (!(s = ring.reserve(8)))
+                    std::this_thread::yield();
+                uint32_t rec[2] = {static_cast<uint32_t>(p), seq};
+                std::memcpy(s, rec, sizeof(rec));
+                ring.commit(s);
+            }
+            running--;
+        });
+    std::vector<uint32_t> next(kProducers, 0);
+    uint64_t received = 0, bad = 0;
+    while (received < uint64_t{kProducers} * kEach) {
+        std::optional<kring::RecordBatch> batch = consumer.next_batch(64);
+        if (!batch) {
+            consumer.wait(std::chrono::milliseconds(1));
+            continue;
+        }
+        for (std::span<const std::byte> r : *batch) {
+            uint32_t rec[2];
+            std::memcpy(rec, r.data(), sizeof(rec));
+            if (r.size() != sizeof(rec) || rec[0] >= kProducers || rec[1] != next[rec[0]])
+                bad++;
+            else
+                next[rec[0]]++;
+            received++;
+        }
+    }
+    for (auto& t : producers)
+        t.join();
+    CHECK(bad == 0);
+    CHECK(running == 0);
 }
 
 TEST_CASE("consume_n consumes at most n records") {

@@ -45,7 +45,50 @@ struct Wakeup {
     }
 };
 
+// A pull ring's hold: whether a RecordBatch of it is still unreleased.
+// Shared with its batches, which may outlive the consumer.
+struct PullRing {
+    RingView view;
+    std::atomic<bool> held{false};
+
+    explicit PullRing(const RingView& ring) : view(ring) {}
+};
+
 } // namespace detail
+
+RecordBatch::RecordBatch(std::shared_ptr<detail::PullRing> ring, size_t index)
+    : pull_(std::move(ring)), ring_(index) {}
+
+RecordBatch::RecordBatch(RecordBatch&& other) noexcept
+    : pull_(std::move(other.pull_)), ring_(other.ring_), end_(other.end_),
+      records_(std::move(other.records_)) {}
+
+RecordBatch& RecordBatch::operator=(RecordBatch&& other) noexcept {
+    if (this != &other) {
+        release();
+        pull_ = std::move(other.pull_);
+        ring_ = other.ring_;
+        end_ = other.end_;
+        records_ = std::move(other.records_);
+    }
+    return *this;
+}
+
+RecordBatch::~RecordBatch() {
+    release();
+}
+
+void RecordBatch::release() noexcept {
+    if (!pull_)
+        return;
+    // Release: after our reads of the records (as the callback path's
+    // publish; litmus/rb-space-reuse.litmus), then the ring is free to
+    // hand out more.
+    detail::publish_consumer_position(pull_->view, end_);
+    pull_->held.store(false, std::memory_order_release);
+    pull_.reset();
+    records_.clear();
+}
 
 namespace {
 
@@ -127,7 +170,20 @@ void Consumer::add(const Ring& ring, Callback callback) {
 
 void Consumer::add(const RingView& view, int wait_fd, Callback callback) {
     if (!callback)
-        throw Error(EINVAL, "kring::Consumer::add without a callback");
+        throw Error(EINVAL, "kring::Consumer::add without a callback (for the pull API, "
+                            "add the ring without one)");
+    add_source(view, wait_fd, std::move(callback));
+}
+
+void Consumer::add(const Ring& ring) {
+    add(ring.view(), ring.fd());
+}
+
+void Consumer::add(const RingView& view, int wait_fd) {
+    add_source(view, wait_fd, Callback{});
+}
+
+void Consumer::add_source(const RingView& view, int wait_fd, Callback callback) {
     if (!view.consumer_pos || !view.producer_pos || !view.data ||
         (view.data_size & (view.data_size - 1)) != 0 || view.data_size == 0)
         throw Error(EINVAL, "kring::Consumer::add of a ring that is not mapped "
@@ -141,7 +197,10 @@ void Consumer::add(const RingView& view, int wait_fd, Callback callback) {
         if (::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, wait_fd, &event) != 0)
             throw Error(errno, "EPOLL_CTL_ADD of ring fd " + std::to_string(wait_fd));
     }
-    sources_.push_back(Source{view, std::move(callback)});
+    std::shared_ptr<detail::PullRing> pull;
+    if (!callback)
+        pull = std::make_shared<detail::PullRing>(view);
+    sources_.push_back(Source{view, std::move(callback), std::move(pull)});
 }
 
 // The hot path: drains one ring in order, stopping at the first busy record.
@@ -174,6 +233,8 @@ int64_t Consumer::consume_source(Source& source, uint64_t limit) {
 int64_t Consumer::consume_all(uint64_t limit) {
     int64_t total = 0;
     for (Source& source : sources_) {
+        if (source.pull)
+            continue;
         int64_t n = consume_source(source, limit - static_cast<uint64_t>(total));
         if (n < 0)
             return n;
@@ -211,12 +272,51 @@ RingState Consumer::ring_state(size_t index) const {
 }
 
 int64_t Consumer::consume_ring(size_t index, uint64_t n) {
-    source_at(index);
+    if (source_at(index).pull)
+        throw Error(EINVAL, "kring::Consumer::consume_ring(" + std::to_string(index) +
+                                "): a ring added without a callback is read with next()");
     return n ? consume_source(sources_[index], n) : 0;
 }
 
+std::optional<RecordBatch> Consumer::next_batch(size_t max) {
+    for (size_t i = 0; i < sources_.size() && max; i++) {
+        const Source& source = sources_[i];
+        if (!source.pull || source.pull->held.load(std::memory_order_acquire))
+            continue;
+        detail::RingReader reader(source.view, detail::consumer_position(source.view));
+        RecordBatch batch(source.pull, i);
+        while (batch.size() < max) {
+            std::optional<detail::CommittedRecord> record = reader.next();
+            if (!record)
+                break;
+            if (record->discarded()) {
+                // Nothing held before it: its space goes back now.
+                if (!batch.size())
+                    reader.publish();
+                continue;
+            }
+            batch.records_.push_back(record->payload);
+            batch.end_ = reader.position();
+        }
+        if (batch.size()) {
+            source.pull->held.store(true, std::memory_order_relaxed);
+            return batch;
+        }
+        batch.pull_.reset(); // nothing taken: nothing to release
+    }
+    return std::nullopt;
+}
+
+bool Consumer::wait(std::chrono::milliseconds timeout) {
+    return wait_for_data(timeout) && any_committed();
+}
+
+// Whether any ring has a record its reader could take now: a pull ring
+// whose batch is still held has none.
 bool Consumer::any_committed() const {
     for (const Source& s : sources_) {
+        if (s.pull && s.pull->held.load(std::memory_order_acquire))
+            continue;
         detail::RingReader reader(s.view, detail::consumer_position(s.view));
         if (reader.committed_after_fence())
             return true;
@@ -225,46 +325,51 @@ bool Consumer::any_committed() const {
 }
 
 int64_t Consumer::poll(std::chrono::milliseconds timeout) {
+    return wait_for_data(timeout) ? consume() : 0;
+}
+
+bool Consumer::wait_for_data(std::chrono::milliseconds timeout) {
     if (is_shut_down())
-        return consume();
+        return true;
     if (mode_ == WaitMode::busy_poll) {
         auto deadline = std::chrono::steady_clock::now() + timeout;
         while (!any_committed()) {
             if (wakeup_->busy_woken.exchange(false, std::memory_order_acquire))
-                return consume();
+                return true;
             if (timeout.count() >= 0 && std::chrono::steady_clock::now() >= deadline)
-                return 0;
+                return false;
         }
-        return consume();
+        return true;
     }
     if (uring_) {
         if (!uring_->owned())
-            throw Error(EINVAL, "kring::Consumer::poll with a shared io_uring: wait on your "
-                                "io_uring, pass its CQEs to handle_completion(), then consume()");
+            throw Error(EINVAL, "kring::Consumer::poll or wait with a shared io_uring: wait on "
+                                "your io_uring, pass its CQEs to handle_completion(), then "
+                                "consume()");
         // A poll completes on wakeups, and a producer wakes the consumer
         // only once it has caught up: records left behind (a callback
         // stopped, consume_n) must not wait for one.
         if (any_committed()) {
             uring_->wait(std::chrono::milliseconds(0), nullptr);
-            return consume();
+            return true;
         }
-        return uring_->wait(timeout, nullptr) ? consume() : 0;
+        return uring_->wait(timeout, nullptr);
     }
     // The same for epoll: a ring whose records were left behind may not be
     // on the epoll ready list, and no producer will put it there.
     if (any_committed())
-        return consume();
+        return true;
     epoll_event events[16];
     int n = ::epoll_wait(epoll_fd_, events, 16, timeout.count() < 0 ? -1 : int(timeout.count()));
     if (n < 0) {
         if (errno == EINTR)
-            return 0;
+            return false;
         throw Error(errno, "epoll_wait of a kring::Consumer");
     }
     for (int i = 0; i < n; i++)
         if (events[i].data.u64 == kWakeupEvent)
             wakeup_->drain();
-    return n ? consume() : 0;
+    return n > 0;
 }
 
 bool Consumer::handle_completion(const ::io_uring_cqe& cqe) {

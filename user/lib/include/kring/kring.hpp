@@ -23,6 +23,7 @@
 #include <functional>
 #include <linux/kring.h>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <system_error>
@@ -36,6 +37,7 @@ namespace kring {
 namespace detail {
 class UringPolls;
 struct Wakeup;
+struct PullRing;
 } // namespace detail
 
 // Every failure: the errno, what was being done, and what to do about it.
@@ -147,6 +149,37 @@ struct UringOptions {
     unsigned entries = 64; // submission queue size of an owned instance
 };
 
+// Records taken from a ring with Consumer::next() or next_batch(): views of
+// their payloads, valid until the batch is released (release(), or its
+// destruction), which gives their space back to the producers. Until then
+// its ring hands out nothing more. Move-only. Releasing needs the ring, not
+// the consumer: a batch may outlive its consumer, not its ring.
+class RecordBatch {
+public:
+    RecordBatch(RecordBatch&& other) noexcept;
+    RecordBatch& operator=(RecordBatch&& other) noexcept;
+    RecordBatch(const RecordBatch&) = delete;
+    RecordBatch& operator=(const RecordBatch&) = delete;
+    ~RecordBatch();
+
+    size_t ring() const noexcept { return ring_; } // the consumer's index of it
+    size_t size() const noexcept { return records_.size(); }
+    std::span<const std::byte> operator[](size_t i) const { return records_[i]; }
+    auto begin() const noexcept { return records_.begin(); }
+    auto end() const noexcept { return records_.end(); }
+    // Gives the records' space back now; the views are then invalid.
+    void release() noexcept;
+
+private:
+    friend class Consumer;
+    RecordBatch(std::shared_ptr<detail::PullRing> ring, size_t index);
+
+    std::shared_ptr<detail::PullRing> pull_;
+    size_t ring_ = 0;
+    uint64_t end_ = 0; // the ring position past the last record
+    std::vector<std::span<const std::byte>> records_;
+};
+
 // Waits on several rings (with epoll, busy polling or io_uring) and
 // consumes their records. Rings are referenced, not owned: each must
 // outlive the consumer.
@@ -171,6 +204,26 @@ public:
     // A ring given by its view and the fd that polls readable when it has
     // data (for rings that are not kring::Ring objects).
     void add(const RingView& view, int wait_fd, Callback callback);
+
+    // Rings without a callback, read with the pull API: next() and
+    // next_batch() take their records; consume() and poll() leave them
+    // alone (poll() still wakes for them). wait() waits for any ring.
+    void add(const Ring& ring);
+    void add(const RingView& view, int wait_fd);
+    // The next committed record of the first pull ring (by index) that has
+    // one and holds no record still unreleased; none without waiting. A
+    // ring's records come in ring order, discarded ones skipped, and a busy
+    // record holds back every later one, as for callbacks.
+    std::optional<RecordBatch> next() { return next_batch(1); }
+    // Up to max records of one ring, as next().
+    std::optional<RecordBatch> next_batch(size_t max);
+    // Waits up to timeout (forever if negative) for a ring to have a
+    // committed record: true if one has (next() takes it), false if none has
+    // when the wait ends: timeout, wake(), shut_down(), or a ring woke with
+    // its next record still being written (as poll() returns 0); loop on
+    // it, checking is_shut_down(). Sleeps only after the check before a
+    // sleep found nothing, so a release() then wait() loses no wakeup.
+    bool wait(std::chrono::milliseconds timeout);
 
     // Waits up to timeout for data (forever if negative), then consumes
     // everything available. Returns the records consumed (0 on timeout) or a
@@ -212,8 +265,12 @@ public:
 private:
     struct Source {
         RingView view;
-        Callback callback;
+        Callback callback;                      // empty for a pull ring
+        std::shared_ptr<detail::PullRing> pull; // a pull ring's hold
     };
+    void add_source(const RingView& view, int wait_fd, Callback callback);
+    // Waits as poll() does; true if it should consume.
+    bool wait_for_data(std::chrono::milliseconds timeout);
     int64_t consume_source(Source& source, uint64_t limit);
     const Source& source_at(size_t index) const;
     void watch_wakeup();
