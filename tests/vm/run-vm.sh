@@ -48,7 +48,7 @@ cp "$modules/kmod/kring.ko" "$modules"/tests/kmod/*.ko "$root/lib/kring/"
 # The statically linked binaries of build/vm that the VM runs.
 for bin in "$top"/build/vm/tests/vm/kring-vm-tests "$top"/build/vm/user/demo/kring-demo \
 	"$top"/build/vm/user/kringctl/kringctl "$top"/build/vm/bench/kring-bench \
-	"$top"/build/vm/bench/kring-record-bench; do
+	"$top"/build/vm/bench/kring-record-bench "$top"/build/vm/examples/ring-daemon; do
 	[ -x "$bin" ] && cp "$bin" "$root/bin/"
 done
 # The example programs kringctl runs (make run: exec-snoop).
