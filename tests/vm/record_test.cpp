@@ -4,12 +4,15 @@
 // record not in the file counted as a drop.
 #include "vm_util.hpp"
 
+#include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <csignal>
 #include <doctest/doctest.h>
 #include <kring/kring.hpp>
 #include <kring/record_file.hpp>
 #include <random>
+#include <string>
 #include <sys/stat.h>
 #include <thread>
 #include <vector>
@@ -209,4 +212,43 @@ TEST_CASE("kringctl run --ring feeds a named ring that kringctl record persists"
     run_kringctl({"unpin", name}, &status);
     CHECK(status == 1); // no such name any more
     ::unlink(file.c_str());
+}
+
+TEST_CASE("kringctl stats --watch prints each ring's rates per second") {
+    const std::string name = "watch-test";
+    kring::Ring ring = kring::Ring::create(16 * 1024);
+    ring.pin(name);
+    // A writer for as long as kringctl watches; the ring fills and then
+    // drops, which the rates show too.
+    std::atomic<bool> writing{true};
+    std::thread writer([&] {
+        for (uint64_t seq = 0; writing.load(); seq++) {
+            (void)ring.write(std::as_bytes(std::span(&seq, 1)));
+            std::this_thread::sleep_for(std::chrono::microseconds(200));
+        }
+    });
+    int status = 0;
+    std::string out =
+        run_kringctl({"stats", "--watch", "0.3", "--count", "3", "--json", name}, &status);
+    writing = false;
+    writer.join();
+    INFO("kringctl stats --watch:\n", out);
+    CHECK(status == 0);
+    CHECK(std::count(out.begin(), out.end(), '\n') == 3);
+    double committed_per_s = 0, dropped_per_s = 0, most = 0;
+    for (size_t at = 0; (at = out.find("{\"ring\":\"watch-test\"", at)) != std::string::npos;
+         at++) {
+        size_t c = out.find("\"committed_per_s\":", at), d = out.find("\"dropped_per_s\":", at);
+        REQUIRE(c != std::string::npos);
+        REQUIRE(d != std::string::npos);
+        committed_per_s = std::stod(out.substr(c + 18));
+        dropped_per_s = std::stod(out.substr(d + 16));
+        most = std::max(most, committed_per_s + dropped_per_s);
+        CHECK(committed_per_s >= 0);
+    }
+    // Records went in at up to 5000/s: some interval saw them.
+    CHECK(most > 0);
+    CHECK(run_kringctl({"stats", "--count", "2", name}, &status).empty());
+    CHECK(status == 2);
+    kring::Ring::unpin(name);
 }

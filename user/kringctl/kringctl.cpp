@@ -32,7 +32,8 @@ Commands:
                  or --duration; then the rings' statistics
   create NAME    create a ring and keep it alive under NAME (pinned)
   unpin NAME...  drop the names (a ring goes when nothing else holds it)
-  stats [NAME...]  the named rings' positions and counters (default: all)
+  stats [NAME...]  the named rings' positions and counters (default: all);
+                 --watch SECONDS for their rates per second
   record NAME... consume named rings into a record file with io_uring,
                  restartable without loss or duplicates
   replay FILE    print a record file's records as text or JSON lines
