@@ -36,23 +36,6 @@ std::string decodable_type(const std::string& type, uint64_t size) {
     }
 }
 
-std::string json_string(std::string_view text) {
-    std::string out = "\"";
-    for (unsigned char c : text) {
-        if (c == '"' || c == '\\') {
-            out += '\\';
-            out += static_cast<char>(c);
-        } else if (c < 0x20 || c > 0x7e) {
-            char buf[8];
-            snprintf(buf, sizeof(buf), "\\u%04x", c);
-            out += buf;
-        } else {
-            out += static_cast<char>(c);
-        }
-    }
-    return out + "\"";
-}
-
 std::string_view field_string(const char* field, size_t size) {
     return std::string_view(field, strnlen(field, size));
 }

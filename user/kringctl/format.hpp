@@ -11,6 +11,7 @@ extern "C" {
 
 #include <cstddef>
 #include <cstdint>
+#include <kring/json.hpp>
 #include <optional>
 #include <ostream>
 #include <span>
@@ -31,7 +32,7 @@ std::string decodable_type(const std::string& type, uint64_t size);
 
 // A JSON string literal for `text` (quotes included), bytes above 0x7e and
 // controls escaped so that any record prints as valid JSON.
-std::string json_string(std::string_view text);
+using kring::json_string;
 // The C string in a fixed-size field (up to its first NUL).
 std::string_view field_string(const char* field, size_t size);
 

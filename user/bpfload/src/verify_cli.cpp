@@ -2,12 +2,37 @@
 #include <boost/program_options.hpp>
 #include <cerrno>
 #include <cstring>
+#include <kring/json.hpp>
 #include <kring/program.hpp>
 #include <kring/verify_cli.hpp>
 
 namespace kring::bpf {
 
 namespace po = boost::program_options;
+
+namespace {
+
+// The verifier's reason: the log's first line, when it rejected.
+std::string rejection_message(const Verdict& verdict) {
+    if (!verdict.error || verdict.log.rfind("processed ", 0) == 0)
+        return "";
+    return verdict.log.substr(0, verdict.log.find('\n'));
+}
+
+void print_json(std::ostream& out, const Program& prog, const kring::ProgramContext& ctx,
+                const Verdict& verdict) {
+    const kbpf_verify_stats& s = verdict.stats;
+    out << "{\"section\":" << json_string(prog.section) << ",\"name\":" << json_string(prog.name)
+        << ",\"context\":" << json_string(ctx.description) << ",\"insns\":" << prog.insns.size()
+        << ",\"accepted\":" << (verdict.error ? "false" : "true") << ",\"errno\":" << -verdict.error
+        << ",\"error\":" << json_string(verdict.error ? strerror(-verdict.error) : "")
+        << ",\"message\":" << json_string(rejection_message(verdict))
+        << ",\"insns_processed\":" << s.insns_processed << ",\"states_total\":" << s.states_total
+        << ",\"states_peak\":" << s.states_peak << ",\"stack_depth\":" << s.stack_depth
+        << ",\"time_us\":" << s.time_ns / 1000 << ",\"log\":" << json_string(verdict.log) << "}\n";
+}
+
+} // namespace
 
 int verify_command(const std::vector<std::string>& args, const std::string& tool, std::ostream& out,
                    std::ostream& err) {
@@ -36,7 +61,9 @@ int verify_command(const std::vector<std::string>& args, const std::string& tool
         "no-ptr-leaks", "as without CAP_PERFMON: pointers may not leak")(
         "no-spec-v1-bypass", "as without CAP_PERFMON: constant pointer offsets only")(
         "no-spec-v4-bypass", "as without CAP_PERFMON: spilled pointers stay")(
-        "test-state-freq", "checkpoint at every instruction (stresses pruning)");
+        "test-state-freq", "checkpoint at every instruction (stresses pruning)")(
+        "json", "one JSON object per program, per line: its verdict, the verifier's "
+                "message and statistics, and the log");
     po::options_description hidden;
     hidden.add_options()("file", po::value(&file));
     po::positional_options_description positional;
@@ -108,14 +135,18 @@ int verify_command(const std::vector<std::string>& args, const std::string& tool
     for (const auto& [prog, ctx] : chosen) {
         options.ctx = {ctx.size, vm.count("ctx-writable") > 0};
         Verdict verdict = verify(*prog, obj.rings.size(), options);
+        if (verdict.error)
+            status = 1;
+        if (vm.count("json")) {
+            print_json(out, *prog, ctx, verdict);
+            continue;
+        }
         out << prog->section << " (" << prog->name << ", " << ctx.description << ", "
             << prog->insns.size() << " insns): "
             << (verdict.error ? "rejected: " + std::string(strerror(-verdict.error))
                               : std::string("accepted"))
             << "\n"
             << verdict.log;
-        if (verdict.error)
-            status = 1;
     }
     return status;
 }
