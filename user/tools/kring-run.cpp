@@ -7,6 +7,7 @@
 #include <iostream>
 #include <iterator>
 #include <kring/bpfload.hpp>
+#include <kring/json.hpp>
 #include <kring/program.hpp>
 
 namespace po = boost::program_options;
@@ -157,8 +158,9 @@ int main(int argc, char** argv) {
         consumer.add(runtime.ring(i).view(), runtime.ring(i).wake_fd(),
                      [&name, json](std::span<const std::byte> record) {
                          if (json)
-                             std::cout << "{\"ring\":\"" << name << "\",\"size\":" << record.size()
-                                       << ",\"data\":\"" << to_hex(record) << "\"}\n";
+                             std::cout << "{\"ring\":" << kring::json_string(name)
+                                       << ",\"size\":" << record.size() << ",\"data\":\""
+                                       << to_hex(record) << "\"}\n";
                          else
                              std::cout << name << ": " << record.size() << " bytes "
                                        << to_hex(record) << "\n";
