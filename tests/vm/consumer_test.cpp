@@ -9,6 +9,7 @@
 #include <csignal>
 #include <doctest/doctest.h>
 #include <linux/bpf.h>
+#include <memory>
 #include <sys/epoll.h>
 #include <sys/wait.h>
 #include <thread>
@@ -313,4 +314,44 @@ TEST_CASE("the daemon example: pull API, per-ring state, a clean shutdown on SIG
     CHECK(output.find("total daemon-b: 300 records, 1200 bytes") != std::string::npos);
     for (const std::string& name : names)
         kring::Ring::unpin(name);
+}
+
+TEST_CASE("a consumer keeps a ring given as shared_ptr, and says so when it outlived one "
+          "given by reference") {
+    uint32_t value = 7;
+    int got = 0;
+    auto count = [&](std::span<const std::byte>) {
+        got++;
+        return 0;
+    };
+    // Owned: the caller's pointer goes, the consumer keeps the ring.
+    kring::Consumer owner;
+    {
+        auto ring = std::make_shared<const kring::Ring>(kring::Ring::create(4096));
+        REQUIRE(ring->write(bytes_of(&value, sizeof(value))));
+        owner.add(ring, count);
+    }
+    CHECK(owner.consume() == 1);
+    CHECK(got == 1);
+
+    // Referenced and moved: the mapping moves with the Ring, the consumer
+    // goes on reading it.
+    kring::Consumer referrer;
+    kring::Ring first = kring::Ring::create(4096);
+    referrer.add(first);
+    kring::Ring moved = std::move(first);
+    REQUIRE(moved.write(bytes_of(&value, sizeof(value))));
+    CHECK(referrer.next_batch(8)->size() == 1);
+
+    // Referenced and destroyed first: an error, not a read of unmapped memory.
+    kring::Consumer orphan;
+    {
+        kring::Ring ring = kring::Ring::create(4096);
+        orphan.add(ring, count);
+    }
+    const char* says = "kring::Ring was destroyed before its consumer";
+    CHECK_THROWS_WITH_AS(orphan.consume(), doctest::Contains(says), kring::Error);
+    CHECK_THROWS_WITH_AS(orphan.poll(std::chrono::milliseconds(0)), doctest::Contains(says),
+                         kring::Error);
+    CHECK_THROWS_WITH_AS(orphan.ring_state(0), doctest::Contains(says), kring::Error);
 }

@@ -165,7 +165,36 @@ Consumer::~Consumer() {
 }
 
 void Consumer::add(const Ring& ring, Callback callback) {
-    add(ring.view(), ring.fd(), std::move(callback));
+    if (!callback)
+        throw Error(EINVAL, "kring::Consumer::add without a callback (for the pull API, "
+                            "add the ring without one)");
+    add_ring(ring, std::move(callback), nullptr);
+}
+
+void Consumer::add(std::shared_ptr<const Ring> ring, Callback callback) {
+    if (!callback)
+        throw Error(EINVAL, "kring::Consumer::add without a callback (for the pull API, "
+                            "add the ring without one)");
+    if (!ring)
+        throw Error(EINVAL, "kring::Consumer::add of a null std::shared_ptr<kring::Ring>");
+    const Ring& r = *ring;
+    add_ring(r, std::move(callback), std::move(ring));
+}
+
+void Consumer::add_ring(const Ring& ring, Callback callback, std::shared_ptr<const Ring> owned) {
+    add_source(ring.view(), ring.fd(), std::move(callback));
+    Source& source = sources_.back();
+    source.from_ring = true;
+    source.ring_mapped = ring.mapped_;
+    source.owned = std::move(owned);
+}
+
+const RingView& Consumer::live_view(const Source& source) const {
+    if (source.from_ring && source.ring_mapped.expired())
+        throw Error(EPIPE, "kring::Consumer: ring " + std::to_string(&source - sources_.data()) +
+                               "'s kring::Ring was destroyed before its "
+                               "consumer: keep it alive, or add it as a std::shared_ptr");
+    return source.view;
 }
 
 void Consumer::add(const RingView& view, int wait_fd, Callback callback) {
@@ -176,7 +205,14 @@ void Consumer::add(const RingView& view, int wait_fd, Callback callback) {
 }
 
 void Consumer::add(const Ring& ring) {
-    add(ring.view(), ring.fd());
+    add_ring(ring, Callback{}, nullptr);
+}
+
+void Consumer::add(std::shared_ptr<const Ring> ring) {
+    if (!ring)
+        throw Error(EINVAL, "kring::Consumer::add of a null std::shared_ptr<kring::Ring>");
+    const Ring& r = *ring;
+    add_ring(r, Callback{}, std::move(ring));
 }
 
 void Consumer::add(const RingView& view, int wait_fd) {
@@ -208,7 +244,8 @@ void Consumer::add_source(const RingView& view, int wait_fd, Callback callback) 
 // or with records left behind (a callback's error, the limit), which
 // poll() then consumes without sleeping.
 int64_t Consumer::consume_source(Source& source, uint64_t limit) {
-    detail::RingReader reader(source.view, detail::consumer_position(source.view));
+    const RingView& view = live_view(source);
+    detail::RingReader reader(view, detail::consumer_position(view));
     int64_t count = 0;
     do {
         while (std::optional<detail::CommittedRecord> record = reader.next()) {
@@ -262,7 +299,7 @@ const Consumer::Source& Consumer::source_at(size_t index) const {
 }
 
 RingState Consumer::ring_state(size_t index) const {
-    const RingView& view = source_at(index).view;
+    const RingView& view = live_view(source_at(index));
     RingState state;
     state.consumer_pos = detail::consumer_position(view);
     state.producer_pos = detail::RingReader(view, state.consumer_pos).producer_position();
@@ -283,7 +320,8 @@ std::optional<RecordBatch> Consumer::next_batch(size_t max) {
         const Source& source = sources_[i];
         if (!source.pull || source.pull->held.load(std::memory_order_acquire))
             continue;
-        detail::RingReader reader(source.view, detail::consumer_position(source.view));
+        const RingView& view = live_view(source);
+        detail::RingReader reader(view, detail::consumer_position(view));
         RecordBatch batch(source.pull, i);
         while (batch.size() < max) {
             std::optional<detail::CommittedRecord> record = reader.next();
@@ -317,7 +355,8 @@ bool Consumer::any_committed() const {
     for (const Source& s : sources_) {
         if (s.pull && s.pull->held.load(std::memory_order_acquire))
             continue;
-        detail::RingReader reader(s.view, detail::consumer_position(s.view));
+        const RingView& view = live_view(s);
+        detail::RingReader reader(view, detail::consumer_position(view));
         if (reader.committed_after_fence())
             return true;
     }

@@ -204,13 +204,14 @@ Ring::Ring(int fd, uint64_t data_size, const char* what) : fd_(fd) {
     view_.producer_pos = static_cast<const unsigned long*>(producer_map_);
     view_.data = static_cast<const std::byte*>(producer_map_) + page;
     view_.data_size = data_size;
+    mapped_ = std::make_shared<const bool>(true);
 }
 
 Ring::Ring(Ring&& other) noexcept
     : fd_(std::exchange(other.fd_, -1)), consumer_map_(std::exchange(other.consumer_map_, nullptr)),
       producer_map_(std::exchange(other.producer_map_, nullptr)),
       producer_map_len_(std::exchange(other.producer_map_len_, 0)),
-      view_(std::exchange(other.view_, RingView{})) {}
+      view_(std::exchange(other.view_, RingView{})), mapped_(std::move(other.mapped_)) {}
 
 Ring& Ring::operator=(Ring&& other) noexcept {
     if (this != &other) {
@@ -220,6 +221,7 @@ Ring& Ring::operator=(Ring&& other) noexcept {
         producer_map_ = std::exchange(other.producer_map_, nullptr);
         producer_map_len_ = std::exchange(other.producer_map_len_, 0);
         view_ = std::exchange(other.view_, RingView{});
+        mapped_ = std::move(other.mapped_);
     }
     return *this;
 }
@@ -238,6 +240,7 @@ void Ring::release() noexcept {
     fd_ = -1;
     consumer_map_ = producer_map_ = nullptr;
     view_ = RingView{};
+    mapped_.reset();
 }
 
 bool Ring::write(std::span<const std::byte> record) const {

@@ -110,6 +110,10 @@ private:
     void* producer_map_ = nullptr;
     size_t producer_map_len_ = 0;
     RingView view_;
+    // Lives as long as the mappings: a Consumer given this Ring notices
+    // when it is gone instead of reading unmapped memory.
+    std::shared_ptr<const bool> mapped_;
+    friend class Consumer;
 };
 
 // One ring of a consumer as it stands (libbpf's ring__consumer_pos,
@@ -181,8 +185,10 @@ private:
 };
 
 // Waits on several rings (with epoll, busy polling or io_uring) and
-// consumes their records. Rings are referenced, not owned: each must
-// outlive the consumer.
+// consumes their records. A ring given as a std::shared_ptr is owned (kept
+// alive) by the consumer; one given by reference is not, and a consumer
+// whose kring::Ring was destroyed throws (EPIPE) rather than read it; one
+// given by its RingView must outlive the consumer.
 // Thread safety: one thread at a time may use a Consumer (its callbacks run
 // on that thread); it may move to another thread. Consumers of different
 // rings may run in parallel on their own threads. A ring has one consumer
@@ -201,6 +207,7 @@ public:
     ~Consumer();
 
     void add(const Ring& ring, Callback callback);
+    void add(std::shared_ptr<const Ring> ring, Callback callback);
     // A ring given by its view and the fd that polls readable when it has
     // data (for rings that are not kring::Ring objects).
     void add(const RingView& view, int wait_fd, Callback callback);
@@ -209,6 +216,7 @@ public:
     // next_batch() take their records; consume() and poll() leave them
     // alone (poll() still wakes for them). wait() waits for any ring.
     void add(const Ring& ring);
+    void add(std::shared_ptr<const Ring> ring);
     void add(const RingView& view, int wait_fd);
     // The next committed record of the first pull ring (by index) that has
     // one and holds no record still unreleased; none without waiting. A
@@ -267,7 +275,13 @@ private:
         RingView view;
         Callback callback;                      // empty for a pull ring
         std::shared_ptr<detail::PullRing> pull; // a pull ring's hold
+        bool from_ring = false;                 // given as a kring::Ring
+        std::weak_ptr<const bool> ring_mapped;  // then: its mappings' life
+        std::shared_ptr<const Ring> owned;      // a ring the consumer keeps alive
     };
+    void add_ring(const Ring& ring, Callback callback, std::shared_ptr<const Ring> owned);
+    // The source's view; throws if its kring::Ring is gone.
+    const RingView& live_view(const Source& source) const;
     void add_source(const RingView& view, int wait_fd, Callback callback);
     // Waits as poll() does; true if it should consume.
     bool wait_for_data(std::chrono::milliseconds timeout);
