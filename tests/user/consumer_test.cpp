@@ -3,6 +3,7 @@
 #include "consumer_checks.hpp"
 #include "kring/kring.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstring>
@@ -298,6 +299,79 @@ TEST_CASE("the pull API against producer threads: each record once, in order") {
         t.join();
     CHECK(bad == 0);
     CHECK(running == 0);
+}
+
+namespace {
+
+void produce_key(UserRing& ring, uint64_t key) {
+    void* sample = ring.reserve(sizeof(key));
+    REQUIRE(sample != nullptr);
+    std::memcpy(sample, &key, sizeof(key));
+    ring.commit(sample);
+}
+
+uint64_t key_of(std::span<const std::byte> record) {
+    uint64_t key = 0;
+    std::memcpy(&key, record.data(), std::min(record.size(), sizeof(key)));
+    return key;
+}
+
+// The keys next() returns until it returns none, each released at once.
+std::vector<uint64_t> drain(kring::Merger& merger) {
+    std::vector<uint64_t> keys;
+    while (std::optional<kring::RecordBatch> r = merger.next())
+        keys.push_back(key_of((*r)[0]));
+    return keys;
+}
+
+} // namespace
+
+TEST_CASE("a merger reads several rings in key order, one record held per ring") {
+    UserRing a(4096), b(4096), c(4096);
+    kring::Consumer consumer;
+    for (UserRing* r : {&a, &b, &c})
+        consumer.add(r->view(), r->wake_fd());
+    for (uint64_t k : {1, 4, 7})
+        produce_key(a, k);
+    for (uint64_t k : {2, 5, 8})
+        produce_key(b, k);
+    for (uint64_t k : {3, 6, 9})
+        produce_key(c, k);
+    kring::Merger merger(consumer, key_of, std::chrono::hours(1));
+    {
+        std::optional<kring::RecordBatch> first = merger.next();
+        REQUIRE(first);
+        CHECK(key_of((*first)[0]) == 1);
+        // Each ring holds its next record in place: nothing else is taken.
+        CHECK(consumer.ring_state(1).consumer_pos == 0);
+        CHECK(consumer.ring_state(2).consumer_pos == 0);
+        CHECK_FALSE(consumer.next());
+    }
+    // Then every ring must have a record: a drained ring holds the rest back.
+    CHECK(drain(merger) == std::vector<uint64_t>{2, 3, 4, 5, 6, 7});
+    produce_key(a, 10);
+    CHECK(drain(merger) == std::vector<uint64_t>{8});
+    CHECK(merger.late() == 0);
+}
+
+TEST_CASE("a merger goes on without a ring that stayed empty; its later records come out late") {
+    UserRing a(4096), b(4096);
+    kring::Consumer consumer;
+    consumer.add(a.view(), a.wake_fd());
+    consumer.add(b.view(), b.wake_fd());
+    kring::Merger merger(consumer, key_of, std::chrono::milliseconds(0));
+    CHECK_FALSE(merger.next());
+    produce_key(a, 5);
+    produce_key(a, 6);
+    CHECK(drain(merger) == std::vector<uint64_t>{5, 6});
+    produce_key(b, 3);
+    CHECK(drain(merger) == std::vector<uint64_t>{3});
+    CHECK(merger.late() == 1);
+    CHECK(*a.consumer_pos() == *a.producer_pos());
+    CHECK(*b.consumer_pos() == *b.producer_pos());
+    kring::Consumer no_pull_rings;
+    CHECK_THROWS_WITH_AS(kring::Merger(no_pull_rings, key_of, std::chrono::milliseconds(0)),
+                         doctest::Contains("no ring added without a callback"), kring::Error);
 }
 
 TEST_CASE("consume_n consumes at most n records") {

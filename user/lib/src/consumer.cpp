@@ -4,6 +4,7 @@
 #include "ring_reader.hpp"
 #include "uring_polls.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <sys/epoll.h>
@@ -315,34 +316,46 @@ int64_t Consumer::consume_ring(size_t index, uint64_t n) {
     return n ? consume_source(sources_[index], n) : 0;
 }
 
-std::optional<RecordBatch> Consumer::next_batch(size_t max) {
-    for (size_t i = 0; i < sources_.size() && max; i++) {
-        const Source& source = sources_[i];
-        if (!source.pull || source.pull->held.load(std::memory_order_acquire))
+std::optional<RecordBatch> Consumer::take(size_t index, size_t max) {
+    const Source& source = sources_[index];
+    if (!max || !source.pull || source.pull->held.load(std::memory_order_acquire))
+        return std::nullopt;
+    const RingView& view = live_view(source);
+    detail::RingReader reader(view, detail::consumer_position(view));
+    RecordBatch batch(source.pull, index);
+    while (batch.size() < max) {
+        std::optional<detail::CommittedRecord> record = reader.next();
+        if (!record)
+            break;
+        if (record->discarded()) {
+            // Nothing held before it: its space goes back now.
+            if (!batch.size())
+                reader.publish();
             continue;
-        const RingView& view = live_view(source);
-        detail::RingReader reader(view, detail::consumer_position(view));
-        RecordBatch batch(source.pull, i);
-        while (batch.size() < max) {
-            std::optional<detail::CommittedRecord> record = reader.next();
-            if (!record)
-                break;
-            if (record->discarded()) {
-                // Nothing held before it: its space goes back now.
-                if (!batch.size())
-                    reader.publish();
-                continue;
-            }
-            batch.records_.push_back(record->payload);
-            batch.end_ = reader.position();
         }
-        if (batch.size()) {
-            source.pull->held.store(true, std::memory_order_relaxed);
-            return batch;
-        }
-        batch.pull_.reset(); // nothing taken: nothing to release
+        batch.records_.push_back(record->payload);
+        batch.end_ = reader.position();
     }
+    if (!batch.size()) {
+        batch.pull_.reset(); // nothing taken: nothing to release
+        return std::nullopt;
+    }
+    source.pull->held.store(true, std::memory_order_relaxed);
+    return batch;
+}
+
+std::optional<RecordBatch> Consumer::next_batch(size_t max) {
+    for (size_t i = 0; i < sources_.size(); i++)
+        if (std::optional<RecordBatch> batch = take(i, max))
+            return batch;
     return std::nullopt;
+}
+
+std::optional<RecordBatch> Consumer::next_from(size_t index, size_t max) {
+    if (!source_at(index).pull)
+        throw Error(EINVAL, "kring::Consumer::next_from(" + std::to_string(index) +
+                                "): a ring added with a callback is read by consume()");
+    return take(index, max);
 }
 
 bool Consumer::wait(std::chrono::milliseconds timeout) {
@@ -413,6 +426,50 @@ bool Consumer::wait_for_data(std::chrono::milliseconds timeout) {
 
 bool Consumer::handle_completion(const ::io_uring_cqe& cqe) {
     return uring_ && uring_->handle(cqe);
+}
+
+Merger::Merger(Consumer& consumer, Key key, std::chrono::milliseconds settle)
+    : consumer_(&consumer), key_(std::move(key)), settle_(settle) {
+    if (!key_)
+        throw Error(EINVAL, "kring::Merger without a key function");
+    auto now = std::chrono::steady_clock::now();
+    for (size_t i = 0; i < consumer.ring_count(); i++)
+        if (consumer.sources_[i].pull)
+            heads_.push_back(Head{i, std::nullopt, 0, now});
+    if (heads_.empty())
+        throw Error(EINVAL, "kring::Merger: the consumer has no ring added without a callback "
+                            "(the pull API's rings are the ones merged)");
+}
+
+std::optional<RecordBatch> Merger::next() {
+    auto now = std::chrono::steady_clock::now();
+    Head* smallest = nullptr;
+    bool waiting = false; // a ring still empty for less than settle_
+    for (Head& head : heads_) {
+        if (!head.record) {
+            head.record = consumer_->take(head.ring, 1);
+            if (head.record)
+                head.key = key_((*head.record)[0]);
+            else if (head.empty_since == std::chrono::steady_clock::time_point{})
+                head.empty_since = now;
+        }
+        if (!head.record) {
+            waiting = waiting || now - head.empty_since < settle_;
+            continue;
+        }
+        head.empty_since = {};
+        if (!smallest || head.key < smallest->key)
+            smallest = &head;
+    }
+    if (!smallest || waiting)
+        return std::nullopt;
+    if (any_returned_ && smallest->key < last_key_)
+        late_++;
+    any_returned_ = true;
+    last_key_ = std::max(last_key_, smallest->key);
+    std::optional<RecordBatch> out = std::move(smallest->record);
+    smallest->record.reset();
+    return out;
 }
 
 } // namespace kring

@@ -225,6 +225,8 @@ public:
     std::optional<RecordBatch> next() { return next_batch(1); }
     // Up to max records of one ring, as next().
     std::optional<RecordBatch> next_batch(size_t max);
+    // Up to max records of pull ring `index` alone (none if it holds a batch).
+    std::optional<RecordBatch> next_from(size_t index, size_t max = 1);
     // Waits up to timeout (forever if negative) for a ring to have a
     // committed record: true if one has (next() takes it), false if none has
     // when the wait ends: timeout, wake(), shut_down(), or a ring woke with
@@ -283,6 +285,8 @@ private:
     // The source's view; throws if its kring::Ring is gone.
     const RingView& live_view(const Source& source) const;
     void add_source(const RingView& view, int wait_fd, Callback callback);
+    std::optional<RecordBatch> take(size_t index, size_t max);
+    friend class Merger;
     // Waits as poll() does; true if it should consume.
     bool wait_for_data(std::chrono::milliseconds timeout);
     int64_t consume_source(Source& source, uint64_t limit);
@@ -297,6 +301,45 @@ private:
     std::unique_ptr<detail::Wakeup> wakeup_;
     std::unique_ptr<detail::UringPolls> uring_; // the io_uring backend
     std::vector<Source> sources_;
+};
+
+// Several pull rings of a consumer read as one stream in the order of a key
+// each record carries (its timestamp, say; each ring's keys non-decreasing,
+// as per-CPU or per-subsystem rings of one clock are): a k-way merge that
+// holds at most one record per ring, in place in its ring (no copy), so its
+// memory is bounded by the number of rings.
+//
+// next() returns the record with the smallest key among the rings' next
+// records once every ring has one. A ring with none holds the others back
+// until it has stayed empty for `settle`; then the others go on without
+// it, and a record it gets later with a key below one already returned
+// comes out late (counted by late(), never dropped).
+class Merger {
+public:
+    using Key = std::function<uint64_t(std::span<const std::byte>)>;
+    // Merges every pull ring the consumer has (rings added without a
+    // callback); the consumer must outlive the merger.
+    Merger(Consumer& consumer, Key key, std::chrono::milliseconds settle);
+
+    // The next record in key order (a RecordBatch of one), or none now.
+    std::optional<RecordBatch> next();
+    uint64_t late() const noexcept { return late_; }
+
+private:
+    struct Head {
+        size_t ring;
+        std::optional<RecordBatch> record; // held in its ring
+        uint64_t key = 0;
+        std::chrono::steady_clock::time_point empty_since{};
+    };
+
+    Consumer* consumer_;
+    Key key_;
+    std::chrono::milliseconds settle_;
+    std::vector<Head> heads_;
+    bool any_returned_ = false;
+    uint64_t last_key_ = 0;
+    uint64_t late_ = 0;
 };
 
 } // namespace kring
