@@ -122,36 +122,40 @@ inline void check_wake_and_shut_down(kring::Consumer& consumer) {
     CHECK(got == 2);
 }
 
-// Producer threads: every record arrives exactly once and in each
-// producer's order.
-inline void check_producer_threads(kring::Consumer& consumer) {
-    using kring::UserRing;
-    constexpr int kProducers = 3;
-    constexpr uint32_t kEach = 5000;
-    UserRing ring(8192);
+// Producer threads writing (producer, sequence number) records into one
+// ring, and the check of what a consumer received: every record exactly
+// once, and in each producer's order.
+struct ProducerThreads {
+    static constexpr int kProducers = 3;
+    static constexpr uint32_t kEach = 5000;
+    kring::UserRing ring{8192};
     std::atomic<int> running{kProducers};
     std::atomic<uint64_t> committed{0};
-    std::vector<std::thread> producers;
-    for (int p = 0; p < kProducers; p++)
-        producers.emplace_back([&, p] {
-            for (uint32_t seq = 0; seq < kEach; seq++) {
-                void* s;
-                while (!(s = ring.reserve(8)))
-                    std::this_thread::yield();
-                uint32_t rec[2] = {static_cast<uint32_t>(p), seq};
-                std::memcpy(s, rec, sizeof(rec));
-                ring.commit(s);
-                committed++;
-            }
-            running--;
-        });
-    std::vector<uint32_t> next(kProducers, 0);
+    std::vector<std::thread> threads;
+    std::vector<uint32_t> next = std::vector<uint32_t>(kProducers, 0);
     uint64_t received = 0, bad = 0;
-    consumer.add(ring.view(), ring.wake_fd(), [&](std::span<const std::byte> r) {
+
+    void start() {
+        for (int p = 0; p < kProducers; p++)
+            threads.emplace_back([this, p] {
+                for (uint32_t seq = 0; seq < kEach; seq++) {
+                    void* s;
+                    while (!(s = ring.reserve(8)))
+                        std::this_thread::yield();
+                    uint32_t rec[2] = {static_cast<uint32_t>(p), seq};
+                    std::memcpy(s, rec, sizeof(rec));
+                    ring.commit(s);
+                    committed++;
+                }
+                running--;
+            });
+    }
+    // One record as the consumer received it.
+    void received_record(std::span<const std::byte> r) {
         uint32_t rec[2];
         if (r.size() != sizeof(rec)) {
             bad++;
-            return 0;
+            return;
         }
         std::memcpy(rec, r.data(), sizeof(rec));
         if (rec[0] >= kProducers || rec[1] != next[rec[0]])
@@ -159,14 +163,28 @@ inline void check_producer_threads(kring::Consumer& consumer) {
         else
             next[rec[0]]++;
         received++;
-        return 0;
-    });
+    }
+    bool done() const { return running.load() == 0 && received >= committed.load(); }
+    void finish() {
+        for (auto& t : threads)
+            t.join();
+        CHECK(bad == 0);
+        CHECK(received == uint64_t{kProducers} * kEach);
+    }
+};
+
+// Producer threads against the consumer's callback path.
+inline void check_producer_threads(kring::Consumer& consumer) {
+    ProducerThreads producers;
+    producers.start();
+    consumer.add(producers.ring.view(), producers.ring.wake_fd(),
+                 [&](std::span<const std::byte> r) {
+                     producers.received_record(r);
+                     return 0;
+                 });
     // The short timeout bounds any wait on a wakeup the protocol skipped
     // (none should be: the records must all arrive either way).
-    while (running.load() > 0 || received < committed.load())
+    while (!producers.done())
         consumer.poll(std::chrono::milliseconds(1));
-    for (auto& t : producers)
-        t.join();
-    CHECK(bad == 0);
-    CHECK(received == uint64_t{kProducers} * kEach);
+    producers.finish();
 }

@@ -258,47 +258,20 @@ TEST_CASE("the pull API: a batch, a busy record, several rings, and wait()") {
 }
 
 TEST_CASE("the pull API against producer threads: each record once, in order") {
-    constexpr int kProducers = 3;
-    constexpr uint32_t kEach = 5000;
-    UserRing ring(8192);
+    ProducerThreads producers;
+    producers.start();
     kring::Consumer consumer;
-    consumer.add(ring.view(), ring.wake_fd());
-    std::atomic<int> running{kProducers};
-    std::vector<std::thread> producers;
-    for (int p = 0; p < kProducers; p++)
-        producers.emplace_back([&, p] {
-            for (uint32_t seq = 0; seq < kEach; seq++) {
-                void* s;
-                while (!(s = ring.reserve(8)))
-                    std::this_thread::yield();
-                uint32_t rec[2] = {static_cast<uint32_t>(p), seq};
-                std::memcpy(s, rec, sizeof(rec));
-                ring.commit(s);
-            }
-            running--;
-        });
-    std::vector<uint32_t> next(kProducers, 0);
-    uint64_t received = 0, bad = 0;
-    while (received < uint64_t{kProducers} * kEach) {
+    consumer.add(producers.ring.view(), producers.ring.wake_fd());
+    while (!producers.done()) {
         std::optional<kring::RecordBatch> batch = consumer.next_batch(64);
         if (!batch) {
             consumer.wait(std::chrono::milliseconds(1));
             continue;
         }
-        for (std::span<const std::byte> r : *batch) {
-            uint32_t rec[2];
-            std::memcpy(rec, r.data(), sizeof(rec));
-            if (r.size() != sizeof(rec) || rec[0] >= kProducers || rec[1] != next[rec[0]])
-                bad++;
-            else
-                next[rec[0]]++;
-            received++;
-        }
+        for (std::span<const std::byte> r : *batch)
+            producers.received_record(r);
     }
-    for (auto& t : producers)
-        t.join();
-    CHECK(bad == 0);
-    CHECK(running == 0);
+    producers.finish();
 }
 
 namespace {
