@@ -296,12 +296,7 @@ TEST_CASE("the daemon example: pull API, per-ring state, a clean shutdown on SIG
     CHECK(all_taken());
     std::this_thread::sleep_for(std::chrono::milliseconds(250)); // a stats line or two
     REQUIRE(::kill(daemon, SIGTERM) == 0);
-    std::string output;
-    char buf[4096];
-    ssize_t n;
-    while ((n = ::read(out[0], buf, sizeof(buf))) > 0)
-        output.append(buf, static_cast<size_t>(n));
-    ::close(out[0]);
+    std::string output = vmtest::read_to_end(out[0]);
     int status = 0;
     REQUIRE(::waitpid(daemon, &status, 0) == daemon);
     INFO("ring-daemon's output:\n", output);

@@ -59,12 +59,7 @@ std::string run_kringctl(const std::vector<std::string>& args, int* status) {
         throw std::runtime_error("pipe");
     pid_t pid = spawn_kringctl(args, pipe_fds[1]);
     ::close(pipe_fds[1]);
-    std::string out;
-    char buf[4096];
-    ssize_t n;
-    while ((n = ::read(pipe_fds[0], buf, sizeof(buf))) > 0)
-        out.append(buf, static_cast<size_t>(n));
-    ::close(pipe_fds[0]);
+    std::string out = read_to_end(pipe_fds[0]);
     *status = wait_exit(pid);
     return out;
 }

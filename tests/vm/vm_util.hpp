@@ -186,6 +186,17 @@ inline bool kernel_has_kasan() {
     return false;
 }
 
+// Everything readable from fd until end of file (a child's pipe); closes it.
+inline std::string read_to_end(int fd) {
+    std::string out;
+    char buf[4096];
+    ssize_t n;
+    while ((n = ::read(fd, buf, sizeof(buf))) > 0)
+        out.append(buf, static_cast<size_t>(n));
+    ::close(fd);
+    return out;
+}
+
 // --- modules -------------------------------------------------------------
 
 inline std::string module_dir() {

@@ -60,10 +60,6 @@ struct PullRing {
 RecordBatch::RecordBatch(std::shared_ptr<detail::PullRing> ring, size_t index)
     : pull_(std::move(ring)), ring_(index) {}
 
-RecordBatch::RecordBatch(RecordBatch&& other) noexcept
-    : pull_(std::move(other.pull_)), ring_(other.ring_), end_(other.end_),
-      records_(std::move(other.records_)) {}
-
 RecordBatch& RecordBatch::operator=(RecordBatch&& other) noexcept {
     if (this != &other) {
         release();
@@ -95,6 +91,18 @@ namespace {
 
 // epoll_event.data of the wakeup's eventfd; ring fds carry their index.
 constexpr uint64_t kWakeupEvent = UINT64_MAX;
+
+// The checks of add()'s arguments.
+void require_callback(const Callback& callback) {
+    if (!callback)
+        throw Error(EINVAL, "kring::Consumer::add without a callback (for the pull API, "
+                            "add the ring without one)");
+}
+
+void require_ring(const std::shared_ptr<const Ring>& ring) {
+    if (!ring)
+        throw Error(EINVAL, "kring::Consumer::add of a null std::shared_ptr<kring::Ring>");
+}
 
 } // namespace
 
@@ -166,18 +174,13 @@ Consumer::~Consumer() {
 }
 
 void Consumer::add(const Ring& ring, Callback callback) {
-    if (!callback)
-        throw Error(EINVAL, "kring::Consumer::add without a callback (for the pull API, "
-                            "add the ring without one)");
+    require_callback(callback);
     add_ring(ring, std::move(callback), nullptr);
 }
 
 void Consumer::add(std::shared_ptr<const Ring> ring, Callback callback) {
-    if (!callback)
-        throw Error(EINVAL, "kring::Consumer::add without a callback (for the pull API, "
-                            "add the ring without one)");
-    if (!ring)
-        throw Error(EINVAL, "kring::Consumer::add of a null std::shared_ptr<kring::Ring>");
+    require_callback(callback);
+    require_ring(ring);
     const Ring& r = *ring;
     add_ring(r, std::move(callback), std::move(ring));
 }
@@ -199,9 +202,7 @@ const RingView& Consumer::live_view(const Source& source) const {
 }
 
 void Consumer::add(const RingView& view, int wait_fd, Callback callback) {
-    if (!callback)
-        throw Error(EINVAL, "kring::Consumer::add without a callback (for the pull API, "
-                            "add the ring without one)");
+    require_callback(callback);
     add_source(view, wait_fd, std::move(callback));
 }
 
@@ -210,8 +211,7 @@ void Consumer::add(const Ring& ring) {
 }
 
 void Consumer::add(std::shared_ptr<const Ring> ring) {
-    if (!ring)
-        throw Error(EINVAL, "kring::Consumer::add of a null std::shared_ptr<kring::Ring>");
+    require_ring(ring);
     const Ring& r = *ring;
     add_ring(r, Callback{}, std::move(ring));
 }

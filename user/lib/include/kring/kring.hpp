@@ -160,7 +160,9 @@ struct UringOptions {
 // the consumer: a batch may outlive its consumer, not its ring.
 class RecordBatch {
 public:
-    RecordBatch(RecordBatch&& other) noexcept;
+    // The moved-from batch holds nothing (its hold moved), so it releases
+    // nothing.
+    RecordBatch(RecordBatch&& other) noexcept = default;
     RecordBatch& operator=(RecordBatch&& other) noexcept;
     RecordBatch(const RecordBatch&) = delete;
     RecordBatch& operator=(const RecordBatch&) = delete;
