@@ -3,16 +3,21 @@
 //
 //   kringctl record   kring::Recorder, what `kringctl record` runs: io_uring
 //                     writes straight from the mapped ring, the consumer
-//                     position advanced once the write is done; with the
-//                     CRC32C of every chunk (the default) and without;
+//                     position advanced once the write is done (--sync
+//                     never) or, after it, made durable by an fdatasync
+//                     (every second, the default; every 10 ms; every MiB);
+//                     with the CRC32C of every chunk (the default) and
+//                     without;
 //   read-copy-write   the loop a daemon writes by hand: a kring::Consumer
 //                     callback copies each record (behind a length and ring
 //                     id) into a buffer, written with write(2) when full; the
 //                     consumer position advances before the data is written.
 //
 // The producer is bench.bpf.o's program run by KRING_IOC_PROG_TEST_RUN on
-// one CPU; the consumer runs on the other. The file is on the VM's tmpfs.
-// Prints one "KRING-RECORD-BENCH {json}" line per measurement.
+// one CPU; the consumer runs on the other. The file is the third argument:
+// on an ext4 file system on the VM's virtio disk (bench/run.sh gives it one),
+// so that fdatasync reaches a block device. Prints one "KRING-RECORD-BENCH
+// {json}" line per measurement.
 #include "bench.h"
 #include "pin_cpu.hpp"
 
@@ -36,7 +41,7 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-constexpr const char* kFile = "/tmp/record-bench.out";
+const char* kFile = "/tmp/record-bench.out";
 constexpr uint32_t kTestRunRepeat = 4;
 constexpr size_t kCopyBuffer = 256 * 1024; // the hand-written loop's buffer
 
@@ -58,24 +63,35 @@ public:
 
 class RecorderPersister : public Persister {
 public:
-    explicit RecorderPersister(bool checksum) : checksum_(checksum) {}
-    const char* name() const override {
-        return checksum_ ? "kringctl record" : "kringctl record --no-checksum";
-    }
+    // `options` as the command line `name` sets them.
+    RecorderPersister(std::string name, const kring::Recorder::Options& options)
+        : name_(std::move(name)), options_(options) {}
+    const char* name() const override { return name_.c_str(); }
     uint64_t run(const kring::Ring& ring, const std::atomic<bool>& producing) override {
-        kring::Recorder::Options options;
-        options.checksum = checksum_;
-        kring::Recorder recorder(kFile, options);
+        kring::Recorder recorder(kFile, options_);
         recorder.add(ring, "bench");
         while (producing.load(std::memory_order_acquire))
             recorder.poll(std::chrono::milliseconds(50));
         recorder.flush();
+        syncs_ = recorder.stats().syncs;
         return recorder.stats().records;
     }
+    uint64_t syncs() const { return syncs_; }
 
 private:
-    bool checksum_;
+    std::string name_;
+    kring::Recorder::Options options_;
+    uint64_t syncs_ = 0;
 };
+
+kring::Recorder::Options recorder_options(bool checksum, std::chrono::milliseconds interval,
+                                          uint64_t bytes) {
+    kring::Recorder::Options options;
+    options.checksum = checksum;
+    options.sync.interval = interval;
+    options.sync.bytes = bytes;
+    return options;
+}
 
 class CopyLoopPersister : public Persister {
 public:
@@ -204,27 +220,40 @@ void print_env() {
 
 int main(int argc, char** argv) {
     if (argc < 2) {
-        std::fprintf(stderr, "usage: kring-record-bench BENCH.BPF.O [SECONDS]\n");
+        std::fprintf(stderr, "usage: kring-record-bench BENCH.BPF.O [SECONDS [FILE]]\n");
         return 2;
     }
     std::chrono::milliseconds duration(argc > 2 ? int(std::atof(argv[2]) * 1000) : 1000);
+    if (argc > 3)
+        kFile = argv[3];
     try {
         auto obj = kring::bpf::load_elf(argv[1]);
         print_env();
-        RecorderPersister recorder(true), unchecked_recorder(false);
+        using std::chrono::milliseconds;
+        RecorderPersister unsynced("kringctl record --sync never",
+                                   recorder_options(true, milliseconds(0), 0)),
+            unchecked("kringctl record --sync never --no-checksum",
+                      recorder_options(false, milliseconds(0), 0)),
+            every_second("kringctl record", recorder_options(true, milliseconds(1000), 0)),
+            every_10ms("kringctl record --sync 10ms", recorder_options(true, milliseconds(10), 0)),
+            every_mib("kringctl record --sync 1MiB",
+                      recorder_options(true, milliseconds(0), 1 << 20));
         CopyLoopPersister copy_loop;
-        const std::vector<Persister*> persisters = {&recorder, &unchecked_recorder, &copy_loop};
+        const std::vector<Persister*> persisters = {&unsynced,   &unchecked, &every_second,
+                                                    &every_10ms, &every_mib, &copy_loop};
         for (uint32_t size : {64u, 512u, 4096u}) {
             for (Persister* p : persisters) {
                 Measurement m = measure(*p, obj, size, duration);
+                auto* recorder = dynamic_cast<RecorderPersister*>(p);
                 std::printf("KRING-RECORD-BENCH {\"size\": %u, \"contender\": \"%s\", "
                             "\"seconds\": %.3f, \"asked\": %llu, \"committed\": %llu, "
                             "\"dropped\": %llu, \"written\": %llu, \"file_bytes\": %llu, "
-                            "\"consumer_cpu_s\": %.3f}\n",
+                            "\"consumer_cpu_s\": %.3f, \"syncs\": %llu, \"file\": \"%s\"}\n",
                             size, p->name(), m.seconds, (unsigned long long)m.asked,
                             (unsigned long long)m.committed, (unsigned long long)m.dropped,
                             (unsigned long long)m.written, (unsigned long long)m.file_bytes,
-                            m.consumer_cpu_s);
+                            m.consumer_cpu_s,
+                            (unsigned long long)(recorder ? recorder->syncs() : 0), kFile);
                 std::fflush(stdout);
                 if (m.written != m.committed)
                     throw kring::Error(EIO, std::string(p->name()) + " wrote " +

@@ -35,27 +35,34 @@ def parse(log_path):
 
 
 RECORDER, COPY_LOOP = "kringctl record", "read-copy-write"
-RECORDERS = [RECORDER, RECORDER + " --no-checksum"]
+RECORDERS = [RECORDER + " --sync never", RECORDER + " --sync never --no-checksum", RECORDER,
+             RECORDER + " --sync 10ms", RECORDER + " --sync 1MiB"]
 
 
 def recording_table(env, recordings):
     """kring-record-bench: kringctl record against a read-copy-write loop."""
+    where = recordings[0].get("file", "/tmp/")
+    medium = ("an ext4 file system on the VM's virtio disk (a raw image file on the host)"
+              if where.startswith("/mnt/disk/") else "the VM's tmpfs")
     out = ["## Persisting records: kringctl record vs a read-copy-write loop", "",
            "kring-record-bench: one producer (bench.bpf.o's program by test-run, CPU 1) fills a "
-           "4 MiB kring ring; the consumer (CPU 0) appends every record to a file on the VM's "
-           "tmpfs, either with `kringctl record`'s kring::Recorder (io_uring writes straight "
+           f"4 MiB kring ring; the consumer (CPU 0) appends every record to a file on {medium}, "
+           "either with `kringctl record`'s kring::Recorder (io_uring writes straight "
            "from the mapped ring, CRC32C per chunk, the consumer position advanced only after "
-           "the write completed) or with the loop a daemon writes by hand (a kring::Consumer "
-           "callback copies each record into a 256 KiB buffer, write(2) when full; the "
-           "consumer position advances before the data is written). CPU per record: the "
+           "the write completed and, under a `--sync` policy, an fdatasync made it durable: "
+           "`kringctl record` alone is the default, every second) or with the loop a daemon "
+           "writes by hand (a kring::Consumer callback copies each record into a 256 KiB "
+           "buffer, write(2) when full; the consumer position advances before the data is "
+           "written, and nothing is synced). CPU per record: the "
            "process's CPU time (io_uring workers included) minus the producer thread's, "
-           "divided by records written. **ratio**: kringctl record ÷ read-copy-write.", "",
+           "divided by records written. **ratio**: kringctl record ÷ read-copy-write. "
+           "**syncs**: the fdatasyncs the recorder made.", "",
            f"In this VM, CRC32C ran at {env['record'].get('crc32c_mb_s', '?')} MB/s and memcpy "
            f"at {env['record'].get('memcpy_mb_s', '?')} MB/s: the emulator runs SSE4.2's crc32 "
            "instruction as a helper call, where a real CPU checksums several GB/s (docs/bench.md).",
            "",
-           "| record | contender | written/s | ratio | CPU/record | ratio | dropped |",
-           "|---|---|---|---|---|---|---|"]
+           "| record | contender | written/s | ratio | CPU/record | ratio | dropped | syncs |",
+           "|---|---|---|---|---|---|---|---|"]
     by = {(r["size"], r["contender"]): r for r in recordings}
     for r in recordings:
         r["written_per_s"] = r["written"] / r["seconds"]
@@ -73,8 +80,10 @@ def recording_table(env, recordings):
                     cpu_ratio = f"**{r['cpu_ns_per_record'] / plain['cpu_ns_per_record']:.2f}×**"
             asked = r["committed"] + r["dropped"]
             dropped = f"{r['dropped']} ({100.0 * r['dropped'] / asked:.1f}%)" if asked else "0"
+            syncs = r.get("syncs", 0) if name != COPY_LOOP else "—"
             out.append(f"| {size} B | {name} | {rate(r['written_per_s'])} | {rate_ratio} "
-                       f"| {duration(r['cpu_ns_per_record'])} | {cpu_ratio} | {dropped} |")
+                       f"| {duration(r['cpu_ns_per_record'])} | {cpu_ratio} | {dropped} "
+                       f"| {syncs} |")
     return out + [""]
 
 

@@ -23,7 +23,7 @@ done
 # and falls back to the HPET, whose every read (bpf_ktime_get_ns, the
 # consumer's clock_gettime) is an emulated device access; tsc=reliable keeps
 # the clock cheap so that it does not dominate what is measured.
-"$top/tests/vm/run-vm.sh" --kver "$kver" --mode bench --smp "$smp" --timeout 1800 \
+"$top/tests/vm/run-vm.sh" --kver "$kver" --mode bench --smp "$smp" --timeout 1800 --disk 1024 \
 	--append "kring.bench_seconds=$seconds clocksource=tsc tsc=reliable" |
 	grep -E '^(KRING-BENCH|KRING-RECORD-BENCH|KRING-CHECK fail|KRING-SPLAT|vm-bench:)|kring-(record-)?bench:'
 /usr/bin/python3 "$top/bench/report.py" --log "$top/build/vm-bench/$kver/console.log" \

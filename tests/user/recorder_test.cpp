@@ -135,12 +135,20 @@ TEST_CASE("poll waits for data, writes it and times out when there is none") {
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
         produce(ring, "late");
     });
+    // Acknowledged once synced, within the default second; poll returns
+    // sooner than its timeout meanwhile (it looks at the ring itself).
     uint64_t got = 0;
-    for (int i = 0; i < 100 && got == 0; i++)
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (got == 0 && std::chrono::steady_clock::now() < deadline)
         got += recorder.poll(std::chrono::milliseconds(100));
     producer.join();
     CHECK(got == 1);
+    CHECK(recorder.stats().syncs == 1);
     CHECK(replay(tmp.path).records == std::vector<std::string>{"late"});
+    // Nothing more: poll times out.
+    auto before = std::chrono::steady_clock::now();
+    CHECK(recorder.poll(std::chrono::milliseconds(50)) == 0);
+    CHECK(std::chrono::steady_clock::now() - before >= std::chrono::milliseconds(50));
 }
 
 TEST_CASE("a restart skips what the file has past the consumer position: exactly once") {
@@ -457,4 +465,241 @@ TEST_CASE("a ring's record type is declared in the file, kept on resume, never c
     REQUIRE(untyped.rings().size() == 2);
     CHECK(untyped.rings()[0].record_type.empty());
     CHECK(untyped.rings()[1].record_type.empty());
+}
+
+namespace {
+
+kring::Recorder::Options sync_options(std::chrono::milliseconds interval, uint64_t bytes) {
+    kring::Recorder::Options options;
+    options.sync.interval = interval;
+    options.sync.bytes = bytes;
+    return options;
+}
+
+// Polls until `records` are acknowledged or `limit` passes; the count.
+uint64_t poll_until(kring::Recorder& recorder, uint64_t records, std::chrono::milliseconds limit) {
+    uint64_t got = 0;
+    auto deadline = std::chrono::steady_clock::now() + limit;
+    while (got < records && std::chrono::steady_clock::now() < deadline)
+        got += recorder.poll(std::chrono::milliseconds(5));
+    return got;
+}
+
+} // namespace
+
+TEST_CASE("with sync never, a chunk is acknowledged when its write completes, unsynced") {
+    TempPath tmp;
+    UserRing ring(4096);
+    kring::Recorder recorder(tmp.path, sync_options(std::chrono::milliseconds(0), 0));
+    recorder.add(ring.view(), ring.wake_fd(), "r", 1);
+    produce(ring, "one");
+    CHECK(poll_until(recorder, 1, std::chrono::seconds(5)) == 1);
+    CHECK(*ring.consumer_pos() == *ring.producer_pos());
+    CHECK(recorder.flush() == 0);
+    CHECK(recorder.stats().syncs == 0);
+}
+
+TEST_CASE("with a sync interval, the space goes back only after the sync, within the interval") {
+    TempPath tmp;
+    UserRing ring(4096);
+    const auto interval = std::chrono::milliseconds(300);
+    kring::Recorder recorder(tmp.path, sync_options(interval, 0));
+    recorder.add(ring.view(), ring.wake_fd(), "r", 1);
+    produce(ring, "one");
+    auto written = std::chrono::steady_clock::now();
+    // Written at once, but not acknowledged before the interval is up.
+    uint64_t early = poll_until(recorder, 1, interval / 3);
+    CHECK(early == 0);
+    CHECK(*ring.consumer_pos() == 0);
+    CHECK(file_size(tmp.path) > sizeof(kring::record_file::FileHeader) + 100);
+    CHECK(recorder.stats().syncs == 0);
+    // A record produced meanwhile sends no wakeup (the consumer position
+    // lags); the recorder finds it by itself, and one sync covers both.
+    produce(ring, "two");
+    CHECK(poll_until(recorder, 2, std::chrono::seconds(10)) == 2);
+    CHECK(std::chrono::steady_clock::now() - written >= interval);
+    CHECK(*ring.consumer_pos() == *ring.producer_pos());
+    CHECK(recorder.stats().syncs >= 1);
+    CHECK(recorder.stats().writes == 2);
+}
+
+TEST_CASE("with a sync size, a sync comes once that many bytes are written, not before") {
+    TempPath tmp;
+    UserRing ring(65536);
+    // Chunks of 32 + 1016 + 8 bytes: the third one reaches 3000 bytes.
+    kring::Recorder recorder(tmp.path, sync_options(std::chrono::milliseconds(0), 3000));
+    recorder.add(ring.view(), ring.wake_fd(), "r", 1);
+    const std::string record(1008, 'b');
+    for (int i = 0; i < 2; i++) {
+        produce(ring, record);
+        CHECK(poll_until(recorder, 1, std::chrono::milliseconds(100)) == 0);
+    }
+    CHECK(recorder.stats().syncs == 0);
+    CHECK(*ring.consumer_pos() == 0);
+    produce(ring, record);
+    CHECK(poll_until(recorder, 3, std::chrono::seconds(10)) == 3);
+    CHECK(recorder.stats().syncs == 1);
+    CHECK(*ring.consumer_pos() == *ring.producer_pos());
+}
+
+TEST_CASE("a sync comes early when a ring has half its space written but not yet durable") {
+    TempPath tmp;
+    UserRing ring(4096);
+    // Neither an hour nor a GiB would come: the ring's fill starts the sync.
+    kring::Recorder recorder(tmp.path, sync_options(std::chrono::hours(1), 1ULL << 30));
+    recorder.add(ring.view(), ring.wake_fd(), "r", 1);
+    produce(ring, std::string(1000, 'a'));
+    CHECK(poll_until(recorder, 1, std::chrono::milliseconds(100)) == 0);
+    produce(ring, std::string(1000, 'b'));
+    produce(ring, std::string(1000, 'c'));
+    CHECK(poll_until(recorder, 3, std::chrono::seconds(10)) == 3);
+    CHECK(recorder.stats().syncs >= 1);
+    // With room again, the producers carry on.
+    produce(ring, std::string(1000, 'd'));
+    produce(ring, std::string(1000, 'e'));
+    CHECK(recorder.flush() >= 1);
+    CHECK(replay(tmp.path).records.size() == 5);
+}
+
+TEST_CASE("flush and the destructor make everything durable before acknowledging it") {
+    TempPath tmp;
+    UserRing ring(4096);
+    {
+        kring::Recorder recorder(tmp.path, sync_options(std::chrono::hours(1), 0));
+        recorder.add(ring.view(), ring.wake_fd(), "r", 1);
+        produce(ring, "flushed");
+        CHECK(recorder.flush() == 1);
+        CHECK(recorder.stats().syncs == 1);
+        CHECK(*ring.consumer_pos() == *ring.producer_pos());
+        produce(ring, "at the end");
+        CHECK(poll_until(recorder, 1, std::chrono::milliseconds(100)) == 0);
+        CHECK(*ring.consumer_pos() != *ring.producer_pos());
+    }
+    CHECK(*ring.consumer_pos() == *ring.producer_pos());
+    CHECK(replay(tmp.path).records == std::vector<std::string>{"flushed", "at the end"});
+}
+
+TEST_CASE("a failed fdatasync is an error naming the file; nothing after it is acknowledged") {
+    UserRing ring(4096);
+    // /dev/null takes writes but has no fdatasync (EINVAL).
+    kring::Recorder recorder("/dev/null", sync_options(std::chrono::milliseconds(1), 0));
+    recorder.add(ring.view(), ring.wake_fd(), "r", 1);
+    produce(ring, "lost?");
+    CHECK_THROWS_WITH_AS(recorder.flush(), doctest::Contains("fdatasync of record file /dev/null"),
+                         kring::Error);
+    CHECK(*ring.consumer_pos() == 0);
+    // And so on: the recorder refuses to carry on.
+    produce(ring, "later");
+    CHECK_THROWS_WITH_AS(recorder.poll(std::chrono::milliseconds(0)),
+                         doctest::Contains("fdatasync of record file /dev/null"), kring::Error);
+    CHECK_THROWS_WITH_AS(recorder.close(), doctest::Contains("fdatasync of record file /dev/null"),
+                         kring::Error);
+    CHECK(*ring.consumer_pos() == 0);
+}
+
+TEST_CASE("close makes what was written durable, acknowledges it and writes nothing new") {
+    TempPath tmp;
+    UserRing ring(4096);
+    kring::Recorder recorder(tmp.path, sync_options(std::chrono::hours(1), 0));
+    recorder.add(ring.view(), ring.wake_fd(), "r", 1);
+    produce(ring, "written");
+    CHECK(poll_until(recorder, 1, std::chrono::milliseconds(100)) == 0);
+    unsigned long written_end = *ring.producer_pos();
+    produce(ring, "left in the ring");
+    recorder.close();
+    CHECK(recorder.stats().records == 1);
+    CHECK(recorder.stats().syncs == 1);
+    CHECK(*ring.consumer_pos() == written_end);
+    CHECK_THROWS_WITH_AS(recorder.poll(std::chrono::milliseconds(0)),
+                         doctest::Contains("used after close()"), kring::Error);
+    CHECK(replay(tmp.path).records == std::vector<std::string>{"written"});
+}
+
+namespace {
+
+// A file of three chunks of ring "r", the last one's records acknowledged
+// or not as a crash might leave it; the ring still holds every record.
+struct ThreeChunks {
+    TempPath tmp;
+    UserRing ring{4096};
+    uint64_t last_chunk = 0, size = 0;
+    unsigned long before_last = 0; // the consumer position before the last chunk
+    const std::vector<std::string> records = {"first", "second-one", "third", "fourth!", "five"};
+
+    // Unsynced: what is on the disk does not matter here, and it is fast.
+    const kring::Recorder::Options options = sync_options(std::chrono::milliseconds(0), 0);
+
+    ThreeChunks() {
+        kring::Recorder recorder(tmp.path, options);
+        recorder.add(ring.view(), ring.wake_fd(), "r", 7);
+        produce(ring, records[0]);
+        recorder.flush();
+        produce(ring, records[1]);
+        produce(ring, records[2]);
+        recorder.flush();
+        last_chunk = file_size(tmp.path);
+        before_last = *ring.consumer_pos();
+        produce(ring, records[3]);
+        produce(ring, records[4]);
+        recorder.flush();
+        size = file_size(tmp.path);
+    }
+
+    // Reopens the file after the crash, which came before the last chunk
+    // was acknowledged, and records one more record; checks the file then
+    // holds every record once, in order. `cut` is what the reopen cuts off.
+    void reopen_and_carry_on(uint64_t cut) {
+        *ring.consumer_pos() = before_last;
+        {
+            kring::Recorder recorder(tmp.path, options);
+            CHECK(recorder.stats().truncated_bytes == cut);
+            recorder.add(ring.view(), ring.wake_fd(), "r", 7);
+            produce(ring, "after");
+            CHECK(recorder.flush() == 3);
+        }
+        std::vector<std::string> expected = records;
+        expected.push_back("after");
+        CHECK(replay(tmp.path).records == expected);
+    }
+};
+
+} // namespace
+
+TEST_CASE("a record file cut at every byte of its last chunk reopens at the chunk before") {
+    uint64_t chunk_size;
+    {
+        ThreeChunks file;
+        chunk_size = file.size - file.last_chunk;
+    }
+    REQUIRE(chunk_size == 32 + 32 + 8);
+    for (uint64_t cut_at = 0; cut_at < chunk_size; cut_at++) {
+        CAPTURE(cut_at);
+        ThreeChunks file;
+        REQUIRE(truncate(file.tmp.path.c_str(), static_cast<off_t>(file.last_chunk + cut_at)) == 0);
+        file.reopen_and_carry_on(cut_at);
+    }
+}
+
+TEST_CASE("a record file with any byte of its last chunk corrupted reopens at the chunk before") {
+    uint64_t chunk_size;
+    {
+        ThreeChunks file;
+        chunk_size = file.size - file.last_chunk;
+    }
+    for (uint64_t at = 0; at < chunk_size; at++) {
+        for (uint8_t flip : {uint8_t{0x01}, uint8_t{0x80}, uint8_t{0xff}}) {
+            CAPTURE(at);
+            CAPTURE(int(flip));
+            ThreeChunks file;
+            int fd = open(file.tmp.path.c_str(), O_RDWR);
+            REQUIRE(fd >= 0);
+            uint8_t byte;
+            off_t offset = static_cast<off_t>(file.last_chunk + at);
+            REQUIRE(pread(fd, &byte, 1, offset) == 1);
+            byte ^= flip;
+            REQUIRE(pwrite(fd, &byte, 1, offset) == 1);
+            close(fd);
+            file.reopen_and_carry_on(chunk_size);
+        }
+    }
 }

@@ -27,12 +27,14 @@ std::string kringctl_path() {
 }
 
 // Starts kringctl with `args`; its stdout goes to `out_fd` (or /dev/null),
-// its stderr to the console.
-pid_t spawn_kringctl(const std::vector<std::string>& args, int out_fd = -1) {
+// its stderr to `err_fd` (or the console).
+pid_t spawn_kringctl(const std::vector<std::string>& args, int out_fd = -1, int err_fd = -1) {
     pid_t pid = fork();
     if (pid == 0) {
         int fd = out_fd >= 0 ? out_fd : ::open("/dev/null", O_WRONLY);
         dup2(fd, STDOUT_FILENO);
+        if (err_fd >= 0)
+            dup2(err_fd, STDERR_FILENO);
         std::vector<char*> argv;
         std::string path = kringctl_path();
         argv.push_back(path.data());
@@ -97,7 +99,10 @@ TEST_CASE("kringctl record killed at random points and restarted: every record o
 
     int kills = 0;
     while (producing) {
-        pid_t recorder = spawn_kringctl({"record", name, "--output", file, "--max-chunk", "2048"});
+        // No progress line: one cut by SIGKILL would run into the next
+        // console line.
+        pid_t recorder = spawn_kringctl(
+            {"record", name, "--output", file, "--max-chunk", "2048", "--progress", "never"});
         std::this_thread::sleep_for(
             std::chrono::milliseconds(std::uniform_int_distribution<int>(5, 150)(random)));
         ::kill(recorder, SIGKILL);
@@ -153,6 +158,55 @@ TEST_CASE("kringctl record killed at random points and restarted: every record o
     ::unlink(file.c_str());
 }
 
+TEST_CASE("kringctl record --json --progress always: a summary object per line, a live line") {
+    const std::string name = "record-json", file = "/tmp/record-json.krec";
+    ::unlink(file.c_str());
+    kring::Ring ring = kring::Ring::create(64 * 1024);
+    ring.pin(name);
+    constexpr int kRecords = 1000;
+    for (int seq = 0; seq < kRecords; seq++) {
+        Event e{uint64_t(seq), {}};
+        REQUIRE(ring.write(std::as_bytes(std::span(&e, 1))));
+    }
+    int out[2], err[2];
+    REQUIRE(pipe(out) == 0);
+    REQUIRE(pipe(err) == 0);
+    // A slow producer keeps it running long enough for the progress line.
+    std::thread producer([&] {
+        for (int seq = kRecords; seq < 2 * kRecords; seq++) {
+            Event e{uint64_t(seq), {}};
+            CHECK(ring.write(std::as_bytes(std::span(&e, 1))));
+            std::this_thread::sleep_for(std::chrono::microseconds(1500));
+        }
+    });
+    pid_t recorder = spawn_kringctl({"record", name, "-o", file, "--count", "2000", "--json",
+                                     "--progress", "always", "--sync", "20ms"},
+                                    out[1], err[1]);
+    ::close(out[1]);
+    ::close(err[1]);
+    std::string summary = read_to_end(out[0]);
+    std::string progress = read_to_end(err[0]);
+    producer.join();
+    CHECK(wait_exit(recorder) == 0);
+    CHECK(summary.find("{\"file\":\"" + file + "\",\"records\":2000,") == 0);
+    CHECK(summary.find(",\"sync\":\"every 20 ms\",") != std::string::npos);
+    CHECK(summary.find("\n{\"ring\":\"" + name +
+                       "\",\"committed\":2000,\"dropped\":0,"
+                       "\"unconsumed\":0}\n") != std::string::npos);
+    // The line is rewritten in place, and ended by a newline: nothing else
+    // went to stderr with --json.
+    CHECK(progress.find("\rkringctl record: ") == 0);
+    CHECK(progress.find(" records/s, ") != std::string::npos);
+    CHECK(std::count(progress.begin(), progress.end(), '\n') == 1);
+    CHECK(progress.back() == '\n');
+    int status = 0;
+    std::string replayed = run_kringctl({"replay", "--json", file}, &status);
+    CHECK(status == 0);
+    CHECK(std::count(replayed.begin(), replayed.end(), '\n') == 2000);
+    kring::Ring::unpin(name);
+    ::unlink(file.c_str());
+}
+
 TEST_CASE("replay of a truncated file prints what precedes the break, then says where") {
     const std::string name = "replay-test", file = "/tmp/replay-test.krec";
     ::unlink(file.c_str());
@@ -170,7 +224,12 @@ TEST_CASE("replay of a truncated file prints what precedes the break, then says 
     int status = 0;
     std::string replayed = run_kringctl({"replay", "--json", file}, &status);
     CHECK(status == 1);
-    CHECK(std::count(replayed.begin(), replayed.end(), '\n') == 2);
+    // Two records, then the error as a JSON object.
+    CHECK(std::count(replayed.begin(), replayed.end(), '\n') == 3);
+    CHECK(replayed.find("\n{\"error\":\"" + file + ": offset ") != std::string::npos);
+    CHECK(
+        replayed.find("(an interrupted write?) (2 records before it printed)\",\"records\":2}\n") !=
+        std::string::npos);
     kring::Ring::unpin(name);
     ::unlink(file.c_str());
 }

@@ -6,10 +6,13 @@
 #
 #   run-vm.sh --kver 6.1.0-NN-amd64 --mode test|demo|bench|install [--smp N]
 #             [--timeout S] [--append "more kernel command line"] [--overlay DIR]
-#             [--kernel FILE]
+#             [--kernel FILE] [--disk MIB]
 #
 # --overlay copies DIR's tree into the VM's root (the install test's files);
-# --kernel boots FILE instead of /boot/vmlinuz-KVER (the debug kernel).
+# --kernel boots FILE instead of /boot/vmlinuz-KVER (the debug kernel);
+# --disk gives the VM a virtio disk of MIB MiB with an empty ext4 file
+# system, which init mounts at /mnt/disk (the record benchmark's fdatasync
+# reaches a real block device there, not tmpfs).
 #
 # The modules come from build/modules/KVER (scripts/build-module.sh KVER).
 # Prints the console, then "vm-<mode> (KVER): N passed, N failed"; exits
@@ -17,7 +20,7 @@
 # build/vm-<mode>/KVER/console.log.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
-kver="" mode=test smp=2 mem=1024 timeout=900 append="" overlay="" kernel=""
+kver="" mode=test smp=2 mem=1024 timeout=900 append="" overlay="" kernel="" disk=""
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--kver) kver=$2; shift 2 ;;
@@ -27,6 +30,7 @@ while [ $# -gt 0 ]; do
 	--append) append=$2; shift 2 ;;
 	--overlay) overlay=$2; shift 2 ;;
 	--kernel) kernel=$2; shift 2 ;;
+	--disk) disk=$2; shift 2 ;;
 	*) echo "run-vm.sh: unknown argument $1" >&2; exit 2 ;;
 	esac
 done
@@ -56,13 +60,33 @@ cp "$top"/build/vm/examples/*.bpf.o "$root/lib/kring/" 2>/dev/null || true
 # The benchmark's programs (make bench).
 cp "$top"/build/vm/bench/*.bpf.o "$root/lib/kring/" 2>/dev/null || true
 [ -z "$overlay" ] || cp -a "$overlay/." "$root/"
+drive=()
+if [ -n "$disk" ]; then
+	# Debian builds virtio_blk, virtio_pci and ext4 as modules: the VM gets
+	# them and their dependencies, in load order (init loads them).
+	mkdir -p "$root/lib/disk-modules"
+	for module in virtio_pci virtio_blk ext4; do
+		modprobe --show-depends -S "$kver" "$module" | sed -n 's/^insmod \([^ ]*\).*/\1/p'
+	done | awk '!seen[$0]++' | while read -r ko; do
+		name=$(basename "${ko%%.xz}")
+		case "$ko" in
+		*.xz) xz -dc "$ko" >"$root/lib/disk-modules/$name" ;;
+		*) cp "$ko" "$root/lib/disk-modules/$name" ;;
+		esac
+		echo "$name" >>"$root/lib/disk-modules/order"
+	done
+	rm -f "$out/disk.img"
+	truncate -s "${disk}M" "$out/disk.img"
+	mkfs.ext4 -q -F "$out/disk.img"
+	drive=(-drive "file=$out/disk.img,if=virtio,format=raw,cache=writeback")
+fi
 (cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$out/initramfs.cpio.gz"
 
 log=$out/console.log
 start=$(date +%s.%N)
 set +e
 timeout --foreground "$timeout" qemu-system-x86_64 -accel tcg -cpu max -smp "$smp" -m "$mem" \
-	-kernel "$kernel" -initrd "$out/initramfs.cpio.gz" \
+	-kernel "$kernel" -initrd "$out/initramfs.cpio.gz" "${drive[@]}" \
 	-append "console=ttyS0 loglevel=4 panic=-1 oops=panic kring.mode=$mode $append" \
 	-nographic -no-reboot -monitor none -serial stdio </dev/null 2>&1 |
 	tr -d '\r' | tee "$log"

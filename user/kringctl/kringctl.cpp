@@ -58,6 +58,13 @@ kring::WaitMode parse_wait_mode(const std::string& name) {
     throw po::error("--wait is epoll, io_uring or busy-poll");
 }
 
+// With --json, an error is a JSON object on stdout too (as bpftool -j
+// prints it), so that a reader of the JSON lines sees why they stopped.
+void print_json_error(const std::vector<std::string>& args, const std::string& what) {
+    if (std::find(args.begin(), args.end(), "--json") != args.end())
+        std::cout << "{\"error\":" << json_string(what) << "}" << std::endl;
+}
+
 } // namespace
 
 int verify_command(const std::vector<std::string>& args) {
@@ -196,6 +203,16 @@ int run_command(const std::vector<std::string>& args) {
     links.clear(); // detach before reading the final statistics
     for (size_t i = 0; i < rings.size(); i++) {
         kring_stats s = rings[i].stats();
+        if (json) { // beside the records, as their last lines
+            std::cout << "{\"event\":\"summary\",\"ring\":" << json_string(obj.rings[i].name);
+            if (consumed_here[i])
+                std::cout << ",\"printed\":" << seen;
+            else
+                std::cout << ",\"pinned\":" << json_string(pinned_of_map[obj.rings[i].name]);
+            std::cout << ",\"committed\":" << s.committed << ",\"discarded\":" << s.discarded
+                      << ",\"dropped\":" << s.dropped << ",\"wakeups\":" << s.wakeups << "}\n";
+            continue;
+        }
         std::cerr << "kringctl: ring " << obj.rings[i].name;
         if (consumed_here[i])
             std::cerr << ": " << seen << " records printed";
@@ -254,9 +271,11 @@ int main(int argc, char** argv) {
         std::cerr << "kringctl: unknown command " << command << "\n" << kUsage;
         return 2;
     } catch (const po::error& e) {
+        print_json_error(args, e.what());
         std::cerr << "kringctl " << command << ": " << e.what() << " (see --help)\n";
         return 2;
     } catch (const kring::Error& e) {
+        print_json_error(args, e.what());
         std::cerr << "kringctl " << command << ": " << e.what() << "\n";
         return 1;
     }

@@ -13,8 +13,10 @@ namespace kringctl {
 int create_command(const std::vector<std::string>& args) {
     po::options_description opts("kringctl create NAME: options");
     uint64_t size = 0;
+    bool json = false;
     opts.add_options()("help,h", "this help")("size", po::value(&size)->required(),
-                                              "data bytes (a power of two, at least a page)");
+                                              "data bytes (a power of two, at least a page)")(
+        "json", po::bool_switch(&json), "the ring created, as a JSON object on stdout");
     std::vector<std::string> names;
     if (!parse_args(args, opts, &names, 1))
         return 0;
@@ -22,8 +24,12 @@ int create_command(const std::vector<std::string>& args) {
         throw po::error("no NAME");
     kring::Ring ring = kring::Ring::create(size);
     ring.pin(names[0]);
-    std::cerr << "kringctl: created ring " << names[0] << " of " << size
-              << " bytes; kringctl unpin " << names[0] << " frees it\n";
+    if (json)
+        std::cout << "{\"ring\":" << json_string(names[0]) << ",\"size\":" << size
+                  << ",\"cookie\":" << ring.query().cookie << "}\n";
+    else
+        std::cerr << "kringctl: created ring " << names[0] << " of " << size
+                  << " bytes; kringctl unpin " << names[0] << " frees it\n";
     return 0;
 }
 

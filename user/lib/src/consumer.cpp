@@ -237,7 +237,11 @@ void Consumer::add_source(const RingView& view, int wait_fd, Callback callback) 
     std::shared_ptr<detail::PullRing> pull;
     if (!callback)
         pull = std::make_shared<detail::PullRing>(view);
-    sources_.push_back(Source{view, std::move(callback), std::move(pull)});
+    Source source;
+    source.view = view;
+    source.callback = std::move(callback);
+    source.pull = std::move(pull);
+    sources_.push_back(std::move(source));
 }
 
 // The hot path: drains one ring in order, stopping at the first busy record.

@@ -237,7 +237,8 @@ bool RecordFile::read_records_chunk(uint64_t offset, const ChunkHeader& header,
         if (!(rec.len & KRING_DISCARD_BIT)) {
             RecordedRecord record{
                 ring, header.ring_pos + at,
-                std::span<const std::byte>(payload + at + KRING_HDR_SZ, rec.len & kLengthMask)};
+                std::span<const std::byte>(payload + at + KRING_HDR_SZ, rec.len & kLengthMask),
+                offset};
             *stopped = !callback(record);
         }
         at += record_span(rec.len);

@@ -2,14 +2,21 @@
 // mapped rings, acknowledging a span only once it is written.
 //
 // Per ring there are two positions: `submitted`, up to which writes have been
-// queued, and the consumer position, up to which writes have completed. The
-// producers get space back only at the second. Writes complete in any order,
-// but the consumer positions advance in file order only (the in-flight queue
+// queued, and the consumer position, up to which writes have completed (and,
+// under a sync policy, been made durable by an fdatasync). The producers get
+// space back only at the second. Writes complete in any order, but the
+// consumer positions advance in file order only (the queue of pending writes
 // is acknowledged from its front), so that what a crash leaves in the file up
 // to its first broken chunk is everything acknowledged and maybe more: never
 // a hole before an acknowledged record. A restart cuts the file at its first
 // broken chunk and skips, per ring, what the file holds past the consumer
 // position (written, but the crash came before the acknowledgement).
+//
+// A sync covers exactly the writes whose completion was seen before it was
+// submitted, and the writes linked ahead of it (IOSQE_IO_LINK: it starts
+// only once they have completed). A write still running when a sync is
+// submitted may land after the sync has flushed, so that sync does not cover
+// it; the next one does.
 #include "kring/record_file.hpp"
 #include "ring_reader.hpp"
 #include "uring_polls.hpp"
@@ -20,6 +27,7 @@
 #include <ctime>
 #include <deque>
 #include <fcntl.h>
+#include <optional>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
@@ -54,6 +62,7 @@ struct Recorder::Impl {
         uint16_t id;
         uint64_t submitted; // writes are queued up to here
     };
+    using Clock = std::chrono::steady_clock;
     // One chunk write: the header from here, the records from the ring.
     struct Write {
         size_t source;
@@ -64,9 +73,18 @@ struct Recorder::Impl {
         ChunkHeader header;
         ChunkTrailer trailer;
         iovec iov[3];
-        bool completed = false; // its CQE came
-        bool done = false;      // and it wrote everything
+        io_uring_sqe* sqe = nullptr; // until submitted: where a link is set
+        bool completed = false;      // its CQE came
+        bool done = false;           // and it wrote everything
+        Clock::time_point done_at;
+        bool in_sync = false; // the sync in flight covers it
+        bool durable = false; // a completed sync covered it
     };
+    // Writes have user data (sequence << 2) | 1; polls are 8-aligned
+    // addresses; the one sync in flight is this.
+    static constexpr uint64_t kSyncTag = 2;
+    // How often the rings are looked at while written chunks await a sync.
+    static constexpr std::chrono::milliseconds kLaggingTick{10};
 
     Impl(const std::string& file_path, const Options& opts)
         : path(file_path), options(opts),
@@ -85,19 +103,40 @@ struct Recorder::Impl {
     }
 
     ~Impl() {
-        // The kernel may still be reading our headers and the rings for
-        // writes in flight: let them finish (and acknowledge them, they are
-        // written) before anything is freed or unmapped.
-        while (std::any_of(inflight.begin(), inflight.end(),
-                           [](const Write& w) { return !w.completed; })) {
+        try {
+            close();
+        } catch (const Error&) {
+            // Nothing after the failure is acknowledged: the next run cuts
+            // the file there and writes it again.
+        }
+        ::close(fd);
+    }
+
+    // The kernel may still be reading our headers and the rings for writes
+    // in flight: let them finish before anything is freed or unmapped; then
+    // make what they wrote durable and acknowledge it. Throws the first
+    // failure, once every write has completed.
+    void close() {
+        closed = true;
+        while (writing || sync_in_flight) {
             try {
                 reap(std::chrono::milliseconds(-1));
             } catch (const Error&) {
-                // A failed write: nothing after it is acknowledged; the
-                // next run cuts the file there and writes it again.
+                // Remembered in `failure`; the rest must complete first.
             }
         }
-        ::close(fd);
+        if (!failure && !options.sync.never() &&
+            std::any_of(pending.begin(), pending.end(), [](const Write& w) { return w.done; })) {
+            if (::fdatasync(fd) != 0)
+                failure = Error(errno, "fdatasync of record file " + path);
+            else
+                stats.syncs++;
+            for (Write& w : pending)
+                w.durable = !failure && w.done;
+        }
+        acknowledge();
+        if (failure)
+            throw *failure;
     }
 
     void open_file() {
@@ -262,24 +301,109 @@ struct Recorder::Impl {
         return reader.position();
     }
 
-    // Queues writes of what is committed, up to the queue depth.
-    void submit_writes() {
-        bool queued = false;
-        for (bool progress = true; progress && inflight.size() < options.queue_depth;) {
+    // Queues writes of what is committed, up to the queue depth, then a
+    // sync if one is due (`force`: if anything is not yet durable), linked
+    // after the writes just queued.
+    void submit_writes(bool force_sync = false) {
+        if (failure)
+            throw *failure;
+        if (closed)
+            throw Error(EINVAL, "kring::Recorder of " + path + " used after close()");
+        // Room for every write and the sync, so that no chain is submitted
+        // in two parts (a cut chain would not order the sync after them).
+        if (io_uring_sq_space_left(polls.ring()) < options.queue_depth + 1)
+            if (int err = io_uring_submit(polls.ring()); err < 0)
+                throw Error(-err, "io_uring_submit for record file " + path);
+        const size_t first_new = pending.size();
+        for (bool progress = true; progress && writing < options.queue_depth;) {
             progress = false;
-            for (size_t i = 0; i < sources.size() && inflight.size() < options.queue_depth; i++) {
+            for (size_t i = 0; i < sources.size() && writing < options.queue_depth; i++) {
                 Source& s = sources[i];
                 uint64_t records;
                 uint64_t end = committed_span(s, &records);
                 if (end == s.submitted)
                     continue;
                 queue_write(i, end, records);
-                progress = queued = true;
+                progress = true;
             }
         }
+        bool queued = pending.size() > first_new;
+        if (!sync_in_flight && sync_due(Clock::now(), force_sync, first_new)) {
+            queue_sync(first_new);
+            queued = true;
+        }
+        for (size_t i = first_new; i < pending.size(); i++)
+            pending[i].sqe = nullptr;
         if (queued)
             if (int err = io_uring_submit(polls.ring()); err < 0)
                 throw Error(-err, "io_uring_submit of writes to record file " + path);
+    }
+
+    // Whether a write is waiting for a sync to make it durable: written
+    // (`done`), or queued just now (`index >= first_new`) and so linkable.
+    bool awaits_sync(const Write& w, size_t index, size_t first_new) const {
+        return !w.durable && !w.in_sync && (w.done || index >= first_new);
+    }
+
+    // Whether the policy wants a sync now, for the writes that await one.
+    bool sync_due(Clock::time_point now, bool force, size_t first_new) const {
+        const SyncPolicy& policy = options.sync;
+        if (policy.never())
+            return false;
+        std::optional<Clock::time_point> oldest;
+        uint64_t bytes = 0;
+        std::vector<uint64_t> held(sources.size()); // per ring: not yet durable
+        bool any = false;
+        for (size_t i = 0; i < pending.size(); i++) {
+            const Write& w = pending[i];
+            held[w.source] += w.durable ? 0 : w.total;
+            if (!awaits_sync(w, i, first_new))
+                continue;
+            any = true;
+            bytes += w.total;
+            if (w.done && (!oldest || w.done_at < *oldest))
+                oldest = w.done_at;
+        }
+        if (!any)
+            return false;
+        if (force || (policy.bytes && bytes >= policy.bytes) ||
+            (policy.interval.count() > 0 && oldest && now - *oldest >= policy.interval))
+            return true;
+        for (size_t i = 0; i < sources.size(); i++)
+            if (held[i] >= sources[i].view.data_size / 2)
+                return true;
+        return false;
+    }
+
+    // How long until the interval makes a sync due for what is written, if
+    // nothing else is in flight; nullopt if the interval never will.
+    std::optional<Clock::duration> until_sync_due(Clock::time_point now) const {
+        if (options.sync.interval.count() <= 0)
+            return std::nullopt;
+        std::optional<Clock::time_point> oldest;
+        for (const Write& w : pending)
+            if (w.done && !w.durable && !w.in_sync && (!oldest || w.done_at < *oldest))
+                oldest = w.done_at;
+        if (!oldest)
+            return std::nullopt;
+        return std::max(Clock::duration::zero(), *oldest + options.sync.interval - now);
+    }
+
+    // An fdatasync for every write that awaits one: the written ones, and
+    // the ones just queued, linked ahead of it.
+    void queue_sync(size_t first_new) {
+        for (size_t i = 0; i < pending.size(); i++) {
+            Write& w = pending[i];
+            if (!awaits_sync(w, i, first_new))
+                continue;
+            w.in_sync = true;
+            if (i >= first_new)
+                w.sqe->flags |= IOSQE_IO_LINK;
+        }
+        io_uring_sqe* sqe = polls.sqe("a sync");
+        io_uring_prep_fsync(sqe, fd, IORING_FSYNC_DATASYNC);
+        io_uring_sqe_set_data64(sqe, kSyncTag);
+        sync_in_flight = true;
     }
 
     void queue_write(size_t index, uint64_t end, uint64_t records) {
@@ -288,7 +412,7 @@ struct Recorder::Impl {
         uint64_t length = end - s.submitted;
         // The double mapping makes a span that wraps the end of the data
         // area contiguous: it is written from the mapping as it is.
-        Write& w = inflight.emplace_back();
+        Write& w = pending.emplace_back();
         w.source = index;
         w.end_pos = end;
         w.records = records;
@@ -302,37 +426,67 @@ struct Recorder::Impl {
         w.iov[2] = iovec{&w.trailer, sizeof(w.trailer)};
         io_uring_sqe* sqe = polls.sqe("a write");
         io_uring_prep_writev(sqe, fd, w.iov, 3, w.offset);
-        // Writes have odd user data (a sequence number), polls even.
-        io_uring_sqe_set_data64(sqe, ((first_seq + inflight.size() - 1) << 1) | 1);
+        io_uring_sqe_set_data64(sqe, ((first_seq + pending.size() - 1) << 2) | 1);
+        w.sqe = sqe;
+        writing++;
         file_end += w.total;
         s.submitted = end;
     }
 
     void complete(const io_uring_cqe& cqe) {
-        if (!(cqe.user_data & 1))
+        if (cqe.user_data == kSyncTag)
+            return complete_sync(cqe);
+        if ((cqe.user_data & 3) != 1)
             return; // not ours: a withdrawn poll's last completion
-        uint64_t seq = cqe.user_data >> 1;
-        if (seq < first_seq || seq - first_seq >= inflight.size())
+        uint64_t seq = cqe.user_data >> 2;
+        if (seq < first_seq || seq - first_seq >= pending.size())
             return;
-        Write& w = inflight[seq - first_seq];
+        Write& w = pending[seq - first_seq];
         w.completed = true;
+        writing--;
         if (cqe.res < 0)
-            throw Error(-cqe.res, "write of " + std::to_string(w.total) + " bytes to " + path +
-                                      " at offset " + std::to_string(w.offset) +
-                                      (cqe.res == -ENOSPC ? " (the disk is full)" : ""));
+            fail(Error(-cqe.res, "write of " + std::to_string(w.total) + " bytes to " + path +
+                                     " at offset " + std::to_string(w.offset) +
+                                     (cqe.res == -ENOSPC ? " (the disk is full)" : "")));
         if (static_cast<uint64_t>(cqe.res) != w.total)
-            throw Error(EIO, "write to " + path + " at offset " + std::to_string(w.offset) + ": " +
-                                 std::to_string(cqe.res) + " of " + std::to_string(w.total) +
-                                 " bytes written (the disk is full?)");
+            fail(Error(EIO, "write to " + path + " at offset " + std::to_string(w.offset) + ": " +
+                                std::to_string(cqe.res) + " of " + std::to_string(w.total) +
+                                " bytes written (the disk is full?)"));
         w.done = true;
+        w.done_at = Clock::now();
     }
 
-    // Gives the producers back the space of every write completed in file
-    // order, from the front of the queue.
+    void complete_sync(const io_uring_cqe& cqe) {
+        sync_in_flight = false;
+        for (Write& w : pending) {
+            // With links, a covered write completed before the sync began
+            // (its own completion may come after this one's).
+            w.durable = w.durable || (w.in_sync && cqe.res == 0);
+            w.in_sync = false;
+        }
+        if (cqe.res < 0)
+            // After a failed fdatasync the kernel may have dropped the dirty
+            // pages: what it covered can never be known durable.
+            fail(Error(-cqe.res, "fdatasync of record file " + path +
+                                     (cqe.res == -ECANCELED ? " (a write before it failed)" : "")));
+        stats.syncs++;
+    }
+
+    // Remembers the first failure, after which nothing more is acknowledged.
+    [[noreturn]] void fail(const Error& error) {
+        if (!failure)
+            failure = error;
+        throw error;
+    }
+
+    // Gives the producers back the space of every write completed (and, if
+    // the policy syncs, made durable) in file order, from the front.
     uint64_t acknowledge() {
         uint64_t records = 0;
-        while (!inflight.empty() && inflight.front().done) {
-            const Write& w = inflight.front();
+        const bool need_sync = !options.sync.never();
+        while (!failure && !pending.empty() && pending.front().done &&
+               (!need_sync || pending.front().durable)) {
+            const Write& w = pending.front();
             // The kernel's reads of the span for the write are done (its
             // completion came first): the space is the producers' again.
             detail::publish_consumer_position(sources[w.source].view, w.end_pos);
@@ -340,7 +494,7 @@ struct Recorder::Impl {
             stats.records += w.records;
             stats.bytes += w.total - sizeof(ChunkHeader) - sizeof(ChunkTrailer);
             stats.writes++;
-            inflight.pop_front();
+            pending.pop_front();
             first_seq++;
         }
         return records;
@@ -349,6 +503,32 @@ struct Recorder::Impl {
     uint64_t reap(std::chrono::milliseconds timeout) {
         polls.wait(timeout, [this](const io_uring_cqe& cqe) { complete(cqe); });
         return acknowledge();
+    }
+
+    // How long poll() may sleep: until a completion while something is in
+    // flight, not at all if data is waiting, else up to `timeout`, until a
+    // sync falls due, and at most kLaggingTick while written chunks await a
+    // sync. Then the consumer position lags behind what was written, and
+    // a producer wakes the consumer only if its commit finds the consumer
+    // position at its own record (the self-pacing wakeup): no wakeup would
+    // come for the records produced meanwhile, so the recorder looks itself.
+    std::chrono::milliseconds wait_time(std::chrono::milliseconds timeout) const {
+        using std::chrono::milliseconds;
+        if (writing || sync_in_flight)
+            return milliseconds(-1);
+        if (data_waiting())
+            return milliseconds(0);
+        auto cap = [&](milliseconds limit) {
+            return timeout.count() < 0 ? limit : std::min(timeout, limit);
+        };
+        if (options.sync.never() ||
+            std::none_of(pending.begin(), pending.end(), [](const Write& w) { return !w.durable; }))
+            return timeout;
+        milliseconds wait = kLaggingTick;
+        if (std::optional<Clock::duration> due = until_sync_due(Clock::now()))
+            // Rounded up, so that the sync is due when the wait ends.
+            wait = std::min(wait, std::chrono::ceil<milliseconds>(*due));
+        return cap(wait);
     }
 
     // Whether any ring has a committed record past what is queued: the
@@ -368,8 +548,12 @@ struct Recorder::Impl {
     std::vector<RecordedRing> known;
     unsigned next_id = 0;
     std::vector<Source> sources;
-    std::deque<Write> inflight; // in file order; references stay valid
-    uint64_t first_seq = 0;     // the sequence number of inflight.front()
+    std::deque<Write> pending; // not yet acknowledged, in file order
+    uint64_t first_seq = 0;    // the sequence number of pending.front()
+    unsigned writing = 0;      // writes whose completion has not come
+    bool sync_in_flight = false;
+    bool closed = false;
+    std::optional<Error> failure; // the first failed write or sync
     Stats stats;
     std::string notes;
 };
@@ -395,13 +579,11 @@ void Recorder::add(const RingView& view, int wait_fd, const std::string& name, u
 
 uint64_t Recorder::poll(std::chrono::milliseconds timeout) {
     impl_->submit_writes();
-    // With writes in flight, their completions wake us. Without, a producer
-    // does; but data that came after submit_writes() (or a busy record at
-    // the head of a ring) must not wait for that.
-    auto wait = !impl_->inflight.empty() ? std::chrono::milliseconds(-1)
-                : impl_->data_waiting()  ? std::chrono::milliseconds(0)
-                                         : timeout;
-    uint64_t records = impl_->reap(wait);
+    // With writes or a sync in flight, their completions wake us. Without,
+    // a producer does; but data that came after submit_writes() (or a busy
+    // record at the head of a ring) must not wait for that, nor a sync for
+    // the next record.
+    uint64_t records = impl_->reap(impl_->wait_time(timeout));
     impl_->submit_writes();
     return records;
 }
@@ -409,11 +591,15 @@ uint64_t Recorder::poll(std::chrono::milliseconds timeout) {
 uint64_t Recorder::flush() {
     uint64_t records = 0;
     for (;;) {
-        impl_->submit_writes();
-        if (impl_->inflight.empty())
+        impl_->submit_writes(true);
+        if (impl_->pending.empty())
             return records;
         records += impl_->reap(std::chrono::milliseconds(-1));
     }
+}
+
+void Recorder::close() {
+    impl_->close();
 }
 
 const Recorder::Stats& Recorder::stats() const {

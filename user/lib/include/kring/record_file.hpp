@@ -98,11 +98,13 @@ struct RecordedRing {
     bool has_records = false;
 };
 
-// One record read back: its ring, its position in that ring, its payload.
+// One record read back: its ring, its position in that ring, its payload,
+// and where its chunk starts in the file.
 struct RecordedRecord {
     const RecordedRing* ring;
     uint64_t ring_pos;
     std::span<const std::byte> data;
+    uint64_t chunk_offset;
 };
 
 // A record file, mapped read-only and checked chunk by chunk as it is read.
@@ -148,23 +150,43 @@ private:
 // Appends the records of several rings to a record file with io_uring,
 // writing each span of committed records straight from the ring's mapping
 // (no copy) and giving the span back to the producers (advancing the
-// consumer position) only once every write up to it has completed. So a
-// crash of the recorder loses nothing it acknowledged, and a restarted
-// recorder, on the same rings (kept alive by name) and the same file, skips
-// what the file already has: every record lands in the file exactly once.
+// consumer position) only once every write up to it has completed and, as
+// the sync policy says, been made durable. So a crash of the recorder loses
+// nothing it acknowledged (nor does a power failure, unless the policy is
+// never), and a restarted recorder, on the same rings (kept alive by name)
+// and the same file, skips what the file already has: every record lands in
+// the file exactly once.
 // Thread safety: one thread at a time; it is its rings' one consumer.
 class Recorder {
 public:
+    // When written chunks are made durable (fdatasync, linked after the
+    // writes on the io_uring) and so when the producers get their space
+    // back: a ring's consumer position advances only past durable chunks.
+    // A sync starts once the oldest written chunk not yet durable was
+    // written `interval` ago, or once `bytes` written bytes are not yet
+    // durable, whichever comes first (0: not by that measure); and, with
+    // either set, whenever a ring has half its space in written chunks not
+    // yet durable (else its producers would drop while the data waits).
+    // Both 0 is never: chunks are acknowledged when their write completes,
+    // and a power failure loses what the page cache held
+    // (docs/record-file.md, "What a crash loses").
+    struct SyncPolicy {
+        std::chrono::milliseconds interval{1000};
+        uint64_t bytes = 0;
+        bool never() const { return interval.count() <= 0 && bytes == 0; }
+    };
     struct Options {
         unsigned queue_depth = 8;   // writes in flight at most
         bool checksum = true;       // CRC32C of every chunk's payload
         uint64_t max_chunk = 0;     // bytes per write; 0: a quarter of the ring
         bool multishot_poll = true; // as UringOptions::multishot
+        SyncPolicy sync;            // default: durable within a second
     };
     struct Stats {
         uint64_t records = 0;         // committed records written and acknowledged
         uint64_t bytes = 0;           // ring bytes written and acknowledged
         uint64_t writes = 0;          // chunks written
+        uint64_t syncs = 0;           // fdatasyncs completed
         uint64_t skipped_bytes = 0;   // ring bytes the file already had at add()
         uint64_t truncated_bytes = 0; // a broken tail cut off at open
     };
@@ -176,6 +198,7 @@ public:
     explicit Recorder(const std::string& path) : Recorder(path, Options{}) {}
     Recorder(const Recorder&) = delete;
     Recorder& operator=(const Recorder&) = delete;
+    // close(), errors ignored.
     ~Recorder();
 
     // Records `ring` under `name`. A ring the file already has (same cookie)
@@ -193,13 +216,27 @@ public:
     void add(const RingView& view, int wait_fd, const std::string& name, uint64_t cookie,
              const std::string& record_type = {});
 
-    // Writes what is committed, waits up to `timeout` for data or for write
-    // completions (forever if negative), acknowledges completed writes.
-    // Returns the records acknowledged.
+    // Writes what is committed, starts a sync when the policy says so,
+    // waits up to `timeout` for data or for completions (forever if
+    // negative; with writes or a sync in flight, until one completes),
+    // acknowledges what is written (and, unless the policy is never,
+    // durable). Returns the records acknowledged. After a failed write or
+    // sync (an exception) nothing more is acknowledged: every later call
+    // throws the same error, and a new Recorder on the file carries on from
+    // what the rings still hold.
     uint64_t poll(std::chrono::milliseconds timeout);
-    // Writes everything committed now and waits until all of it is
-    // acknowledged. Returns the records acknowledged.
+    // Writes everything committed now, makes it durable (unless the policy
+    // is never) and waits until all of it is acknowledged. Returns the
+    // records acknowledged. With producers that never pause, it may not
+    // return: to stop, use close().
     uint64_t flush();
+    // Stops: waits for the writes and the sync in flight, makes what was
+    // written durable (one fdatasync, unless the policy is never) and
+    // acknowledges it; writes nothing new, so what is still in the rings
+    // stays there for the next run. Throws the first failure. Afterwards
+    // only stats() and notes() may be called. The destructor does the same
+    // and swallows the failure.
+    void close();
 
     const Stats& stats() const;
     // What open and add() found that the user should hear of (a cut tail,
