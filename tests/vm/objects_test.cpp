@@ -1,6 +1,8 @@
 // Ids, the list ioctls (KRING_IOC_RING_LIST, _PROG_LIST, _LINK_LIST),
-// program names, and pinned programs and links, against the real module.
+// program names, and pinned programs and links, against the real module;
+// then kringctl run --pin, link list and unpin end to end.
 #include "insn.hpp"
+#include "kringctl_util.hpp"
 #include "vm_util.hpp"
 
 #include <algorithm>
@@ -535,4 +537,67 @@ TEST_CASE("the module cannot be unloaded while a link is pinned") {
     CHECK(unpin("objs-holds-module") == 0);
     CHECK(unload_module("kring") == 0);
     REQUIRE(load_module("kring") == 0);
+}
+
+TEST_CASE("kringctl run --pin leaves exec-snoop attached, link list shows it, unpin detaches") {
+    using namespace vmtest::cli;
+    const std::string obj = "/lib/kring/exec-snoop.bpf.o";
+    int status = -1;
+    std::string out = run_kringctl({"run", obj, "--pin", "e2e"}, &status);
+    CHECK(status == 0);
+    CHECK(out == "pinned link e2e.on_fork\npinned link e2e.on_exec\npinned link e2e.on_exit\n"
+                 "pinned ring e2e.events\n");
+    std::string listed = run_kringctl({"link", "list", "--json"}, &status);
+    INFO("link list --json:\n", listed);
+    CHECK(status == 0);
+    CHECK(listed.find("\"prog_name\":\"on_exec\",\"attach\":\"sched_process_exec\","
+                      "\"target\":\"sched_process_exec\",\"pinned\":\"e2e.on_exec\","
+                      "\"pinned_names\":1}\n") != std::string::npos);
+    std::string text = run_kringctl({"prog", "list"}, &status);
+    CHECK(status == 0);
+    MESSAGE("kringctl prog list:\n"
+            << text << "kringctl link list:\n"
+            << run_kringctl({"link", "list"}, &status) << "kringctl ring list:\n"
+            << run_kringctl({"ring", "list"}, &status));
+    CHECK(text.find(": on_fork, sched_process_fork, ") != std::string::npos);
+    CHECK(run_kringctl({"ring", "list", "--json"}, &status).find("\"pinned\":\"e2e.events\"") !=
+          std::string::npos);
+    // stats of every name shows the rings and passes over the links.
+    CHECK(run_kringctl({"stats"}, &status).find("e2e.events: size 262144") != std::string::npos);
+    CHECK(status == 0);
+
+    // Records arrive in the pinned ring with kringctl gone.
+    kring::Ring ring = kring::Ring::open_pinned("e2e.events");
+    uint64_t before = ring.stats().committed;
+    pid_t child = fork();
+    if (child == 0) {
+        execl("/bin/busybox", "true", static_cast<char*>(nullptr));
+        _exit(127);
+    }
+    REQUIRE(wait_exit(child) == 0);
+    uint64_t after = ring.stats().committed;
+    CHECK(after >= before + 3); // fork, exec, exit
+
+    // Unpinning the links detaches them: nothing more arrives.
+    out = run_kringctl({"unpin", "e2e.on_fork", "e2e.on_exec", "e2e.on_exit"}, &status);
+    CHECK(status == 0);
+    CHECK(out.empty());
+    const uint64_t detached = ring.stats().committed;
+    CHECK(detached >= after); // kringctl's own fork, exec (and exit)
+    CHECK(run_kringctl({"link", "list", "--json"}, &status).find("e2e.") == std::string::npos);
+    CHECK(fork_one() > 0);
+    CHECK(ring.stats().committed == detached);
+    CHECK(run_kringctl({"unpin", "e2e.events"}, &status).empty());
+    CHECK(status == 0);
+
+    // A name already taken: nothing is left pinned (the links pinned before
+    // the ring failed are unpinned again), exit 1.
+    kring::Ring taken = kring::Ring::create(4096);
+    taken.pin("e2e.events");
+    run_kringctl({"run", obj, "--pin", "e2e"}, &status);
+    CHECK(status == 1);
+    CHECK(!is_pinned("e2e.on_fork"));
+    CHECK(!is_pinned("e2e.on_exit"));
+    CHECK(links().size() == 0);
+    kring::Ring::unpin("e2e.events");
 }
