@@ -2,8 +2,9 @@
 /*
  * Attach points. Each fills its uapi context struct from the event's
  * arguments and runs the program. A link holds a reference on its program;
- * closing the link fd unregisters the probe and waits until no CPU can
- * still be running it before dropping that reference.
+ * its fd and each of its names (kring_pin.c) hold one on the link, and the
+ * last of those unregisters the probe and waits until no CPU can still be
+ * running it before dropping the program.
  */
 #include <linux/anon_inodes.h>
 #include <linux/file.h>
@@ -13,6 +14,7 @@
 #include <linux/capability.h>
 #include <linux/ptrace.h>
 #include <linux/rcupdate.h>
+#include <linux/refcount.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -22,16 +24,18 @@
 #include <linux/kring.h>
 
 #include "kring_attach.h"
+#include "kring_ids.h"
+#include "kring_pin.h"
 #include "kring_prog.h"
 
-#define KRING_SYMBOL_MAX 128
-
 struct kring_link {
+	refcount_t refs;
+	u32 id;			/* kring_ids.c; 0 until attached */
 	struct kring_prog *prog;
 	struct tracepoint *tp;	/* NULL for a kprobe */
 	void *probe;
 	struct kprobe kp;
-	char symbol[KRING_SYMBOL_MAX];
+	char symbol[KRING_SYMBOL_MAX];	/* the kprobe's, or the tracepoint's name */
 };
 
 static u32 kring_ppid(struct task_struct *task)
@@ -149,6 +153,7 @@ static int kring_link_tracepoint(struct kring_link *link, const char *name,
 		return -ENOENT;
 	link->tp = search.found;
 	link->probe = probe;
+	strscpy(link->symbol, name, sizeof(link->symbol));
 	return tracepoint_probe_register(link->tp, probe, link);
 }
 
@@ -170,15 +175,52 @@ static void kring_link_detach(struct kring_link *link)
 	kring_link_free(link);
 }
 
+void kring_link_get(struct kring_link *link)
+{
+	refcount_inc(&link->refs);
+}
+
+void kring_link_put(struct kring_link *link)
+{
+	if (!refcount_dec_and_test(&link->refs))
+		return;
+	/* First, so that no lister reads it while it is torn down. */
+	kring_id_remove(KRING_KIND_LINK, link->id);
+	kring_link_detach(link);
+}
+
+void kring_link_fill_info(struct kring_link *link,
+			  struct kring_link_info *info)
+{
+	info->id = link->id;
+	info->prog_id = link->prog->id;
+	info->attach_type = link->prog->attach_type;
+	memcpy(info->target, link->symbol, sizeof(info->target));
+}
+
 static int kring_link_release(struct inode *inode, struct file *file)
 {
-	kring_link_detach(file->private_data);
+	kring_link_put(file->private_data);
 	return 0;
+}
+
+static long kring_link_ioctl(struct file *file, unsigned int cmd,
+			     unsigned long arg)
+{
+	switch (cmd) {
+	case KRING_IOC_PIN:
+		return kring_pin(KRING_KIND_LINK, file->private_data,
+				 (void __user *)arg);
+	default:
+		return -ENOTTY;
+	}
 }
 
 static const struct file_operations kring_link_fops = {
 	.owner = THIS_MODULE,
 	.release = kring_link_release,
+	.unlocked_ioctl = kring_link_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
 };
 
 long kring_attach(struct kring_prog *prog, const void __user *uarg)
@@ -206,6 +248,7 @@ long kring_attach(struct kring_prog *prog, const void __user *uarg)
 	link = kzalloc(sizeof(*link), GFP_KERNEL);
 	if (!link)
 		return -ENOMEM;
+	refcount_set(&link->refs, 1);
 	kring_prog_get(prog);
 	link->prog = prog;
 
@@ -251,9 +294,12 @@ long kring_attach(struct kring_prog *prog, const void __user *uarg)
 		kring_link_free(link);
 		return ret;
 	}
-	ret = anon_inode_getfd("kring-link", &kring_link_fops, link,
-			       O_RDWR | O_CLOEXEC);
+	/* Attached: a lister may read the link as soon as it has an id. */
+	ret = kring_id_alloc(KRING_KIND_LINK, link, &link->id);
+	if (!ret)
+		ret = anon_inode_getfd("kring-link", &kring_link_fops, link,
+				       O_RDWR | O_CLOEXEC);
 	if (ret < 0)
-		kring_link_detach(link);
+		kring_link_put(link);
 	return ret;
 }

@@ -3,9 +3,24 @@
 #ifndef KRING_ATTACH_H
 #define KRING_ATTACH_H
 
-struct kring_prog;
+#include <linux/compiler_types.h>
 
-/* KRING_IOC_PROG_ATTACH: returns a link fd (closing it detaches). */
+struct kring_prog;
+struct kring_link;
+struct kring_link_info;
+
+/* KRING_IOC_PROG_ATTACH: returns a link fd (its last holder detaches). */
 long kring_attach(struct kring_prog *prog, const void __user *uarg);
+
+/*
+ * A link is held by its fd and by its names; the last reference detaches
+ * it, which sleeps: process context only.
+ */
+void kring_link_get(struct kring_link *link);
+void kring_link_put(struct kring_link *link);
+
+/* KRING_IOC_LINK_LIST: all but the pinned names (kring_ids.c adds them). */
+void kring_link_fill_info(struct kring_link *link,
+			  struct kring_link_info *info);
 
 #endif /* KRING_ATTACH_H */

@@ -17,6 +17,7 @@
 
 #include "kring.h"
 #include "kring_compat.h"
+#include "kring_ids.h"
 #include "kring_pin.h"
 #include "kring_prog.h"
 #include "kring_ring.h"
@@ -188,6 +189,12 @@ static long kring_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return kring_pin_remove(uarg);
 	if (cmd == KRING_IOC_LIST_PINNED)
 		return kring_pin_list(uarg);
+	if (cmd == KRING_IOC_RING_LIST)
+		return kring_list(KRING_KIND_RING, uarg);
+	if (cmd == KRING_IOC_PROG_LIST)
+		return kring_list(KRING_KIND_PROG, uarg);
+	if (cmd == KRING_IOC_LINK_LIST)
+		return kring_list(KRING_KIND_LINK, uarg);
 
 	switch (cmd) {
 	case KRING_IOC_QUERY:
@@ -207,7 +214,7 @@ static long kring_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	case KRING_IOC_STATS:
 		return kring_ioctl_stats(ring, uarg);
 	case KRING_IOC_PIN:
-		return kring_pin_ring(ring, uarg);
+		return kring_pin(KRING_KIND_RING, ring, uarg);
 	default:
 		return kring_ioctl_output(file, ring, uarg);
 	}
@@ -305,6 +312,7 @@ static void __exit kring_exit(void)
 {
 	misc_deregister(&kring_misc);
 	kring_prog_exit();
+	kring_ids_exit();
 }
 
 module_init(kring_init);

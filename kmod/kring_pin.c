@@ -1,16 +1,23 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Named rings. A name is an entry in one module-wide table that holds a
- * reference on its ring, so that the ring (its unconsumed records and its
- * consumer position included) outlives every fd and mapping of it, and a
- * consumer that crashed or restarted reopens it by name and carries on where
- * the ring says it stopped. Like a BPF map pinned in bpffs, a name lasts
- * until it is removed.
+ * Names. A name is an entry in one module-wide table that holds a counted
+ * reference on a ring, a program or a link, so that it outlives every fd of
+ * it, as a BPF map, program or link pinned in bpffs does:
+ *
+ *  - a named ring keeps its unconsumed records and its consumer position, so
+ *    a consumer that crashed or restarted reopens it by name and carries on
+ *    where the ring says it stopped;
+ *  - a named link keeps its program attached after the process that attached
+ *    it has gone (its program and the program's rings with it), until the
+ *    name goes and no fd holds the link: then it is detached.
+ *
+ * One table for every kind, so a name says one thing. Like a pinned BPF
+ * object, a name lasts until it is removed.
  *
  * Each name also holds a reference on the module: unloading would free the
- * table with the rings in it, and nothing could reach them again, so the
- * module stays until the last name is removed (as it stays while a program
- * is attached).
+ * table with the objects in it, and nothing could reach them again (or stop
+ * a pinned link's program), so the module stays until the last name is
+ * removed (as it stays while a program is attached).
  */
 #include <linux/capability.h>
 #include <linux/err.h>
@@ -24,18 +31,56 @@
 #include <linux/uaccess.h>
 
 #include "kring.h"
+#include "kring_attach.h"
 #include "kring_pin.h"
+#include "kring_prog.h"
 
 struct kring_pin {
 	struct list_head node;		/* in kring_pins, in pinning order */
-	struct kring_ring *ring;	/* counted reference */
+	enum kring_kind kind;
+	void *obj;			/* counted reference on a @kind */
 	char name[KRING_NAME_MAX];
 };
 
-/* Process context only: every operation may sleep (copies, frees). */
+/*
+ * Process context only: every operation may sleep (copies, frees). Taken
+ * before kring_ids_lock when both are (the list ioctls); no reference is
+ * dropped under it, since a last one takes kring_ids_lock.
+ */
 static DEFINE_MUTEX(kring_pins_lock);
 static LIST_HEAD(kring_pins);
 static unsigned int kring_nr_pins;
+
+static void kring_obj_get(enum kring_kind kind, void *obj)
+{
+	switch (kind) {
+	case KRING_KIND_RING:
+		kring_ring_get(obj);
+		break;
+	case KRING_KIND_PROG:
+		kring_prog_get(obj);
+		break;
+	case KRING_KIND_LINK:
+		kring_link_get(obj);
+		break;
+	}
+}
+
+/* A link's last reference detaches it. */
+static void kring_obj_put(enum kring_kind kind, void *obj)
+{
+	switch (kind) {
+	case KRING_KIND_RING:
+		kring_ring_put(obj);
+		break;
+	case KRING_KIND_PROG:
+		kring_prog_put(obj);
+		break;
+	case KRING_KIND_LINK:
+		kring_link_put(obj);
+		break;
+	}
+}
 
 /*
  * ASCII only, spelled out: the kernel's isalnum() takes Latin-1 letters
@@ -86,7 +131,7 @@ static struct kring_pin *kring_pin_find(const char *name)
 	return NULL;
 }
 
-long kring_pin_ring(struct kring_ring *ring, const void __user *arg)
+long kring_pin(enum kring_kind kind, void *obj, const void __user *arg)
 {
 	struct kring_pin *pin;
 	int err;
@@ -108,8 +153,9 @@ long kring_pin_ring(struct kring_ring *ring, const void __user *arg)
 		 * module is live and taking another reference cannot fail.
 		 */
 		__module_get(THIS_MODULE);
-		kring_ring_get(ring);
-		pin->ring = ring;
+		kring_obj_get(kind, obj);
+		pin->kind = kind;
+		pin->obj = obj;
 		list_add_tail(&pin->node, &kring_pins);
 		kring_nr_pins++;
 		pin = NULL;
@@ -120,6 +166,11 @@ out_free:
 	return err;
 }
 
+/*
+ * Only a ring can be opened: /dev/kring fds are ring fds. A program's or a
+ * link's name is refused with EMEDIUMTYPE, which says "not a ring" where
+ * EINVAL would say "bad name".
+ */
 struct kring_ring *kring_pin_open(const void __user *arg)
 {
 	struct kring_ring *ring = ERR_PTR(-ENOENT);
@@ -132,9 +183,11 @@ struct kring_ring *kring_pin_open(const void __user *arg)
 		return ERR_PTR(err);
 	mutex_lock(&kring_pins_lock);
 	pin = kring_pin_find(name);
-	if (pin) {
-		kring_ring_get(pin->ring);
-		ring = pin->ring;
+	if (pin && pin->kind != KRING_KIND_RING) {
+		ring = ERR_PTR(-EMEDIUMTYPE);
+	} else if (pin) {
+		kring_ring_get(pin->obj);
+		ring = pin->obj;
 	}
 	mutex_unlock(&kring_pins_lock);
 	return ring;
@@ -158,7 +211,8 @@ long kring_pin_remove(const void __user *arg)
 	mutex_unlock(&kring_pins_lock);
 	if (!pin)
 		return -ENOENT;
-	kring_ring_put(pin->ring);
+	/* Outside the lock: a link's last reference detaches it, and sleeps. */
+	kring_obj_put(pin->kind, pin->obj);
 	kfree(pin);
 	/* The file this ioctl came through still holds the module. */
 	module_put(THIS_MODULE);
@@ -201,4 +255,29 @@ long kring_pin_list(void __user *arg)
 		err = -EFAULT;
 	kvfree(names);
 	return err;
+}
+
+void kring_pin_table_lock(void)
+{
+	mutex_lock(&kring_pins_lock);
+}
+
+void kring_pin_table_unlock(void)
+{
+	mutex_unlock(&kring_pins_lock);
+}
+
+u32 kring_pin_names(enum kring_kind kind, const void *obj, char *first)
+{
+	struct kring_pin *pin;
+	u32 count = 0;
+
+	lockdep_assert_held(&kring_pins_lock);
+	list_for_each_entry(pin, &kring_pins, node) {
+		if (pin->kind != kind || pin->obj != obj)
+			continue;
+		if (!count++)
+			memcpy(first, pin->name, KRING_NAME_MAX);
+	}
+	return count;
 }

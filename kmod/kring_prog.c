@@ -19,11 +19,13 @@
 #include "kring.h"
 #include "kring_attach.h"
 #include "kring_helpers.h"
+#include "kring_ids.h"
+#include "kring_pin.h"
 #include "kring_prog.h"
+#include "kring_ring.h"
 #include "bpf/interp.h"
 #include "bpf/verifier.h"
 
-#define KRING_PROG_MAX_RINGS 64
 #define KRING_LOG_MAX (16U << 20)
 /* Runs per batch of a test run before the CPU is offered to others. */
 #define KRING_TEST_RUN_BATCH 1024U
@@ -60,6 +62,8 @@ static void kring_prog_free(struct kring_prog *prog)
 {
 	u32 i;
 
+	/* First, so that no lister reads it while it is torn down. */
+	kring_id_remove(KRING_KIND_PROG, prog->id);
 	for (i = 0; i < prog->nr_rings; i++)
 		kring_ring_put(prog->rings[i]);
 	kfree(prog->rings);
@@ -102,6 +106,24 @@ int kring_prog_run(struct kring_prog *prog, void *ctx, u64 *r0)
 	if (r0)
 		*r0 = ret;
 	return err;
+}
+
+void kring_prog_fill_info(struct kring_prog *prog,
+			  struct kring_prog_info *info)
+{
+	u32 i;
+
+	info->id = prog->id;
+	memcpy(info->name, prog->name, sizeof(info->name));
+	info->attach_type = prog->attach_type;
+	info->insn_cnt = prog->insn_cnt;
+	info->stack_depth = prog->stack_depth;
+	info->nr_rings = prog->nr_rings;
+	info->runs = atomic64_read(&prog->runs);
+	info->misses = atomic64_read(&prog->misses);
+	/* The program holds its rings: each is alive, and has its id. */
+	for (i = 0; i < prog->nr_rings; i++)
+		info->ring_ids[i] = prog->rings[i]->id;
 }
 
 /* ---- program fds ---- */
@@ -158,6 +180,8 @@ static long kring_prog_ioctl(struct file *file, unsigned int cmd,
 		return kring_attach(prog, (void __user *)arg);
 	case KRING_IOC_PROG_TEST_RUN:
 		return kring_prog_test_run(prog, (void __user *)arg);
+	case KRING_IOC_PIN:
+		return kring_pin(KRING_KIND_PROG, prog, (void __user *)arg);
 	default:
 		return -ENOTTY;
 	}
@@ -177,6 +201,36 @@ static const struct file_operations kring_prog_fops = {
 };
 
 /* ---- loading ---- */
+
+/* Linux's rule for object names, ASCII only as kring's pinned names are. */
+static bool kring_prog_name_char_ok(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	       (c >= '0' && c <= '9') || c == '_' || c == '.';
+}
+
+/*
+ * The program's name from struct kring_prog_load's user pointer (0: none)
+ * into @name, zeroed: at most KRING_PROG_NAME_LEN - 1 allowed characters.
+ */
+static int kring_prog_name_from_user(u64 uptr, char *name)
+{
+	long len, i;
+
+	if (!uptr)
+		return 0;
+	len = strncpy_from_user(name, u64_to_user_ptr(uptr),
+				KRING_PROG_NAME_LEN);
+	if (len < 0)
+		return len;
+	if (len == KRING_PROG_NAME_LEN)
+		return -EINVAL;	/* no NUL: too long */
+	for (i = 0; i < len; i++) {
+		if (!kring_prog_name_char_ok(name[i]))
+			return -EINVAL;
+	}
+	return 0;
+}
 
 /*
  * The verifier's view of the rings: each fd resolved once, deduplicated.
@@ -240,6 +294,7 @@ long kring_prog_load(const void __user *uarg)
 	struct kring_load_rings *lr;
 	struct kbpf_verify_attr attr = {};
 	struct kring_func_info *fi = NULL;
+	struct kbpf_verify_stats stats = {};
 	struct kring_prog_load load;
 	struct kring_prog *prog;
 	char *log = NULL;
@@ -250,7 +305,7 @@ long kring_prog_load(const void __user *uarg)
 		return -EPERM;
 	if (copy_from_user(&load, uarg, sizeof(load)))
 		return -EFAULT;
-	if (load.reserved || (load.flags & ~KRING_PROG_F_TEST_STATE_FREQ) ||
+	if ((load.flags & ~KRING_PROG_F_TEST_STATE_FREQ) ||
 	    load.log_level > 2 || !kring_ctx_size(load.attach_type))
 		return -EINVAL;
 	if (!load.insn_cnt || load.insn_cnt > KBPF_MAX_INSNS ||
@@ -268,6 +323,9 @@ long kring_prog_load(const void __user *uarg)
 		goto out;
 	}
 	refcount_set(&prog->refs, 1);
+	ret = kring_prog_name_from_user(load.name, prog->name);
+	if (ret)
+		goto out;
 	prog->attach_type = load.attach_type;
 	prog->ctx_size = kring_ctx_size(load.attach_type);
 	prog->insn_cnt = load.insn_cnt;
@@ -314,7 +372,7 @@ long kring_prog_load(const void __user *uarg)
 	attr.log_buf = log;
 	attr.log_size = log ? load.log_size : 0;
 
-	ret = kbpf_verify(&attr, NULL);
+	ret = kbpf_verify(&attr, &stats);
 	if (log && copy_to_user(u64_to_user_ptr(load.log_buf), log,
 				strnlen(log, load.log_size - 1) + 1))
 		ret = ret ? ret : -EFAULT;
@@ -332,6 +390,11 @@ long kring_prog_load(const void __user *uarg)
 	if (ret)
 		goto out;
 	kring_rewrite_ring_loads(prog, lr);
+	prog->stack_depth = stats.stack_depth;
+	/* Last: a lister may read the program as soon as it has an id. */
+	ret = kring_id_alloc(KRING_KIND_PROG, prog, &prog->id);
+	if (ret)
+		goto out;
 	ret = anon_inode_getfd("kring-prog", &kring_prog_fops, prog,
 			       O_RDWR | O_CLOEXEC);
 	if (ret >= 0)

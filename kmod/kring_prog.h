@@ -9,11 +9,14 @@
 #include <linux/refcount.h>
 #include <linux/types.h>
 #include <linux/bpf.h>
+#include <linux/kring.h>
 
 struct kring_ring;
+struct kring_prog_info;
 
 struct kring_prog {
 	refcount_t refs;
+	u32 id;			/* kring_ids.c; 0 until the load succeeds */
 	u32 attach_type;	/* enum kring_attach_type */
 	u32 ctx_size;
 	u32 insn_cnt;
@@ -22,6 +25,8 @@ struct kring_prog {
 	struct bpf_insn *insns;		/* ring loads rewritten to addresses */
 	atomic64_t runs;
 	atomic64_t misses;		/* runs skipped: already running here */
+	u32 stack_depth;		/* the verifier's deepest call chain */
+	char name[KRING_PROG_NAME_LEN];
 };
 
 /* The context size of an attach type; 0 for an unknown type. */
@@ -31,7 +36,12 @@ u32 kring_ctx_size(u32 attach_type);
 long kring_prog_load(const void __user *uarg);
 
 void kring_prog_get(struct kring_prog *prog);
+/* Process context only: the last reference drops the program's rings. */
 void kring_prog_put(struct kring_prog *prog);
+
+/* KRING_IOC_PROG_LIST: all but the pinned names (kring_ids.c adds them). */
+void kring_prog_fill_info(struct kring_prog *prog,
+			  struct kring_prog_info *info);
 
 /*
  * Runs @prog on @ctx on this CPU; the caller has preemption disabled.

@@ -22,6 +22,7 @@
 
 #include "kring.h"
 #include "kring_compat.h"
+#include "kring_ids.h"
 #include "kring_ring.h"
 
 static void kring_wakeup_work(struct irq_work *work)
@@ -107,6 +108,7 @@ struct kring_ring *kring_ring_create(u64 data_size)
 	struct page **pages;
 	unsigned int nr_pages;
 	u8 *area;
+	int err;
 
 	BUILD_BUG_ON(sizeof(*ring) > KRING_RING_PAGES * PAGE_SIZE);
 	if (data_size < PAGE_SIZE || data_size > KRING_MAX_DATA_SIZE ||
@@ -144,6 +146,12 @@ struct kring_ring *kring_ring_create(u64 data_size)
 	ring->rb.mask = data_size - 1;
 	ring->rb.pending_pos = 0;
 	ring->rb.page_shift = PAGE_SHIFT;
+	/* Last: a lister may read the ring as soon as it has an id. */
+	err = kring_id_alloc(KRING_KIND_RING, ring, &ring->id);
+	if (err) {
+		kring_ring_put(ring);
+		return ERR_PTR(err);
+	}
 	return ring;
 }
 
@@ -161,6 +169,8 @@ void kring_ring_put(struct kring_ring *ring)
 
 	if (!refcount_dec_and_test(&ring->refs))
 		return;
+	/* First, so that no lister reads it while it is torn down. */
+	kring_id_remove(KRING_KIND_RING, ring->id);
 	/* A wakeup still queued would run on freed memory. */
 	irq_work_sync(&ring->wakeup_work);
 	free_percpu(ring->stats);
@@ -293,6 +303,17 @@ void kring_ring_read_stats(struct kring_ring *ring, struct kring_stats *out)
 		out->dropped += READ_ONCE(s->dropped);
 		out->wakeups += READ_ONCE(s->wakeups);
 	}
+}
+
+void kring_ring_fill_info(struct kring_ring *ring,
+			  struct kring_ring_info *info)
+{
+	info->id = ring->id;
+	info->data_size = ring->rb.mask + 1;
+	info->cookie = ring->cookie;
+	info->producer_pos = kring_rb_query(&ring->rb, KRING_QUERY_PROD_POS);
+	info->consumer_pos = kring_rb_query(&ring->rb, KRING_QUERY_CONS_POS);
+	kring_ring_read_stats(ring, &info->stats);
 }
 
 /*

@@ -12,6 +12,8 @@
 
 #include "kring_rb_core.h"
 
+struct kring_ring_info;
+
 struct kring_cpu_stats {
 	u64 committed;
 	u64 discarded;
@@ -37,6 +39,7 @@ struct kring_ring {
 	struct irq_work wakeup_work;	/* wakes waitq from any context */
 	struct kring_cpu_stats __percpu *stats;
 	refcount_t refs;
+	u32 id;				/* kring_ids.c */
 	u64 cookie;			/* random identity, never 0 */
 	struct page **pages;		/* every page of the area, in order */
 	unsigned int nr_pages;
@@ -53,6 +56,9 @@ void kring_ring_commit(void *sample, bool discard, u64 flags);
 int kring_ring_output_user(struct kring_ring *ring, const void __user *data,
 			   u64 size, u64 flags);
 void kring_ring_read_stats(struct kring_ring *ring, struct kring_stats *out);
+/* KRING_IOC_RING_LIST: all but the pinned names (kring_ids.c adds them). */
+void kring_ring_fill_info(struct kring_ring *ring,
+			  struct kring_ring_info *info);
 
 int kring_ring_mmap(struct kring_ring *ring, struct vm_area_struct *vma);
 __poll_t kring_ring_poll(struct kring_ring *ring);

@@ -30,6 +30,15 @@ TEST_CASE("libbpf-style section names give the attach point") {
     CHECK(std::string(kring::attach_type_name(KRING_ATTACH_SYS_EXIT)) == "sys_exit");
 }
 
+TEST_CASE("a program's name for the module: Linux's prog_name rule, cut to 15 characters") {
+    CHECK(kring::kernel_name("on_exec") == "on_exec");
+    CHECK(kring::kernel_name("a_very_long_function_name") == "a_very_long_fun");
+    CHECK(kring::kernel_name("a_very_long_function_name").size() == KRING_PROG_NAME_LEN - 1);
+    CHECK(kring::kernel_name("prog-1.bin") == "prog_1.bin");
+    CHECK(kring::kernel_name("caf\xe9") == "caf_");
+    CHECK(kring::kernel_name("").empty());
+}
+
 TEST_CASE("JSON strings escape quotes, backslashes and control bytes") {
     CHECK(kringctl::json_string("a\"b\\c") == "\"a\\\"b\\\\c\"");
     CHECK(kringctl::json_string(std::string("x\ny\x01", 4)) == "\"x\\u000ay\\u0001\"");

@@ -184,10 +184,10 @@ TEST_CASE("load validates its arguments") {
     CHECK(::ioctl(dev.get(), KRING_IOC_PROG_LOAD, &req) < 0);
     CHECK(errno == EINVAL);
     req.attach_type = KRING_ATTACH_SYS_ENTER;
-    req.reserved = 1;
+    req.name = 8; // not a valid user pointer
     CHECK(::ioctl(dev.get(), KRING_IOC_PROG_LOAD, &req) < 0);
-    CHECK(errno == EINVAL);
-    req.reserved = 0;
+    CHECK(errno == EFAULT);
+    req.name = 0;
     req.flags = 1U << 7;
     CHECK(::ioctl(dev.get(), KRING_IOC_PROG_LOAD, &req) < 0);
     CHECK(errno == EINVAL);

@@ -2,6 +2,7 @@
 // producer runs, and restarted on the same named ring and file, it must end
 // with every record produced in the file exactly once and in order, and every
 // record not in the file counted as a drop.
+#include "kringctl_util.hpp"
 #include "vm_util.hpp"
 
 #include <algorithm>
@@ -18,53 +19,9 @@
 #include <vector>
 
 using namespace vmtest;
+using namespace vmtest::cli;
 
 namespace {
-
-std::string kringctl_path() {
-    const char* path = getenv("KRINGCTL");
-    return path ? path : "/bin/kringctl";
-}
-
-// Starts kringctl with `args`; its stdout goes to `out_fd` (or /dev/null),
-// its stderr to `err_fd` (or the console).
-pid_t spawn_kringctl(const std::vector<std::string>& args, int out_fd = -1, int err_fd = -1) {
-    pid_t pid = fork();
-    if (pid == 0) {
-        int fd = out_fd >= 0 ? out_fd : ::open("/dev/null", O_WRONLY);
-        dup2(fd, STDOUT_FILENO);
-        if (err_fd >= 0)
-            dup2(err_fd, STDERR_FILENO);
-        std::vector<char*> argv;
-        std::string path = kringctl_path();
-        argv.push_back(path.data());
-        for (const std::string& arg : args)
-            argv.push_back(const_cast<char*>(arg.c_str()));
-        argv.push_back(nullptr);
-        execv(path.c_str(), argv.data());
-        _exit(127);
-    }
-    return pid;
-}
-
-int wait_exit(pid_t pid) {
-    int status = 0;
-    if (waitpid(pid, &status, 0) != pid)
-        return -1;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
-
-// kringctl's stdout for `args`, and its exit status.
-std::string run_kringctl(const std::vector<std::string>& args, int* status) {
-    int pipe_fds[2];
-    if (pipe(pipe_fds) != 0)
-        throw std::runtime_error("pipe");
-    pid_t pid = spawn_kringctl(args, pipe_fds[1]);
-    ::close(pipe_fds[1]);
-    std::string out = read_to_end(pipe_fds[0]);
-    *status = wait_exit(pid);
-    return out;
-}
 
 struct Event {
     uint64_t seq;

@@ -235,10 +235,26 @@ struct kring_prog_load {
 	__u64 log_buf;		/* user buffer for the verifier log, or 0 */
 	__u32 log_size;
 	__u32 log_level;	/* 0, 1 or 2 */
-	__u64 reserved;		/* must be 0 */
+	__u64 name;		/* user pointer to the program's name, or 0 */
 };
 
-/* KRING_IOC_PROG_ATTACH on a program fd: returns a link fd; close detaches. */
+/*
+ * A program's name (struct kring_prog_load's name), as Linux's prog_name:
+ * up to KRING_PROG_NAME_LEN - 1 characters of [A-Za-z0-9_.] (ASCII only),
+ * NUL-terminated; "" and 0 mean no name. It only labels the program in
+ * KRING_IOC_PROG_LIST: names need not be unique. A loader passes the
+ * program's function name (libbpf does), cut to the length.
+ */
+#define KRING_PROG_NAME_LEN 16
+
+/* The rings one program may name; a load naming more fails with E2BIG. */
+#define KRING_PROG_MAX_RINGS 64
+
+/*
+ * KRING_IOC_PROG_ATTACH on a program fd: returns a link fd. The link lives
+ * as long as its fd or a name pinned on it (KRING_IOC_PIN on the link fd);
+ * when the last of them goes, the program is detached.
+ */
 struct kring_prog_attach {
 	__u64 symbol;		/* KRING_ATTACH_KPROBE: user pointer to the
 				 * function name (NUL-terminated); else 0 */
@@ -275,10 +291,19 @@ struct kring_prog_test_run {
  *                          taken; ENOSPC: KRING_MAX_PINNED names exist)
  *   KRING_IOC_OPEN_PINNED  on a fd without a ring: make it a fd of the named
  *                          ring (ENOENT: no such name; EEXIST: the fd has a
- *                          ring already)
+ *                          ring already; EMEDIUMTYPE: the name is a
+ *                          program's or a link's)
  *   KRING_IOC_UNPIN        on any fd: drop the name and its reference
  *                          (ENOENT: no such name)
  *   KRING_IOC_LIST_PINNED  on any fd: the names, in pinning order
+ *
+ * Programs and links are pinned the same way, as bpftool's "prog load ...
+ * pinned" and "link pin" pin them in bpffs: KRING_IOC_PIN on a program fd or
+ * a link fd names it in the same table, so a name is unique across rings,
+ * programs and links. A pinned link stays attached with no fd open (its
+ * program and the program's rings with it) until KRING_IOC_UNPIN drops its
+ * last name and no fd holds it: then it is detached. LIST_PINNED lists the
+ * names of every kind; the list ioctls below say whose they are.
  */
 #define KRING_NAME_MAX 32
 #define KRING_MAX_PINNED 1024
@@ -300,5 +325,74 @@ struct kring_pinned_list {
 #define KRING_IOC_OPEN_PINNED	_IOW(KRING_IOC_MAGIC, 9, struct kring_name)
 #define KRING_IOC_UNPIN		_IOW(KRING_IOC_MAGIC, 10, struct kring_name)
 #define KRING_IOC_LIST_PINNED	_IOWR(KRING_IOC_MAGIC, 11, struct kring_pinned_list)
+
+/*
+ * Listing rings, programs and links, as bpftool lists Linux's maps, programs
+ * and links. Each object has an id among the live objects of its kind (rings,
+ * programs and links count separately, from 1), assigned at creation and
+ * never that of another live object of its kind; it goes with the object.
+ *
+ * On any /dev/kring fd, with CAP_SYS_ADMIN (as Linux's
+ * BPF_{MAP,PROG,LINK}_GET_NEXT_ID: CAP_BPF is not enough), each ioctl copies
+ * the info of every live object of its kind, in increasing id order:
+ *
+ *   KRING_IOC_RING_LIST    struct kring_ring_info
+ *   KRING_IOC_PROG_LIST    struct kring_prog_info
+ *   KRING_IOC_LINK_LIST    struct kring_link_info
+ *
+ * An object pinned under several names reports the first of them (in
+ * pinning order) and how many it has. Out fields only: every field comes
+ * back written, reserved ones zero.
+ */
+#define KRING_SYMBOL_MAX 128	/* a kprobe's function name, NUL included */
+
+struct kring_obj_list {
+	__u64 info;		/* user pointer to the info structs, [capacity] */
+	__u32 capacity;		/* entries the buffer holds */
+	__u32 count;		/* in: 0; out: the objects; only the first
+				 * min(count, capacity) were copied */
+};
+
+struct kring_ring_info {
+	__u32 id;
+	__u32 nr_pinned;	/* names it has */
+	char pinned[KRING_NAME_MAX];	/* the first, or "" */
+	__u64 data_size;
+	__u64 cookie;		/* as KRING_IOC_QUERY's */
+	__u64 producer_pos;
+	__u64 consumer_pos;
+	struct kring_stats stats;	/* as KRING_IOC_STATS's */
+	__u64 reserved[4];
+};
+
+struct kring_prog_info {
+	__u32 id;
+	__u32 nr_pinned;
+	char pinned[KRING_NAME_MAX];
+	char name[KRING_PROG_NAME_LEN];	/* given at load; "" if none */
+	__u32 attach_type;	/* enum kring_attach_type */
+	__u32 insn_cnt;
+	__u32 stack_depth;	/* stack bytes in use, as the verifier found */
+	__u32 nr_rings;
+	__u64 runs;
+	__u64 misses;		/* runs skipped: one was already running */
+	__u32 ring_ids[KRING_PROG_MAX_RINGS];	/* the first nr_rings used */
+	__u64 reserved[4];
+};
+
+struct kring_link_info {
+	__u32 id;
+	__u32 nr_pinned;
+	char pinned[KRING_NAME_MAX];
+	__u32 prog_id;
+	__u32 attach_type;	/* the program's */
+	char target[KRING_SYMBOL_MAX];	/* the kprobe's function or the
+					 * tracepoint's name */
+	__u64 reserved[4];
+};
+
+#define KRING_IOC_RING_LIST	_IOWR(KRING_IOC_MAGIC, 12, struct kring_obj_list)
+#define KRING_IOC_PROG_LIST	_IOWR(KRING_IOC_MAGIC, 13, struct kring_obj_list)
+#define KRING_IOC_LINK_LIST	_IOWR(KRING_IOC_MAGIC, 14, struct kring_obj_list)
 
 #endif /* _UAPI_KRING_H */

@@ -31,12 +31,16 @@ Commands:
                  them, and print their records until SIGINT/SIGTERM, --count
                  or --duration; then the rings' statistics
   create NAME    create a ring and keep it alive under NAME (pinned)
-  unpin NAME...  drop the names (a ring goes when nothing else holds it)
+  unpin NAME...  drop the names of rings, programs or links (a ring goes and
+                 a link detaches when nothing else holds it)
   stats [NAME...]  the named rings' positions and counters (default: all);
                  --watch SECONDS for their rates per second
   record NAME... consume named rings into a record file with io_uring,
                  restartable without loss or duplicates
   replay FILE    print a record file's records as text or JSON lines
+  ring list      every ring in the module: ids, sizes, counters, names
+  prog list      every program: ids, names, attach points, runs, rings
+  link list      every link: ids, programs, attach points, names
 Run kringctl COMMAND --help for its options.
 )";
 
@@ -98,9 +102,16 @@ int run_command(const std::vector<std::string>& args) {
         "quiet,q", po::bool_switch(&quiet), "print no records (statistics only)")(
         "wait,w", po::value(&wait)->default_value("epoll"),
         "how to wait for records: epoll, io_uring or busy-poll");
+    std::string pin;
+    opts.add_options()("pin", po::value(&pin),
+                       "PREFIX: pin each link as PREFIX.PROGRAM and each of the object's rings as "
+                       "PREFIX.MAP, then exit and leave the programs running (kringctl unpin "
+                       "detaches them)");
     std::vector<std::string> files;
     if (!parse_args(args, opts, &files, 1))
         return 0;
+    if (!pin.empty() && (count || duration > 0))
+        throw po::error("--pin exits at once: no --count or --duration");
     if (files.empty())
         throw po::error("no FILE");
     const std::string& file = files[0];
@@ -121,6 +132,9 @@ int run_command(const std::vector<std::string>& args) {
             throw po::error("--ring " + binding + ": " + file + " has no ring map " + map);
         pinned_of_map[map] = binding.substr(eq + 1);
     }
+    std::optional<RunPins> pins; // checked before anything is created
+    if (!pin.empty())
+        pins = plan_run_pins(pin, obj, sections, pinned_of_map);
     std::vector<kring::Ring> rings;
     std::vector<int> ring_fds;
     std::vector<bool> consumed_here;
@@ -150,6 +164,8 @@ int run_command(const std::vector<std::string>& args) {
     }
     if (links.empty())
         throw kring::Error(EINVAL, file + ": no program to run");
+    if (pins)
+        return pin_run(*pins, links, rings, json);
 
     // Records decode only as the type their ring declares (docs/kringctl.md).
     std::vector<std::string> record_types;
@@ -263,7 +279,8 @@ int main(int argc, char** argv) {
     static const std::map<std::string, Command> commands = {
         {"verify", verify_command}, {"run", run_command},     {"create", create_command},
         {"unpin", unpin_command},   {"stats", stats_command}, {"record", record_command},
-        {"replay", replay_command},
+        {"replay", replay_command}, {"ring", ring_command},   {"prog", prog_command},
+        {"link", link_command},
     };
     try {
         if (auto it = commands.find(command); it != commands.end())

@@ -2,6 +2,7 @@
 #include "commands.hpp"
 #include "format.hpp"
 
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <iostream>
@@ -116,11 +117,23 @@ int stats_command(const std::vector<std::string>& args) {
         return 0;
     if (watch < 0 || (count && !watch))
         throw po::error("--watch takes a positive number of seconds; --count needs --watch");
-    if (names.empty())
+    bool every_ring = names.empty();
+    if (every_ring)
         names = kring::Ring::pinned();
     std::vector<kring::Ring> rings;
-    for (const std::string& name : names)
-        rings.push_back(kring::Ring::open_pinned(name));
+    std::vector<std::string> ring_names;
+    for (const std::string& name : names) {
+        try {
+            rings.push_back(kring::Ring::open_pinned(name));
+            ring_names.push_back(name);
+        } catch (const kring::Error& e) {
+            // Of all the names, those of programs and links (and any
+            // unpinned since the list) are not rings to show.
+            if (!every_ring || (e.errno_value() != EMEDIUMTYPE && e.errno_value() != ENOENT))
+                throw;
+        }
+    }
+    names = ring_names;
     std::vector<Sample> last;
     for (const kring::Ring& ring : rings)
         last.push_back(sample(ring));

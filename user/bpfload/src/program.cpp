@@ -42,6 +42,23 @@ Program::~Program() {
         ::close(fd_);
 }
 
+void Link::pin(const std::string& name) const {
+    detail::pin_fd(fd_, name, "link");
+}
+
+void Program::pin(const std::string& name) const {
+    detail::pin_fd(fd_, name, "program");
+}
+
+std::string kernel_name(const std::string& name) {
+    std::string out = name.substr(0, KRING_PROG_NAME_LEN - 1);
+    for (char& c : out)
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '_' || c == '.'))
+            c = '_';
+    return out;
+}
+
 Program Program::load(const bpf::Program& prog, std::span<const int> ring_fds,
                       kring_attach_type attach_type, const LoadOptions& options) {
     std::vector<bpf_insn> insns = prog.insns;
@@ -62,7 +79,9 @@ Program Program::load(const bpf::Program& prog, std::span<const int> ring_fds,
         throw Error(errno,
                     "open " KRING_DEVICE_PATH " (is the kring module loaded? are you root?)");
     std::vector<char> log(1 << 20);
+    std::string name = kernel_name(prog.name);
     kring_prog_load req{};
+    req.name = reinterpret_cast<uint64_t>(name.c_str());
     req.insns = reinterpret_cast<uint64_t>(insns.data());
     req.insn_cnt = static_cast<uint32_t>(insns.size());
     req.attach_type = attach_type;

@@ -69,7 +69,7 @@ kring_name make_name(const std::string& name) {
         ok =
             ok && (std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '-');
     if (!ok)
-        throw Error(EINVAL, "ring name \"" + name + "\": use 1 to " +
+        throw Error(EINVAL, "name \"" + name + "\": use 1 to " +
                                 std::to_string(KRING_NAME_MAX - 1) +
                                 " characters of A-Z, a-z, 0-9, '_', '.' and '-'");
     kring_name req{};
@@ -78,7 +78,7 @@ kring_name make_name(const std::string& name) {
 }
 
 // Runs a name ioctl on fd; throws with advice for the errno.
-void name_ioctl(int fd, unsigned long request, const char* what, const std::string& name) {
+void name_ioctl(int fd, unsigned long request, const std::string& what, const std::string& name) {
     kring_name req = make_name(name);
     if (::ioctl(fd, request, &req) == 0)
         return;
@@ -86,16 +86,65 @@ void name_ioctl(int fd, unsigned long request, const char* what, const std::stri
     std::string advice;
     if (err == EPERM)
         advice = " (needs CAP_BPF or CAP_SYS_ADMIN)";
-    else if (err == ENOENT)
+    else if (err == ENOENT && request == KRING_IOC_OPEN_PINNED)
         advice = " (no ring has this name: kringctl stats lists the named rings)";
+    else if (err == ENOENT)
+        advice = " (nothing has this name: kringctl ring list, prog list and link list show "
+                 "the names)";
+    else if (err == EMEDIUMTYPE)
+        advice = " (the name is a program's or a link's, not a ring's)";
     else if (err == EEXIST && request == KRING_IOC_PIN)
-        advice = " (the name is taken: unpin it first, or pick another)";
+        advice = " (the name is taken, by a ring, a program or a link: unpin it first, or "
+                 "pick another)";
     else if (err == ENOSPC)
         advice = " (" + std::to_string(KRING_MAX_PINNED) + " names exist: unpin some)";
-    throw Error(err, std::string(what) + " \"" + name + "\"" + advice);
+    throw Error(err, what + " \"" + name + "\"" + advice);
+}
+
+// One list ioctl, retried until the buffer holds every object (more may
+// come between two calls).
+template <typename Info>
+std::vector<Info> list_objects(unsigned long request, const char* what) {
+    DeviceFd dev;
+    std::vector<Info> infos;
+    kring_obj_list req{};
+    for (;;) {
+        req.info = reinterpret_cast<uint64_t>(infos.data());
+        req.capacity = static_cast<uint32_t>(infos.size());
+        req.count = 0;
+        if (::ioctl(dev.get(), request, &req) != 0) {
+            int err = errno;
+            throw Error(err, std::string(what) +
+                                 (err == EPERM ? " (needs CAP_SYS_ADMIN, as Linux's id walks do)"
+                                  : err == ENOTTY
+                                      ? " (the loaded kring module is older than this library)"
+                                      : ""));
+        }
+        if (req.count <= infos.size())
+            break;
+        infos.resize(req.count);
+    }
+    infos.resize(req.count);
+    return infos;
 }
 
 } // namespace
+
+void detail::pin_fd(int fd, const std::string& name, const char* kind) {
+    name_ioctl(fd, KRING_IOC_PIN, std::string("KRING_IOC_PIN of a ") + kind + " as", name);
+}
+
+std::vector<kring_ring_info> list_rings() {
+    return list_objects<kring_ring_info>(KRING_IOC_RING_LIST, "KRING_IOC_RING_LIST");
+}
+
+std::vector<kring_prog_info> list_programs() {
+    return list_objects<kring_prog_info>(KRING_IOC_PROG_LIST, "KRING_IOC_PROG_LIST");
+}
+
+std::vector<kring_link_info> list_links() {
+    return list_objects<kring_link_info>(KRING_IOC_LINK_LIST, "KRING_IOC_LINK_LIST");
+}
 
 Ring Ring::open_pinned(const std::string& name) {
     DeviceFd dev;
@@ -104,12 +153,12 @@ Ring Ring::open_pinned(const std::string& name) {
 }
 
 void Ring::pin(const std::string& name) const {
-    name_ioctl(fd_, KRING_IOC_PIN, "KRING_IOC_PIN of a ring as", name);
+    detail::pin_fd(fd_, name, "ring");
 }
 
 void Ring::unpin(const std::string& name) {
     DeviceFd dev;
-    name_ioctl(dev.get(), KRING_IOC_UNPIN, "KRING_IOC_UNPIN of ring", name);
+    name_ioctl(dev.get(), KRING_IOC_UNPIN, "KRING_IOC_UNPIN of", name);
 }
 
 std::vector<std::string> Ring::pinned() {

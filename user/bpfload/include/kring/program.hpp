@@ -1,6 +1,11 @@
 // Programs in the kernel: load a verified program into the module, attach
-// it to an event, test-run it. RAII: closing a Program or a Link releases
-// it (a Link detaches on destruction). See docs/programs.md.
+// it to an event, test-run it, pin it. RAII: closing a Program or a Link
+// releases it (a Link detaches on destruction, unless it is pinned). See
+// docs/programs.md.
+//
+// Thread safety: the const members of Program and Link may be called from
+// any number of threads at once (each is one system call); moving,
+// assigning or destroying one needs every other use of it to be over.
 #pragma once
 
 #include <kring/bpfload.hpp>
@@ -12,7 +17,7 @@
 
 namespace kring {
 
-// An attached program: detaches when destroyed. Move-only.
+// An attached program: detaches when destroyed, unless pinned. Move-only.
 class Link {
 public:
     explicit Link(int fd) : fd_(fd) {}
@@ -22,6 +27,12 @@ public:
     Link& operator=(const Link&) = delete;
     ~Link();
     int fd() const noexcept { return fd_; }
+    // Names the link (KRING_IOC_PIN, needs CAP_BPF), as bpftool link pin
+    // does: it then stays attached after this object and its process are
+    // gone, until kring::Ring::unpin(name) drops the name (then it is
+    // detached, if nothing else holds it). Names are shared with rings and
+    // programs.
+    void pin(const std::string& name) const;
 
 private:
     int fd_;
@@ -41,7 +52,8 @@ class Program {
 public:
     // Loads `prog` for `attach_type`; its ring loads name rings by index
     // (kring::bpf::Object::rings), which ring_fds maps to ring fds. Throws
-    // kring::Error with the verifier's log when the module refuses it.
+    // kring::Error with the verifier's log when the module refuses it. The
+    // module is given the program's name as kernel_name() makes it.
     static Program load(const bpf::Program& prog, std::span<const int> ring_fds,
                         kring_attach_type attach_type, const LoadOptions& options = {});
 
@@ -55,6 +67,10 @@ public:
     Link attach(const std::string& kprobe_symbol = {}) const;
     // Runs it `repeat` times on `ctx` in the kernel (KRING_IOC_PROG_TEST_RUN).
     TestRun test_run(std::span<std::byte> ctx, uint32_t repeat = 1) const;
+    // Names the program (KRING_IOC_PIN, needs CAP_BPF), as bpftool prog
+    // load ... pinned does: it lives on, loaded but attached to nothing,
+    // until kring::Ring::unpin(name). Names are shared with rings and links.
+    void pin(const std::string& name) const;
     // The verifier's log of the load (its statistics line at level 0 or 1).
     const std::string& log() const noexcept { return log_; }
     int fd() const noexcept { return fd_; }
@@ -64,6 +80,12 @@ private:
     int fd_;
     std::string log_;
 };
+
+// The name the module is given for a program called `name` (its function
+// name): its first KRING_PROG_NAME_LEN - 1 characters, each outside
+// [A-Za-z0-9_.] as '_', since the module takes Linux's rule for prog_name;
+// libbpf cuts a function name to the same length.
+std::string kernel_name(const std::string& name);
 
 // The attach point a libbpf-style section name means, e.g.
 // "tracepoint/sched/sched_process_exec" or "kprobe/do_unlinkat" (then

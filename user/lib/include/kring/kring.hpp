@@ -77,11 +77,15 @@ public:
 
     // Named rings (KRING_IOC_PIN, needs CAP_BPF): a name keeps the ring,
     // its unconsumed records and its consumer position alive with no fd
-    // open, so that a restarted consumer reopens it and carries on.
+    // open, so that a restarted consumer reopens it and carries on. Rings,
+    // programs and links share one table of names (kring::Program::pin,
+    // kring::Link::pin): open_pinned() of a program's or a link's name
+    // throws EMEDIUMTYPE.
     static Ring open_pinned(const std::string& name);
     void pin(const std::string& name) const;
+    // Drops a name of any kind; a link held by nothing else is detached.
     static void unpin(const std::string& name);
-    static std::vector<std::string> pinned(); // in pinning order
+    static std::vector<std::string> pinned(); // every kind, in pinning order
 
     Ring(Ring&& other) noexcept;
     Ring& operator=(Ring&& other) noexcept;
@@ -115,6 +119,30 @@ private:
     std::shared_ptr<const bool> mapped_;
     friend class Consumer;
 };
+
+namespace detail {
+// KRING_IOC_PIN of `fd` (a ring's, a program's or a link's; `kind` says
+// which, for the message) as `name`; throws with advice.
+void pin_fd(int fd, const std::string& name, const char* kind);
+} // namespace detail
+
+// What the module holds now, as bpftool map, prog and link list show
+// Linux's objects: every ring, program and link alive, in increasing id
+// order, each with its first pinned name (KRING_IOC_RING_LIST,
+// KRING_IOC_PROG_LIST, KRING_IOC_LINK_LIST). Needs CAP_SYS_ADMIN, as
+// Linux's id walks do. Thread safety: any thread, any number at once (each
+// call opens its own device fd).
+std::vector<kring_ring_info> list_rings();
+std::vector<kring_prog_info> list_programs();
+std::vector<kring_link_info> list_links();
+// The C string in a fixed-size field of those structs (up to its first NUL).
+template <size_t N>
+std::string field_string(const char (&field)[N]) {
+    size_t len = 0;
+    while (len < N && field[len])
+        len++;
+    return std::string(field, len);
+}
 
 // One ring of a consumer as it stands (libbpf's ring__consumer_pos,
 // ring__producer_pos, ring__avail_data_size and ring__size).
