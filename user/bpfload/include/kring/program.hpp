@@ -55,8 +55,14 @@ public:
     Link attach(const std::string& kprobe_symbol = {}) const;
     // Runs it `repeat` times on `ctx` in the kernel (KRING_IOC_PROG_TEST_RUN).
     TestRun test_run(std::span<std::byte> ctx, uint32_t repeat = 1) const;
-    // The verifier's log of the load (its statistics line at level 0 or 1).
+    // The verifier's log of the load (its statistics line at level 0 or 1),
+    // then the line that says which runtime runs it ("runtime: jit, ...").
     const std::string& log() const noexcept { return log_; }
+    // How it runs, its run counters (KRING_IOC_PROG_INFO).
+    kring_prog_info info() const;
+    // Whether it runs as machine code from the kernel's JIT (else kring's
+    // interpreter: KRING_PROG_F_INTERPRETER, kring.jit=0, the JIT off).
+    bool jited() const { return info().runtime == KRING_RUNTIME_JIT; }
     int fd() const noexcept { return fd_; }
 
 private:
