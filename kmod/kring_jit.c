@@ -7,6 +7,8 @@
  * kring does here:
  *  - division and modulo by a register get a zero check, since the JIT
  *    emits a bare div (kring_jit_guard_div);
+ *  - without CAP_PERFMON, a pointer spill gets a speculation barrier
+ *    (kring_jit_rewrite);
  *  - helper calls point at kring's helpers, which have the BPF calling
  *    convention (kring_helper_addr);
  *  - each function is JIT'd on its own, callees first, with its verified
@@ -98,23 +100,44 @@ static u32 kring_jit_guard_div(const struct bpf_insn *div,
 }
 
 /*
- * A copy of @insns with every division and modulo by a register guarded;
- * jump and bpf-to-bpf call offsets follow the moved instructions. NULL
- * (-ENOMEM), or ERR_PTR(-ERANGE) if a jump no longer fits in 16 bits.
+ * What replaces @insn in the JIT's copy (0: @insn stays as it is): a
+ * guarded division; with @nospec, an 8-byte register store followed by a
+ * speculation barrier. Without CAP_PERFMON (bypass_spec_v4) the verifier
+ * lets a program overwrite a spilled pointer only with a pointer, but a
+ * pointer may still be spilled over a number, and a load that speculatively
+ * bypasses the store would read the number as the pointer: Linux puts a
+ * barrier after such a spill, and every pointer spill is an 8-byte STX.
+ */
+static u32 kring_jit_rewrite(const struct bpf_insn *insn, bool nospec,
+			     struct bpf_insn out[KRING_JIT_GUARD_MAX])
+{
+	if (kring_is_div_by_reg(insn))
+		return kring_jit_guard_div(insn, out);
+	if (nospec && insn->code == (BPF_STX | BPF_MEM | BPF_DW)) {
+		out[0] = *insn;
+		out[1] = kring_insn(BPF_ST | BPF_NOSPEC, 0, 0, 0, 0);
+		return 2;
+	}
+	return 0;
+}
+
+/*
+ * A copy of @insns rewritten by kring_jit_rewrite; jump and bpf-to-bpf call
+ * offsets follow the moved instructions. ERR_PTR(-ENOMEM), or
+ * ERR_PTR(-ERANGE) if a jump no longer fits in 16 bits.
  */
 static struct bpf_insn *kring_jit_patch(const struct bpf_insn *insns, u32 cnt,
-					u32 *new_cnt)
+					bool nospec, u32 *new_cnt)
 {
 	struct bpf_insn guard[KRING_JIT_GUARD_MAX], *out;
-	u32 *pos, i, n = 0;
+	u32 *pos, i, n = 0, len;
 
 	pos = kvmalloc_array(cnt + 1, sizeof(*pos), GFP_KERNEL);
 	if (!pos)
 		return ERR_PTR(-ENOMEM);
 	for (i = 0; i < cnt; i++) {
 		pos[i] = n;
-		n += kring_is_div_by_reg(&insns[i]) ?
-		     kring_jit_guard_div(&insns[i], guard) : 1;
+		n += kring_jit_rewrite(&insns[i], nospec, guard) ?: 1;
 	}
 	pos[cnt] = n;
 	out = kvmalloc_array(n, sizeof(*out), GFP_KERNEL);
@@ -127,9 +150,9 @@ static struct bpf_insn *kring_jit_patch(const struct bpf_insn *insns, u32 cnt,
 		struct bpf_insn *to = &out[pos[i]];
 		s64 target, rel;
 
-		if (kring_is_div_by_reg(insn)) {
-			memcpy(to, guard, kring_jit_guard_div(insn, guard) *
-			       sizeof(*to));
+		len = kring_jit_rewrite(insn, nospec, guard);
+		if (len) {
+			memcpy(to, guard, len * sizeof(*to));
 			continue;
 		}
 		*to = *insn;
@@ -276,7 +299,8 @@ void kring_jit_free(struct kring_jit *jit)
 }
 
 struct kring_jit *kring_jit_compile(const struct bpf_insn *insns, u32 insn_cnt,
-				    const u32 *func_depth, const char **why)
+				    const u32 *func_depth, bool nospec_spills,
+				    const char **why)
 {
 	struct kring_jit *jit = NULL;
 	struct bpf_insn *prog;
@@ -285,7 +309,7 @@ struct kring_jit *kring_jit_compile(const struct bpf_insn *insns, u32 insn_cnt,
 	int err = 0;
 
 	*why = "out of memory";
-	prog = kring_jit_patch(insns, insn_cnt, &cnt);
+	prog = kring_jit_patch(insns, insn_cnt, nospec_spills, &cnt);
 	if (IS_ERR(prog)) {
 		if (PTR_ERR(prog) == -ERANGE)
 			*why = "a jump too long after guarding divisions";

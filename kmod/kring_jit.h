@@ -24,12 +24,14 @@ struct kring_jit {
 /*
  * Compiles @insns (accepted by the verifier, ring loads already rewritten
  * to addresses) whose functions, in order of their first instruction, use
- * @func_depth[f] bytes of stack. Returns the images, or an ERR_PTR: the
- * program then runs in the interpreter, and *@why (never NULL then) says
- * why it is not JIT'd.
+ * @func_depth[f] bytes of stack; @nospec_spills (a program verified without
+ * bypass_spec_v4) puts a speculation barrier after every 8-byte register
+ * store. Returns the images, or an ERR_PTR: the program then runs in the
+ * interpreter, and *@why (never NULL then) says why it is not JIT'd.
  */
 struct kring_jit *kring_jit_compile(const struct bpf_insn *insns, u32 insn_cnt,
-				    const u32 *func_depth, const char **why);
+				    const u32 *func_depth, bool nospec_spills,
+				    const char **why);
 void kring_jit_free(struct kring_jit *jit);
 
 typedef u64 (*kring_jit_entry)(const void *ctx, const struct bpf_insn *insn);

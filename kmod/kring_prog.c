@@ -284,8 +284,8 @@ static void kring_rewrite_ring_loads(struct kring_prog *prog,
  */
 static void kring_prog_select_runtime(struct kring_prog *prog,
 				      const struct kring_prog_load *load,
-				      const u32 *func_depth, char *log,
-				      u32 log_size)
+				      const struct kbpf_verify_attr *attr,
+				      char *log, u32 log_size)
 {
 	const char *why = NULL;
 	struct kring_jit *jit;
@@ -297,7 +297,8 @@ static void kring_prog_select_runtime(struct kring_prog *prog,
 		why = "kring.jit=0";
 	} else {
 		jit = kring_jit_compile(prog->insns, prog->insn_cnt,
-					func_depth, &why);
+					attr->func_stack_depth,
+					!(attr->flags & KBPF_F_BYPASS_SPEC_V4), &why);
 		if (!IS_ERR(jit))
 			prog->jit = jit;
 	}
@@ -419,7 +420,7 @@ long kring_prog_load(const void __user *uarg)
 	}
 	if (!ret) {
 		kring_rewrite_ring_loads(prog, lr);
-		kring_prog_select_runtime(prog, &load, func_depth, log,
+		kring_prog_select_runtime(prog, &load, &attr, log,
 					  log ? load.log_size : 0);
 	}
 	if (log && copy_to_user(u64_to_user_ptr(load.log_buf), log,

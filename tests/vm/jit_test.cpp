@@ -496,3 +496,39 @@ TEST_CASE("jit: the differential: random programs, JIT'd and interpreted, same R
     });
     CHECK(status == 0);
 }
+
+// Without CAP_PERFMON the JIT's copy gets a speculation barrier after each
+// 8-byte register store (a pointer spill): the program still computes the
+// same, and its image is longer than root's.
+TEST_CASE("jit: CAP_BPF alone: pointer spills get a barrier, results unchanged") {
+    std::vector<bpf_insn> p = {
+        stx(BPF_DW, 10, 1, -8),  // spill the context pointer
+        st(BPF_DW, 10, -16, 7),  // a number
+        ldx(BPF_DW, 2, 10, -8),  // fill it
+        ldx(BPF_DW, 0, 2, 8),    // args[0]
+        ldx(BPF_DW, 3, 10, -16), // 7
+        alu64_reg(BPF_ADD, 0, 3), exit_insn(),
+    };
+    Loaded root = load(p, 0);
+    REQUIRE_MESSAGE(root.err == 0, root.log);
+    uint32_t root_len = info(root.prog.get()).jited_len;
+    int status = in_child([&] {
+        if (!keep_only_caps({CAP_BPF}))
+            return 98;
+        Loaded l = load(p, 0);
+        if (l.err)
+            return 10;
+        kring_prog_info i{};
+        if (::ioctl(l.prog.get(), KRING_IOC_PROG_INFO, &i) != 0 || i.runtime != KRING_RUNTIME_JIT)
+            return 11;
+        if (i.jited_len <= root_len || i.jited_addr != 0) // no CAP_SYSLOG: no address
+            return 12;
+        kring_ctx_kprobe ctx{};
+        ctx.args[0] = 35;
+        uint64_t r0 = 0;
+        if (test_run(l.prog.get(), ctx, &r0) != 0 || r0 != 42)
+            return 13;
+        return 0;
+    });
+    CHECK(status == 0);
+}
