@@ -6,6 +6,7 @@
 // which prints "jit-differential: N passed, N failed").
 #include "gen.hpp"
 #include "insn.hpp"
+#include "jit_util.hpp"
 #include "vm_util.hpp"
 
 #include <cstdio>
@@ -17,53 +18,10 @@
 #include <vector>
 
 using namespace vmtest;
+using namespace jitvm;
 using namespace insn;
 
 namespace {
-
-struct Loaded {
-    int err = 0; // errno of the load
-    Fd prog;
-    std::string log;
-};
-
-Loaded load(const std::vector<bpf_insn>& insns, uint32_t flags,
-            const std::vector<kring_func_info>& funcs = {},
-            uint32_t attach_type = KRING_ATTACH_KPROBE) {
-    Fd dev = open_device();
-    std::vector<char> log(1 << 16);
-    kring_prog_load req{};
-    req.insns = reinterpret_cast<uint64_t>(insns.data());
-    req.insn_cnt = static_cast<uint32_t>(insns.size());
-    req.attach_type = attach_type;
-    req.func_info = funcs.empty() ? 0 : reinterpret_cast<uint64_t>(funcs.data());
-    req.func_info_cnt = static_cast<uint32_t>(funcs.size());
-    req.flags = flags;
-    req.log_buf = reinterpret_cast<uint64_t>(log.data());
-    req.log_size = static_cast<uint32_t>(log.size());
-    req.log_level = 1;
-    Loaded out;
-    int fd = ::ioctl(dev.get(), KRING_IOC_PROG_LOAD, &req);
-    out.err = fd < 0 ? errno : 0;
-    out.prog = Fd(fd);
-    out.log = log.data();
-    return out;
-}
-
-kring_prog_info info(int prog_fd) {
-    kring_prog_info i{};
-    REQUIRE(::ioctl(prog_fd, KRING_IOC_PROG_INFO, &i) == 0);
-    return i;
-}
-
-// 0 and R0, or the errno of the test run.
-int test_run(int prog_fd, kring_ctx_kprobe ctx, uint64_t* r0, uint32_t repeat = 1) {
-    kring_prog_test_run tr{reinterpret_cast<uint64_t>(&ctx), sizeof(ctx), repeat, 0, 0, 0};
-    if (::ioctl(prog_fd, KRING_IOC_PROG_TEST_RUN, &tr) != 0)
-        return errno;
-    *r0 = tr.retval;
-    return 0;
-}
 
 // R0 of @insns on @ctx, JIT'd (checked to be) and interpreted: both must agree.
 struct Both {
@@ -100,6 +58,45 @@ constexpr const char* kJitParam = "/sys/module/kring/parameters/jit";
 std::vector<bpf_insn> ret_arg0_plus(int32_t k) {
     return {ldx(BPF_DW, 0, 1, 8), alu64_imm(BPF_ADD, 0, k), exit_insn()};
 }
+
+// One runtime's copy of a program: its rings and its fd.
+struct Instance {
+    static constexpr uint64_t kRingSize = 1 << 16;
+    Fd rings[fuzz::NR_RINGS];
+    Loaded loaded;
+
+    Instance(const fuzz::Prog& prog, uint32_t flags) {
+        std::vector<bpf_insn> insns = prog.insns;
+        for (Fd& r : rings)
+            r = make_ring(kRingSize);
+        for (size_t i = 0; i + 1 < insns.size(); i++) {
+            bpf_insn& in = insns[i];
+            // Ring i is this instance's ring i; a mutant's other fd numbers
+            // name no fd in either instance.
+            if (in.code == (BPF_LD | BPF_IMM | BPF_DW) && in.src_reg == BPF_PSEUDO_MAP_FD)
+                in.imm = in.imm >= 0 && in.imm < fuzz::NR_RINGS ? rings[in.imm].get() : 1 << 30;
+            // The clock differs between any two runs: the CPU number instead.
+            if (in.code == (BPF_JMP | BPF_CALL) && in.src_reg == 0 &&
+                in.imm == BPF_FUNC_ktime_get_ns)
+                in.imm = BPF_FUNC_get_smp_processor_id;
+        }
+        loaded = load(insns, flags, prog.funcs);
+    }
+    RunOutcome run(const kring_ctx_kprobe& ctx) {
+        RunOutcome o;
+        o.err = test_run(loaded.prog.get(), ctx, &o.r0);
+        return o;
+    }
+    std::vector<uint8_t> records() {
+        std::vector<uint8_t> all;
+        for (Fd& r : rings) {
+            std::vector<uint8_t> one = drain(r.get(), kRingSize);
+            all.insert(all.end(), one.begin(), one.end());
+            all.push_back(0xee); // ring separator
+        }
+        return all;
+    }
+};
 
 } // namespace
 
@@ -345,71 +342,6 @@ TEST_CASE("jit: bpf-to-bpf calls, each frame with its own stack, a global functi
     // main adds its own slot (5) and g's 0x1234 ^ 0xff.
     CHECK(b.jit == 2030 + 5 + (0x1234 ^ 0xff));
 }
-
-namespace {
-
-struct RunOutcome {
-    int err = 0;
-    uint64_t r0 = 0;
-    bool operator==(const RunOutcome& o) const { return err == o.err && r0 == o.r0; }
-};
-
-// The records of a ring so far, each header (len with its bits) and payload,
-// as bytes; then the ring is emptied.
-std::vector<uint8_t> drain(int ring_fd, uint64_t size) {
-    Mapping m(ring_fd, size);
-    std::vector<uint8_t> out;
-    unsigned long pos = m.consumer_pos(), end = m.producer_pos();
-    while (pos < end) {
-        uint32_t len = m.len_at(pos);
-        uint32_t payload = len & ~(KRING_BUSY_BIT | KRING_DISCARD_BIT);
-        const uint8_t* h = reinterpret_cast<const uint8_t*>(m.header_at(pos));
-        out.insert(out.end(), h, h + 4);
-        out.insert(out.end(), m.payload_at(pos), m.payload_at(pos) + payload);
-        pos += record_span(payload);
-    }
-    m.release(end);
-    return out;
-}
-
-// One runtime's copy of a program: its rings and its fd.
-struct Instance {
-    static constexpr uint64_t kRingSize = 1 << 16;
-    Fd rings[fuzz::NR_RINGS];
-    Loaded loaded;
-
-    Instance(const fuzz::Prog& prog, uint32_t flags) {
-        std::vector<bpf_insn> insns = prog.insns;
-        for (Fd& r : rings)
-            r = make_ring(kRingSize);
-        for (size_t i = 0; i + 1 < insns.size(); i++) {
-            bpf_insn& in = insns[i];
-            if (in.code == (BPF_LD | BPF_IMM | BPF_DW) && in.src_reg == BPF_PSEUDO_MAP_FD)
-                in.imm = rings[in.imm % fuzz::NR_RINGS].get();
-            // The clock differs between any two runs: the CPU number instead.
-            if (in.code == (BPF_JMP | BPF_CALL) && in.src_reg == 0 &&
-                in.imm == BPF_FUNC_ktime_get_ns)
-                in.imm = BPF_FUNC_get_smp_processor_id;
-        }
-        loaded = load(insns, flags, prog.funcs);
-    }
-    RunOutcome run(const kring_ctx_kprobe& ctx) {
-        RunOutcome o;
-        o.err = test_run(loaded.prog.get(), ctx, &o.r0);
-        return o;
-    }
-    std::vector<uint8_t> records() {
-        std::vector<uint8_t> all;
-        for (Fd& r : rings) {
-            std::vector<uint8_t> one = drain(r.get(), kRingSize);
-            all.insert(all.end(), one.begin(), one.end());
-            all.push_back(0xee); // ring separator
-        }
-        return all;
-    }
-};
-
-} // namespace
 
 // The fuzzer's programs (tests/fuzz/gen.cpp) and near misses of them, loaded
 // with CAP_BPF alone (no pointer leaks, no uninitialised stack: what either
