@@ -12,6 +12,8 @@
 #include <cstdio>
 #include <cstring>
 #include <doctest/doctest.h>
+#include <elf.h>
+#include <fcntl.h>
 #include <fstream>
 #include <sched.h>
 #include <string>
@@ -54,6 +56,34 @@ std::string write_knob(const std::string& path, const std::string& value) {
 }
 
 constexpr const char* kJitParam = "/sys/module/kring/parameters/jit";
+
+// @len bytes of kernel memory at @addr, through /proc/kcore's segments.
+bool read_kcore(uint64_t addr, void* buf, size_t len) {
+    Fd fd(::open("/proc/kcore", O_RDONLY | O_CLOEXEC));
+    Elf64_Ehdr eh{};
+    if (fd.get() < 0 || ::pread(fd.get(), &eh, sizeof(eh), 0) != sizeof(eh))
+        return false;
+    for (unsigned i = 0; i < eh.e_phnum; i++) {
+        Elf64_Phdr ph{};
+        if (::pread(fd.get(), &ph, sizeof(ph), off_t(eh.e_phoff + i * eh.e_phentsize)) !=
+            sizeof(ph))
+            return false;
+        if (ph.p_type == PT_LOAD && addr >= ph.p_vaddr && addr + len <= ph.p_vaddr + ph.p_memsz)
+            return ::pread(fd.get(), buf, len, off_t(ph.p_offset + (addr - ph.p_vaddr))) ==
+                   ssize_t(len);
+    }
+    return false;
+}
+
+// Whether the running kernel was built with IBT (CONFIG_X86_KERNEL_IBT).
+bool kernel_has_ibt() {
+    std::ifstream syms("/proc/kallsyms");
+    std::string line;
+    while (std::getline(syms, line))
+        if (line.size() > 13 && line.compare(line.size() - 13, 13, " ibt_selftest") == 0)
+            return true;
+    return false;
+}
 
 std::vector<bpf_insn> ret_arg0_plus(int32_t k) {
     return {ldx(BPF_DW, 0, 1, 8), alu64_imm(BPF_ADD, 0, k), exit_insn()};
@@ -132,6 +162,23 @@ TEST_CASE("jit: programs run JIT'd by default; the log, KRING_IOC_PROG_INFO and 
     CHECK(info(j.prog.get()).runs == 1000);
     CHECK(info(i.prog.get()).runs == 10);
     CHECK(info(j.prog.get()).misses == 0);
+}
+
+// The module calls the image indirectly: with IBT (Debian's 6.12) it must
+// land on an endbr64. QEMU's TCG does not enforce IBT, so look at the bytes.
+TEST_CASE("jit: the image's entry is an endbr64 on a kernel with IBT") {
+    Loaded j = load(ret_arg0_plus(1), 0);
+    REQUIRE(j.err == 0);
+    uint64_t addr = info(j.prog.get()).jited_addr;
+    REQUIRE(addr != 0);
+    uint8_t entry[4] = {};
+    REQUIRE_MESSAGE(read_kcore(addr, entry, sizeof(entry)), "/proc/kcore at the image");
+    const uint8_t endbr64[4] = {0xf3, 0x0f, 0x1e, 0xfa};
+    bool endbr = std::memcmp(entry, endbr64, sizeof(entry)) == 0, ibt = kernel_has_ibt();
+    std::string what = std::string("IBT ") + (ibt ? "on" : "off") + ", the image starts with " +
+                       (endbr ? "endbr64" : "no endbr64");
+    MESSAGE(what);
+    CHECK(endbr == ibt);
 }
 
 TEST_CASE("jit: kring.jit=0 and bpf_jit_enable=0 fall back to the interpreter; bpf_jit_harden=2 "
