@@ -115,18 +115,27 @@ std::string program_name(const char* prefix, const Scenario& s) {
 // kring: bench.bpf.o's programs verified and loaded into the module, on a
 // /dev/kring ring consumed by libkring. Either attached to the kprobe, or
 // run by KRING_IOC_PROG_TEST_RUN with a repeat count (no kprobe at all).
+// JIT'd by the kernel's eBPF JIT, or run by kring's interpreter
+// (KRING_PROG_F_INTERPRETER): the name says which ran, ", interpreter".
 class KringContender : public Contender {
 public:
-    KringContender(const std::string& object, bool test_run)
+    KringContender(const std::string& object, bool test_run, bool interpreter)
         : test_run_(test_run), ring_(kring::Ring::create(BENCH_RING_SIZE)) {
         auto obj = kring::bpf::load_elf(object);
         int ring_fd = ring_.fd();
-        for (const auto& prog : obj.programs)
-            programs_.emplace(prog.name, kring::Program::load(prog, std::span(&ring_fd, 1),
-                                                              KRING_ATTACH_KPROBE, {0, 0}));
+        uint32_t flags = interpreter ? KRING_PROG_F_INTERPRETER : 0;
+        for (const auto& prog : obj.programs) {
+            auto it =
+                programs_.emplace(prog.name, kring::Program::load(prog, std::span(&ring_fd, 1),
+                                                                  KRING_ATTACH_KPROBE, {0, flags}));
+            jited_ = it.first->second.jited();
+        }
         ctx_.resize(kring::context_size(KRING_ATTACH_KPROBE));
     }
-    std::string name() const override { return test_run_ ? "kring test-run" : "kring kprobe"; }
+    std::string name() const override {
+        return std::string(test_run_ ? "kring test-run" : "kring kprobe") +
+               (jited_ ? "" : ", interpreter");
+    }
     void start(const Scenario& s, Sink* sink) override {
         program_ = &programs_.at(program_name("produce_", s));
         if (!test_run_)
@@ -160,11 +169,70 @@ public:
 
 private:
     bool test_run_;
+    bool jited_ = false;
     kring::Ring ring_;
     std::map<std::string, kring::Program> programs_;
     std::vector<std::byte> ctx_;
     const kring::Program* program_ = nullptr;
     std::optional<kring::Link> link_;
+    std::optional<kring::Consumer> consumer_;
+};
+
+// kring's in-kernel API with no program: the test module kring_api_test
+// (tests/kmod) reserves, stamps and submits each batch in the kernel, on a
+// write to its debugfs file (one syscall per batch, as a getpgid() is for
+// the kprobe contenders). The ring's own cost, apart from any program's.
+class KringApiContender : public Contender {
+public:
+    KringApiContender() : ring_(kring::Ring::create(BENCH_RING_SIZE)) {
+        if (::access("/sys/module/kring_api_test", F_OK) != 0) {
+            const char* dir = getenv("KRING_MODULE_DIR");
+            std::string path = std::string(dir ? dir : "/lib/kring") + "/kring_api_test.ko";
+            int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+            if (fd < 0 || syscall(SYS_finit_module, fd, "", 0) != 0)
+                fail("load " + path, errno);
+            ::close(fd);
+            loaded_ = true;
+        }
+        ctl_ = ::open("/sys/kernel/debug/kring_api_test/ctl", O_WRONLY | O_CLOEXEC);
+        if (ctl_ < 0)
+            fail("open kring_api_test's ctl", errno);
+    }
+    ~KringApiContender() override {
+        ::close(ctl_);
+        if (loaded_) // it holds kring.ko
+            syscall(SYS_delete_module, "kring_api_test", O_NONBLOCK);
+    }
+    std::string name() const override { return "kring in-kernel API"; }
+    void start(const Scenario& s, Sink* sink) override {
+        uint64_t wakeup = s.sampled ? uint64_t(BENCH_SAMPLE) * (s.size + 8) : 0;
+        cmd_ = "bench " + std::to_string(ring_.fd()) + " " + std::to_string(s.size) + " " +
+               std::to_string(BENCH_BATCH) + " " + std::to_string(wakeup);
+        consumer_.emplace();
+        consumer_->add(ring_, [sink](std::span<const std::byte> r) {
+            sink->take(r.data(), r.size());
+            return 0;
+        });
+    }
+    uint64_t trigger() override {
+        if (::write(ctl_, cmd_.data(), cmd_.size()) != ssize_t(cmd_.size()))
+            fail("kring_api_test bench", errno);
+        return BENCH_BATCH;
+    }
+    int64_t poll(int timeout_ms) override {
+        return consumer_->poll(std::chrono::milliseconds(timeout_ms));
+    }
+    int64_t consume() override { return consumer_->consume(); }
+    void stop() override { consumer_.reset(); }
+    uint64_t memory_bytes() const override {
+        return ring_.data_size() + 2 * uint64_t(sysconf(_SC_PAGESIZE));
+    }
+
+private:
+    kring::Ring ring_;
+    bool loaded_ = false;
+    int ctl_ = -1;
+    std::string cmd_;
     std::optional<kring::Consumer> consumer_;
 };
 
@@ -446,8 +514,11 @@ int main(int argc, char** argv) {
         std::vector<std::unique_ptr<Contender>> contenders;
         contenders.push_back(std::make_unique<LinuxRingbufContender>(argv[1], false));
         contenders.push_back(std::make_unique<LinuxRingbufContender>(argv[1], true));
-        contenders.push_back(std::make_unique<KringContender>(argv[1], false));
-        contenders.push_back(std::make_unique<KringContender>(argv[1], true));
+        contenders.push_back(std::make_unique<KringContender>(argv[1], false, false));
+        contenders.push_back(std::make_unique<KringContender>(argv[1], true, false));
+        contenders.push_back(std::make_unique<KringContender>(argv[1], false, true));
+        contenders.push_back(std::make_unique<KringContender>(argv[1], true, true));
+        contenders.push_back(std::make_unique<KringApiContender>());
         contenders.push_back(std::make_unique<LinuxPerfbufContender>(argv[2]));
         for (const Scenario& s : scenarios()) {
             for (auto& c : contenders) {

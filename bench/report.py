@@ -10,7 +10,8 @@ import sys
 
 BASELINE = "Linux ringbuf, libbpf"
 CONTENDERS = [BASELINE, "Linux ringbuf, libkring", "kring kprobe", "kring test-run",
-              "Linux perfbuf, libbpf"]
+              "kring kprobe, interpreter", "kring test-run, interpreter",
+              "kring in-kernel API", "Linux perfbuf, libbpf"]
 
 
 def parse(log_path):

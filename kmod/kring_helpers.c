@@ -15,51 +15,127 @@
 #include "kring.h"
 #include "kring_helpers.h"
 
-static u64 kring_get_current_comm(char *buf, u32 size)
+/*
+ * Each helper as a function of five u64 registers: JIT'd programs call it
+ * directly (an address relative to __bpf_call_base), the interpreter
+ * through kring_call_helper.
+ */
+#define KRING_HELPER(name) \
+	static u64 kring_helper_##name(u64 r1, u64 r2, u64 r3, u64 r4, u64 r5)
+
+KRING_HELPER(ktime_get_ns)
 {
+	return ktime_get_mono_fast_ns();
+}
+
+KRING_HELPER(get_smp_processor_id)
+{
+	return raw_smp_processor_id();
+}
+
+KRING_HELPER(get_current_pid_tgid)
+{
+	return (u64)current->tgid << 32 | current->pid;
+}
+
+KRING_HELPER(get_current_comm)
+{
+	u32 size = r2;
+
 	if (!size)
 		return (u64)-EINVAL;
 	/* A task may rename itself meanwhile: a torn name, never an overrun. */
-	strscpy_pad(buf, current->comm, size);
+	strscpy_pad((char *)(unsigned long)r1, current->comm, size);
 	return 0;
+}
+
+KRING_HELPER(ringbuf_output)
+{
+	if (r4 & ~(u64)KRING_WAKEUP_FLAGS)
+		return (u64)-EINVAL;
+	return (u64)(s64)kring_output((struct kring_ring *)(unsigned long)r1,
+				      (const void *)(unsigned long)r2, r3, r4);
+}
+
+KRING_HELPER(ringbuf_reserve)
+{
+	if (r3)
+		return 0;	/* unknown flags: no record, as Linux */
+	return (u64)(unsigned long)kring_reserve((struct kring_ring *)
+						 (unsigned long)r1, r2, 0);
+}
+
+KRING_HELPER(ringbuf_submit)
+{
+	kring_submit((void *)(unsigned long)r1, r2 & KRING_WAKEUP_FLAGS);
+	return 0;
+}
+
+KRING_HELPER(ringbuf_discard)
+{
+	kring_discard((void *)(unsigned long)r1, r2 & KRING_WAKEUP_FLAGS);
+	return 0;
+}
+
+KRING_HELPER(ringbuf_query)
+{
+	return kring_query((struct kring_ring *)(unsigned long)r1, r2);
+}
+
+kring_helper_fn kring_helper_addr(s32 helper_id)
+{
+	switch (helper_id) {
+	case BPF_FUNC_ktime_get_ns:
+		return kring_helper_ktime_get_ns;
+	case BPF_FUNC_get_smp_processor_id:
+		return kring_helper_get_smp_processor_id;
+	case BPF_FUNC_get_current_pid_tgid:
+		return kring_helper_get_current_pid_tgid;
+	case BPF_FUNC_get_current_comm:
+		return kring_helper_get_current_comm;
+	case BPF_FUNC_ringbuf_output:
+		return kring_helper_ringbuf_output;
+	case BPF_FUNC_ringbuf_reserve:
+		return kring_helper_ringbuf_reserve;
+	case BPF_FUNC_ringbuf_submit:
+		return kring_helper_ringbuf_submit;
+	case BPF_FUNC_ringbuf_discard:
+		return kring_helper_ringbuf_discard;
+	case BPF_FUNC_ringbuf_query:
+		return kring_helper_ringbuf_query;
+	default:
+		return NULL;
+	}
 }
 
 u64 kring_call_helper(void *priv, s32 helper_id, const u64 args[5])
 {
-	struct kring_ring *ring = (struct kring_ring *)(unsigned long)args[0];
-	void *sample = (void *)(unsigned long)args[0];
-
+	/* Direct calls: the switch is the interpreter's hot path. */
+#define KRING_CALL(name) \
+	kring_helper_##name(args[0], args[1], args[2], args[3], args[4])
 	switch (helper_id) {
 	case BPF_FUNC_ktime_get_ns:
-		return ktime_get_mono_fast_ns();
+		return KRING_CALL(ktime_get_ns);
 	case BPF_FUNC_get_smp_processor_id:
-		return raw_smp_processor_id();
+		return KRING_CALL(get_smp_processor_id);
 	case BPF_FUNC_get_current_pid_tgid:
-		return (u64)current->tgid << 32 | current->pid;
+		return KRING_CALL(get_current_pid_tgid);
 	case BPF_FUNC_get_current_comm:
-		return kring_get_current_comm((char *)(unsigned long)args[0],
-					      (u32)args[1]);
+		return KRING_CALL(get_current_comm);
 	case BPF_FUNC_ringbuf_output:
-		if (args[3] & ~(u64)KRING_WAKEUP_FLAGS)
-			return (u64)-EINVAL;
-		return (u64)(s64)kring_output(ring,
-					      (const void *)(unsigned long)args[1],
-					      args[2], args[3]);
+		return KRING_CALL(ringbuf_output);
 	case BPF_FUNC_ringbuf_reserve:
-		if (args[2])
-			return 0;	/* unknown flags: no record, as Linux */
-		return (u64)(unsigned long)kring_reserve(ring, args[1], 0);
+		return KRING_CALL(ringbuf_reserve);
 	case BPF_FUNC_ringbuf_submit:
-		kring_submit(sample, args[1] & KRING_WAKEUP_FLAGS);
-		return 0;
+		return KRING_CALL(ringbuf_submit);
 	case BPF_FUNC_ringbuf_discard:
-		kring_discard(sample, args[1] & KRING_WAKEUP_FLAGS);
-		return 0;
+		return KRING_CALL(ringbuf_discard);
 	case BPF_FUNC_ringbuf_query:
-		return kring_query(ring, args[1]);
+		return KRING_CALL(ringbuf_query);
 	default:
 		/* The verifier admits no other helper. */
 		WARN_ON_ONCE(1);
 		return (u64)-EINVAL;
 	}
+#undef KRING_CALL
 }

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Program load, lifetime and runs. A program is verified once, at load,
- * then only ever run by the interpreter (bpf/interp.c) with the helpers of
+ * then run as machine code from the kernel's JIT (kring_jit.c) or, as a
+ * fallback, by the interpreter (bpf/interp.c), with the helpers of
  * kring_helpers.c; it holds a reference on each ring it names, so a ring
  * lives as long as any program that may write to it.
  */
@@ -21,6 +22,7 @@
 #include "kring_helpers.h"
 #include "kring_ids.h"
 #include "kring_pin.h"
+#include "kring_jit.h"
 #include "kring_prog.h"
 #include "kring_ring.h"
 #include "bpf/interp.h"
@@ -30,7 +32,10 @@
 /* Runs per batch of a test run before the CPU is offered to others. */
 #define KRING_TEST_RUN_BATCH 1024U
 
-/* What one CPU needs to run a program: the interpreter's stack. */
+/*
+ * What one CPU needs to run a program: the interpreter's stack, and the
+ * flag that keeps runs from nesting (JIT'd or not).
+ */
 struct kring_run_cpu {
 	u8 stack[KBPF_INTERP_STACK_SIZE] __aligned(8);
 	int active;
@@ -64,6 +69,8 @@ static void kring_prog_free(struct kring_prog *prog)
 
 	/* First, so that no lister reads it while it is torn down. */
 	kring_id_remove(KRING_KIND_PROG, prog->id);
+	kring_jit_free(prog->jit);
+	free_percpu(prog->stats);
 	for (i = 0; i < prog->nr_rings; i++)
 		kring_ring_put(prog->rings[i]);
 	kfree(prog->rings);
@@ -90,19 +97,27 @@ int kring_prog_run(struct kring_prog *prog, void *ctx, u64 *r0)
 		.stack = cpu->stack,
 	};
 	u64 ret = 0;
-	int err;
+	int err = 0;
 
-	/* A probe that fires inside a run on this CPU must not reuse its stack. */
+	/*
+	 * A probe that fires inside a run on this CPU must not reuse its
+	 * stack; a JIT'd run keeps the same rule (a kprobe in a helper, say,
+	 * is a miss in both runtimes).
+	 */
 	if (cpu->active) {
-		atomic64_inc(&prog->misses);
+		this_cpu_inc(prog->stats->misses);
 		return -EBUSY;
 	}
 	cpu->active = 1;
 	barrier();	/* the flag before the stack use, against nesting irqs */
-	err = kbpf_interp_run(prog->insns, prog->insn_cnt, ctx, &env, &ret);
+	if (prog->jit)
+		ret = kring_jit_run(prog->jit, ctx);
+	else
+		err = kbpf_interp_run(prog->insns, prog->insn_cnt, ctx, &env,
+				      &ret);
 	barrier();
 	cpu->active = 0;
-	atomic64_inc(&prog->runs);
+	this_cpu_inc(prog->stats->runs);
 	if (r0)
 		*r0 = ret;
 	return err;
@@ -112,6 +127,7 @@ void kring_prog_fill_info(struct kring_prog *prog,
 			  struct kring_prog_info *info)
 {
 	u32 i;
+	int cpu;
 
 	info->id = prog->id;
 	memcpy(info->name, prog->name, sizeof(info->name));
@@ -119,8 +135,22 @@ void kring_prog_fill_info(struct kring_prog *prog,
 	info->insn_cnt = prog->insn_cnt;
 	info->stack_depth = prog->stack_depth;
 	info->nr_rings = prog->nr_rings;
-	info->runs = atomic64_read(&prog->runs);
-	info->misses = atomic64_read(&prog->misses);
+	for_each_possible_cpu(cpu) {
+		const struct kring_prog_cpu_stats *st =
+			per_cpu_ptr(prog->stats, cpu);
+
+		info->runs += READ_ONCE(st->runs);
+		info->misses += READ_ONCE(st->misses);
+	}
+	info->runtime = prog->jit ? KRING_RUNTIME_JIT :
+				    KRING_RUNTIME_INTERPRETER;
+	if (prog->jit) {
+		info->jited_len = prog->jit->len;
+		info->nr_funcs = prog->jit->nr_funcs;
+		/* A kernel address: only for whom may read kallsyms' too. */
+		if (ns_capable_noaudit(&init_user_ns, CAP_SYSLOG))
+			info->jited_addr = kring_jit_addr(prog->jit);
+	}
 	/* The program holds its rings: each is alive, and has its id. */
 	for (i = 0; i < prog->nr_rings; i++)
 		info->ring_ids[i] = prog->rings[i]->id;
@@ -170,6 +200,18 @@ static long kring_prog_test_run(struct kring_prog *prog, void __user *uarg)
 	return copy_to_user(uarg, &tr, sizeof(tr)) ? -EFAULT : 0;
 }
 
+/* KRING_IOC_PROG_INFO: what KRING_IOC_PROG_LIST says of this program. */
+static long kring_prog_info(struct kring_prog *prog, void __user *uarg)
+{
+	struct kring_prog_info info = {};
+
+	kring_prog_fill_info(prog, &info);
+	kring_pin_table_lock();
+	info.nr_pinned = kring_pin_names(KRING_KIND_PROG, prog, info.pinned);
+	kring_pin_table_unlock();
+	return copy_to_user(uarg, &info, sizeof(info)) ? -EFAULT : 0;
+}
+
 static long kring_prog_ioctl(struct file *file, unsigned int cmd,
 			     unsigned long arg)
 {
@@ -182,6 +224,8 @@ static long kring_prog_ioctl(struct file *file, unsigned int cmd,
 		return kring_prog_test_run(prog, (void __user *)arg);
 	case KRING_IOC_PIN:
 		return kring_pin(KRING_KIND_PROG, prog, (void __user *)arg);
+	case KRING_IOC_PROG_INFO:
+		return kring_prog_info(prog, (void __user *)arg);
 	default:
 		return -ENOTTY;
 	}
@@ -289,6 +333,48 @@ static void kring_rewrite_ring_loads(struct kring_prog *prog,
 	}
 }
 
+/*
+ * JITs the program unless kring.jit=0 or the load asks for the interpreter;
+ * a program the kernel's JIT does not take stays interpreted. Either way,
+ * one line of the load log says which runtime runs it.
+ */
+static void kring_prog_select_runtime(struct kring_prog *prog,
+				      const struct kring_prog_load *load,
+				      const struct kbpf_verify_attr *attr,
+				      char *log, u32 log_size)
+{
+	const char *why = NULL;
+	struct kring_jit *jit;
+	size_t used;
+
+	if (load->flags & KRING_PROG_F_INTERPRETER) {
+		why = "KRING_PROG_F_INTERPRETER";
+	} else if (!kring_jit_enabled) {
+		why = "kring.jit=0";
+	} else {
+		jit = kring_jit_compile(prog->insns, prog->insn_cnt,
+					attr->func_stack_depth,
+					!(attr->flags & KBPF_F_BYPASS_SPEC_V4), &why);
+		if (!IS_ERR(jit))
+			prog->jit = jit;
+	}
+	if (!log || !log_size)
+		return;
+	used = strnlen(log, log_size - 1);
+	if (!prog->jit) {
+		scnprintf(log + used, log_size - used,
+			  "runtime: interpreter (%s)\n", why);
+		return;
+	}
+	/* An oops in the program points here: see docs/programs.md, JIT. */
+	scnprintf(log + used, log_size - used,
+		  "runtime: jit, %u bytes in %u function%s, image 0x%lx\n",
+		  prog->jit->len, prog->jit->nr_funcs,
+		  prog->jit->nr_funcs == 1 ? "" : "s",
+		  ns_capable_noaudit(&init_user_ns, CAP_SYSLOG) ?
+		  kring_jit_addr(prog->jit) : 0UL);
+}
+
 long kring_prog_load(const void __user *uarg)
 {
 	struct kring_load_rings *lr;
@@ -297,6 +383,7 @@ long kring_prog_load(const void __user *uarg)
 	struct kbpf_verify_stats stats = {};
 	struct kring_prog_load load;
 	struct kring_prog *prog;
+	u32 *func_depth = NULL;
 	char *log = NULL;
 	long ret;
 	u32 i;
@@ -305,7 +392,8 @@ long kring_prog_load(const void __user *uarg)
 		return -EPERM;
 	if (copy_from_user(&load, uarg, sizeof(load)))
 		return -EFAULT;
-	if ((load.flags & ~KRING_PROG_F_TEST_STATE_FREQ) ||
+	if ((load.flags & ~(KRING_PROG_F_TEST_STATE_FREQ |
+			    KRING_PROG_F_INTERPRETER)) ||
 	    load.log_level > 2 || !kring_ctx_size(load.attach_type))
 		return -EINVAL;
 	if (!load.insn_cnt || load.insn_cnt > KBPF_MAX_INSNS ||
@@ -318,7 +406,10 @@ long kring_prog_load(const void __user *uarg)
 	prog = kzalloc(sizeof(*prog), GFP_KERNEL);
 	lr = kvzalloc(struct_size(lr, load_idx, load.insn_cnt / 2 + 1),
 		      GFP_KERNEL);
-	if (!prog || !lr) {
+	func_depth = kcalloc(KBPF_MAX_FUNCS, sizeof(*func_depth), GFP_KERNEL);
+	if (prog)
+		prog->stats = alloc_percpu(struct kring_prog_cpu_stats);
+	if (!prog || !lr || !func_depth || !prog->stats) {
 		ret = -ENOMEM;
 		goto out;
 	}
@@ -372,24 +463,31 @@ long kring_prog_load(const void __user *uarg)
 	attr.log_buf = log;
 	attr.log_size = log ? load.log_size : 0;
 
+	attr.func_stack_depth = func_depth;
+
 	ret = kbpf_verify(&attr, &stats);
-	if (log && copy_to_user(u64_to_user_ptr(load.log_buf), log,
-				strnlen(log, load.log_size - 1) + 1))
-		ret = ret ? ret : -EFAULT;
 	/* The rings now belong to the program, even if it goes. */
 	prog->rings = kcalloc(max(lr->nr_rings, 1U), sizeof(*prog->rings),
 			      GFP_KERNEL);
 	if (!prog->rings) {
 		for (i = 0; i < lr->nr_rings; i++)
 			kring_ring_put(lr->rings[i]);
-		ret = -ENOMEM;
-		goto out;
+		ret = ret ? ret : -ENOMEM;
+	} else {
+		memcpy(prog->rings, lr->rings,
+		       lr->nr_rings * sizeof(*prog->rings));
+		prog->nr_rings = lr->nr_rings;
 	}
-	memcpy(prog->rings, lr->rings, lr->nr_rings * sizeof(*prog->rings));
-	prog->nr_rings = lr->nr_rings;
+	if (!ret) {
+		kring_rewrite_ring_loads(prog, lr);
+		kring_prog_select_runtime(prog, &load, &attr, log,
+					  log ? load.log_size : 0);
+	}
+	if (log && copy_to_user(u64_to_user_ptr(load.log_buf), log,
+				strnlen(log, load.log_size - 1) + 1))
+		ret = ret ? ret : -EFAULT;
 	if (ret)
 		goto out;
-	kring_rewrite_ring_loads(prog, lr);
 	prog->stack_depth = stats.stack_depth;
 	/* Last: a lister may read the program as soon as it has an id. */
 	ret = kring_id_alloc(KRING_KIND_PROG, prog, &prog->id);
@@ -405,6 +503,7 @@ out:
 	kvfree(log);
 	kfree(fi);
 	kvfree(lr);
+	kfree(func_depth);
 	return ret;
 }
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Verified programs: loading (KRING_IOC_PROG_LOAD), their fds, running them
- * in the interpreter, and test runs.
+ * (JIT'd, or in the interpreter), test runs and KRING_IOC_PROG_INFO.
  */
 #ifndef KRING_PROG_H
 #define KRING_PROG_H
@@ -13,6 +13,13 @@
 
 struct kring_ring;
 struct kring_prog_info;
+struct kring_jit;
+
+/* Per-CPU counters of a program's runs, summed when read. */
+struct kring_prog_cpu_stats {
+	u64 runs;
+	u64 misses;		/* runs skipped: already running here */
+};
 
 struct kring_prog {
 	refcount_t refs;
@@ -23,8 +30,8 @@ struct kring_prog {
 	u32 nr_rings;
 	struct kring_ring **rings;	/* references the program holds */
 	struct bpf_insn *insns;		/* ring loads rewritten to addresses */
-	atomic64_t runs;
-	atomic64_t misses;		/* runs skipped: already running here */
+	struct kring_jit *jit;		/* machine code; NULL: interpreted */
+	struct kring_prog_cpu_stats __percpu *stats;
 	u32 stack_depth;		/* the verifier's deepest call chain */
 	char name[KRING_PROG_NAME_LEN];
 };
@@ -47,7 +54,7 @@ void kring_prog_fill_info(struct kring_prog *prog,
  * Runs @prog on @ctx on this CPU; the caller has preemption disabled.
  * Returns 0 with R0 in *@r0, -EBUSY if a program is already running on this
  * CPU (a probe hit from inside one: counted as a miss), or the
- * interpreter's error.
+ * interpreter's error (a JIT'd program has none).
  */
 int kring_prog_run(struct kring_prog *prog, void *ctx, u64 *r0);
 

@@ -90,7 +90,7 @@ vm_suite() { # kver [run-vm.sh args...]
 		return
 	fi
 	vm_out=$(tests/vm/run-vm.sh --kver "$kver" --mode test "$@" 2>&1 | tee "build/vm-test-$kver.log")
-	grep -E '^(KRING-CHECK fail|KRING-SPLAT)|^(\[doctest\] test cases|run-vm.sh:|vm-test|differential)|ERROR|TEST CASE' <<<"$vm_out"
+	grep -E '^(KRING-CHECK fail|KRING-SPLAT)|^(\[doctest\] test cases|run-vm.sh:|vm-test|differential|jit-differential)|ERROR|TEST CASE' <<<"$vm_out"
 	tally_line "vm-test ($kver)" "$vm_out"
 }
 

@@ -1835,6 +1835,9 @@ int kbpf_verify(const struct kbpf_verify_attr *attr,
 		stats->stack_depth = depth;
 		stats->log_truncated = env->log.truncated;
 	}
+	if (!err && attr->func_stack_depth && env->func_depth)
+		for (f = 0; f < env->st.nr_funcs && f < KBPF_MAX_FUNCS; f++)
+			attr->func_stack_depth[f] = env->func_depth[f];
 	kbpf_free(env->checkpoints);
 	kbpf_free(env->in_progress);
 	kbpf_free(env->func_depth);

@@ -48,6 +48,12 @@ struct kbpf_verify_attr {
 	u32 log_level;		/* 0, KBPF_LOG_LEVEL_ERRORS or _INSNS */
 	char *log_buf;		/* may be NULL */
 	u32 log_size;
+	/*
+	 * Out, may be NULL: KBPF_MAX_FUNCS entries that get each function's
+	 * verified stack depth in bytes (unrounded), functions in order of
+	 * their first instruction. Filled when the program is accepted.
+	 */
+	u32 *func_stack_depth;
 };
 
 struct kbpf_verify_stats {

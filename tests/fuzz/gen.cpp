@@ -1328,6 +1328,10 @@ Prog Gen::run() {
         prog_.flags &= ~(1U << rng_.below(4));
     if (rng_.chance(10))
         prog_.flags |= KBPF_F_TEST_STATE_FREQ;
+    if (options_.ctx_size) {
+        prog_.ctx_size = options_.ctx_size;
+        prog_.ctx_writable = false;
+    }
     if (options_.linux_kprobe) {
         prog_.ctx_size = PT_REGS_SIZE;
         prog_.ctx_writable = false;

@@ -43,6 +43,9 @@ struct GenOptions {
     // the context is x86-64's struct pt_regs (168 bytes, read-only) and every
     // privilege is on.
     bool linux_kprobe = false;
+    // A read-only context of this size, a kring attach point's (0: any),
+    // for programs the module loads (tests/vm/jit_test.cpp).
+    uint32_t ctx_size = 0;
 };
 
 // sizeof(struct pt_regs) on x86-64: a kprobe program's context in Linux.

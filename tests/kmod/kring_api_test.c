@@ -10,6 +10,11 @@
  *   hold FD SIZE                  reserve one record and keep it busy
  *   release submit|discard        commit the held record
  *   query FD SELECTOR             kring_query(); read ctl for the answer
+ *   bench FD SIZE COUNT WAKEUP    kring-bench's producer without a program:
+ *                                 COUNT records, each holding its commit
+ *                                 time, as bench/bench.bpf.c's (WAKEUP: 0,
+ *                                 or the bytes waiting that force a wakeup);
+ *                                 concurrent writers run concurrently
  *
  * Record payloads: a little-endian u64 sequence number (counting from 0 per
  * command; the held record is ~0), then bytes equal to the low byte of it.
@@ -21,6 +26,8 @@
 #include <linux/kring.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
+#include <linux/preempt.h>
+#include <linux/timekeeping.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
 
@@ -107,6 +114,38 @@ static int produce(const char *op, struct kring_ring *ring, u64 size,
 	return 0;
 }
 
+/*
+ * What bench/bench.bpf.c's program does, through the API: reserve, write
+ * the clock, submit; with @wakeup_bytes, no wakeup until that many bytes
+ * wait. Preemption off, as a probe runs a program.
+ */
+static int bench_produce(int fd, u64 size, u64 count, u64 wakeup_bytes)
+{
+	struct kring_ring *ring = kring_ring_get_fd(fd);
+	u64 i, ts;
+
+	if (IS_ERR(ring))
+		return PTR_ERR(ring);
+	preempt_disable();
+	for (i = 0; i < count; i++) {
+		void *rec = kring_reserve(ring, size, 0);
+		u64 flags = 0;
+
+		if (!rec)
+			continue;	/* a drop, as the program's */
+		ts = ktime_get_mono_fast_ns();
+		memcpy(rec, &ts, min_t(u64, size, sizeof(ts)));
+		if (wakeup_bytes)
+			flags = kring_query(ring, KRING_QUERY_AVAIL_DATA) >=
+				wakeup_bytes ? KRING_FORCE_WAKEUP :
+					       KRING_NO_WAKEUP;
+		kring_submit(rec, flags);
+	}
+	preempt_enable();
+	kring_ring_put(ring);
+	return 0;
+}
+
 static int run_command(char *cmd)
 {
 	char op[16], how[16];
@@ -176,6 +215,16 @@ static ssize_t ctl_write(struct file *file, const char __user *ubuf,
 	if (copy_from_user(cmd, ubuf, len))
 		return -EFAULT;
 	cmd[len] = '\0';
+	if (!strncmp(cmd, "bench ", 6)) {	/* no shared state: no lock */
+		u64 size, count, wakeup;
+		int fd;
+
+		if (sscanf(cmd, "%*s %d %llu %llu %llu", &fd, &size, &count,
+			   &wakeup) != 4)
+			return -EINVAL;
+		err = bench_produce(fd, size, count, wakeup);
+		return err ? err : len;
+	}
 	mutex_lock(&api_test_lock);
 	err = run_command(cmd);
 	mutex_unlock(&api_test_lock);

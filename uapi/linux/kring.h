@@ -224,6 +224,8 @@ struct kring_ctx_kprobe {
 
 /* KRING_IOC_PROG_LOAD flags */
 #define KRING_PROG_F_TEST_STATE_FREQ (1U << 0)	/* stress the verifier's pruning */
+/* Run in kring's interpreter even where the kernel's JIT could compile it. */
+#define KRING_PROG_F_INTERPRETER (1U << 1)
 
 struct kring_prog_load {
 	__u64 insns;		/* user pointer to struct bpf_insn[insn_cnt] */
@@ -278,6 +280,19 @@ struct kring_prog_test_run {
 #define KRING_IOC_PROG_LOAD	_IOW(KRING_IOC_MAGIC, 5, struct kring_prog_load)
 #define KRING_IOC_PROG_ATTACH	_IOW(KRING_IOC_MAGIC, 6, struct kring_prog_attach)
 #define KRING_IOC_PROG_TEST_RUN	_IOWR(KRING_IOC_MAGIC, 7, struct kring_prog_test_run)
+
+/*
+ * How a program runs (struct kring_prog_info's runtime). A program runs as
+ * machine code from the kernel's eBPF JIT unless the module parameter
+ * kring.jit is 0, the kernel's JIT is off (net.core.bpf_jit_enable=0) or
+ * fails, or it was loaded with KRING_PROG_F_INTERPRETER: then kring's
+ * interpreter runs it (docs/programs.md, "JIT").
+ */
+enum kring_prog_runtime {
+	KRING_RUNTIME_INTERPRETER = 1,
+	KRING_RUNTIME_JIT = 2,
+};
+
 
 /*
  * Named rings, as pinning a BPF map in bpffs: the name holds a reference, so
@@ -374,8 +389,17 @@ struct kring_prog_info {
 	__u32 insn_cnt;
 	__u32 stack_depth;	/* stack bytes in use, as the verifier found */
 	__u32 nr_rings;
-	__u64 runs;
-	__u64 misses;		/* runs skipped: one was already running */
+	__u64 runs;		/* runs since load (attached and test runs) */
+	__u64 misses;		/* runs skipped: a program was running on
+				 * that CPU already */
+	__u32 runtime;		/* enum kring_prog_runtime */
+	__u32 jited_len;	/* bytes of machine code (all functions); 0 if
+				 * interpreted */
+	__u64 jited_addr;	/* the entry's image, where an oops in the
+				 * program points; 0 if interpreted or if the
+				 * caller lacks CAP_SYSLOG */
+	__u32 nr_funcs;		/* functions JIT'd separately (bpf-to-bpf) */
+	__u32 reserved1;	/* zero */
 	__u32 ring_ids[KRING_PROG_MAX_RINGS];	/* the first nr_rings used */
 	__u64 reserved[4];
 };
@@ -394,5 +418,8 @@ struct kring_link_info {
 #define KRING_IOC_RING_LIST	_IOWR(KRING_IOC_MAGIC, 12, struct kring_obj_list)
 #define KRING_IOC_PROG_LIST	_IOWR(KRING_IOC_MAGIC, 13, struct kring_obj_list)
 #define KRING_IOC_LINK_LIST	_IOWR(KRING_IOC_MAGIC, 14, struct kring_obj_list)
+
+/* On a program fd: its struct kring_prog_info, as KRING_IOC_PROG_LIST's. */
+#define KRING_IOC_PROG_INFO	_IOR(KRING_IOC_MAGIC, 20, struct kring_prog_info)
 
 #endif /* _UAPI_KRING_H */

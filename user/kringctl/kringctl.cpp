@@ -158,9 +158,14 @@ int run_command(const std::vector<std::string>& args) {
             throw kring::Error(EINVAL, prog.section + ": no attach point: use --attach");
         progs.push_back(kring::Program::load(prog, ring_fds, type));
         links.push_back(progs.back().attach(type == KRING_ATTACH_KPROBE ? symbol : ""));
+        kring_prog_info info = progs.back().info();
         std::cerr << "kringctl: " << prog.section << " attached to "
                   << kring::attach_type_name(type)
-                  << (type == KRING_ATTACH_KPROBE ? " " + symbol : "") << "\n";
+                  << (type == KRING_ATTACH_KPROBE ? " " + symbol : "")
+                  << (info.runtime == KRING_RUNTIME_JIT
+                          ? " (JIT'd, " + std::to_string(info.jited_len) + " bytes)"
+                          : std::string(" (interpreter)"))
+                  << "\n";
     }
     if (links.empty())
         throw kring::Error(EINVAL, file + ": no program to run");

@@ -58,16 +58,19 @@ void print_prog(const kring_prog_info& p, bool json) {
             ring_ids += ',';
         ring_ids += std::to_string(p.ring_ids[i]);
     }
+    const bool jited = p.runtime == KRING_RUNTIME_JIT;
     if (json)
         std::cout << "{\"id\":" << p.id << ",\"name\":" << json_string(name)
                   << ",\"attach\":" << json_string(attach) << ",\"insns\":" << p.insn_cnt
-                  << ",\"stack_depth\":" << p.stack_depth << ",\"runs\":" << p.runs
-                  << ",\"misses\":" << p.misses << ",\"ring_ids\":[" << ring_ids << "]"
-                  << pinned_json(p.nr_pinned, pinned) << "}\n";
+                  << ",\"stack_depth\":" << p.stack_depth << ",\"runtime\":\""
+                  << (jited ? "jit" : "interpreter") << "\",\"jited_len\":" << p.jited_len
+                  << ",\"runs\":" << p.runs << ",\"misses\":" << p.misses << ",\"ring_ids\":["
+                  << ring_ids << "]" << pinned_json(p.nr_pinned, pinned) << "}\n";
     else
         std::cout << p.id << ": " << (name.empty() ? "(no name)" : name) << ", " << attach << ", "
-                  << p.insn_cnt << " insns, stack " << p.stack_depth << " bytes, runs " << p.runs
-                  << ", misses " << p.misses << ", ring ids "
+                  << p.insn_cnt << " insns, stack " << p.stack_depth << " bytes, "
+                  << (jited ? "JIT'd (" + std::to_string(p.jited_len) + " bytes)" : "interpreter")
+                  << ", runs " << p.runs << ", misses " << p.misses << ", ring ids "
                   << (ring_ids.empty() ? "none" : ring_ids) << pinned_text(p.nr_pinned, pinned)
                   << "\n";
 }

@@ -101,6 +101,13 @@ Program Program::load(const bpf::Program& prog, std::span<const int> ring_fds,
     return Program(fd, log.data());
 }
 
+kring_prog_info Program::info() const {
+    kring_prog_info info{};
+    if (::ioctl(fd_, KRING_IOC_PROG_INFO, &info) != 0)
+        throw Error(errno, "KRING_IOC_PROG_INFO");
+    return info;
+}
+
 Link Program::attach(const std::string& kprobe_symbol) const {
     kring_prog_attach req{};
     req.symbol = kprobe_symbol.empty() ? 0 : reinterpret_cast<uint64_t>(kprobe_symbol.c_str());

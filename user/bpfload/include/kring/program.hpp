@@ -71,8 +71,14 @@ public:
     // load ... pinned does: it lives on, loaded but attached to nothing,
     // until kring::Ring::unpin(name). Names are shared with rings and links.
     void pin(const std::string& name) const;
-    // The verifier's log of the load (its statistics line at level 0 or 1).
+    // The verifier's log of the load (its statistics line at level 0 or 1),
+    // then the line that says which runtime runs it ("runtime: jit, ...").
     const std::string& log() const noexcept { return log_; }
+    // How it runs, its run counters (KRING_IOC_PROG_INFO).
+    kring_prog_info info() const;
+    // Whether it runs as machine code from the kernel's JIT (else kring's
+    // interpreter: KRING_PROG_F_INTERPRETER, kring.jit=0, the JIT off).
+    bool jited() const { return info().runtime == KRING_RUNTIME_JIT; }
     int fd() const noexcept { return fd_; }
 
 private:

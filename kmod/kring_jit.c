@@ -1,0 +1,392 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The JIT: a verified program handed to the kernel's own eBPF JIT through
+ * the functions Linux exports to GPL modules (bpf_prog_alloc,
+ * bpf_prog_select_runtime, bpf_prog_free, __bpf_call_base). The kernel's
+ * verifier never sees these programs, so what it would do before JIT'ing
+ * kring does here:
+ *  - division and modulo by a register get a zero check, since the JIT
+ *    emits a bare div (kring_jit_guard_div);
+ *  - without CAP_PERFMON, a pointer spill gets a speculation barrier
+ *    (kring_jit_rewrite);
+ *  - helper calls point at kring's helpers, which have the BPF calling
+ *    convention (kring_helper_addr);
+ *  - each function is JIT'd on its own, callees first, with its verified
+ *    stack depth, and a bpf-to-bpf call becomes a direct call of the
+ *    callee's image (Linux's jit_subprogs does this for its own programs
+ *    and is not reachable from a module).
+ * docs/programs.md, "JIT", lists the pitfalls and how each is handled.
+ */
+#include <linux/bpf.h>
+#include <linux/err.h>
+#include <linux/filter.h>
+#include <linux/moduleparam.h>
+#include <linux/slab.h>
+#include <linux/vmalloc.h>
+
+#include "kring_helpers.h"
+#include "kring_jit.h"
+#include "bpf/verifier.h"
+
+bool kring_jit_enabled = true;
+module_param_named(jit, kring_jit_enabled, bool, 0644);
+MODULE_PARM_DESC(jit, "Run programs as machine code through the kernel's eBPF JIT (default on; 0: kring's interpreter)");
+
+static bool kring_is_jump(const struct bpf_insn *insn)
+{
+	u8 class = BPF_CLASS(insn->code), op = BPF_OP(insn->code);
+
+	return (class == BPF_JMP || class == BPF_JMP32) &&
+	       op != BPF_CALL && op != BPF_EXIT;
+}
+
+static bool kring_is_pseudo_call(const struct bpf_insn *insn)
+{
+	return insn->code == (BPF_JMP | BPF_CALL) &&
+	       insn->src_reg == BPF_PSEUDO_CALL;
+}
+
+static bool kring_is_div_by_reg(const struct bpf_insn *insn)
+{
+	u8 class = BPF_CLASS(insn->code), op = BPF_OP(insn->code);
+
+	return (class == BPF_ALU || class == BPF_ALU64) &&
+	       (op == BPF_DIV || op == BPF_MOD) && BPF_SRC(insn->code) == BPF_X;
+}
+
+#define KRING_JIT_GUARD_MAX 4
+
+static struct bpf_insn kring_insn(u8 code, u8 dst, u8 src, s16 off, s32 imm)
+{
+	return (struct bpf_insn){ .code = code, .dst_reg = dst, .src_reg = src,
+				  .off = off, .imm = imm };
+}
+
+/*
+ * The instructions that replace a division or modulo by a register, with
+ * the interpreter's semantics (bpf/alu.h): x / 0 is 0, x % 0 is x, and the
+ * 32-bit forms compare, and zero-extend, 32 bits. Returns their number.
+ */
+static u32 kring_jit_guard_div(const struct bpf_insn *div,
+			       struct bpf_insn out[KRING_JIT_GUARD_MAX])
+{
+	bool is64 = BPF_CLASS(div->code) == BPF_ALU64;
+	u8 jeq = (is64 ? BPF_JMP : BPF_JMP32) | BPF_JEQ | BPF_K;
+	u8 d = div->dst_reg, s = div->src_reg;
+
+	if (BPF_OP(div->code) == BPF_DIV) {
+		/* if s == 0 goto zero; d /= s; goto out; zero: w_d = 0 */
+		out[0] = kring_insn(jeq, s, 0, 2, 0);
+		out[1] = *div;
+		out[2] = kring_insn(BPF_JMP | BPF_JA, 0, 0, 1, 0);
+		out[3] = kring_insn(BPF_ALU | BPF_MOV | BPF_K, d, 0, 0, 0);
+		return 4;
+	}
+	if (is64) {
+		/* if s == 0 skip the modulo: d stays */
+		out[0] = kring_insn(jeq, s, 0, 1, 0);
+		out[1] = *div;
+		return 2;
+	}
+	/*
+	 * w_d = w_d; if w_s == 0 skip; w_d %= w_s. The move zero-extends the
+	 * dividend the zero divisor leaves; a modulo zero-extends anyway, and
+	 * reads only the low halves, so it changes nothing when d == s.
+	 */
+	out[0] = kring_insn(BPF_ALU | BPF_MOV | BPF_X, d, d, 0, 0);
+	out[1] = kring_insn(jeq, s, 0, 1, 0);
+	out[2] = *div;
+	return 3;
+}
+
+/*
+ * What replaces @insn in the JIT's copy (0: @insn stays as it is): a
+ * guarded division; with @nospec, an 8-byte register store followed by a
+ * speculation barrier. Without CAP_PERFMON (bypass_spec_v4) the verifier
+ * lets a program overwrite a spilled pointer only with a pointer, but a
+ * pointer may still be spilled over a number, and a load that speculatively
+ * bypasses the store would read the number as the pointer: Linux puts a
+ * barrier after such a spill, and every pointer spill is an 8-byte STX.
+ */
+static u32 kring_jit_rewrite(const struct bpf_insn *insn, bool nospec,
+			     struct bpf_insn out[KRING_JIT_GUARD_MAX])
+{
+	if (kring_is_div_by_reg(insn))
+		return kring_jit_guard_div(insn, out);
+	if (nospec && insn->code == (BPF_STX | BPF_MEM | BPF_DW)) {
+		out[0] = *insn;
+		out[1] = kring_insn(BPF_ST | BPF_NOSPEC, 0, 0, 0, 0);
+		return 2;
+	}
+	return 0;
+}
+
+/*
+ * A copy of @insns rewritten by kring_jit_rewrite; jump and bpf-to-bpf call
+ * offsets follow the moved instructions. ERR_PTR(-ENOMEM), or
+ * ERR_PTR(-ERANGE) if a jump no longer fits in 16 bits.
+ */
+static struct bpf_insn *kring_jit_patch(const struct bpf_insn *insns, u32 cnt,
+					bool nospec, u32 *new_cnt)
+{
+	struct bpf_insn guard[KRING_JIT_GUARD_MAX], *out;
+	u32 *pos, i, n = 0, len;
+
+	pos = kvmalloc_array(cnt + 1, sizeof(*pos), GFP_KERNEL);
+	if (!pos)
+		return ERR_PTR(-ENOMEM);
+	for (i = 0; i < cnt; i++) {
+		pos[i] = n;
+		n += kring_jit_rewrite(&insns[i], nospec, guard) ?: 1;
+	}
+	pos[cnt] = n;
+	out = kvmalloc_array(n, sizeof(*out), GFP_KERNEL);
+	if (!out) {
+		kvfree(pos);
+		return ERR_PTR(-ENOMEM);
+	}
+	for (i = 0; i < cnt; i++) {
+		const struct bpf_insn *insn = &insns[i];
+		struct bpf_insn *to = &out[pos[i]];
+		s64 target, rel;
+
+		len = kring_jit_rewrite(insn, nospec, guard);
+		if (len) {
+			memcpy(to, guard, len * sizeof(*to));
+			continue;
+		}
+		*to = *insn;
+		if (kring_is_jump(insn) || kring_is_pseudo_call(insn)) {
+			/* The verifier keeps every target inside the program. */
+			target = (s64)i + 1 + (kring_is_jump(insn) ? insn->off :
+							     insn->imm);
+			if (target < 0 || target > cnt)
+				goto range;
+			rel = (s64)pos[target] - (pos[i] + 1);
+			if (kring_is_jump(insn)) {
+				if (rel != (s16)rel)
+					goto range;
+				to->off = rel;
+			} else {
+				to->imm = rel;
+			}
+		}
+		if (insn->code == (BPF_LD | BPF_IMM | BPF_DW) && i + 1 < cnt) {
+			out[pos[i] + 1] = insns[i + 1];	/* its second half */
+			i++;
+		}
+	}
+	kvfree(pos);
+	*new_cnt = n;
+	return out;
+range:
+	kvfree(pos);
+	kvfree(out);
+	return ERR_PTR(-ERANGE);
+}
+
+/* The function whose first instruction is @start (a call's target). */
+static int kring_jit_func_at(const u32 *starts, u32 nr, u32 start)
+{
+	u32 lo = 0, hi = nr;
+
+	while (lo < hi) {
+		u32 mid = lo + (hi - lo) / 2;
+
+		if (starts[mid] == start)
+			return mid;
+		if (starts[mid] < start)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return -1;
+}
+
+/* @target's offset from __bpf_call_base, as a call's imm must hold it. */
+static int kring_jit_call_imm(const void *target, s32 *imm)
+{
+	s64 off = (long)target - (long)__bpf_call_base;
+
+	if (off != (s32)off || !off)
+		return -ERANGE;
+	*imm = off;
+	return 0;
+}
+
+/*
+ * JITs the function [@start, @end) of @insns, whose callees are in
+ * @jit->funcs already. Returns the kernel's program, JIT'd, or an ERR_PTR.
+ */
+static struct bpf_prog *kring_jit_func(struct kring_jit *jit,
+				       const struct bpf_insn *insns,
+				       u32 start, u32 end, u32 stack_depth,
+				       const u32 *starts, const char **why)
+{
+	u32 len = end - start, i;
+	struct bpf_prog *fp;
+	int err = 0;
+
+	fp = bpf_prog_alloc(bpf_prog_size(len), 0);
+	if (!fp) {
+		*why = "out of memory";
+		return ERR_PTR(-ENOMEM);
+	}
+	/* A real eBPF type: BPF_PROG_TYPE_UNSPEC would mean classic BPF. */
+	fp->type = BPF_PROG_TYPE_KPROBE;
+	fp->len = len;
+	memcpy(fp->insnsi, insns + start, len * sizeof(*insns));
+	/* With 0, the JIT would reserve no stack for the program's frame. */
+	fp->aux->stack_depth = stack_depth;
+	for (i = 0; i < len && !err; i++) {
+		struct bpf_insn *insn = &fp->insnsi[i];
+		const void *target;
+
+		if (insn->code != (BPF_JMP | BPF_CALL))
+			continue;
+		if (insn->src_reg == BPF_PSEUDO_CALL) {
+			int g = kring_jit_func_at(starts, jit->nr_funcs,
+						  start + i + 1 + insn->imm);
+
+			if (g < 0 || !jit->funcs[g]) {
+				err = -EINVAL;
+				break;
+			}
+			target = jit->funcs[g]->bpf_func;
+		} else {
+			target = kring_helper_addr(insn->imm);
+		}
+		/*
+		 * A plain call of an address, for the JIT and for constant
+		 * blinding alike (which would otherwise move the imm of a
+		 * BPF_PSEUDO_CALL as if it were an instruction offset).
+		 */
+		insn->src_reg = 0;
+		err = target ? kring_jit_call_imm(target, &insn->imm) : -EINVAL;
+	}
+	if (err) {
+		*why = "a call target out of reach";
+		bpf_prog_free(fp);
+		return ERR_PTR(err);
+	}
+	/*
+	 * With bpf_jit_harden, this frees fp and returns a blinded copy;
+	 * with bpf_jit_enable=0 or a failed JIT, the kernel's interpreter.
+	 */
+	fp = bpf_prog_select_runtime(fp, &err);
+	if (!err && !fp->jited)
+		err = -EOPNOTSUPP;
+	if (err) {
+		*why = err == -EOPNOTSUPP || err == -ENOTSUPP ?
+		       "the kernel's JIT is off or failed" :
+		       "the kernel refused the program";
+		bpf_prog_free(fp);
+		return ERR_PTR(err);
+	}
+	return fp;
+}
+
+void kring_jit_free(struct kring_jit *jit)
+{
+	u32 f;
+
+	if (!jit)
+		return;
+	for (f = 0; f < jit->nr_funcs; f++)
+		if (jit->funcs[f])
+			bpf_prog_free(jit->funcs[f]);
+	kfree(jit);
+}
+
+struct kring_jit *kring_jit_compile(const struct bpf_insn *insns, u32 insn_cnt,
+				    const u32 *func_depth, bool nospec_spills,
+				    const char **why)
+{
+	struct kring_jit *jit = NULL;
+	struct bpf_insn *prog;
+	u32 cnt, nr = 0, i, f, done = 0;
+	u32 *starts = NULL, *owner = NULL;
+	int err = 0;
+
+	*why = "out of memory";
+	prog = kring_jit_patch(insns, insn_cnt, nospec_spills, &cnt);
+	if (IS_ERR(prog)) {
+		if (PTR_ERR(prog) == -ERANGE)
+			*why = "a jump too long after guarding divisions";
+		return ERR_CAST(prog);
+	}
+	/* The functions: the program, then every call target, in order. */
+	starts = kvcalloc(cnt + 1, sizeof(*starts), GFP_KERNEL);
+	owner = kvcalloc(cnt, sizeof(*owner), GFP_KERNEL);
+	if (!starts || !owner) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < cnt; i++)
+		if (kring_is_pseudo_call(&prog[i]))
+			starts[i + 1 + prog[i].imm] = 1;	/* a mark, for now */
+	starts[0] = 1;
+	for (i = 0; i < cnt; i++) {
+		if (starts[i])
+			nr++;
+		owner[i] = nr - 1;
+	}
+	for (i = 0, f = 0; i < cnt; i++)
+		if (starts[i])
+			starts[f++] = i;
+	starts[nr] = cnt;
+	if (nr > KBPF_MAX_FUNCS) {
+		err = -E2BIG;
+		*why = "too many functions";
+		goto out;
+	}
+	jit = kzalloc(struct_size(jit, funcs, nr), GFP_KERNEL);
+	if (!jit) {
+		err = -ENOMEM;
+		goto out;
+	}
+	jit->nr_funcs = nr;
+	/*
+	 * Callees first: a function is JIT'd once all it calls are. The call
+	 * graph is acyclic (the verifier refuses recursion), so every round
+	 * JITs at least one function.
+	 */
+	while (done < nr && !err) {
+		u32 before = done;
+
+		for (f = 0; f < nr && !err; f++) {
+			bool ready = !jit->funcs[f];
+			struct bpf_prog *fp;
+
+			for (i = starts[f]; ready && i < starts[f + 1]; i++)
+				if (kring_is_pseudo_call(&prog[i]) &&
+				    !jit->funcs[owner[i + 1 + prog[i].imm]])
+					ready = false;
+			if (!ready)
+				continue;
+			fp = kring_jit_func(jit, prog, starts[f],
+					    starts[f + 1], func_depth[f], starts,
+					    why);
+			if (IS_ERR(fp)) {
+				err = PTR_ERR(fp);
+				break;
+			}
+			jit->funcs[f] = fp;
+			jit->len += fp->jited_len;
+			done++;
+		}
+		if (!err && done == before) {
+			err = -EINVAL;
+			*why = "a call cycle";
+		}
+	}
+out:
+	kvfree(owner);
+	kvfree(starts);
+	kvfree(prog);
+	if (err) {
+		kring_jit_free(jit);
+		return ERR_PTR(err);
+	}
+	return jit;
+}
