@@ -37,7 +37,7 @@ def parse(log_path):
 
 RECORDER, COPY_LOOP = "kringctl record", "read-copy-write"
 RECORDERS = [RECORDER + " --sync never", RECORDER + " --sync never --no-checksum", RECORDER,
-             RECORDER + " --sync 10ms", RECORDER + " --sync 1MiB"]
+             RECORDER + " --sync 10ms", RECORDER + " --sync 1MiB", RECORDER + " --no-checksum"]
 
 
 def recording_table(env, recordings):

@@ -492,6 +492,20 @@ TEST_CASE("pinned programs: one name table for every kind; only rings open by na
         Fd prog = load(event_program(ring.get(), 0, 7), KRING_ATTACH_SYS_ENTER, "objs_pinned");
         REQUIRE(pin(prog.get(), "objs-prog") == 0);
         prog_id = prog_named("objs_pinned")->id;
+        // The program's fd says of it what the list says.
+        kring_prog_info by_fd{};
+        REQUIRE(::ioctl(prog.get(), KRING_IOC_PROG_INFO, &by_fd) == 0);
+        auto listed = prog_named("objs_pinned");
+        REQUIRE(listed);
+        CHECK(by_fd.id == prog_id);
+        CHECK(kring::field_string(by_fd.name) == "objs_pinned");
+        CHECK(kring::field_string(by_fd.pinned) == "objs-prog");
+        CHECK(by_fd.nr_pinned == 1);
+        CHECK(by_fd.insn_cnt == listed->insn_cnt);
+        CHECK(by_fd.nr_rings == 1);
+        CHECK(by_fd.ring_ids[0] == listed->ring_ids[0]);
+        CHECK(by_fd.runtime == listed->runtime);
+        CHECK(by_fd.jited_len == listed->jited_len);
         Fd link = attach(prog.get());
         REQUIRE(pin(link.get(), "objs-link3") == 0);
         // A name is taken whatever holds it.
@@ -560,6 +574,10 @@ TEST_CASE("kringctl run --pin leaves exec-snoop attached, link list shows it, un
             << run_kringctl({"link", "list"}, &status) << "kringctl ring list:\n"
             << run_kringctl({"ring", "list"}, &status));
     CHECK(text.find(": on_fork, sched_process_fork, ") != std::string::npos);
+    // The VM's kernels JIT: each program says it runs as machine code.
+    CHECK(std::count(text.begin(), text.end(), '\n') == 3);
+    CHECK(text.find("bytes, JIT'd (") != std::string::npos);
+    CHECK(text.find("interpreter") == std::string::npos);
     CHECK(run_kringctl({"ring", "list", "--json"}, &status).find("\"pinned\":\"e2e.events\"") !=
           std::string::npos);
     // stats of every name shows the rings and passes over the links.
