@@ -111,7 +111,7 @@ def duration(ns):
         return f"{ns / 1e6:.1f} ms"
     if ns >= 1e3:
         return f"{ns / 1e3:.1f} µs"
-    return f"{ns} ns"
+    return f"{ns:.0f} ns"
 
 
 def markdown(env, host, runs, scenarios, recordings):
