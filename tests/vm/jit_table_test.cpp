@@ -49,15 +49,7 @@ struct TableInstance {
                                     static_cast<uint32_t>(ctx.size()), &o.r0);
         return o;
     }
-    std::vector<uint8_t> records() {
-        std::vector<uint8_t> all;
-        for (vmtest::Fd& r : rings) {
-            std::vector<uint8_t> one = jitvm::drain(r.get(), kRingSize);
-            all.insert(all.end(), one.begin(), one.end());
-            all.push_back(0xee);
-        }
-        return all;
-    }
+    std::vector<uint8_t> records() { return jitvm::drain_all(rings, kRingSize); }
 };
 
 } // namespace
@@ -106,11 +98,7 @@ TEST_CASE("jit: the verifier table's accepted programs, JIT'd and interpreted, s
                     std::vector<uint8_t> ctx(kTableCtxSize, 0);
                     for (uint8_t& b : ctx)
                         b = r == 0 ? 0 : r == 1 ? 0xff : static_cast<uint8_t>(rng());
-                    jitvm::RunOutcome a = j.run(ctx), b = in.run(ctx);
-                    if (!(a == b))
-                        why = "run " + std::to_string(r) + ": JIT r0 " + std::to_string(a.r0) +
-                              " err " + std::to_string(a.err) + ", interpreter r0 " +
-                              std::to_string(b.r0) + " err " + std::to_string(b.err);
+                    why = jitvm::run_difference(r, j.run(ctx), in.run(ctx));
                 }
                 if (why.empty() && j.records() != in.records())
                     why = "different records";

@@ -117,15 +117,7 @@ struct Instance {
         o.err = test_run(loaded.prog.get(), ctx, &o.r0);
         return o;
     }
-    std::vector<uint8_t> records() {
-        std::vector<uint8_t> all;
-        for (Fd& r : rings) {
-            std::vector<uint8_t> one = drain(r.get(), kRingSize);
-            all.insert(all.end(), one.begin(), one.end());
-            all.push_back(0xee); // ring separator
-        }
-        return all;
-    }
+    std::vector<uint8_t> records() { return drain_all(rings, kRingSize); }
 };
 
 } // namespace
@@ -449,11 +441,7 @@ TEST_CASE("jit: the differential: random programs, JIT'd and interpreted, same R
                                    : rng.chance(50) && !interesting.empty()
                                        ? rng.pick(interesting)
                                        : rng.pick(fuzz::boundary_values());
-                    RunOutcome a = j.run(ctx), b = in.run(ctx);
-                    if (!(a == b))
-                        why = "run " + std::to_string(r) + ": JIT r0 " + std::to_string(a.r0) +
-                              " err " + std::to_string(a.err) + ", interpreter r0 " +
-                              std::to_string(b.r0) + " err " + std::to_string(b.err);
+                    why = run_difference(r, j.run(ctx), in.run(ctx));
                 }
                 if (why.empty() && j.records() != in.records())
                     why = "different records";

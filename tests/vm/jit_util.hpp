@@ -10,6 +10,7 @@
 #include <doctest/doctest.h>
 #include <linux/bpf.h>
 #include <linux/kring.h>
+#include <span>
 #include <string>
 #include <sys/ioctl.h>
 #include <vector>
@@ -76,6 +77,15 @@ struct RunOutcome {
     bool operator==(const RunOutcome& o) const { return err == o.err && r0 == o.r0; }
 };
 
+// How run number `run` differed between the runtimes ("" if it did not).
+inline std::string run_difference(int run, const RunOutcome& jit, const RunOutcome& interpreted) {
+    if (jit == interpreted)
+        return "";
+    return "run " + std::to_string(run) + ": JIT r0 " + std::to_string(jit.r0) + " err " +
+           std::to_string(jit.err) + ", interpreter r0 " + std::to_string(interpreted.r0) +
+           " err " + std::to_string(interpreted.err);
+}
+
 // The records of a ring so far, each header (len with its bits) and payload,
 // as bytes; then the ring is emptied.
 inline std::vector<uint8_t> drain(int ring_fd, uint64_t size) {
@@ -92,6 +102,17 @@ inline std::vector<uint8_t> drain(int ring_fd, uint64_t size) {
     }
     m.release(end);
     return out;
+}
+
+// drain() of each ring in turn, each followed by a separator byte.
+inline std::vector<uint8_t> drain_all(std::span<vmtest::Fd> rings, uint64_t size) {
+    std::vector<uint8_t> all;
+    for (vmtest::Fd& r : rings) {
+        std::vector<uint8_t> one = drain(r.get(), size);
+        all.insert(all.end(), one.begin(), one.end());
+        all.push_back(0xee);
+    }
+    return all;
 }
 
 } // namespace jitvm

@@ -146,29 +146,6 @@ Fd load(const std::vector<bpf_insn>& insns, uint32_t attach_type, const char* na
     return prog;
 }
 
-Fd attach(int prog_fd, const char* symbol = nullptr) {
-    kring_prog_attach req{};
-    req.symbol = reinterpret_cast<uint64_t>(symbol);
-    int fd = ::ioctl(prog_fd, KRING_IOC_PROG_ATTACH, &req);
-    REQUIRE_MESSAGE(fd >= 0, "attach: " << strerror(errno));
-    return Fd(fd);
-}
-
-int name_ioctl(int fd, unsigned long request, const std::string& name) {
-    kring_name req{};
-    std::memcpy(req.name, name.data(), std::min(name.size(), sizeof(req.name)));
-    return ::ioctl(fd, request, &req) == 0 ? 0 : errno;
-}
-
-int pin(int fd, const std::string& name) {
-    return name_ioctl(fd, KRING_IOC_PIN, name);
-}
-
-int unpin(const std::string& name) {
-    Fd dev = open_device();
-    return name_ioctl(dev.get(), KRING_IOC_UNPIN, name);
-}
-
 int open_pinned(const std::string& name) {
     Fd dev = open_device();
     return name_ioctl(dev.get(), KRING_IOC_OPEN_PINNED, name);

@@ -13,26 +13,6 @@ namespace {
 
 constexpr uint64_t kSize = 16 * 1024;
 
-// 0 or the errno of a name ioctl; the name is copied into the fixed array
-// as is (up to KRING_NAME_MAX bytes, no NUL added beyond that).
-int name_ioctl(int fd, unsigned long request, const std::string& name, uint32_t flags = 0,
-               uint32_t reserved = 0) {
-    kring_name req{};
-    std::memcpy(req.name, name.data(), std::min(name.size(), sizeof(req.name)));
-    req.flags = flags;
-    req.reserved = reserved;
-    return ::ioctl(fd, request, &req) == 0 ? 0 : errno;
-}
-
-int pin(int fd, const std::string& name) {
-    return name_ioctl(fd, KRING_IOC_PIN, name);
-}
-
-int unpin(const std::string& name) {
-    Fd dev = open_device();
-    return name_ioctl(dev.get(), KRING_IOC_UNPIN, name);
-}
-
 std::vector<std::string> pinned(uint32_t capacity, uint32_t* count) {
     std::vector<char> names(size_t{capacity} * KRING_NAME_MAX, 'x');
     kring_pinned_list req{reinterpret_cast<uint64_t>(names.data()), capacity, 0};

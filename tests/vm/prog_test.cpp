@@ -45,14 +45,6 @@ Loaded load(const std::vector<bpf_insn>& insns, uint32_t attach_type, uint32_t l
     return out;
 }
 
-Fd attach(int prog_fd, const char* symbol = nullptr) {
-    kring_prog_attach req{};
-    req.symbol = reinterpret_cast<uint64_t>(symbol);
-    int fd = ::ioctl(prog_fd, KRING_IOC_PROG_ATTACH, &req);
-    REQUIRE_MESSAGE(fd >= 0, "attach: " << strerror(errno));
-    return Fd(fd);
-}
-
 uint32_t ctx_size(uint32_t attach_type) {
     switch (attach_type) {
     case KRING_ATTACH_SCHED_PROCESS_FORK:

@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <doctest/doctest.h>
 #include <fcntl.h>
 #include <fstream>
 #include <linux/capability.h>
@@ -98,6 +99,36 @@ inline kring_query query(int fd) {
     if (::ioctl(fd, KRING_IOC_QUERY, &q) != 0)
         throw std::runtime_error(std::string("KRING_IOC_QUERY: ") + strerror(errno));
     return q;
+}
+
+// A link fd for a program fd (KRING_IOC_PROG_ATTACH; a kprobe's function in
+// `symbol`); the test fails if it cannot attach.
+inline Fd attach(int prog_fd, const char* symbol = nullptr) {
+    kring_prog_attach req{};
+    req.symbol = reinterpret_cast<uint64_t>(symbol);
+    int fd = ::ioctl(prog_fd, KRING_IOC_PROG_ATTACH, &req);
+    REQUIRE_MESSAGE(fd >= 0, "attach: " << strerror(errno));
+    return Fd(fd);
+}
+
+// 0 or the errno of a name ioctl; the name is copied into the fixed array
+// as is (up to KRING_NAME_MAX bytes, no NUL added beyond that).
+inline int name_ioctl(int fd, unsigned long request, const std::string& name, uint32_t flags = 0,
+                      uint32_t reserved = 0) {
+    kring_name req{};
+    std::memcpy(req.name, name.data(), std::min(name.size(), sizeof(req.name)));
+    req.flags = flags;
+    req.reserved = reserved;
+    return ::ioctl(fd, request, &req) == 0 ? 0 : errno;
+}
+
+inline int pin(int fd, const std::string& name) {
+    return name_ioctl(fd, KRING_IOC_PIN, name);
+}
+
+inline int unpin(const std::string& name) {
+    Fd dev = open_device();
+    return name_ioctl(dev.get(), KRING_IOC_UNPIN, name);
 }
 
 // The ring mapped as a consumer maps it: consumer page RW, the rest RO.

@@ -345,46 +345,52 @@ struct Recorder::Impl {
         return !w.durable && !w.in_sync && (w.done || index >= first_new);
     }
 
+    // When the oldest written chunk that awaits a sync was written.
+    std::optional<Clock::time_point> oldest_unsynced_write() const {
+        std::optional<Clock::time_point> oldest;
+        for (const Write& w : pending)
+            if (w.done && !w.durable && !w.in_sync && (!oldest || w.done_at < *oldest))
+                oldest = w.done_at;
+        return oldest;
+    }
+
+    // Whether some ring has half its space in chunks not yet durable.
+    bool ring_half_held() const {
+        for (size_t i = 0; i < sources.size(); i++) {
+            uint64_t held = 0;
+            for (const Write& w : pending)
+                held += w.source == i && !w.durable ? w.total : 0;
+            if (held >= sources[i].view.data_size / 2)
+                return true;
+        }
+        return false;
+    }
+
     // Whether the policy wants a sync now, for the writes that await one.
     bool sync_due(Clock::time_point now, bool force, size_t first_new) const {
         const SyncPolicy& policy = options.sync;
         if (policy.never())
             return false;
-        std::optional<Clock::time_point> oldest;
         uint64_t bytes = 0;
-        std::vector<uint64_t> held(sources.size()); // per ring: not yet durable
         bool any = false;
-        for (size_t i = 0; i < pending.size(); i++) {
-            const Write& w = pending[i];
-            held[w.source] += w.durable ? 0 : w.total;
-            if (!awaits_sync(w, i, first_new))
-                continue;
-            any = true;
-            bytes += w.total;
-            if (w.done && (!oldest || w.done_at < *oldest))
-                oldest = w.done_at;
-        }
+        for (size_t i = 0; i < pending.size(); i++)
+            if (awaits_sync(pending[i], i, first_new)) {
+                any = true;
+                bytes += pending[i].total;
+            }
         if (!any)
             return false;
-        if (force || (policy.bytes && bytes >= policy.bytes) ||
-            (policy.interval.count() > 0 && oldest && now - *oldest >= policy.interval))
-            return true;
-        for (size_t i = 0; i < sources.size(); i++)
-            if (held[i] >= sources[i].view.data_size / 2)
-                return true;
-        return false;
+        std::optional<Clock::time_point> oldest = oldest_unsynced_write();
+        return force || (policy.bytes && bytes >= policy.bytes) ||
+               (policy.interval.count() > 0 && oldest && now - *oldest >= policy.interval) ||
+               ring_half_held();
     }
 
     // How long until the interval makes a sync due for what is written, if
     // nothing else is in flight; nullopt if the interval never will.
     std::optional<Clock::duration> until_sync_due(Clock::time_point now) const {
-        if (options.sync.interval.count() <= 0)
-            return std::nullopt;
-        std::optional<Clock::time_point> oldest;
-        for (const Write& w : pending)
-            if (w.done && !w.durable && !w.in_sync && (!oldest || w.done_at < *oldest))
-                oldest = w.done_at;
-        if (!oldest)
+        std::optional<Clock::time_point> oldest = oldest_unsynced_write();
+        if (options.sync.interval.count() <= 0 || !oldest)
             return std::nullopt;
         return std::max(Clock::duration::zero(), *oldest + options.sync.interval - now);
     }
