@@ -44,8 +44,11 @@ user-vm: deps
 	cmake -S . -B build/vm -DCMAKE_BUILD_TYPE=Release -DKRING_STATIC=ON >/dev/null
 	cmake --build build/vm -j$(JOBS)
 
+# As check.sh: the live-text-patching suite in a boot of its own on
+# single-threaded TCG (docs/testing.md).
 vm-test: deps module user-vm
-	tests/vm/run-vm.sh --kver $(KVER) --mode test
+	tests/vm/run-vm.sh --kver $(KVER) --mode test --append kring.skip_suite=live-text-patching
+	tests/vm/run-vm.sh --kver $(KVER) --mode test --single-thread --append kring.suite=live-text-patching
 
 run: deps module user-vm
 	tests/vm/run-vm.sh --kver $(KVER) --mode demo

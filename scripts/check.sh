@@ -89,9 +89,20 @@ vm_suite() { # kver [run-vm.sh args...]
 		report "vm-test ($kver)" 0 1
 		return
 	fi
-	vm_out=$(tests/vm/run-vm.sh --kver "$kver" --mode test "$@" 2>&1 | tee "build/vm-test-$kver.log")
-	grep -E '^(KRING-CHECK fail|KRING-SPLAT)|^(\[doctest\] test cases|run-vm.sh:|vm-test|differential|jit-differential)|ERROR|TEST CASE' <<<"$vm_out"
-	tally_line "vm-test ($kver)" "$vm_out"
+	vm_out=$(tests/vm/run-vm.sh --kver "$kver" --mode test "$@" \
+		--append kring.skip_suite=live-text-patching 2>&1 | tee "build/vm-test-$kver.log")
+	vm_summary "vm-test ($kver)" "$vm_out"
+	# The tests that patch kernel text another vCPU is running, in a boot of
+	# their own on single-threaded TCG (docs/testing.md, "Live text
+	# patching under TCG").
+	vm_out=$(tests/vm/run-vm.sh --kver "$kver" --mode test "$@" --single-thread \
+		--append kring.suite=live-text-patching 2>&1 | tee "build/vm-test-$kver-single-thread.log")
+	vm_summary "vm-test ($kver, single-threaded TCG)" "$vm_out"
+}
+
+vm_summary() { # label output: the lines worth reading, and the tally
+	grep -E '^(KRING-CHECK fail|KRING-SPLAT)|^(\[doctest\] test cases|run-vm.sh:|vm-test|differential|jit-differential)|ERROR|TEST CASE' <<<"$2"
+	tally_line "$1" "$2"
 }
 
 # The VM suite on every Debian kernel line installed (scripts/install-deps.sh

@@ -37,9 +37,14 @@ install)
 test)
 	# The tests load and unload the helper module and kring itself.
 	# kring.tests=PATTERN (run-vm.sh --append) runs only the test cases
-	# whose names match (doctest's -tc, * and ? wildcards, no spaces).
+	# whose names match (doctest's -tc, * and ? wildcards, no spaces);
+	# kring.suite=NAME only that doctest test suite, kring.skip_suite=NAME
+	# all but it (check.sh runs the live-text-patching suite apart).
 	tests=$(sed -n 's/.*kring\.tests=\([^ ]*\).*/\1/p' /proc/cmdline)
-	KRING_MODULE_DIR=/lib/kring /bin/kring-vm-tests --no-colors=true ${tests:+"-tc=$tests"}
+	suite=$(sed -n 's/.*kring\.suite=\([^ ]*\).*/\1/p' /proc/cmdline)
+	skip_suite=$(sed -n 's/.*kring\.skip_suite=\([^ ]*\).*/\1/p' /proc/cmdline)
+	KRING_MODULE_DIR=/lib/kring /bin/kring-vm-tests --no-colors=true ${tests:+"-tc=$tests"} \
+		${suite:+"-ts=$suite"} ${skip_suite:+"-tse=$skip_suite"}
 	echo "KRING-DOCTEST-EXIT $?"
 	;;
 demo)
@@ -106,6 +111,11 @@ bench)
 	;;
 esac
 
+# The tests' helper module holds kring; a run of some tests only may leave
+# it loaded.
+if grep -q '^kring_api_test ' /proc/modules; then
+	check rmmod-kring-api-test rmmod kring_api_test
+fi
 if grep -q '^kring ' /proc/modules; then
 	check rmmod-kring rmmod kring
 fi

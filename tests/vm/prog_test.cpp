@@ -412,7 +412,12 @@ TEST_CASE("a kprobe on a kernel function sees its calls") {
         CHECK(r.as<kring_ctx_kprobe>().ip != 0);
 }
 
-TEST_CASE("a program on the lock, unlock or kring's own functions never deadlocks its ring") {
+// Arming a kprobe patches the text of a function the other vCPU runs all the
+// time (the lock functions): check.sh runs this suite on single-threaded TCG,
+// which emulates that patching coherently (docs/testing.md, "Live text
+// patching under TCG").
+TEST_CASE("a program on the lock, unlock or kring's own functions never deadlocks its ring" *
+          doctest::test_suite("live-text-patching")) {
     // A kprobe program producing into a ring fires inside that ring's
     // reservation (the lock and unlock functions, kring's functions) while
     // write(2) and a hard-IRQ producer produce into the same ring: the

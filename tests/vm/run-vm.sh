@@ -6,13 +6,17 @@
 #
 #   run-vm.sh --kver 6.1.0-NN-amd64 --mode test|demo|bench|install [--smp N]
 #             [--timeout S] [--append "more kernel command line"] [--overlay DIR]
-#             [--kernel FILE] [--disk MIB]
+#             [--kernel FILE] [--disk MIB] [--single-thread]
 #
 # --overlay copies DIR's tree into the VM's root (the install test's files);
 # --kernel boots FILE instead of /boot/vmlinuz-KVER (the debug kernel);
 # --disk gives the VM a virtio disk of MIB MiB with an empty ext4 file
 # system, which init mounts at /mnt/disk (the record benchmark's fdatasync
-# reaches a real block device there, not tmpfs).
+# reaches a real block device there, not tmpfs); --single-thread runs the
+# vCPUs on one host thread (TCG's thread=single) for the tests that patch
+# kernel text other vCPUs are executing, which multi-threaded TCG does not
+# emulate coherently (docs/testing.md, "Live text patching under TCG").
+# --append may be given more than once.
 #
 # The modules come from build/modules/KVER (scripts/build-module.sh KVER).
 # Prints the console, then "vm-<mode> (KVER): N passed, N failed"; exits
@@ -21,16 +25,18 @@
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 kver="" mode=test smp=2 mem=1024 timeout=900 append="" overlay="" kernel="" disk=""
+accel=tcg label=""
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--kver) kver=$2; shift 2 ;;
 	--mode) mode=$2; shift 2 ;;
 	--smp) smp=$2; shift 2 ;;
 	--timeout) timeout=$2; shift 2 ;;
-	--append) append=$2; shift 2 ;;
+	--append) append="$append $2"; shift 2 ;;
 	--overlay) overlay=$2; shift 2 ;;
 	--kernel) kernel=$2; shift 2 ;;
 	--disk) disk=$2; shift 2 ;;
+	--single-thread) accel=tcg,thread=single label=", single-threaded TCG"; shift ;;
 	*) echo "run-vm.sh: unknown argument $1" >&2; exit 2 ;;
 	esac
 done
@@ -41,7 +47,7 @@ done
 modules=$top/build/modules/$kver
 [ -r "$modules/kmod/kring.ko" ] || { echo "run-vm.sh: no $modules/kmod/kring.ko (scripts/build-module.sh $kver)" >&2; exit 2; }
 
-out=$top/build/vm-$mode/$kver
+out=$top/build/vm-$mode/$kver${label:+-single-thread}
 root=$out/root
 rm -rf "$out"
 mkdir -p "$root"/{bin,sbin,proc,sys,dev,tmp,etc,lib/kring}
@@ -85,11 +91,11 @@ fi
 log=$out/console.log
 start=$(date +%s.%N)
 set +e
-timeout --foreground "$timeout" qemu-system-x86_64 -accel tcg -cpu max -smp "$smp" -m "$mem" \
+timeout --foreground "$timeout" qemu-system-x86_64 -accel "$accel" -cpu max -smp "$smp" -m "$mem" \
 	-kernel "$kernel" -initrd "$out/initramfs.cpio.gz" "${drive[@]}" \
 	-append "console=ttyS0 loglevel=4 panic=-1 oops=panic kring.mode=$mode $append" \
 	-nographic -no-reboot -monitor none -serial stdio </dev/null 2>&1 |
-	tr -d '\r' | tee "$log"
+	stdbuf -o0 tr -d '\r' | tee "$log"
 qemu_status=${PIPESTATUS[0]}
 set -e
 end=$(date +%s.%N)
@@ -115,6 +121,6 @@ if [ "$mode" = test ]; then
 	fi
 fi
 boot=$(sed -n 's/.*KRING-BOOT uptime=\([0-9.]*\).*/\1/p' "$log" | head -n 1)
-echo "vm-$mode ($kver): boot ${boot:-?}s to init, $(awk "BEGIN { printf \"%.1f\", $end - $start }")s wall, $smp vCPUs"
-echo "vm-$mode ($kver): $passed passed, $failed failed"
+echo "vm-$mode ($kver$label): boot ${boot:-?}s to init, $(awk "BEGIN { printf \"%.1f\", $end - $start }")s wall, $smp vCPUs"
+echo "vm-$mode ($kver$label): $passed passed, $failed failed"
 [ "$failed" = 0 ]
