@@ -122,12 +122,36 @@ TEST_CASE("a callback that throws: its record stays unconsumed and comes first n
     produce(ring, "three");
     CHECK_THROWS_WITH_AS(consumer.consume(), "callback failed", std::runtime_error);
     CHECK(got == std::vector<std::string>{"one"});
-    // "one" is given back to the producers, "two" is not.
-    CHECK(*ring.consumer_pos() < *ring.producer_pos());
+    // "one" (8 bytes of header, 3 of payload, rounded to 16) is given back
+    // to the producers, "two" is not.
+    CHECK(*ring.consumer_pos() == 16);
     // poll() finds the record left behind without waiting for a wakeup.
     CHECK(consumer.poll(std::chrono::milliseconds(-1)) == 2);
     CHECK(got == std::vector<std::string>{"one", "two", "three"});
     CHECK(*ring.consumer_pos() == *ring.producer_pos());
+}
+
+TEST_CASE("consume() gives space back once per drain, and every quarter ring in a long one") {
+    UserRing ring(4096);
+    kring::Consumer consumer;
+    std::vector<uint64_t> seen; // the consumer position during each callback
+    consumer.add(ring.view(), ring.wake_fd(), [&](std::span<const std::byte>) {
+        seen.push_back(*ring.consumer_pos());
+        return 0;
+    });
+    const std::string payload(24, 'x'); // 32 bytes of ring each
+    for (int i = 0; i < 100; i++)
+        produce(ring, payload);
+    CHECK(consumer.consume() == 100);
+    REQUIRE(seen.size() == 100);
+    // Published after the 32nd record (1024 bytes, a quarter of the ring),
+    // the 64th and the 96th, and at the end of the drain.
+    CHECK(seen[0] == 0);
+    CHECK(seen[31] == 0);
+    CHECK(seen[32] == 1024);
+    CHECK(seen[64] == 2048);
+    CHECK(seen[99] == 3072);
+    CHECK(*ring.consumer_pos() == 3200);
 }
 
 TEST_CASE("per-ring access: state, and consuming one ring alone") {

@@ -248,23 +248,44 @@ void Consumer::add_source(const RingView& view, int wait_fd, Callback callback) 
 // It returns only after the check before a sleep found nothing committed,
 // or with records left behind (a callback's error, the limit), which
 // poll() then consumes without sleeping.
+//
+// The position is published once per drain, and once per quarter of the
+// ring within a long one, not after every record: each store is a line the
+// producers' reservations then read from another CPU, and the space comes
+// back soon enough for them either way.
 int64_t Consumer::consume_source(Source& source, uint64_t limit) {
     const RingView& view = live_view(source);
     detail::RingReader reader(view, detail::consumer_position(view));
+    const uint64_t publish_every = view.data_size / 4;
     int64_t count = 0;
     do {
-        while (std::optional<detail::CommittedRecord> record = reader.next()) {
+        uint64_t published = reader.position();
+        while (true) {
+            const uint64_t record_start = reader.position();
+            std::optional<detail::CommittedRecord> record = reader.next();
+            if (!record)
+                break;
             int err = 0;
             if (!record->discarded()) {
-                err = source.callback(record->payload);
+                try {
+                    err = source.callback(record->payload);
+                } catch (...) {
+                    // The records before it are consumed, this one is not.
+                    detail::publish_consumer_position(view, record_start);
+                    throw;
+                }
                 count++;
             }
-            reader.publish();
-            if (err < 0)
-                return err;
-            if (static_cast<uint64_t>(count) >= limit)
-                return count;
+            if (err < 0 || static_cast<uint64_t>(count) >= limit) {
+                reader.publish();
+                return err < 0 ? err : count;
+            }
+            if (reader.position() - published >= publish_every) {
+                reader.publish();
+                published = reader.position();
+            }
         }
+        reader.publish();
         // Every store of the position above is followed by this check
         // before the caller may sleep: records it finds are consumed, and
         // checked for again after their own store.
