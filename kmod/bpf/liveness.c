@@ -35,20 +35,6 @@ static bool is_jump_or_exit(const struct bpf_insn *insn)
 	       (op == BPF_JA || op == BPF_EXIT);
 }
 
-static u32 access_bytes(u8 code)
-{
-	switch (BPF_SIZE(code)) {
-	case BPF_B:
-		return 1;
-	case BPF_H:
-		return 2;
-	case BPF_W:
-		return 4;
-	default:
-		return 8;
-	}
-}
-
 /* The stack slots an access of @size bytes at fp + @off touches. */
 static u64 slots_of(s32 off, u32 size)
 {
@@ -193,7 +179,7 @@ static void alu_before(struct live_sets *ls, const struct bpf_insn *insn,
 static void load_before(struct live_sets *ls, const struct bpf_insn *insn,
 			u16 mayptr)
 {
-	u32 size = access_bytes(insn->code);
+	u32 size = kbpf_access_bytes(insn->code);
 	bool dst_precise = is_precise(ls, insn->dst_reg);
 	u64 slots = ALL_SLOTS;
 
@@ -222,7 +208,7 @@ static void check_ptr_overwrite(struct live_sets *ls, u64 slots,
 static void store_before(struct live_sets *ls, const struct bpf_insn *insn,
 			 u16 mayptr, bool is_root, bool ptr_stores_checked)
 {
-	u32 size = access_bytes(insn->code);
+	u32 size = kbpf_access_bytes(insn->code);
 	bool has_src = BPF_CLASS(insn->code) == BPF_STX;
 	bool src_precise = false;
 

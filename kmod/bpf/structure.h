@@ -44,6 +44,21 @@ static inline bool kbpf_alu_reads_src_reg(const struct bpf_insn *insn)
 	return BPF_SRC(insn->code) == BPF_X && op != BPF_END && op != BPF_NEG;
 }
 
+/* The bytes a load or store of @code accesses. */
+static inline u32 kbpf_access_bytes(u8 code)
+{
+	switch (BPF_SIZE(code)) {
+	case BPF_B:
+		return 1;
+	case BPF_H:
+		return 2;
+	case BPF_W:
+		return 4;
+	default:
+		return 8;
+	}
+}
+
 /*
  * Checks @attr's program and fills @s. Returns 0 or the error the catalog
  * in docs/verifier.md gives; either way free @s with kbpf_structure_free().

@@ -1,6 +1,6 @@
 // Verifier bugs planted on purpose, to show that the fuzzer finds them.
 //
-// CMakeLists.txt compiles a second copy of kmod/bpf/verifier.c, with
+// CMakeLists.txt compiles a second copy of the verifier (kmod/bpf), with
 // kbpf_verify renamed kbpf_verify_planted and its calls of three scalar
 // functions redirected here. Each wrapper does what the real function does
 // unless fuzz_planted_bug selects its bug. kmod/bpf is not changed.

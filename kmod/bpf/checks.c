@@ -1,0 +1,756 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The checks: whether one instruction is safe in one abstract state. Each
+ * kind of instruction has one entry point, which its transformer
+ * (transfer.c) calls before it changes the state; the checks only read it.
+ * The rules follow Linux's verifier; docs/verifier.md lists every message.
+ */
+#include "rules.h"
+#include "helpers.h"
+
+__printf(3, 4) int kbpf_reject(struct kbpf_env *env, int err,
+			       const char *fmt, ...)
+{
+	va_list args;
+
+	if (!kbpf_log_enabled(&env->log, KBPF_LOG_LEVEL_ERRORS))
+		return err;
+	kbpf_log_printf(&env->log, "insn %u: ", env->insn);
+	va_start(args, fmt);
+	kbpf_log_vprintf(&env->log, fmt, args);
+	va_end(args);
+	kbpf_log_printf(&env->log, "\n");
+	return err;
+}
+
+/* ---- registers ---- */
+
+static int check_reg_init(struct kbpf_env *env, const struct kbpf_state *st,
+			  u8 regno)
+{
+	const struct kbpf_reg *reg = &kbpf_cur_regs(st)[regno];
+
+	if (reg->type == KBPF_NOT_INIT)
+		return kbpf_reject(env, -EACCES, "r%u is not initialised",
+				   regno);
+	if (reg->type == KBPF_RELEASED)
+		return kbpf_reject(env, -EACCES,
+				   "r%u was already submitted or discarded",
+				   regno);
+	return 0;
+}
+
+static int check_reg_writable(struct kbpf_env *env, u8 regno)
+{
+	if (regno == BPF_REG_10)
+		return kbpf_reject(env, -EACCES, "r10 is read-only");
+	return 0;
+}
+
+/* ---- ALU ---- */
+
+static const char *alu_op_name(u8 op)
+{
+	static const char *const names[16] = {
+		[BPF_ADD >> 4] = "add", [BPF_SUB >> 4] = "sub",
+		[BPF_MUL >> 4] = "mul", [BPF_DIV >> 4] = "div",
+		[BPF_OR >> 4] = "or", [BPF_AND >> 4] = "and",
+		[BPF_LSH >> 4] = "lsh", [BPF_RSH >> 4] = "rsh",
+		[BPF_NEG >> 4] = "neg", [BPF_MOD >> 4] = "mod",
+		[BPF_XOR >> 4] = "xor", [BPF_MOV >> 4] = "mov",
+		[BPF_ARSH >> 4] = "arsh", [BPF_END >> 4] = "byte swap",
+	};
+
+	return names[op >> 4] ? names[op >> 4] : "?";
+}
+
+int kbpf_check_ptr_offset(struct kbpf_env *env, s64 off)
+{
+	if (off >= KBPF_MAX_VAR_OFF || off <= -KBPF_MAX_VAR_OFF)
+		return kbpf_reject(env, -EACCES, "pointer offset out of range");
+	return 0;
+}
+
+/* What a pointer operand allows, before any arithmetic on it. */
+static int check_ptr_operand(struct kbpf_env *env, const struct kbpf_reg *ptr,
+			     u8 regno)
+{
+	switch (ptr->type) {
+	case KBPF_CONST_RING:
+		return kbpf_reject(env, -EACCES,
+				   "arithmetic on a ring pointer is prohibited");
+	case KBPF_PTR_RECORD_OR_NULL:
+		return kbpf_reject(env, -EACCES,
+				   "r%u may be NULL: compare it with 0 first",
+				   regno);
+	default:
+		return 0;
+	}
+}
+
+/*
+ * The scalar added to or subtracted from a pointer: a constant within
+ * range, or, with bypass_spec_v1, a bounded variable.
+ */
+static int check_ptr_delta(struct kbpf_env *env,
+			   const struct kbpf_scalar *delta, u8 delta_regno)
+{
+	if (kbpf_scalar_is_const(delta))
+		return kbpf_check_ptr_offset(env,
+					     (s64)delta->var_off.value);
+	if (!env->bypass_spec_v1)
+		return kbpf_reject(env, -EACCES,
+				   "variable offset pointer arithmetic needs bypass_spec_v1");
+	if (delta->smin <= -KBPF_MAX_VAR_OFF || delta->smax >= KBPF_MAX_VAR_OFF)
+		return kbpf_reject(env, -EACCES,
+				   "r%u has an unbounded value: bound it before adding it to a pointer",
+				   delta_regno);
+	return 0;
+}
+
+static int check_ptr_alu(struct kbpf_env *env, const struct bpf_insn *insn,
+			 const struct kbpf_reg *dst, const struct kbpf_reg *src)
+{
+	u8 op = BPF_OP(insn->code);
+	bool dst_ptr = kbpf_reg_is_pointer(dst);
+	bool src_ptr = src && kbpf_reg_is_pointer(src);
+	struct kbpf_scalar imm;
+	int err;
+
+	if (BPF_CLASS(insn->code) == BPF_ALU)
+		return kbpf_reject(env, -EACCES,
+				   "alu32 on a pointer is prohibited");
+	if (dst_ptr && src_ptr) {
+		if (op == BPF_ADD)
+			return kbpf_reject(env, -EACCES,
+					   "adding two pointers is prohibited");
+		if (op != BPF_SUB)
+			return kbpf_reject(env, -EACCES,
+					   "%s on a pointer is prohibited",
+					   alu_op_name(op));
+		if (!env->allow_ptr_leaks)
+			return kbpf_reject(env, -EACCES,
+					   "subtracting pointers needs allow_ptr_leaks");
+		return 0;
+	}
+	if (op != BPF_ADD && op != BPF_SUB)
+		return kbpf_reject(env, -EACCES,
+				   "%s on a pointer is prohibited",
+				   alu_op_name(op));
+	if (src_ptr) {
+		/* scalar + pointer: the pointer is the result. */
+		if (op == BPF_SUB)
+			return kbpf_reject(env, -EACCES,
+					   "subtracting a pointer from a scalar is prohibited");
+		err = check_ptr_operand(env, src, insn->src_reg);
+		return err ? err : check_ptr_delta(env, &dst->val,
+						   insn->dst_reg);
+	}
+	err = check_ptr_operand(env, dst, insn->dst_reg);
+	if (err)
+		return err;
+	if (src)
+		return check_ptr_delta(env, &src->val, insn->src_reg);
+	kbpf_scalar_set_const(&imm, (u64)(s64)insn->imm);
+	return check_ptr_delta(env, &imm, insn->dst_reg);
+}
+
+int kbpf_check_alu(struct kbpf_env *env, const struct kbpf_state *st,
+		   const struct bpf_insn *insn)
+{
+	const struct kbpf_reg *regs = kbpf_cur_regs(st);
+	const struct kbpf_reg *dst = &regs[insn->dst_reg];
+	bool reg_src = kbpf_alu_reads_src_reg(insn);
+	const struct kbpf_reg *src = reg_src ? &regs[insn->src_reg] : NULL;
+	u8 op = BPF_OP(insn->code);
+	int err;
+
+	err = check_reg_writable(env, insn->dst_reg);
+	if (!err && reg_src)
+		err = check_reg_init(env, st, insn->src_reg);
+	if (!err && op != BPF_MOV)
+		err = check_reg_init(env, st, insn->dst_reg);
+	if (err)
+		return err;
+
+	if (op == BPF_MOV) {
+		if (reg_src && BPF_CLASS(insn->code) == BPF_ALU &&
+		    kbpf_reg_is_pointer(src) && !env->allow_ptr_leaks)
+			return kbpf_reject(env, -EACCES,
+					   "alu32 on a pointer is prohibited");
+		return 0;
+	}
+	if (op == BPF_END || op == BPF_NEG) {
+		if (kbpf_reg_is_pointer(dst))
+			return kbpf_reject(env, -EACCES,
+					   "%s on a pointer is prohibited",
+					   alu_op_name(op));
+		return 0;
+	}
+	if (kbpf_reg_is_pointer(dst) || (src && kbpf_reg_is_pointer(src)))
+		return check_ptr_alu(env, insn, dst, src);
+	return 0;
+}
+
+/* ---- memory ---- */
+
+/*
+ * The stack access at @reg + @insn_off, checked; returns the frame offset
+ * and records the depth the function of @reg's frame needs.
+ */
+static int check_stack_range(struct kbpf_env *env, const struct kbpf_state *st,
+			     const struct kbpf_reg *reg, s32 insn_off, u32 size,
+			     bool aligned, s32 *out)
+{
+	u32 func = st->frames[reg->frameno]->func;
+	s64 off;
+
+	if (!kbpf_scalar_is_const(&reg->val))
+		return kbpf_reject(env, -EACCES,
+				   "variable offset stack access");
+	off = (s64)reg->off + insn_off + (s64)reg->val.var_off.value;
+	if (off < -KBPF_FRAME_STACK_SIZE || off + (s64)size > 0)
+		return kbpf_reject(env, -EACCES,
+				   "invalid stack access off=%lld size=%u",
+				   (long long)off, size);
+	if (aligned && size && off % size)
+		return kbpf_reject(env, -EACCES,
+				   "misaligned stack access off=%lld size=%u",
+				   (long long)off, size);
+	if ((u64)-off > env->func_depth[func])
+		env->func_depth[func] = (u32)-off;
+	*out = (s32)off;
+	return 0;
+}
+
+/* A record access of [@off, @off + @max_size) bytes past @reg. */
+static int check_record_range(struct kbpf_env *env, const struct kbpf_reg *reg,
+			      s32 insn_off, u64 max_size)
+{
+	s64 lo = (s64)reg->off + insn_off + reg->val.smin;
+	s64 hi = (s64)reg->off + insn_off + reg->val.smax + (s64)max_size;
+
+	if (lo < 0 || hi > (s64)reg->mem_size)
+		return kbpf_reject(env, -EACCES,
+				   "invalid ring record access off=%lld size=%llu (record size %u)",
+				   (long long)lo, (unsigned long long)max_size,
+				   reg->mem_size);
+	return 0;
+}
+
+static u8 stack_byte(const struct kbpf_frame *frame, s32 byte)
+{
+	u32 slot = (u32)(-byte - 1) / 8;
+
+	if (slot >= frame->nr_slots)
+		return KBPF_SLOT_INVALID;
+	return frame->slots[slot].kind[(u32)(byte + 8 * (s32)(slot + 1))];
+}
+
+/*
+ * Bytes a helper or a load reads: initialised, and no pointer leaks. Programs
+ * that may leak pointers (perfmon, as Linux's allow_uninit_stack) may read
+ * bytes never written, as unknown numbers: what an earlier run left on the
+ * shared stack.
+ */
+static int check_stack_read(struct kbpf_env *env,
+			    const struct kbpf_frame *frame, s32 off, u32 size)
+{
+	u32 b;
+
+	for (b = 0; b < size; b++) {
+		s32 byte = off + (s32)b;
+		u8 kind = stack_byte(frame, byte);
+
+		if (kind == KBPF_SLOT_INVALID && !env->allow_ptr_leaks)
+			return kbpf_reject(env, -EACCES,
+					   "reading uninitialised stack off=%d size=%u",
+					   off, size);
+		if (kind == KBPF_SLOT_SPILL && !env->allow_ptr_leaks &&
+		    kbpf_slot_holds_pointer(&frame->slots[(u32)(-byte - 1) / 8]))
+			return kbpf_reject(env, -EACCES,
+					   "reading part of a spilled pointer leaks a pointer");
+	}
+	return 0;
+}
+
+/*
+ * A write that may change any of the @size bytes at fp + @off: a spilled
+ * pointer there may only be overwritten by a pointer (or with
+ * bypass_spec_v4).
+ */
+static int check_stack_overwrite(struct kbpf_env *env,
+				 const struct kbpf_frame *frame, s32 off,
+				 u32 size, bool value_ptr)
+{
+	u32 first = (u32)(-off - 1) / 8, last = (u32)(-(off + (s32)size)) / 8;
+	u32 s;
+
+	for (s = last; s <= first && s < frame->nr_slots; s++)
+		if (kbpf_slot_holds_pointer(&frame->slots[s]) && !value_ptr &&
+		    !env->bypass_spec_v4)
+			return kbpf_reject(env, -EACCES,
+					   "overwriting a spilled pointer needs bypass_spec_v4");
+	return 0;
+}
+
+/* A store of @size bytes at fp + @off; @value is the register stored. */
+static int check_stack_store(struct kbpf_env *env,
+			     const struct kbpf_frame *frame, s32 off, u32 size,
+			     const struct kbpf_reg *value)
+{
+	bool value_ptr = kbpf_reg_is_pointer(value);
+
+	if (value_ptr && size != 8 && !env->allow_ptr_leaks)
+		return kbpf_reject(env, -EACCES,
+				   "storing part of a pointer leaks a pointer");
+	return check_stack_overwrite(env, frame, off, size, value_ptr);
+}
+
+/*
+ * A load of @size bytes at fp + @off. A fill (the size and place of a
+ * spill) gives the spilled register back and reads no bytes as such.
+ */
+static int check_stack_load(struct kbpf_env *env,
+			    const struct kbpf_frame *frame, s32 off, u32 size)
+{
+	u32 slot = (u32)(-off - 1) / 8;
+
+	if (!(off % 8) && slot < frame->nr_slots &&
+	    kbpf_slot_spill_size(&frame->slots[slot]) == size)
+		return 0;
+	return check_stack_read(env, frame, off, size);
+}
+
+static int check_mem_base(struct kbpf_env *env, const struct kbpf_state *st,
+			  u8 regno)
+{
+	const struct kbpf_reg *reg = &kbpf_cur_regs(st)[regno];
+	int err = check_reg_init(env, st, regno);
+
+	if (err)
+		return err;
+	if (reg->type == KBPF_PTR_RECORD_OR_NULL)
+		return kbpf_reject(env, -EACCES,
+				   "r%u may be NULL: compare it with 0 first",
+				   regno);
+	if (reg->type == KBPF_SCALAR || reg->type == KBPF_CONST_RING)
+		return kbpf_reject(env, -EACCES,
+				   "r%u (%s) cannot be dereferenced", regno,
+				   kbpf_reg_type_name(reg));
+	return 0;
+}
+
+static int check_ctx_access(struct kbpf_env *env, const struct bpf_insn *insn,
+			    const struct kbpf_reg *base, u32 size,
+			    const struct kbpf_reg *value)
+{
+	const struct kbpf_ctx_desc *ctx = &env->attr->ctx;
+	s64 off;
+
+	if (!kbpf_scalar_is_const(&base->val))
+		return kbpf_reject(env, -EACCES,
+				   "variable offset context access");
+	off = (s64)base->off + insn->off + (s64)base->val.var_off.value;
+	if (off < 0 || off + size > ctx->size)
+		return kbpf_reject(env, -EACCES,
+				   "invalid context access off=%lld size=%u",
+				   (long long)off, size);
+	if (off % size)
+		return kbpf_reject(env, -EACCES,
+				   "misaligned context access off=%lld size=%u",
+				   (long long)off, size);
+	if (value && !ctx->writable)
+		return kbpf_reject(env, -EACCES, "context is read-only");
+	if (value && kbpf_reg_is_pointer(value) && !env->allow_ptr_leaks)
+		return kbpf_reject(env, -EACCES,
+				   "storing r%u into the context leaks a pointer",
+				   insn->src_reg);
+	return 0;
+}
+
+int kbpf_check_mem(struct kbpf_env *env, const struct kbpf_state *st,
+		   const struct bpf_insn *insn, s32 *stack_off)
+{
+	u8 class = BPF_CLASS(insn->code);
+	bool is_load = class == BPF_LDX;
+	u8 base_regno = is_load ? insn->src_reg : insn->dst_reg;
+	const struct kbpf_reg *regs = kbpf_cur_regs(st);
+	const struct kbpf_reg *base = &regs[base_regno];
+	u32 size = kbpf_access_bytes(insn->code);
+	const struct kbpf_reg *value = NULL;
+	struct kbpf_reg stored;
+	int err;
+
+	err = check_mem_base(env, st, base_regno);
+	if (err)
+		return err;
+	if (is_load) {
+		err = check_reg_writable(env, insn->dst_reg);
+		if (err)
+			return err;
+	} else if (class == BPF_STX) {
+		err = check_reg_init(env, st, insn->src_reg);
+		if (err)
+			return err;
+		value = &regs[insn->src_reg];
+	} else {
+		kbpf_reg_mark_const(&stored, (u64)(s64)insn->imm);
+		value = &stored;
+	}
+
+	switch (base->type) {
+	case KBPF_PTR_CTX:
+		return check_ctx_access(env, insn, base, size, value);
+	case KBPF_PTR_STACK: {
+		const struct kbpf_frame *frame = st->frames[base->frameno];
+
+		err = check_stack_range(env, st, base, insn->off, size, true,
+					stack_off);
+		if (err)
+			return err;
+		if (is_load)
+			return check_stack_load(env, frame, *stack_off, size);
+		return check_stack_store(env, frame, *stack_off, size, value);
+	}
+	case KBPF_PTR_RECORD:
+		err = check_record_range(env, base, insn->off, size);
+		if (err)
+			return err;
+		if (value && kbpf_reg_is_pointer(value) &&
+		    !env->allow_ptr_leaks)
+			return kbpf_reject(env, -EACCES,
+					   "storing r%u into a ring record leaks a pointer",
+					   insn->src_reg);
+		return 0;
+	default:
+		return kbpf_reject(env, -EACCES,
+				   "r%u (%s) cannot be dereferenced",
+				   base_regno, kbpf_reg_type_name(base));
+	}
+}
+
+int kbpf_check_ld_imm64(struct kbpf_env *env, const struct bpf_insn *insn)
+{
+	return check_reg_writable(env, insn->dst_reg);
+}
+
+/* ---- helper calls ---- */
+
+/*
+ * Memory a helper reads or writes: [reg, reg + size in the next register).
+ * For stack the helper writes, *@stack_off gets the frame offset.
+ */
+static int check_helper_mem(struct kbpf_env *env, const struct kbpf_state *st,
+			    u8 mem_regno, bool write, bool nonzero,
+			    s32 *stack_off)
+{
+	const struct kbpf_reg *regs = kbpf_cur_regs(st);
+	const struct kbpf_reg *mem = &regs[mem_regno];
+	const struct kbpf_reg *size = &regs[mem_regno + 1];
+	u8 size_regno = mem_regno + 1;
+	int err;
+
+	if (size->type != KBPF_SCALAR)
+		return kbpf_reject(env, -EACCES, "r%u expects a size, got %s",
+				   size_regno, kbpf_reg_type_name(size));
+	if (size->val.smin < 0)
+		return kbpf_reject(env, -EACCES,
+				   "r%u has an unbounded value: the size may be negative",
+				   size_regno);
+	if (size->val.umax >= KBPF_MAX_VAR_OFF)
+		return kbpf_reject(env, -EACCES,
+				   "r%u has an unbounded value: bound the size",
+				   size_regno);
+	if (nonzero && !size->val.umin)
+		return kbpf_reject(env, -EACCES,
+				   "r%u: the size may be 0, which this helper refuses",
+				   size_regno);
+	if (mem->type == KBPF_PTR_RECORD)
+		return check_record_range(env, mem, 0, size->val.umax);
+	if (mem->type == KBPF_PTR_STACK) {
+		const struct kbpf_frame *frame = st->frames[mem->frameno];
+		u32 n = (u32)size->val.umax;
+
+		err = check_stack_range(env, st, mem, 0, n, false, stack_off);
+		if (err || !n)
+			return err;
+		if (!write)
+			return check_stack_read(env, frame, *stack_off, n);
+		return check_stack_overwrite(env, frame, *stack_off, n, false);
+	}
+	return kbpf_reject(env, -EACCES,
+			   "r%u expects memory (stack or ring record), got %s",
+			   mem_regno, kbpf_reg_type_name(mem));
+}
+
+static int check_helper_arg(struct kbpf_env *env, const struct kbpf_state *st,
+			    u8 regno, u8 kind, u8 next_kind,
+			    struct kbpf_call_facts *facts)
+{
+	const struct kbpf_reg *reg = &kbpf_cur_regs(st)[regno];
+	int err;
+
+	err = check_reg_init(env, st, regno);
+	if (err)
+		return err;
+	if (reg->type == KBPF_PTR_RECORD_OR_NULL)
+		return kbpf_reject(env, -EACCES,
+				   "r%u may be NULL: compare it with 0 first",
+				   regno);
+	switch (kind) {
+	case KBPF_ARG_ANYTHING:
+		if (kbpf_reg_is_pointer(reg) && !env->allow_ptr_leaks)
+			return kbpf_reject(env, -EACCES,
+					   "passing r%u to a helper leaks a pointer",
+					   regno);
+		return 0;
+	case KBPF_ARG_RING:
+		if (reg->type != KBPF_CONST_RING)
+			return kbpf_reject(env, -EACCES,
+					   "r%u expects a ring, got %s", regno,
+					   kbpf_reg_type_name(reg));
+		return 0;
+	case KBPF_ARG_MEM_READ:
+	case KBPF_ARG_MEM_WRITE: {
+		bool write = kind == KBPF_ARG_MEM_WRITE;
+		s32 off = 0;
+
+		err = check_helper_mem(env, st, regno, write,
+				       next_kind == KBPF_ARG_SIZE_NONZERO,
+				       &off);
+		if (!err && write && reg->type == KBPF_PTR_STACK &&
+		    kbpf_cur_regs(st)[regno + 1].val.umax) {
+			facts->stack_writes |= 1U << regno;
+			facts->stack_off[regno] = off;
+		}
+		return err;
+	}
+	case KBPF_ARG_SIZE:
+	case KBPF_ARG_SIZE_NONZERO:
+		return 0;	/* checked with its memory argument */
+	case KBPF_ARG_ALLOC_SIZE:
+		if (reg->type != KBPF_SCALAR || !kbpf_scalar_is_const(&reg->val))
+			return kbpf_reject(env, -EACCES,
+					   "r%u: the record size must be a constant",
+					   regno);
+		facts->alloc_size = reg->val.var_off.value;
+		if (facts->alloc_size > KRING_MAX_DATA_SIZE)
+			return kbpf_reject(env, -EACCES,
+					   "r%u: record size %llu is larger than any ring",
+					   regno,
+					   (unsigned long long)facts->alloc_size);
+		return 0;
+	case KBPF_ARG_RELEASE_RECORD:
+		if (reg->type != KBPF_PTR_RECORD)
+			return kbpf_reject(env, -EACCES,
+					   "r%u expects a reserved ring record, got %s",
+					   regno, kbpf_reg_type_name(reg));
+		if (reg->off || !kbpf_scalar_is_const(&reg->val) ||
+		    reg->val.var_off.value)
+			return kbpf_reject(env, -EACCES,
+					   "r%u must point to the start of the reserved record (off=%d%s)",
+					   regno, reg->off,
+					   kbpf_scalar_is_const(&reg->val) ? "" :
+					   " plus a variable offset");
+		facts->release_id = reg->ref_id;
+		return 0;
+	}
+	return 0;
+}
+
+int kbpf_check_helper_call(struct kbpf_env *env, const struct kbpf_state *st,
+			   const struct bpf_insn *insn,
+			   struct kbpf_call_facts *facts)
+{
+	const struct kbpf_helper_proto *proto = kbpf_helper_proto(insn->imm);
+	u8 r;
+	int err;
+
+	memset(facts, 0, sizeof(*facts));
+	if (!proto)
+		return kbpf_reject(env, -EINVAL, "unknown helper %d",
+				   insn->imm);
+	facts->proto = proto;
+	for (r = 1; r <= 5 && proto->args[r - 1] != KBPF_ARG_UNUSED; r++) {
+		err = check_helper_arg(env, st, r, proto->args[r - 1],
+				       r < 5 ? proto->args[r] : KBPF_ARG_UNUSED,
+				       facts);
+		if (err)
+			return err;
+	}
+	if (proto->ret == KBPF_RET_RECORD_OR_NULL &&
+	    st->nr_refs == KBPF_MAX_REFS)
+		return kbpf_reject(env, -EACCES,
+				   "more than %u ring records reserved at once",
+				   KBPF_MAX_REFS);
+	return 0;
+}
+
+/* ---- bpf-to-bpf calls and exit ---- */
+
+static int check_global_call(struct kbpf_env *env, const struct kbpf_state *st,
+			     const struct kbpf_func *f, u32 func)
+{
+	const struct kbpf_reg *regs = kbpf_cur_regs(st);
+	u8 a;
+
+	for (a = 0; a < f->nr_args; a++) {
+		const struct kbpf_reg *arg = &regs[a + 1];
+		bool ok = f->arg_kinds[a] == KRING_ARG_SCALAR ?
+			  arg->type == KBPF_SCALAR :
+			  arg->type == KBPF_PTR_CTX && !arg->off &&
+			  kbpf_scalar_is_const(&arg->val) &&
+			  !arg->val.var_off.value;
+
+		if (!ok)
+			return kbpf_reject(env, -EACCES,
+					   "global function %u: argument r%u expects %s, got %s%s",
+					   func, a + 1,
+					   f->arg_kinds[a] == KRING_ARG_SCALAR ?
+					   "a scalar" : "the context at offset 0",
+					   kbpf_reg_type_name(arg),
+					   arg->type == KBPF_PTR_CTX ?
+					   " at another offset" : "");
+	}
+	return 0;
+}
+
+int kbpf_check_pseudo_call(struct kbpf_env *env, const struct kbpf_state *st,
+			   u32 func)
+{
+	const struct kbpf_func *f = &env->structure.funcs[func];
+
+	if (f->linkage == KRING_FUNC_GLOBAL)
+		return check_global_call(env, st, f, func);
+	if (st->curframe + 1 >= KBPF_MAX_CALL_FRAMES)
+		return kbpf_reject(env, -EACCES,
+				   "call stack of %u frames is too deep (at most %u)",
+				   st->curframe + 2, KBPF_MAX_CALL_FRAMES);
+	return 0;
+}
+
+/* The exit of the program or of a global function: r0 is its result. */
+static int check_root_exit(struct kbpf_env *env, const struct kbpf_state *st)
+{
+	const struct kbpf_frame *frame = kbpf_cur_frame(st);
+	const struct kbpf_reg *r0 = &frame->regs[BPF_REG_0];
+	int err;
+
+	err = check_reg_init(env, st, BPF_REG_0);
+	if (err)
+		return err;
+	if (kbpf_reg_is_pointer(r0) && !env->allow_ptr_leaks)
+		return kbpf_reject(env, -EACCES,
+				   "returning r0 (%s) leaks a pointer",
+				   kbpf_reg_type_name(r0));
+	/* Its callers take a number back, as Linux requires. */
+	if (kbpf_reg_is_pointer(r0) && frame->func)
+		return kbpf_reject(env, -EACCES,
+				   "a global function must return a number, not r0 (%s)",
+				   kbpf_reg_type_name(r0));
+	if (st->nr_refs)
+		return kbpf_reject(env, -EACCES,
+				   "unreleased ring record reserved at insn %u",
+				   st->refs[0].insn);
+	return 0;
+}
+
+/*
+ * The exit of a static function: r0 goes back as it is (only reading it
+ * fails), but no pointer to the returning frame's stack may outlive it.
+ */
+static int check_static_exit(struct kbpf_env *env, const struct kbpf_state *st)
+{
+	const struct kbpf_reg *r0 = &kbpf_cur_regs(st)[BPF_REG_0];
+	const struct kbpf_reg *reg;
+	u32 f, i;
+
+	if (r0->type == KBPF_PTR_STACK && r0->frameno == st->curframe)
+		return kbpf_reject(env, -EACCES,
+				   "cannot return a stack pointer to the caller");
+	for (f = 0; f < st->curframe; f++) {
+		const struct kbpf_frame *frame = st->frames[f];
+
+		for (i = 0; i < MAX_BPF_REG + frame->nr_slots; i++) {
+			if (i < MAX_BPF_REG)
+				reg = &frame->regs[i];
+			else if (frame->slots[i - MAX_BPF_REG].kind[0] ==
+				 KBPF_SLOT_SPILL)
+				reg = &frame->slots[i - MAX_BPF_REG].spill;
+			else
+				continue;
+			if (reg->type == KBPF_PTR_STACK &&
+			    reg->frameno >= st->curframe)
+				return kbpf_reject(env, -EACCES,
+						   "a pointer to the returning function's stack outlives it");
+		}
+	}
+	return 0;
+}
+
+int kbpf_check_exit(struct kbpf_env *env, const struct kbpf_state *st)
+{
+	return st->curframe ? check_static_exit(env, st) :
+			      check_root_exit(env, st);
+}
+
+/* ---- conditional jumps ---- */
+
+static bool is_zero(const struct kbpf_reg *reg)
+{
+	return reg->type == KBPF_SCALAR && kbpf_scalar_is_const(&reg->val) &&
+	       !reg->val.var_off.value;
+}
+
+/* A comparison involving a pointer: NULL checks, and leaks otherwise. */
+static int check_ptr_cond(struct kbpf_env *env, const struct bpf_insn *insn,
+			  const struct kbpf_reg *dst,
+			  const struct kbpf_reg *src, int *taken, u32 *null_id)
+{
+	u8 op = BPF_OP(insn->code);
+	const struct kbpf_reg *ptr = kbpf_reg_is_pointer(dst) ? dst : src;
+	const struct kbpf_reg *other = ptr == dst ? src : dst;
+
+	if ((op == BPF_JEQ || op == BPF_JNE) && is_zero(other) &&
+	    BPF_CLASS(insn->code) == BPF_JMP) {
+		if (ptr->type == KBPF_PTR_RECORD_OR_NULL) {
+			*null_id = ptr->id;
+			return 0;
+		}
+		/* Other pointers are never NULL. */
+		*taken = op == BPF_JNE;
+		return 0;
+	}
+	if (!env->allow_ptr_leaks)
+		return kbpf_reject(env, -EACCES,
+				   "pointer comparison is prohibited");
+	return 0;
+}
+
+int kbpf_check_cond_jmp(struct kbpf_env *env, const struct kbpf_state *st,
+			const struct bpf_insn *insn, int *taken, u32 *null_id)
+{
+	const struct kbpf_reg *regs = kbpf_cur_regs(st);
+	const struct kbpf_reg *dst = &regs[insn->dst_reg], *src;
+	bool reg_src = BPF_SRC(insn->code) == BPF_X;
+	struct kbpf_reg imm;
+	int err;
+
+	*taken = -1;
+	*null_id = 0;
+	err = check_reg_init(env, st, insn->dst_reg);
+	if (!err && reg_src)
+		err = check_reg_init(env, st, insn->src_reg);
+	if (err)
+		return err;
+	if (reg_src) {
+		src = &regs[insn->src_reg];
+	} else {
+		kbpf_reg_mark_const(&imm, (u64)(s64)insn->imm);
+		src = &imm;
+	}
+	if (kbpf_reg_is_pointer(dst) || kbpf_reg_is_pointer(src))
+		return check_ptr_cond(env, insn, dst, src, taken, null_id);
+	return 0;
+}

@@ -1,0 +1,150 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The instruction rules, as the engine (engine.c) sees them and as they see
+ * each other: the checks (checks.c) say whether an instruction is safe in a
+ * state, the transformer (transfer.c) says what state it leaves. Both take
+ * the state they work on as an argument; neither knows about paths,
+ * checkpoints or pruning, which are the engine's alone.
+ */
+#ifndef KBPF_RULES_H
+#define KBPF_RULES_H
+
+#include "verifier.h"
+#include "log.h"
+#include "structure.h"
+#include "vstate.h"
+
+/*
+ * Pointer offsets stay far from overflow, as in Linux (BPF_MAX_VAR_OFF):
+ * the transformer keeps a pointer's fixed offset and the bounds of its
+ * variable one within +-KBPF_MAX_VAR_OFF, checking an operand before it adds
+ * it, so the 64-bit sums of the access checks (those plus an instruction's
+ * 16-bit offset and an access or helper size below KBPF_MAX_VAR_OFF) cannot
+ * overflow.
+ */
+#define KBPF_MAX_VAR_OFF (1 << 29)
+
+/*
+ * What the rules know besides the state: the program, its structure, the
+ * privileges it is verified with, and where messages go. One per
+ * verification.
+ */
+struct kbpf_env {
+	const struct kbpf_verify_attr *attr;
+	const struct bpf_insn *insns;
+	struct kbpf_structure structure;
+	struct kbpf_log log;
+	u32 *func_depth;	/* deepest stack access per function */
+	u32 next_id;
+	u32 insn;		/* the instruction being checked, for messages */
+	bool allow_ptr_leaks, bypass_spec_v1, bypass_spec_v4;
+	char buf[512];		/* formatting space for the log */
+};
+
+/* Logs "insn N: <message>" at the errors level and returns @err. */
+__printf(3, 4) int kbpf_reject(struct kbpf_env *env, int err,
+			       const char *fmt, ...);
+
+static inline struct kbpf_frame *kbpf_cur_frame(const struct kbpf_state *st)
+{
+	return st->frames[st->curframe];
+}
+
+static inline struct kbpf_reg *kbpf_cur_regs(const struct kbpf_state *st)
+{
+	return kbpf_cur_frame(st)->regs;
+}
+
+/* Runs @body with @reg on every register and spilled register of @st. */
+#define kbpf_for_each_reg(st, reg, body)				\
+	do {								\
+		u32 __f, __i;						\
+		for (__f = 0; __f <= (st)->curframe; __f++) {		\
+			struct kbpf_frame *__fr = (st)->frames[__f];	\
+			for (__i = 0; __i < MAX_BPF_REG; __i++) {	\
+				reg = &__fr->regs[__i];			\
+				body;					\
+			}						\
+			for (__i = 0; __i < __fr->nr_slots; __i++) {	\
+				if (__fr->slots[__i].kind[0] !=		\
+				    KBPF_SLOT_SPILL)			\
+					continue;			\
+				reg = &__fr->slots[__i].spill;		\
+				body;					\
+			}						\
+		}							\
+	} while (0)
+
+/*
+ * ---- checks.c: whether an instruction is safe in a state ----
+ *
+ * One check per kind of instruction, called by its transformer before it
+ * changes anything. A check reads the state and never changes it; it
+ * returns 0 or the error that rejects the program, with the message logged.
+ * What a check learns on the way that the transformer needs is in its out
+ * arguments.
+ */
+
+/* ALU and ALU64, pointer arithmetic included. */
+int kbpf_check_alu(struct kbpf_env *env, const struct kbpf_state *st,
+		   const struct bpf_insn *insn);
+/* A pointer's offset after arithmetic, within +-KBPF_MAX_VAR_OFF. */
+int kbpf_check_ptr_offset(struct kbpf_env *env, s64 off);
+/*
+ * LDX, STX, ST. *@stack_off: the frame offset of a stack access (for the
+ * frame of the base register), anything otherwise.
+ */
+int kbpf_check_mem(struct kbpf_env *env, const struct kbpf_state *st,
+		   const struct bpf_insn *insn, s32 *stack_off);
+int kbpf_check_ld_imm64(struct kbpf_env *env, const struct bpf_insn *insn);
+
+/* What a helper call's checks found, for its transformer. */
+struct kbpf_call_facts {
+	const struct kbpf_helper_proto *proto;
+	u64 alloc_size;		/* of a reservation */
+	u32 release_id;		/* the reservation the call releases, or 0 */
+	u8 stack_writes;	/* bit r: Rr is stack the helper writes */
+	s32 stack_off[6];	/* for those: the frame offset */
+};
+
+int kbpf_check_helper_call(struct kbpf_env *env, const struct kbpf_state *st,
+			   const struct bpf_insn *insn,
+			   struct kbpf_call_facts *facts);
+/* A bpf-to-bpf call of function @func. */
+int kbpf_check_pseudo_call(struct kbpf_env *env, const struct kbpf_state *st,
+			   u32 func);
+int kbpf_check_exit(struct kbpf_env *env, const struct kbpf_state *st);
+/*
+ * A conditional jump's operands. When a pointer is compared: *@taken is 1
+ * or 0 when the outcome is known, -1 otherwise, and *@null_id names the
+ * reservation a NULL check decides (0: none).
+ */
+int kbpf_check_cond_jmp(struct kbpf_env *env, const struct kbpf_state *st,
+			const struct bpf_insn *insn, int *taken, u32 *null_id);
+
+/* ---- transfer.c: the state an instruction leaves ---- */
+
+/*
+ * Where a path goes after one instruction. @live: @st goes on at @next.
+ * @branch: the other side of a jump the bounds do not decide, a state of
+ * its own at @branch->insn, which the engine explores later (or at once
+ * when @st does not go on). Neither: the path ends.
+ */
+struct kbpf_step {
+	bool live;
+	u32 next;
+	struct kbpf_state *branch;
+};
+
+/*
+ * Applies instruction @env->insn to @st after checking it. Returns 0 or the
+ * error that rejects the program (the log says why); on an error @step
+ * holds no state.
+ */
+int kbpf_transfer(struct kbpf_env *env, struct kbpf_state *st,
+		  struct kbpf_step *step);
+
+/* The state at the entry of function @func, verified as a root. */
+struct kbpf_state *kbpf_initial_state(struct kbpf_env *env, u32 func);
+
+#endif /* KBPF_RULES_H */
