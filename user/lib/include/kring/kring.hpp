@@ -205,6 +205,13 @@ struct UringOptions {
 // went with it, so there is nothing to give back, and the consumer throws
 // EPIPE for that ring. A batch of a ring given by its RingView needs that
 // mapping until it is released.
+//
+// Thread safety: one thread at a time may use a batch; it may move to
+// another thread and be read and released there while its consumer goes on
+// on its own thread (the release publishes the consumer position, then
+// frees the ring for the consumer's next take, with release ordering). The
+// release must not run while a ring given by reference is being destroyed
+// (as for any use of a kring::Ring).
 class RecordBatch {
 public:
     // The moved-from batch holds nothing (its hold moved), so it releases
@@ -363,6 +370,10 @@ private:
 // until it has stayed empty for `settle`; then the others go on without
 // it, and a record it gets later with a key below one already returned
 // comes out late (counted by late(), never dropped).
+// Thread safety: as its consumer's, through which it takes its records:
+// one thread at a time, the one that uses the consumer; it may move to
+// another thread together with its consumer. The records it returns are
+// RecordBatches, released on any thread as any batch.
 class Merger {
 public:
     using Key = std::function<uint64_t(std::span<const std::byte>)>;
