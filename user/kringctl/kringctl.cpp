@@ -7,6 +7,7 @@
 #include <csignal>
 #include <iostream>
 #include <kring/program.hpp>
+#include <kring/unexpected_error.hpp>
 #include <kring/verify_cli.hpp>
 #include <map>
 #include <thread>
@@ -299,6 +300,11 @@ int main(int argc, char** argv) {
     } catch (const kring::Error& e) {
         print_json_error(args, e.what());
         std::cerr << "kringctl " << command << ": " << e.what() << "\n";
+        return 1;
+    } catch (const std::exception& e) {
+        std::string what = kring::describe_unexpected(e);
+        print_json_error(args, what);
+        std::cerr << "kringctl " << command << ": " << what << "\n";
         return 1;
     }
 }
