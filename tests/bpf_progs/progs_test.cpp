@@ -3,6 +3,7 @@
 // rings, checking R0 and the records they produce.
 #include <array>
 #include <bpf/btf.h>
+#include <cstdio>
 #include <cstring>
 #include <doctest/doctest.h>
 #include <fcntl.h>
@@ -10,7 +11,10 @@
 #include <kring/bpfload.hpp>
 #include <kring/btf_ext.hpp>
 #include <string>
+#include <sys/wait.h>
 #include <unistd.h>
+#include <utility>
+#include <vector>
 
 namespace {
 
@@ -268,6 +272,143 @@ TEST_CASE("a malformed .BTF.ext is refused, not read past its end") {
     // A header from before CO-RE: no CO-RE part.
     std::vector<uint32_t> old = {0x0001eb9f, 24, 0, 0, 0, 0};
     CHECK(kring::bpf::parse_core_relos("x.o", bytes_of(old)).empty());
+}
+
+namespace {
+
+// progs.bpf.o with something broken in it, as a file of its own: the
+// loader and every tool must say what is wrong and name the file.
+class BrokenObject {
+public:
+    explicit BrokenObject(const std::string& what) : path_("/tmp/kring-" + what + "-XXXXXX") {
+        int in = ::open(BPF_OBJ_DIR "/progs.bpf.o", O_RDONLY | O_CLOEXEC);
+        REQUIRE(in >= 0);
+        char buf[4096];
+        for (ssize_t n; (n = ::read(in, buf, sizeof(buf))) > 0;)
+            bytes_.insert(bytes_.end(), buf, buf + n);
+        ::close(in);
+        REQUIRE(bytes_.size() > sizeof(Elf64_Ehdr));
+    }
+    ~BrokenObject() {
+        if (written_)
+            ::unlink(path_.c_str());
+    }
+    BrokenObject(const BrokenObject&) = delete;
+    BrokenObject& operator=(const BrokenObject&) = delete;
+
+    Elf64_Shdr& section(const std::string& name) {
+        const Elf64_Shdr& names = section_at(header().e_shstrndx);
+        for (uint16_t i = 0; i < header().e_shnum; i++)
+            if (name == string_at(names, section_at(i).sh_name))
+                return section_at(i);
+        FAIL("progs.bpf.o has no section " << name);
+        throw 0;
+    }
+    Elf64_Sym& symbol(const std::string& name) {
+        const Elf64_Shdr& symtab = section(".symtab");
+        auto* syms = reinterpret_cast<Elf64_Sym*>(bytes_.data() + symtab.sh_offset);
+        for (size_t i = 0; i < symtab.sh_size / sizeof(Elf64_Sym); i++)
+            if (name == string_at(section_at(symtab.sh_link), syms[i].st_name))
+                return syms[i];
+        FAIL("progs.bpf.o has no symbol " << name);
+        throw 0;
+    }
+    Elf64_Rel& first_relocation(const std::string& rel_section) {
+        return *reinterpret_cast<Elf64_Rel*>(bytes_.data() + section(rel_section).sh_offset);
+    }
+
+    // Writes the bytes as they are now; the file's path.
+    const std::string& write() {
+        int fd = ::mkstemp(path_.data());
+        REQUIRE(fd >= 0);
+        written_ = true;
+        REQUIRE(::write(fd, bytes_.data(), bytes_.size()) == static_cast<ssize_t>(bytes_.size()));
+        ::close(fd);
+        return path_;
+    }
+
+private:
+    Elf64_Ehdr& header() { return *reinterpret_cast<Elf64_Ehdr*>(bytes_.data()); }
+    Elf64_Shdr& section_at(size_t index) {
+        return reinterpret_cast<Elf64_Shdr*>(bytes_.data() + header().e_shoff)[index];
+    }
+    std::string string_at(const Elf64_Shdr& table, uint32_t offset) const {
+        return bytes_.data() + table.sh_offset + offset;
+    }
+
+    std::string path_;
+    std::vector<char> bytes_;
+    bool written_ = false;
+};
+
+// A tool's exit status and everything it printed (stdout and stderr).
+std::string run_tool(const std::string& command, int* status) {
+    std::string out;
+    FILE* pipe = ::popen((command + " 2>&1").c_str(), "r");
+    REQUIRE(pipe);
+    char buf[512];
+    while (size_t n = fread(buf, 1, sizeof(buf), pipe))
+        out.append(buf, n);
+    int st = ::pclose(pipe);
+    *status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+    return out;
+}
+
+} // namespace
+
+TEST_CASE("a malformed object is refused, saying what is wrong in which file") {
+    BrokenObject relocation("bad-relocation");
+    const uint32_t type = ELF64_R_TYPE(relocation.first_relocation(".relkring/calls").r_info);
+    relocation.first_relocation(".relkring/calls").r_info = ELF64_R_INFO(4000, type);
+    const std::string& bad_relocation = relocation.write();
+    const std::string expected = bad_relocation +
+                                 ": relocation 0 in .relkring/calls names symbol 4000, past the "
+                                 "end of the symbol table";
+    CHECK_THROWS_WITH_AS(kring::bpf::load_elf(bad_relocation), doctest::Contains(expected.c_str()),
+                         kring::Error);
+
+    BrokenObject symtab("bad-symtab");
+    symtab.section(".symtab").sh_entsize = 0;
+    CHECK_THROWS_WITH_AS(
+        kring::bpf::load_elf(symtab.write()),
+        doctest::Contains(": malformed symbol table .symtab: entries of 0 bytes, not 24"),
+        kring::Error);
+
+    BrokenObject outside("bad-function");
+    outside.symbol("calls").st_size = 4096;
+    CHECK_THROWS_WITH_AS(kring::bpf::load_elf(outside.write()),
+                         doctest::Contains(": function calls (512 instructions from 0) does "
+                                           "not fit in its section kring/calls"),
+                         kring::Error);
+
+    BrokenObject far_text("bad-text-function");
+    far_text.symbol("add_ten").st_value = 8 * 1000;
+    CHECK_THROWS_WITH_AS(kring::bpf::load_elf(far_text.write()),
+                         doctest::Contains(": function add_ten (3 instructions from 1000) "
+                                           "does not fit in its section .text"),
+                         kring::Error);
+
+    BrokenObject cut_section("cut-section");
+    cut_section.section("kring/calls").sh_size = 1ULL << 40;
+    CHECK_THROWS_WITH_AS(kring::bpf::load_elf(cut_section.write()),
+                         doctest::Contains(": section kring/calls: its 1099511627776 bytes are "
+                                           "not in the file"),
+                         kring::Error);
+
+    // The tools say the same, with their exit status for bad input, and
+    // never an exception's raw text.
+    for (const auto& [command, status] : {std::pair{std::string(KRING_VERIFY), 2},
+                                          {std::string(KRINGCTL) + " verify", 2},
+                                          {std::string(KRING_RUN), 2},
+                                          {std::string(KRINGCTL) + " run", 1}}) {
+        CAPTURE(command);
+        int got = -1;
+        std::string out = run_tool(command + " " + bad_relocation, &got);
+        CHECK(got == status);
+        CHECK(out.find(expected) != std::string::npos);
+        CHECK(out.find("vector") == std::string::npos);
+        CHECK(out.find("terminate") == std::string::npos);
+    }
 }
 
 TEST_CASE("a map that is not a ring is refused, its type named as Linux names it") {

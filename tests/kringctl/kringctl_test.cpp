@@ -222,3 +222,22 @@ TEST_CASE(
     unlink(typed.c_str());
     rmdir(dir);
 }
+
+TEST_CASE("kringctl --help holds every command's own --help: the man page has every option") {
+    int status = -1;
+    const std::string all = run_kringctl("--help", &status);
+    CHECK(status == 0);
+    for (const char* command : {"verify", "run", "create", "unpin", "stats", "record", "replay",
+                                "ring", "prog", "link"}) {
+        CAPTURE(command);
+        int own_status = -1;
+        const std::string own = run_kringctl(std::string(command) + " --help", &own_status);
+        CHECK(own_status == 0);
+        CHECK(own.find("--help") != std::string::npos);
+        CHECK(all.find(own) != std::string::npos);
+    }
+    // record's and run's options among them, as help2man finds them.
+    for (const char* option : {"--sync arg (=1s)", "--max-chunk", "--queue-depth", "--pin",
+                               "--ring-size", "--count", "--duration"})
+        CHECK(all.find(option) != std::string::npos);
+}

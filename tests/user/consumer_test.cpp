@@ -6,9 +6,11 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstring>
 #include <doctest/doctest.h>
 #include <kring/user_ring.hpp>
+#include <mutex>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -488,4 +490,86 @@ TEST_CASE("consumers made on one thread, moved to others, run there at once (as 
         threads.emplace_back([moved = std::move(c)]() mutable { check_producer_threads(moved); });
     for (std::thread& t : threads)
         t.join();
+}
+
+TEST_CASE("batches read and released on another thread while their consumer goes on taking (as "
+          "kring.hpp states)") {
+    // The consumer's thread takes batches and hands each to a reader
+    // thread, which reads and releases it; meanwhile the consumer's thread
+    // goes on trying the ring (held until that release) and waiting.
+    ProducerThreads producers;
+    producers.start();
+    kring::Consumer consumer;
+    consumer.add(producers.ring.view(), producers.ring.wake_fd());
+    std::mutex mutex;
+    std::condition_variable handed_over;
+    std::optional<kring::RecordBatch> handed;
+    bool taken_all = false;
+    std::thread reader([&] {
+        std::unique_lock lock(mutex);
+        while (true) {
+            handed_over.wait(lock, [&] { return handed || taken_all; });
+            if (!handed)
+                return;
+            std::optional<kring::RecordBatch> batch = std::move(handed);
+            handed.reset();
+            lock.unlock();
+            for (std::span<const std::byte> r : *batch)
+                producers.received_record(r);
+            batch.reset(); // released here, not on the consumer's thread
+            lock.lock();
+        }
+    });
+    const uint64_t total = uint64_t{ProducerThreads::kProducers} * ProducerThreads::kEach;
+    for (uint64_t taken = 0; taken < total;) {
+        std::optional<kring::RecordBatch> batch = consumer.next_batch(64);
+        if (!batch) {
+            consumer.wait(std::chrono::milliseconds(1));
+            continue;
+        }
+        taken += batch->size();
+        std::lock_guard lock(mutex);
+        handed = std::move(batch);
+        handed_over.notify_one();
+    }
+    {
+        std::lock_guard lock(mutex);
+        taken_all = true;
+        handed_over.notify_one();
+    }
+    reader.join();
+    producers.finish();
+    CHECK(*producers.ring.consumer_pos() == *producers.ring.producer_pos());
+}
+
+TEST_CASE("a merger and its consumer made on one thread run on another, producers on a third") {
+    UserRing a(4096), b(4096);
+    kring::Consumer consumer;
+    consumer.add(a.view(), a.wake_fd());
+    consumer.add(b.view(), b.wake_fd());
+    kring::Merger merger(consumer, key_of, std::chrono::hours(1));
+    constexpr uint64_t kKeys = 400; // odd ones in a, even ones in b
+    std::vector<uint64_t> keys;
+    std::thread merging([&, moved = std::move(merger)]() mutable {
+        // Every key but the last: a ring with none holds the others back.
+        while (keys.size() < kKeys - 1) {
+            if (std::optional<kring::RecordBatch> r = moved.next())
+                keys.push_back(key_of((*r)[0]));
+            else
+                consumer.wait(std::chrono::milliseconds(1));
+        }
+    });
+    for (uint64_t k = 1; k <= kKeys; k++) {
+        UserRing& ring = k % 2 ? a : b;
+        void* sample;
+        while (!(sample = ring.reserve(sizeof(k))))
+            std::this_thread::yield();
+        std::memcpy(sample, &k, sizeof(k));
+        ring.commit(sample);
+    }
+    merging.join();
+    std::vector<uint64_t> expected(kKeys - 1);
+    for (uint64_t k = 1; k < kKeys; k++)
+        expected[k - 1] = k;
+    CHECK(keys == expected);
 }

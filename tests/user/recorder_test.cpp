@@ -9,8 +9,10 @@
 #include <doctest/doctest.h>
 #include <fcntl.h>
 #include <kring/user_ring.hpp>
+#include <linux/capability.h>
 #include <string>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <thread>
 #include <unistd.h>
 #include <vector>
@@ -613,6 +615,56 @@ TEST_CASE("close makes what was written durable, acknowledges it and writes noth
     CHECK_THROWS_WITH_AS(recorder.poll(std::chrono::milliseconds(0)),
                          doctest::Contains("used after close()"), kring::Error);
     CHECK(replay(tmp.path).records == std::vector<std::string>{"written"});
+}
+
+namespace {
+
+// Takes CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH out of this thread's
+// effective capabilities (capabilities are per thread), so that root meets
+// file permissions as their owner does; puts them back on destruction.
+class WithoutDacOverride {
+public:
+    WithoutDacOverride() {
+        REQUIRE(::syscall(SYS_capget, &header_, saved_) == 0);
+        __user_cap_data_struct dropped[2] = {saved_[0], saved_[1]};
+        dropped[0].effective &= ~((1U << CAP_DAC_OVERRIDE) | (1U << CAP_DAC_READ_SEARCH));
+        REQUIRE(::syscall(SYS_capset, &header_, dropped) == 0);
+    }
+    ~WithoutDacOverride() { CHECK(::syscall(SYS_capset, &header_, saved_) == 0); }
+    WithoutDacOverride(const WithoutDacOverride&) = delete;
+    WithoutDacOverride& operator=(const WithoutDacOverride&) = delete;
+
+private:
+    __user_cap_header_struct header_{_LINUX_CAPABILITY_VERSION_3, 0};
+    __user_cap_data_struct saved_[2]{};
+};
+
+} // namespace
+
+TEST_CASE("a new record file's directory is synced, unless the policy is never; failing is an "
+          "error naming it") {
+    char dir_name[] = "/tmp/kring-recorder-dir-XXXXXX";
+    REQUIRE(mkdtemp(dir_name));
+    const std::string dir = dir_name, path = dir + "/new.krec";
+    // Files can be made in it (write and search), but it cannot be opened
+    // to be synced (no read).
+    REQUIRE(chmod(dir.c_str(), 0300) == 0);
+    {
+        WithoutDacOverride as_its_owner;
+        const std::string error =
+            "open of directory " + dir + " to sync the entry of new record file " + path;
+        CHECK_THROWS_WITH_AS(kring::Recorder recorder(path), doctest::Contains(error.c_str()),
+                             kring::Error);
+        // Before the file header: the file stays empty, a creation to redo.
+        CHECK(file_size(path) == 0);
+        // Never promises nothing against a power failure: no directory sync.
+        CHECK_NOTHROW(kring::Recorder(path, sync_options(std::chrono::milliseconds(0), 0)));
+        CHECK(file_size(path) == sizeof(kring::record_file::FileHeader));
+        // An existing record file is not new: its directory is not synced.
+        CHECK_NOTHROW(kring::Recorder{path});
+    }
+    CHECK(unlink(path.c_str()) == 0);
+    CHECK(rmdir(dir.c_str()) == 0);
 }
 
 namespace {

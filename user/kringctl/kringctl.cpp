@@ -7,6 +7,7 @@
 #include <csignal>
 #include <iostream>
 #include <kring/program.hpp>
+#include <kring/unexpected_error.hpp>
 #include <kring/verify_cli.hpp>
 #include <map>
 #include <thread>
@@ -41,8 +42,32 @@ Commands:
   ring list      every ring in the module: ids, sizes, counters, names
   prog list      every program: ids, names, attach points, runs, rings
   link list      every link: ids, programs, attach points, names
-Run kringctl COMMAND --help for its options.
+Run kringctl COMMAND --help for its options (kringctl --help: every command's).
 )";
+
+using Command = int (*)(const std::vector<std::string>&);
+
+// The commands, in the order kUsage lists them.
+const std::vector<std::pair<std::string, Command>>& commands() {
+    static const std::vector<std::pair<std::string, Command>> all = {
+        {"verify", verify_command}, {"run", run_command},     {"create", create_command},
+        {"unpin", unpin_command},   {"stats", stats_command}, {"record", record_command},
+        {"replay", replay_command}, {"ring", ring_command},   {"prog", prog_command},
+        {"link", link_command},
+    };
+    return all;
+}
+
+// kringctl --help: the command list, then each command's own --help, from
+// the options each command parses with (so the man page help2man makes
+// of it has every option, and cannot drift from them).
+void print_help() {
+    std::cout << kUsage;
+    for (const auto& [name, command] : commands()) {
+        std::cout << "\n";
+        command({"--help"});
+    }
+}
 
 // The attach point of each program: --attach, else its section name.
 kring_attach_type attach_of(const kring::bpf::Program& prog, const std::string& forced,
@@ -274,22 +299,20 @@ bool parse_args(const std::vector<std::string>& args, const po::options_descript
 
 int main(int argc, char** argv) {
     using namespace kringctl;
-    if (argc < 2 || std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h") {
+    if (argc < 2) {
         std::cout << kUsage;
-        return argc < 2 ? 2 : 0;
+        return 2;
     }
     std::string command = argv[1];
     std::vector<std::string> args(argv + 2, argv + argc);
-    using Command = int (*)(const std::vector<std::string>&);
-    static const std::map<std::string, Command> commands = {
-        {"verify", verify_command}, {"run", run_command},     {"create", create_command},
-        {"unpin", unpin_command},   {"stats", stats_command}, {"record", record_command},
-        {"replay", replay_command}, {"ring", ring_command},   {"prog", prog_command},
-        {"link", link_command},
-    };
     try {
-        if (auto it = commands.find(command); it != commands.end())
-            return it->second(args);
+        if (command == "--help" || command == "-h") {
+            print_help();
+            return 0;
+        }
+        for (const auto& [name, run] : commands())
+            if (name == command)
+                return run(args);
         std::cerr << "kringctl: unknown command " << command << "\n" << kUsage;
         return 2;
     } catch (const po::error& e) {
@@ -299,6 +322,11 @@ int main(int argc, char** argv) {
     } catch (const kring::Error& e) {
         print_json_error(args, e.what());
         std::cerr << "kringctl " << command << ": " << e.what() << "\n";
+        return 1;
+    } catch (const std::exception& e) {
+        std::string what = kring::describe_unexpected(e);
+        print_json_error(args, what);
+        std::cerr << "kringctl " << command << ": " << what << "\n";
         return 1;
     }
 }

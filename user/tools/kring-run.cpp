@@ -1,6 +1,7 @@
 // kring-run: verifies a program, runs it in the interpreter on given context
 // bytes with userspace rings, and prints R0 and the records it produced.
-// Exit status: 0 ran, 1 rejected by the verifier, 2 bad usage or input.
+// Exit status: 0 ran, 1 rejected by the verifier (or an unexpected
+// failure), 2 bad usage or input.
 #include <boost/program_options.hpp>
 #include <cstdio>
 #include <fstream>
@@ -9,6 +10,7 @@
 #include <kring/bpfload.hpp>
 #include <kring/json.hpp>
 #include <kring/program.hpp>
+#include <kring/unexpected_error.hpp>
 
 namespace po = boost::program_options;
 
@@ -42,9 +44,7 @@ std::string to_hex(std::span<const std::byte> bytes) {
     return out;
 }
 
-} // namespace
-
-int main(int argc, char** argv) {
+int run(int argc, char** argv) {
     po::options_description opts(
         "Usage: kring-run [options] FILE\n"
         "Verifies a program of FILE and runs it in kring's interpreter "
@@ -169,4 +169,18 @@ int main(int argc, char** argv) {
     }
     consumer.consume();
     return 0;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    try {
+        return run(argc, argv);
+    } catch (const kring::Error& e) {
+        std::cerr << "kring-run: " << e.what() << "\n";
+        return 1;
+    } catch (const std::exception& e) {
+        std::cerr << "kring-run: " << kring::describe_unexpected(e) << "\n";
+        return 1;
+    }
 }

@@ -107,32 +107,61 @@ public:
     std::vector<Reloc> relocs(size_t target) const {
         std::vector<Reloc> out;
         for (const auto& [index, s] : sections_) {
-            if (s.hdr.sh_type != SHT_REL || s.hdr.sh_info != target || !s.data)
+            if (s.hdr.sh_type != SHT_REL || s.hdr.sh_info != target)
                 continue;
-            size_t count = s.hdr.sh_size / s.hdr.sh_entsize;
+            size_t count = entries(s, ELF_T_REL, "relocation section");
             for (size_t i = 0; i < count; i++) {
                 GElf_Rel rel;
                 if (!gelf_getrel(s.data, static_cast<int>(i), &rel))
                     invalid(path_, "bad relocation in " + s.name);
                 if (rel.r_offset % sizeof(bpf_insn))
                     invalid(path_, "misaligned relocation in " + s.name);
+                if (GELF_R_SYM(rel.r_info) >= symbols_.size())
+                    invalid(path_, "relocation " + std::to_string(i) + " in " + s.name +
+                                       " names symbol " + std::to_string(GELF_R_SYM(rel.r_info)) +
+                                       ", past the end of the symbol table (" +
+                                       std::to_string(symbols_.size()) + " symbols)");
                 out.push_back({rel.r_offset / sizeof(bpf_insn), GELF_R_SYM(rel.r_info)});
             }
         }
         return out;
     }
 
-    std::vector<bpf_insn> insns(size_t section) const {
-        const Section& s = sections_.at(section);
+    const Section& section(size_t index) const {
+        auto it = sections_.find(index);
+        if (it == sections_.end())
+            invalid(path_, "no section " + std::to_string(index));
+        return it->second;
+    }
+
+    std::vector<bpf_insn> insns(size_t index) const {
+        const Section& s = section(index);
+        if (!s.data || !s.data->d_buf || s.data->d_size < s.hdr.sh_size)
+            invalid(path_, "section " + s.name + ": its " + std::to_string(s.hdr.sh_size) +
+                               " bytes are not in the file");
         std::vector<bpf_insn> out(s.hdr.sh_size / sizeof(bpf_insn));
-        if (s.data && s.data->d_size >= s.hdr.sh_size)
-            std::memcpy(out.data(), s.data->d_buf, out.size() * sizeof(bpf_insn));
+        std::memcpy(out.data(), s.data->d_buf, out.size() * sizeof(bpf_insn));
         return out;
     }
 
 private:
+    // The number of entries of a table section (symbols, relocations),
+    // whose entry size must be libelf's for `type` and whose bytes must be
+    // in the file.
+    size_t entries(const Section& s, Elf_Type type, const char* what) const {
+        size_t size = gelf_fsize(elf_, type, 1, EV_CURRENT);
+        if (s.hdr.sh_entsize != size)
+            invalid(path_, std::string("malformed ") + what + " " + s.name + ": entries of " +
+                               std::to_string(s.hdr.sh_entsize) + " bytes, not " +
+                               std::to_string(size));
+        if (s.hdr.sh_size && (!s.data || s.data->d_size < s.hdr.sh_size))
+            invalid(path_, std::string("malformed ") + what + " " + s.name + ": its " +
+                               std::to_string(s.hdr.sh_size) + " bytes are not in the file");
+        return s.hdr.sh_size / size;
+    }
+
     void read_symbols(const Section& s) {
-        size_t count = s.hdr.sh_size / s.hdr.sh_entsize;
+        size_t count = entries(s, ELF_T_SYM, "symbol table");
         for (size_t i = 0; i < count; i++) {
             Symbol sym;
             gelf_getsym(s.data, static_cast<int>(i), &sym.sym);
@@ -284,7 +313,7 @@ void refuse_core_relocations(const std::string& path, const ElfFile& elf, const 
     size_t index = elf.section_index(".BTF.ext");
     if (!index)
         return;
-    const Section& ext = elf.sections().at(index);
+    const Section& ext = elf.section(index);
     if (!ext.data || !ext.data->d_buf)
         return;
     std::span bytes(static_cast<const std::byte*>(ext.data->d_buf), ext.data->d_size);
@@ -323,13 +352,14 @@ public:
     Program link(const Symbol& entry, size_t section) {
         Program prog;
         prog.name = entry.name;
-        prog.section = elf_.sections().at(section).name;
+        prog.section = elf_.section(section).name;
         appended_.clear();
         std::vector<bpf_insn> all = elf_.insns(section);
         size_t first = entry.sym.st_value / sizeof(bpf_insn);
         size_t count = entry.sym.st_size / sizeof(bpf_insn);
-        if (!count)
+        if (!count && first < all.size())
             count = all.size() - first;
+        require_within(entry, prog.section, first, count, all.size());
         prog.insns.assign(all.begin() + first, all.begin() + first + count);
         relocate(prog, section, first, 0, count);
         if (prog.func_info.size()) {
@@ -349,12 +379,12 @@ private:
                 continue;
             relocated.insert(r.insn);
             bpf_insn& insn = prog.insns[at + r.insn - first];
-            const Symbol& sym = elf_.symbols().at(r.symbol);
-            if (insn.code == (BPF_LD | BPF_IMM | BPF_DW) && sym.sym.st_shndx == maps_) {
+            const Symbol& sym = elf_.symbols()[r.symbol]; // in range: relocs() checks
+            if (insn.code == (BPF_LD | BPF_IMM | BPF_DW) && maps_ && sym.sym.st_shndx == maps_) {
                 insn.src_reg = BPF_PSEUDO_MAP_FD;
                 insn.imm = ring_index(sym.name);
             } else if (insn.code == (BPF_JMP | BPF_CALL) && insn.src_reg == BPF_PSEUDO_CALL &&
-                       sym.sym.st_shndx == text_) {
+                       text_ && sym.sym.st_shndx == text_) {
                 size_t target = sym.sym.st_value / sizeof(bpf_insn) + insn.imm + 1;
                 size_t here = at + r.insn - first;
                 size_t pos = append_text_function(prog, target); // may move prog.insns
@@ -384,6 +414,20 @@ private:
         }
     }
 
+    // A function's `count` instructions from `first` must lie in its
+    // section of `size` instructions.
+    void require_within(const Symbol& fn, const std::string& section, size_t first, size_t count,
+                        size_t size) const {
+        if (first >= size || count > size - first)
+            invalid(path_, "function " + fn.name + " (" + std::to_string(count) +
+                               " instructions from " + std::to_string(first) +
+                               ") does not fit in its section " + section + " (" +
+                               std::to_string(size) + " instructions)");
+        if (!count)
+            invalid(path_, "function " + fn.name + " in section " + section +
+                               " is empty (its symbol's size is 0)");
+    }
+
     int32_t ring_index(const std::string& name) const {
         for (size_t i = 0; i < rings_.size(); i++)
             if (rings_[i].name == name)
@@ -398,7 +442,7 @@ private:
             return it->second;
         const Symbol* fn = nullptr;
         for (const Symbol& s : elf_.symbols())
-            if (s.sym.st_shndx == text_ && GELF_ST_TYPE(s.sym.st_info) == STT_FUNC &&
+            if (text_ && s.sym.st_shndx == text_ && GELF_ST_TYPE(s.sym.st_info) == STT_FUNC &&
                 s.sym.st_value / sizeof(bpf_insn) == target)
                 fn = &s;
         if (!fn)
@@ -406,6 +450,7 @@ private:
                                ", which starts no function");
         std::vector<bpf_insn> text = elf_.insns(text_);
         size_t count = fn->sym.st_size / sizeof(bpf_insn);
+        require_within(*fn, ".text", target, count, text.size());
         size_t pos = prog.insns.size();
         appended_[target] = pos;
         prog.insns.insert(prog.insns.end(), text.begin() + target, text.begin() + target + count);

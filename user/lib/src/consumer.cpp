@@ -46,13 +46,15 @@ struct Wakeup {
     }
 };
 
-// A pull ring's hold: whether a RecordBatch of it is still unreleased.
-// Shared with its batches, which may outlive the consumer.
+// A pull ring's batch state: whether a RecordBatch of it is still
+// unreleased, and the hold on its kring::Ring. Shared with its batches,
+// which may outlive the consumer.
 struct PullRing {
     RingView view;
+    RingHold hold;
     std::atomic<bool> held{false};
 
-    explicit PullRing(const RingView& ring) : view(ring) {}
+    PullRing(const RingView& ring, RingHold ring_hold) : view(ring), hold(std::move(ring_hold)) {}
 };
 
 } // namespace detail
@@ -80,9 +82,12 @@ void RecordBatch::release() noexcept {
         return;
     // Release: after our reads of the records (as the callback path's
     // publish; litmus/rb-space-reuse.litmus), then the ring is free to
-    // hand out more.
-    detail::publish_consumer_position(pull_->view, end_);
+    // hand out more. A ring given by reference and destroyed since has
+    // no mapping left to write to, and no space to give back.
+    if (!pull_->hold.gone())
+        detail::publish_consumer_position(pull_->view, end_);
     pull_->held.store(false, std::memory_order_release);
+    // Last: this may drop the last owner of a ring given as a shared_ptr.
     pull_.reset();
     records_.clear();
 }
@@ -186,15 +191,16 @@ void Consumer::add(std::shared_ptr<const Ring> ring, Callback callback) {
 }
 
 void Consumer::add_ring(const Ring& ring, Callback callback, std::shared_ptr<const Ring> owned) {
-    add_source(ring.view(), ring.fd(), std::move(callback));
-    Source& source = sources_.back();
-    source.from_ring = true;
-    source.ring_mapped = ring.mapped_;
-    source.owned = std::move(owned);
+    detail::RingHold hold;
+    hold.referenced = !owned;
+    if (!owned)
+        hold.by_reference = ring.mapped_;
+    hold.owned = std::move(owned);
+    add_source(ring.view(), ring.fd(), std::move(callback), std::move(hold));
 }
 
 const RingView& Consumer::live_view(const Source& source) const {
-    if (source.from_ring && source.ring_mapped.expired())
+    if (source.hold.gone())
         throw Error(EPIPE, "kring::Consumer: ring " + std::to_string(&source - sources_.data()) +
                                "'s kring::Ring was destroyed before its "
                                "consumer: keep it alive, or add it as a std::shared_ptr");
@@ -220,7 +226,8 @@ void Consumer::add(const RingView& view, int wait_fd) {
     add_source(view, wait_fd, Callback{});
 }
 
-void Consumer::add_source(const RingView& view, int wait_fd, Callback callback) {
+void Consumer::add_source(const RingView& view, int wait_fd, Callback callback,
+                          detail::RingHold hold) {
     if (!view.consumer_pos || !view.producer_pos || !view.data ||
         (view.data_size & (view.data_size - 1)) != 0 || view.data_size == 0)
         throw Error(EINVAL, "kring::Consumer::add of a ring that is not mapped "
@@ -236,11 +243,12 @@ void Consumer::add_source(const RingView& view, int wait_fd, Callback callback) 
     }
     std::shared_ptr<detail::PullRing> pull;
     if (!callback)
-        pull = std::make_shared<detail::PullRing>(view);
+        pull = std::make_shared<detail::PullRing>(view, hold);
     Source source;
     source.view = view;
     source.callback = std::move(callback);
     source.pull = std::move(pull);
+    source.hold = std::move(hold);
     sources_.push_back(std::move(source));
 }
 

@@ -27,6 +27,7 @@
 #include <ctime>
 #include <deque>
 #include <fcntl.h>
+#include <filesystem>
 #include <optional>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
@@ -145,6 +146,10 @@ struct Recorder::Impl {
             throw Error(errno, "fstat of record file " + path);
         if (interrupted_creation(static_cast<uint64_t>(st.st_size))) {
             // Empty, or a crash cut the first write of the file header.
+            // Before the header: if the directory cannot be synced, the
+            // file stays empty, a creation the next run does again.
+            if (!options.sync.never())
+                sync_directory();
             if (st.st_size && ::ftruncate(fd, 0) != 0)
                 throw Error(errno, "ftruncate of record file " + path);
             FileHeader header{};
@@ -172,6 +177,27 @@ struct Recorder::Impl {
         }
         for (const RecordedRing& ring : known)
             next_id = std::max<unsigned>(next_id, ring.id + 1u);
+    }
+
+    // A new file is a name in its directory too: a power failure before
+    // the directory reaches the disk loses the whole file, however often
+    // its data was synced. Syncs the directory once, before anything is
+    // acknowledged.
+    void sync_directory() const {
+        std::filesystem::path dir = std::filesystem::path(path).parent_path();
+        if (dir.empty())
+            dir = ".";
+        int dir_fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dir_fd < 0)
+            throw Error(errno, "open of directory " + dir.string() +
+                                   " to sync the entry of new record file " + path +
+                                   " (a sync policy other than never needs it: make the "
+                                   "directory readable, or sync never)");
+        int synced = ::fsync(dir_fd);
+        int err = errno;
+        ::close(dir_fd);
+        if (synced != 0)
+            throw Error(err, "fsync of directory " + dir.string() + " for new record file " + path);
     }
 
     // Whether the file is empty or holds a prefix of our magic shorter than

@@ -114,13 +114,24 @@ private:
     void* producer_map_ = nullptr;
     size_t producer_map_len_ = 0;
     RingView view_;
-    // Lives as long as the mappings: a Consumer given this Ring notices
-    // when it is gone instead of reading unmapped memory.
+    // Lives as long as the mappings: a Consumer given this Ring, and its
+    // RecordBatches, notice when it is gone instead of touching unmapped
+    // memory.
     std::shared_ptr<const bool> mapped_;
     friend class Consumer;
 };
 
 namespace detail {
+// Who keeps a consumer's ring mapped: the consumer, and the batches of a
+// pull ring, each hold a copy.
+struct RingHold {
+    std::shared_ptr<const Ring> owned;      // a ring given as a shared_ptr: kept alive
+    std::weak_ptr<const bool> by_reference; // a ring given by reference: its mappings' life
+    bool referenced = false;                // given by reference
+    // A ring given by reference whose kring::Ring was destroyed (unmapped).
+    bool gone() const noexcept { return referenced && by_reference.expired(); }
+};
+
 // KRING_IOC_PIN of `fd` (a ring's, a program's or a link's; `kind` says
 // which, for the message) as `name`; throws with advice.
 void pin_fd(int fd, const std::string& name, const char* kind);
@@ -184,8 +195,23 @@ struct UringOptions {
 // Records taken from a ring with Consumer::next() or next_batch(): views of
 // their payloads, valid until the batch is released (release(), or its
 // destruction), which gives their space back to the producers. Until then
-// its ring hands out nothing more. Move-only. Releasing needs the ring, not
-// the consumer: a batch may outlive its consumer, not its ring.
+// its ring hands out nothing more. Move-only.
+//
+// Releasing needs the ring, not the consumer: a batch may outlive its
+// consumer. A batch of a ring given to the consumer as a std::shared_ptr
+// shares its ownership: the ring stays mapped until the batch is released
+// too. A batch of a ring given by reference whose kring::Ring is destroyed
+// first releases nothing (its views are invalid then): the ring's mapping
+// went with it, so there is nothing to give back, and the consumer throws
+// EPIPE for that ring. A batch of a ring given by its RingView needs that
+// mapping until it is released.
+//
+// Thread safety: one thread at a time may use a batch; it may move to
+// another thread and be read and released there while its consumer goes on
+// on its own thread (the release publishes the consumer position, then
+// frees the ring for the consumer's next take, with release ordering). The
+// release must not run while a ring given by reference is being destroyed
+// (as for any use of a kring::Ring).
 class RecordBatch {
 public:
     // The moved-from batch holds nothing (its hold moved), so it releases
@@ -201,7 +227,8 @@ public:
     std::span<const std::byte> operator[](size_t i) const { return records_[i]; }
     auto begin() const noexcept { return records_.begin(); }
     auto end() const noexcept { return records_.end(); }
-    // Gives the records' space back now; the views are then invalid.
+    // Gives the records' space back now (nothing if a ring given by
+    // reference is gone); the views are then invalid.
     void release() noexcept;
 
 private:
@@ -306,15 +333,14 @@ private:
     struct Source {
         RingView view;
         Callback callback;                      // empty for a pull ring
-        std::shared_ptr<detail::PullRing> pull; // a pull ring's hold
-        bool from_ring = false;                 // given as a kring::Ring
-        std::weak_ptr<const bool> ring_mapped;  // then: its mappings' life
-        std::shared_ptr<const Ring> owned;      // a ring the consumer keeps alive
+        std::shared_ptr<detail::PullRing> pull; // a pull ring's batch state
+        detail::RingHold hold;                  // a kring::Ring's: who keeps it mapped
     };
     void add_ring(const Ring& ring, Callback callback, std::shared_ptr<const Ring> owned);
     // The source's view; throws if its kring::Ring is gone.
     const RingView& live_view(const Source& source) const;
-    void add_source(const RingView& view, int wait_fd, Callback callback);
+    void add_source(const RingView& view, int wait_fd, Callback callback,
+                    detail::RingHold hold = {});
     std::optional<RecordBatch> take(size_t index, size_t max);
     friend class Merger;
     // Waits as poll() does; true if it should consume.
@@ -344,6 +370,10 @@ private:
 // until it has stayed empty for `settle`; then the others go on without
 // it, and a record it gets later with a key below one already returned
 // comes out late (counted by late(), never dropped).
+// Thread safety: as its consumer's, through which it takes its records:
+// one thread at a time, the one that uses the consumer; it may move to
+// another thread together with its consumer. The records it returns are
+// RecordBatches, released on any thread as any batch.
 class Merger {
 public:
     using Key = std::function<uint64_t(std::span<const std::byte>)>;

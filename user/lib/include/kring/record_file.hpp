@@ -193,7 +193,10 @@ public:
 
     // Opens (creating if needed) the record file at `path`. An existing file
     // is checked: a broken tail (a write the crash interrupted) is cut off;
-    // a file that is not a record file is an error.
+    // a file that is not a record file is an error. A new file (or an empty
+    // one, whose creation a crash interrupted) has its directory synced
+    // before its header is written, unless the policy is never, so that a
+    // power failure cannot take its name; failing that is an error.
     Recorder(const std::string& path, const Options& options);
     explicit Recorder(const std::string& path) : Recorder(path, Options{}) {}
     Recorder(const Recorder&) = delete;
