@@ -288,7 +288,9 @@ struct kring_load_rings {
 	u8 load_idx[];		/* insn_cnt / 2 + 1 entries */
 };
 
-static int kring_load_ring_lookup(void *priv, s32 fd)
+/* Programs load rings only: kring takes no other map yet. */
+static int kring_load_ring_lookup(void *priv, s32 fd,
+				  struct kbpf_map_desc *desc)
 {
 	struct kring_load_rings *lr = priv;
 	struct kring_ring *ring = kring_ring_get_fd(fd);
@@ -296,6 +298,7 @@ static int kring_load_ring_lookup(void *priv, s32 fd)
 
 	if (IS_ERR(ring))
 		return PTR_ERR(ring);
+	desc->type = BPF_MAP_TYPE_RINGBUF;
 	for (i = 0; i < lr->nr_rings; i++)
 		if (lr->rings[i] == ring)
 			break;
@@ -451,8 +454,8 @@ long kring_prog_load(const void __user *uarg)
 	attr.func_info_cnt = load.func_info_cnt;
 	attr.ctx.size = prog->ctx_size;
 	attr.ctx.writable = false;
-	attr.ring_lookup = kring_load_ring_lookup;
-	attr.ring_priv = lr;
+	attr.map_lookup = kring_load_ring_lookup;
+	attr.map_priv = lr;
 	attr.flags = KBPF_F_BPF_CAPABLE;
 	if (perfmon_capable())
 		attr.flags |= KBPF_F_ALLOW_PTR_LEAKS | KBPF_F_BYPASS_SPEC_V1 |

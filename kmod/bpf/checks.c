@@ -79,7 +79,11 @@ static int check_ptr_operand(struct kbpf_env *env, const struct kbpf_reg *ptr,
 	case KBPF_CONST_RING:
 		return kbpf_reject(env, -EACCES,
 				   "arithmetic on a ring pointer is prohibited");
+	case KBPF_CONST_MAP:
+		return kbpf_reject(env, -EACCES,
+				   "arithmetic on a map pointer is prohibited");
 	case KBPF_PTR_RECORD_OR_NULL:
+	case KBPF_PTR_MAP_VALUE_OR_NULL:
 		return kbpf_reject(env, -EACCES,
 				   "r%u may be NULL: compare it with 0 first",
 				   regno);
@@ -238,6 +242,35 @@ static int check_record_range(struct kbpf_env *env, const struct kbpf_reg *reg,
 	return 0;
 }
 
+static const struct kbpf_used_map *used_map(const struct kbpf_env *env,
+					    const struct kbpf_reg *reg)
+{
+	return &env->structure.maps[reg->map];
+}
+
+/*
+ * A map value access of [@off, @off + @max_size) bytes past @reg; @write:
+ * the program changes the bytes, which a map programs only read refuses.
+ */
+static int check_map_value_range(struct kbpf_env *env,
+				 const struct kbpf_reg *reg, s32 insn_off,
+				 u64 max_size, bool write)
+{
+	s64 lo = (s64)reg->off + insn_off + reg->val.smin;
+	s64 hi = (s64)reg->off + insn_off + reg->val.smax + (s64)max_size;
+
+	if (lo < 0 || hi > (s64)reg->mem_size)
+		return kbpf_reject(env, -EACCES,
+				   "invalid map value access off=%lld size=%llu (value size %u)",
+				   (long long)lo, (unsigned long long)max_size,
+				   reg->mem_size);
+	if (write && (used_map(env, reg)->desc.flags & BPF_F_RDONLY_PROG))
+		return kbpf_reject(env, -EACCES,
+				   "map#%d is read-only to programs (BPF_F_RDONLY_PROG)",
+				   reg->map);
+	return 0;
+}
+
 static u8 stack_byte(const struct kbpf_frame *frame, s32 byte)
 {
 	u32 slot = (u32)(-byte - 1) / 8;
@@ -330,11 +363,13 @@ static int check_mem_base(struct kbpf_env *env, const struct kbpf_state *st,
 
 	if (err)
 		return err;
-	if (reg->type == KBPF_PTR_RECORD_OR_NULL)
+	if (reg->type == KBPF_PTR_RECORD_OR_NULL ||
+	    reg->type == KBPF_PTR_MAP_VALUE_OR_NULL)
 		return kbpf_reject(env, -EACCES,
 				   "r%u may be NULL: compare it with 0 first",
 				   regno);
-	if (reg->type == KBPF_SCALAR || reg->type == KBPF_CONST_RING)
+	if (reg->type == KBPF_SCALAR || reg->type == KBPF_CONST_RING ||
+	    reg->type == KBPF_CONST_MAP)
 		return kbpf_reject(env, -EACCES,
 				   "r%u (%s) cannot be dereferenced", regno,
 				   kbpf_reg_type_name(reg));
@@ -423,6 +458,16 @@ int kbpf_check_mem(struct kbpf_env *env, const struct kbpf_state *st,
 					   "storing r%u into a ring record leaks a pointer",
 					   insn->src_reg);
 		return 0;
+	case KBPF_PTR_MAP_VALUE:
+		err = check_map_value_range(env, base, insn->off, size, value);
+		if (err)
+			return err;
+		if (value && kbpf_reg_is_pointer(value) &&
+		    !env->allow_ptr_leaks)
+			return kbpf_reject(env, -EACCES,
+					   "storing r%u into a map value leaks a pointer",
+					   insn->src_reg);
+		return 0;
 	default:
 		return kbpf_reject(env, -EACCES,
 				   "r%u (%s) cannot be dereferenced",
@@ -468,6 +513,9 @@ static int check_helper_mem(struct kbpf_env *env, const struct kbpf_state *st,
 				   size_regno);
 	if (mem->type == KBPF_PTR_RECORD)
 		return check_record_range(env, mem, 0, size->val.umax);
+	if (mem->type == KBPF_PTR_MAP_VALUE)
+		return check_map_value_range(env, mem, 0, size->val.umax,
+					     write);
 	if (mem->type == KBPF_PTR_STACK) {
 		const struct kbpf_frame *frame = st->frames[mem->frameno];
 		u32 n = (u32)size->val.umax;
@@ -480,8 +528,30 @@ static int check_helper_mem(struct kbpf_env *env, const struct kbpf_state *st,
 		return check_stack_overwrite(env, frame, *stack_off, n, false);
 	}
 	return kbpf_reject(env, -EACCES,
-			   "r%u expects memory (stack or ring record), got %s",
+			   "r%u expects memory (stack, ring record or map value), got %s",
 			   mem_regno, kbpf_reg_type_name(mem));
+}
+
+/*
+ * A map key or value a helper reads: @size initialised bytes on the stack
+ * (at a constant offset) or in a map value.
+ */
+static int check_map_arg_mem(struct kbpf_env *env, const struct kbpf_state *st,
+			     u8 regno, u32 size, const char *what)
+{
+	const struct kbpf_reg *reg = &kbpf_cur_regs(st)[regno];
+	s32 off;
+	int err;
+
+	if (reg->type == KBPF_PTR_MAP_VALUE)
+		return check_map_value_range(env, reg, 0, size, false);
+	if (reg->type != KBPF_PTR_STACK)
+		return kbpf_reject(env, -EACCES,
+				   "r%u expects a map %s (stack or map value), got %s",
+				   regno, what, kbpf_reg_type_name(reg));
+	err = check_stack_range(env, st, reg, 0, size, false, &off);
+	return err ? err : check_stack_read(env, st->frames[reg->frameno], off,
+					    size);
 }
 
 static int check_helper_arg(struct kbpf_env *env, const struct kbpf_state *st,
@@ -511,6 +581,21 @@ static int check_helper_arg(struct kbpf_env *env, const struct kbpf_state *st,
 					   "r%u expects a ring, got %s", regno,
 					   kbpf_reg_type_name(reg));
 		return 0;
+	case KBPF_ARG_MAP:
+		if (reg->type != KBPF_CONST_MAP)
+			return kbpf_reject(env, -EACCES,
+					   "r%u expects a map, got %s", regno,
+					   kbpf_reg_type_name(reg));
+		facts->map = reg->map;
+		return 0;
+	case KBPF_ARG_MAP_KEY:
+		return check_map_arg_mem(env, st, regno,
+					 env->structure.maps[facts->map].desc.key_size,
+					 "key");
+	case KBPF_ARG_MAP_VALUE:
+		return check_map_arg_mem(env, st, regno,
+					 env->structure.maps[facts->map].desc.value_size,
+					 "value");
 	case KBPF_ARG_MEM_READ:
 	case KBPF_ARG_MEM_WRITE: {
 		bool write = kind == KBPF_ARG_MEM_WRITE;
@@ -579,6 +664,12 @@ int kbpf_check_helper_call(struct kbpf_env *env, const struct kbpf_state *st,
 		if (err)
 			return err;
 	}
+	if ((proto->id == BPF_FUNC_map_update_elem ||
+	     proto->id == BPF_FUNC_map_delete_elem) &&
+	    (env->structure.maps[facts->map].desc.flags & BPF_F_RDONLY_PROG))
+		return kbpf_reject(env, -EACCES,
+				   "map#%d is read-only to programs (BPF_F_RDONLY_PROG)",
+				   facts->map);
 	if (proto->ret == KBPF_RET_RECORD_OR_NULL &&
 	    st->nr_refs == KBPF_MAX_REFS)
 		return kbpf_reject(env, -EACCES,
@@ -714,7 +805,8 @@ static int check_ptr_cond(struct kbpf_env *env, const struct bpf_insn *insn,
 
 	if ((op == BPF_JEQ || op == BPF_JNE) && is_zero(other) &&
 	    BPF_CLASS(insn->code) == BPF_JMP) {
-		if (ptr->type == KBPF_PTR_RECORD_OR_NULL) {
+		if (ptr->type == KBPF_PTR_RECORD_OR_NULL ||
+		    ptr->type == KBPF_PTR_MAP_VALUE_OR_NULL) {
 			*null_id = ptr->id;
 			return 0;
 		}

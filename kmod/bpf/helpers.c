@@ -2,6 +2,13 @@
 #include "helpers.h"
 
 static const struct kbpf_helper_proto kbpf_helpers[] = {
+	{ BPF_FUNC_map_lookup_elem, "map_lookup_elem",
+	  KBPF_RET_MAP_VALUE_OR_NULL, { KBPF_ARG_MAP, KBPF_ARG_MAP_KEY } },
+	{ BPF_FUNC_map_update_elem, "map_update_elem", KBPF_RET_SCALAR,
+	  { KBPF_ARG_MAP, KBPF_ARG_MAP_KEY, KBPF_ARG_MAP_VALUE,
+	    KBPF_ARG_ANYTHING } },
+	{ BPF_FUNC_map_delete_elem, "map_delete_elem", KBPF_RET_SCALAR,
+	  { KBPF_ARG_MAP, KBPF_ARG_MAP_KEY } },
 	{ BPF_FUNC_ktime_get_ns, "ktime_get_ns", KBPF_RET_SCALAR, { 0 } },
 	{ BPF_FUNC_get_smp_processor_id, "get_smp_processor_id",
 	  KBPF_RET_SCALAR, { 0 } },

@@ -18,12 +18,16 @@ enum kbpf_arg_kind {
 	KBPF_ARG_SIZE_NONZERO,	/* the same, and never 0 */
 	KBPF_ARG_ALLOC_SIZE,	/* constant size of a reservation */
 	KBPF_ARG_RELEASE_RECORD,	/* a reserved record, released by the call */
+	KBPF_ARG_MAP,		/* a map (not a ring) from LD_IMM64 */
+	KBPF_ARG_MAP_KEY,	/* initialised memory of the map's key size */
+	KBPF_ARG_MAP_VALUE,	/* initialised memory of the map's value size */
 };
 
 enum kbpf_ret_kind {
 	KBPF_RET_SCALAR,
 	KBPF_RET_VOID,		/* R0 is not initialised afterwards */
 	KBPF_RET_RECORD_OR_NULL,
+	KBPF_RET_MAP_VALUE_OR_NULL,	/* a value of the map argument */
 };
 
 struct kbpf_helper_proto {

@@ -81,7 +81,8 @@ static u16 mayptr_after(const struct bpf_insn *insn, u16 in)
 		in &= ~CLOBBERED_BY_CALL;
 		proto = insn->src_reg ? NULL : kbpf_helper_proto(insn->imm);
 		if (insn->src_reg == BPF_PSEUDO_CALL ||
-		    (proto && proto->ret == KBPF_RET_RECORD_OR_NULL))
+		    (proto && (proto->ret == KBPF_RET_RECORD_OR_NULL ||
+			       proto->ret == KBPF_RET_MAP_VALUE_OR_NULL)))
 			in |= 1U;
 		return in;
 	default:
@@ -259,7 +260,8 @@ static void call_before(struct live_sets *ls, const struct bpf_insn *insn,
 		u8 kind = proto->args[r - 1];
 
 		use_reg(ls, r, kbpf_arg_needs_bounds(kind));
-		if (kind == KBPF_ARG_MEM_READ && (mayptr & (1U << r)))
+		if ((kind == KBPF_ARG_MEM_READ || kind == KBPF_ARG_MAP_KEY ||
+		     kind == KBPF_ARG_MAP_VALUE) && (mayptr & (1U << r)))
 			ls->slots = ALL_SLOTS;
 		if (kind == KBPF_ARG_MEM_WRITE && (mayptr & (1U << r)))
 			check_ptr_overwrite(ls, ALL_SLOTS, ptr_stores_checked);

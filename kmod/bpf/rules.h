@@ -103,6 +103,7 @@ struct kbpf_call_facts {
 	const struct kbpf_helper_proto *proto;
 	u64 alloc_size;		/* of a reservation */
 	u32 release_id;		/* the reservation the call releases, or 0 */
+	s32 map;		/* the map argument's used map */
 	u8 stack_writes;	/* bit r: Rr is stack the helper writes */
 	s32 stack_off[6];	/* for those: the frame offset */
 };
@@ -117,7 +118,8 @@ int kbpf_check_exit(struct kbpf_env *env, const struct kbpf_state *st);
 /*
  * A conditional jump's operands. When a pointer is compared: *@taken is 1
  * or 0 when the outcome is known, -1 otherwise, and *@null_id names the
- * reservation a NULL check decides (0: none).
+ * pointer (a reservation or a lookup's result) a NULL check decides (0:
+ * none).
  */
 int kbpf_check_cond_jmp(struct kbpf_env *env, const struct kbpf_state *st,
 			const struct bpf_insn *insn, int *taken, u32 *null_id);

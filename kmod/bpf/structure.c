@@ -190,7 +190,9 @@ static int check_ld_imm64(struct kbpf_structure *s,
 {
 	const struct bpf_insn *insn = &attr->insns[i];
 	const struct bpf_insn *hi = insn + 1;
-	int ring;
+	struct kbpf_map_desc desc = { 0 };
+	int index;
+	u32 m;
 
 	if (i + 1 >= attr->insn_cnt || hi->code || hi->dst_reg ||
 	    hi->src_reg || hi->off)
@@ -205,11 +207,23 @@ static int check_ld_imm64(struct kbpf_structure *s,
 		return 0;
 	if (hi->imm)
 		return reserved(log, i + 1, "imm");
-	ring = attr->ring_lookup ? attr->ring_lookup(attr->ring_priv,
-						     insn->imm) : -EBADF;
-	if (ring < 0)
-		return fail(log, ring, i, "fd %d is not a ring", insn->imm);
-	s->ring_index[i] = ring;
+	index = attr->map_lookup ? attr->map_lookup(attr->map_priv, insn->imm,
+						    &desc) : -EBADF;
+	if (index < 0)
+		return fail(log, index, i, "fd %d is not a ring or a map",
+			    insn->imm);
+	for (m = 0; m < s->nr_maps && s->maps[m].index != index; m++)
+		;
+	if (m == KBPF_MAX_USED_MAPS)
+		return fail(log, -E2BIG, i,
+			    "more than %u rings and maps in one program",
+			    KBPF_MAX_USED_MAPS);
+	if (m == s->nr_maps) {
+		s->maps[m].index = index;
+		s->maps[m].desc = desc;
+		s->nr_maps++;
+	}
+	s->map_slot[i] = (s32)m;
 	return 0;
 }
 
@@ -615,11 +629,11 @@ int kbpf_structure_check(struct kbpf_structure *s,
 		return fail(log, -EINVAL, -1, "func-info count without func-info");
 	s->insn_flags = kbpf_zalloc(cnt);
 	s->insn_func = kbpf_zalloc(cnt * sizeof(*s->insn_func));
-	s->ring_index = kbpf_zalloc(cnt * sizeof(*s->ring_index));
-	if (!s->insn_flags || !s->insn_func || !s->ring_index)
+	s->map_slot = kbpf_zalloc(cnt * sizeof(*s->map_slot));
+	if (!s->insn_flags || !s->insn_func || !s->map_slot)
 		return -ENOMEM;
 	for (i = 0; i < cnt; i++)
-		s->ring_index[i] = -1;
+		s->map_slot[i] = -1;
 	err = check_insns(s, attr, log);
 	if (!err)
 		err = check_func_info(attr, log);
@@ -639,6 +653,6 @@ void kbpf_structure_free(struct kbpf_structure *s)
 	kbpf_free(s->funcs);
 	kbpf_free(s->insn_flags);
 	kbpf_free(s->insn_func);
-	kbpf_free(s->ring_index);
+	kbpf_free(s->map_slot);
 	memset(s, 0, sizeof(*s));
 }

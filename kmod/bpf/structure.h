@@ -23,12 +23,23 @@ struct kbpf_func {
 	u8 arg_kinds[KRING_FUNC_MAX_ARGS];
 };
 
+/* The distinct rings and maps a program may load, as Linux's MAX_USED_MAPS. */
+#define KBPF_MAX_USED_MAPS 64
+
+/* A ring or map the program loads: map_lookup's number and description. */
+struct kbpf_used_map {
+	s32 index;
+	struct kbpf_map_desc desc;
+};
+
 struct kbpf_structure {
 	u32 nr_funcs;
 	struct kbpf_func *funcs;	/* funcs[0] is the program itself */
 	u8 *insn_flags;			/* KBPF_INSN_* per instruction */
 	u32 *insn_func;			/* the function of each instruction */
-	s32 *ring_index;		/* ring_lookup's result per ring load */
+	s32 *map_slot;			/* per map load: its used map, else -1 */
+	u32 nr_maps;
+	struct kbpf_used_map maps[KBPF_MAX_USED_MAPS];
 	bool has_loops;
 };
 

@@ -308,9 +308,13 @@ static int transfer_ld_imm64(struct kbpf_env *env, struct kbpf_state *st,
 	if (err)
 		return err;
 	if (insn->src_reg == BPF_PSEUDO_MAP_FD) {
+		s32 slot = env->structure.map_slot[env->insn];
+
 		kbpf_reg_mark_not_init(dst);
-		dst->type = KBPF_CONST_RING;
-		dst->ring = env->structure.ring_index[env->insn];
+		dst->type = env->structure.maps[slot].desc.type ==
+			    BPF_MAP_TYPE_RINGBUF ? KBPF_CONST_RING :
+						   KBPF_CONST_MAP;
+		dst->map = slot;
 		kbpf_scalar_set_const(&dst->val, 0);
 		return 0;
 	}
@@ -425,6 +429,15 @@ static int transfer_helper_call(struct kbpf_env *env, struct kbpf_state *st,
 		r0->mem_size = (u32)facts.alloc_size;
 		kbpf_scalar_set_const(&r0->val, 0);
 		break;
+	case KBPF_RET_MAP_VALUE_OR_NULL:
+		/* No reference: the value lives as long as the map. */
+		kbpf_reg_mark_not_init(r0);
+		r0->type = KBPF_PTR_MAP_VALUE_OR_NULL;
+		r0->id = new_id(env);
+		r0->map = facts.map;
+		r0->mem_size = env->structure.maps[facts.map].desc.value_size;
+		kbpf_scalar_set_const(&r0->val, 0);
+		break;
 	}
 	return 0;
 }
@@ -496,7 +509,7 @@ static int transfer_exit(struct kbpf_env *env, struct kbpf_state *st,
 
 /* ---- conditional jumps ---- */
 
-/* The NULL check of reservation @id, decided in @st. */
+/* The NULL check of a reservation or a lookup's result @id, decided in @st. */
 static void mark_null_check(struct kbpf_state *st, u32 id, bool is_null)
 {
 	struct kbpf_reg *reg;
@@ -504,12 +517,16 @@ static void mark_null_check(struct kbpf_state *st, u32 id, bool is_null)
 	if (is_null)
 		drop_ref(st, id);	/* nothing to release */
 	kbpf_for_each_reg(st, reg, {
-		if (reg->type != KBPF_PTR_RECORD_OR_NULL || reg->id != id)
+		if ((reg->type != KBPF_PTR_RECORD_OR_NULL &&
+		     reg->type != KBPF_PTR_MAP_VALUE_OR_NULL) ||
+		    reg->id != id)
 			continue;
 		if (is_null)
 			kbpf_reg_mark_const(reg, 0);
-		else
+		else if (reg->type == KBPF_PTR_RECORD_OR_NULL)
 			reg->type = KBPF_PTR_RECORD;
+		else
+			reg->type = KBPF_PTR_MAP_VALUE;
 	});
 }
 

@@ -32,6 +32,15 @@ struct kbpf_ctx_desc {
 	bool writable;		/* stores allowed too */
 };
 
+/* A map a program loads with BPF_PSEUDO_MAP_FD, as its runtime has it. */
+struct kbpf_map_desc {
+	u32 type;		/* BPF_MAP_TYPE_*: RINGBUF for a ring */
+	u32 key_size;
+	u32 value_size;
+	u32 max_entries;
+	u32 flags;		/* BPF_F_RDONLY_PROG: programs only read it */
+};
+
 struct kbpf_verify_attr {
 	const struct bpf_insn *insns;
 	u32 insn_cnt;
@@ -39,11 +48,12 @@ struct kbpf_verify_attr {
 	u32 func_info_cnt;
 	struct kbpf_ctx_desc ctx;
 	/*
-	 * Resolves the ring fd of a BPF_PSEUDO_MAP_FD load. Returns >= 0 if
-	 * @fd names a ring, else a negative errno that fails the load.
+	 * Resolves the fd of a BPF_PSEUDO_MAP_FD load: a ring, or a map.
+	 * Returns >= 0 (the same number for the same map) and fills *@desc
+	 * if @fd names one, else a negative errno that fails the load.
 	 */
-	int (*ring_lookup)(void *priv, s32 fd);
-	void *ring_priv;
+	int (*map_lookup)(void *priv, s32 fd, struct kbpf_map_desc *desc);
+	void *map_priv;
 	u32 flags;		/* KBPF_F_* */
 	u32 log_level;		/* 0, KBPF_LOG_LEVEL_ERRORS or _INSNS */
 	char *log_buf;		/* may be NULL */
@@ -72,7 +82,7 @@ struct kbpf_verify_stats {
  * -EINVAL if it is malformed (bad opcode, reserved field, bad jump, bad
  * func-info, flags), -E2BIG if it is too large or too complex to verify,
  * -EAGAIN if a signal interrupted it (kbpf_signal_pending()), -ENOMEM, or
- * the error of @ring_lookup. The log ends with one statistics
+ * the error of @map_lookup. The log ends with one statistics
  * line in every case; @stats may be NULL.
  */
 int kbpf_verify(const struct kbpf_verify_attr *attr,

@@ -152,7 +152,13 @@ static bool reg_contains(const struct kbpf_reg *old, const struct kbpf_reg *cur,
 		return old->frameno == cur->frameno && old->off == cur->off &&
 		       kbpf_scalar_subsumes(&old->val, &cur->val);
 	case KBPF_CONST_RING:
-		return old->ring == cur->ring;
+	case KBPF_CONST_MAP:
+		return old->map == cur->map;
+	case KBPF_PTR_MAP_VALUE:
+	case KBPF_PTR_MAP_VALUE_OR_NULL:
+		return old->map == cur->map && old->off == cur->off &&
+		       kbpf_scalar_subsumes(&old->val, &cur->val) &&
+		       ids_match(map, old->id, cur->id);
 	case KBPF_PTR_RECORD:
 	case KBPF_PTR_RECORD_OR_NULL:
 		return old->mem_size == cur->mem_size && old->off == cur->off &&
@@ -304,6 +310,8 @@ int kbpf_reg_format(char *buf, size_t size, const struct kbpf_reg *reg)
 	case KBPF_PTR_STACK:
 	case KBPF_PTR_RECORD:
 	case KBPF_PTR_RECORD_OR_NULL:
+	case KBPF_PTR_MAP_VALUE:
+	case KBPF_PTR_MAP_VALUE_OR_NULL:
 		val[0] = '\0';
 		if (!kbpf_scalar_is_const(&reg->val) || reg->val.umin) {
 			val[0] = ',';
@@ -316,12 +324,21 @@ int kbpf_reg_format(char *buf, size_t size, const struct kbpf_reg *reg)
 			return snprintf(buf, size, "fp%u%+d%s%s", reg->frameno,
 					reg->off, val[0] ? "+" : "",
 					val[0] ? val + 1 : "");
+		if (reg->type == KBPF_PTR_MAP_VALUE ||
+		    reg->type == KBPF_PTR_MAP_VALUE_OR_NULL)
+			return snprintf(buf, size,
+					"%s(map#%d,size=%u,off=%d%s)",
+					reg->type == KBPF_PTR_MAP_VALUE ?
+					"map_value" : "map_value_or_null",
+					reg->map, reg->mem_size, reg->off, val);
 		return snprintf(buf, size, "%s(size=%u,off=%d,ref=%u%s)",
 				reg->type == KBPF_PTR_RECORD ? "record" :
 				"record_or_null", reg->mem_size, reg->off,
 				reg->ref_id, val);
 	case KBPF_CONST_RING:
-		return snprintf(buf, size, "ring#%d", reg->ring);
+		return snprintf(buf, size, "ring#%d", reg->map);
+	case KBPF_CONST_MAP:
+		return snprintf(buf, size, "map#%d", reg->map);
 	case KBPF_RELEASED:
 		return snprintf(buf, size, "released(ref=%u)", reg->ref_id);
 	default:
@@ -340,6 +357,9 @@ const char *kbpf_reg_type_name(const struct kbpf_reg *reg)
 		[KBPF_PTR_RECORD] = "ring record",
 		[KBPF_PTR_RECORD_OR_NULL] = "ring record or NULL",
 		[KBPF_RELEASED] = "released ring record",
+		[KBPF_CONST_MAP] = "map",
+		[KBPF_PTR_MAP_VALUE] = "map value",
+		[KBPF_PTR_MAP_VALUE_OR_NULL] = "map value or NULL",
 	};
 
 	return reg->type < ARRAY_SIZE(names) ? names[reg->type] : "?";

@@ -19,6 +19,9 @@ enum kbpf_reg_type {
 	KBPF_PTR_RECORD,	/* a reserved record of mem_size bytes */
 	KBPF_PTR_RECORD_OR_NULL,	/* reserve's result before its NULL check */
 	KBPF_RELEASED,		/* a record pointer after submit/discard */
+	KBPF_CONST_MAP,		/* a map, from LD_IMM64 of a map fd */
+	KBPF_PTR_MAP_VALUE,	/* a value of map @map, of mem_size bytes */
+	KBPF_PTR_MAP_VALUE_OR_NULL,	/* a lookup's result before its NULL check */
 };
 
 /*
@@ -27,7 +30,9 @@ enum kbpf_reg_type {
  *
  * id links registers that hold the same value, so that learning about one
  * (a NULL check, a comparison of a scalar) teaches about all its copies.
- * ref_id names the reservation a record pointer belongs to.
+ * ref_id names the reservation a record pointer belongs to; a map value has
+ * none (a lookup takes no reference: the value lives as long as the map,
+ * which the program holds).
  */
 struct kbpf_reg {
 	u8 type;
@@ -36,7 +41,7 @@ struct kbpf_reg {
 	u32 id;
 	u32 ref_id;
 	u32 mem_size;
-	s32 ring;
+	s32 map;		/* a ring or map: its slot in the structure's maps */
 	struct kbpf_scalar val;
 };
 

@@ -93,8 +93,8 @@ inline std::vector<bpf_insn> ld_imm64_pair(uint8_t dst, uint64_t value, uint8_t 
     ld_imm64(pair, dst, value, src);
     return pair;
 }
-// dst = the ring that file descriptor fd names (BPF_PSEUDO_MAP_FD).
-inline std::vector<bpf_insn> ld_ring(uint8_t dst, int32_t fd) {
+// dst = the ring or map that file descriptor fd names (BPF_PSEUDO_MAP_FD).
+inline std::vector<bpf_insn> ld_map_fd(uint8_t dst, int32_t fd) {
     return ld_imm64_pair(dst, static_cast<uint32_t>(fd), BPF_PSEUDO_MAP_FD);
 }
 

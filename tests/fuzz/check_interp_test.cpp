@@ -28,7 +28,7 @@ Prog cat(std::initializer_list<Prog> parts) {
 
 // dst = ringbuf_reserve(ring 0, size, 0); NULL ends the program.
 Prog reserve(uint8_t dst, int32_t size) {
-    return cat({ld_ring(R1, 0),
+    return cat({ld_map_fd(R1, 0),
                 {mov64_imm(R2, size), mov64_imm(R3, 0), call_helper(BPF_FUNC_ringbuf_reserve),
                  jmp_imm(BPF_JNE, R0, 0, 2), mov64_imm(R0, 0), exit_insn(), mov64_reg(dst, R0)}});
 }
@@ -128,7 +128,7 @@ TEST_CASE("uninitialised stack and registers") {
     // A helper reading stack bytes never written.
     Prog out = cat({{st(BPF_W, R10, -8, 1), mov64_reg(R2, R10), alu64_imm(BPF_ADD, R2, -8),
                      mov64_imm(R3, 8), mov64_imm(4, 0)},
-                    ld_ring(R1, 0),
+                    ld_map_fd(R1, 0),
                     {call_helper(BPF_FUNC_ringbuf_output)},
                     ret0()});
     CHECK(faults(run_no_leaks(out), "ringbuf_output reads stack byte -4"));
@@ -155,8 +155,8 @@ TEST_CASE("scalars and rings are not memory") {
     // A pointer's low half is a number, not a pointer.
     CHECK(
         faults(run({mov32_reg(R2, R10), ldx(BPF_B, R0, R2, -1), exit_insn()}), "through a scalar"));
-    CHECK(
-        faults(run(cat({ld_ring(R2, 0), {ldx(BPF_B, R0, R2, 0), exit_insn()}})), "through a ring"));
+    CHECK(faults(run(cat({ld_map_fd(R2, 0), {ldx(BPF_B, R0, R2, 0), exit_insn()}})),
+                 "through a ring"));
 }
 
 TEST_CASE("a program that does not end") {

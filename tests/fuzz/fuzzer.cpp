@@ -26,7 +26,8 @@ int verify_prog(const Prog& p, VerifyFn verify, uint32_t log_level, std::string*
     attr.func_info = p.funcs.empty() ? nullptr : p.funcs.data();
     attr.func_info_cnt = static_cast<uint32_t>(p.funcs.size());
     attr.ctx = {p.ctx_size, p.ctx_writable};
-    attr.ring_lookup = [](void*, s32 fd) -> int {
+    attr.map_lookup = [](void*, s32 fd, kbpf_map_desc* desc) -> int {
+        desc->type = BPF_MAP_TYPE_RINGBUF;
         return fd >= 0 && fd < NR_RINGS ? fd : -EBADF;
     };
     attr.flags = p.flags;

@@ -764,7 +764,7 @@ void Gen::helper_call() {
             busy_ |= 1U << 3;
             bound(3, static_cast<uint64_t>(room), skip);
         }
-        a_.emit(ld_ring(R1, static_cast<int32_t>(rng_.below(NR_RINGS))));
+        a_.emit(ld_map_fd(R1, static_cast<int32_t>(rng_.below(NR_RINGS))));
         a_.emit(mov64_imm(4, 0));
         a_.emit(call_helper(BPF_FUNC_ringbuf_output));
         a_.bind(skip);
@@ -774,7 +774,7 @@ void Gen::helper_call() {
         break;
     }
     case 3:
-        a_.emit(ld_ring(R1, static_cast<int32_t>(rng_.below(NR_RINGS))));
+        a_.emit(ld_map_fd(R1, static_cast<int32_t>(rng_.below(NR_RINGS))));
         a_.emit(mov64_imm(2, static_cast<int32_t>(rng_.below(4))));
         a_.emit(call_helper(BPF_FUNC_ringbuf_query));
         clobber_call();
@@ -805,7 +805,7 @@ void Gen::second_record() {
     Model before = m_;
     uint16_t saved = busy_;
     uint32_t size = record_size(rng_);
-    a_.emit(ld_ring(R1, static_cast<int32_t>(rng_.below(NR_RINGS))));
+    a_.emit(ld_map_fd(R1, static_cast<int32_t>(rng_.below(NR_RINGS))));
     a_.emit(mov64_imm(2, static_cast<int32_t>(size)));
     a_.emit(mov64_imm(3, 0));
     a_.emit(call_helper(BPF_FUNC_ringbuf_reserve));
@@ -1346,7 +1346,7 @@ Prog Gen::run() {
     bool record = rng_.chance(75);
     uint32_t size = record_size(rng_);
     if (record) {
-        a_.emit(ld_ring(R1, static_cast<int32_t>(rng_.below(NR_RINGS))));
+        a_.emit(ld_map_fd(R1, static_cast<int32_t>(rng_.below(NR_RINGS))));
         a_.emit(mov64_imm(R2, static_cast<int32_t>(size)));
         a_.emit(mov64_imm(R3, 0));
         a_.emit(call_helper(BPF_FUNC_ringbuf_reserve));

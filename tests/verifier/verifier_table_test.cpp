@@ -43,9 +43,13 @@ constexpr uint32_t NO_CAP = PRIV & ~KBPF_F_BPF_CAPABLE;
 constexpr uint32_t NO_SPEC_V1 = PRIV & ~KBPF_F_BYPASS_SPEC_V1;
 constexpr uint32_t NO_SPEC_V4 = PRIV & ~KBPF_F_BYPASS_SPEC_V4;
 
-// The fds the table's ring lookup knows; anything else is not a ring.
+// The fds the table's lookup knows; anything else is not a ring or a map.
 constexpr int32_t RING = 100;
 constexpr int32_t RING2 = 101;
+// Maps, as Linux describes them: key and value sizes, entries, flags.
+constexpr int32_t ARRAY_MAP = 200;  // BPF_MAP_TYPE_ARRAY: 4-byte keys, 16-byte values
+constexpr int32_t HASH_MAP = 201;   // BPF_MAP_TYPE_HASH: 8-byte keys, 24-byte values
+constexpr int32_t RDONLY_MAP = 202; // an ARRAY of 8-byte values programs only read
 
 // One piece of a program: an instruction or a fragment (LD_IMM64's two
 // slots, the helpers below), so that programs read top to bottom.
@@ -125,7 +129,7 @@ kring_func_info func(uint32_t insn_off, uint8_t linkage, std::vector<uint8_t> ar
 
 // r0 = ringbuf_reserve(ring fd, size, 0): 5 instructions.
 Prog reserve(int32_t size, int32_t fd = RING) {
-    return P({ld_ring(R1, fd), mov64_imm(R2, size), mov64_imm(R3, 0),
+    return P({ld_map_fd(R1, fd), mov64_imm(R2, size), mov64_imm(R3, 0),
               call_helper(BPF_FUNC_ringbuf_reserve)});
 }
 // helper(reg, 0) for submit or discard: 3 instructions.
@@ -138,6 +142,18 @@ Prog submit(uint8_t reg) {
 Prog discard(uint8_t reg) {
     return release(reg, BPF_FUNC_ringbuf_discard);
 }
+// r0 = map_lookup_elem(fd, fp-8), its key (the map's key size: 4 bytes for
+// the arrays, 8 for the hash) written as 0 first: 6 instructions.
+Prog lookup(int32_t fd) {
+    return P({st(fd == HASH_MAP ? BPF_DW : BPF_W, R10, -8, 0), ld_map_fd(R1, fd),
+              mov64_reg(R2, R10), alu64_imm(BPF_ADD, R2, -8),
+              call_helper(BPF_FUNC_map_lookup_elem)});
+}
+// The same, then if (!r0) return 0: 9 instructions.
+Prog lookup_checked(int32_t fd) {
+    return P({lookup(fd), jmp_imm(BPF_JNE, R0, 0, 2), mov64_imm(R0, 0), exit_insn()});
+}
+
 // r0 = value; exit: 2 instructions.
 Prog ret(int32_t value = 0) {
     return P({mov64_imm(R0, value), exit_insn()});
@@ -209,12 +225,24 @@ std::vector<kring_func_info> global_chain(int frames) {
 
 // ---- the verifier, run on one case ----
 
-int lookup_ring(void*, s32 fd) {
-    if (fd == RING)
-        return 0;
-    if (fd == RING2)
-        return 1;
-    return -EBADF;
+int lookup_map(void*, s32 fd, kbpf_map_desc* desc) {
+    switch (fd) {
+    case RING:
+    case RING2:
+        *desc = {BPF_MAP_TYPE_RINGBUF, 0, 0, 4096, 0};
+        return fd - RING;
+    case ARRAY_MAP:
+        *desc = {BPF_MAP_TYPE_ARRAY, 4, 16, 4, 0};
+        return 2;
+    case HASH_MAP:
+        *desc = {BPF_MAP_TYPE_HASH, 8, 24, 64, 0};
+        return 3;
+    case RDONLY_MAP:
+        *desc = {BPF_MAP_TYPE_ARRAY, 4, 8, 1, BPF_F_RDONLY_PROG};
+        return 4;
+    default:
+        return -EBADF;
+    }
 }
 
 struct Outcome {
@@ -232,7 +260,7 @@ Outcome verify(const Case& c, uint32_t extra_flags = 0, uint32_t log_size = 64 *
     attr.func_info = c.funcs.empty() ? nullptr : c.funcs.data();
     attr.func_info_cnt = static_cast<uint32_t>(c.funcs.size());
     attr.ctx = c.ctx;
-    attr.ring_lookup = lookup_ring;
+    attr.map_lookup = lookup_map;
     attr.flags = c.flags | extra_flags;
     attr.log_level = c.log_level;
     attr.log_buf = log_size ? log.data() : nullptr;
@@ -529,7 +557,7 @@ std::vector<Case> pointer_cases() {
         deny("NEG on a pointer", with_record(8, P({mov64_reg(R8, R6), alu64_imm(BPF_NEG, R8, 0)})),
              "on a pointer is prohibited"),
         deny("arithmetic on a ring pointer",
-             P({ld_ring(R1, RING), alu64_imm(BPF_ADD, R1, 8), ret(0)}),
+             P({ld_map_fd(R1, RING), alu64_imm(BPF_ADD, R1, 8), ret(0)}),
              "arithmetic on a ring pointer is prohibited"),
         deny("arithmetic on a maybe-NULL record",
              P({reserve(8), alu64_imm(BPF_ADD, R0, 8), ret(0)}), "may be NULL"),
@@ -691,7 +719,7 @@ std::vector<Case> stack_cases() {
                 exit_insn()}),
              "invalid stack access off=0"),
         accept("output of a struct with a never-written hole, with allow_ptr_leaks",
-               P({st(BPF_W, R10, -16, 1), st(BPF_DW, R10, -8, 2), ld_ring(R1, RING),
+               P({st(BPF_W, R10, -16, 1), st(BPF_DW, R10, -8, 2), ld_map_fd(R1, RING),
                   mov64_reg(R2, R10), alu64_imm(BPF_ADD, R2, -16), mov64_imm(R3, 16),
                   mov64_imm(R4, 0), call_helper(BPF_FUNC_ringbuf_output), ret(0)})),
         deny("reading never-written stack", P({ldx(BPF_DW, R0, R10, -8), exit_insn()}),
@@ -811,7 +839,7 @@ std::vector<Case> context_cases() {
 
 std::vector<Case> ring_cases() {
     const Prog output_from_stack =
-        P({ld_ring(R1, RING), mov64_reg(R2, R10), alu64_imm(BPF_ADD, R2, -8), mov64_imm(R3, 8),
+        P({ld_map_fd(R1, RING), mov64_reg(R2, R10), alu64_imm(BPF_ADD, R2, -8), mov64_imm(R3, 8),
            mov64_imm(R4, 0), call_helper(BPF_FUNC_ringbuf_output)});
     return {
         accept("reserve, NULL check, write, submit",
@@ -824,11 +852,11 @@ std::vector<Case> ring_cases() {
                   submit(R6), ret(0)})),
         deny("reserve with a non-constant size",
              P({ldx(BPF_DW, R2, R1, 0), alu64_imm(BPF_AND, R2, 0xff), alu64_imm(BPF_ADD, R2, 8),
-                ld_ring(R1, RING), mov64_imm(R3, 0), call_helper(BPF_FUNC_ringbuf_reserve),
+                ld_map_fd(R1, RING), mov64_imm(R3, 0), call_helper(BPF_FUNC_ringbuf_reserve),
                 jmp_imm(BPF_JNE, R0, 0, 2), ret(0), submit(R0), ret(0)}),
              "size must be a constant"),
         accept("reserve with a size computed from constants",
-               P({ld_ring(R1, RING), mov64_imm(R2, 8), alu64_imm(BPF_ADD, R2, 8), mov64_imm(R3, 0),
+               P({ld_map_fd(R1, RING), mov64_imm(R2, 8), alu64_imm(BPF_ADD, R2, 8), mov64_imm(R3, 0),
                   call_helper(BPF_FUNC_ringbuf_reserve), jmp_imm(BPF_JNE, R0, 0, 2), ret(0),
                   st(BPF_DW, R0, 8, 1), submit(R0), ret(0)})),
         deny("a store without the NULL check",
@@ -919,27 +947,27 @@ std::vector<Case> ring_cases() {
              "reading uninitialised stack")
             .with_flags(NO_LEAKS),
         deny("output with an unbounded size",
-             P({st(BPF_DW, R10, -8, 0), ldx(BPF_DW, R6, R1, 0), ld_ring(R1, RING),
+             P({st(BPF_DW, R10, -8, 0), ldx(BPF_DW, R6, R1, 0), ld_map_fd(R1, RING),
                 mov64_reg(R2, R10), alu64_imm(BPF_ADD, R2, -8), mov64_reg(R3, R6),
                 mov64_imm(R4, 0), call_helper(BPF_FUNC_ringbuf_output), ret(0)}),
              "unbounded"),
         deny("output with a negative size",
-             P({st(BPF_DW, R10, -8, 0), ld_ring(R1, RING), mov64_reg(R2, R10),
+             P({st(BPF_DW, R10, -8, 0), ld_map_fd(R1, RING), mov64_reg(R2, R10),
                 alu64_imm(BPF_ADD, R2, -8), mov64_imm(R3, -1), mov64_imm(R4, 0),
                 call_helper(BPF_FUNC_ringbuf_output), ret(0)}),
              "unbounded"),
         accept("output with a size in [1,8] from 8 initialised bytes",
                P({st(BPF_DW, R10, -8, 0), ldx(BPF_DW, R6, R1, 0), alu64_imm(BPF_AND, R6, 7),
-                  alu64_imm(BPF_ADD, R6, 1), ld_ring(R1, RING), mov64_reg(R2, R10),
+                  alu64_imm(BPF_ADD, R6, 1), ld_map_fd(R1, RING), mov64_reg(R2, R10),
                   alu64_imm(BPF_ADD, R2, -8), mov64_reg(R3, R6), mov64_imm(R4, 0),
                   call_helper(BPF_FUNC_ringbuf_output), ret(0)})),
         deny("output of 16 bytes from fp-8",
-             P({st(BPF_DW, R10, -8, 0), ld_ring(R1, RING), mov64_reg(R2, R10),
+             P({st(BPF_DW, R10, -8, 0), ld_map_fd(R1, RING), mov64_reg(R2, R10),
                 alu64_imm(BPF_ADD, R2, -8), mov64_imm(R3, 16), mov64_imm(R4, 0),
                 call_helper(BPF_FUNC_ringbuf_output), ret(0)}),
              "invalid stack access"),
         accept("output from a reserved record into the other ring",
-               with_record(16, P({st(BPF_DW, R6, 0, 1), st(BPF_DW, R6, 8, 2), ld_ring(R1, RING2),
+               with_record(16, P({st(BPF_DW, R6, 0, 1), st(BPF_DW, R6, 8, 2), ld_map_fd(R1, RING2),
                                   mov64_reg(R2, R6), mov64_imm(R3, 16), mov64_imm(R4, 0),
                                   call_helper(BPF_FUNC_ringbuf_output)}))),
         deny("a record larger than any ring",
@@ -963,12 +991,12 @@ std::vector<Case> ring_cases() {
                 jmp_imm(BPF_JEQ, R6, 0, 0), st(BPF_DW, R7, 0, 1), ret(0)}),
              "may be NULL"),
         accept("a ring spilled and filled, then reserved from",
-               P({ld_ring(R1, RING), stx(BPF_DW, R10, R1, -8), mov64_imm(R1, 0),
+               P({ld_map_fd(R1, RING), stx(BPF_DW, R10, R1, -8), mov64_imm(R1, 0),
                   ldx(BPF_DW, R1, R10, -8), mov64_imm(R2, 8), mov64_imm(R3, 0),
                   call_helper(BPF_FUNC_ringbuf_reserve), jmp_imm(BPF_JEQ, R0, 0, 3), submit(R0),
                   ret(0)})),
         deny("a ring pointer stored into a record without allow_ptr_leaks",
-             with_record(8, P({ld_ring(R1, RING), stx(BPF_DW, R6, R1, 0)})), "leaks a pointer")
+             with_record(8, P({ld_map_fd(R1, RING), stx(BPF_DW, R6, R1, 0)})), "leaks a pointer")
             .with_flags(NO_LEAKS),
         deny("submit with a pointer for flags without allow_ptr_leaks",
              with_record(8, P({mov64_reg(R1, R6), mov64_reg(R2, R10),
@@ -999,23 +1027,23 @@ std::vector<Case> ring_cases() {
              "invalid ring record access"),
         accept("output of 8 bytes from record + [0,8] of a 16-byte record",
                with_record(16, P({st(BPF_DW, R6, 0, 1), st(BPF_DW, R6, 8, 2), unknown(R7),
-                                  alu64_imm(BPF_AND, R7, 8), ld_ring(R1, RING2), mov64_reg(R2, R6),
+                                  alu64_imm(BPF_AND, R7, 8), ld_map_fd(R1, RING2), mov64_reg(R2, R6),
                                   alu64_reg(BPF_ADD, R2, R7), mov64_imm(R3, 8), mov64_imm(R4, 0),
                                   call_helper(BPF_FUNC_ringbuf_output)}))),
         deny("output of 8 bytes from record + [0,9] of a 16-byte record",
              with_record(16, P({st(BPF_DW, R6, 0, 1), st(BPF_DW, R6, 8, 2), unknown(R7),
-                                jmp_imm(BPF_JGT, R7, 9, 7), ld_ring(R1, RING2), mov64_reg(R2, R6),
+                                jmp_imm(BPF_JGT, R7, 9, 7), ld_map_fd(R1, RING2), mov64_reg(R2, R6),
                                 alu64_reg(BPF_ADD, R2, R7), mov64_imm(R3, 8), mov64_imm(R4, 0),
                                 call_helper(BPF_FUNC_ringbuf_output)})),
              "invalid ring record access"),
-        accept("query", P({ld_ring(R1, RING), mov64_imm(R2, KRING_QUERY_AVAIL_DATA),
+        accept("query", P({ld_map_fd(R1, RING), mov64_imm(R2, KRING_QUERY_AVAIL_DATA),
                            call_helper(BPF_FUNC_ringbuf_query), exit_insn()})),
         reject("a ring fd that is not a ring",
-               P({ld_ring(R1, 7), mov64_imm(R2, 0), call_helper(BPF_FUNC_ringbuf_query),
+               P({ld_map_fd(R1, 7), mov64_imm(R2, 0), call_helper(BPF_FUNC_ringbuf_query),
                   exit_insn()}),
                -EBADF, "is not a ring"),
         deny("query without its second argument",
-             P({ld_ring(R1, RING), call_helper(BPF_FUNC_ringbuf_query), exit_insn()}),
+             P({ld_map_fd(R1, RING), call_helper(BPF_FUNC_ringbuf_query), exit_insn()}),
              "r2 is not initialised"),
         deny("the record pointer stored into its record without allow_ptr_leaks",
              with_record(8, P({stx(BPF_DW, R6, R6, 0)})), "leaks a pointer")
@@ -1044,7 +1072,7 @@ std::vector<Case> ring_cases() {
                                 call_helper(BPF_FUNC_get_current_comm)})),
              "the size may be 0"),
         accept("output of 0 bytes is allowed (as Linux's ringbuf_output)",
-               P({ld_ring(R1, RING), mov64_reg(R2, R10), alu64_imm(BPF_ADD, R2, -8),
+               P({ld_map_fd(R1, RING), mov64_reg(R2, R10), alu64_imm(BPF_ADD, R2, -8),
                   mov64_imm(R3, 0), mov64_imm(R4, 0), call_helper(BPF_FUNC_ringbuf_output),
                   exit_insn()})),
         deny("get_current_comm of 16 bytes at fp-8",
@@ -1104,6 +1132,127 @@ std::vector<Case> ring_cases() {
              P({mov64_imm(R2, 1), call_helper(BPF_FUNC_ktime_get_ns), mov64_reg(R0, R2),
                 exit_insn()}),
              "r2 is not initialised"),
+    };
+}
+
+std::vector<Case> map_cases() {
+    // map_update_elem(fd, key at fp-8 (4 bytes), value at fp-24, 0).
+    auto update = [](int32_t fd) {
+        return P({ld_map_fd(R1, fd), mov64_reg(R2, R10), alu64_imm(BPF_ADD, R2, -8),
+                  mov64_reg(R3, R10), alu64_imm(BPF_ADD, R3, -24), mov64_imm(R4, 0),
+                  call_helper(BPF_FUNC_map_update_elem)});
+    };
+    Prog key_and_value =
+        P({st(BPF_W, R10, -8, 0), st(BPF_DW, R10, -24, 0), st(BPF_DW, R10, -16, 0)});
+    return {
+        accept(
+            "lookup, NULL check, the value's first and last bytes",
+            P({lookup_checked(ARRAY_MAP), ldx(BPF_B, R1, R0, 0), ldx(BPF_B, R1, R0, 15), ret(0)})),
+        accept("the whole value written",
+               P({lookup_checked(ARRAY_MAP), st(BPF_DW, R0, 0, 1), st(BPF_DW, R0, 8, 2), ret(0)})),
+        accept("a value pointer moved by a constant",
+               P({lookup_checked(HASH_MAP), alu64_imm(BPF_ADD, R0, 16), ldx(BPF_DW, R1, R0, 0),
+                  ret(0)})),
+        accept("a value pointer moved by a bounded variable",
+               P({lookup_checked(ARRAY_MAP), ldx(BPF_DW, R1, R0, 0), alu64_imm(BPF_AND, R1, 7),
+                  alu64_reg(BPF_ADD, R0, R1), ldx(BPF_B, R1, R0, 8), ret(0)})),
+        accept("update with the key and the value on the stack",
+               P({key_and_value, update(ARRAY_MAP), exit_insn()})),
+        accept("delete from a hash map",
+               P({st(BPF_DW, R10, -8, 0), ld_map_fd(R1, HASH_MAP), mov64_reg(R2, R10),
+                  alu64_imm(BPF_ADD, R2, -8), call_helper(BPF_FUNC_map_delete_elem), exit_insn()})),
+        accept("a map value as another map's key",
+               P({lookup_checked(ARRAY_MAP), mov64_reg(R2, R0), ld_map_fd(R1, HASH_MAP),
+                  call_helper(BPF_FUNC_map_lookup_elem), ret(0)})),
+        accept(
+            "a map value given to ringbuf_output",
+            P({lookup_checked(ARRAY_MAP), mov64_reg(R2, R0), ld_map_fd(R1, RING), mov64_imm(R3, 16),
+               mov64_imm(R4, 0), call_helper(BPF_FUNC_ringbuf_output), ret(0)})),
+        accept("get_current_comm writes into a map value",
+               P({lookup_checked(ARRAY_MAP), mov64_reg(R1, R0), mov64_imm(R2, 16),
+                  call_helper(BPF_FUNC_get_current_comm), ret(0)})),
+        accept("a read-only map's value read",
+               P({lookup_checked(RDONLY_MAP), ldx(BPF_DW, R0, R0, 0), exit_insn()})),
+        accept("the NULL check of a copy decides the original",
+               P({lookup(ARRAY_MAP), mov64_reg(R6, R0), jmp_imm(BPF_JEQ, R6, 0, 1),
+                  ldx(BPF_B, R1, R0, 0), ret(0)})),
+        accept("on its NULL side a lookup's result is the number 0",
+               P({lookup(ARRAY_MAP), jmp_imm(BPF_JNE, R0, 0, 1), exit_insn(), ret(0)}))
+            .with_flags(NO_LEAKS),
+        deny("a lookup's result read before its NULL check",
+             P({lookup(ARRAY_MAP), ldx(BPF_B, R1, R0, 0), ret(0)}),
+             "r0 may be NULL: compare it with 0 first"),
+        deny("a lookup's result moved before its NULL check",
+             P({lookup(ARRAY_MAP), alu64_imm(BPF_ADD, R0, 8), ret(0)}),
+             "r0 may be NULL: compare it with 0 first"),
+        deny("on its NULL side a lookup's result cannot be read",
+             P({lookup(ARRAY_MAP), jmp_imm(BPF_JNE, R0, 0, 1), ldx(BPF_B, R1, R0, 0), ret(0)}),
+             "r0 (scalar) cannot be dereferenced"),
+        deny("one byte past the value",
+             P({lookup_checked(ARRAY_MAP), ldx(BPF_B, R1, R0, 16), ret(0)}),
+             "invalid map value access off=16 size=1 (value size 16)"),
+        deny("one byte before the value",
+             P({lookup_checked(ARRAY_MAP), ldx(BPF_B, R1, R0, -1), ret(0)}),
+             "invalid map value access off=-1 size=1"),
+        deny("a variable offset that may reach past the value",
+             P({lookup_checked(ARRAY_MAP), ldx(BPF_DW, R1, R0, 0), alu64_imm(BPF_AND, R1, 15),
+                alu64_reg(BPF_ADD, R0, R1), ldx(BPF_B, R1, R0, 8), ret(0)}),
+             "invalid map value access off=8 size=1 (value size 16)"),
+        deny("a key never written",
+             P({ld_map_fd(R1, ARRAY_MAP), mov64_reg(R2, R10), alu64_imm(BPF_ADD, R2, -8),
+                call_helper(BPF_FUNC_map_lookup_elem), ret(0)}),
+             "reading uninitialised stack off=-8 size=4")
+            .with_flags(NO_LEAKS),
+        deny("a key shorter than the map's",
+             P({st(BPF_W, R10, -4, 0), ld_map_fd(R1, HASH_MAP), mov64_reg(R2, R10),
+                alu64_imm(BPF_ADD, R2, -4), call_helper(BPF_FUNC_map_lookup_elem), ret(0)}),
+             "invalid stack access off=-4 size=8"),
+        deny("a number as the key",
+             P({ld_map_fd(R1, ARRAY_MAP), mov64_imm(R2, 0), call_helper(BPF_FUNC_map_lookup_elem),
+                ret(0)}),
+             "r2 expects a map key (stack or map value), got scalar"),
+        deny("a ring given to a map helper",
+             P({st(BPF_W, R10, -8, 0), ld_map_fd(R1, RING), mov64_reg(R2, R10),
+                alu64_imm(BPF_ADD, R2, -8), call_helper(BPF_FUNC_map_lookup_elem), ret(0)}),
+             "r1 expects a map, got ring"),
+        deny("a map given to a ring helper",
+             P({ld_map_fd(R1, ARRAY_MAP), mov64_imm(R2, 0), call_helper(BPF_FUNC_ringbuf_query),
+                exit_insn()}),
+             "r1 expects a ring, got map"),
+        deny("arithmetic on a map pointer",
+             P({ld_map_fd(R1, ARRAY_MAP), alu64_imm(BPF_ADD, R1, 8), ret(0)}),
+             "arithmetic on a map pointer is prohibited"),
+        deny("a map pointer dereferenced",
+             P({ld_map_fd(R1, ARRAY_MAP), ldx(BPF_DW, R0, R1, 0), exit_insn()}),
+             "r1 (map) cannot be dereferenced"),
+        deny("a store into a read-only map's value",
+             P({lookup_checked(RDONLY_MAP), st(BPF_DW, R0, 0, 1), ret(0)}),
+             "is read-only to programs"),
+        deny("an update of a read-only map", P({key_and_value, update(RDONLY_MAP), exit_insn()}),
+             "is read-only to programs"),
+        deny("a helper writing into a read-only map's value",
+             P({lookup_checked(RDONLY_MAP), mov64_reg(R1, R0), mov64_imm(R2, 8),
+                call_helper(BPF_FUNC_get_current_comm), ret(0)}),
+             "is read-only to programs"),
+        deny("a pointer stored into a map value without allow_ptr_leaks",
+             P({lookup_checked(ARRAY_MAP), stx(BPF_DW, R0, R10, 0), ret(0)}),
+             "storing r10 into a map value leaks a pointer")
+            .with_flags(NO_LEAKS),
+        deny("a value shorter than the map's",
+             P({st(BPF_W, R10, -8, 0), st(BPF_DW, R10, -16, 0), update(ARRAY_MAP), exit_insn()}),
+             "reading uninitialised stack off=-24 size=16")
+            .with_flags(NO_LEAKS),
+        deny("a map value returned without allow_ptr_leaks",
+             P({lookup_checked(ARRAY_MAP), exit_insn()}),
+             "returning r0 (map value) leaks a pointer")
+            .with_flags(NO_LEAKS),
+        reject("an fd that is neither a ring nor a map",
+               P({ld_map_fd(R1, 7), mov64_imm(R0, 0), exit_insn()}), -EBADF,
+               "is not a ring or a map"),
+        deny("ringbuf_output of more bytes than the value holds",
+             P({lookup_checked(ARRAY_MAP), mov64_reg(R2, R0), ld_map_fd(R1, RING),
+                mov64_imm(R3, 17), mov64_imm(R4, 0), call_helper(BPF_FUNC_ringbuf_output), ret(0)}),
+             "invalid map value access off=0 size=17 (value size 16)"),
     };
 }
 
@@ -1394,11 +1543,11 @@ std::vector<Case> privilege_cases() {
         P({mov64_reg(R2, R10), alu64_imm(BPF_ADD, R2, -8), mov64_imm(R0, 0),
            jmp_reg(BPF_JGT, R10, R2, 1), mov64_imm(R0, 1), exit_insn()});
     const Prog output_spilled_ctx =
-        P({stx(BPF_DW, R10, R1, -8), ld_ring(R1, RING), mov64_reg(R2, R10),
+        P({stx(BPF_DW, R10, R1, -8), ld_map_fd(R1, RING), mov64_reg(R2, R10),
            alu64_imm(BPF_ADD, R2, -8), mov64_imm(R3, 8), mov64_imm(R4, 0),
            call_helper(BPF_FUNC_ringbuf_output), ret(0)});
-    const Prog query_with_pointer_flags = P(
-        {ld_ring(R1, RING), mov64_reg(R2, R10), call_helper(BPF_FUNC_ringbuf_query), exit_insn()});
+    const Prog query_with_pointer_flags = P({ld_map_fd(R1, RING), mov64_reg(R2, R10),
+                                             call_helper(BPF_FUNC_ringbuf_query), exit_insn()});
     const Prog counted_loop = P({mov64_imm(R0, 0), mov64_imm(R1, 0), alu64_imm(BPF_ADD, R1, 1),
                                  jmp_imm(BPF_JLT, R1, 4, -2), exit_insn()});
     return {
@@ -1591,9 +1740,9 @@ std::vector<Case> malformed_cases() {
         malformed("a byte swap of 8 bits", P({mov64_imm(R0, 5), endian(true, R0, 8), exit_insn()}),
                   "insn 1: "),
         // Helpers kring lacks are named as Linux 6.1's <linux/bpf.h> does.
-        malformed("helper 1 (map_lookup_elem) is not in the subset",
-                  P({call_helper(BPF_FUNC_map_lookup_elem), exit_insn()}),
-                  "unknown helper 1 (bpf_map_lookup_elem)"),
+        malformed("helper 12 (tail_call) is not in the subset",
+                  P({call_helper(BPF_FUNC_tail_call), exit_insn()}),
+                  "unknown helper 12 (bpf_tail_call)"),
         malformed("helper 35 (get_current_task) is not in the subset",
                   P({call_helper(35), exit_insn()}), "unknown helper 35 (bpf_get_current_task)"),
         malformed("helper 209, Linux 6.1's last (user_ringbuf_drain)",
@@ -1697,27 +1846,27 @@ std::vector<Case> pruning_cases() {
              "invalid ring record access"),
         // Paths meet before a helper reads or sizes stack memory.
         deny("a slot a helper reads, written on one path only",
-             P({top_coin, jmp_imm(BPF_JEQ, R7, 0, 1), st(BPF_DW, R10, -8, 0), ld_ring(R1, RING),
+             P({top_coin, jmp_imm(BPF_JEQ, R7, 0, 1), st(BPF_DW, R10, -8, 0), ld_map_fd(R1, RING),
                 mov64_reg(R2, R10), alu64_imm(BPF_ADD, R2, -8), mov64_imm(R3, 8), mov64_imm(R4, 0),
                 call_helper(BPF_FUNC_ringbuf_output), ret(0)}),
              "reading uninitialised stack")
             .with_flags(NO_LEAKS),
         deny("the second of two slots a helper reads, written on one path only",
              P({top_coin, st(BPF_DW, R10, -8, 0), jmp_imm(BPF_JEQ, R7, 0, 1),
-                st(BPF_DW, R10, -16, 0), ld_ring(R1, RING), mov64_reg(R2, R10),
+                st(BPF_DW, R10, -16, 0), ld_map_fd(R1, RING), mov64_reg(R2, R10),
                 alu64_imm(BPF_ADD, R2, -16), mov64_imm(R3, 16), mov64_imm(R4, 0),
                 call_helper(BPF_FUNC_ringbuf_output), ret(0)}),
              "reading uninitialised stack")
             .with_flags(NO_LEAKS),
         deny("helper sizes 8 and 16 meet",
              P({st(BPF_DW, R10, -8, 0), top_coin, jmp_imm(BPF_JEQ, R7, 0, 2), mov64_imm(R5, 8),
-                ja(1), mov64_imm(R5, 16), ld_ring(R1, RING), mov64_reg(R2, R10),
+                ja(1), mov64_imm(R5, 16), ld_map_fd(R1, RING), mov64_reg(R2, R10),
                 alu64_imm(BPF_ADD, R2, -8), mov64_reg(R3, R5), mov64_imm(R4, 0),
                 call_helper(BPF_FUNC_ringbuf_output), ret(0)}),
              "invalid stack access"),
         deny("reservation sizes 16 and 8 meet",
              P({top_coin, jmp_imm(BPF_JEQ, R7, 0, 2), mov64_imm(R2, 16), ja(1), mov64_imm(R2, 8),
-                ld_ring(R1, RING), mov64_imm(R3, 0), call_helper(BPF_FUNC_ringbuf_reserve),
+                ld_map_fd(R1, RING), mov64_imm(R3, 0), call_helper(BPF_FUNC_ringbuf_reserve),
                 jmp_imm(BPF_JEQ, R0, 0, 4), st(BPF_DW, R0, 8, 1), submit(R0), ret(0)}),
              "invalid ring record access"),
         deny("values 0 and 1 meet, then decide a branch",
@@ -1944,6 +2093,7 @@ const Group groups[] = {
     {"stack", stack_cases},
     {"context", context_cases},
     {"helpers and rings", ring_cases},
+    {"maps", map_cases},
     {"control flow and loops", control_flow_cases},
     {"calls", call_cases},
     {"pruning and linked registers", pruning_cases},
@@ -2002,6 +2152,9 @@ TEST_CASE("context") {
 }
 TEST_CASE("helpers and rings") {
     run_group("helpers and rings");
+}
+TEST_CASE("maps") {
+    run_group("maps");
 }
 TEST_CASE("control flow and loops") {
     run_group("control flow and loops");

@@ -1,5 +1,5 @@
 // Linux's own BPF from the in-VM tests: load a socket filter and test-run it;
-// load any program type with BTF func-info; create ring buffer maps and BTF.
+// load any program type with BTF func-info; create maps and BTF.
 #pragma once
 
 #include <cerrno>
@@ -23,6 +23,29 @@ inline int create_ringbuf(uint32_t size) {
     create.max_entries = size;
     int fd = static_cast<int>(bpf(BPF_MAP_CREATE, &create));
     return fd < 0 ? -errno : fd;
+}
+
+// A map of @type with the sizes, entries and flags given, or -errno.
+inline int create_map(bpf_map_type type, uint32_t key_size, uint32_t value_size,
+                      uint32_t max_entries, uint32_t flags = 0) {
+    bpf_attr create{};
+    create.map_type = type;
+    create.key_size = key_size;
+    create.value_size = value_size;
+    create.max_entries = max_entries;
+    create.map_flags = flags;
+    int fd = static_cast<int>(bpf(BPF_MAP_CREATE, &create));
+    return fd < 0 ? -errno : fd;
+}
+
+// What Linux says of map @fd (BPF_OBJ_GET_INFO_BY_FD): 0, or -errno.
+inline int map_info(int fd, bpf_map_info* info) {
+    *info = {};
+    bpf_attr get{};
+    get.info.bpf_fd = static_cast<uint32_t>(fd);
+    get.info.info_len = sizeof(*info);
+    get.info.info = reinterpret_cast<uint64_t>(info);
+    return bpf(BPF_OBJ_GET_INFO_BY_FD, &get) == 0 ? 0 : -errno;
 }
 
 // A BTF object fd for raw BTF, or -errno with the BTF log in *log.

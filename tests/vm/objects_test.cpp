@@ -98,11 +98,11 @@ std::vector<bpf_insn> event_program(int ring_fd, int16_t ctx_off, int32_t tag,
     using namespace insn;
     std::vector<bpf_insn> p;
     if (second_ring_fd >= 0)
-        for (const bpf_insn& i : ld_ring(2, second_ring_fd))
+        for (const bpf_insn& i : ld_map_fd(2, second_ring_fd))
             p.push_back(i);
     p.push_back(mov64_reg(6, 1));
     p.push_back(st(BPF_DW, 10, -16, 0));
-    for (const bpf_insn& i : ld_ring(1, ring_fd))
+    for (const bpf_insn& i : ld_map_fd(1, ring_fd))
         p.push_back(i);
     p.push_back(mov64_imm(2, 16));
     p.push_back(mov64_imm(3, 0));

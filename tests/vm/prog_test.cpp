@@ -67,7 +67,7 @@ std::vector<bpf_insn> copy_ctx_program(int ring_fd, uint32_t attach_type) {
     using namespace insn;
     uint32_t size = ctx_size(attach_type);
     std::vector<bpf_insn> p = {mov64_reg(6, 1)};
-    for (const bpf_insn& i : ld_ring(1, ring_fd))
+    for (const bpf_insn& i : ld_map_fd(1, ring_fd))
         p.push_back(i);
     p.push_back(mov64_imm(2, static_cast<int32_t>(8 + size)));
     p.push_back(mov64_imm(3, 0));
@@ -91,7 +91,7 @@ std::vector<bpf_insn> copy_ctx_program(int ring_fd, uint32_t attach_type) {
 // A program the verifier must reject: it never submits its reservation.
 std::vector<bpf_insn> leaking_program(int ring_fd) {
     using namespace insn;
-    std::vector<bpf_insn> p = ld_ring(1, ring_fd);
+    std::vector<bpf_insn> p = ld_map_fd(1, ring_fd);
     p.push_back(mov64_imm(2, 8));
     p.push_back(mov64_imm(3, 0));
     p.push_back(call_helper(BPF_FUNC_ringbuf_reserve));
@@ -104,7 +104,7 @@ std::vector<bpf_insn> leaking_program(int ring_fd) {
 std::vector<bpf_insn> pointer_leak_program(int ring_fd) {
     using namespace insn;
     std::vector<bpf_insn> p = {mov64_reg(6, 1)};
-    for (const bpf_insn& i : ld_ring(1, ring_fd))
+    for (const bpf_insn& i : ld_map_fd(1, ring_fd))
         p.push_back(i);
     p.push_back(mov64_imm(2, 8));
     p.push_back(mov64_imm(3, 0));

@@ -24,9 +24,10 @@ Verdict verify(const Program& prog, size_t nr_rings, const VerifyOptions& option
     attr.func_info = prog.func_info.empty() ? nullptr : prog.func_info.data();
     attr.func_info_cnt = static_cast<uint32_t>(prog.func_info.size());
     attr.ctx = options.ctx;
-    attr.ring_priv = &nr_rings;
-    attr.ring_lookup = [](void* priv, int32_t index) -> int {
+    attr.map_priv = &nr_rings;
+    attr.map_lookup = [](void* priv, int32_t index, kbpf_map_desc* desc) -> int {
         size_t count = *static_cast<size_t*>(priv);
+        desc->type = BPF_MAP_TYPE_RINGBUF;
         return index >= 0 && static_cast<size_t>(index) < count ? index : -EBADF;
     };
     attr.flags = options.flags;

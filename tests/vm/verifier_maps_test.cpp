@@ -1,0 +1,185 @@
+// The verifier table's map cases (tests/verifier, group "maps") against
+// Linux's own verifier, on real Linux maps of the same types, sizes and
+// flags: every case the table accepts Linux accepts, and every case it
+// refuses Linux refuses for the same reason (the message each gives is
+// listed below). kring's verifier describes the maps as Linux does, through
+// BPF_OBJ_GET_INFO_BY_FD. Cases verified without allow_ptr_leaks load into
+// Linux as socket filters from a child with CAP_BPF alone (Linux then has
+// no allow_ptr_leaks either); the others as kprobe programs of root.
+#include "linux_bpf.hpp"
+#include "vm_util.hpp"
+
+#include <doctest/doctest.h>
+#include <fcntl.h>
+#include <linux/capability.h>
+#include <map>
+#include <set>
+
+// Last, as there: its C headers define function-like macros (max, swap).
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wunused-function"
+#define KRING_VERIFIER_TABLE_ONLY
+#include "../verifier/verifier_table_test.cpp"
+#pragma GCC diagnostic pop
+
+namespace {
+
+// Linux 6.1's and 6.12's message for each map case the table refuses.
+const std::map<std::string, std::string> linux_says = {
+    {"a lookup's result read before its NULL check", "invalid mem access 'map_value_or_null'"},
+    {"a lookup's result moved before its NULL check",
+     "pointer arithmetic on map_value_or_null prohibited"},
+    {"on its NULL side a lookup's result cannot be read", "invalid mem access 'scalar'"},
+    {"one byte past the value", "invalid access to map value, value_size=16 off=16 size=1"},
+    {"one byte before the value", "invalid access to map value, value_size=16 off=-1 size=1"},
+    {"a variable offset that may reach past the value", "invalid access to map value"},
+    {"a key never written", "invalid indirect read from stack"},
+    {"a key shorter than the map's", "invalid indirect access to stack"},
+    {"a number as the key", "type=scalar expected=fp"},
+    {"a map given to a ring helper", "cannot pass map_type 2 into func bpf_ringbuf_query"},
+    {"arithmetic on a map pointer", "pointer arithmetic on map_ptr prohibited"},
+    {"a store into a read-only map's value", "write into map forbidden"},
+    {"an update of a read-only map", "write into map forbidden"},
+    {"a helper writing into a read-only map's value", "write into map forbidden"},
+    {"a pointer stored into a map value without allow_ptr_leaks", "leaks addr into map"},
+    {"a value shorter than the map's", "invalid indirect read from stack"},
+    {"a map value returned without allow_ptr_leaks", "R0 leaks addr as return value"},
+    {"an fd that is neither a ring nor a map", "is not pointing to valid bpf_map"},
+    {"ringbuf_output of more bytes than the value holds", "invalid access to map value"},
+};
+
+// Map cases kring refuses and Linux accepts, and why kring's rule is
+// stricter on purpose.
+const std::map<std::string, std::string> linux_accepts = {
+    // Linux lets programs with bpf_capable read struct bpf_map's fields
+    // through its BTF; kring keeps a map's kernel object out of reach.
+    {"a map pointer dereferenced", "Linux reads struct bpf_map by BTF"},
+};
+
+// Map cases both refuse where Linux logs no reason (only EACCES).
+const std::set<std::string> linux_refuses_silently = {
+    // Linux checks the ring's key size (0) as the key's before the map's
+    // type, and logs nothing for it.
+    "a ring given to a map helper",
+};
+
+int describe(void*, s32 fd, kbpf_map_desc* desc) {
+    bpf_map_info info;
+    int err = linuxbpf::map_info(fd, &info);
+    if (err)
+        return err;
+    *desc = {info.type, info.key_size, info.value_size, info.max_entries, info.map_flags};
+    return fd;
+}
+
+struct Verdict {
+    int err = 0;
+    std::string log;
+};
+
+Verdict kring_verdict(const Case& c, const Prog& insns) {
+    std::vector<char> log(1 << 16, '\0');
+    kbpf_verify_attr attr{};
+    attr.insns = insns.data();
+    attr.insn_cnt = static_cast<uint32_t>(insns.size());
+    attr.ctx = c.ctx;
+    attr.map_lookup = describe;
+    attr.flags = c.flags;
+    attr.log_level = KBPF_LOG_LEVEL_ERRORS;
+    attr.log_buf = log.data();
+    attr.log_size = static_cast<uint32_t>(log.size() - 1);
+    Verdict v;
+    v.err = kbpf_verify(&attr, nullptr);
+    v.log = log.data();
+    return v;
+}
+
+// Linux's verdict, with as much privilege as @c has: root's kprobe program,
+// or without allow_ptr_leaks a socket filter from a child with CAP_BPF.
+Verdict linux_verdict(const Case& c, const Prog& insns) {
+    Verdict v;
+    if (c.flags & KBPF_F_ALLOW_PTR_LEAKS) {
+        int fd = linuxbpf::load_program(BPF_PROG_TYPE_KPROBE, insns, -1, {}, &v.log);
+        v.err = fd < 0 ? fd : 0;
+        if (fd >= 0)
+            ::close(fd);
+        return v;
+    }
+    int pipe_fds[2];
+    REQUIRE(::pipe(pipe_fds) == 0);
+    int status = vmtest::in_child([&] {
+        ::close(pipe_fds[0]);
+        if (!vmtest::keep_only_caps({CAP_BPF}))
+            return 98;
+        std::string log;
+        int fd = linuxbpf::load_socket_filter(insns, &log);
+        if (::write(pipe_fds[1], log.data(), log.size()) < 0)
+            return 97;
+        return fd < 0 ? 1 : 0;
+    });
+    ::close(pipe_fds[1]);
+    v.log = vmtest::read_to_end(pipe_fds[0]);
+    ::close(pipe_fds[0]);
+    REQUIRE(status < 90);
+    v.err = status ? -EACCES : 0;
+    return v;
+}
+
+} // namespace
+
+TEST_CASE("maps: Linux decides the table's map cases as kring does, refusing for the same reason") {
+    vmtest::Fd ring(linuxbpf::create_ringbuf(4096)), ring2(linuxbpf::create_ringbuf(4096));
+    vmtest::Fd array(linuxbpf::create_map(BPF_MAP_TYPE_ARRAY, 4, 16, 4));
+    vmtest::Fd hash(linuxbpf::create_map(BPF_MAP_TYPE_HASH, 8, 24, 64));
+    vmtest::Fd rdonly(linuxbpf::create_map(BPF_MAP_TYPE_ARRAY, 4, 8, 1, BPF_F_RDONLY_PROG));
+    REQUIRE(ring.get() >= 0);
+    REQUIRE(ring2.get() >= 0);
+    REQUIRE(array.get() >= 0);
+    REQUIRE(hash.get() >= 0);
+    REQUIRE(rdonly.get() >= 0);
+    // Any other fd of the table names neither a ring nor a map: here a file.
+    vmtest::Fd not_a_map(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+    const std::map<int32_t, int> fds = {{RING, ring.get()},
+                                        {RING2, ring2.get()},
+                                        {ARRAY_MAP, array.get()},
+                                        {HASH_MAP, hash.get()},
+                                        {RDONLY_MAP, rdonly.get()}};
+    size_t accepted = 0, refused = 0;
+    for (const Case& c : map_cases()) {
+        Prog insns = c.prog;
+        for (size_t i = 0; i + 1 < insns.size(); i++) {
+            bpf_insn& in = insns[i];
+            if (in.code == (BPF_LD | BPF_IMM | BPF_DW) && in.src_reg == BPF_PSEUDO_MAP_FD)
+                in.imm = fds.count(in.imm) ? fds.at(in.imm) : not_a_map.get();
+        }
+        Verdict k = kring_verdict(c, insns), l = linux_verdict(c, insns);
+        CAPTURE(c.name);
+        INFO("kring (", k.err, "): ", k.log, "\nLinux (", l.err, "): ", l.log);
+        if (c.err == 0) {
+            CHECK(k.err == 0);
+            CHECK(l.err == 0);
+            accepted++;
+            continue;
+        }
+        // The lookup's error passes through: Linux's, for an fd that names
+        // no map; the table's lookup says EBADF.
+        CHECK(k.err == (c.err == -EACCES ? c.err : l.err));
+        CHECK(k.log.find(c.msg) != std::string::npos);
+        if (linux_accepts.count(c.name)) {
+            CHECK(l.err == 0);
+            continue;
+        }
+        CHECK(l.err < 0);
+        if (linux_refuses_silently.count(c.name)) {
+            CHECK(l.err == -EACCES);
+            refused++;
+            continue;
+        }
+        REQUIRE(linux_says.count(c.name) == 1);
+        CHECK(l.log.find(linux_says.at(c.name)) != std::string::npos);
+        refused++;
+    }
+    MESSAGE("map cases against Linux: ", accepted, " accepted and ", refused, " refused by both");
+    CHECK(refused == linux_says.size() + linux_refuses_silently.size());
+    CHECK(accepted + refused + linux_accepts.size() == map_cases().size());
+}
