@@ -2,8 +2,11 @@
 /*
  * Helpers, as Linux's BPF helpers of the same numbers behave. The verifier
  * has checked every argument's kind (kbpf/helpers.c): ring arguments are
- * rings, records are reserved records, memory is in bounds. What it cannot
- * know (flags values) is checked here, as Linux does at run time.
+ * rings, maps are Linux's maps of the types kring takes, records are
+ * reserved records, memory is in bounds. What it cannot know (flags values)
+ * is checked here, or by the map's own operations, as Linux does at run
+ * time. Programs run under rcu_read_lock() (kring_prog_run), which the
+ * maps' operations need, as Linux's helpers do.
  */
 #include <linux/bpf.h>
 #include <linux/sched.h>
@@ -22,6 +25,32 @@
  */
 #define KRING_HELPER(name) \
 	static u64 kring_helper_##name(u64 r1, u64 r2, u64 r3, u64 r4, u64 r5)
+
+KRING_HELPER(map_lookup_elem)
+{
+	struct bpf_map *map = (struct bpf_map *)(unsigned long)r1;
+
+	return (u64)(unsigned long)map->ops->map_lookup_elem(map,
+							     (void *)(unsigned long)r2);
+}
+
+KRING_HELPER(map_update_elem)
+{
+	struct bpf_map *map = (struct bpf_map *)(unsigned long)r1;
+
+	return (u64)(s64)map->ops->map_update_elem(map,
+						   (void *)(unsigned long)r2,
+						   (void *)(unsigned long)r3,
+						   r4);
+}
+
+KRING_HELPER(map_delete_elem)
+{
+	struct bpf_map *map = (struct bpf_map *)(unsigned long)r1;
+
+	return (u64)(s64)map->ops->map_delete_elem(map,
+						   (void *)(unsigned long)r2);
+}
 
 KRING_HELPER(ktime_get_ns)
 {
@@ -85,6 +114,12 @@ KRING_HELPER(ringbuf_query)
 kring_helper_fn kring_helper_addr(s32 helper_id)
 {
 	switch (helper_id) {
+	case BPF_FUNC_map_lookup_elem:
+		return kring_helper_map_lookup_elem;
+	case BPF_FUNC_map_update_elem:
+		return kring_helper_map_update_elem;
+	case BPF_FUNC_map_delete_elem:
+		return kring_helper_map_delete_elem;
 	case BPF_FUNC_ktime_get_ns:
 		return kring_helper_ktime_get_ns;
 	case BPF_FUNC_get_smp_processor_id:
@@ -114,6 +149,12 @@ u64 kring_call_helper(void *priv, s32 helper_id, const u64 args[5])
 #define KRING_CALL(name) \
 	kring_helper_##name(args[0], args[1], args[2], args[3], args[4])
 	switch (helper_id) {
+	case BPF_FUNC_map_lookup_elem:
+		return KRING_CALL(map_lookup_elem);
+	case BPF_FUNC_map_update_elem:
+		return KRING_CALL(map_update_elem);
+	case BPF_FUNC_map_delete_elem:
+		return KRING_CALL(map_delete_elem);
 	case BPF_FUNC_ktime_get_ns:
 		return KRING_CALL(ktime_get_ns);
 	case BPF_FUNC_get_smp_processor_id:

@@ -11,6 +11,7 @@
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/percpu.h>
+#include <linux/rcupdate.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
@@ -19,6 +20,7 @@
 
 #include "kring.h"
 #include "kring_attach.h"
+#include "kring_compat.h"
 #include "kring_helpers.h"
 #include "kring_ids.h"
 #include "kring_pin.h"
@@ -26,6 +28,7 @@
 #include "kring_prog.h"
 #include "kring_ring.h"
 #include "bpf/interp.h"
+#include "bpf/structure.h"
 #include "bpf/verifier.h"
 
 #define KRING_LOG_MAX (16U << 20)
@@ -74,6 +77,9 @@ static void kring_prog_free(struct kring_prog *prog)
 	for (i = 0; i < prog->nr_rings; i++)
 		kring_ring_put(prog->rings[i]);
 	kfree(prog->rings);
+	for (i = 0; i < prog->nr_maps; i++)
+		bpf_map_put(prog->maps[i]);
+	kfree(prog->maps);
 	kvfree(prog->insns);
 	kfree(prog);
 }
@@ -110,11 +116,14 @@ int kring_prog_run(struct kring_prog *prog, void *ctx, u64 *r0)
 	}
 	cpu->active = 1;
 	barrier();	/* the flag before the stack use, against nesting irqs */
+	/* A hash map's values live until a grace period after a delete. */
+	rcu_read_lock();
 	if (prog->jit)
 		ret = kring_jit_run(prog->jit, ctx);
 	else
 		err = kbpf_interp_run(prog->insns, prog->insn_cnt, ctx, &env,
 				      &ret);
+	rcu_read_unlock();
 	barrier();
 	cpu->active = 0;
 	this_cpu_inc(prog->stats->runs);
@@ -277,46 +286,106 @@ static int kring_prog_name_from_user(u64 uptr, char *name)
 }
 
 /*
- * The verifier's view of the rings: each fd resolved once, deduplicated.
- * The structure pass looks the ring loads up once each, in instruction
- * order, so load_idx[n] is the ring of the n-th ring load.
+ * The verifier's view of the rings and maps: each fd resolved once,
+ * deduplicated. The structure pass looks the loads up once each, in
+ * instruction order, so load_idx[n] names the object of the n-th load: a
+ * ring's index, or KRING_LOAD_MAP plus a map's.
  */
-struct kring_load_rings {
+#define KRING_LOAD_MAP 0x80
+struct kring_load_objs {
 	struct kring_ring *rings[KRING_PROG_MAX_RINGS];
 	u32 nr_rings;
+	struct bpf_map *maps[KBPF_MAX_USED_MAPS];
+	u32 nr_maps;
 	u32 nr_loads;
 	u8 load_idx[];		/* insn_cnt / 2 + 1 entries */
 };
 
-/* Programs load rings only: kring takes no other map yet. */
-static int kring_load_ring_lookup(void *priv, s32 fd,
-				  struct kbpf_map_desc *desc)
+KRING_IMPORT_BPF_MAP_GET();
+
+/* The map types programs may use, as their helpers behave in Linux. */
+static bool kring_map_type_supported(u32 type)
 {
-	struct kring_load_rings *lr = priv;
+	switch (type) {
+	case BPF_MAP_TYPE_ARRAY:
+	case BPF_MAP_TYPE_PERCPU_ARRAY:
+	case BPF_MAP_TYPE_HASH:
+	case BPF_MAP_TYPE_PERCPU_HASH:
+	case BPF_MAP_TYPE_LRU_HASH:
+	case BPF_MAP_TYPE_LRU_PERCPU_HASH:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/*
+ * A Linux map by fd (bpf_map_get takes a reference). Its ring buffers are
+ * not kring's rings, and programs that may only write a map are not
+ * verified yet: both are refused.
+ */
+static int kring_load_map_lookup(struct kring_load_objs *lo, s32 fd,
+				 struct kbpf_map_desc *desc)
+{
+	struct bpf_map *map = bpf_map_get(fd);
+	u32 i;
+
+	if (IS_ERR(map))
+		return PTR_ERR(map);
+	if (!kring_map_type_supported(map->map_type) ||
+	    (map->map_flags & BPF_F_WRONLY_PROG)) {
+		bpf_map_put(map);
+		return -EOPNOTSUPP;
+	}
+	desc->type = map->map_type;
+	desc->key_size = map->key_size;
+	desc->value_size = map->value_size;
+	desc->max_entries = map->max_entries;
+	desc->flags = map->map_flags;
+	for (i = 0; i < lo->nr_maps && lo->maps[i] != map; i++)
+		;
+	if (i == KBPF_MAX_USED_MAPS) {
+		bpf_map_put(map);
+		return -E2BIG;
+	}
+	if (i < lo->nr_maps)
+		bpf_map_put(map);	/* named before: one reference is enough */
+	else
+		lo->maps[lo->nr_maps++] = map;
+	lo->load_idx[lo->nr_loads++] = KRING_LOAD_MAP | i;
+	return KRING_PROG_MAX_RINGS + i;
+}
+
+static int kring_load_lookup(void *priv, s32 fd, struct kbpf_map_desc *desc)
+{
+	struct kring_load_objs *lo = priv;
 	struct kring_ring *ring = kring_ring_get_fd(fd);
 	u32 i;
 
+	/* Not a /dev/kring file: a Linux map, or nothing programs load. */
+	if (PTR_ERR_OR_ZERO(ring) == -EINVAL)
+		return kring_load_map_lookup(lo, fd, desc);
 	if (IS_ERR(ring))
 		return PTR_ERR(ring);
 	desc->type = BPF_MAP_TYPE_RINGBUF;
-	for (i = 0; i < lr->nr_rings; i++)
-		if (lr->rings[i] == ring)
+	for (i = 0; i < lo->nr_rings; i++)
+		if (lo->rings[i] == ring)
 			break;
 	if (i == KRING_PROG_MAX_RINGS) {
 		kring_ring_put(ring);
 		return -E2BIG;
 	}
-	if (i < lr->nr_rings)
+	if (i < lo->nr_rings)
 		kring_ring_put(ring);	/* named before: one reference is enough */
 	else
-		lr->rings[lr->nr_rings++] = ring;
-	lr->load_idx[lr->nr_loads++] = i;
+		lo->rings[lo->nr_rings++] = ring;
+	lo->load_idx[lo->nr_loads++] = i;
 	return i;
 }
 
-/* The interpreter's copy: each ring load becomes the ring's address. */
-static void kring_rewrite_ring_loads(struct kring_prog *prog,
-				     const struct kring_load_rings *lr)
+/* Each ring or map load becomes the object's address (JIT'd too). */
+static void kring_rewrite_map_loads(struct kring_prog *prog,
+				    const struct kring_load_objs *lo)
 {
 	u32 i, n = 0;
 
@@ -327,7 +396,11 @@ static void kring_rewrite_ring_loads(struct kring_prog *prog,
 		if (insn->code != (BPF_LD | BPF_IMM | BPF_DW))
 			continue;
 		if (insn->src_reg == BPF_PSEUDO_MAP_FD) {
-			addr = (u64)(unsigned long)lr->rings[lr->load_idx[n++]];
+			u8 idx = lo->load_idx[n++];
+
+			addr = idx & KRING_LOAD_MAP ?
+			       (u64)(unsigned long)lo->maps[idx & ~KRING_LOAD_MAP] :
+			       (u64)(unsigned long)lo->rings[idx];
 			insn->src_reg = 0;
 			insn[0].imm = (u32)addr;
 			insn[1].imm = (u32)(addr >> 32);
@@ -380,7 +453,7 @@ static void kring_prog_select_runtime(struct kring_prog *prog,
 
 long kring_prog_load(const void __user *uarg)
 {
-	struct kring_load_rings *lr;
+	struct kring_load_objs *lo;
 	struct kbpf_verify_attr attr = {};
 	struct kring_func_info *fi = NULL;
 	struct kbpf_verify_stats stats = {};
@@ -407,12 +480,12 @@ long kring_prog_load(const void __user *uarg)
 		return -EINVAL;
 
 	prog = kzalloc(sizeof(*prog), GFP_KERNEL);
-	lr = kvzalloc(struct_size(lr, load_idx, load.insn_cnt / 2 + 1),
+	lo = kvzalloc(struct_size(lo, load_idx, load.insn_cnt / 2 + 1),
 		      GFP_KERNEL);
 	func_depth = kcalloc(KBPF_MAX_FUNCS, sizeof(*func_depth), GFP_KERNEL);
 	if (prog)
 		prog->stats = alloc_percpu(struct kring_prog_cpu_stats);
-	if (!prog || !lr || !func_depth || !prog->stats) {
+	if (!prog || !lo || !func_depth || !prog->stats) {
 		ret = -ENOMEM;
 		goto out;
 	}
@@ -454,8 +527,8 @@ long kring_prog_load(const void __user *uarg)
 	attr.func_info_cnt = load.func_info_cnt;
 	attr.ctx.size = prog->ctx_size;
 	attr.ctx.writable = false;
-	attr.map_lookup = kring_load_ring_lookup;
-	attr.map_priv = lr;
+	attr.map_lookup = kring_load_lookup;
+	attr.map_priv = lo;
 	attr.flags = KBPF_F_BPF_CAPABLE;
 	if (perfmon_capable())
 		attr.flags |= KBPF_F_ALLOW_PTR_LEAKS | KBPF_F_BYPASS_SPEC_V1 |
@@ -469,20 +542,26 @@ long kring_prog_load(const void __user *uarg)
 	attr.func_stack_depth = func_depth;
 
 	ret = kbpf_verify(&attr, &stats);
-	/* The rings now belong to the program, even if it goes. */
-	prog->rings = kcalloc(max(lr->nr_rings, 1U), sizeof(*prog->rings),
+	/* The rings and maps now belong to the program, even if it goes. */
+	prog->rings = kcalloc(max(lo->nr_rings, 1U), sizeof(*prog->rings),
 			      GFP_KERNEL);
-	if (!prog->rings) {
-		for (i = 0; i < lr->nr_rings; i++)
-			kring_ring_put(lr->rings[i]);
+	prog->maps = kcalloc(max(lo->nr_maps, 1U), sizeof(*prog->maps),
+			     GFP_KERNEL);
+	if (!prog->rings || !prog->maps) {
+		for (i = 0; i < lo->nr_rings; i++)
+			kring_ring_put(lo->rings[i]);
+		for (i = 0; i < lo->nr_maps; i++)
+			bpf_map_put(lo->maps[i]);
 		ret = ret ? ret : -ENOMEM;
 	} else {
-		memcpy(prog->rings, lr->rings,
-		       lr->nr_rings * sizeof(*prog->rings));
-		prog->nr_rings = lr->nr_rings;
+		memcpy(prog->rings, lo->rings,
+		       lo->nr_rings * sizeof(*prog->rings));
+		prog->nr_rings = lo->nr_rings;
+		memcpy(prog->maps, lo->maps, lo->nr_maps * sizeof(*prog->maps));
+		prog->nr_maps = lo->nr_maps;
 	}
 	if (!ret) {
-		kring_rewrite_ring_loads(prog, lr);
+		kring_rewrite_map_loads(prog, lo);
 		kring_prog_select_runtime(prog, &load, &attr, log,
 					  log ? load.log_size : 0);
 	}
@@ -505,7 +584,7 @@ out:
 		kring_prog_free(prog);
 	kvfree(log);
 	kfree(fi);
-	kvfree(lr);
+	kvfree(lo);
 	kfree(func_depth);
 	return ret;
 }

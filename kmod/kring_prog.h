@@ -29,7 +29,9 @@ struct kring_prog {
 	u32 insn_cnt;
 	u32 nr_rings;
 	struct kring_ring **rings;	/* references the program holds */
-	struct bpf_insn *insns;		/* ring loads rewritten to addresses */
+	u32 nr_maps;
+	struct bpf_map **maps;		/* Linux's maps: references held too */
+	struct bpf_insn *insns;		/* ring and map loads made addresses */
 	struct kring_jit *jit;		/* machine code; NULL: interpreted */
 	struct kring_prog_cpu_stats __percpu *stats;
 	u32 stack_depth;		/* the verifier's deepest call chain */

@@ -20,12 +20,14 @@ fi
 out=$top/build/modules/$kver
 mkdir -p "$out/tests"
 # Mirror the sources, removing what no longer exists (or a stale object of
-# a removed source would be linked in).
+# a removed source would be linked in); not the .mod.c files modpost writes,
+# without which 6.1's Kbuild cannot rebuild a module.
 for dir in kmod uapi tests/kmod; do
 	mkdir -p "$out/$dir"
 	(cd "$top/$dir" && find . -type f \( -name '*.c' -o -name '*.h' -o -name Kbuild \)) |
 		sort >"$out/$dir.sources"
-	find "$out/$dir" -type f \( -name '*.c' -o -name '*.h' -o -name Kbuild \) -printf '%P\n' |
+	find "$out/$dir" -type f \( -name '*.c' -o -name '*.h' -o -name Kbuild \) \
+		! -name '*.mod.c' -printf '%P\n' |
 		sed 's|^|./|' | sort | comm -13 "$out/$dir.sources" - |
 		while read -r stale; do
 			rm -f "$out/$dir/$stale" "$out/$dir/${stale%.c}.o"

@@ -1,0 +1,203 @@
+// Programs with Linux's own maps, taken by fd (issue 18): the module holds
+// the maps it verified the program against, and its helpers are the maps'
+// own operations, JIT'd and interpreted alike; userspace reads the maps
+// with bpf(2), as bpftool does.
+#include "jit_util.hpp"
+#include "linux_bpf.hpp"
+
+#include <fstream>
+#include <insn.hpp>
+#include <unistd.h>
+
+using namespace vmtest;
+using namespace jitvm;
+using namespace insn;
+
+namespace {
+
+using Prog = std::vector<bpf_insn>;
+constexpr uint8_t R0 = BPF_REG_0, R1 = BPF_REG_1, R2 = BPF_REG_2, R3 = BPF_REG_3, R4 = BPF_REG_4,
+                  R10 = BPF_REG_10;
+
+Prog cat(std::initializer_list<Prog> parts) {
+    Prog out;
+    for (const Prog& p : parts)
+        out.insert(out.end(), p.begin(), p.end());
+    return out;
+}
+
+// Counts its runs per process in @map (HASH: u32 tgid -> u64): the
+// count's first run inserts it (BPF_NOEXIST), later runs add one.
+Prog count_per_process(int map) {
+    return cat(
+        {{call_helper(BPF_FUNC_get_current_pid_tgid), alu64_imm(BPF_RSH, R0, 32),
+          stx(BPF_W, R10, R0, -4)},
+         ld_map_fd(R1, map),
+         {mov64_reg(R2, R10), alu64_imm(BPF_ADD, R2, -4), call_helper(BPF_FUNC_map_lookup_elem),
+          jmp_imm(BPF_JEQ, R0, 0, 4), ldx(BPF_DW, R1, R0, 0), alu64_imm(BPF_ADD, R1, 1),
+          stx(BPF_DW, R0, R1, 0), ja(9), st(BPF_DW, R10, -16, 1)},
+         ld_map_fd(R1, map),
+         {mov64_reg(R2, R10), alu64_imm(BPF_ADD, R2, -4), mov64_reg(R3, R10),
+          alu64_imm(BPF_ADD, R3, -16), mov64_imm(R4, BPF_NOEXIST),
+          call_helper(BPF_FUNC_map_update_elem), mov64_imm(R0, 0), exit_insn()}});
+}
+
+// Adds one to element 0 of @map (a PERCPU_ARRAY of u64), returns 0.
+Prog count_per_cpu(int map) {
+    return cat(
+        {{st(BPF_W, R10, -4, 0)},
+         ld_map_fd(R1, map),
+         {mov64_reg(R2, R10), alu64_imm(BPF_ADD, R2, -4), call_helper(BPF_FUNC_map_lookup_elem),
+          jmp_imm(BPF_JEQ, R0, 0, 3), ldx(BPF_DW, R1, R0, 0), alu64_imm(BPF_ADD, R1, 1),
+          stx(BPF_DW, R0, R1, 0), mov64_imm(R0, 0), exit_insn()}});
+}
+
+// Deletes this process's key (u32 tgid) from @map; returns the result.
+Prog delete_own_key(int map) {
+    return cat({{call_helper(BPF_FUNC_get_current_pid_tgid), alu64_imm(BPF_RSH, R0, 32),
+                 stx(BPF_W, R10, R0, -4)},
+                ld_map_fd(R1, map),
+                {mov64_reg(R2, R10), alu64_imm(BPF_ADD, R2, -4),
+                 call_helper(BPF_FUNC_map_delete_elem), exit_insn()}});
+}
+
+// Returns element 0 of @map (an ARRAY of u64), or 1000 if the lookup fails.
+Prog read_element_0(int map) {
+    return cat({{st(BPF_W, R10, -4, 0)},
+                ld_map_fd(R1, map),
+                {mov64_reg(R2, R10), alu64_imm(BPF_ADD, R2, -4),
+                 call_helper(BPF_FUNC_map_lookup_elem), jmp_imm(BPF_JNE, R0, 0, 2),
+                 mov64_imm(R0, 1000), exit_insn(), ldx(BPF_DW, R0, R0, 0), exit_insn()}});
+}
+
+int lookup_u64(int map, uint32_t key, uint64_t* value) {
+    bpf_attr a{};
+    a.map_fd = static_cast<uint32_t>(map);
+    a.key = reinterpret_cast<uint64_t>(&key);
+    a.value = reinterpret_cast<uint64_t>(value);
+    return linuxbpf::bpf(BPF_MAP_LOOKUP_ELEM, &a) == 0 ? 0 : errno;
+}
+
+// The CPUs a per-CPU map has a value for: /sys/devices/system/cpu/possible.
+unsigned possible_cpus() {
+    std::ifstream in("/sys/devices/system/cpu/possible");
+    std::string spec;
+    in >> spec; // "0" or "0-N"
+    size_t dash = spec.find('-');
+    return dash == std::string::npos ? 1
+                                     : static_cast<unsigned>(std::stoul(spec.substr(dash + 1))) + 1;
+}
+
+const char* runtime_name(uint32_t flags) {
+    return flags & KRING_PROG_F_INTERPRETER ? "interpreter" : "JIT";
+}
+
+} // namespace
+
+TEST_CASE("maps: a program counts its runs per process in a Linux HASH map, JIT'd and "
+          "interpreted; deleting its key removes the count") {
+    for (uint32_t flags : {0u, static_cast<uint32_t>(KRING_PROG_F_INTERPRETER)}) {
+        CAPTURE(runtime_name(flags));
+        Fd map(linuxbpf::create_map(BPF_MAP_TYPE_HASH, 4, 8, 64));
+        REQUIRE(map.get() >= 0);
+        Loaded counter = load(count_per_process(map.get()), flags);
+        INFO(counter.log);
+        REQUIRE(counter.err == 0);
+        CHECK(info(counter.prog.get()).runtime ==
+              (flags ? KRING_RUNTIME_INTERPRETER : KRING_RUNTIME_JIT));
+        uint64_t r0 = 1, count = 0;
+        REQUIRE(test_run(counter.prog.get(), kring_ctx_kprobe{}, &r0, 1000) == 0);
+        CHECK(r0 == 0);
+        REQUIRE(lookup_u64(map.get(), static_cast<uint32_t>(::getpid()), &count) == 0);
+        CHECK(count == 1000);
+
+        Loaded deleter = load(delete_own_key(map.get()), flags);
+        REQUIRE(deleter.err == 0);
+        REQUIRE(test_run(deleter.prog.get(), kring_ctx_kprobe{}, &r0) == 0);
+        CHECK(r0 == 0);
+        CHECK(lookup_u64(map.get(), static_cast<uint32_t>(::getpid()), &count) == ENOENT);
+        REQUIRE(test_run(deleter.prog.get(), kring_ctx_kprobe{}, &r0) == 0);
+        CHECK(static_cast<int64_t>(r0) == -ENOENT); // the map's own answer
+    }
+}
+
+TEST_CASE("maps: a PERCPU_ARRAY counts on the CPU that runs the program") {
+    Fd map(linuxbpf::create_map(BPF_MAP_TYPE_PERCPU_ARRAY, 4, 8, 1));
+    REQUIRE(map.get() >= 0);
+    Loaded counter = load(count_per_cpu(map.get()), 0);
+    INFO(counter.log);
+    REQUIRE(counter.err == 0);
+    uint64_t r0 = 1;
+    REQUIRE(test_run(counter.prog.get(), kring_ctx_kprobe{}, &r0, 500) == 0);
+    std::vector<uint64_t> per_cpu(possible_cpus());
+    bpf_attr a{};
+    uint32_t key = 0;
+    a.map_fd = static_cast<uint32_t>(map.get());
+    a.key = reinterpret_cast<uint64_t>(&key);
+    a.value = reinterpret_cast<uint64_t>(per_cpu.data());
+    REQUIRE(linuxbpf::bpf(BPF_MAP_LOOKUP_ELEM, &a) == 0);
+    uint64_t total = 0, cpus_counted = 0;
+    for (uint64_t v : per_cpu) {
+        total += v;
+        cpus_counted += v != 0;
+    }
+    CHECK(total == 500);
+    CHECK(cpus_counted >= 1); // a test run may move between batches
+}
+
+TEST_CASE("maps: a program holds its map after the last fd closes; a read-only map is read") {
+    Fd map(linuxbpf::create_map(BPF_MAP_TYPE_HASH, 4, 8, 64));
+    REQUIRE(map.get() >= 0);
+    bpf_map_info minfo;
+    REQUIRE(linuxbpf::map_info(map.get(), &minfo) == 0);
+    Loaded counter = load(count_per_process(map.get()), 0);
+    REQUIRE(counter.err == 0);
+    map = Fd();
+    uint64_t r0 = 1, count = 0;
+    REQUIRE(test_run(counter.prog.get(), kring_ctx_kprobe{}, &r0, 10) == 0);
+    bpf_attr by_id{};
+    by_id.map_id = minfo.id;
+    Fd again(static_cast<int>(linuxbpf::bpf(BPF_MAP_GET_FD_BY_ID, &by_id)));
+    REQUIRE(again.get() >= 0);
+    REQUIRE(lookup_u64(again.get(), static_cast<uint32_t>(::getpid()), &count) == 0);
+    CHECK(count == 10);
+
+    Fd config(linuxbpf::create_map(BPF_MAP_TYPE_ARRAY, 4, 8, 1, BPF_F_RDONLY_PROG));
+    REQUIRE(config.get() >= 0);
+    uint32_t key = 0;
+    uint64_t value = 42;
+    bpf_attr update{};
+    update.map_fd = static_cast<uint32_t>(config.get());
+    update.key = reinterpret_cast<uint64_t>(&key);
+    update.value = reinterpret_cast<uint64_t>(&value);
+    REQUIRE(linuxbpf::bpf(BPF_MAP_UPDATE_ELEM, &update) == 0);
+    for (uint32_t flags : {0u, static_cast<uint32_t>(KRING_PROG_F_INTERPRETER)}) {
+        CAPTURE(runtime_name(flags));
+        Loaded reader = load(read_element_0(config.get()), flags);
+        INFO(reader.log);
+        REQUIRE(reader.err == 0);
+        REQUIRE(test_run(reader.prog.get(), kring_ctx_kprobe{}, &r0) == 0);
+        CHECK(r0 == 42);
+    }
+}
+
+TEST_CASE("maps: map types programs may not use are refused with EOPNOTSUPP") {
+    struct {
+        const char* name;
+        int fd;
+    } refused[] = {
+        {"a Linux ring buffer (kring's rings are /dev/kring's)", linuxbpf::create_ringbuf(4096)},
+        {"a queue", linuxbpf::create_map(BPF_MAP_TYPE_QUEUE, 0, 8, 4)},
+        {"an array programs may only write",
+         linuxbpf::create_map(BPF_MAP_TYPE_ARRAY, 4, 8, 1, BPF_F_WRONLY_PROG)},
+    };
+    for (const auto& r : refused) {
+        CAPTURE(r.name);
+        REQUIRE(r.fd >= 0);
+        Fd map(r.fd);
+        Prog prog = cat({ld_map_fd(R1, map.get()), {mov64_imm(R0, 0), exit_insn()}});
+        Loaded l = load(prog, 0);
+        CHECK(l.err == EOPNOTSUPP);
+        CHECK(l.log.find("is not a ring or a map") != std::string::npos);
+    }
+}
