@@ -475,6 +475,84 @@ int kbpf_check_mem(struct kbpf_env *env, const struct kbpf_state *st,
 	}
 }
 
+/* An atomic operation's operand: a number, as Linux stores no pointer so. */
+static int check_atomic_operand(struct kbpf_env *env,
+				const struct kbpf_state *st, u8 regno)
+{
+	const struct kbpf_reg *reg = &kbpf_cur_regs(st)[regno];
+	int err = check_reg_init(env, st, regno);
+
+	if (err)
+		return err;
+	if (reg->type != KBPF_SCALAR)
+		return kbpf_reject(env, -EACCES,
+				   "r%u: an atomic operation takes a number, not %s",
+				   regno, kbpf_reg_type_name(reg));
+	return 0;
+}
+
+/*
+ * An atomic operation's place in a record or a map value: aligned to its
+ * size, the constant offset and the variable one's known low bits.
+ */
+static int check_atomic_alignment(struct kbpf_env *env,
+				  const struct kbpf_reg *base, s32 insn_off,
+				  u32 size)
+{
+	s64 off = (s64)base->off + insn_off;
+
+	if (off % size || ((base->val.var_off.value | base->val.var_off.mask) &
+			   (size - 1)))
+		return kbpf_reject(env, -EACCES,
+				   "misaligned atomic access off=%lld size=%u",
+				   (long long)off, size);
+	return 0;
+}
+
+int kbpf_check_atomic(struct kbpf_env *env, const struct kbpf_state *st,
+		      const struct bpf_insn *insn, s32 *stack_off)
+{
+	const struct kbpf_reg *base = &kbpf_cur_regs(st)[insn->dst_reg];
+	u32 size = kbpf_access_bytes(insn->code);
+	const struct kbpf_frame *frame;
+	u32 slot;
+	int err;
+
+	err = check_mem_base(env, st, insn->dst_reg);
+	if (!err)
+		err = check_atomic_operand(env, st, insn->src_reg);
+	if (!err && insn->imm == BPF_CMPXCHG)
+		err = check_atomic_operand(env, st, BPF_REG_0);
+	if (err)
+		return err;
+	switch (base->type) {
+	case KBPF_PTR_STACK:
+		frame = st->frames[base->frameno];
+		err = check_stack_range(env, st, base, insn->off, size, true,
+					stack_off);
+		if (err)
+			return err;
+		slot = (u32)(-*stack_off - 1) / 8;
+		if (slot < frame->nr_slots &&
+		    kbpf_slot_holds_pointer(&frame->slots[slot]))
+			return kbpf_reject(env, -EACCES,
+					   "atomic operation on a spilled pointer");
+		return check_stack_read(env, frame, *stack_off, size);
+	case KBPF_PTR_RECORD:
+		err = check_record_range(env, base, insn->off, size);
+		return err ? err : check_atomic_alignment(env, base, insn->off,
+							  size);
+	case KBPF_PTR_MAP_VALUE:
+		err = check_map_value_range(env, base, insn->off, size, true);
+		return err ? err : check_atomic_alignment(env, base, insn->off,
+							  size);
+	default:
+		return kbpf_reject(env, -EACCES,
+				   "atomic operation on r%u (%s) is not allowed",
+				   insn->dst_reg, kbpf_reg_type_name(base));
+	}
+}
+
 int kbpf_check_ld_imm64(struct kbpf_env *env, const struct bpf_insn *insn)
 {
 	return check_reg_writable(env, insn->dst_reg);

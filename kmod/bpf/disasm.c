@@ -69,6 +69,34 @@ static int disasm_jmp(char *buf, size_t size, const struct bpf_insn *insn)
 			insn->dst_reg, jmp_ops[op >> 4], insn->imm, insn->off);
 }
 
+/* BPF_STX | BPF_ATOMIC, as Linux's log writes it. */
+static int disasm_atomic(char *buf, size_t size, const struct bpf_insn *insn,
+			 const char *sz)
+{
+	static const char *const ops[16] = {
+		[BPF_ADD >> 4] = "+=", [BPF_AND >> 4] = "&=",
+		[BPF_OR >> 4] = "|=", [BPF_XOR >> 4] = "^=",
+	};
+	const char *op = ops[(insn->imm >> 4) & 0xf];
+
+	if (insn->imm == BPF_XCHG)
+		return snprintf(buf, size, "r%u = atomic_xchg((%s *)(r%u %+d), r%u)",
+				insn->src_reg, sz, insn->dst_reg, insn->off,
+				insn->src_reg);
+	if (insn->imm == BPF_CMPXCHG)
+		return snprintf(buf, size,
+				"r0 = atomic_cmpxchg((%s *)(r%u %+d), r0, r%u)",
+				sz, insn->dst_reg, insn->off, insn->src_reg);
+	if (!op)
+		return snprintf(buf, size, "(bad atomic 0x%x)", (u32)insn->imm);
+	if (insn->imm & BPF_FETCH)
+		return snprintf(buf, size, "r%u = atomic_fetch(*(%s *)(r%u %+d) %s r%u)",
+				insn->src_reg, sz, insn->dst_reg, insn->off, op,
+				insn->src_reg);
+	return snprintf(buf, size, "lock *(%s *)(r%u %+d) %s r%u", sz,
+			insn->dst_reg, insn->off, op, insn->src_reg);
+}
+
 int kbpf_disasm(char *buf, size_t size, const struct bpf_insn *insn)
 {
 	const char *sz = sizes[BPF_SIZE(insn->code) >> 3];
@@ -84,6 +112,8 @@ int kbpf_disasm(char *buf, size_t size, const struct bpf_insn *insn)
 		return snprintf(buf, size, "r%u = *(%s *)(r%u %+d)",
 				insn->dst_reg, sz, insn->src_reg, insn->off);
 	case BPF_STX:
+		if (BPF_MODE(insn->code) == BPF_ATOMIC)
+			return disasm_atomic(buf, size, insn, sz);
 		return snprintf(buf, size, "*(%s *)(r%u %+d) = r%u", sz,
 				insn->dst_reg, insn->off, insn->src_reg);
 	case BPF_ST:
@@ -93,7 +123,7 @@ int kbpf_disasm(char *buf, size_t size, const struct bpf_insn *insn)
 		if (insn->code != (BPF_LD | BPF_IMM | BPF_DW))
 			break;
 		if (insn->src_reg == BPF_PSEUDO_MAP_FD)
-			return snprintf(buf, size, "r%u = ring fd %d ll",
+			return snprintf(buf, size, "r%u = map fd %d ll",
 					insn->dst_reg, insn->imm);
 		return snprintf(buf, size, "r%u = %#llx ll", insn->dst_reg,
 				(unsigned long long)((u64)(u32)insn[0].imm |

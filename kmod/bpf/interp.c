@@ -51,6 +51,57 @@ static unsigned int kbpf_end_bits(s32 imm)
 	return imm == 16 || imm == 32 || imm == 64 ? (unsigned int)imm : 0;
 }
 
+/* What BPF_ATOMIC operation @op (add, and, or, xor) makes of @old. */
+static u64 kbpf_atomic_result(s32 op, u64 old, u64 val)
+{
+	switch (op & ~BPF_FETCH) {
+	case BPF_AND:
+		return old & val;
+	case BPF_OR:
+		return old | val;
+	case BPF_XOR:
+		return old ^ val;
+	default:
+		return old + val;
+	}
+}
+
+/*
+ * BPF_ATOMIC operation @op on the aligned u32 or u64 at @p (the verifier
+ * checked the alignment): Linux's operations, each fully ordered. Returns
+ * the old value, which the instruction puts in src (BPF_FETCH) or R0
+ * (BPF_CMPXCHG); a 32-bit one zero-extended. @expected: R0, for
+ * BPF_CMPXCHG. The others retry a compare-and-exchange from a guess of the
+ * old value (0), each failure returning the value to retry with.
+ */
+static u64 kbpf_atomic_u32(u32 *p, s32 op, u32 val, u32 expected)
+{
+	u32 old = 0, seen;
+
+	if (op == BPF_XCHG)
+		return kbpf_xchg(p, val);
+	if (op == BPF_CMPXCHG)
+		return kbpf_cmpxchg(p, expected, val);
+	while ((seen = kbpf_cmpxchg(p, old,
+				    (u32)kbpf_atomic_result(op, old, val))) != old)
+		old = seen;
+	return old;
+}
+
+static u64 kbpf_atomic_u64(u64 *p, s32 op, u64 val, u64 expected)
+{
+	u64 old = 0, seen;
+
+	if (op == BPF_XCHG)
+		return kbpf_xchg(p, val);
+	if (op == BPF_CMPXCHG)
+		return kbpf_cmpxchg(p, expected, val);
+	while ((seen = kbpf_cmpxchg(p, old,
+				    kbpf_atomic_result(op, old, val))) != old)
+		old = seen;
+	return old;
+}
+
 int kbpf_interp_run(const struct bpf_insn *insns, u32 insn_cnt, void *ctx,
 		    const struct kbpf_interp_env *env, u64 *r0)
 {
@@ -103,6 +154,24 @@ int kbpf_interp_run(const struct bpf_insn *insns, u32 insn_cnt, void *ctx,
 			break;
 		case BPF_STX:
 		case BPF_ST:
+			if (class == BPF_STX &&
+			    BPF_MODE(insn->code) == BPF_ATOMIC) {
+				u64 addr = *dst + insn->off, old;
+
+				if (BPF_SIZE(insn->code) == BPF_W)
+					old = kbpf_atomic_u32((u32 *)(uintptr_t)addr,
+							      insn->imm, (u32)src,
+							      (u32)regs[BPF_REG_0]);
+				else
+					old = kbpf_atomic_u64((u64 *)(uintptr_t)addr,
+							      insn->imm, src,
+							      regs[BPF_REG_0]);
+				if (insn->imm == BPF_CMPXCHG)
+					regs[BPF_REG_0] = old;
+				else if (insn->imm & BPF_FETCH)
+					regs[insn->src_reg] = old;
+				break;
+			}
 			if (BPF_MODE(insn->code) != BPF_MEM)
 				return -EINVAL;
 			kbpf_store(*dst + insn->off, BPF_SIZE(insn->code),

@@ -44,6 +44,21 @@
 #define kbpf_put_unaligned_u16(v, p) put_unaligned((u16)(v), (u16 *)(p))
 #define kbpf_put_unaligned_u32(v, p) put_unaligned((u32)(v), (u32 *)(p))
 #define kbpf_put_unaligned_u64(v, p) put_unaligned((u64)(v), (u64 *)(p))
+
+/*
+ * BPF_ATOMIC in the interpreter, on aligned u32 and u64 words: exchange and
+ * compare-and-exchange, fully ordered as Linux's atomics that return a
+ * value; the other operations are loops over compare-and-exchange.
+ */
+#define kbpf_xchg(p, v) xchg((p), (v))
+#define kbpf_cmpxchg(p, old, new)						\
+	({								\
+		__typeof__(*(p)) __expected = (old);			\
+		__atomic_compare_exchange_n((p), &__expected, (new),	\
+					    false, __ATOMIC_SEQ_CST,	\
+					    __ATOMIC_SEQ_CST);		\
+		__expected;						\
+	})
 #else /* userspace */
 #include <errno.h>
 #include <limits.h>
@@ -121,6 +136,17 @@ KBPF_UNALIGNED_ACCESSORS(u16)
 KBPF_UNALIGNED_ACCESSORS(u32)
 KBPF_UNALIGNED_ACCESSORS(u64)
 #undef KBPF_UNALIGNED_ACCESSORS
+
+/* As the kernel's xchg() and cmpxchg(): fully ordered, the old value back. */
+#define kbpf_xchg(p, v) __atomic_exchange_n((p), (v), __ATOMIC_SEQ_CST)
+#define kbpf_cmpxchg(p, old, new)						\
+	({								\
+		__typeof__(*(p)) __expected = (old);			\
+		__atomic_compare_exchange_n((p), &__expected, (new),	\
+					    false, __ATOMIC_SEQ_CST,	\
+					    __ATOMIC_SEQ_CST);		\
+		__expected;						\
+	})
 /* The kernel's helpers; not for C++ users of these headers (std::swap...). */
 #ifndef __cplusplus
 #ifndef swap

@@ -234,6 +234,41 @@ static void store_before(struct live_sets *ls, const struct bpf_insn *insn,
 		use_reg(ls, insn->src_reg, src_precise);
 }
 
+/*
+ * BPF_ATOMIC: reads and writes the memory (the stack's bytes stay live: the
+ * write depends on them), which must hold no spilled pointer (its slots'
+ * pointer status is read); BPF_FETCH writes the old value to src, and
+ * BPF_CMPXCHG compares R0 and writes the old value there. The new memory
+ * value depends on src and, for BPF_CMPXCHG, on R0.
+ */
+static void atomic_before(struct live_sets *ls, const struct bpf_insn *insn,
+			  u16 mayptr)
+{
+	u32 size = kbpf_access_bytes(insn->code);
+	bool cmpxchg = insn->imm == BPF_CMPXCHG;
+	bool old_precise = ((insn->imm & BPF_FETCH) &&
+			    is_precise(ls, insn->src_reg)) ||
+			   (cmpxchg && is_precise(ls, BPF_REG_0));
+	u64 slots = 0;
+	bool new_precise;
+
+	if (insn->dst_reg == BPF_REG_10)
+		slots = slots_of(insn->off, size);
+	else if (mayptr & (1U << insn->dst_reg))
+		slots = ALL_SLOTS;
+	new_precise = (ls->precise_slots & slots) || old_precise;
+	if (insn->imm & BPF_FETCH)
+		def_reg(ls, cmpxchg ? BPF_REG_0 : insn->src_reg);
+	ls->slots |= slots;
+	ls->ptr_checked_slots |= slots;
+	if (new_precise)
+		ls->precise_slots |= slots;
+	use_reg(ls, insn->dst_reg, true);
+	use_reg(ls, insn->src_reg, new_precise);
+	if (cmpxchg)
+		use_reg(ls, BPF_REG_0, true);
+}
+
 static void call_before(struct live_sets *ls, const struct bpf_insn *insn,
 			u16 mayptr, bool ptr_stores_checked)
 {
@@ -284,7 +319,11 @@ static struct live_sets insn_before(const struct bpf_insn *insn,
 		break;
 	case BPF_ST:
 	case BPF_STX:
-		store_before(&ls, insn, mayptr, is_root, ptr_stores_checked);
+		if (BPF_MODE(insn->code) == BPF_ATOMIC)
+			atomic_before(&ls, insn, mayptr);
+		else
+			store_before(&ls, insn, mayptr, is_root,
+				     ptr_stores_checked);
 		break;
 	case BPF_LD:
 		def_reg(&ls, insn->dst_reg);

@@ -96,6 +96,12 @@ int kbpf_check_ptr_offset(struct kbpf_env *env, s64 off);
  */
 int kbpf_check_mem(struct kbpf_env *env, const struct kbpf_state *st,
 		   const struct bpf_insn *insn, s32 *stack_off);
+/*
+ * BPF_STX | BPF_ATOMIC. *@stack_off: the frame offset of an operation on
+ * the stack, anything otherwise.
+ */
+int kbpf_check_atomic(struct kbpf_env *env, const struct kbpf_state *st,
+		      const struct bpf_insn *insn, s32 *stack_off);
 int kbpf_check_ld_imm64(struct kbpf_env *env, const struct bpf_insn *insn);
 
 /* What a helper call's checks found, for its transformer. */

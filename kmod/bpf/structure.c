@@ -102,11 +102,43 @@ static int check_alu_insn(const struct bpf_insn *insn, u32 i,
 	return 0;
 }
 
+/* Linux's BPF_ATOMIC operations: imm names one, with or without BPF_FETCH. */
+static bool is_atomic_op(s32 imm)
+{
+	switch (imm) {
+	case BPF_ADD:
+	case BPF_ADD | BPF_FETCH:
+	case BPF_AND:
+	case BPF_AND | BPF_FETCH:
+	case BPF_OR:
+	case BPF_OR | BPF_FETCH:
+	case BPF_XOR:
+	case BPF_XOR | BPF_FETCH:
+	case BPF_XCHG:
+	case BPF_CMPXCHG:
+		return true;
+	default:
+		return false;
+	}
+}
+
 static int check_mem_insn(const struct bpf_insn *insn, u32 i,
 			  struct kbpf_log *log)
 {
 	u8 class = BPF_CLASS(insn->code);
 
+	if (class == BPF_STX && BPF_MODE(insn->code) == BPF_ATOMIC) {
+		if (BPF_SIZE(insn->code) != BPF_W &&
+		    BPF_SIZE(insn->code) != BPF_DW)
+			return fail(log, -EINVAL, i,
+				    "atomic operation on %u bytes: only 4 or 8",
+				    kbpf_access_bytes(insn->code));
+		if (!is_atomic_op(insn->imm))
+			return fail(log, -EINVAL, i,
+				    "unknown atomic operation 0x%x",
+				    (u32)insn->imm);
+		return 0;
+	}
 	if (BPF_MODE(insn->code) != BPF_MEM)
 		return unsupported(log, i, insn->code);
 	if (class != BPF_ST && insn->imm)

@@ -299,6 +299,38 @@ static int transfer_mem(struct kbpf_env *env, struct kbpf_state *st,
 	return 0;
 }
 
+/*
+ * BPF_STX | BPF_ATOMIC: the memory holds an unknown number afterwards (on
+ * the stack: written bytes, no spill), as does the register that gets the
+ * old value (src with BPF_FETCH, R0 for BPF_CMPXCHG).
+ */
+static int transfer_atomic(struct kbpf_env *env, struct kbpf_state *st,
+			   const struct bpf_insn *insn)
+{
+	struct kbpf_reg *regs = kbpf_cur_regs(st);
+	const struct kbpf_reg *base = &regs[insn->dst_reg];
+	u32 size = kbpf_access_bytes(insn->code);
+	s32 stack_off;
+	int err;
+
+	err = kbpf_check_atomic(env, st, insn, &stack_off);
+	if (err)
+		return err;
+	if (base->type == KBPF_PTR_STACK) {
+		struct kbpf_frame *frame = st->frames[base->frameno];
+
+		err = stack_clobber(env, frame, stack_off, size);
+		if (err)
+			return err;
+		stack_mark(frame, stack_off, size, KBPF_SLOT_MISC);
+	}
+	if (insn->imm == BPF_CMPXCHG)
+		mark_loaded(&regs[BPF_REG_0], size);
+	else if (insn->imm & BPF_FETCH)
+		mark_loaded(&regs[insn->src_reg], size);
+	return 0;
+}
+
 static int transfer_ld_imm64(struct kbpf_env *env, struct kbpf_state *st,
 			     const struct bpf_insn *insn)
 {
@@ -635,8 +667,11 @@ int kbpf_transfer(struct kbpf_env *env, struct kbpf_state *st,
 	case BPF_ALU:
 	case BPF_ALU64:
 		return transfer_alu(env, st, insn);
-	case BPF_LDX:
 	case BPF_STX:
+		if (BPF_MODE(insn->code) == BPF_ATOMIC)
+			return transfer_atomic(env, st, insn);
+		return transfer_mem(env, st, insn);
+	case BPF_LDX:
 	case BPF_ST:
 		return transfer_mem(env, st, insn);
 	case BPF_LD:

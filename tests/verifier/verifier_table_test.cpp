@@ -1256,6 +1256,90 @@ std::vector<Case> map_cases() {
     };
 }
 
+// *(size *)(dst + off) op= src, atomically (BPF_STX | BPF_ATOMIC).
+bpf_insn atomic(uint8_t size, int32_t op, uint8_t dst, uint8_t src, int16_t off) {
+    return raw(BPF_STX | BPF_ATOMIC | size, dst, src, off, op);
+}
+
+std::vector<Case> atomic_cases() {
+    return {
+        accept("add to a stack slot", P({st(BPF_DW, R10, -8, 0), mov64_imm(R1, 1),
+                                         atomic(BPF_DW, BPF_ADD, R10, R1, -8), ret(0)})),
+        accept(
+            "fetch-add gives the old value, a number",
+            P({st(BPF_DW, R10, -8, 5), mov64_imm(R1, 1),
+               atomic(BPF_DW, BPF_ADD | BPF_FETCH, R10, R1, -8), mov64_reg(R0, R1), exit_insn()}))
+            .with_flags(NO_LEAKS),
+        accept("and, or and xor on a map value",
+               P({lookup_checked(ARRAY_MAP), mov64_imm(R1, 3), atomic(BPF_DW, BPF_AND, R0, R1, 0),
+                  atomic(BPF_DW, BPF_OR | BPF_FETCH, R0, R1, 8), atomic(BPF_W, BPF_XOR, R0, R1, 4),
+                  ret(0)})),
+        accept("exchange in a record",
+               with_record(16, {mov64_imm(R1, 7), atomic(BPF_DW, BPF_XCHG, R6, R1, 8)})),
+        accept("compare-and-exchange gives the old value in r0",
+               P({st(BPF_DW, R10, -8, 0), mov64_imm(R0, 0), mov64_imm(R1, 1),
+                  atomic(BPF_DW, BPF_CMPXCHG, R10, R1, -8), exit_insn()}))
+            .with_flags(NO_LEAKS),
+        accept("a 32-bit fetch is below 2^32",
+               P({st(BPF_DW, R10, -8, 0), mov64_imm(R1, 1),
+                  atomic(BPF_W, BPF_ADD | BPF_FETCH, R10, R1, -8), mov32_imm(R2, -1),
+                  jmp_reg(BPF_JGT, R1, R2, 2), mov64_imm(R0, 0), exit_insn(),
+                  ldx(BPF_DW, R0, R1, 0), exit_insn()})),
+        deny("an atomic operation on the context",
+             P({mov64_imm(R2, 1), atomic(BPF_DW, BPF_ADD, R1, R2, 0), ret(0)}),
+             "atomic operation on r1 (context) is not allowed"),
+        deny("a pointer added atomically",
+             P({st(BPF_DW, R10, -8, 0), atomic(BPF_DW, BPF_ADD, R10, R10, -8), ret(0)}),
+             "r10: an atomic operation takes a number, not stack pointer")
+            .with_flags(NO_LEAKS),
+        deny("an atomic operation on stack never written",
+             P({mov64_imm(R1, 1), atomic(BPF_DW, BPF_ADD, R10, R1, -8), ret(0)}),
+             "reading uninitialised stack off=-8 size=8")
+            .with_flags(NO_LEAKS),
+        deny("an atomic operation on a spilled pointer",
+             P({stx(BPF_DW, R10, R1, -8), mov64_imm(R2, 1), atomic(BPF_DW, BPF_ADD, R10, R2, -8),
+                ret(0)}),
+             "atomic operation on a spilled pointer")
+            .with_flags(NO_LEAKS),
+        deny("a misaligned atomic operation on a map value",
+             P({lookup_checked(ARRAY_MAP), mov64_imm(R1, 1), atomic(BPF_DW, BPF_ADD, R0, R1, 4),
+                ret(0)}),
+             "misaligned atomic access off=4 size=8"),
+        deny("a variable offset that may misalign an atomic operation",
+             P({lookup_checked(ARRAY_MAP), ldx(BPF_DW, R1, R0, 0), alu64_imm(BPF_AND, R1, 4),
+                alu64_reg(BPF_ADD, R0, R1), mov64_imm(R1, 1), atomic(BPF_DW, BPF_ADD, R0, R1, 0),
+                ret(0)}),
+             "misaligned atomic access off=0 size=8"),
+        deny("a misaligned atomic operation on the stack",
+             P({st(BPF_DW, R10, -16, 0), st(BPF_DW, R10, -8, 0), mov64_imm(R1, 1),
+                atomic(BPF_DW, BPF_ADD, R10, R1, -12), ret(0)}),
+             "misaligned stack access off=-12 size=8"),
+        deny("an atomic operation on a read-only map's value",
+             P({lookup_checked(RDONLY_MAP), mov64_imm(R1, 1), atomic(BPF_DW, BPF_ADD, R0, R1, 0),
+                ret(0)}),
+             "is read-only to programs"),
+        deny("an atomic operation past the record",
+             with_record(8, {mov64_imm(R1, 1), atomic(BPF_DW, BPF_ADD, R6, R1, 8)}),
+             "invalid ring record access"),
+        deny("a lookup's result used atomically before its NULL check",
+             P({lookup(ARRAY_MAP), mov64_imm(R1, 1), atomic(BPF_DW, BPF_ADD, R0, R1, 0), ret(0)}),
+             "r0 may be NULL: compare it with 0 first"),
+        deny("compare-and-exchange with a pointer in r0",
+             P({st(BPF_DW, R10, -8, 0), mov64_reg(R0, R10), mov64_imm(R1, 1),
+                atomic(BPF_DW, BPF_CMPXCHG, R10, R1, -8), ret(0)}),
+             "r0: an atomic operation takes a number, not stack pointer")
+            .with_flags(NO_LEAKS),
+        malformed("an atomic subtraction, which BPF does not have",
+                  P({st(BPF_DW, R10, -8, 0), mov64_imm(R1, 1), atomic(BPF_DW, BPF_SUB, R10, R1, -8),
+                     ret(0)}),
+                  "unknown atomic operation 0x10"),
+        malformed("a one-byte atomic operation",
+                  P({st(BPF_DW, R10, -8, 0), mov64_imm(R1, 1), atomic(BPF_B, BPF_ADD, R10, R1, -8),
+                     ret(0)}),
+                  "atomic operation on 1 bytes: only 4 or 8"),
+    };
+}
+
 std::vector<Case> control_flow_cases() {
     const Prog counted_loop =
         P({mov64_imm(R0, 0), mov64_imm(R1, 0), alu64_reg(BPF_ADD, R0, R1),
@@ -1670,9 +1754,9 @@ std::vector<Case> malformed_cases() {
                "more than"),
         malformed("ALU64 opcode 0xf0", P({mov64_imm(R0, 0), raw(0xff, 0, 0, 0, 0), exit_insn()}),
                   "unsupported instruction"),
-        malformed("an atomic add",
-                  P({st(BPF_DW, R10, -8, 0), mov64_imm(R1, 1),
-                     raw(BPF_STX | BPF_ATOMIC | BPF_DW, R10, R1, -8, BPF_ADD), ret(0)}),
+        malformed("an atomic store of an immediate (BPF_ST | BPF_ATOMIC)",
+                  P({st(BPF_DW, R10, -8, 0), raw(BPF_ST | BPF_ATOMIC | BPF_DW, R10, 0, -8, BPF_ADD),
+                     ret(0)}),
                   "unsupported instruction"),
         malformed("LD_ABS",
                   P({mov64_reg(R6, R1), raw(BPF_LD | BPF_ABS | BPF_W, 0, 0, 0, 0), ret(0)}),
@@ -2094,6 +2178,7 @@ const Group groups[] = {
     {"context", context_cases},
     {"helpers and rings", ring_cases},
     {"maps", map_cases},
+    {"atomic operations", atomic_cases},
     {"control flow and loops", control_flow_cases},
     {"calls", call_cases},
     {"pruning and linked registers", pruning_cases},
@@ -2155,6 +2240,9 @@ TEST_CASE("helpers and rings") {
 }
 TEST_CASE("maps") {
     run_group("maps");
+}
+TEST_CASE("atomic operations") {
+    run_group("atomic operations");
 }
 TEST_CASE("control flow and loops") {
     run_group("control flow and loops");

@@ -7,6 +7,8 @@
 
 #include <fstream>
 #include <insn.hpp>
+#include <sched.h>
+#include <thread>
 #include <unistd.h>
 
 using namespace vmtest;
@@ -70,6 +72,18 @@ Prog read_element_0(int map) {
                  mov64_imm(R0, 1000), exit_insn(), ldx(BPF_DW, R0, R0, 0), exit_insn()}});
 }
 
+// Adds one to element 0 of @map (an ARRAY of u64) with an atomic add (the
+// fetching form when @fetch), returns 0.
+Prog add_atomically(int map, bool fetch) {
+    return cat(
+        {{st(BPF_W, R10, -4, 0)},
+         ld_map_fd(R1, map),
+         {mov64_reg(R2, R10), alu64_imm(BPF_ADD, R2, -4), call_helper(BPF_FUNC_map_lookup_elem),
+          jmp_imm(BPF_JEQ, R0, 0, 2), mov64_imm(R1, 1),
+          raw(BPF_STX | BPF_ATOMIC | BPF_DW, R0, R1, 0, BPF_ADD | (fetch ? BPF_FETCH : 0)),
+          mov64_imm(R0, 0), exit_insn()}});
+}
+
 int lookup_u64(int map, uint32_t key, uint64_t* value) {
     bpf_attr a{};
     a.map_fd = static_cast<uint32_t>(map);
@@ -118,6 +132,38 @@ TEST_CASE("maps: a program counts its runs per process in a Linux HASH map, JIT'
         CHECK(lookup_u64(map.get(), static_cast<uint32_t>(::getpid()), &count) == ENOENT);
         REQUIRE(test_run(deleter.prog.get(), kring_ctx_kprobe{}, &r0) == 0);
         CHECK(static_cast<int64_t>(r0) == -ENOENT); // the map's own answer
+    }
+}
+
+TEST_CASE("maps: atomic adds from two CPUs at once lose no update, JIT'd and interpreted") {
+    constexpr uint32_t kRuns = 20000;
+    for (uint32_t flags : {0u, static_cast<uint32_t>(KRING_PROG_F_INTERPRETER)}) {
+        for (bool fetch : {false, true}) {
+            CAPTURE(runtime_name(flags));
+            CAPTURE(fetch);
+            Fd map(linuxbpf::create_map(BPF_MAP_TYPE_ARRAY, 4, 8, 1));
+            REQUIRE(map.get() >= 0);
+            Loaded adder = load(add_atomically(map.get(), fetch), flags);
+            INFO(adder.log);
+            REQUIRE(adder.err == 0);
+            auto run_on = [&](int cpu) {
+                cpu_set_t one;
+                CPU_ZERO(&one);
+                CPU_SET(cpu, &one);
+                sched_setaffinity(0, sizeof(one), &one);
+                uint64_t r0 = 0;
+                return test_run(adder.prog.get(), kring_ctx_kprobe{}, &r0, kRuns);
+            };
+            int err1 = 0;
+            std::thread other([&] { err1 = run_on(1); });
+            int err0 = run_on(0);
+            other.join();
+            CHECK(err0 == 0);
+            CHECK(err1 == 0);
+            uint64_t total = 0;
+            REQUIRE(lookup_u64(map.get(), 0, &total) == 0);
+            CHECK(total == 2 * kRuns);
+        }
     }
 }
 
