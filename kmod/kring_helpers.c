@@ -9,7 +9,10 @@
  * maps' operations need, as Linux's helpers do.
  */
 #include <linux/bpf.h>
+#include <linux/cred.h>
 #include <linux/sched.h>
+#include <linux/uaccess.h>
+#include <linux/uidgid.h>
 #include <linux/smp.h>
 #include <linux/string.h>
 #include <linux/timekeeping.h>
@@ -50,6 +53,104 @@ KRING_HELPER(map_delete_elem)
 
 	return (u64)(s64)map->ops->map_delete_elem(map,
 						   (void *)(unsigned long)r2);
+}
+
+/*
+ * The probe reads, as Linux's: the kernel's nofault copies, which fail
+ * with -EFAULT instead of faulting; on a failure the destination is zeroed,
+ * so that a program never reads what it did not get.
+ */
+static long kring_probe_read(void *dst, u32 size, unsigned long src, bool user)
+{
+	long err = user ? copy_from_user_nofault(dst, (const void __user *)src,
+						 size) :
+			  copy_from_kernel_nofault(dst, (const void *)src, size);
+
+	if (err)
+		memset(dst, 0, size);
+	return err;
+}
+
+/*
+ * A NUL-terminated string of at most @size bytes (the NUL included, a
+ * longer one cut): its length with the NUL, or the copy's error (-EFAULT,
+ * or -ERANGE for an address the kernel read refuses) with @dst zeroed.
+ * Byte by byte through the exported nofault copies (Linux's
+ * strncpy_from_*_nofault are not exported to modules).
+ */
+static long kring_probe_read_str(char *dst, u32 size, unsigned long src,
+				 bool user)
+{
+	long err;
+	u32 i;
+
+	for (i = 0; i < size; i++) {
+		err = kring_probe_read(&dst[i], 1, src + i, user);
+		if (err) {
+			memset(dst, 0, size);
+			return err;
+		}
+		if (!dst[i])
+			return i + 1;
+	}
+	if (size)
+		dst[size - 1] = '\0';
+	return size;
+}
+
+/* The legacy probe reads: user memory below TASK_SIZE_MAX, as Linux's on x86. */
+static bool kring_user_address(unsigned long addr)
+{
+	return addr < TASK_SIZE_MAX;
+}
+
+KRING_HELPER(probe_read)
+{
+	return (u64)kring_probe_read((void *)(unsigned long)r1, r2, r3,
+				     kring_user_address(r3));
+}
+
+KRING_HELPER(probe_read_str)
+{
+	return (u64)kring_probe_read_str((char *)(unsigned long)r1, r2, r3,
+					 kring_user_address(r3));
+}
+
+KRING_HELPER(probe_read_user)
+{
+	return (u64)kring_probe_read((void *)(unsigned long)r1, r2, r3, true);
+}
+
+KRING_HELPER(probe_read_kernel)
+{
+	return (u64)kring_probe_read((void *)(unsigned long)r1, r2, r3, false);
+}
+
+KRING_HELPER(probe_read_user_str)
+{
+	return (u64)kring_probe_read_str((char *)(unsigned long)r1, r2, r3,
+					 true);
+}
+
+KRING_HELPER(probe_read_kernel_str)
+{
+	return (u64)kring_probe_read_str((char *)(unsigned long)r1, r2, r3,
+					 false);
+}
+
+KRING_HELPER(get_current_task)
+{
+	return (u64)(unsigned long)current;
+}
+
+KRING_HELPER(get_current_uid_gid)
+{
+	kuid_t uid;
+	kgid_t gid;
+
+	current_uid_gid(&uid, &gid);
+	return (u64)from_kgid(&init_user_ns, gid) << 32 |
+	       from_kuid(&init_user_ns, uid);
 }
 
 KRING_HELPER(ktime_get_ns)
@@ -114,6 +215,22 @@ KRING_HELPER(ringbuf_query)
 kring_helper_fn kring_helper_addr(s32 helper_id)
 {
 	switch (helper_id) {
+	case BPF_FUNC_probe_read:
+		return kring_helper_probe_read;
+	case BPF_FUNC_probe_read_str:
+		return kring_helper_probe_read_str;
+	case BPF_FUNC_probe_read_user:
+		return kring_helper_probe_read_user;
+	case BPF_FUNC_probe_read_kernel:
+		return kring_helper_probe_read_kernel;
+	case BPF_FUNC_probe_read_user_str:
+		return kring_helper_probe_read_user_str;
+	case BPF_FUNC_probe_read_kernel_str:
+		return kring_helper_probe_read_kernel_str;
+	case BPF_FUNC_get_current_task:
+		return kring_helper_get_current_task;
+	case BPF_FUNC_get_current_uid_gid:
+		return kring_helper_get_current_uid_gid;
 	case BPF_FUNC_map_lookup_elem:
 		return kring_helper_map_lookup_elem;
 	case BPF_FUNC_map_update_elem:
@@ -149,6 +266,22 @@ u64 kring_call_helper(void *priv, s32 helper_id, const u64 args[5])
 #define KRING_CALL(name) \
 	kring_helper_##name(args[0], args[1], args[2], args[3], args[4])
 	switch (helper_id) {
+	case BPF_FUNC_probe_read:
+		return KRING_CALL(probe_read);
+	case BPF_FUNC_probe_read_str:
+		return KRING_CALL(probe_read_str);
+	case BPF_FUNC_probe_read_user:
+		return KRING_CALL(probe_read_user);
+	case BPF_FUNC_probe_read_kernel:
+		return KRING_CALL(probe_read_kernel);
+	case BPF_FUNC_probe_read_user_str:
+		return KRING_CALL(probe_read_user_str);
+	case BPF_FUNC_probe_read_kernel_str:
+		return KRING_CALL(probe_read_kernel_str);
+	case BPF_FUNC_get_current_task:
+		return KRING_CALL(get_current_task);
+	case BPF_FUNC_get_current_uid_gid:
+		return KRING_CALL(get_current_uid_gid);
 	case BPF_FUNC_map_lookup_elem:
 		return KRING_CALL(map_lookup_elem);
 	case BPF_FUNC_map_update_elem:

@@ -735,6 +735,10 @@ int kbpf_check_helper_call(struct kbpf_env *env, const struct kbpf_state *st,
 		return kbpf_reject(env, -EINVAL, "unknown helper %d",
 				   insn->imm);
 	facts->proto = proto;
+	if (proto->perfmon && !env->allow_ptr_leaks)
+		return kbpf_reject(env, -EACCES,
+				   "helper %d (%s) reads kernel memory or addresses: it needs CAP_PERFMON",
+				   insn->imm, proto->name);
 	for (r = 1; r <= 5 && proto->args[r - 1] != KBPF_ARG_UNUSED; r++) {
 		err = check_helper_arg(env, st, r, proto->args[r - 1],
 				       r < 5 ? proto->args[r] : KBPF_ARG_UNUSED,

@@ -35,6 +35,12 @@ struct kbpf_helper_proto {
 	const char *name;
 	u8 ret;
 	u8 args[5];		/* R1..R5; KBPF_ARG_UNUSED after the last */
+	/*
+	 * Reads kernel memory or gives kernel addresses: for programs that
+	 * may leak pointers (CAP_PERFMON), as Linux offers it to tracing
+	 * programs, which need CAP_PERFMON, only.
+	 */
+	bool perfmon;
 };
 
 /* NULL if @id is not a helper kring programs may call. */

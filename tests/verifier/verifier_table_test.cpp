@@ -1340,6 +1340,61 @@ std::vector<Case> atomic_cases() {
     };
 }
 
+std::vector<Case> tracing_helper_cases() {
+    // helper(dst = fp-16, 16, an address from the context); return 0.
+    auto read_to_stack = [](int32_t helper, int32_t size = 16, int16_t dst = -16) {
+        return P({ldx(BPF_DW, R3, R1, 0), mov64_reg(R1, R10), alu64_imm(BPF_ADD, R1, dst),
+                  mov64_imm(R2, size), call_helper(helper), ret(0)});
+    };
+    return {
+        accept("probe_read_kernel into the stack", read_to_stack(BPF_FUNC_probe_read_kernel)),
+        accept("probe_read_user into the stack", read_to_stack(BPF_FUNC_probe_read_user)),
+        accept("the legacy probe_read", read_to_stack(BPF_FUNC_probe_read)),
+        accept("the legacy probe_read_str", read_to_stack(BPF_FUNC_probe_read_str)),
+        accept("probe_read_user_str into a record",
+               with_record(32, {mov64_reg(R1, R6), mov64_imm(R2, 32), ldx(BPF_DW, R3, R9, 8),
+                                call_helper(BPF_FUNC_probe_read_user_str)})),
+        accept(
+            "probe_read_kernel_str into a map value",
+            P({mov64_reg(R9, R1), lookup_checked(ARRAY_MAP), mov64_reg(R1, R0), mov64_imm(R2, 16),
+               ldx(BPF_DW, R3, R9, 0), call_helper(BPF_FUNC_probe_read_kernel_str), ret(0)})),
+        accept("a field of the current task, read and returned",
+               P({call_helper(BPF_FUNC_get_current_task), mov64_reg(R3, R0), mov64_reg(R1, R10),
+                  alu64_imm(BPF_ADD, R1, -8), mov64_imm(R2, 8),
+                  call_helper(BPF_FUNC_probe_read_kernel), ldx(BPF_DW, R0, R10, -8), exit_insn()})),
+        accept("a probe read of 0 bytes", read_to_stack(BPF_FUNC_probe_read_kernel, 0)),
+        accept("get_current_uid_gid", P({call_helper(BPF_FUNC_get_current_uid_gid), exit_insn()})),
+        deny("probe_read_kernel without CAP_PERFMON",
+             P({mov64_imm(R3, 0), mov64_reg(R1, R10), alu64_imm(BPF_ADD, R1, -16),
+                mov64_imm(R2, 16), call_helper(BPF_FUNC_probe_read_kernel), ret(0)}),
+             "helper 113 (probe_read_kernel) reads kernel memory or addresses: it needs "
+             "CAP_PERFMON")
+            .with_flags(NO_LEAKS),
+        deny("get_current_task without CAP_PERFMON",
+             P({call_helper(BPF_FUNC_get_current_task), ret(0)}),
+             "helper 35 (get_current_task) reads kernel memory or addresses: it needs CAP_PERFMON")
+            .with_flags(NO_LEAKS),
+        deny("a probe read of an unbounded size",
+             P({ldx(BPF_DW, R3, R1, 0), ldx(BPF_DW, R2, R1, 8), mov64_reg(R1, R10),
+                alu64_imm(BPF_ADD, R1, -16), call_helper(BPF_FUNC_probe_read_kernel), ret(0)}),
+             "r2 has an unbounded value"),
+        deny("a probe read into a number",
+             P({ldx(BPF_DW, R3, R1, 0), mov64_imm(R1, 0), mov64_imm(R2, 8),
+                call_helper(BPF_FUNC_probe_read_kernel), ret(0)}),
+             "r1 expects memory (stack, ring record or map value), got scalar"),
+        deny("a probe read past the stack's top", read_to_stack(BPF_FUNC_probe_read_kernel, 16, -8),
+             "invalid stack access off=-8 size=16"),
+        deny("a probe read into a read-only map's value",
+             P({mov64_reg(R9, R1), lookup_checked(RDONLY_MAP), mov64_reg(R1, R0), mov64_imm(R2, 8),
+                ldx(BPF_DW, R3, R9, 0), call_helper(BPF_FUNC_probe_read_kernel), ret(0)}),
+             "is read-only to programs"),
+        deny("a probe read past the record",
+             with_record(8, {mov64_reg(R1, R6), mov64_imm(R2, 16), ldx(BPF_DW, R3, R9, 8),
+                             call_helper(BPF_FUNC_probe_read_user_str)}),
+             "invalid ring record access off=0 size=16 (record size 8)"),
+    };
+}
+
 std::vector<Case> control_flow_cases() {
     const Prog counted_loop =
         P({mov64_imm(R0, 0), mov64_imm(R1, 0), alu64_reg(BPF_ADD, R0, R1),
@@ -1827,8 +1882,8 @@ std::vector<Case> malformed_cases() {
         malformed("helper 12 (tail_call) is not in the subset",
                   P({call_helper(BPF_FUNC_tail_call), exit_insn()}),
                   "unknown helper 12 (bpf_tail_call)"),
-        malformed("helper 35 (get_current_task) is not in the subset",
-                  P({call_helper(35), exit_insn()}), "unknown helper 35 (bpf_get_current_task)"),
+        malformed("helper 6 (trace_printk) is not in the subset", P({call_helper(6), exit_insn()}),
+                  "unknown helper 6 (bpf_trace_printk)"),
         malformed("helper 209, Linux 6.1's last (user_ringbuf_drain)",
                   P({call_helper(209), exit_insn()}),
                   "unknown helper 209 (bpf_user_ringbuf_drain)"),
@@ -2179,6 +2234,7 @@ const Group groups[] = {
     {"helpers and rings", ring_cases},
     {"maps", map_cases},
     {"atomic operations", atomic_cases},
+    {"tracing helpers", tracing_helper_cases},
     {"control flow and loops", control_flow_cases},
     {"calls", call_cases},
     {"pruning and linked registers", pruning_cases},
@@ -2243,6 +2299,9 @@ TEST_CASE("maps") {
 }
 TEST_CASE("atomic operations") {
     run_group("atomic operations");
+}
+TEST_CASE("tracing helpers") {
+    run_group("tracing helpers");
 }
 TEST_CASE("control flow and loops") {
     run_group("control flow and loops");

@@ -19,7 +19,7 @@ namespace {
 
 using Prog = std::vector<bpf_insn>;
 constexpr uint8_t R0 = BPF_REG_0, R1 = BPF_REG_1, R2 = BPF_REG_2, R3 = BPF_REG_3, R4 = BPF_REG_4,
-                  R10 = BPF_REG_10;
+                  R6 = BPF_REG_6, R10 = BPF_REG_10;
 
 Prog cat(std::initializer_list<Prog> parts) {
     Prog out;
@@ -245,5 +245,70 @@ TEST_CASE("maps: map types programs may not use are refused with EOPNOTSUPP") {
         Loaded l = load(prog, 0);
         CHECK(l.err == EOPNOTSUPP);
         CHECK(l.log.find("is not a ring or a map") != std::string::npos);
+    }
+}
+
+// The probe reads and task helpers in the module, JIT'd and interpreted, on
+// a kprobe context whose first argument is a user address: the test run
+// runs in this process, so the user reads see this process's memory.
+TEST_CASE("tracing helpers: probe reads of user and kernel memory, the task and its ids") {
+    static const char message[] = "kring reads this";
+    // r0 = helper(fp-32, size, args[0]).
+    auto program = [](int32_t helper, int32_t size) {
+        return Prog{mov64_reg(R6, R1),   ldx(BPF_DW, R3, R6, 8), // args[0]
+                    mov64_reg(R1, R10),  alu64_imm(BPF_ADD, R1, -32),
+                    mov64_imm(R2, size), call_helper(helper),
+                    exit_insn()};
+    };
+    for (uint32_t flags : {0u, static_cast<uint32_t>(KRING_PROG_F_INTERPRETER)}) {
+        CAPTURE(runtime_name(flags));
+        kring_ctx_kprobe ctx{};
+        ctx.args[0] = reinterpret_cast<uint64_t>(message);
+        uint64_t r0 = 0;
+
+        Loaded str = load(program(BPF_FUNC_probe_read_user_str, 32), flags);
+        INFO(str.log);
+        REQUIRE(str.err == 0);
+        REQUIRE(test_run(str.prog.get(), ctx, &r0) == 0);
+        CHECK(r0 == sizeof(message)); // the length with its NUL
+
+        Loaded cut = load(program(BPF_FUNC_probe_read_user_str, 5), flags);
+        REQUIRE(cut.err == 0);
+        REQUIRE(test_run(cut.prog.get(), ctx, &r0) == 0);
+        CHECK(r0 == 5); // cut, NUL-terminated
+
+        Loaded user = load(program(BPF_FUNC_probe_read_user, 8), flags);
+        REQUIRE(user.err == 0);
+        REQUIRE(test_run(user.prog.get(), ctx, &r0) == 0);
+        CHECK(r0 == 0);
+
+        // The kernel reads refuse a user address (-ERANGE, as Linux's).
+        Loaded kernel = load(program(BPF_FUNC_probe_read_kernel, 8), flags);
+        REQUIRE(kernel.err == 0);
+        ctx.args[0] = 8;
+        REQUIRE(test_run(kernel.prog.get(), ctx, &r0) == 0);
+        CHECK(static_cast<int64_t>(r0) == -ERANGE);
+        Loaded kernel_str = load(program(BPF_FUNC_probe_read_kernel_str, 8), flags);
+        REQUIRE(kernel_str.err == 0);
+        REQUIRE(test_run(kernel_str.prog.get(), ctx, &r0) == 0);
+        CHECK(static_cast<int64_t>(r0) == -ERANGE);
+
+        // The current task is a kernel address that reads.
+        Prog task = {call_helper(BPF_FUNC_get_current_task),
+                     mov64_reg(R3, R0),
+                     mov64_reg(R1, R10),
+                     alu64_imm(BPF_ADD, R1, -8),
+                     mov64_imm(R2, 8),
+                     call_helper(BPF_FUNC_probe_read_kernel),
+                     exit_insn()};
+        Loaded t = load(task, flags);
+        REQUIRE(t.err == 0);
+        REQUIRE(test_run(t.prog.get(), ctx, &r0) == 0);
+        CHECK(r0 == 0);
+
+        Loaded ids = load(Prog{call_helper(BPF_FUNC_get_current_uid_gid), exit_insn()}, flags);
+        REQUIRE(ids.err == 0);
+        REQUIRE(test_run(ids.prog.get(), ctx, &r0) == 0);
+        CHECK(r0 == (static_cast<uint64_t>(::getgid()) << 32 | ::getuid()));
     }
 }
