@@ -265,9 +265,10 @@ std::vector<RingDecl> read_rings(const std::string& path, const btf* b) {
                 max_entries = map_field(b, members[k]);
         }
         if (type != BPF_MAP_TYPE_RINGBUF)
-            invalid(path,
-                    "map " + name + ": type " + describe_bpf_map_type(type) +
-                        " is not supported: kring programs use BPF_MAP_TYPE_RINGBUF maps only");
+            invalid(path, "map " + name + ": type " + describe_bpf_map_type(type) +
+                              " is not supported: kring's object loader takes BPF_MAP_TYPE_RINGBUF "
+                              "maps only so far (programs loaded with KRING_IOC_PROG_LOAD may use "
+                              "Linux's own maps by fd: docs/programs.md, \"Maps\")");
         if (!max_entries || (max_entries & (max_entries - 1)) || max_entries < 4096)
             invalid(path, "ring " + name + ": max_entries " + std::to_string(max_entries) +
                               " must be a power of two of at least 4096");
