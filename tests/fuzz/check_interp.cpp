@@ -302,6 +302,7 @@ private:
     }
 
     bool alu(const bpf_insn& in);
+    bool atomic(const bpf_insn& in);
     bool helper(const bpf_insn& in);
     bool call(const bpf_insn& in, uint32_t* pc);
     bool exit(uint32_t* pc, bool* done);
@@ -312,6 +313,71 @@ private:
         return nullptr;
     }
 };
+
+// BPF_STX | BPF_ATOMIC: a read and a write of aligned memory that is not
+// the context, with a number as the operand (and in R0 for BPF_CMPXCHG); on
+// the stack, bytes written before and no spilled pointer.
+bool Machine::atomic(const bpf_insn& in) {
+    unsigned size = bytes_of(in.code);
+    bool cmpxchg = in.imm == BPF_CMPXCHG;
+    if (size != 4 && size != 8)
+        return fault("an atomic operation on %u bytes", size);
+    if (!check_init(in.src_reg) || (cmpxchg && !check_init(BPF_REG_0)))
+        return false;
+    if (regs_[in.src_reg].kind != Kind::Scalar ||
+        (cmpxchg && regs_[BPF_REG_0].kind != Kind::Scalar))
+        return fault("an atomic operation with a pointer operand");
+    uint32_t rel;
+    Object* o = access(regs_[in.dst_reg], in.off, size, true, true, "atomic operation", &rel);
+    if (!o)
+        return false;
+    if (o->kind == Kind::Ctx)
+        return fault("an atomic operation on the context");
+    if (rel % size)
+        return fault("a misaligned atomic operation (%u bytes at offset %u)", size, rel);
+    if (o->kind == Kind::Stack) {
+        if (o->spill[rel / 8].init)
+            return fault("an atomic operation on a spilled pointer");
+        for (unsigned b = 0; b < size && !leaks_allowed(); b++)
+            if (!o->init[rel + b])
+                return fault("an atomic operation reads a stack byte never written");
+    }
+    uint64_t old = 0, src = regs_[in.src_reg].v, mask = size == 8 ? ~0ULL : 0xffffffffULL;
+    memcpy(&old, &o->mem[rel], size);
+    uint64_t result = old;
+    switch (in.imm) {
+    case BPF_ADD:
+    case BPF_ADD | BPF_FETCH:
+        result = old + src;
+        break;
+    case BPF_AND:
+    case BPF_AND | BPF_FETCH:
+        result = old & src;
+        break;
+    case BPF_OR:
+    case BPF_OR | BPF_FETCH:
+        result = old | src;
+        break;
+    case BPF_XOR:
+    case BPF_XOR | BPF_FETCH:
+        result = old ^ src;
+        break;
+    case BPF_XCHG:
+        result = src;
+        break;
+    case BPF_CMPXCHG:
+        result = old == (regs_[BPF_REG_0].v & mask) ? src : old;
+        break;
+    default:
+        return fault("an unknown atomic operation %#x", in.imm);
+    }
+    write_bytes(o, rel, &result, size);
+    if (cmpxchg)
+        regs_[BPF_REG_0] = scalar(old);
+    else if (in.imm & BPF_FETCH)
+        regs_[in.src_reg] = scalar(old);
+    return true;
+}
 
 bool Machine::alu(const bpf_insn& in) {
     bool is64 = BPF_CLASS(in.code) == BPF_ALU64;
@@ -599,6 +665,10 @@ RunResult Machine::run() {
         }
         case BPF_STX:
         case BPF_ST: {
+            if (cls == BPF_STX && BPF_MODE(in.code) == BPF_ATOMIC) {
+                ok = atomic(in);
+                break;
+            }
             if (BPF_MODE(in.code) != BPF_MEM) {
                 ok = fault("unsupported store mode %#x", in.code);
                 break;

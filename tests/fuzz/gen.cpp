@@ -196,6 +196,7 @@ private:
     void linked_join();
     void spill_overwrite();
     void alu_chain();
+    void atomic_op();
     uint8_t record_base();
     void access_at(uint8_t base, uint8_t x, uint32_t budget_size);
     void snippet();
@@ -1178,8 +1179,48 @@ void Gen::alu_chain() {
     busy_ = saved;
 }
 
+// An atomic operation on a stack slot (written or not, maybe holding a
+// spilled pointer) or a record, 4 or 8 bytes, now and then misaligned, with
+// a number or now and then a pointer as its operand (and R0's for
+// compare-and-exchange).
+void Gen::atomic_op() {
+    static const int32_t ops[] = {BPF_ADD,  BPF_ADD | BPF_FETCH, BPF_AND, BPF_AND | BPF_FETCH,
+                                  BPF_OR,   BPF_OR | BPF_FETCH,  BPF_XOR, BPF_XOR | BPF_FETCH,
+                                  BPF_XCHG, BPF_CMPXCHG};
+    int32_t op = ops[rng_.below(10)];
+    uint8_t sz = rng_.chance(50) ? BPF_W : BPF_DW;
+    uint32_t n = size_bytes(sz);
+    uint8_t base = R10;
+    int32_t off;
+    uint8_t rec = record_base();
+    if (rec && rng_.chance(40)) {
+        base = rec;
+        off = static_cast<int32_t>(rng_.below(m_.r[rec].size / n + 1) * n);
+    } else {
+        off = -8 * (rng_.range(0, 15) + 1) + static_cast<int32_t>(rng_.below(8 / n) * n);
+    }
+    if (rng_.chance(5))
+        off += rng_.chance(50) ? 4 : 1; // misaligned
+    std::vector<uint8_t> ptrs = pointers();
+    uint8_t src = !ptrs.empty() && rng_.chance(5) ? rng_.pick(ptrs) : some_scalar();
+    while (src == base || (op == BPF_CMPXCHG && src == R0))
+        src = some_scalar();
+    if (op == BPF_CMPXCHG && base != R0 && rng_.chance(90))
+        fresh_scalar(R0);
+    a_.emit(raw(BPF_STX | BPF_ATOMIC | sz, base, src, static_cast<int16_t>(off), op));
+    if (base == R10)
+        mark_stack(off, n, true);
+    if (op == BPF_CMPXCHG)
+        set(R0, T::Scalar);
+    else if (op & BPF_FETCH)
+        set(src, T::Scalar);
+}
+
 void Gen::snippet() {
-    switch (rng_.below(24)) {
+    switch (rng_.below(25)) {
+    case 24:
+        atomic_op();
+        break;
     case 20:
         linked_join();
         break;

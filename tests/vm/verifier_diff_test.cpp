@@ -114,6 +114,58 @@ std::set<int> linux_failing_path(const std::string& log, const std::string& erro
     return path;
 }
 
+// Whether the path Linux failed on (as linux_failing_path() reads it) took
+// the NULL side of "if rN == 0" or "if rN != 0" with rN the stack or the
+// context pointer, which Linux 6.1 does not know is never NULL (only
+// records, after their check, and a few socket types): code no run reaches,
+// even where kring reaches the same instructions by another path.
+bool linux_failed_on_null_side(const fuzz::Prog& prog, const std::string& log) {
+    size_t from = log.rfind("\nfrom ");
+    std::string tail = log.substr(from == std::string::npos ? 0 : from);
+    // The edges of the path, each with the log text before its target:
+    // the "from A to B:" it resumed at, then one instruction to the next.
+    std::vector<std::pair<int, int>> edges;
+    std::vector<size_t> edge_text_end;
+    static const std::regex header("^\nfrom ([0-9]+) to ([0-9]+):");
+    std::smatch m;
+    if (std::regex_search(tail, m, header)) {
+        edges.emplace_back(std::stoi(m[1]), std::stoi(m[2]));
+        edge_text_end.push_back(static_cast<size_t>(m.position(0) + m.length(0)));
+    }
+    static const std::regex insn_line("(^|\n)([0-9]+): \\(");
+    int prev = -1;
+    for (std::sregex_iterator it(tail.begin(), tail.end(), insn_line), end; it != end; ++it) {
+        int insn = std::stoi((*it)[2]);
+        if (prev >= 0) {
+            edges.emplace_back(prev, insn);
+            edge_text_end.push_back(static_cast<size_t>(it->position(0)));
+        }
+        prev = insn;
+    }
+    for (size_t e = 0; e < edges.size(); e++) {
+        auto [a, b] = edges[e];
+        if (a < 0 || static_cast<size_t>(a) >= prog.insns.size())
+            continue;
+        const bpf_insn& in = prog.insns[static_cast<size_t>(a)];
+        bool jeq = in.code == (BPF_JMP | BPF_JEQ | BPF_K);
+        if ((!jeq && in.code != (BPF_JMP | BPF_JNE | BPF_K)) || in.imm != 0)
+            continue;
+        if (b != (jeq ? a + 1 + in.off : a + 1)) // not the NULL side
+            continue;
+        if (in.dst_reg == BPF_REG_10)
+            return true;
+        // The register's last state Linux printed before the edge.
+        std::string before = tail.substr(0, edge_text_end[e]);
+        std::regex state("R" + std::to_string(in.dst_reg) + "(_w)?=([a-z]+)");
+        std::string last;
+        for (std::sregex_iterator it(before.begin(), before.end(), state), end; it != end; ++it)
+            last = (*it)[2];
+        if (last == "fp" || last == "ctx")
+            return true;
+    }
+    return false;
+}
+
 // The instructions kring's verifier reached on some path: each one its
 // level-2 log shows ("N: insn", or "N: safe" where a path was pruned).
 // Empty if the log was cut off before its statistics line.
@@ -174,6 +226,8 @@ const char* conservatism_class(const fuzz::Prog& prog, const std::string& linux_
     for (int insn : linux_failing_path(linux_log, linux_error))
         if (!reached.empty() && !reached.count(insn))
             return "Linux fails in code kring proves unreachable";
+    if (linux_failed_on_null_side(prog, linux_log))
+        return "Linux fails on the NULL side of a stack or context pointer's check";
     if (linux_error.find("combined stack size") != std::string::npos && !reached.empty() &&
         unreached_memory_access(prog, reached))
         return "Linux counts stack used only in code kring proves unreachable";
