@@ -156,15 +156,21 @@ int kbpf_interp_run(const struct bpf_insn *insns, u32 insn_cnt, void *ctx,
 		case BPF_ST:
 			if (class == BPF_STX &&
 			    BPF_MODE(insn->code) == BPF_ATOMIC) {
-				u64 addr = *dst + insn->off, old;
+				/*
+				 * The operand is src_reg's whatever the size:
+				 * BPF_W leaves the BPF_X bit clear, so `src`
+				 * above holds imm (the operation) for it.
+				 */
+				u64 addr = *dst + insn->off, val = regs[insn->src_reg];
+				u64 old;
 
 				if (BPF_SIZE(insn->code) == BPF_W)
 					old = kbpf_atomic_u32((u32 *)(uintptr_t)addr,
-							      insn->imm, (u32)src,
+							      insn->imm, (u32)val,
 							      (u32)regs[BPF_REG_0]);
 				else
 					old = kbpf_atomic_u64((u64 *)(uintptr_t)addr,
-							      insn->imm, src,
+							      insn->imm, val,
 							      regs[BPF_REG_0]);
 				if (insn->imm == BPF_CMPXCHG)
 					regs[BPF_REG_0] = old;

@@ -285,3 +285,59 @@ TEST_CASE("bad programs stop with -EINVAL") {
     CHECK(run({raw(BPF_ALU64 | BPF_MOV | BPF_K, 11, 0, 0, 0), exit_insn()}).err == -EINVAL);
     CHECK(run({call_local(-5), exit_insn()}).err == -EINVAL); // call outside
 }
+
+namespace {
+
+// *(size *)ctx op= operand (BPF_STX | BPF_ATOMIC) on a context whose first
+// word is @mem, R0 set to @r0 first: the word after, R0 after, and the
+// operand register after (where BPF_FETCH puts the old value).
+struct Atomic {
+    uint64_t mem, r0, operand;
+};
+Atomic atomic_run(uint8_t size, int32_t op, uint64_t mem, uint64_t operand, uint64_t r0 = 0) {
+    alignas(8) uint64_t ctx[2] = {mem, 0};
+    std::vector<bpf_insn> prog;
+    ld_imm64(prog, BPF_REG_2, operand);
+    ld_imm64(prog, BPF_REG_0, r0);
+    prog.push_back(raw(BPF_STX | BPF_ATOMIC | size, BPF_REG_1, BPF_REG_2, 0, op));
+    prog.push_back(stx(BPF_DW, BPF_REG_1, BPF_REG_2, 8));
+    prog.push_back(exit_insn());
+    Run r = run(prog, ctx);
+    REQUIRE(r.err == 0);
+    return {ctx[0], r.r0, ctx[1]};
+}
+
+} // namespace
+
+TEST_CASE("atomic operations: every operation on 4 and 8 bytes, with its operand register") {
+    const uint64_t high = 0x1111111100000000ULL;
+    // 4 bytes: the low half of the word changes; a fetch is zero-extended.
+    Atomic a = atomic_run(BPF_W, BPF_ADD, high | 3, 5);
+    CHECK(a.mem == (high | 8));
+    CHECK(a.operand == 5);
+    a = atomic_run(BPF_W, BPF_ADD | BPF_FETCH, high | 0xfffffffe, 3);
+    CHECK(a.mem == (high | 1));
+    CHECK(a.operand == 0xfffffffe);
+    a = atomic_run(BPF_W, BPF_OR | BPF_FETCH, high | 0x10, 0x31);
+    CHECK(a.mem == (high | 0x31));
+    CHECK(a.operand == 0x10);
+    a = atomic_run(BPF_W, BPF_XCHG, high | 7, 0xabcd);
+    CHECK(a.mem == (high | 0xabcd));
+    CHECK(a.operand == 7);
+    a = atomic_run(BPF_W, BPF_CMPXCHG, high | 7, 9, 0xffffffff00000007ULL); // low halves equal
+    CHECK(a.mem == (high | 9));
+    CHECK(a.r0 == 7);
+    // 8 bytes.
+    a = atomic_run(BPF_DW, BPF_AND | BPF_FETCH, 0xff00ff00ff00ff00ULL, 0x0ff00ff00ff00ff0ULL);
+    CHECK(a.mem == 0x0f000f000f000f00ULL);
+    CHECK(a.operand == 0xff00ff00ff00ff00ULL);
+    a = atomic_run(BPF_DW, BPF_XOR, 0xffULL, 0x0fULL);
+    CHECK(a.mem == 0xf0ULL);
+    CHECK(a.operand == 0x0fULL);
+    a = atomic_run(BPF_DW, BPF_CMPXCHG, 5, 6, 4); // R0 differs: no change
+    CHECK(a.mem == 5);
+    CHECK(a.r0 == 5);
+    a = atomic_run(BPF_DW, BPF_CMPXCHG, 5, 6, 5);
+    CHECK(a.mem == 6);
+    CHECK(a.r0 == 5);
+}
