@@ -1,5 +1,7 @@
 #include "check_interp.hpp"
 
+#include "map_model.hpp"
+
 #include <cstdarg>
 #include <cstdio>
 #include <cstring>
@@ -15,7 +17,7 @@ extern "C" {
 namespace fuzz {
 namespace {
 
-enum class Kind : uint8_t { Scalar, Ctx, Stack, Record, Ring };
+enum class Kind : uint8_t { Scalar, Ctx, Stack, Record, Ring, Map, MapValue };
 
 const char* kind_name(Kind k) {
     switch (k) {
@@ -29,6 +31,10 @@ const char* kind_name(Kind k) {
         return "ring record";
     case Kind::Ring:
         return "ring";
+    case Kind::Map:
+        return "map";
+    case Kind::MapValue:
+        return "map value";
     }
     return "?";
 }
@@ -100,6 +106,9 @@ private:
     size_t next_value_ = 0;
     unsigned reservations_ = 0;
     uint64_t record_pos_ = 0;
+    MapModel maps_{config_.hash_keys_present};
+    std::vector<uint32_t> map_objs_;   // map i's object
+    std::vector<uint32_t> entry_objs_; // map entry n's value object
     uint32_t recent_[16] = {};
     uint64_t steps_ = 0;
 
@@ -197,7 +206,7 @@ private:
             fault("%s through a register that was never written", what);
             return nullptr;
         }
-        if (p.kind == Kind::Scalar || p.kind == Kind::Ring) {
+        if (p.kind == Kind::Scalar || p.kind == Kind::Ring || p.kind == Kind::Map) {
             fault("%s through a %s (%#llx), not a pointer to memory", what, kind_name(p.kind),
                   static_cast<unsigned long long>(p.v));
             return nullptr;
@@ -226,6 +235,10 @@ private:
         }
         if (write && o.kind == Kind::Ctx && !o.writable) {
             fault("%s into the read-only context at %+lld", what, shown);
+            return nullptr;
+        }
+        if (write && o.kind == Kind::MapValue && !o.writable) {
+            fault("%s into the value of a map programs only read", what);
             return nullptr;
         }
         if (o.kind == Kind::Stack && size) {
@@ -300,6 +313,41 @@ private:
             return 0;
         return config_.helper_values[next_value_++ % config_.helper_values.size()];
     }
+
+    // Map entry @entry's value object, made (zeroed) when first needed.
+    uint32_t entry_object(int entry, int map) {
+        while (entry_objs_.size() <= static_cast<size_t>(entry)) {
+            Object o;
+            o.kind = Kind::MapValue;
+            o.base = VA_MAP_VALUES + entry_objs_.size() * 0x100;
+            o.size = fuzz_map(map).value_size;
+            o.writable = !(fuzz_map(map).flags & BPF_F_RDONLY_PROG);
+            o.mem.assign(o.size, 0);
+            entry_objs_.push_back(add_object(std::move(o)));
+        }
+        return entry_objs_[static_cast<size_t>(entry)];
+    }
+    // A map helper's key or value argument: @size readable bytes (on the
+    // stack, written ones) at @p, copied to *@out.
+    bool map_arg(const Val& p, uint32_t size, const char* what, std::vector<uint8_t>* out) {
+        if (!p.init || (p.kind != Kind::Stack && p.kind != Kind::MapValue))
+            return fault("%s is %s, not the stack or a map value", what,
+                         p.init ? kind_name(p.kind) : "never written");
+        uint32_t rel;
+        Object* o = access(p, 0, size, false, false, what, &rel);
+        if (!o)
+            return false;
+        if (o->kind == Kind::Stack)
+            for (uint32_t b = 0; b < size; b++) {
+                if (o->spill[(rel + b) / 8].init && !leaks_allowed())
+                    return fault("%s reads a spilled pointer", what);
+                if (!o->init[rel + b] && !leaks_allowed())
+                    return fault("%s reads a stack byte never written", what);
+            }
+        out->assign(o->mem.begin() + rel, o->mem.begin() + rel + size);
+        return true;
+    }
+    bool map_helper(const bpf_insn& in, Val* r0);
 
     bool alu(const bpf_insn& in);
     bool atomic(const bpf_insn& in);
@@ -455,6 +503,13 @@ bool Machine::helper(const bpf_insn& in) {
             if (a.kind != Kind::Ring || a.v != objs_[a.obj].base)
                 return fault("%s: r%u is not a ring", proto->name, r);
             break;
+        case KBPF_ARG_MAP:
+            if (a.kind != Kind::Map || a.v != objs_[a.obj].base)
+                return fault("%s: r%u is not a map", proto->name, r);
+            break;
+        case KBPF_ARG_MAP_KEY:
+        case KBPF_ARG_MAP_VALUE:
+            break; // map_helper() reads them
         case KBPF_ARG_MEM_READ:
         case KBPF_ARG_MEM_WRITE: {
             const Val& n = regs_[r + 1];
@@ -462,9 +517,9 @@ bool Machine::helper(const bpf_insn& in) {
                 return fault("%s: the size in r%u is not a number", proto->name, r + 1);
             if (proto->args[r] == KBPF_ARG_SIZE_NONZERO && !n.v)
                 return fault("%s: the size in r%u is 0", proto->name, r + 1);
-            if (a.kind != Kind::Stack && a.kind != Kind::Record)
-                return fault("%s: r%u is %s, not a stack or record pointer", proto->name, r,
-                             kind_name(a.kind));
+            if (a.kind != Kind::Stack && a.kind != Kind::Record && a.kind != Kind::MapValue)
+                return fault("%s: r%u is %s, not a stack, record or map value pointer", proto->name,
+                             r, kind_name(a.kind));
             uint32_t rel;
             bool write = kind == KBPF_ARG_MEM_WRITE;
             Object* o = access(a, 0, n.v, write, false, proto->name, &rel);
@@ -504,6 +559,12 @@ bool Machine::helper(const bpf_insn& in) {
     }
     Val r0 = scalar(0);
     switch (in.imm) {
+    case BPF_FUNC_map_lookup_elem:
+    case BPF_FUNC_map_update_elem:
+    case BPF_FUNC_map_delete_elem:
+        if (!map_helper(in, &r0))
+            return false;
+        break;
     case BPF_FUNC_get_smp_processor_id:
         r0 = scalar(next_value() & 3);
         break;
@@ -541,6 +602,39 @@ bool Machine::helper(const bpf_insn& in) {
     for (unsigned r = 1; r <= 5; r++)
         regs_[r] = Val{};
     regs_[BPF_REG_0] = r0;
+    return true;
+}
+
+// The map helpers, as MapModel says Linux's maps answer.
+bool Machine::map_helper(const bpf_insn& in, Val* r0) {
+    int m = static_cast<int>(regs_[1].obj - map_objs_[0]);
+    const FuzzMap& d = fuzz_map(m);
+    std::vector<uint8_t> key, value;
+    if (!map_arg(regs_[2], d.key_size, "the key", &key))
+        return false;
+    if (in.imm == BPF_FUNC_map_lookup_elem) {
+        int entry = maps_.lookup(m, key.data());
+        if (entry >= 0) {
+            r0->kind = Kind::MapValue;
+            r0->obj = entry_object(entry, m);
+            r0->v = objs_[r0->obj].base;
+        }
+        return true;
+    }
+    if (in.imm == BPF_FUNC_map_delete_elem) {
+        *r0 = scalar(static_cast<uint64_t>(maps_.remove(m, key.data())));
+        return true;
+    }
+    if (!map_arg(regs_[3], d.value_size, "the value", &value))
+        return false;
+    if (d.flags & BPF_F_RDONLY_PROG)
+        return fault("map_update_elem of a map programs only read");
+    int written;
+    *r0 = scalar(static_cast<uint64_t>(maps_.update(m, key.data(), regs_[4].v, &written)));
+    if (written >= 0) {
+        Object& o = objs_[entry_object(written, m)];
+        memcpy(o.mem.data(), value.data(), value.size());
+    }
     return true;
 }
 
@@ -615,6 +709,12 @@ RunResult Machine::run() {
         ring.kind = Kind::Ring;
         ring.base = VA_RINGS + static_cast<uint64_t>(i) * 0x1000;
         add_object(std::move(ring));
+    }
+    for (int32_t i = 0; i < NR_MAPS; i++) {
+        Object map;
+        map.kind = Kind::Map;
+        map.base = VA_MAPS + static_cast<uint64_t>(i) * 0x1000;
+        map_objs_.push_back(add_object(std::move(map)));
     }
     regs_[BPF_REG_1].v = VA_CTX;
     regs_[BPF_REG_1].init = true;
@@ -691,7 +791,14 @@ RunResult Machine::run() {
                 ok = fault("r10 is written");
                 break;
             }
-            if (in.src_reg == BPF_PSEUDO_MAP_FD) {
+            if (in.src_reg == BPF_PSEUDO_MAP_FD && is_map_fd(in.imm)) {
+                Val map;
+                map.obj = map_objs_[static_cast<size_t>(in.imm - NR_RINGS)];
+                map.v = objs_[map.obj].base;
+                map.init = true;
+                map.kind = Kind::Map;
+                regs_[in.dst_reg] = map;
+            } else if (in.src_reg == BPF_PSEUDO_MAP_FD) {
                 if (in.imm < 0 || in.imm >= NR_RINGS) {
                     ok = fault("ring fd %d does not exist", in.imm);
                     break;
@@ -786,8 +893,14 @@ RunResult check_run(const Prog& prog, const RunConfig& config) {
 
 namespace {
 
+// What a map load becomes in real_run: the address of one of these.
+uint64_t real_maps[NR_MAPS];
+
 struct RealEnv {
+    explicit RealEnv(const RunConfig* c) : config(c), maps(c->hash_keys_present) {}
     const RunConfig* config;
+    MapModel maps;
+    std::vector<std::unique_ptr<uint8_t[]>> values; // entry n's value
     size_t next_value = 0;
     unsigned reservations = 0;
     uint64_t reserved = 0;
@@ -799,9 +912,34 @@ struct RealEnv {
     }
 };
 
+// Entry @entry's value in @env, zeroed when first needed; kept to the end of
+// the run, as Linux keeps a deleted value until its RCU grace period.
+uint8_t* real_value(RealEnv* env, int entry, int map) {
+    while (env->values.size() <= static_cast<size_t>(entry))
+        env->values.emplace_back(new uint8_t[fuzz_map(map).value_size]());
+    return env->values[static_cast<size_t>(entry)].get();
+}
+
 uint64_t real_helper(void* priv, s32 id, const u64 args[5]) {
     RealEnv* env = static_cast<RealEnv*>(priv);
+    int map =
+        static_cast<int>((args[0] - reinterpret_cast<uint64_t>(real_maps)) / sizeof(uint64_t));
+    auto* key = reinterpret_cast<const uint8_t*>(args[1]);
     switch (id) {
+    case BPF_FUNC_map_lookup_elem: {
+        int entry = env->maps.lookup(map, key);
+        return entry < 0 ? 0 : reinterpret_cast<uint64_t>(real_value(env, entry, map));
+    }
+    case BPF_FUNC_map_update_elem: {
+        int written;
+        int64_t err = env->maps.update(map, key, args[3], &written);
+        if (written >= 0)
+            memcpy(real_value(env, written, map), reinterpret_cast<const void*>(args[2]),
+                   fuzz_map(map).value_size);
+        return static_cast<uint64_t>(err);
+    }
+    case BPF_FUNC_map_delete_elem:
+        return static_cast<uint64_t>(env->maps.remove(map, key));
     case BPF_FUNC_get_smp_processor_id:
         return env->value() & 3;
     case BPF_FUNC_get_current_comm: {
@@ -851,8 +989,11 @@ int real_run(const Prog& prog, const RunConfig& config, uint64_t* r0) {
     for (size_t i = 0; i + 1 < insns.size(); i++) {
         if (insns[i].code != (BPF_LD | BPF_IMM | BPF_DW))
             continue;
-        if (insns[i].src_reg == BPF_PSEUDO_MAP_FD && insns[i].imm >= 0 && insns[i].imm < NR_RINGS) {
-            auto address = reinterpret_cast<uint64_t>(&rings[insns[i].imm]);
+        if (insns[i].src_reg == BPF_PSEUDO_MAP_FD &&
+            (is_map_fd(insns[i].imm) || (insns[i].imm >= 0 && insns[i].imm < NR_RINGS))) {
+            auto address = is_map_fd(insns[i].imm)
+                               ? reinterpret_cast<uint64_t>(&real_maps[insns[i].imm - NR_RINGS])
+                               : reinterpret_cast<uint64_t>(&rings[insns[i].imm]);
             insns[i].src_reg = 0;
             insns[i].imm = static_cast<int32_t>(static_cast<uint32_t>(address));
             insns[i + 1].imm = static_cast<int32_t>(static_cast<uint32_t>(address >> 32));
@@ -862,8 +1003,7 @@ int real_run(const Prog& prog, const RunConfig& config, uint64_t* r0) {
     std::unique_ptr<uint8_t[]> ctx(new uint8_t[prog.ctx_size ? prog.ctx_size : 1]);
     memcpy(ctx.get(), config.ctx.data(), std::min<size_t>(prog.ctx_size, config.ctx.size()));
     std::unique_ptr<uint64_t[]> stack(new uint64_t[KBPF_INTERP_STACK_SIZE / 8]());
-    RealEnv renv;
-    renv.config = &config;
+    RealEnv renv(&config);
     kbpf_interp_env env{};
     env.call_helper = real_helper;
     env.priv = &renv;

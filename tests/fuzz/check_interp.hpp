@@ -26,6 +26,8 @@ struct RunConfig {
     // Results of the helpers that return a number, taken in turn.
     std::vector<uint64_t> helper_values;
     uint64_t budget = 2000000; // instructions; more is a fault (no termination)
+    // A HASH map starts with every key (MapModel): its lookups find values.
+    bool hash_keys_present = true;
 };
 
 struct RunResult {
@@ -49,8 +51,10 @@ int real_run(const Prog& prog, const RunConfig& config, uint64_t* r0);
 // Virtual layout, for tests: where frame 0's stack ends and the context is.
 constexpr uint64_t VA_CTX = 0xffffc90000010000ULL;
 constexpr uint64_t VA_STACK_TOP = 0xffffc90000100000ULL;
-constexpr uint64_t VA_RINGS = 0xffffc90000200000ULL;   // ring i at + i * 0x1000
-constexpr uint64_t VA_RECORDS = 0xffffc90001000000ULL; // the records' data area
-constexpr uint64_t RECORD_AREA = 1 << 20;              // bytes of it a run may reserve
+constexpr uint64_t VA_RINGS = 0xffffc90000200000ULL;      // ring i at + i * 0x1000
+constexpr uint64_t VA_RECORDS = 0xffffc90001000000ULL;    // the records' data area
+constexpr uint64_t RECORD_AREA = 1 << 20;                 // bytes of it a run may reserve
+constexpr uint64_t VA_MAPS = 0xffffc90000300000ULL;       // map i at + i * 0x1000
+constexpr uint64_t VA_MAP_VALUES = 0xffffc90002000000ULL; // entry n's value at + n * 0x100
 
 } // namespace fuzz

@@ -27,6 +27,11 @@ int verify_prog(const Prog& p, VerifyFn verify, uint32_t log_level, std::string*
     attr.func_info_cnt = static_cast<uint32_t>(p.funcs.size());
     attr.ctx = {p.ctx_size, p.ctx_writable};
     attr.map_lookup = [](void*, s32 fd, kbpf_map_desc* desc) -> int {
+        if (is_map_fd(fd)) {
+            const FuzzMap& m = fuzz_map(fd - NR_RINGS);
+            *desc = {m.type, m.key_size, m.value_size, m.max_entries, m.flags};
+            return fd;
+        }
         desc->type = BPF_MAP_TYPE_RINGBUF;
         return fd >= 0 && fd < NR_RINGS ? fd : -EBADF;
     };
@@ -251,6 +256,7 @@ RunConfig make_config(Rng& rng, const Prog& p, const std::vector<uint64_t>& inte
         memcpy(&c.ctx[off], &v, std::min<size_t>(unit, c.ctx.size() - off));
     }
     c.reserve_fail = run == 0 ? 0 : run == 1 ? ~0ULL : rng.next() & rng.next();
+    c.hash_keys_present = run % 2 == 0;
     for (int i = 0; i < 8; i++)
         c.helper_values.push_back(pick_value(rng, interesting));
     return c;

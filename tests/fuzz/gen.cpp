@@ -43,14 +43,16 @@ using namespace insn;
 
 constexpr uint8_t R0 = 0, R1 = 1, R2 = 2, R3 = 3, R6 = 6, R7 = 7, R8 = 8, R9 = 9, R10 = 10;
 
-enum class T : uint8_t { None, Scalar, Ctx, Stack, Record, Ring };
+enum class T : uint8_t { None, Scalar, Ctx, Stack, Record, Ring, MapValue };
 
 // What the generator believes a register holds (the verifier decides).
 struct GReg {
     T t = T::None;
     int32_t off = 0;   // pointers: constant offset (stack: from the frame pointer)
-    uint32_t size = 0; // records: bytes
-    bool is_ptr() const { return t == T::Ctx || t == T::Stack || t == T::Record; }
+    uint32_t size = 0; // records and map values: bytes
+    bool is_ptr() const {
+        return t == T::Ctx || t == T::Stack || t == T::Record || t == T::MapValue;
+    }
 };
 
 struct Model {
@@ -197,6 +199,8 @@ private:
     void spill_overwrite();
     void alu_chain();
     void atomic_op();
+    void map_op();
+    void map_value_access(uint8_t value, uint32_t size);
     uint8_t record_base();
     void access_at(uint8_t base, uint8_t x, uint32_t budget_size);
     void snippet();
@@ -1216,8 +1220,127 @@ void Gen::atomic_op() {
         set(src, T::Scalar);
 }
 
+// Accesses through a map value pointer in @value (of @size bytes): loads,
+// stores and atomics at constant offsets around its end, or past a bounded
+// variable offset; now and then one byte too far.
+void Gen::map_value_access(uint8_t value, uint32_t size) {
+    for (int i = rng_.range(1, 3); i > 0; i--) {
+        uint8_t sz = size_code();
+        uint32_t n = size_bytes(sz);
+        int32_t off = static_cast<int32_t>(rng_.below(size / n + 1) * n);
+        if (rng_.chance(8))
+            off += rng_.chance(50) ? 1 : -static_cast<int32_t>(n);
+        uint8_t p = value;
+        if (rng_.chance(30)) { // a bounded variable offset first
+            uint8_t x = scratch();
+            while (x == value)
+                x = scratch();
+            a_.emit(ldx(BPF_DW, x, value, 0));
+            a_.emit(alu64_imm(BPF_AND, x, static_cast<int32_t>(rng_.chance(85) ? 7 : 15)));
+            p = scratch();
+            while (p == x || p == value)
+                p = scratch();
+            a_.emit(mov64_reg(p, value));
+            a_.emit(alu64_reg(BPF_ADD, p, x));
+            set(x, T::Scalar);
+            off = static_cast<int32_t>(size) - 8 - static_cast<int32_t>(rng_.below(2)) * 8;
+            if (off < 0)
+                off = 0;
+        }
+        switch (rng_.below(4)) {
+        case 0:
+            a_.emit(st(sz, p, static_cast<int16_t>(off), imm32()));
+            break;
+        case 1: {
+            uint8_t d = scratch();
+            while (d == p || d == value)
+                d = scratch();
+            a_.emit(ldx(sz, d, p, static_cast<int16_t>(off)));
+            set(d, T::Scalar);
+            break;
+        }
+        case 2:
+            a_.emit(stx(sz, p, some_scalar(), static_cast<int16_t>(off)));
+            break;
+        default: {
+            uint8_t s = some_scalar();
+            if (s == p)
+                break;
+            a_.emit(raw(BPF_STX | BPF_ATOMIC | (rng_.chance(50) ? BPF_DW : BPF_W), p, s,
+                        static_cast<int16_t>(off & ~3), BPF_ADD | BPF_FETCH));
+            set(s, T::Scalar);
+            break;
+        }
+        }
+        if (p != value)
+            m_.r[p] = GReg{};
+    }
+}
+
+// A map helper on one of the maps (prog.hpp): a lookup, then NULL-tested
+// (or, now and then, not) and used; or an update or a delete. The key (and
+// value) on the stack, now and then short or not written.
+void Gen::map_op() {
+    int32_t m = static_cast<int32_t>(rng_.below(NR_MAPS));
+    const FuzzMap& d = fuzz_map(m);
+    int32_t key_off = -8 * (rng_.range(1, 4));
+    if (!rng_.chance(4)) { // the key
+        a_.emit(st(d.key_size == 8 && !rng_.chance(5) ? BPF_DW : BPF_W, R10,
+                   static_cast<int16_t>(key_off), static_cast<int32_t>(rng_.below(6))));
+        mark_stack(key_off, d.key_size == 8 ? 8 : 4, true);
+    }
+    uint32_t op = static_cast<uint32_t>(rng_.below(10));
+    int32_t value_off = -32 - 8 * rng_.range(0, 3) - 24;
+    if (op >= 8 && !rng_.chance(4)) { // the value, for an update
+        for (uint32_t b = 0; b < d.value_size; b += 8)
+            a_.emit(st(BPF_DW, R10, static_cast<int16_t>(value_off + static_cast<int32_t>(b)),
+                       imm32()));
+        mark_stack(value_off, d.value_size, true);
+    }
+    a_.emit(ld_map_fd(R1, NR_RINGS + m));
+    a_.emit(mov64_reg(R2, R10));
+    a_.emit(alu64_imm(BPF_ADD, R2, key_off));
+    if (op >= 8) {
+        a_.emit(mov64_reg(R3, R10));
+        a_.emit(alu64_imm(BPF_ADD, R3, value_off));
+        a_.emit(mov64_imm(4, static_cast<int32_t>(rng_.below(rng_.chance(5) ? 8 : 3))));
+        a_.emit(call_helper(BPF_FUNC_map_update_elem));
+        clobber_call();
+        set(R0, T::Scalar);
+        return;
+    }
+    if (op == 7) {
+        a_.emit(call_helper(BPF_FUNC_map_delete_elem));
+        clobber_call();
+        set(R0, T::Scalar);
+        return;
+    }
+    a_.emit(call_helper(BPF_FUNC_map_lookup_elem));
+    clobber_call();
+    if (rng_.chance(4)) { // used unchecked: refused
+        map_value_access(R0, d.value_size);
+        m_.r[R0] = GReg{};
+        return;
+    }
+    Model before = m_;
+    int skip = a_.label();
+    a_.jump(jmp_imm(BPF_JEQ, R0, 0, 0), skip);
+    set(R0, T::MapValue, 0, d.value_size);
+    uint16_t saved = busy_;
+    busy_ |= 1U << R0;
+    map_value_access(R0, d.value_size);
+    busy_ = saved;
+    a_.bind(skip);
+    join(before);
+    m_.r[R0] = GReg{};
+}
+
 void Gen::snippet() {
-    switch (rng_.below(25)) {
+    switch (rng_.below(options_.linux_kprobe || options_.ctx_size ? 25 : 27)) {
+    case 25:
+    case 26:
+        map_op();
+        break;
     case 24:
         atomic_op();
         break;

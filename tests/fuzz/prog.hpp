@@ -14,6 +14,24 @@ namespace fuzz {
 // as kring-verify --raw and the ELF loader number an object's rings.
 constexpr int32_t NR_RINGS = 2;
 
+// The maps programs load: fd NR_RINGS + i is map i, described to
+// kbpf_verify as Linux describes a map.
+struct FuzzMap {
+    uint32_t type, key_size, value_size, max_entries, flags;
+};
+constexpr int32_t NR_MAPS = 3;
+inline const FuzzMap& fuzz_map(int32_t i) {
+    static const FuzzMap maps[NR_MAPS] = {
+        {BPF_MAP_TYPE_ARRAY, 4, 16, 4, 0},
+        {BPF_MAP_TYPE_HASH, 8, 24, 8, 0},
+        {BPF_MAP_TYPE_ARRAY, 4, 8, 1, BPF_F_RDONLY_PROG},
+    };
+    return maps[i];
+}
+inline bool is_map_fd(int32_t fd) {
+    return fd >= NR_RINGS && fd < NR_RINGS + NR_MAPS;
+}
+
 struct Prog {
     std::vector<bpf_insn> insns;
     std::vector<kring_func_info> funcs; // empty: no func-info
