@@ -881,6 +881,8 @@ RunResult Machine::run() {
     }
     res_.r0 = regs_[BPF_REG_0].v;
     res_.executed = steps_;
+    for (uint32_t obj : entry_objs_)
+        res_.map_values.insert(res_.map_values.end(), objs_[obj].mem.begin(), objs_[obj].mem.end());
     return res_;
 }
 
@@ -901,6 +903,7 @@ struct RealEnv {
     const RunConfig* config;
     MapModel maps;
     std::vector<std::unique_ptr<uint8_t[]>> values; // entry n's value
+    std::vector<uint32_t> value_sizes;              // and its size
     size_t next_value = 0;
     unsigned reservations = 0;
     uint64_t reserved = 0;
@@ -915,8 +918,10 @@ struct RealEnv {
 // Entry @entry's value in @env, zeroed when first needed; kept to the end of
 // the run, as Linux keeps a deleted value until its RCU grace period.
 uint8_t* real_value(RealEnv* env, int entry, int map) {
-    while (env->values.size() <= static_cast<size_t>(entry))
+    while (env->values.size() <= static_cast<size_t>(entry)) {
         env->values.emplace_back(new uint8_t[fuzz_map(map).value_size]());
+        env->value_sizes.push_back(fuzz_map(map).value_size);
+    }
     return env->values[static_cast<size_t>(entry)].get();
 }
 
@@ -983,7 +988,8 @@ uint64_t real_helper(void* priv, s32 id, const u64 args[5]) {
 
 } // namespace
 
-int real_run(const Prog& prog, const RunConfig& config, uint64_t* r0) {
+int real_run(const Prog& prog, const RunConfig& config, uint64_t* r0,
+             std::vector<uint8_t>* map_values) {
     std::vector<bpf_insn> insns = prog.insns;
     static uint64_t rings[NR_RINGS];
     for (size_t i = 0; i + 1 < insns.size(); i++) {
@@ -1013,6 +1019,10 @@ int real_run(const Prog& prog, const RunConfig& config, uint64_t* r0) {
         kbpf_interp_run(insns.data(), static_cast<uint32_t>(insns.size()), ctx.get(), &env, r0);
     for (void* rec : renv.records)
         free(rec);
+    map_values->clear();
+    for (size_t e = 0; e < renv.values.size(); e++)
+        map_values->insert(map_values->end(), renv.values[e].get(),
+                           renv.values[e].get() + renv.value_sizes[e]);
     return err;
 }
 

@@ -37,6 +37,8 @@ struct RunResult {
     std::string state; // registers at the fault
     uint64_t r0 = 0;
     uint64_t executed = 0;
+    // The maps' values at the end, entry after entry (MapModel's numbers).
+    std::vector<uint8_t> map_values;
 };
 
 RunResult check_run(const Prog& prog, const RunConfig& config);
@@ -45,8 +47,10 @@ RunResult check_run(const Prog& prog, const RunConfig& config);
 // same inputs, with helpers that behave as check_run's and memory that ASan
 // watches: the context, the stack and each record are separate heap buffers
 // of their exact sizes, and a record is freed when submitted. Returns
-// kbpf_interp_run()'s result; *@r0 is R0.
-int real_run(const Prog& prog, const RunConfig& config, uint64_t* r0);
+// kbpf_interp_run()'s result; *@r0 is R0 and *@map_values the maps' values
+// at the end, as RunResult::map_values.
+int real_run(const Prog& prog, const RunConfig& config, uint64_t* r0,
+             std::vector<uint8_t>* map_values);
 
 // Virtual layout, for tests: where frame 0's stack ends and the context is.
 constexpr uint64_t VA_CTX = 0xffffc90000010000ULL;

@@ -347,17 +347,20 @@ Stats run_fuzzer(const Options& o) {
                 continue;
             if (r.ok) {
                 // The module's interpreter on the same inputs, under ASan:
-                // it must finish, and without pointer leaks return the same.
+                // it must finish, and without pointer leaks return the same
+                // and leave the same in the maps.
                 uint64_t r0 = 0;
+                std::vector<uint8_t> map_values;
                 current.stage = "running (kbpf_interp_run)";
-                int err = real_run(p, c, &r0);
+                int err = real_run(p, c, &r0, &map_values);
                 s.real_runs++;
-                if (!err && r0 == r.r0)
+                if (!err && r0 == r.r0 && map_values == r.map_values)
                     continue;
                 r.ok = false;
                 r.fault = "kbpf_interp_run() returned " + std::to_string(err) + " with r0 " +
                           std::to_string(r0) + ", the checking interpreter 0 with r0 " +
-                          std::to_string(r.r0);
+                          std::to_string(r.r0) +
+                          (map_values == r.map_values ? "" : "; the maps' values differ");
             }
             s.failed++;
             if (!s.first_failure_at)
