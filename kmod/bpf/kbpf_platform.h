@@ -51,14 +51,7 @@
  * value; the other operations are loops over compare-and-exchange.
  */
 #define kbpf_xchg(p, v) xchg((p), (v))
-#define kbpf_cmpxchg(p, old, new)						\
-	({								\
-		__typeof__(*(p)) __expected = (old);			\
-		__atomic_compare_exchange_n((p), &__expected, (new),	\
-					    false, __ATOMIC_SEQ_CST,	\
-					    __ATOMIC_SEQ_CST);		\
-		__expected;						\
-	})
+#define kbpf_cmpxchg(p, old, new) cmpxchg((p), (old), (new))
 #else /* userspace */
 #include <errno.h>
 #include <limits.h>

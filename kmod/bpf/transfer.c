@@ -10,6 +10,26 @@
 #include "rules.h"
 #include "helpers.h"
 
+/* Runs @body with @reg on every register and spilled register of @st. */
+#define kbpf_for_each_reg(st, reg, body)				\
+	do {								\
+		u32 __f, __i;						\
+		for (__f = 0; __f <= (st)->curframe; __f++) {		\
+			struct kbpf_frame *__fr = (st)->frames[__f];	\
+			for (__i = 0; __i < MAX_BPF_REG; __i++) {	\
+				reg = &__fr->regs[__i];			\
+				body;					\
+			}						\
+			for (__i = 0; __i < __fr->nr_slots; __i++) {	\
+				if (__fr->slots[__i].kind[0] !=		\
+				    KBPF_SLOT_SPILL)			\
+					continue;			\
+				reg = &__fr->slots[__i].spill;		\
+				body;					\
+			}						\
+		}							\
+	} while (0)
+
 static u32 new_id(struct kbpf_env *env)
 {
 	return ++env->next_id;
