@@ -4,7 +4,6 @@
 // make check runs as root), is one (Ring::adopt_bpf_map). Its consumer page
 // is really unmapped when the Ring goes, so a batch that wrote its consumer
 // position there afterwards would fault (and ASan would report it).
-#include "insn.hpp"
 #include "linux_bpf.hpp"
 
 #include <algorithm>
@@ -34,22 +33,8 @@ struct LinuxRing {
         map_fd = linuxbpf::create_ringbuf(kRingSize);
         REQUIRE_MESSAGE(map_fd >= 0, "BPF_MAP_CREATE of a ring buffer (needs CAP_BPF): "
                                          << std::strerror(-map_fd));
-        std::vector<bpf_insn> prog = {
-            insn::mov64_imm(BPF_REG_1, static_cast<int32_t>(kValue)),
-            insn::stx(BPF_DW, BPF_REG_10, BPF_REG_1, -8),
-        };
-        insn::ld_imm64(prog, BPF_REG_1, static_cast<uint32_t>(map_fd), BPF_PSEUDO_MAP_FD);
-        prog.insert(prog.end(), {
-                                    insn::mov64_reg(BPF_REG_2, BPF_REG_10),
-                                    insn::alu64_imm(BPF_ADD, BPF_REG_2, -8),
-                                    insn::mov64_imm(BPF_REG_3, 8),
-                                    insn::mov64_imm(BPF_REG_4, 0),
-                                    insn::call_helper(BPF_FUNC_ringbuf_output),
-                                    insn::mov64_imm(BPF_REG_0, 0),
-                                    insn::exit_insn(),
-                                });
         std::string log;
-        prog_fd = linuxbpf::load_socket_filter(prog, &log);
+        prog_fd = linuxbpf::load_ringbuf_output_filter(map_fd, static_cast<int32_t>(kValue), &log);
         REQUIRE_MESSAGE(prog_fd >= 0, "BPF_PROG_LOAD: " << std::strerror(-prog_fd) << "\n" << log);
     }
     ~LinuxRing() {

@@ -1,6 +1,5 @@
 // libkring against the real module: several producer processes, epoll
 // wakeups and their flags, and a kernel BPF_MAP_TYPE_RINGBUF map.
-#include "insn.hpp"
 #include "kring/kring.hpp"
 #include "linux_bpf.hpp"
 #include "vm_util.hpp"
@@ -177,24 +176,9 @@ TEST_CASE("the same consumer reads a kernel BPF_MAP_TYPE_RINGBUF map") {
     int map_fd = static_cast<int>(linuxbpf::bpf(BPF_MAP_CREATE, &attr));
     REQUIRE_MESSAGE(map_fd >= 0, "BPF_MAP_CREATE: " << strerror(errno));
 
-    // A socket filter that outputs the 8-byte value 0x11223344 from its stack:
-    // bpf_ringbuf_output(map, r10 - 8, 8, 0); return 0.
-    std::vector<bpf_insn> prog = {
-        insn::mov64_imm(BPF_REG_1, 0x11223344),
-        insn::stx(BPF_DW, BPF_REG_10, BPF_REG_1, -8),
-    };
-    insn::ld_imm64(prog, BPF_REG_1, static_cast<uint32_t>(map_fd), BPF_PSEUDO_MAP_FD);
-    prog.insert(prog.end(), {
-                                insn::mov64_reg(BPF_REG_2, BPF_REG_10),
-                                insn::alu64_imm(BPF_ADD, BPF_REG_2, -8),
-                                insn::mov64_imm(BPF_REG_3, 8),
-                                insn::mov64_imm(BPF_REG_4, 0),
-                                insn::call_helper(BPF_FUNC_ringbuf_output),
-                                insn::mov64_imm(BPF_REG_0, 0),
-                                insn::exit_insn(),
-                            });
+    // A socket filter that outputs the 8-byte value 0x11223344.
     std::string log;
-    int prog_fd = linuxbpf::load_socket_filter(prog, &log);
+    int prog_fd = linuxbpf::load_ringbuf_output_filter(map_fd, 0x11223344, &log);
     REQUIRE_MESSAGE(prog_fd >= 0, "BPF_PROG_LOAD: " << strerror(-prog_fd) << "\n" << log);
 
     kring::Ring ring = kring::Ring::adopt_bpf_map(map_fd);

@@ -2,6 +2,8 @@
 // load any program type with BTF func-info; create maps and BTF.
 #pragma once
 
+#include "insn.hpp"
+
 #include <cerrno>
 #include <cstdint>
 #include <linux/bpf.h>
@@ -101,6 +103,27 @@ inline int load_program(bpf_prog_type type, const std::vector<bpf_insn>& prog, i
 // log in *log.
 inline int load_socket_filter(const std::vector<bpf_insn>& prog, std::string* log) {
     return load_program(BPF_PROG_TYPE_SOCKET_FILTER, prog, -1, {}, log);
+}
+
+// A socket filter that writes the 8-byte @value from its stack into the ring
+// buffer map @map_fd each time it runs (bpf_ringbuf_output(map, r10 - 8, 8,
+// 0); return 0): its fd, or -errno with Linux's log in *log.
+inline int load_ringbuf_output_filter(int map_fd, int32_t value, std::string* log) {
+    std::vector<bpf_insn> prog = {
+        insn::mov64_imm(BPF_REG_1, value),
+        insn::stx(BPF_DW, BPF_REG_10, BPF_REG_1, -8),
+    };
+    insn::ld_imm64(prog, BPF_REG_1, static_cast<uint32_t>(map_fd), BPF_PSEUDO_MAP_FD);
+    prog.insert(prog.end(), {
+                                insn::mov64_reg(BPF_REG_2, BPF_REG_10),
+                                insn::alu64_imm(BPF_ADD, BPF_REG_2, -8),
+                                insn::mov64_imm(BPF_REG_3, 8),
+                                insn::mov64_imm(BPF_REG_4, 0),
+                                insn::call_helper(BPF_FUNC_ringbuf_output),
+                                insn::mov64_imm(BPF_REG_0, 0),
+                                insn::exit_insn(),
+                            });
+    return load_socket_filter(prog, log);
 }
 
 // Runs the program @repeat times on a zeroed 64-byte packet; 0 and its r0

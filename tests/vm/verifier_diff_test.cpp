@@ -368,16 +368,6 @@ TEST_CASE("kring's verifier agrees with Linux's on random programs") {
 
 namespace {
 
-bpf_insn insn(uint8_t code, uint8_t dst, uint8_t src, int16_t off, int32_t imm) {
-    bpf_insn in{};
-    in.code = code;
-    in.dst_reg = dst;
-    in.src_reg = src;
-    in.off = off;
-    in.imm = imm;
-    return in;
-}
-
 // A program as the differential's are: root's kprobe program.
 fuzz::Prog kprobe_prog(std::vector<bpf_insn> insns, std::vector<kring_func_info> funcs = {}) {
     fuzz::Prog p;
@@ -396,9 +386,9 @@ fuzz::Prog kprobe_prog(std::vector<bpf_insn> insns, std::vector<kring_func_info>
 // this kernel's verifier for the same reason.
 TEST_CASE("Linux refuses the table cases of the rules the differential found, for the same "
           "reason") {
-    const bpf_insn exit_insn = insn(BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
-    const bpf_insn r0_is_0 = insn(BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_0, 0, 0, 0);
-    const bpf_insn call_next = insn(BPF_JMP | BPF_CALL, 0, BPF_PSEUDO_CALL, 0, 1);
+    const bpf_insn exit_insn = insn::exit_insn();
+    const bpf_insn r0_is_0 = insn::mov64_imm(BPF_REG_0, 0);
+    const bpf_insn call_next = insn::call_local(1);
     struct {
         const char* name;
         fuzz::Prog prog;
@@ -406,12 +396,12 @@ TEST_CASE("Linux refuses the table cases of the rules the differential found, fo
         const char* linux_says;
     } cases[] = {
         {"512 + 8 bytes of stack across two frames",
-         kprobe_prog({insn(BPF_ST | BPF_MEM | BPF_DW, BPF_REG_10, 0, -512, 0), call_next, exit_insn,
-                      insn(BPF_ST | BPF_MEM | BPF_DW, BPF_REG_10, 0, -8, 0), r0_is_0, exit_insn}),
+         kprobe_prog({insn::st(BPF_DW, BPF_REG_10, -512, 0), call_next, exit_insn,
+                      insn::st(BPF_DW, BPF_REG_10, -8, 0), r0_is_0, exit_insn}),
          "across the call chain exceeds 512", "combined stack size of 2 calls is"},
         {"a global function that returns a stack pointer",
-         kprobe_prog({insn(BPF_JMP | BPF_CALL, 0, BPF_PSEUDO_CALL, 0, 2), r0_is_0, exit_insn,
-                      insn(BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_0, BPF_REG_10, 0, 0), exit_insn},
+         kprobe_prog({insn::call_local(2), r0_is_0, exit_insn,
+                      insn::mov64_reg(BPF_REG_0, BPF_REG_10), exit_insn},
                      {{0, KRING_FUNC_STATIC, 0, {}, 0}, {3, KRING_FUNC_GLOBAL, 0, {}, 0}}),
          "a global function must return a number",
          "At subprogram exit the register R0 is not a scalar value"},
