@@ -27,6 +27,7 @@
 #include "kring_jit.h"
 #include "kring_prog.h"
 #include "kring_ring.h"
+#include "bpf/helpers.h"
 #include "bpf/interp.h"
 #include "bpf/structure.h"
 #include "bpf/verifier.h"
@@ -303,20 +304,21 @@ struct kring_load_objs {
 
 KRING_IMPORT_BPF_MAP_GET();
 
-/* The map types programs may use, as their helpers behave in Linux. */
-static bool kring_map_type_supported(u32 type)
+/*
+ * The value of a single-entry ARRAY that programs only read, frozen by its
+ * loader and with no writable mapping left: Linux's bpf_map_is_rdonly().
+ * Nothing changes it after this, so the verifier may read it.
+ */
+static const void *kring_map_frozen_value(const struct bpf_map *map)
 {
-	switch (type) {
-	case BPF_MAP_TYPE_ARRAY:
-	case BPF_MAP_TYPE_PERCPU_ARRAY:
-	case BPF_MAP_TYPE_HASH:
-	case BPF_MAP_TYPE_PERCPU_HASH:
-	case BPF_MAP_TYPE_LRU_HASH:
-	case BPF_MAP_TYPE_LRU_PERCPU_HASH:
-		return true;
-	default:
-		return false;
-	}
+	u64 addr;
+
+	if (map->map_type != BPF_MAP_TYPE_ARRAY || map->max_entries != 1 ||
+	    !(map->map_flags & BPF_F_RDONLY_PROG) || !READ_ONCE(map->frozen) ||
+	    atomic64_read(&map->writecnt) ||
+	    map->ops->map_direct_value_addr(map, &addr, 0))
+		return NULL;
+	return (const void *)(unsigned long)addr;
 }
 
 /*
@@ -332,7 +334,7 @@ static int kring_load_map_lookup(struct kring_load_objs *lo, s32 fd,
 
 	if (IS_ERR(map))
 		return PTR_ERR(map);
-	if (!kring_map_type_supported(map->map_type) ||
+	if (!kbpf_map_type_supported(map->map_type) ||
 	    (map->map_flags & BPF_F_WRONLY_PROG)) {
 		bpf_map_put(map);
 		return -EOPNOTSUPP;
@@ -342,6 +344,7 @@ static int kring_load_map_lookup(struct kring_load_objs *lo, s32 fd,
 	desc->value_size = map->value_size;
 	desc->max_entries = map->max_entries;
 	desc->flags = map->map_flags;
+	desc->frozen_value = kring_map_frozen_value(map);
 	for (i = 0; i < lo->nr_maps && lo->maps[i] != map; i++)
 		;
 	if (i == KBPF_MAX_USED_MAPS) {
@@ -401,10 +404,21 @@ static void kring_rewrite_map_loads(struct kring_prog *prog,
 			addr = idx & KRING_LOAD_MAP ?
 			       (u64)(unsigned long)lo->maps[idx & ~KRING_LOAD_MAP] :
 			       (u64)(unsigned long)lo->rings[idx];
-			insn->src_reg = 0;
-			insn[0].imm = (u32)addr;
-			insn[1].imm = (u32)(addr >> 32);
+		} else if (insn->src_reg == BPF_PSEUDO_MAP_VALUE) {
+			/* The verifier checked: a single-entry ARRAY. */
+			struct bpf_map *map =
+				lo->maps[lo->load_idx[n++] & ~KRING_LOAD_MAP];
+
+			map->ops->map_direct_value_addr(map, &addr,
+							insn[1].imm);
+			addr += (u32)insn[1].imm;
+		} else {
+			i++;
+			continue;
 		}
+		insn->src_reg = 0;
+		insn[0].imm = (u32)addr;
+		insn[1].imm = (u32)(addr >> 32);
 		i++;	/* the second half */
 	}
 }

@@ -125,6 +125,10 @@ int kbpf_disasm(char *buf, size_t size, const struct bpf_insn *insn)
 		if (insn->src_reg == BPF_PSEUDO_MAP_FD)
 			return snprintf(buf, size, "r%u = map fd %d ll",
 					insn->dst_reg, insn->imm);
+		if (insn->src_reg == BPF_PSEUDO_MAP_VALUE)
+			return snprintf(buf, size,
+					"r%u = map fd %d value %+d ll",
+					insn->dst_reg, insn->imm, insn[1].imm);
 		return snprintf(buf, size, "r%u = %#llx ll", insn->dst_reg,
 				(unsigned long long)((u64)(u32)insn[0].imm |
 						     (u64)(u32)insn[1].imm << 32));

@@ -55,3 +55,18 @@ const struct kbpf_helper_proto *kbpf_helper_proto(s32 id)
 			return &kbpf_helpers[i];
 	return NULL;
 }
+
+bool kbpf_map_type_supported(u32 type)
+{
+	switch (type) {
+	case BPF_MAP_TYPE_ARRAY:
+	case BPF_MAP_TYPE_PERCPU_ARRAY:
+	case BPF_MAP_TYPE_HASH:
+	case BPF_MAP_TYPE_PERCPU_HASH:
+	case BPF_MAP_TYPE_LRU_HASH:
+	case BPF_MAP_TYPE_LRU_PERCPU_HASH:
+		return true;
+	default:
+		return false;
+	}
+}

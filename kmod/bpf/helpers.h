@@ -46,6 +46,13 @@ struct kbpf_helper_proto {
 /* NULL if @id is not a helper kring programs may call. */
 const struct kbpf_helper_proto *kbpf_helper_proto(s32 id);
 
+/*
+ * The Linux map types programs may use besides rings: those whose helpers
+ * (lookup, update, delete) kring's verifier knows. The module takes them by
+ * fd, the ELF loader declares them, kring-run simulates them.
+ */
+bool kbpf_map_type_supported(u32 type);
+
 /* Linux 6.1's name of helper @id ("bpf_get_current_task"), or NULL. */
 const char *kbpf_linux_helper_name(s32 id);
 

@@ -74,7 +74,8 @@ static u16 mayptr_after(const struct bpf_insn *insn, u16 in)
 			return in | d;
 		return in & ~d;
 	case BPF_LD:
-		return insn->src_reg == BPF_PSEUDO_MAP_FD ? in | d : in & ~d;
+		/* A ring, a map or a map value (src_reg 0: a number). */
+		return insn->src_reg ? in | d : in & ~d;
 	case BPF_JMP:
 		if (op != BPF_CALL)
 			return in;

@@ -15,16 +15,6 @@
 #include "vstate.h"
 
 /*
- * Pointer offsets stay far from overflow, as in Linux (BPF_MAX_VAR_OFF):
- * the transformer keeps a pointer's fixed offset and the bounds of its
- * variable one within +-KBPF_MAX_VAR_OFF, checking an operand before it adds
- * it, so the 64-bit sums of the access checks (those plus an instruction's
- * 16-bit offset and an access or helper size below KBPF_MAX_VAR_OFF) cannot
- * overflow.
- */
-#define KBPF_MAX_VAR_OFF (1 << 29)
-
-/*
  * What the rules know besides the state: the program, its structure, the
  * privileges it is verified with, and where messages go. One per
  * verification.

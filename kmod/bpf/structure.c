@@ -216,6 +216,32 @@ static int check_jmp_insn(const struct bpf_insn *insn, u32 i, u32 cnt,
 	return 0;
 }
 
+/*
+ * A BPF_PSEUDO_MAP_VALUE load points @off bytes into the value of a
+ * single-entry ARRAY, the only map whose value has one address (libbpf's
+ * .rodata, .data and .bss are such maps). Linux's messages.
+ */
+static int check_direct_value(const struct kbpf_map_desc *desc, u32 off,
+			      u32 i, struct kbpf_log *log)
+{
+	if (off >= KBPF_MAX_VAR_OFF)
+		return fail(log, -EINVAL, i,
+			    "direct value offset of %u is not allowed", off);
+	if (desc->type != BPF_MAP_TYPE_ARRAY)
+		return fail(log, -EINVAL, i,
+			    "no direct value access support for this map type");
+	/* Linux's ARRAY says ENOTSUPP, which userspace has no name for. */
+	if (desc->max_entries != 1)
+		return fail(log, -EOPNOTSUPP, i,
+			    "invalid access to map value pointer, value_size=%u off=%u",
+			    desc->value_size, off);
+	if (off >= desc->value_size)
+		return fail(log, -EINVAL, i,
+			    "invalid access to map value pointer, value_size=%u off=%u",
+			    desc->value_size, off);
+	return 0;
+}
+
 static int check_ld_imm64(struct kbpf_structure *s,
 			  const struct kbpf_verify_attr *attr, u32 i,
 			  struct kbpf_log *log)
@@ -223,7 +249,7 @@ static int check_ld_imm64(struct kbpf_structure *s,
 	const struct bpf_insn *insn = &attr->insns[i];
 	const struct bpf_insn *hi = insn + 1;
 	struct kbpf_map_desc desc = { 0 };
-	int index;
+	int index, err;
 	u32 m;
 
 	if (i + 1 >= attr->insn_cnt || hi->code || hi->dst_reg ||
@@ -231,19 +257,25 @@ static int check_ld_imm64(struct kbpf_structure *s,
 		return fail(log, -EINVAL, i, "incomplete LD_IMM64");
 	if (insn->off)
 		return reserved(log, i, "off");
-	if (insn->src_reg != 0 && insn->src_reg != BPF_PSEUDO_MAP_FD)
+	if (insn->src_reg != 0 && insn->src_reg != BPF_PSEUDO_MAP_FD &&
+	    insn->src_reg != BPF_PSEUDO_MAP_VALUE)
 		return fail(log, -EINVAL, i, "unknown LD_IMM64 source %u",
 			    insn->src_reg);
 	s->insn_flags[i + 1] |= KBPF_INSN_LD_IMM64_HI;
-	if (insn->src_reg != BPF_PSEUDO_MAP_FD)
+	if (!insn->src_reg)
 		return 0;
-	if (hi->imm)
+	if (insn->src_reg == BPF_PSEUDO_MAP_FD && hi->imm)
 		return reserved(log, i + 1, "imm");
 	index = attr->map_lookup ? attr->map_lookup(attr->map_priv, insn->imm,
 						    &desc) : -EBADF;
 	if (index < 0)
 		return fail(log, index, i, "fd %d is not a ring or a map",
 			    insn->imm);
+	if (insn->src_reg == BPF_PSEUDO_MAP_VALUE) {
+		err = check_direct_value(&desc, (u32)hi->imm, i, log);
+		if (err)
+			return err;
+	}
 	for (m = 0; m < s->nr_maps && s->maps[m].index != index; m++)
 		;
 	if (m == KBPF_MAX_USED_MAPS)

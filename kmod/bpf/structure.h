@@ -12,6 +12,16 @@
 #include "verifier.h"
 #include "log.h"
 
+/*
+ * Pointer offsets stay far from overflow, as in Linux (BPF_MAX_VAR_OFF):
+ * the transformer keeps a pointer's fixed offset and the bounds of its
+ * variable one within +-KBPF_MAX_VAR_OFF, checking an operand before it adds
+ * it, so the 64-bit sums of the access checks (those plus an instruction's
+ * 16-bit offset and an access or helper size below KBPF_MAX_VAR_OFF) cannot
+ * overflow. A BPF_PSEUDO_MAP_VALUE load's offset is below it too.
+ */
+#define KBPF_MAX_VAR_OFF (1 << 29)
+
 #define KBPF_INSN_PRUNE_POINT	0x1	/* jump target, branch fall-through, after a call */
 #define KBPF_INSN_LD_IMM64_HI	0x2	/* second half of an LD_IMM64 */
 #define KBPF_INSN_LOOP_HEAD	0x4	/* target of a back-edge */

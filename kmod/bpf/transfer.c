@@ -279,6 +279,34 @@ static void stack_read(const struct kbpf_frame *frame, s32 off, u32 size,
 		mark_loaded(dst, size);
 }
 
+/*
+ * A load of @size bytes at @off past @base from a frozen value (struct
+ * kbpf_map_desc) at a constant offset: the number there, as Linux knows a
+ * libbpf .rodata's configuration at load time (so that a loop bounded by
+ * it is bounded). Returns whether it was one.
+ */
+static bool frozen_read(const struct kbpf_env *env,
+			const struct kbpf_reg *base, s16 off, u32 size,
+			struct kbpf_reg *dst)
+{
+	const u8 *value;
+	u64 number = 0;
+	u32 b;
+
+	if (base->type != KBPF_PTR_MAP_VALUE ||
+	    !kbpf_scalar_is_const(&base->val))
+		return false;
+	value = env->structure.maps[base->map].desc.frozen_value;
+	if (!value)
+		return false;
+	/* In bounds (checked), little-endian as every kring target. */
+	value += base->off + (s64)base->val.var_off.value + off;
+	for (b = 0; b < size; b++)
+		number |= (u64)value[b] << (8 * b);
+	kbpf_reg_mark_const(dst, number);
+	return true;
+}
+
 /* LDX, STX, ST. */
 static int transfer_mem(struct kbpf_env *env, struct kbpf_state *st,
 			const struct bpf_insn *insn)
@@ -310,8 +338,9 @@ static int transfer_mem(struct kbpf_env *env, struct kbpf_state *st,
 			if (err)
 				return err;
 		}
-	} else if (is_load) {
-		/* The context and records hold numbers. */
+	} else if (is_load && !frozen_read(env, base, insn->off, size,
+					    &loaded)) {
+		/* The context, records and map values hold numbers. */
 		mark_loaded(&loaded, size);
 	}
 	if (is_load)
@@ -367,6 +396,18 @@ static int transfer_ld_imm64(struct kbpf_env *env, struct kbpf_state *st,
 			    BPF_MAP_TYPE_RINGBUF ? KBPF_CONST_RING :
 						   KBPF_CONST_MAP;
 		dst->map = slot;
+		kbpf_scalar_set_const(&dst->val, 0);
+		return 0;
+	}
+	if (insn->src_reg == BPF_PSEUDO_MAP_VALUE) {
+		s32 slot = env->structure.map_slot[env->insn];
+
+		/* Checked by the structure pass: within the value. */
+		kbpf_reg_mark_not_init(dst);
+		dst->type = KBPF_PTR_MAP_VALUE;
+		dst->map = slot;
+		dst->off = insn[1].imm;
+		dst->mem_size = env->structure.maps[slot].desc.value_size;
 		kbpf_scalar_set_const(&dst->val, 0);
 		return 0;
 	}

@@ -32,13 +32,23 @@ struct kbpf_ctx_desc {
 	bool writable;		/* stores allowed too */
 };
 
-/* A map a program loads with BPF_PSEUDO_MAP_FD, as its runtime has it. */
+/*
+ * A map a program loads with BPF_PSEUDO_MAP_FD (or whose value it loads with
+ * BPF_PSEUDO_MAP_VALUE), as its runtime has it.
+ */
 struct kbpf_map_desc {
 	u32 type;		/* BPF_MAP_TYPE_*: RINGBUF for a ring */
 	u32 key_size;
 	u32 value_size;
 	u32 max_entries;
 	u32 flags;		/* BPF_F_RDONLY_PROG: programs only read it */
+	/*
+	 * The value of a single-entry ARRAY that no one can change any more
+	 * (read-only to programs, and frozen to userspace): loads from it at
+	 * constant offsets are known numbers, as Linux reads a libbpf
+	 * .rodata. NULL otherwise. Read during kbpf_verify() only.
+	 */
+	const void *frozen_value;
 };
 
 struct kbpf_verify_attr {
@@ -48,7 +58,7 @@ struct kbpf_verify_attr {
 	u32 func_info_cnt;
 	struct kbpf_ctx_desc ctx;
 	/*
-	 * Resolves the fd of a BPF_PSEUDO_MAP_FD load: a ring, or a map.
+	 * Resolves the fd of a BPF_PSEUDO_MAP_FD or _VALUE load: a ring, or a map.
 	 * Returns >= 0 (the same number for the same map) and fills *@desc
 	 * if @fd names one, else a negative errno that fails the load.
 	 */

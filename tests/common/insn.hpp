@@ -97,5 +97,11 @@ inline std::vector<bpf_insn> ld_imm64_pair(uint8_t dst, uint64_t value, uint8_t 
 inline std::vector<bpf_insn> ld_map_fd(uint8_t dst, int32_t fd) {
     return ld_imm64_pair(dst, static_cast<uint32_t>(fd), BPF_PSEUDO_MAP_FD);
 }
+// dst = the address `off` bytes into the value of the single-entry ARRAY
+// that file descriptor fd names (BPF_PSEUDO_MAP_VALUE): a global variable.
+inline std::vector<bpf_insn> ld_map_value(uint8_t dst, int32_t fd, uint32_t off) {
+    return ld_imm64_pair(dst, uint64_t{off} << 32 | static_cast<uint32_t>(fd),
+                         BPF_PSEUDO_MAP_VALUE);
+}
 
 } // namespace insn

@@ -142,8 +142,8 @@ std::string run_sys_enter(const kring::bpf::Object& obj, uint64_t nr, uint64_t a
     REQUIRE(ctx.attach == KRING_ATTACH_SYS_ENTER);
     kring::bpf::VerifyOptions options;
     options.ctx = {ctx.size, false};
-    REQUIRE(kring::bpf::verify(prog, obj.rings.size(), options).error == 0);
-    kring::bpf::Runtime runtime(obj.rings);
+    REQUIRE(kring::bpf::verify(prog, obj.maps, options).error == 0);
+    kring::bpf::Runtime runtime(obj.maps);
     kring_ctx_sys_enter sys_enter{};
     sys_enter.id = static_cast<int64_t>(nr);
     sys_enter.args[0] = arg0;
@@ -152,8 +152,10 @@ std::string run_sys_enter(const kring::bpf::Object& obj, uint64_t nr, uint64_t a
     runtime.run(prog, std::as_writable_bytes(std::span(&sys_enter, 1)));
     std::string printed;
     kring::Consumer consumer;
-    for (size_t i = 0; i < obj.rings.size(); i++) {
-        const auto& decl = obj.rings[i];
+    for (size_t i = 0; i < obj.maps.size(); i++) {
+        const auto& decl = obj.maps[i];
+        if (!decl.is_ring())
+            continue;
         consumer.add(runtime.ring(i).view(), runtime.ring(i).wake_fd(),
                      [&](std::span<const std::byte> record) {
                          printed += print(
@@ -170,21 +172,23 @@ std::string run_sys_enter(const kring::bpf::Object& obj, uint64_t nr, uint64_t a
 
 TEST_CASE("kringctl run: the examples declare their record types; an unrelated program does not") {
     // Declared with KRING_RECORD_TYPE: the struct's name and BTF size.
+    // KRING_RECORD_BTF's pointer is a global: a .bss map follows the ring.
     auto snoop = kring::bpf::load_elf(EXAMPLES_DIR "/exec-snoop.bpf.o");
-    REQUIRE(snoop.rings.size() == 1);
-    CHECK(snoop.rings[0].record_type == "exec_snoop_event");
-    CHECK(snoop.rings[0].record_size == sizeof(exec_snoop_event));
+    REQUIRE(snoop.maps.size() == 2);
+    CHECK(snoop.maps[1].name == ".bss");
+    CHECK(snoop.maps[0].record_type == "exec_snoop_event");
+    CHECK(snoop.maps[0].record_size == sizeof(exec_snoop_event));
     auto sys = kring::bpf::load_elf(EXAMPLES_DIR "/syscount.bpf.o");
-    REQUIRE(sys.rings.size() == 1);
-    CHECK(sys.rings[0].record_type == "syscount_event");
-    CHECK(sys.rings[0].record_size == sizeof(syscount_event));
+    REQUIRE(sys.maps.size() == 2);
+    CHECK(sys.maps[0].record_type == "syscount_event");
+    CHECK(sys.maps[0].record_size == sizeof(syscount_event));
     // syscount's records decode.
     CHECK(run_sys_enter(sys, 34, 0, 0, 0) == "pid " + std::to_string(gettid()) + " syscall 34\n");
 
     // The unrelated program's 24-byte record prints as hex.
     auto other = kring::bpf::load_elf(BPF_OBJ_DIR "/unrelated.bpf.o");
-    REQUIRE(other.rings.size() == 1);
-    CHECK(other.rings[0].record_type.empty());
+    REQUIRE(other.maps.size() == 1);
+    CHECK(other.maps[0].record_type.empty());
     CHECK(run_sys_enter(other, 1, 0x11, 34, 52ULL << 32 | 51) ==
           "samples: 24 bytes 110000000000000022000000000000003300000034000000\n");
 }

@@ -40,6 +40,20 @@ inline int create_map(bpf_map_type type, uint32_t key_size, uint32_t value_size,
     return fd < 0 ? -errno : fd;
 }
 
+// map_update_elem(@key, @value) from userspace, then, if @freeze,
+// BPF_MAP_FREEZE (as libbpf freezes a .rodata): 0, or -errno.
+inline int fill_map(int fd, const void* key, const void* value, bool freeze) {
+    bpf_attr update{};
+    update.map_fd = static_cast<uint32_t>(fd);
+    update.key = reinterpret_cast<uint64_t>(key);
+    update.value = reinterpret_cast<uint64_t>(value);
+    if (bpf(BPF_MAP_UPDATE_ELEM, &update) != 0)
+        return -errno;
+    bpf_attr frozen{};
+    frozen.map_fd = static_cast<uint32_t>(fd);
+    return !freeze || bpf(BPF_MAP_FREEZE, &frozen) == 0 ? 0 : -errno;
+}
+
 // What Linux says of map @fd (BPF_OBJ_GET_INFO_BY_FD): 0, or -errno.
 inline int map_info(int fd, bpf_map_info* info) {
     *info = {};

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <csignal>
 #include <iostream>
+#include <kring/linux_map.hpp>
 #include <kring/program.hpp>
 #include <kring/unexpected_error.hpp>
 #include <kring/verify_cli.hpp>
@@ -132,6 +133,8 @@ int run_command(const std::vector<std::string>& args) {
                        "PREFIX: pin each link as PREFIX.PROGRAM and each of the object's rings as "
                        "PREFIX.MAP, then exit and leave the programs running (kringctl unpin "
                        "detaches them)");
+    kring::bpf::SettingsOptions settings;
+    settings.add_to(opts);
     std::vector<std::string> files;
     if (!parse_args(args, opts, &files, 1))
         return 0;
@@ -145,32 +148,34 @@ int run_command(const std::vector<std::string>& args) {
     if (!record_format)
         throw po::error("--format is auto, exec-snoop, syscount or hex");
 
-    auto obj = kring::bpf::load_elf(file);
+    auto obj = kring::bpf::load_elf(file, settings.settings());
+    // The rings, in the order of the object's maps (rings[i] is ring_decls[i]'s).
+    std::vector<const kring::bpf::MapDecl*> ring_decls;
+    for (const auto& decl : obj.maps)
+        if (decl.is_ring())
+            ring_decls.push_back(&decl);
     std::map<std::string, std::string> pinned_of_map;
     for (const std::string& binding : pinned_rings) {
         auto eq = binding.find('=');
         if (eq == std::string::npos || eq == 0 || eq + 1 == binding.size())
             throw po::error("--ring is MAP=NAME, not " + binding);
         std::string map = binding.substr(0, eq);
-        if (std::none_of(obj.rings.begin(), obj.rings.end(),
-                         [&](const auto& decl) { return decl.name == map; }))
+        if (std::none_of(ring_decls.begin(), ring_decls.end(),
+                         [&](const auto* decl) { return decl->name == map; }))
             throw po::error("--ring " + binding + ": " + file + " has no ring map " + map);
         pinned_of_map[map] = binding.substr(eq + 1);
     }
     std::optional<RunPins> pins; // checked before anything is created
     if (!pin.empty())
         pins = plan_run_pins(pin, obj, sections, pinned_of_map);
-    std::vector<kring::Ring> rings;
-    std::vector<int> ring_fds;
     std::vector<bool> consumed_here;
-    for (const auto& decl : obj.rings) {
+    kring::ObjectMaps maps(obj, file, [&](const kring::bpf::MapDecl& decl) {
         auto pinned = pinned_of_map.find(decl.name);
         consumed_here.push_back(pinned == pinned_of_map.end());
-        rings.push_back(consumed_here.back()
-                            ? kring::Ring::create(ring_size ? ring_size : decl.max_entries)
-                            : kring::Ring::open_pinned(pinned->second));
-        ring_fds.push_back(rings.back().fd());
-    }
+        return consumed_here.back() ? kring::Ring::create(ring_size ? ring_size : decl.max_entries)
+                                    : kring::Ring::open_pinned(pinned->second);
+    });
+    std::vector<kring::Ring>& rings = maps.rings();
     std::vector<kring::Program> progs;
     std::vector<kring::Link> links;
     for (const auto& prog : obj.programs) {
@@ -181,7 +186,7 @@ int run_command(const std::vector<std::string>& args) {
         kring_attach_type type = attach_of(prog, attach, &symbol);
         if (!type)
             throw kring::Error(EINVAL, prog.section + ": no attach point: use --attach");
-        progs.push_back(kring::Program::load(prog, ring_fds, type));
+        progs.push_back(kring::Program::load(prog, maps.fds(), type));
         links.push_back(progs.back().attach(type == KRING_ATTACH_KPROBE ? symbol : ""));
         kring_prog_info info = progs.back().info();
         std::cerr << "kringctl: " << prog.section << " attached to "
@@ -199,7 +204,8 @@ int run_command(const std::vector<std::string>& args) {
 
     // Records decode only as the type their ring declares (docs/kringctl.md).
     std::vector<std::string> record_types;
-    for (const auto& decl : obj.rings) {
+    for (const auto* ring : ring_decls) {
+        const auto& decl = *ring;
         record_types.push_back(kringctl::decodable_type(decl.record_type, decl.record_size));
         if (*record_format == kringctl::Format::automatic && !quiet && !decl.record_type.empty() &&
             record_types.back().empty())
@@ -220,7 +226,7 @@ int run_command(const std::vector<std::string>& args) {
     for (size_t i = 0; i < rings.size(); i++) {
         if (!consumed_here[i])
             continue;
-        const std::string& name = obj.rings[i].name;
+        const std::string& name = ring_decls[i]->name;
         consumer.add(rings[i],
                      [&, name, type = record_types[i]](std::span<const std::byte> record) {
                          if (count && seen >= count)
@@ -250,20 +256,21 @@ int run_command(const std::vector<std::string>& args) {
     for (size_t i = 0; i < rings.size(); i++) {
         kring_stats s = rings[i].stats();
         if (json) { // beside the records, as their last lines
-            std::cout << "{\"event\":\"summary\",\"ring\":" << json_string(obj.rings[i].name);
+            std::cout << "{\"event\":\"summary\",\"ring\":" << json_string(ring_decls[i]->name);
             if (consumed_here[i])
                 std::cout << ",\"printed\":" << seen;
             else
-                std::cout << ",\"pinned\":" << json_string(pinned_of_map[obj.rings[i].name]);
+                std::cout << ",\"pinned\":" << json_string(pinned_of_map[ring_decls[i]->name]);
             std::cout << ",\"committed\":" << s.committed << ",\"discarded\":" << s.discarded
                       << ",\"dropped\":" << s.dropped << ",\"wakeups\":" << s.wakeups << "}\n";
             continue;
         }
-        std::cerr << "kringctl: ring " << obj.rings[i].name;
+        std::cerr << "kringctl: ring " << ring_decls[i]->name;
         if (consumed_here[i])
             std::cerr << ": " << seen << " records printed";
         else
-            std::cerr << " (pinned " << pinned_of_map[obj.rings[i].name] << ", consumed elsewhere)";
+            std::cerr << " (pinned " << pinned_of_map[ring_decls[i]->name]
+                      << ", consumed elsewhere)";
         std::cerr << ", committed " << s.committed << ", discarded " << s.discarded << ", dropped "
                   << s.dropped << ", wakeups " << s.wakeups << "\n";
     }

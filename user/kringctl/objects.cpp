@@ -166,9 +166,10 @@ RunPins plan_run_pins(const std::string& prefix, const kring::bpf::Object& obj,
         if (sections.empty() ||
             std::find(sections.begin(), sections.end(), prog.section) != sections.end())
             plan.link_names.push_back(claim("the link of program " + prog.name, prog.name));
-    for (const auto& ring : obj.rings)
-        plan.ring_names.push_back(
-            pinned_of_map.count(ring.name) ? "" : claim("ring " + ring.name, ring.name));
+    for (const auto& map : obj.maps)
+        if (map.is_ring())
+            plan.ring_names.push_back(
+                pinned_of_map.count(map.name) ? "" : claim("ring " + map.name, map.name));
     return plan;
 }
 

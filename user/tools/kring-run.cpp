@@ -11,6 +11,7 @@
 #include <kring/json.hpp>
 #include <kring/program.hpp>
 #include <kring/unexpected_error.hpp>
+#include <kring/verify_cli.hpp>
 
 namespace po = boost::program_options;
 
@@ -44,6 +45,33 @@ std::string to_hex(std::span<const std::byte> bytes) {
     return out;
 }
 
+// --maps: each map's entries as KEY: VALUE in hex; a global data
+// section's variables by name (the bytes between them too, if unnamed).
+void print_maps(const kring::bpf::Object& obj, kring::bpf::Runtime& runtime, bool json) {
+    auto print = [&](const std::string& map, const std::string& key,
+                     std::span<const std::byte> value) {
+        if (json)
+            std::cout << "{\"map\":" << kring::json_string(map)
+                      << ",\"key\":" << kring::json_string(key) << ",\"value\":\"" << to_hex(value)
+                      << "\"}\n";
+        else
+            std::cout << map << "[" << key << "] = " << to_hex(value) << "\n";
+    };
+    for (size_t i = 0; i < obj.maps.size(); i++) {
+        const kring::bpf::MapDecl& decl = obj.maps[i];
+        if (decl.is_ring())
+            continue;
+        for (const auto& [key, value] : runtime.map(i).entries()) {
+            if (decl.vars.empty()) {
+                print(decl.name, to_hex(key), value);
+                continue;
+            }
+            for (const kring::bpf::GlobalVar& var : decl.vars)
+                print(decl.name, var.name, value.subspan(var.offset, var.size));
+        }
+    }
+}
+
 int run(int argc, char** argv) {
     po::options_description opts(
         "Usage: kring-run [options] FILE\n"
@@ -62,7 +90,11 @@ int run(int argc, char** argv) {
         "ctx-size", po::value(&ctx_size)->default_value(64),
         "for a program without an attach point: its context size when neither --ctx nor "
         "--ctx-file is given (zeroes)")("repeat,n", po::value(&repeat)->default_value(1), "runs")(
-        "json", "records as JSON lines: {\"ring\":NAME,\"size\":N,\"data\":HEX}");
+        "json", "records as JSON lines: {\"ring\":NAME,\"size\":N,\"data\":HEX}")(
+        "maps", "after the runs, print every map's entries (global data: each variable) "
+                "(JSON lines with --json)");
+    kring::bpf::SettingsOptions settings;
+    settings.add_to(opts);
     po::options_description hidden;
     std::string file;
     hidden.add_options()("file", po::value(&file));
@@ -94,7 +126,8 @@ int run(int argc, char** argv) {
             for (char c; in.get(c);)
                 ctx.push_back(static_cast<std::byte>(c));
         }
-        obj = vm.count("raw") ? kring::bpf::load_raw(file) : kring::bpf::load_elf(file);
+        obj = vm.count("raw") ? kring::bpf::load_raw(file)
+                              : kring::bpf::load_elf(file, settings.settings());
     } catch (const std::exception& e) {
         std::cerr << "kring-run: " << e.what() << "\n" << opts;
         return 2;
@@ -132,13 +165,13 @@ int run(int argc, char** argv) {
     }
     kring::bpf::VerifyOptions options;
     options.ctx = {static_cast<uint32_t>(ctx.size()), false};
-    auto verdict = kring::bpf::verify(*prog, obj.rings.size(), options);
+    auto verdict = kring::bpf::verify(*prog, obj.maps, options);
     if (verdict.error) {
         std::cerr << "kring-run: " << prog->section << ": rejected by the verifier\n"
                   << verdict.log;
         return 1;
     }
-    kring::bpf::Runtime runtime(obj.rings);
+    kring::bpf::Runtime runtime(obj.maps);
     uint64_t r0 = 0;
     try {
         for (uint64_t i = 0; i < repeat; i++)
@@ -153,8 +186,10 @@ int run(int argc, char** argv) {
     else
         std::cout << "r0 = " << r0 << " (0x" << std::hex << r0 << std::dec << ")\n";
     kring::Consumer consumer;
-    for (size_t i = 0; i < runtime.ring_count(); i++) {
-        const std::string& name = obj.rings[i].name;
+    for (size_t i = 0; i < obj.maps.size(); i++) {
+        if (!obj.maps[i].is_ring())
+            continue;
+        const std::string& name = obj.maps[i].name;
         consumer.add(runtime.ring(i).view(), runtime.ring(i).wake_fd(),
                      [&name, json](std::span<const std::byte> record) {
                          if (json)
@@ -168,6 +203,8 @@ int run(int argc, char** argv) {
                      });
     }
     consumer.consume();
+    if (vm.count("maps"))
+        print_maps(obj, runtime, json);
     return 0;
 }
 

@@ -16,6 +16,10 @@
 #include <set>
 #include <unistd.h>
 
+extern "C" {
+#include "helpers.h"
+}
+
 namespace kring::bpf {
 namespace {
 
@@ -198,6 +202,18 @@ uint32_t map_field(const btf* b, const btf_member& m) {
     return array && btf_is_array(array) ? btf_array(array)->nelems : 0;
 }
 
+// __type(name, T) is "T *name": T's size.
+uint32_t map_type_field_size(const std::string& path, const btf* b, const std::string& map,
+                             const btf_member& m) {
+    const btf_type* ptr = skip_mods(b, m.type);
+    __s64 size = ptr && btf_is_ptr(ptr) ? btf__resolve_size(b, ptr->type) : -1;
+    if (size <= 0 || size > UINT32_MAX)
+        invalid(path, "map " + map + ": its " + btf__name_by_offset(b, m.name_off) +
+                          " type has no size (__type(" + btf__name_by_offset(b, m.name_off) +
+                          ", T) needs a complete T)");
+    return static_cast<uint32_t>(size);
+}
+
 // The variables of section .maps (none without it).
 std::span<const btf_var_secinfo> maps_vars(const btf* b) {
     int id = btf__find_by_name_kind(b, ".maps", BTF_KIND_DATASEC);
@@ -235,7 +251,7 @@ std::map<uint32_t, std::string> record_tags(const std::string& path, const btf* 
 }
 
 // The declared record type: struct T, found by name in the object's BTF.
-void record_type(const std::string& path, const btf* b, const std::string& type, RingDecl* decl) {
+void record_type(const std::string& path, const btf* b, const std::string& type, MapDecl* decl) {
     int id = type.empty() ? -1 : btf__find_by_name_kind(b, type.c_str(), BTF_KIND_STRUCT);
     if (id < 0)
         invalid(path, "ring " + decl->name + ": its records are declared as struct " + type +
@@ -246,38 +262,161 @@ void record_type(const std::string& path, const btf* b, const std::string& type,
     decl->record_size = btf__type_by_id(b, id)->size;
 }
 
-std::vector<RingDecl> read_rings(const std::string& path, const btf* b) {
-    std::vector<RingDecl> rings;
+// The maps of .maps, as libbpf reads their BTF definitions: type, key and
+// value (__type or __uint key_size/value_size), max_entries, map_flags.
+std::vector<MapDecl> read_maps(const std::string& path, const btf* b) {
+    std::vector<MapDecl> maps;
     std::map<uint32_t, std::string> tags = record_tags(path, b);
     for (const btf_var_secinfo& v : maps_vars(b)) {
         const btf_type* var = btf__type_by_id(b, v.type);
-        std::string name = btf__name_by_offset(b, var->name_off);
+        MapDecl decl;
+        decl.name = btf__name_by_offset(b, var->name_off);
         const btf_type* def = skip_mods(b, var->type);
         if (!def || !btf_is_struct(def))
-            invalid(path, "map " + name + ": not a libbpf map definition");
-        uint32_t type = 0, max_entries = 0;
+            invalid(path, "map " + decl.name + ": not a libbpf map definition");
         const btf_member* members = btf_members(def);
         for (uint16_t k = 0; k < btf_vlen(def); k++) {
             std::string field = btf__name_by_offset(b, members[k].name_off);
             if (field == "type")
-                type = map_field(b, members[k]);
+                decl.type = map_field(b, members[k]);
             else if (field == "max_entries")
-                max_entries = map_field(b, members[k]);
+                decl.max_entries = map_field(b, members[k]);
+            else if (field == "map_flags")
+                decl.flags = map_field(b, members[k]);
+            else if (field == "key_size")
+                decl.key_size = map_field(b, members[k]);
+            else if (field == "value_size")
+                decl.value_size = map_field(b, members[k]);
+            else if (field == "key")
+                decl.key_size = map_type_field_size(path, b, decl.name, members[k]);
+            else if (field == "value")
+                decl.value_size = map_type_field_size(path, b, decl.name, members[k]);
+            else
+                invalid(path, "map " + decl.name + ": field " + field +
+                                  " is not supported (type, key, value, key_size, value_size, "
+                                  "max_entries, map_flags are)");
         }
-        if (type != BPF_MAP_TYPE_RINGBUF)
-            invalid(path, "map " + name + ": type " + describe_bpf_map_type(type) +
-                              " is not supported: kring's object loader takes BPF_MAP_TYPE_RINGBUF "
-                              "maps only so far (programs loaded with KRING_IOC_PROG_LOAD may use "
-                              "Linux's own maps by fd: docs/programs.md, \"Maps\")");
-        if (!max_entries || (max_entries & (max_entries - 1)) || max_entries < 4096)
-            invalid(path, "ring " + name + ": max_entries " + std::to_string(max_entries) +
-                              " must be a power of two of at least 4096");
-        RingDecl decl{name, max_entries, "", 0};
+        if (!decl.is_ring() && !kbpf_map_type_supported(decl.type))
+            invalid(path, "map " + decl.name + ": type " + describe_bpf_map_type(decl.type) +
+                              " is not supported: kring takes RINGBUF, ARRAY, PERCPU_ARRAY, "
+                              "HASH, PERCPU_HASH, LRU_HASH and LRU_PERCPU_HASH maps");
+        if (decl.is_ring() && (decl.key_size || decl.value_size))
+            invalid(path, "ring " + decl.name + ": a ring has no key or value");
+        if (!decl.is_ring() && (!decl.key_size || !decl.value_size))
+            invalid(path, "map " + decl.name +
+                              ": no key or value type (__type(key, T), "
+                              "__type(value, T))");
         if (auto tag = tags.find(v.type); tag != tags.end())
             record_type(path, b, tag->second, &decl);
-        rings.push_back(decl);
+        maps.push_back(decl);
     }
-    return rings;
+    return maps;
+}
+
+// libbpf's global data sections: .rodata, .data and their ".NAME" forms,
+// and .bss.
+bool is_global_data_section(const Section& s) {
+    auto named = [&](const std::string& base) {
+        return s.name == base || s.name.starts_with(base + ".");
+    };
+    if (s.hdr.sh_type == SHT_NOBITS)
+        return s.name == ".bss";
+    return s.hdr.sh_type == SHT_PROGBITS && !(s.hdr.sh_flags & SHF_EXECINSTR) &&
+           (named(".rodata") || named(".data"));
+}
+
+// Each global data section with bytes: a single-entry ARRAY whose value is
+// the section, read-only to programs for .rodata (as libbpf makes them).
+std::vector<MapDecl> read_global_data(const std::string& path, const ElfFile& elf) {
+    std::vector<MapDecl> maps;
+    for (const auto& [index, s] : elf.sections()) {
+        if (!is_global_data_section(s) || !s.hdr.sh_size)
+            continue;
+        if (s.hdr.sh_size > UINT32_MAX / 2)
+            invalid(path, "section " + s.name + " is too large for a map value");
+        MapDecl decl;
+        decl.name = s.name;
+        decl.type = BPF_MAP_TYPE_ARRAY;
+        decl.key_size = 4;
+        decl.value_size = static_cast<uint32_t>(s.hdr.sh_size);
+        decl.max_entries = 1;
+        decl.flags = s.name.starts_with(".rodata") ? BPF_F_RDONLY_PROG : 0;
+        decl.data.resize(s.hdr.sh_size);
+        if (s.hdr.sh_type == SHT_PROGBITS) {
+            if (!s.data || !s.data->d_buf || s.data->d_size < s.hdr.sh_size)
+                invalid(path, "section " + s.name + ": its " + std::to_string(s.hdr.sh_size) +
+                                  " bytes are not in the file");
+            std::memcpy(decl.data.data(), s.data->d_buf, s.hdr.sh_size);
+        }
+        for (const Symbol& sym : elf.symbols())
+            if (sym.sym.st_shndx == index && GELF_ST_TYPE(sym.sym.st_info) == STT_OBJECT &&
+                !sym.name.empty() && sym.sym.st_value + sym.sym.st_size <= s.hdr.sh_size)
+                decl.vars.push_back({sym.name, static_cast<uint32_t>(sym.sym.st_value),
+                                     static_cast<uint32_t>(sym.sym.st_size)});
+        maps.push_back(std::move(decl));
+    }
+    return maps;
+}
+
+// A global variable's value from --set: an integer that fits its size.
+void set_global(const std::string& path, MapDecl& decl, const GlobalVar& var,
+                const std::string& text) {
+    if (var.size != 1 && var.size != 2 && var.size != 4 && var.size != 8)
+        invalid(path, "--set " + var.name + ": a variable of " + std::to_string(var.size) +
+                          " bytes; --set takes integers of 1, 2, 4 or 8 bytes");
+    size_t used = 0;
+    bool negative = text.starts_with("-");
+    uint64_t value = 0;
+    try {
+        value = negative ? static_cast<uint64_t>(std::stoll(text, &used, 0))
+                         : std::stoull(text, &used, 0);
+    } catch (const std::exception&) {
+        used = 0;
+    }
+    uint64_t bits = 8 * var.size;
+    bool fits = var.size == 8 ||
+                (negative ? static_cast<int64_t>(value) >= -(int64_t{1} << (bits - 1))
+                          : value <= (bits == 64 ? UINT64_MAX : (uint64_t{1} << bits) - 1));
+    if (text.empty() || used != text.size() || !fits)
+        invalid(path, "--set " + var.name + "=" + text + ": not an integer of " +
+                          std::to_string(var.size) + " bytes");
+    std::memcpy(decl.data.data() + var.offset, &value, var.size); // little-endian
+}
+
+// --max-entries and --set, then the check that every map has a size.
+void apply_settings(const std::string& path, Object& obj, const ObjectSettings& settings) {
+    for (const auto& [name, entries] : settings.max_entries) {
+        auto it = std::ranges::find(obj.maps, name, &MapDecl::name);
+        if (it == obj.maps.end())
+            invalid(path, "--max-entries " + name + ": the object has no map " + name);
+        MapDecl& decl = *it;
+        if (decl.is_global_data())
+            invalid(path, "--max-entries " + name + ": a global data section has one entry");
+        decl.max_entries = entries;
+    }
+    for (const auto& [name, value] : settings.globals) {
+        bool found = false;
+        for (MapDecl& decl : obj.maps)
+            for (const GlobalVar& var : decl.vars)
+                if (var.name == name && !found) {
+                    set_global(path, decl, var, value);
+                    found = true;
+                }
+        if (!found)
+            invalid(path, "--set " + name + ": the object has no global variable " + name);
+    }
+    for (const MapDecl& decl : obj.maps) {
+        if (!decl.max_entries)
+            invalid(path, "map " + decl.name +
+                              ": max_entries is 0, left to the loader: give it with "
+                              "--max-entries " +
+                              decl.name + "=N");
+        if (decl.is_ring() &&
+            ((decl.max_entries & (decl.max_entries - 1)) || decl.max_entries < 4096))
+            invalid(path, "ring " + decl.name + ": max_entries " +
+                              std::to_string(decl.max_entries) +
+                              " must be a power of two of at least 4096");
+    }
 }
 
 // Global functions' arguments from their BTF prototype.
@@ -344,10 +483,10 @@ void refuse_core_relocations(const std::string& path, const ElfFile& elf, const 
 class Linker {
 public:
     Linker(const std::string& path, const ElfFile& elf, const btf* b,
-           const std::vector<RingDecl>& rings)
-        : path_(path), elf_(elf), btf_(b), rings_(rings) {
+           const std::vector<MapDecl>& maps)
+        : path_(path), elf_(elf), btf_(b), maps_(maps) {
         text_ = elf.section_index(".text");
-        maps_ = elf.section_index(".maps");
+        maps_section_ = elf.section_index(".maps");
     }
 
     Program link(const Symbol& entry, size_t section) {
@@ -381,9 +520,19 @@ private:
             relocated.insert(r.insn);
             bpf_insn& insn = prog.insns[at + r.insn - first];
             const Symbol& sym = elf_.symbols()[r.symbol]; // in range: relocs() checks
-            if (insn.code == (BPF_LD | BPF_IMM | BPF_DW) && maps_ && sym.sym.st_shndx == maps_) {
+            if (insn.code == (BPF_LD | BPF_IMM | BPF_DW) && maps_section_ &&
+                sym.sym.st_shndx == maps_section_) {
                 insn.src_reg = BPF_PSEUDO_MAP_FD;
-                insn.imm = ring_index(sym.name);
+                insn.imm = map_index(prog, sym.name);
+            } else if (insn.code == (BPF_LD | BPF_IMM | BPF_DW) &&
+                       is_global_data_section(elf_.section(sym.sym.st_shndx))) {
+                // A variable (its offset in st_value) or the section
+                // itself (the offset in imm), as libbpf relocates both.
+                const std::string& section = elf_.section(sym.sym.st_shndx).name;
+                int64_t off = int64_t{insn.imm} + static_cast<int64_t>(sym.sym.st_value);
+                insn.src_reg = BPF_PSEUDO_MAP_VALUE;
+                insn.imm = map_index(prog, section);
+                prog.insns[at + r.insn - first + 1].imm = static_cast<int32_t>(off);
             } else if (insn.code == (BPF_JMP | BPF_CALL) && insn.src_reg == BPF_PSEUDO_CALL &&
                        text_ && sym.sym.st_shndx == text_) {
                 size_t target = sym.sym.st_value / sizeof(bpf_insn) + insn.imm + 1;
@@ -393,7 +542,8 @@ private:
             } else if (insn.code == (BPF_LD | BPF_IMM | BPF_DW)) {
                 invalid(path_, prog.name + ": reference to " +
                                    (sym.name.empty() ? std::string("a section") : sym.name) +
-                                   ": global variables and function pointers are not supported");
+                                   ": not a map or global data (function pointers and externs "
+                                   "are not supported)");
             } else {
                 invalid(path_, prog.name + ": unsupported relocation at instruction " +
                                    std::to_string(r.insn));
@@ -429,11 +579,12 @@ private:
                                " is empty (its symbol's size is 0)");
     }
 
-    int32_t ring_index(const std::string& name) const {
-        for (size_t i = 0; i < rings_.size(); i++)
-            if (rings_[i].name == name)
+    int32_t map_index(const Program& prog, const std::string& name) const {
+        for (size_t i = 0; i < maps_.size(); i++)
+            if (maps_[i].name == name)
                 return static_cast<int32_t>(i);
-        invalid(path_, "reference to " + name + ", which is not a ring in .maps");
+        invalid(path_, prog.name + ": reference to " + name +
+                           ", which is not a map in .maps or a global data section");
     }
 
     // The .text function starting at `target` (an instruction index in
@@ -467,23 +618,73 @@ private:
     const std::string& path_;
     const ElfFile& elf_;
     const btf* btf_;
-    const std::vector<RingDecl>& rings_;
-    size_t text_ = 0, maps_ = 0;
+    const std::vector<MapDecl>& maps_;
+    size_t text_ = 0, maps_section_ = 0;
     std::map<size_t, size_t> appended_;
 };
 
 } // namespace
 
-Object load_elf(const std::string& path) {
+size_t Object::map_index(const std::string& name) const {
+    std::string names;
+    for (size_t i = 0; i < maps.size(); i++) {
+        if (maps[i].name == name)
+            return i;
+        names += (names.empty() ? "" : ", ") + maps[i].name;
+    }
+    throw Error(EINVAL, "no map " + name +
+                            " (the object's maps: " + (names.empty() ? "none" : names) + ")");
+}
+
+namespace {
+
+// NAME=VALUE, as --max-entries and --set give it.
+std::pair<std::string, std::string> split_setting(const std::string& option,
+                                                  const std::string& arg) {
+    auto eq = arg.find('=');
+    if (eq == std::string::npos || eq == 0 || eq + 1 == arg.size())
+        throw Error(EINVAL, option + " takes NAME=VALUE, not " + arg);
+    return {arg.substr(0, eq), arg.substr(eq + 1)};
+}
+
+} // namespace
+
+void parse_max_entries(const std::vector<std::string>& args, ObjectSettings* settings) {
+    for (const std::string& arg : args) {
+        auto [name, text] = split_setting("--max-entries", arg);
+        size_t used = 0;
+        unsigned long long n = 0;
+        try {
+            n = std::stoull(text, &used, 0);
+        } catch (const std::exception&) {
+            used = 0;
+        }
+        if (used != text.size() || !n || n > UINT32_MAX || text.starts_with("-"))
+            throw Error(EINVAL, "--max-entries " + arg + ": the count is from 1 to 4294967295");
+        settings->max_entries[name] = static_cast<uint32_t>(n);
+    }
+}
+
+void parse_globals(const std::vector<std::string>& args, ObjectSettings* settings) {
+    for (const std::string& arg : args) {
+        auto [name, value] = split_setting("--set", arg);
+        settings->globals[name] = value;
+    }
+}
+
+Object load_elf(const std::string& path, const ObjectSettings& settings) {
     ElfFile elf(path);
     BtfPtr b(btf__parse_elf(path.c_str(), nullptr));
     refuse_core_relocations(path, elf, b.get());
     Object obj;
     if (b)
-        obj.rings = read_rings(path, b.get());
+        obj.maps = read_maps(path, b.get());
     else if (elf.section_index(".maps"))
-        invalid(path, "rings in .maps need BTF: compile with -g");
-    Linker linker(path, elf, b.get(), obj.rings);
+        invalid(path, "maps in .maps need BTF: compile with -g");
+    for (MapDecl& decl : read_global_data(path, elf))
+        obj.maps.push_back(std::move(decl));
+    apply_settings(path, obj, settings);
+    Linker linker(path, elf, b.get(), obj.maps);
     size_t text = elf.section_index(".text");
     for (const auto& [index, s] : elf.sections()) {
         if (index == text || s.hdr.sh_type != SHT_PROGBITS || !(s.hdr.sh_flags & SHF_EXECINSTR) ||

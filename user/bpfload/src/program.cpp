@@ -59,18 +59,18 @@ std::string kernel_name(const std::string& name) {
     return out;
 }
 
-Program Program::load(const bpf::Program& prog, std::span<const int> ring_fds,
+Program Program::load(const bpf::Program& prog, std::span<const int> map_fds,
                       kring_attach_type attach_type, const LoadOptions& options) {
     std::vector<bpf_insn> insns = prog.insns;
     for (size_t i = 0; i + 1 < insns.size(); i++) {
         if (insns[i].code != (BPF_LD | BPF_IMM | BPF_DW))
             continue;
-        if (insns[i].src_reg == BPF_PSEUDO_MAP_FD) {
+        if (insns[i].src_reg == BPF_PSEUDO_MAP_FD || insns[i].src_reg == BPF_PSEUDO_MAP_VALUE) {
             size_t index = static_cast<size_t>(insns[i].imm);
-            if (index >= ring_fds.size())
-                throw Error(EINVAL, prog.name + ": ring " + std::to_string(index) +
-                                        " has no fd: pass one per ring of the object");
-            insns[i].imm = ring_fds[index];
+            if (index >= map_fds.size())
+                throw Error(EINVAL, prog.name + ": map " + std::to_string(index) +
+                                        " has no fd: pass one per map of the object");
+            insns[i].imm = map_fds[index];
         }
         i++;
     }

@@ -16,7 +16,7 @@ extern "C" {
 
 namespace kring::bpf {
 
-Verdict verify(const Program& prog, size_t nr_rings, const VerifyOptions& options) {
+Verdict verify(const Program& prog, std::span<const MapDecl> maps, const VerifyOptions& options) {
     std::vector<char> log(1 << 20);
     kbpf_verify_attr attr{};
     attr.insns = prog.insns.data();
@@ -24,11 +24,19 @@ Verdict verify(const Program& prog, size_t nr_rings, const VerifyOptions& option
     attr.func_info = prog.func_info.empty() ? nullptr : prog.func_info.data();
     attr.func_info_cnt = static_cast<uint32_t>(prog.func_info.size());
     attr.ctx = options.ctx;
-    attr.map_priv = &nr_rings;
+    attr.map_priv = &maps;
     attr.map_lookup = [](void* priv, int32_t index, kbpf_map_desc* desc) -> int {
-        size_t count = *static_cast<size_t*>(priv);
-        desc->type = BPF_MAP_TYPE_RINGBUF;
-        return index >= 0 && static_cast<size_t>(index) < count ? index : -EBADF;
+        auto& all = *static_cast<std::span<const MapDecl>*>(priv);
+        if (index < 0 || static_cast<size_t>(index) >= all.size())
+            return -EBADF;
+        const MapDecl& decl = all[static_cast<size_t>(index)];
+        desc->type = decl.type;
+        desc->key_size = decl.key_size;
+        desc->value_size = decl.value_size;
+        desc->max_entries = decl.max_entries;
+        desc->flags = decl.flags;
+        desc->frozen_value = decl.is_frozen() ? decl.data.data() : nullptr;
+        return index;
     };
     attr.flags = options.flags;
     attr.log_level = options.log_level;
@@ -40,18 +48,50 @@ Verdict verify(const Program& prog, size_t nr_rings, const VerifyOptions& option
     return v;
 }
 
-Runtime::Runtime(const std::vector<RingDecl>& rings) : stack_(KBPF_INTERP_STACK_SIZE) {
-    for (const RingDecl& decl : rings)
-        rings_.push_back(std::make_unique<UserRing>(decl.max_entries));
+// The object's maps in userspace: a ring or a map per index, the other
+// null.
+struct Runtime::Objects {
+    std::vector<std::unique_ptr<UserRing>> rings;
+    std::vector<std::unique_ptr<UserMap>> maps;
+};
+
+Runtime::Runtime(std::span<const MapDecl> maps)
+    : objects_(std::make_unique<Objects>()), stack_(KBPF_INTERP_STACK_SIZE) {
+    for (const MapDecl& decl : maps) {
+        objects_->rings.push_back(decl.is_ring() ? std::make_unique<UserRing>(decl.max_entries)
+                                                 : nullptr);
+        objects_->maps.push_back(
+            decl.is_ring() ? nullptr
+                           : std::make_unique<UserMap>(decl.type, decl.key_size, decl.value_size,
+                                                       decl.max_entries));
+        if (decl.is_global_data()) {
+            uint32_t zero = 0;
+            std::memcpy(objects_->maps.back()->lookup(&zero), decl.data.data(), decl.data.size());
+        }
+    }
 }
 
 Runtime::~Runtime() = default;
+
+UserRing& Runtime::ring(size_t index) {
+    if (!objects_->rings.at(index))
+        throw std::out_of_range("map " + std::to_string(index) + " is not a ring");
+    return *objects_->rings[index];
+}
+
+UserMap& Runtime::map(size_t index) {
+    if (!objects_->maps.at(index))
+        throw std::out_of_range("map " + std::to_string(index) + " is a ring");
+    return *objects_->maps[index];
+}
 
 namespace {
 
 // A sample belongs to the ring whose doubled data area holds it.
 UserRing* ring_of(const std::vector<std::unique_ptr<UserRing>>& rings, uint64_t sample) {
     for (const auto& ring : rings) {
+        if (!ring)
+            continue; // a map's index
         uint64_t data = reinterpret_cast<uint64_t>(ring->data());
         if (sample >= data && sample < data + 2 * ring->data_size())
             return ring.get();
@@ -67,11 +107,22 @@ uint64_t now_ns() {
 
 uint64_t call_helper(void* priv, int32_t id, const uint64_t args[5]) {
     auto& rings = *static_cast<std::vector<std::unique_ptr<UserRing>>*>(priv);
+    // The verifier let through only the right kind of object per helper.
     auto* ring = reinterpret_cast<UserRing*>(args[0]);
+    auto* map = reinterpret_cast<UserMap*>(args[0]);
+    auto arg = [&](int i) {
+        return reinterpret_cast<const void*>(args[i]);
+    };
     auto neg = [](int err) {
         return static_cast<uint64_t>(-static_cast<int64_t>(err));
     };
     switch (id) {
+    case BPF_FUNC_map_lookup_elem:
+        return reinterpret_cast<uint64_t>(map->lookup(arg(1)));
+    case BPF_FUNC_map_update_elem:
+        return static_cast<uint64_t>(map->update(arg(1), arg(2), args[3]));
+    case BPF_FUNC_map_delete_elem:
+        return static_cast<uint64_t>(map->remove(arg(1)));
     case BPF_FUNC_ktime_get_ns:
         return now_ns();
     case BPF_FUNC_get_smp_processor_id:
@@ -134,12 +185,22 @@ uint64_t call_helper(void* priv, int32_t id, const uint64_t args[5]) {
 
 uint64_t Runtime::run(const Program& prog, std::span<std::byte> ctx) {
     std::vector<bpf_insn> insns = prog.insns;
-    // As the module does: each ring load becomes the ring's address.
+    // As the module does: each map load becomes the ring's or the map's
+    // address, each value load the value's.
     for (size_t i = 0; i + 1 < insns.size(); i++) {
-        if (insns[i].code != (BPF_LD | BPF_IMM | BPF_DW) || insns[i].src_reg != BPF_PSEUDO_MAP_FD)
+        if (insns[i].code != (BPF_LD | BPF_IMM | BPF_DW) || !insns[i].src_reg)
             continue;
-        auto address =
-            reinterpret_cast<uint64_t>(rings_.at(static_cast<size_t>(insns[i].imm)).get());
+        auto index = static_cast<size_t>(insns[i].imm);
+        uint64_t address;
+        if (insns[i].src_reg == BPF_PSEUDO_MAP_VALUE) {
+            uint32_t zero = 0;
+            address = reinterpret_cast<uint64_t>(map(index).lookup(&zero)) +
+                      static_cast<uint32_t>(insns[i + 1].imm);
+        } else if (objects_->rings.at(index)) {
+            address = reinterpret_cast<uint64_t>(objects_->rings[index].get());
+        } else {
+            address = reinterpret_cast<uint64_t>(objects_->maps[index].get());
+        }
         insns[i].src_reg = 0;
         insns[i].imm = static_cast<int32_t>(static_cast<uint32_t>(address));
         insns[i + 1].imm = static_cast<int32_t>(static_cast<uint32_t>(address >> 32));
@@ -147,7 +208,7 @@ uint64_t Runtime::run(const Program& prog, std::span<std::byte> ctx) {
     }
     kbpf_interp_env env{};
     env.call_helper = call_helper;
-    env.priv = &rings_;
+    env.priv = &objects_->rings;
     env.stack = stack_.data();
     uint64_t r0 = 0;
     int err =

@@ -34,6 +34,23 @@ void print_json(std::ostream& out, const Program& prog, const kring::ProgramCont
 
 } // namespace
 
+void SettingsOptions::add_to(po::options_description& opts) {
+    opts.add_options()("max-entries", po::value(&max_entries),
+                       "MAP=N: the map's max_entries (a ring's size in bytes), as "
+                       "bpf_map__set_max_entries() sets it; needed for a map that leaves it 0; "
+                       "repeatable")(
+        "set", po::value(&globals),
+        "NAME=VALUE: a global variable's initial value (an integer of its size; a "
+        "const volatile one in .rodata is a constant to the verifier); repeatable");
+}
+
+ObjectSettings SettingsOptions::settings() const {
+    ObjectSettings out;
+    parse_max_entries(max_entries, &out);
+    parse_globals(globals, &out);
+    return out;
+}
+
 int verify_command(const std::vector<std::string>& args, const std::string& tool, std::ostream& out,
                    std::ostream& err) {
     po::options_description opts(
@@ -64,6 +81,8 @@ int verify_command(const std::vector<std::string>& args, const std::string& tool
         "test-state-freq", "checkpoint at every instruction (stresses pruning)")(
         "json", "one JSON object per program, per line: its verdict, the verifier's "
                 "message and statistics, and the log");
+    SettingsOptions settings;
+    settings.add_to(opts);
     po::options_description hidden;
     hidden.add_options()("file", po::value(&file));
     po::positional_options_description positional;
@@ -110,7 +129,7 @@ int verify_command(const std::vector<std::string>& args, const std::string& tool
     Object obj;
     std::vector<std::pair<const Program*, kring::ProgramContext>> chosen;
     try {
-        obj = vm.count("raw") ? load_raw(file) : load_elf(file);
+        obj = vm.count("raw") ? load_raw(file) : load_elf(file, settings.settings());
     } catch (const Error& e) {
         err << tool << ": " << e.what() << "\n"; // it names the file
         return 2;
@@ -134,7 +153,7 @@ int verify_command(const std::vector<std::string>& args, const std::string& tool
     int status = 0;
     for (const auto& [prog, ctx] : chosen) {
         options.ctx = {ctx.size, vm.count("ctx-writable") > 0};
-        Verdict verdict = verify(*prog, obj.rings.size(), options);
+        Verdict verdict = verify(*prog, obj.maps, options);
         if (verdict.error)
             status = 1;
         if (vm.count("json")) {

@@ -1,11 +1,12 @@
 // Programs for kring from files: ELF objects compiled with `clang -target bpf`
-// (libbpf conventions: SEC() names, ring maps in ".maps", BTF) or raw
+// (libbpf conventions: SEC() names, maps in ".maps", global data, BTF) or raw
 // bytecode; their verification; and a userspace runtime that runs them in
 // the interpreter against userspace rings, as the module would run them on
 // kernel events.
 #pragma once
 
 #include <kring/kring.hpp>
+#include <kring/user_map.hpp>
 #include <kring/user_ring.hpp>
 
 extern "C" {
@@ -13,6 +14,7 @@ extern "C" {
 }
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <span>
 #include <string>
@@ -20,20 +22,45 @@ extern "C" {
 
 namespace kring::bpf {
 
-// A BPF_MAP_TYPE_RINGBUF map the object declares.
-struct RingDecl {
+// A variable of a global data section (a symbol of the ELF object).
+struct GlobalVar {
     std::string name;
-    uint32_t max_entries = 0; // the ring's data size in bytes
-    // The type of its records, if the map's variable declares one with the
-    // BTF declaration tag "kring.record:T" (KRING_RECORD_TYPE(T)): T's name
-    // and the BTF size of struct T. Empty and 0 otherwise.
+    uint32_t offset = 0; // in its section
+    uint32_t size = 0;
+};
+
+// A map the object uses: one it declares in ".maps" (a ring is a
+// BPF_MAP_TYPE_RINGBUF map), or one of its global data sections, which
+// libbpf makes a single-entry ARRAY whose value is the section (.rodata,
+// .data, .bss and their ".NAME" variants).
+struct MapDecl {
+    std::string name;  // the map's variable, or the section: ".rodata"
+    uint32_t type = 0; // BPF_MAP_TYPE_*
+    uint32_t key_size = 0;
+    uint32_t value_size = 0;
+    uint32_t max_entries = 0; // a ring's data size in bytes
+    uint32_t flags = 0;       // map_flags: BPF_F_RDONLY_PROG for .rodata
+    // Global data: the section's bytes, the value of key 0 (zeros for
+    // .bss), with --set's values; and its variables. Empty otherwise.
+    std::vector<std::byte> data;
+    std::vector<GlobalVar> vars;
+    // The type of a ring's records, if the map's variable declares one with
+    // the BTF declaration tag "kring.record:T" (KRING_RECORD_TYPE(T)): T's
+    // name and the BTF size of struct T. Empty and 0 otherwise.
     std::string record_type;
     uint32_t record_size = 0;
+
+    bool is_ring() const { return type == BPF_MAP_TYPE_RINGBUF; }
+    bool is_global_data() const { return name.starts_with("."); }
+    // .rodata: read-only to programs and frozen once filled, so the
+    // verifier knows its values (as Linux knows a libbpf .rodata's).
+    bool is_frozen() const { return is_global_data() && (flags & BPF_F_RDONLY_PROG); }
 };
 
 // One program: its own instructions followed by the subprograms it calls.
-// Each ring load is LD_IMM64 with src_reg BPF_PSEUDO_MAP_FD and imm = the
-// ring's index in Object::rings.
+// Each map load is LD_IMM64 with src_reg BPF_PSEUDO_MAP_FD (the map) or
+// BPF_PSEUDO_MAP_VALUE (the address of a global data section's value plus
+// the second half's imm) and imm = the map's index in Object::maps.
 struct Program {
     std::string name;    // the function's symbol
     std::string section; // its ELF section, e.g. "tracepoint/sched/sched_process_exec"
@@ -42,13 +69,35 @@ struct Program {
 };
 
 struct Object {
-    std::vector<RingDecl> rings;
+    std::vector<MapDecl> maps;
     std::vector<Program> programs;
+
+    // The index in maps of the map named `name`; throws kring::Error
+    // (EINVAL) naming the object's maps if there is none.
+    size_t map_index(const std::string& name) const;
 };
+
+// What the loader sets before load, as libbpf's bpf_map__set_max_entries()
+// and a skeleton's rodata fields do. Names that the object does not have,
+// and values that do not fit, are errors.
+struct ObjectSettings {
+    // MAP=N (--max-entries): a map's max_entries, a ring's size in bytes.
+    std::map<std::string, uint32_t> max_entries;
+    // NAME=VALUE (--set): a global variable's initial value, an integer
+    // of the variable's size (1, 2, 4 or 8 bytes), decimal or 0x hex.
+    std::map<std::string, std::string> globals;
+};
+
+// The values of repeated --max-entries MAP=N and --set NAME=VALUE options,
+// into `settings`. Throws kring::Error (EINVAL) naming the option.
+void parse_max_entries(const std::vector<std::string>& args, ObjectSettings* settings);
+void parse_globals(const std::vector<std::string>& args, ObjectSettings* settings);
 
 // Throws kring::Error (errno EINVAL for malformed or unsupported objects,
 // or the open/read errno) with a message naming the file and the problem.
-Object load_elf(const std::string& path);
+// A map whose max_entries the object leaves to the loader (0) needs
+// `settings` to give it.
+Object load_elf(const std::string& path, const ObjectSettings& settings = {});
 // A file of raw struct bpf_insn; one program named after the file.
 Object load_raw(const std::string& path);
 
@@ -65,14 +114,17 @@ struct Verdict {
     kbpf_verify_stats stats{};
 };
 
-// Verifies `prog`, whose ring loads name indexes below `nr_rings`.
-Verdict verify(const Program& prog, size_t nr_rings, const VerifyOptions& options);
+// Verifies `prog`, whose map loads name indexes in `maps`. A frozen map
+// (MapDecl::is_frozen) is read as its data, as the loaders freeze it.
+Verdict verify(const Program& prog, std::span<const MapDecl> maps, const VerifyOptions& options);
 
-// Runs programs in the interpreter with userspace rings and helpers.
+// Runs programs in the interpreter with userspace rings, maps simulated in
+// userspace (UserMap) and helpers.
 class Runtime {
 public:
-    // One userspace ring per declaration, sized max_entries.
-    explicit Runtime(const std::vector<RingDecl>& rings);
+    // A userspace ring per ring map, sized max_entries, and a UserMap per
+    // other map (a global data section's holds its data).
+    explicit Runtime(std::span<const MapDecl> maps);
     ~Runtime();
     Runtime(const Runtime&) = delete;
     Runtime& operator=(const Runtime&) = delete;
@@ -81,11 +133,14 @@ public:
     // Throws kring::Error if the interpreter stops with an error.
     uint64_t run(const Program& prog, std::span<std::byte> ctx);
 
-    UserRing& ring(size_t index) { return *rings_.at(index); }
-    size_t ring_count() const { return rings_.size(); }
+    // The ring, or the map, of the object's map `index` (throws
+    // std::out_of_range if that map is the other kind).
+    UserRing& ring(size_t index);
+    UserMap& map(size_t index);
 
 private:
-    std::vector<std::unique_ptr<UserRing>> rings_;
+    struct Objects;
+    std::unique_ptr<Objects> objects_;
     std::vector<uint8_t> stack_;
 };
 

@@ -50,11 +50,12 @@ struct TestRun {
 
 class Program {
 public:
-    // Loads `prog` for `attach_type`; its ring loads name rings by index
-    // (kring::bpf::Object::rings), which ring_fds maps to ring fds. Throws
+    // Loads `prog` for `attach_type`; its map loads name maps by index
+    // (kring::bpf::Object::maps), which map_fds maps to the fds of rings
+    // (kring::Ring) and Linux maps (kring::LinuxMap). Throws
     // kring::Error with the verifier's log when the module refuses it. The
     // module is given the program's name as kernel_name() makes it.
-    static Program load(const bpf::Program& prog, std::span<const int> ring_fds,
+    static Program load(const bpf::Program& prog, std::span<const int> map_fds,
                         kring_attach_type attach_type, const LoadOptions& options = {});
 
     Program(Program&& other) noexcept;

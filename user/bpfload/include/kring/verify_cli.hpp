@@ -3,6 +3,7 @@
 // of exit statuses (docs/tools.md).
 #pragma once
 
+#include <boost/program_options.hpp>
 #include <kring/program.hpp>
 #include <ostream>
 #include <string>
@@ -16,6 +17,17 @@ namespace kring::bpf {
 // the exit status: 0 all accepted, 1 a program rejected, 2 bad usage or
 // input (an unreadable or refused file, a section that matches nothing, a
 // program without a context).
+// --max-entries MAP=N and --set NAME=VALUE, as kringctl verify, kringctl
+// run, kring-verify and kring-run all take them (docs/tools.md).
+struct SettingsOptions {
+    std::vector<std::string> max_entries;
+    std::vector<std::string> globals;
+
+    void add_to(boost::program_options::options_description& opts);
+    // Throws kring::Error (EINVAL) naming a malformed option.
+    ObjectSettings settings() const;
+};
+
 int verify_command(const std::vector<std::string>& args, const std::string& tool, std::ostream& out,
                    std::ostream& err);
 

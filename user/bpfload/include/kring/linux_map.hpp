@@ -1,0 +1,86 @@
+// A Linux BPF map, which kring's programs use by fd (docs/programs.md,
+// "Maps"): made for a map an ELF object declares or for one of its global
+// data sections (filled, and frozen for .rodata, as libbpf does), or opened
+// by id. RAII: the fd closes with the object; the map lives while anything
+// (a loaded program, a pin) holds it.
+//
+// Thread safety: the const members may be called from any number of
+// threads at once (each is one system call).
+#pragma once
+
+#include <functional>
+#include <kring/bpfload.hpp>
+#include <linux/bpf.h>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace kring {
+
+class LinuxMap {
+public:
+    // bpf(BPF_MAP_CREATE) for `decl` (not a ring), named as libbpf names
+    // it: the variable, or for global data the first characters of
+    // `object_name` and the section (".rodata"). Global data gets its
+    // bytes, and .rodata is then frozen. Throws kring::Error.
+    static LinuxMap create(const bpf::MapDecl& decl, const std::string& object_name);
+    // The map with Linux map id `id` (BPF_MAP_GET_FD_BY_ID).
+    static LinuxMap from_id(uint32_t id);
+
+    LinuxMap(LinuxMap&& other) noexcept;
+    LinuxMap& operator=(LinuxMap&& other) noexcept;
+    LinuxMap(const LinuxMap&) = delete;
+    LinuxMap& operator=(const LinuxMap&) = delete;
+    ~LinuxMap();
+
+    // The value of `key`, or nothing (ENOENT). A per-CPU map's value is
+    // every CPU's, each rounded up to 8 bytes, as the syscall gives them.
+    std::optional<std::vector<std::byte>> lookup(std::span<const std::byte> key) const;
+    void update(std::span<const std::byte> key, std::span<const std::byte> value,
+                uint64_t flags = BPF_ANY) const;
+    void remove(std::span<const std::byte> key) const;
+    // The key after `key` (the first with none), or nothing at the end.
+    std::optional<std::vector<std::byte>> next_key(const std::vector<std::byte>* key) const;
+    bpf_map_info info() const;
+    // The bytes lookup() and update() take for a value: value_size, or
+    // value_size rounded up to 8 times the possible CPUs for a per-CPU map.
+    size_t value_bytes() const;
+    int fd() const noexcept { return fd_; }
+
+private:
+    explicit LinuxMap(int fd) : fd_(fd) {}
+    int fd_;
+};
+
+// The kernel objects an ELF object's programs load, as libbpf's
+// bpf_object__load() makes them: a kring ring for each ring map (from
+// make_ring: a new ring of its max_entries, or a pinned one), a Linux map
+// for each other map and global data section (LinuxMap::create).
+class ObjectMaps {
+public:
+    using RingMaker = std::function<Ring(const bpf::MapDecl&)>;
+    // The default: Ring::create(decl.max_entries).
+    static Ring new_ring(const bpf::MapDecl& decl);
+
+    ObjectMaps(const bpf::Object& obj, const std::string& object_name,
+               const RingMaker& make_ring = new_ring);
+
+    // One fd per map of the object, for Program::load.
+    std::span<const int> fds() const { return fds_; }
+    // The rings, in the order of the object's ring maps.
+    std::vector<Ring>& rings() { return rings_; }
+    // The ring, or the Linux map, of the object's map `index` (throws
+    // std::out_of_range if it is the other kind).
+    Ring& ring(size_t index);
+    const LinuxMap& map(size_t index) const;
+
+private:
+    std::vector<Ring> rings_;
+    std::vector<LinuxMap> maps_;
+    std::vector<int> fds_;
+    std::vector<size_t> position_; // of map i in rings_ or in maps_
+    std::vector<bool> is_ring_;
+};
+
+} // namespace kring
