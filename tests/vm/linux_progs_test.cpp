@@ -6,14 +6,18 @@
 // tests/bpf_progs/globals.bpf.c's .rodata, .data, .bss and hash map. The
 // programs' global data is read and written through mmap(), as a libbpf
 // skeleton's ->bss is, JIT'd and interpreted alike.
+#include "kringctl_util.hpp"
 #include "vm_util.hpp"
 
 #include <doctest/doctest.h>
+#include <kring/hex.hpp>
 #include <kring/linux_map.hpp>
 #include <kring/program.hpp>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+
+using vmtest::cli::run_kringctl;
 
 namespace {
 
@@ -210,4 +214,71 @@ TEST_CASE("global data in the module: .rodata known to the verifier, .data and .
                                  .update(std::as_bytes(std::span(&zero, 1)), value),
                              doctest::Contains("map update"), kring::Error);
     }
+}
+
+TEST_CASE("kringctl map: test_ringbuf.c run pinned, its .bss dumped, looked up and updated by "
+          "name, as with bpftool") {
+    const std::string file = kObjects + "test_ringbuf.bpf.o";
+    int status = -1;
+    run_kringctl({"run", file, "--max-entries", "ringbuf=4096", "--set",
+                  "pid=" + std::to_string(getpid()), "--pin", "maptest"},
+                 &status);
+    REQUIRE(status == 0);
+    // The .bss's layout, from the object; its value, from the map by name.
+    auto obj = kring::bpf::load_elf(file, {{{"ringbuf", 4096}}, {}});
+    const auto& bss = obj.maps[obj.map_index(".bss")];
+    auto offset_of = [&](const std::string& name) {
+        for (const auto& v : bss.vars)
+            if (v.name == name)
+                return v.offset;
+        FAIL("no " << name);
+        return 0U;
+    };
+    std::string out = run_kringctl(
+        {"map", "lookup", "name", "test_rin.bss", "--key", "00000000", "--json"}, &status);
+    REQUIRE(status == 0);
+    const std::string prefix = "{\"key\":\"00000000\",\"value\":\"";
+    REQUIRE(out.rfind(prefix, 0) == 0);
+    std::vector<std::byte> value =
+        kring::parse_hex(out.substr(prefix.size(), 2 * bss.value_size), "value");
+    int pid;
+    std::memcpy(&pid, value.data() + offset_of("pid"), sizeof(pid));
+    CHECK(pid == getpid()); // --set's
+    long v = 555;
+    std::memcpy(value.data() + offset_of("value"), &v, sizeof(v));
+    run_kringctl({"map", "update", "name", "test_rin.bss", "--key", "00 00 00 00", "--value",
+                  kring::to_hex(value)},
+                 &status);
+    CHECK(status == 0);
+    ::syscall(SYS_getpgid);
+    // The dump: one entry (a section is a one-entry array), total now 1.
+    out = run_kringctl({"map", "dump", "name", "test_rin.bss"}, &status);
+    CHECK(status == 0);
+    REQUIRE(out.rfind("key: 00000000  value: ", 0) == 0);
+    value = kring::parse_hex(out.substr(22, 2 * bss.value_size), "value");
+    long total;
+    std::memcpy(&total, value.data() + offset_of("total"), sizeof(total));
+    CHECK(total == 1);
+    kring::Ring ring = kring::Ring::open_pinned("maptest.ringbuf");
+    std::vector<Sample> samples;
+    kring::Consumer consumer;
+    consumer.add(ring, [&](std::span<const std::byte> record) {
+        Sample s;
+        std::memcpy(&s, record.data(), sizeof(s));
+        samples.push_back(s);
+        return 0;
+    });
+    consumer.consume();
+    REQUIRE(samples.size() == 1);
+    CHECK(samples[0].value == 555);
+    // Wrong input: an array's entries cannot be deleted; a key of the
+    // wrong size; no such name.
+    run_kringctl({"map", "delete", "name", "test_rin.bss", "--key", "00000000"}, &status);
+    CHECK(status == 1);
+    run_kringctl({"map", "lookup", "name", "test_rin.bss", "--key", "00"}, &status);
+    CHECK(status == 2);
+    run_kringctl({"map", "dump", "name", "no_such_map"}, &status);
+    CHECK(status == 1);
+    run_kringctl({"unpin", "maptest.test_ringbuf", "maptest.ringbuf"}, &status);
+    CHECK(status == 0);
 }

@@ -27,6 +27,8 @@ int replay_command(const std::vector<std::string>& args);
 int ring_command(const std::vector<std::string>& args);
 int prog_command(const std::vector<std::string>& args);
 int link_command(const std::vector<std::string>& args);
+// map dump, lookup, update, delete (maps.cpp).
+int map_command(const std::vector<std::string>& args);
 
 // kringctl run --pin PREFIX (objects.cpp): what each link and ring is to be
 // pinned as, decided and checked (length, characters, two objects on one

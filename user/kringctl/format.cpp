@@ -2,6 +2,7 @@
 
 #include <cstdio>
 #include <cstring>
+#include <kring/hex.hpp>
 
 namespace kringctl {
 
@@ -94,12 +95,7 @@ void Printer::syscount(const syscount_event& e) {
 }
 
 void Printer::hex(const std::string& ring, std::span<const std::byte> record) {
-    std::string data;
-    char buf[3];
-    for (std::byte b : record) {
-        snprintf(buf, sizeof(buf), "%02x", static_cast<unsigned>(b));
-        data += buf;
-    }
+    std::string data = kring::to_hex(record);
     if (json_)
         out_ << "{\"ring\":" << json_string(ring) << ",\"size\":" << record.size() << ",\"data\":\""
              << data << "\"}\n";

@@ -43,6 +43,9 @@ Commands:
   ring list      every ring in the module: ids, sizes, counters, names
   prog list      every program: ids, names, attach points, runs, rings
   link list      every link: ids, programs, attach points, names
+  map dump|lookup|update|delete MAP
+                 the entries of a Linux map programs use (MAP: id N or
+                 name NAME), keys and values in hex
 Run kringctl COMMAND --help for its options (kringctl --help: every command's).
 )";
 
@@ -54,7 +57,7 @@ const std::vector<std::pair<std::string, Command>>& commands() {
         {"verify", verify_command}, {"run", run_command},     {"create", create_command},
         {"unpin", unpin_command},   {"stats", stats_command}, {"record", record_command},
         {"replay", replay_command}, {"ring", ring_command},   {"prog", prog_command},
-        {"link", link_command},
+        {"link", link_command},     {"map", map_command},
     };
     return all;
 }

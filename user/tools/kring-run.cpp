@@ -8,6 +8,7 @@
 #include <iostream>
 #include <iterator>
 #include <kring/bpfload.hpp>
+#include <kring/hex.hpp>
 #include <kring/json.hpp>
 #include <kring/program.hpp>
 #include <kring/unexpected_error.hpp>
@@ -17,34 +18,6 @@ namespace po = boost::program_options;
 
 namespace {
 
-std::vector<std::byte> parse_hex(const std::string& hex) {
-    std::vector<std::byte> out;
-    std::string digits;
-    for (char c : hex)
-        if (!isspace(static_cast<unsigned char>(c)))
-            digits += c;
-    for (char c : digits)
-        if (!isxdigit(static_cast<unsigned char>(c)))
-            throw std::invalid_argument(std::string("--ctx: '") + c +
-                                        "' is not a hex digit: give the context's bytes as "
-                                        "two hex digits each, as in --ctx \"05000000 07000000\"");
-    if (digits.size() % 2)
-        throw std::invalid_argument("--ctx: odd number of hex digits: give two per byte");
-    for (size_t i = 0; i < digits.size(); i += 2)
-        out.push_back(static_cast<std::byte>(std::stoul(digits.substr(i, 2), nullptr, 16)));
-    return out;
-}
-
-std::string to_hex(std::span<const std::byte> bytes) {
-    std::string out;
-    char buf[3];
-    for (std::byte b : bytes) {
-        snprintf(buf, sizeof(buf), "%02x", static_cast<unsigned>(b));
-        out += buf;
-    }
-    return out;
-}
-
 // --maps: each map's entries as KEY: VALUE in hex; a global data
 // section's variables by name (the bytes between them too, if unnamed).
 void print_maps(const kring::bpf::Object& obj, kring::bpf::Runtime& runtime, bool json) {
@@ -52,10 +25,10 @@ void print_maps(const kring::bpf::Object& obj, kring::bpf::Runtime& runtime, boo
                      std::span<const std::byte> value) {
         if (json)
             std::cout << "{\"map\":" << kring::json_string(map)
-                      << ",\"key\":" << kring::json_string(key) << ",\"value\":\"" << to_hex(value)
-                      << "\"}\n";
+                      << ",\"key\":" << kring::json_string(key) << ",\"value\":\""
+                      << kring::to_hex(value) << "\"}\n";
         else
-            std::cout << map << "[" << key << "] = " << to_hex(value) << "\n";
+            std::cout << map << "[" << key << "] = " << kring::to_hex(value) << "\n";
     };
     for (size_t i = 0; i < obj.maps.size(); i++) {
         const kring::bpf::MapDecl& decl = obj.maps[i];
@@ -63,7 +36,7 @@ void print_maps(const kring::bpf::Object& obj, kring::bpf::Runtime& runtime, boo
             continue;
         for (const auto& [key, value] : runtime.map(i).entries()) {
             if (decl.vars.empty()) {
-                print(decl.name, to_hex(key), value);
+                print(decl.name, kring::to_hex(key), value);
                 continue;
             }
             for (const kring::bpf::GlobalVar& var : decl.vars)
@@ -118,7 +91,7 @@ int run(int argc, char** argv) {
             throw std::invalid_argument("no FILE");
         ctx_given = !ctx_hex.empty() || !ctx_file.empty();
         if (!ctx_hex.empty()) {
-            ctx = parse_hex(ctx_hex);
+            ctx = kring::parse_hex(ctx_hex, "--ctx");
         } else if (!ctx_file.empty()) {
             std::ifstream in(ctx_file, std::ios::binary);
             if (!in)
@@ -195,10 +168,10 @@ int run(int argc, char** argv) {
                          if (json)
                              std::cout << "{\"ring\":" << kring::json_string(name)
                                        << ",\"size\":" << record.size() << ",\"data\":\""
-                                       << to_hex(record) << "\"}\n";
+                                       << kring::to_hex(record) << "\"}\n";
                          else
                              std::cout << name << ": " << record.size() << " bytes "
-                                       << to_hex(record) << "\n";
+                                       << kring::to_hex(record) << "\n";
                          return 0;
                      });
     }
