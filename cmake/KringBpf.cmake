@@ -15,7 +15,8 @@ function(kring_bpf_objects)
     set(obj ${CMAKE_CURRENT_BINARY_DIR}/${base}.bpf.o)
     add_custom_command(
       OUTPUT ${obj}
-      COMMAND ${CLANG} -target bpf -O2 -g -Wall -I/usr/include/${CMAKE_LIBRARY_ARCHITECTURE}
+      COMMAND ${CLANG} -target bpf -D__TARGET_ARCH_x86 -O2 -g -Wall
+              -I/usr/include/${CMAKE_LIBRARY_ARCHITECTURE}
               -I${CMAKE_SOURCE_DIR}/uapi -I${CMAKE_CURRENT_SOURCE_DIR}
               -c ${CMAKE_CURRENT_SOURCE_DIR}/${src} -o ${obj}
       DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/${src} ${ARG_DEPENDS}

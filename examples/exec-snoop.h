@@ -44,4 +44,17 @@ struct syscount_event {
 	__u32 tgid;
 };
 
+/* opensnoop's event: one per file opened (do_sys_openat2). */
+#define OPENSNOOP_NAME_LEN 128
+struct opensnoop_event {
+	__u64 ts_ns;		/* at entry */
+	__u32 pid;		/* the process (tgid) */
+	__u32 tid;
+	__s64 ret;		/* the fd, or -errno */
+	__s32 dfd;		/* the directory fd the name is relative to */
+	__u32 pad;
+	char comm[16];
+	char filename[OPENSNOOP_NAME_LEN];	/* as the caller gave it, cut */
+};
+
 #endif /* EXEC_SNOOP_H */

@@ -32,10 +32,13 @@ struct kring_link {
 	refcount_t refs;
 	u32 id;			/* kring_ids.c; 0 until attached */
 	struct kring_prog *prog;
-	struct tracepoint *tp;	/* NULL for a kprobe */
+	struct tracepoint *tp;	/* NULL for a kprobe or kretprobe */
 	void *probe;
-	struct kprobe kp;
-	char symbol[KRING_SYMBOL_MAX];	/* the kprobe's, or the tracepoint's name */
+	union {
+		struct kprobe kp;	/* KRING_ATTACH_KPROBE */
+		struct kretprobe krp;	/* KRING_ATTACH_KRETPROBE */
+	};
+	char symbol[KRING_SYMBOL_MAX];	/* the probe's, or the tracepoint's name */
 };
 
 static u32 kring_ppid(struct task_struct *task)
@@ -118,16 +121,33 @@ static void kring_probe_sys_exit(void *data, struct pt_regs *regs, long ret)
 	kring_prog_run(link->prog, &ctx, NULL);
 }
 
+/*
+ * The registers themselves are the context, as Linux gives them to kprobe
+ * programs: read-only to the program (the verifier's context is), so
+ * nothing is copied.
+ */
 static int kring_probe_kprobe(struct kprobe *kp, struct pt_regs *regs)
 {
 	struct kring_link *link = container_of(kp, struct kring_link, kp);
-	struct kring_ctx_kprobe ctx = { .ip = (u64)(unsigned long)kp->addr };
-	unsigned int i;
 
-	for (i = 0; i < 6; i++)
-		ctx.args[i] = regs_get_kernel_argument(regs, i);
-	kring_prog_run(link->prog, &ctx, NULL);
+	kring_prog_run(link->prog, regs, NULL);
 	return 0;
+}
+
+static int kring_probe_kretprobe(struct kretprobe_instance *ri,
+				 struct pt_regs *regs)
+{
+	struct kring_link *link =
+		container_of(get_kretprobe(ri), struct kring_link, krp);
+
+	kring_prog_run(link->prog, regs, NULL);
+	return 0;
+}
+
+static bool kring_is_probe(u32 attach_type)
+{
+	return attach_type == KRING_ATTACH_KPROBE ||
+	       attach_type == KRING_ATTACH_KRETPROBE;
 }
 
 struct kring_tp_search {
@@ -169,6 +189,8 @@ static void kring_link_detach(struct kring_link *link)
 		tracepoint_probe_unregister(link->tp, link->probe, link);
 		/* No CPU may still be inside the probe with this link. */
 		tracepoint_synchronize_unregister();
+	} else if (link->prog->attach_type == KRING_ATTACH_KRETPROBE) {
+		unregister_kretprobe(&link->krp);
 	} else {
 		unregister_kprobe(&link->kp);
 	}
@@ -243,8 +265,8 @@ long kring_attach(struct kring_prog *prog, const void __user *uarg)
 		return -EFAULT;
 	if (at.flags || at.reserved)
 		return -EINVAL;
-	if ((prog->attach_type == KRING_ATTACH_KPROBE) != !!at.symbol)
-		return -EINVAL;	/* a symbol for kprobes, and only for them */
+	if (kring_is_probe(prog->attach_type) != !!at.symbol)
+		return -EINVAL;	/* a symbol for (ret)probes, and only for them */
 	link = kzalloc(sizeof(*link), GFP_KERNEL);
 	if (!link)
 		return -ENOMEM;
@@ -274,6 +296,7 @@ long kring_attach(struct kring_prog *prog, const void __user *uarg)
 					    kring_probe_sys_exit);
 		break;
 	case KRING_ATTACH_KPROBE:
+	case KRING_ATTACH_KRETPROBE:
 		ret = strncpy_from_user(link->symbol,
 					u64_to_user_ptr(at.symbol),
 					sizeof(link->symbol));
@@ -283,9 +306,15 @@ long kring_attach(struct kring_prog *prog, const void __user *uarg)
 			ret = -EINVAL;
 		if (ret < 0)
 			break;
-		link->kp.symbol_name = link->symbol;
-		link->kp.pre_handler = kring_probe_kprobe;
-		ret = register_kprobe(&link->kp);
+		if (prog->attach_type == KRING_ATTACH_KPROBE) {
+			link->kp.symbol_name = link->symbol;
+			link->kp.pre_handler = kring_probe_kprobe;
+			ret = register_kprobe(&link->kp);
+		} else {
+			link->krp.kp.symbol_name = link->symbol;
+			link->krp.handler = kring_probe_kretprobe;
+			ret = register_kretprobe(&link->krp);
+		}
 		break;
 	default:
 		ret = -EINVAL;

@@ -61,7 +61,8 @@ u32 kring_ctx_size(u32 attach_type)
 	case KRING_ATTACH_SYS_EXIT:
 		return sizeof(struct kring_ctx_sys_exit);
 	case KRING_ATTACH_KPROBE:
-		return sizeof(struct kring_ctx_kprobe);
+	case KRING_ATTACH_KRETPROBE:
+		return sizeof(struct pt_regs);
 	default:
 		return 0;
 	}

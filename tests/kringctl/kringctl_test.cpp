@@ -193,6 +193,29 @@ TEST_CASE("kringctl run: the examples declare their record types; an unrelated p
           "samples: 24 bytes 110000000000000022000000000000003300000034000000\n");
 }
 
+TEST_CASE("kringctl run: opensnoop's events decode, as text and JSON") {
+    auto obj = kring::bpf::load_elf(EXAMPLES_DIR "/opensnoop.bpf.o");
+    const auto& ring = obj.maps.at(obj.map_index("opens"));
+    CHECK(ring.record_type == "opensnoop_event");
+    CHECK(ring.record_size == sizeof(opensnoop_event));
+    opensnoop_event e{};
+    e.pid = 7;
+    e.tid = 8;
+    e.ret = -2;
+    e.dfd = -100;
+    std::strcpy(e.comm, "cat");
+    std::strcpy(e.filename, "/etc/\"x\"");
+    auto bytes = std::as_bytes(std::span(&e, 1));
+    CHECK(print(kringctl::Format::automatic, "opensnoop_event", bytes) ==
+          "pid 7 cat open /etc/\"x\" = -2\n");
+    CHECK(print(kringctl::Format::opensnoop, "", bytes, true) ==
+          "{\"event\":\"open\",\"ts_ns\":0,\"pid\":7,\"tid\":8,\"comm\":\"cat\",\"dfd\":-100,"
+          "\"filename\":\"/etc/\\\"x\\\"\",\"ret\":-2}\n");
+    // Another size is not the type kringctl knows: hex.
+    CHECK(print(kringctl::Format::automatic, "opensnoop_event", bytes.first(16))
+              .starts_with("samples: 16 bytes "));
+}
+
 TEST_CASE(
     "kringctl replay decodes the record types the file declares, and prints the rest as hex") {
     char dir[] = "/tmp/kringctl-test-XXXXXX";

@@ -30,7 +30,7 @@ struct Both {
     uint64_t jit = 0, interp = 0;
 };
 
-Both run_both(const std::vector<bpf_insn>& insns, const kring_ctx_kprobe& ctx,
+Both run_both(const std::vector<bpf_insn>& insns, const pt_regs& ctx,
               const std::vector<kring_func_info>& funcs = {}) {
     Loaded j = load(insns, 0, funcs), i = load(insns, KRING_PROG_F_INTERPRETER, funcs);
     INFO("JIT load: ", j.log, "\ninterpreter load: ", i.log);
@@ -112,7 +112,7 @@ struct Instance {
         }
         loaded = load(insns, flags, prog.funcs);
     }
-    RunOutcome run(const kring_ctx_kprobe& ctx) {
+    RunOutcome run(const pt_regs& ctx) {
         RunOutcome o;
         o.err = test_run(loaded.prog.get(), ctx, &o.r0);
         return o;
@@ -143,8 +143,8 @@ TEST_CASE("jit: programs run JIT'd by default; the log, KRING_IOC_PROG_INFO and 
     CHECK(ii.jited_addr == 0);
 
     // 64-bit R0, not bpf_prog_run()'s 32 bits.
-    kring_ctx_kprobe ctx{};
-    ctx.args[0] = 0x123456789abcdef0ULL;
+    pt_regs ctx{};
+    ctx.r14 = 0x123456789abcdef0ULL;
     uint64_t r0 = 0;
     REQUIRE(test_run(j.prog.get(), ctx, &r0, 1000) == 0);
     CHECK(r0 == 0x123456789abcdef1ULL);
@@ -175,8 +175,8 @@ TEST_CASE("jit: the image's entry is an endbr64 on a kernel with IBT") {
 
 TEST_CASE("jit: kring.jit=0 and bpf_jit_enable=0 fall back to the interpreter; bpf_jit_harden=2 "
           "still JITs") {
-    kring_ctx_kprobe ctx{};
-    ctx.args[0] = 41;
+    pt_regs ctx{};
+    ctx.r14 = 41;
     uint64_t r0 = 0;
     {
         std::string old = write_knob(kJitParam, "0");
@@ -216,7 +216,7 @@ TEST_CASE("jit: kring.jit=0 and bpf_jit_enable=0 fall back to the interpreter; b
 }
 
 TEST_CASE("jit: division and modulo by zero, 32 and 64 bits, as the interpreter") {
-    // r0 = args[0] OP args[1] for every form; the divisor is a register.
+    // r0 = r14 OP r13 for every form; the divisor is a register.
     const uint64_t values[] = {0,
                                1,
                                7,
@@ -236,9 +236,9 @@ TEST_CASE("jit: division and modulo by zero, 32 and 64 bits, as the interpreter"
                 p.push_back(exit_insn());
                 for (uint64_t a : values) {
                     for (uint64_t d : values) {
-                        kring_ctx_kprobe ctx{};
-                        ctx.args[0] = a;
-                        ctx.args[1] = d;
+                        pt_regs ctx{};
+                        ctx.r14 = a;
+                        ctx.r13 = d;
                         Both b = run_both(p, ctx);
                         CAPTURE(op);
                         CAPTURE(is64);
@@ -261,7 +261,7 @@ TEST_CASE("jit: division and modulo by zero, 32 and 64 bits, as the interpreter"
 }
 
 TEST_CASE("jit: division guards move jumps and calls: a loop and a call around divisions") {
-    // r6 = args[0]; r7 = args[1]; for r8 in 5..0: r6 += r6 / r7 % (r8) ...
+    // r6 = r14; r7 = r13; for r8 in 5..0: r6 += r6 / r7 % (r8) ...
     std::vector<bpf_insn> p = {
         ldx(BPF_DW, 6, 1, 8),
         ldx(BPF_DW, 7, 1, 16),
@@ -288,9 +288,9 @@ TEST_CASE("jit: division guards move jumps and calls: a loop and a call around d
     };
     for (uint64_t a : {0ULL, 1ULL, 1000ULL, ~0ULL})
         for (uint64_t d : {0ULL, 3ULL, 1ULL << 33}) {
-            kring_ctx_kprobe ctx{};
-            ctx.args[0] = a;
-            ctx.args[1] = d;
+            pt_regs ctx{};
+            ctx.r14 = a;
+            ctx.r13 = d;
             Both b = run_both(p, ctx);
             CHECK(b.jit == b.interp);
         }
@@ -312,9 +312,9 @@ TEST_CASE("jit: shifts and 32-bit operations, as the interpreter") {
             p.push_back(exit_insn());
             for (uint64_t a : {0x8000000080000001ULL, 0x7fffffffffffffffULL, 5ULL})
                 for (uint64_t s : {0ULL, 1ULL, 31ULL, 32ULL, 63ULL}) {
-                    kring_ctx_kprobe ctx{};
-                    ctx.args[0] = a;
-                    ctx.args[1] = s;
+                    pt_regs ctx{};
+                    ctx.r14 = a;
+                    ctx.r13 = s;
                     Both b = run_both(p, ctx);
                     CAPTURE(op);
                     CAPTURE(is64);
@@ -324,7 +324,7 @@ TEST_CASE("jit: shifts and 32-bit operations, as the interpreter") {
 }
 
 TEST_CASE("jit: bpf-to-bpf calls, each frame with its own stack, a global function") {
-    // main: fp-8 = args[0]; r0 = f(fp-8) + fp-8 + g(args[1])
+    // main: fp-8 = r14; r0 = f(fp-8) + fp-8 + g(r13)
     // f (static): fp-16 = *r1 * 3; r0 = h(fp-16) + fp-16
     // h (static): *r1 += 1000; r0 = *r1
     // g (global, a scalar argument): fp-256 = r1; r0 = fp-256 ^ 0xff
@@ -368,9 +368,9 @@ TEST_CASE("jit: bpf-to-bpf calls, each frame with its own stack, a global functi
         {23, KRING_FUNC_STATIC, 0, {}, 0},
         {28, KRING_FUNC_GLOBAL, 1, {KRING_ARG_SCALAR}, 0},
     };
-    kring_ctx_kprobe ctx{};
-    ctx.args[0] = 5;
-    ctx.args[1] = 0x1234;
+    pt_regs ctx{};
+    ctx.r14 = 5;
+    ctx.r13 = 0x1234;
     Loaded j = load(p, 0, funcs);
     REQUIRE_MESSAGE(j.err == 0, j.log);
     CHECK(info(j.prog.get()).nr_funcs == 4);
@@ -397,7 +397,7 @@ TEST_CASE("jit: the differential: random programs, JIT'd and interpreted, same R
         constexpr uint64_t seed = 20261215;
         constexpr int programs = 700, mutants = 2, runs = 4;
         fuzz::GenOptions options;
-        options.ctx_size = sizeof(kring_ctx_kprobe);
+        options.ctx_size = sizeof(pt_regs);
         fuzz::Rng rng(seed);
         unsigned long passed = 0, failed = 0, refused = 0, jited = 0, calls = 0, divs = 0;
         for (int i = 0; i < programs; i++) {
@@ -434,7 +434,7 @@ TEST_CASE("jit: the differential: random programs, JIT'd and interpreted, same R
                 std::vector<uint64_t> interesting = fuzz::interesting_values(q);
                 std::string why;
                 for (int r = 0; r < runs && why.empty(); r++) {
-                    kring_ctx_kprobe ctx{};
+                    pt_regs ctx{};
                     auto* words = reinterpret_cast<uint64_t*>(&ctx);
                     for (size_t w = 0; w < sizeof(ctx) / 8; w++)
                         words[w] = r == 0 ? 0
@@ -472,7 +472,7 @@ TEST_CASE("jit: CAP_BPF alone: pointer spills get a barrier, results unchanged")
         stx(BPF_DW, 10, 1, -8),  // spill the context pointer
         st(BPF_DW, 10, -16, 7),  // a number
         ldx(BPF_DW, 2, 10, -8),  // fill it
-        ldx(BPF_DW, 0, 2, 8),    // args[0]
+        ldx(BPF_DW, 0, 2, 8),    // r14: the input
         ldx(BPF_DW, 3, 10, -16), // 7
         alu64_reg(BPF_ADD, 0, 3), exit_insn(),
     };
@@ -490,8 +490,8 @@ TEST_CASE("jit: CAP_BPF alone: pointer spills get a barrier, results unchanged")
             return 11;
         if (i.jited_len <= root_len || i.jited_addr != 0) // no CAP_SYSLOG: no address
             return 12;
-        kring_ctx_kprobe ctx{};
-        ctx.args[0] = 35;
+        pt_regs ctx{};
+        ctx.r14 = 35;
         uint64_t r0 = 0;
         if (test_run(l.prog.get(), ctx, &r0) != 0 || r0 != 42)
             return 13;

@@ -5,6 +5,7 @@
 
 #include "vm_util.hpp"
 
+#include <asm/ptrace.h>
 #include <cerrno>
 #include <cstdint>
 #include <doctest/doctest.h>
@@ -67,7 +68,9 @@ inline int test_run_raw(int prog_fd, const void* ctx, uint32_t size, uint64_t* r
     return 0;
 }
 
-inline int test_run(int prog_fd, kring_ctx_kprobe ctx, uint64_t* r0, uint32_t repeat = 1) {
+// A kprobe program's test run, on struct pt_regs: the tests' programs read
+// their inputs at offsets 8 and 16, r14 and r13.
+inline int test_run(int prog_fd, pt_regs ctx, uint64_t* r0, uint32_t repeat = 1) {
     return test_run_raw(prog_fd, &ctx, sizeof(ctx), r0, repeat);
 }
 

@@ -5,14 +5,19 @@
 // user-space halves in tools/testing/selftests/bpf check; and
 // tests/bpf_progs/globals.bpf.c's .rodata, .data, .bss and hash map. The
 // programs' global data is read and written through mmap(), as a libbpf
-// skeleton's ->bss is, JIT'd and interpreted alike.
+// skeleton's ->bss is, JIT'd and interpreted alike. And examples/opensnoop:
+// a kprobe and a kretprobe on struct pt_regs, as bpf_tracing.h reads them.
+#include "../../examples/exec-snoop.h"
 #include "kringctl_util.hpp"
 #include "vm_util.hpp"
 
+#include <asm/ptrace.h>
 #include <doctest/doctest.h>
+#include <fcntl.h>
 #include <kring/hex.hpp>
 #include <kring/linux_map.hpp>
 #include <kring/program.hpp>
+#include <map>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -179,7 +184,7 @@ TEST_CASE("global data in the module: .rodata known to the verifier, .data and .
         settings.globals = {{"threshold", "6"}, {"scale", "3"}, {"loops", "5"}};
         Loaded loaded("globals.bpf.o", settings, flags, false);
         REQUIRE(loaded.programs.size() == 2);
-        kring_ctx_kprobe ctx{};
+        pt_regs ctx{};
         for (uint32_t run = 0; run < 10; run++) {
             uint32_t ab[2] = {run % 4 + 5, run}; // globals.bpf.c's test_ctx: a, b
             std::memcpy(&ctx, ab, sizeof(ab));
@@ -281,4 +286,42 @@ TEST_CASE("kringctl map: test_ringbuf.c run pinned, its .bss dumped, looked up a
     CHECK(status == 1);
     run_kringctl({"unpin", "maptest.test_ringbuf", "maptest.ringbuf"}, &status);
     CHECK(status == 0);
+}
+
+TEST_CASE("opensnoop: a kprobe and a kretprobe on struct pt_regs (BPF_KPROBE, BPF_KRETPROBE), "
+          "a name read with probe_read_user_str, a hash map between them") {
+    for (uint32_t flags : kRuntimes) {
+        CAPTURE(flags);
+        kring::bpf::ObjectSettings settings;
+        settings.globals = {{"target_pid", std::to_string(getpid())}};
+        Loaded loaded("opensnoop.bpf.o", settings, flags, true);
+        REQUIRE(loaded.links.size() == 2);
+        const std::string missing = "/tmp/kring-opensnoop-missing-" + std::to_string(flags);
+        int fd = ::open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+        REQUIRE(fd >= 0);
+        CHECK(::open(missing.c_str(), O_RDONLY | O_CLOEXEC) == -1);
+        ::close(fd);
+        std::map<std::string, opensnoop_event> seen;
+        kring::Consumer consumer;
+        consumer.add(loaded.ring("opens"), [&](std::span<const std::byte> record) {
+            REQUIRE(record.size() == sizeof(opensnoop_event));
+            opensnoop_event e;
+            std::memcpy(&e, record.data(), sizeof(e));
+            seen[e.filename] = e;
+            return 0;
+        });
+        consumer.consume();
+        REQUIRE(seen.count("/proc/self/status") == 1);
+        const opensnoop_event& opened = seen["/proc/self/status"];
+        CHECK(opened.ret == fd);       // PT_REGS_RC at the return
+        CHECK(opened.dfd == AT_FDCWD); // PT_REGS_PARM1 at the entry
+        CHECK(opened.pid == static_cast<uint32_t>(getpid()));
+        CHECK(opened.tid == static_cast<uint32_t>(gettid()));
+        CHECK(std::string(opened.comm) == "kring-vm-tests");
+        REQUIRE(seen.count(missing) == 1);
+        CHECK(seen[missing].ret == -ENOENT);
+        // Only this process (--set target_pid): every event is ours.
+        for (const auto& [name, e] : seen)
+            CHECK(e.pid == static_cast<uint32_t>(getpid()));
+    }
 }

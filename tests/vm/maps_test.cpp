@@ -120,17 +120,17 @@ TEST_CASE("maps: a program counts its runs per process in a Linux HASH map, JIT'
         CHECK(info(counter.prog.get()).runtime ==
               (flags ? KRING_RUNTIME_INTERPRETER : KRING_RUNTIME_JIT));
         uint64_t r0 = 1, count = 0;
-        REQUIRE(test_run(counter.prog.get(), kring_ctx_kprobe{}, &r0, 1000) == 0);
+        REQUIRE(test_run(counter.prog.get(), pt_regs{}, &r0, 1000) == 0);
         CHECK(r0 == 0);
         REQUIRE(lookup_u64(map.get(), static_cast<uint32_t>(::getpid()), &count) == 0);
         CHECK(count == 1000);
 
         Loaded deleter = load(delete_own_key(map.get()), flags);
         REQUIRE(deleter.err == 0);
-        REQUIRE(test_run(deleter.prog.get(), kring_ctx_kprobe{}, &r0) == 0);
+        REQUIRE(test_run(deleter.prog.get(), pt_regs{}, &r0) == 0);
         CHECK(r0 == 0);
         CHECK(lookup_u64(map.get(), static_cast<uint32_t>(::getpid()), &count) == ENOENT);
-        REQUIRE(test_run(deleter.prog.get(), kring_ctx_kprobe{}, &r0) == 0);
+        REQUIRE(test_run(deleter.prog.get(), pt_regs{}, &r0) == 0);
         CHECK(static_cast<int64_t>(r0) == -ENOENT); // the map's own answer
     }
 }
@@ -152,7 +152,7 @@ TEST_CASE("maps: atomic adds from two CPUs at once lose no update, JIT'd and int
                 CPU_SET(cpu, &one);
                 sched_setaffinity(0, sizeof(one), &one);
                 uint64_t r0 = 0;
-                return test_run(adder.prog.get(), kring_ctx_kprobe{}, &r0, kRuns);
+                return test_run(adder.prog.get(), pt_regs{}, &r0, kRuns);
             };
             int err1 = 0;
             std::thread other([&] { err1 = run_on(1); });
@@ -174,7 +174,7 @@ TEST_CASE("maps: a PERCPU_ARRAY counts on the CPU that runs the program") {
     INFO(counter.log);
     REQUIRE(counter.err == 0);
     uint64_t r0 = 1;
-    REQUIRE(test_run(counter.prog.get(), kring_ctx_kprobe{}, &r0, 500) == 0);
+    REQUIRE(test_run(counter.prog.get(), pt_regs{}, &r0, 500) == 0);
     std::vector<uint64_t> per_cpu(possible_cpus());
     bpf_attr a{};
     uint32_t key = 0;
@@ -200,7 +200,7 @@ TEST_CASE("maps: a program holds its map after the last fd closes; a read-only m
     REQUIRE(counter.err == 0);
     map = Fd();
     uint64_t r0 = 1, count = 0;
-    REQUIRE(test_run(counter.prog.get(), kring_ctx_kprobe{}, &r0, 10) == 0);
+    REQUIRE(test_run(counter.prog.get(), pt_regs{}, &r0, 10) == 0);
     bpf_attr by_id{};
     by_id.map_id = minfo.id;
     Fd again(static_cast<int>(linuxbpf::bpf(BPF_MAP_GET_FD_BY_ID, &by_id)));
@@ -222,7 +222,7 @@ TEST_CASE("maps: a program holds its map after the last fd closes; a read-only m
         Loaded reader = load(read_element_0(config.get()), flags);
         INFO(reader.log);
         REQUIRE(reader.err == 0);
-        REQUIRE(test_run(reader.prog.get(), kring_ctx_kprobe{}, &r0) == 0);
+        REQUIRE(test_run(reader.prog.get(), pt_regs{}, &r0) == 0);
         CHECK(r0 == 42);
     }
 }
@@ -253,17 +253,17 @@ TEST_CASE("maps: map types programs may not use are refused with EOPNOTSUPP") {
 // runs in this process, so the user reads see this process's memory.
 TEST_CASE("tracing helpers: probe reads of user and kernel memory, the task and its ids") {
     static const char message[] = "kring reads this";
-    // r0 = helper(fp-32, size, args[0]).
+    // r0 = helper(fp-32, size, r14).
     auto program = [](int32_t helper, int32_t size) {
-        return Prog{mov64_reg(R6, R1),   ldx(BPF_DW, R3, R6, 8), // args[0]
+        return Prog{mov64_reg(R6, R1),   ldx(BPF_DW, R3, R6, 8), // r14
                     mov64_reg(R1, R10),  alu64_imm(BPF_ADD, R1, -32),
                     mov64_imm(R2, size), call_helper(helper),
                     exit_insn()};
     };
     for (uint32_t flags : {0u, static_cast<uint32_t>(KRING_PROG_F_INTERPRETER)}) {
         CAPTURE(runtime_name(flags));
-        kring_ctx_kprobe ctx{};
-        ctx.args[0] = reinterpret_cast<uint64_t>(message);
+        pt_regs ctx{};
+        ctx.r14 = reinterpret_cast<uint64_t>(message);
         uint64_t r0 = 0;
 
         Loaded str = load(program(BPF_FUNC_probe_read_user_str, 32), flags);
@@ -285,7 +285,7 @@ TEST_CASE("tracing helpers: probe reads of user and kernel memory, the task and 
         // The kernel reads refuse a user address (-ERANGE, as Linux's).
         Loaded kernel = load(program(BPF_FUNC_probe_read_kernel, 8), flags);
         REQUIRE(kernel.err == 0);
-        ctx.args[0] = 8;
+        ctx.r14 = 8;
         REQUIRE(test_run(kernel.prog.get(), ctx, &r0) == 0);
         CHECK(static_cast<int64_t>(r0) == -ERANGE);
         Loaded kernel_str = load(program(BPF_FUNC_probe_read_kernel_str, 8), flags);

@@ -4,6 +4,7 @@
 #include "insn.hpp"
 #include "vm_util.hpp"
 
+#include <asm/ptrace.h>
 #include <cstring>
 #include <doctest/doctest.h>
 #include <fstream>
@@ -58,7 +59,7 @@ uint32_t ctx_size(uint32_t attach_type) {
     case KRING_ATTACH_SYS_EXIT:
         return sizeof(kring_ctx_sys_exit);
     default:
-        return sizeof(kring_ctx_kprobe);
+        return sizeof(pt_regs);
     }
 }
 
@@ -409,7 +410,7 @@ TEST_CASE("a kprobe on a kernel function sees its calls") {
     auto records = drain(m);
     CHECK(records.size() >= 3);
     for (const Record& r : records)
-        CHECK(r.as<kring_ctx_kprobe>().ip != 0);
+        CHECK(r.as<pt_regs>().rip != 0);
 }
 
 // Arming a kprobe patches the text of a function the other vCPU runs all the

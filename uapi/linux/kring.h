@@ -175,8 +175,16 @@ enum kring_attach_type {
 	KRING_ATTACH_SCHED_PROCESS_EXIT = 3,	/* struct kring_ctx_exit */
 	KRING_ATTACH_SYS_ENTER = 4,		/* struct kring_ctx_sys_enter */
 	KRING_ATTACH_SYS_EXIT = 5,		/* struct kring_ctx_sys_exit */
-	KRING_ATTACH_KPROBE = 6,		/* struct kring_ctx_kprobe */
+	KRING_ATTACH_KPROBE = 6,		/* struct pt_regs, at entry */
+	KRING_ATTACH_KRETPROBE = 7,		/* struct pt_regs, at return */
 };
+
+/*
+ * A kprobe's or kretprobe's context is the kernel's struct pt_regs at the
+ * probed function's entry or return (<asm/ptrace.h>; 168 bytes on x86-64),
+ * read-only, as Linux gives BPF_PROG_TYPE_KPROBE programs: bpf_tracing.h's
+ * PT_REGS_PARMn, PT_REGS_RC, BPF_KPROBE and BPF_KRETPROBE work unchanged.
+ */
 
 #define KRING_COMM_LEN 16
 #define KRING_FILENAME_LEN 64
@@ -217,11 +225,6 @@ struct kring_ctx_sys_exit {
 	__s64 ret;
 };
 
-struct kring_ctx_kprobe {
-	__u64 ip;		/* the probed function's address */
-	__u64 args[6];		/* its first arguments, per the calling convention */
-};
-
 /* KRING_IOC_PROG_LOAD flags */
 #define KRING_PROG_F_TEST_STATE_FREQ (1U << 0)	/* stress the verifier's pruning */
 /* Run in kring's interpreter even where the kernel's JIT could compile it. */
@@ -258,8 +261,9 @@ struct kring_prog_load {
  * when the last of them goes, the program is detached.
  */
 struct kring_prog_attach {
-	__u64 symbol;		/* KRING_ATTACH_KPROBE: user pointer to the
-				 * function name (NUL-terminated); else 0 */
+	__u64 symbol;		/* KRING_ATTACH_KPROBE and _KRETPROBE: user
+				 * pointer to the function name
+				 * (NUL-terminated); else 0 */
 	__u32 flags;		/* none defined yet: must be 0 */
 	__u32 reserved;		/* must be 0 */
 };

@@ -13,6 +13,8 @@ std::optional<Format> parse_format(const std::string& name) {
         return Format::exec_snoop;
     if (name == "syscount")
         return Format::syscount;
+    if (name == "opensnoop")
+        return Format::opensnoop;
     if (name == "hex")
         return Format::hex;
     return std::nullopt;
@@ -23,6 +25,8 @@ Format format_of_type(std::string_view record_type) {
         return Format::exec_snoop;
     if (record_type == "syscount_event")
         return Format::syscount;
+    if (record_type == "opensnoop_event")
+        return Format::opensnoop;
     return Format::hex;
 }
 
@@ -32,6 +36,8 @@ std::string decodable_type(const std::string& type, uint64_t size) {
         return size == sizeof(exec_snoop_event) ? type : "";
     case Format::syscount:
         return size == sizeof(syscount_event) ? type : "";
+    case Format::opensnoop:
+        return size == sizeof(opensnoop_event) ? type : "";
     default:
         return "";
     }
@@ -52,9 +58,25 @@ void Printer::print(const std::string& ring, std::string_view record_type,
         syscount_event e;
         std::memcpy(&e, record.data(), sizeof(e));
         syscount(e);
+    } else if (f == Format::opensnoop && record.size() == sizeof(opensnoop_event)) {
+        opensnoop_event e;
+        std::memcpy(&e, record.data(), sizeof(e));
+        opensnoop(e);
     } else {
         hex(ring, record);
     }
+}
+
+void Printer::opensnoop(const opensnoop_event& e) {
+    auto comm = field_string(e.comm, sizeof(e.comm));
+    auto file = field_string(e.filename, sizeof(e.filename));
+    if (json_) {
+        out_ << "{\"event\":\"open\",\"ts_ns\":" << e.ts_ns << ",\"pid\":" << e.pid
+             << ",\"tid\":" << e.tid << ",\"comm\":" << json_string(comm) << ",\"dfd\":" << e.dfd
+             << ",\"filename\":" << json_string(file) << ",\"ret\":" << e.ret << "}\n";
+        return;
+    }
+    out_ << "pid " << e.pid << " " << comm << " open " << file << " = " << e.ret << "\n";
 }
 
 void Printer::exec_snoop(const exec_snoop_event& e) {

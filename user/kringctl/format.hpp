@@ -19,12 +19,12 @@ extern "C" {
 
 namespace kringctl {
 
-enum class Format { automatic, exec_snoop, syscount, hex };
+enum class Format { automatic, exec_snoop, syscount, opensnoop, hex };
 
 std::optional<Format> parse_format(const std::string& name);
 
-// The event a record type names: exec_snoop_event and syscount_event; hex for
-// any other.
+// The event a record type names: exec_snoop_event, syscount_event and
+// opensnoop_event; hex for any other.
 Format format_of_type(std::string_view record_type);
 // `type` if kringctl decodes it and `size` is the size it knows for it (a
 // program built against another exec-snoop.h is not decoded), else "".
@@ -48,6 +48,7 @@ public:
 private:
     void exec_snoop(const exec_snoop_event& e);
     void syscount(const syscount_event& e);
+    void opensnoop(const opensnoop_event& e);
     void hex(const std::string& ring, std::span<const std::byte> record);
 
     Format format_;

@@ -116,16 +116,17 @@ int run_command(const std::vector<std::string>& args) {
         "run only the programs of these sections (repeatable; default: all)")(
         "attach,a", po::value(&attach),
         "attach point for every program: sched_process_fork, sched_process_exec, "
-        "sched_process_exit, sys_enter, sys_exit, kprobe (default: from section names)")(
-        "kprobe", po::value(&kprobe), "the kernel function for --attach kprobe")(
+        "sched_process_exit, sys_enter, sys_exit, kprobe, kretprobe (default: from section "
+        "names)")("kprobe", po::value(&kprobe),
+                  "the kernel function for --attach kprobe or kretprobe")(
         "ring-size", po::value(&ring_size),
         "bytes per ring (power of two; default: the object's max_entries)")(
         "ring", po::value(&pinned_rings),
         "MAP=NAME: the programs write map MAP's records to the pinned ring NAME, "
         "which is left to its own consumer (kringctl record); repeatable")(
         "format,f", po::value(&format)->default_value("auto"),
-        "record format: auto, exec-snoop, syscount or hex")("json", po::bool_switch(&json),
-                                                            "one JSON object per record, per line")(
+        "record format: auto, exec-snoop, syscount, opensnoop or hex")(
+        "json", po::bool_switch(&json), "one JSON object per record, per line")(
         "count,c", po::value(&count), "stop after this many records")(
         "duration,d", po::value(&duration), "stop after this many seconds")(
         "quiet,q", po::bool_switch(&quiet), "print no records (statistics only)")(
@@ -149,7 +150,7 @@ int run_command(const std::vector<std::string>& args) {
     auto wait_mode = parse_wait_mode(wait);
     auto record_format = kringctl::parse_format(format);
     if (!record_format)
-        throw po::error("--format is auto, exec-snoop, syscount or hex");
+        throw po::error("--format is auto, exec-snoop, syscount, opensnoop or hex");
 
     auto obj = kring::bpf::load_elf(file, settings.settings());
     // The rings, in the order of the object's maps (rings[i] is ring_decls[i]'s).
@@ -190,11 +191,10 @@ int run_command(const std::vector<std::string>& args) {
         if (!type)
             throw kring::Error(EINVAL, prog.section + ": no attach point: use --attach");
         progs.push_back(kring::Program::load(prog, maps.fds(), type));
-        links.push_back(progs.back().attach(type == KRING_ATTACH_KPROBE ? symbol : ""));
+        links.push_back(progs.back().attach(kring::is_probe(type) ? symbol : ""));
         kring_prog_info info = progs.back().info();
         std::cerr << "kringctl: " << prog.section << " attached to "
-                  << kring::attach_type_name(type)
-                  << (type == KRING_ATTACH_KPROBE ? " " + symbol : "")
+                  << kring::attach_type_name(type) << (kring::is_probe(type) ? " " + symbol : "")
                   << (info.runtime == KRING_RUNTIME_JIT
                           ? " (JIT'd, " + std::to_string(info.jited_len) + " bytes)"
                           : std::string(" (interpreter)"))

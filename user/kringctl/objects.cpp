@@ -91,8 +91,9 @@ void print_link(const kring_link_info& l, const std::map<uint32_t, std::string>&
     else
         std::cout << l.id << ": prog " << l.prog_id
                   << (prog_name.empty() ? "" : " (" + prog_name + ")") << ", "
-                  << (type == KRING_ATTACH_KPROBE ? "kprobe " : "tracepoint ") << target
-                  << pinned_text(l.nr_pinned, pinned) << "\n";
+                  << (kring::is_probe(type) ? std::string(kring::attach_type_name(type)) + " "
+                                            : "tracepoint ")
+                  << target << pinned_text(l.nr_pinned, pinned) << "\n";
 }
 
 // `kringctl KIND list [--json]`: the one subcommand each kind has.

@@ -199,8 +199,9 @@ int replay_command(const std::vector<std::string>& args) {
     po::options_description opts("kringctl replay FILE: options");
     std::string format, progress;
     bool json = false;
-    opts.add_options()("help,h", "this help")("format,f", po::value(&format)->default_value("auto"),
-                                              "record format: auto, exec-snoop, syscount or hex")(
+    opts.add_options()("help,h",
+                       "this help")("format,f", po::value(&format)->default_value("auto"),
+                                    "record format: auto, exec-snoop, syscount, opensnoop or hex")(
         "json", po::bool_switch(&json), "one JSON object per record, per line")(
         "progress", po::value(&progress)->default_value("auto"),
         "a progress line on stderr: auto (if stderr is a terminal and stdout is not), always or "
@@ -216,7 +217,7 @@ int replay_command(const std::vector<std::string>& args) {
         throw po::error("no FILE");
     auto record_format = parse_format(format);
     if (!record_format)
-        throw po::error("--format is auto, exec-snoop, syscount or hex");
+        throw po::error("--format is auto, exec-snoop, syscount, opensnoop or hex");
     kring::RecordFile file(files[0]);
     Printer printer(*record_format, json, std::cout);
     uint64_t records = 0;

@@ -1,3 +1,4 @@
+#include <asm/ptrace.h>
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
@@ -142,10 +143,15 @@ const AttachName kAttachNames[] = {
     {"sched_process_exit", KRING_ATTACH_SCHED_PROCESS_EXIT, sizeof(kring_ctx_exit)},
     {"sys_enter", KRING_ATTACH_SYS_ENTER, sizeof(kring_ctx_sys_enter)},
     {"sys_exit", KRING_ATTACH_SYS_EXIT, sizeof(kring_ctx_sys_exit)},
-    {"kprobe", KRING_ATTACH_KPROBE, sizeof(kring_ctx_kprobe)},
+    {"kprobe", KRING_ATTACH_KPROBE, sizeof(pt_regs)},
+    {"kretprobe", KRING_ATTACH_KRETPROBE, sizeof(pt_regs)},
 };
 
 } // namespace
+
+bool is_probe(kring_attach_type type) {
+    return type == KRING_ATTACH_KPROBE || type == KRING_ATTACH_KRETPROBE;
+}
 
 kring_attach_type attach_type_of_name(const std::string& name) {
     for (const auto& a : kAttachNames)
@@ -169,11 +175,13 @@ uint32_t context_size(kring_attach_type type) {
 }
 
 kring_attach_type attach_type_of_section(const std::string& section, std::string* kprobe_symbol) {
-    const std::string kprobe = "kprobe/";
-    if (section.rfind(kprobe, 0) == 0 && section.size() > kprobe.size()) {
+    for (auto [prefix, type] : {std::pair{std::string("kprobe/"), KRING_ATTACH_KPROBE},
+                                {std::string("kretprobe/"), KRING_ATTACH_KRETPROBE}}) {
+        if (section.rfind(prefix, 0) != 0 || section.size() == prefix.size())
+            continue;
         if (kprobe_symbol)
-            *kprobe_symbol = section.substr(kprobe.size());
-        return KRING_ATTACH_KPROBE;
+            *kprobe_symbol = section.substr(prefix.size());
+        return type;
     }
     // tracepoint/sched/sched_process_exec, tp/sched/..., raw_tracepoint/sys_enter,
     // tracepoint/raw_syscalls/sys_enter: the event is the last component.
@@ -185,7 +193,7 @@ kring_attach_type attach_type_of_section(const std::string& section, std::string
             continue;
         std::string event = section.substr(section.find_last_of('/') + 1);
         kring_attach_type type = attach_type_of_name(event);
-        return type == KRING_ATTACH_KPROBE ? static_cast<kring_attach_type>(0) : type;
+        return is_probe(type) ? static_cast<kring_attach_type>(0) : type;
     }
     return static_cast<kring_attach_type>(0);
 }
@@ -204,7 +212,7 @@ ProgramContext context_of(const bpf::Program& prog, const std::string& attach,
             throw Error(EINVAL, "--attach " + attach +
                                     ": not an attach point (sched_process_fork, "
                                     "sched_process_exec, sched_process_exit, sys_enter, "
-                                    "sys_exit, kprobe)");
+                                    "sys_exit, kprobe, kretprobe)");
     } else {
         ctx.attach = attach_type_of_section(prog.section);
         if (!ctx.attach)

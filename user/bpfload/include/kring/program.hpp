@@ -95,13 +95,16 @@ private:
 std::string kernel_name(const std::string& name);
 
 // The attach point a libbpf-style section name means, e.g.
-// "tracepoint/sched/sched_process_exec" or "kprobe/do_unlinkat" (then
-// *kprobe_symbol is the function); 0 if none.
+// "tracepoint/sched/sched_process_exec", "kprobe/do_unlinkat" or
+// "kretprobe/do_unlinkat" (then *kprobe_symbol is the function); 0 if none.
 kring_attach_type attach_type_of_section(const std::string& section,
                                          std::string* kprobe_symbol = nullptr);
-// By name: "sched_process_fork", ..., "sys_enter", "sys_exit", "kprobe"; 0 if none.
+// By name: "sched_process_fork", ..., "sys_enter", "sys_exit", "kprobe",
+// "kretprobe"; 0 if none.
 kring_attach_type attach_type_of_name(const std::string& name);
 const char* attach_type_name(kring_attach_type type);
+// KRING_ATTACH_KPROBE or _KRETPROBE: attached to a function it names.
+bool is_probe(kring_attach_type type);
 // The context size the attach point gives its programs.
 uint32_t context_size(kring_attach_type type);
 
