@@ -74,17 +74,19 @@ private:
 
 } // namespace
 
-LinuxProg to_linux(const Prog& prog, const std::array<int, NR_RINGS>& ring_fds) {
+LinuxProg to_linux(const Prog& prog, const LinuxMapFds& map_fds) {
     LinuxProg out;
     out.insns = prog.insns;
     for (size_t i = 0; i + 1 < out.insns.size(); i++) {
         bpf_insn& in = out.insns[i];
         if (in.code != (BPF_LD | BPF_IMM | BPF_DW))
             continue;
-        // Another number names no ring to kring: to Linux, no open fd
-        // (the fd of a ring's map could be a small number).
+        // Another number names no map to kring: to Linux, no open fd
+        // (the fd of a Linux map could be a small number).
         if (in.src_reg == BPF_PSEUDO_MAP_FD)
-            in.imm = in.imm >= 0 && in.imm < NR_RINGS ? ring_fds[static_cast<size_t>(in.imm)] : -1;
+            in.imm = in.imm >= 0 && static_cast<size_t>(in.imm) < map_fds.size()
+                         ? map_fds[static_cast<size_t>(in.imm)]
+                         : -1;
         i++; // the second half
     }
     if (prog.funcs.empty())

@@ -18,11 +18,14 @@ struct LinuxProg {
     std::vector<bpf_func_info> func_info; // type ids into btf
 };
 
-// @ring_fds[i]: the BPF_MAP_TYPE_RINGBUF map that stands for ring i.
+// The Linux maps that stand for the generator's fds: @map_fds[i] for fd i,
+// a BPF_MAP_TYPE_RINGBUF map for each ring (i < NR_RINGS), then a map of
+// fuzz_map(i - NR_RINGS)'s type, sizes and flags.
+using LinuxMapFds = std::array<int, NR_RINGS + NR_MAPS>;
 // Each function of the program gets a BTF FUNC of its linkage whose
 // prototype returns long and takes its declared arguments: long for
 // KRING_ARG_SCALAR, struct pt_regs * for KRING_ARG_CTX (the name Linux
 // matches a kprobe program's context by); main takes the context.
-LinuxProg to_linux(const Prog& prog, const std::array<int, NR_RINGS>& ring_fds);
+LinuxProg to_linux(const Prog& prog, const LinuxMapFds& map_fds);
 
 } // namespace fuzz

@@ -2,7 +2,8 @@
 // fuzzer's random programs (tests/fuzz), shaped as Linux verifies a kprobe
 // program loaded by root (struct pt_regs context, every privilege), and near
 // misses of them, go through both kbpf_verify() and BPF_PROG_LOAD. The same
-// bytecode is valid Linux BPF; the ring loads point at BPF ring buffer maps.
+// bytecode is valid Linux BPF; the ring loads point at BPF ring buffer maps,
+// the map loads at Linux maps of the generator's types, sizes and flags.
 // Prints the four-way table and "differential: N passed, N failed".
 #include "check_interp.hpp"
 #include "fuzzer.hpp"
@@ -258,20 +259,27 @@ struct Verdicts {
 class Differential {
 public:
     Differential() {
-        for (int& fd : rings_) {
-            fd = linuxbpf::create_ringbuf(4096);
-            REQUIRE_MESSAGE(fd >= 0, "BPF_MAP_CREATE ringbuf: " << strerror(-fd));
+        for (int32_t i = 0; i < fuzz::NR_RINGS + fuzz::NR_MAPS; i++) {
+            int& fd = maps_[static_cast<size_t>(i)];
+            if (i < fuzz::NR_RINGS) {
+                fd = linuxbpf::create_ringbuf(4096);
+            } else {
+                const fuzz::FuzzMap& m = fuzz::fuzz_map(i - fuzz::NR_RINGS);
+                fd = linuxbpf::create_map(static_cast<bpf_map_type>(m.type), m.key_size,
+                                          m.value_size, m.max_entries, m.flags);
+            }
+            REQUIRE_MESSAGE(fd >= 0, "BPF_MAP_CREATE: " << strerror(-fd));
         }
     }
     ~Differential() {
-        for (int fd : rings_)
+        for (int fd : maps_)
             ::close(fd);
     }
 
     Verdicts verify(const fuzz::Prog& prog) {
         Verdicts v;
         v.kring = fuzz::verify_prog(prog, kbpf_verify, KBPF_LOG_LEVEL_ERRORS, &v.kring_log);
-        fuzz::LinuxProg lp = fuzz::to_linux(prog, rings_);
+        fuzz::LinuxProg lp = fuzz::to_linux(prog, maps_);
         int btf_fd = -1;
         if (!lp.btf.empty()) {
             std::string btf_log;
@@ -293,7 +301,7 @@ public:
     }
 
 private:
-    std::array<int, fuzz::NR_RINGS> rings_{};
+    fuzz::LinuxMapFds maps_{};
 };
 
 } // namespace
