@@ -162,9 +162,12 @@ void kring_prog_fill_info(struct kring_prog *prog,
 		if (ns_capable_noaudit(&init_user_ns, CAP_SYSLOG))
 			info->jited_addr = kring_jit_addr(prog->jit);
 	}
-	/* The program holds its rings: each is alive, and has its id. */
+	/* The program holds its rings and maps: each is alive, with its id. */
 	for (i = 0; i < prog->nr_rings; i++)
 		info->ring_ids[i] = prog->rings[i]->id;
+	info->nr_maps = prog->nr_maps;
+	for (i = 0; i < prog->nr_maps && i < KRING_PROG_INFO_MAP_IDS; i++)
+		info->map_ids[i] = prog->maps[i]->id;
 }
 
 /* ---- program fds ---- */

@@ -132,7 +132,7 @@ TEST_CASE("jit: programs run JIT'd by default; the log, KRING_IOC_PROG_INFO and 
     CHECK(ji.jited_len > 0);
     CHECK(ji.nr_funcs == 1);
     CHECK(ji.jited_addr != 0); // root has CAP_SYSLOG
-    CHECK(ji.reserved1 == 0);
+    CHECK(ji.nr_maps == 0);
 
     Loaded i = load(ret_arg0_plus(1), KRING_PROG_F_INTERPRETER);
     REQUIRE(i.err == 0);

@@ -11,6 +11,7 @@
 #include "kringctl_util.hpp"
 #include "vm_util.hpp"
 
+#include <algorithm>
 #include <asm/ptrace.h>
 #include <doctest/doctest.h>
 #include <fcntl.h>
@@ -209,6 +210,12 @@ TEST_CASE("global data in the module: .rodata known to the verifier, .data and .
             got[k] = n;
         }
         CHECK(got == std::map<uint32_t, uint64_t>{{5, 3}, {6, 3}, {7, 2}, {8, 2}});
+        // The program holds five Linux maps (counts and four sections), by id.
+        kring_prog_info info = loaded.programs[0].info();
+        CHECK(info.nr_maps == 5);
+        std::vector<uint32_t> ids(info.map_ids, info.map_ids + 5);
+        CHECK(std::count(ids.begin(), ids.end(), counts.info().id) == 1);
+        CHECK(std::count(ids.begin(), ids.end(), 0U) == 0);
         // As libbpf names them: the object's name, then the section.
         CHECK(std::string(loaded.maps.map(loaded.obj.map_index(".rodata")).info().name) ==
               "globals.rodata");

@@ -256,7 +256,9 @@ TEST_CASE("rings, programs and links have ids, and the lists give each one's inf
     CHECK(p->ring_ids[1] == ra->id);
     CHECK(p->ring_ids[2] == 0);
     CHECK(p->nr_pinned == 0);
-    CHECK(reserved_zero(*p));
+    CHECK(p->nr_maps == 0); // rings only: no Linux map
+    CHECK(std::all_of(std::begin(p->map_ids), std::end(p->map_ids),
+                      [](uint32_t id) { return id == 0; }));
     CHECK(ring_with_cookie(ca)->stats.committed == 5);
 
     // Links: a tracepoint's target is its name, a kprobe's its function.

@@ -384,6 +384,9 @@ struct kring_ring_info {
 	__u64 reserved[4];
 };
 
+/* map_ids a kring_prog_info holds: the first maps, nr_maps counts them all */
+#define KRING_PROG_INFO_MAP_IDS 8
+
 struct kring_prog_info {
 	__u32 id;
 	__u32 nr_pinned;
@@ -403,9 +406,10 @@ struct kring_prog_info {
 				 * program points; 0 if interpreted or if the
 				 * caller lacks CAP_SYSLOG */
 	__u32 nr_funcs;		/* functions JIT'd separately (bpf-to-bpf) */
-	__u32 reserved1;	/* zero */
+	__u32 nr_maps;		/* Linux maps it holds (maps and global data) */
 	__u32 ring_ids[KRING_PROG_MAX_RINGS];	/* the first nr_rings used */
-	__u64 reserved[4];
+	/* Linux map ids (bpftool map show id N) of its first maps */
+	__u32 map_ids[KRING_PROG_INFO_MAP_IDS];
 };
 
 struct kring_link_info {

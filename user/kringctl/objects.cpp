@@ -58,6 +58,11 @@ void print_prog(const kring_prog_info& p, bool json) {
             ring_ids += ',';
         ring_ids += std::to_string(p.ring_ids[i]);
     }
+    std::string map_ids;
+    for (uint32_t i = 0; i < p.nr_maps && i < KRING_PROG_INFO_MAP_IDS; i++)
+        map_ids += (i ? "," : "") + std::to_string(p.map_ids[i]);
+    if (p.nr_maps > KRING_PROG_INFO_MAP_IDS)
+        map_ids += ",..."; // nr_maps counts them all
     const bool jited = p.runtime == KRING_RUNTIME_JIT;
     if (json)
         std::cout << "{\"id\":" << p.id << ",\"name\":" << json_string(name)
@@ -65,14 +70,17 @@ void print_prog(const kring_prog_info& p, bool json) {
                   << ",\"stack_depth\":" << p.stack_depth << ",\"runtime\":\""
                   << (jited ? "jit" : "interpreter") << "\",\"jited_len\":" << p.jited_len
                   << ",\"runs\":" << p.runs << ",\"misses\":" << p.misses << ",\"ring_ids\":["
-                  << ring_ids << "]" << pinned_json(p.nr_pinned, pinned) << "}\n";
+                  << ring_ids << "],\"nr_maps\":" << p.nr_maps << ",\"map_ids\":["
+                  << map_ids.substr(0, map_ids.find(",...")) << "]"
+                  << pinned_json(p.nr_pinned, pinned) << "}\n";
     else
         std::cout << p.id << ": " << (name.empty() ? "(no name)" : name) << ", " << attach << ", "
                   << p.insn_cnt << " insns, stack " << p.stack_depth << " bytes, "
                   << (jited ? "JIT'd (" + std::to_string(p.jited_len) + " bytes)" : "interpreter")
                   << ", runs " << p.runs << ", misses " << p.misses << ", ring ids "
-                  << (ring_ids.empty() ? "none" : ring_ids) << pinned_text(p.nr_pinned, pinned)
-                  << "\n";
+                  << (ring_ids.empty() ? "none" : ring_ids)
+                  << (map_ids.empty() ? "" : ", map ids " + map_ids)
+                  << pinned_text(p.nr_pinned, pinned) << "\n";
 }
 
 void print_link(const kring_link_info& l, const std::map<uint32_t, std::string>& prog_names,
