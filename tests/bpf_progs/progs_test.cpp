@@ -422,6 +422,14 @@ TEST_CASE("a map type kring does not take is refused, its type named as Linux na
     CHECK(kring::describe_bpf_map_type(32) == "32");
 }
 
+TEST_CASE("an extern (libbpf's __kconfig) is refused, named") {
+    CHECK_THROWS_WITH_AS(kring::bpf::load_elf(BPF_OBJ_DIR "/extern.bpf.o"),
+                         doctest::Contains("version: reference to LINUX_KERNEL_VERSION: not a map "
+                                           "or global data (function pointers and externs are not "
+                                           "supported)"),
+                         kring::Error);
+}
+
 namespace {
 
 kring::bpf::Object load_globals(std::map<std::string, std::string> globals = {}) {

@@ -525,6 +525,7 @@ private:
                 insn.src_reg = BPF_PSEUDO_MAP_FD;
                 insn.imm = map_index(prog, sym.name);
             } else if (insn.code == (BPF_LD | BPF_IMM | BPF_DW) &&
+                       elf_.sections().count(sym.sym.st_shndx) &&
                        is_global_data_section(elf_.section(sym.sym.st_shndx))) {
                 // A variable (its offset in st_value) or the section
                 // itself (the offset in imm), as libbpf relocates both.
