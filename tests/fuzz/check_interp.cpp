@@ -107,8 +107,9 @@ private:
     unsigned reservations_ = 0;
     uint64_t record_pos_ = 0;
     MapModel maps_{config_.hash_keys_present};
-    std::vector<uint32_t> map_objs_;   // map i's object
-    std::vector<uint32_t> entry_objs_; // map entry n's value object
+    std::vector<uint32_t> map_objs_;    // map i's object
+    std::vector<uint32_t> direct_objs_; // map i's value object, if it has one value
+    std::vector<uint32_t> entry_objs_;  // map entry n's value object
     uint32_t recent_[16] = {};
     uint64_t steps_ = 0;
 
@@ -716,6 +717,13 @@ RunResult Machine::run() {
         map.base = VA_MAPS + static_cast<uint64_t>(i) * 0x1000;
         map_objs_.push_back(add_object(std::move(map)));
     }
+    // Each single-entry ARRAY's value, made first, in map order, as
+    // real_run makes them: the entry numbers match.
+    for (int32_t i = 0; i < NR_MAPS; i++)
+        if (has_direct_value(i))
+            direct_objs_.push_back(entry_object(maps_.lookup(i, kZeroKey), i));
+        else
+            direct_objs_.push_back(0);
     regs_[BPF_REG_1].v = VA_CTX;
     regs_[BPF_REG_1].init = true;
     regs_[BPF_REG_1].kind = Kind::Ctx;
@@ -791,7 +799,25 @@ RunResult Machine::run() {
                 ok = fault("r10 is written");
                 break;
             }
-            if (in.src_reg == BPF_PSEUDO_MAP_FD && is_map_fd(in.imm)) {
+            if (in.src_reg == BPF_PSEUDO_MAP_VALUE) {
+                uint32_t off = static_cast<uint32_t>(insns[pc].imm);
+                if (!is_map_fd(in.imm) || !has_direct_value(in.imm - NR_RINGS)) {
+                    ok = fault("a value load of fd %d, not a single-entry array", in.imm);
+                    break;
+                }
+                uint32_t obj = direct_objs_[static_cast<size_t>(in.imm - NR_RINGS)];
+                if (off >= objs_[obj].size) {
+                    ok =
+                        fault("a value load at offset %u of a %u-byte value", off, objs_[obj].size);
+                    break;
+                }
+                Val value;
+                value.obj = obj;
+                value.v = objs_[obj].base + off;
+                value.init = true;
+                value.kind = Kind::MapValue;
+                regs_[in.dst_reg] = value;
+            } else if (in.src_reg == BPF_PSEUDO_MAP_FD && is_map_fd(in.imm)) {
                 Val map;
                 map.obj = map_objs_[static_cast<size_t>(in.imm - NR_RINGS)];
                 map.v = objs_[map.obj].base;
@@ -992,11 +1018,25 @@ int real_run(const Prog& prog, const RunConfig& config, uint64_t* r0,
              std::vector<uint8_t>* map_values) {
     std::vector<bpf_insn> insns = prog.insns;
     static uint64_t rings[NR_RINGS];
+    RealEnv renv(&config);
+    // Each single-entry ARRAY's value first, in map order, as the checking
+    // interpreter makes them.
+    uint8_t* direct[NR_MAPS] = {};
+    for (int32_t m = 0; m < NR_MAPS; m++)
+        if (has_direct_value(m))
+            direct[m] = real_value(&renv, renv.maps.lookup(m, kZeroKey), m);
     for (size_t i = 0; i + 1 < insns.size(); i++) {
         if (insns[i].code != (BPF_LD | BPF_IMM | BPF_DW))
             continue;
-        if (insns[i].src_reg == BPF_PSEUDO_MAP_FD &&
-            (is_map_fd(insns[i].imm) || (insns[i].imm >= 0 && insns[i].imm < NR_RINGS))) {
+        if (insns[i].src_reg == BPF_PSEUDO_MAP_VALUE && is_map_fd(insns[i].imm) &&
+            direct[insns[i].imm - NR_RINGS]) {
+            auto address = reinterpret_cast<uint64_t>(direct[insns[i].imm - NR_RINGS]) +
+                           static_cast<uint32_t>(insns[i + 1].imm);
+            insns[i].src_reg = 0;
+            insns[i].imm = static_cast<int32_t>(static_cast<uint32_t>(address));
+            insns[i + 1].imm = static_cast<int32_t>(static_cast<uint32_t>(address >> 32));
+        } else if (insns[i].src_reg == BPF_PSEUDO_MAP_FD &&
+                   (is_map_fd(insns[i].imm) || (insns[i].imm >= 0 && insns[i].imm < NR_RINGS))) {
             auto address = is_map_fd(insns[i].imm)
                                ? reinterpret_cast<uint64_t>(&real_maps[insns[i].imm - NR_RINGS])
                                : reinterpret_cast<uint64_t>(&rings[insns[i].imm]);
@@ -1009,7 +1049,6 @@ int real_run(const Prog& prog, const RunConfig& config, uint64_t* r0,
     std::unique_ptr<uint8_t[]> ctx(new uint8_t[prog.ctx_size ? prog.ctx_size : 1]);
     memcpy(ctx.get(), config.ctx.data(), std::min<size_t>(prog.ctx_size, config.ctx.size()));
     std::unique_ptr<uint64_t[]> stack(new uint64_t[KBPF_INTERP_STACK_SIZE / 8]());
-    RealEnv renv(&config);
     kbpf_interp_env env{};
     env.call_helper = real_helper;
     env.priv = &renv;

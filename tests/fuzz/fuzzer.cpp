@@ -29,7 +29,8 @@ int verify_prog(const Prog& p, VerifyFn verify, uint32_t log_level, std::string*
     attr.map_lookup = [](void*, s32 fd, kbpf_map_desc* desc) -> int {
         if (is_map_fd(fd)) {
             const FuzzMap& m = fuzz_map(fd - NR_RINGS);
-            *desc = {m.type, m.key_size, m.value_size, m.max_entries, m.flags, nullptr};
+            *desc = {m.type,        m.key_size, m.value_size,
+                     m.max_entries, m.flags,    m.frozen ? frozen_value() : nullptr};
             return fd;
         }
         desc->type = BPF_MAP_TYPE_RINGBUF;

@@ -200,6 +200,7 @@ private:
     void alu_chain();
     void atomic_op();
     void map_op();
+    void direct_value_op();
     void map_value_access(uint8_t value, uint32_t size);
     uint8_t record_base();
     void access_at(uint8_t base, uint8_t x, uint32_t budget_size);
@@ -1335,13 +1336,40 @@ void Gen::map_op() {
     m_.r[R0] = GReg{};
 }
 
+// A global's address (BPF_PSEUDO_MAP_VALUE) in one of the single-entry
+// ARRAYs, a .data or a frozen .rodata (prog.hpp), now and then at its
+// value's end or of another map (malformed), then used as a map value: the
+// frozen one's bytes are known numbers to the verifier.
+void Gen::direct_value_op() {
+    std::vector<int32_t> direct;
+    for (int32_t m = 0; m < NR_MAPS; m++)
+        if (has_direct_value(m))
+            direct.push_back(m);
+    int32_t m = rng_.chance(5) ? static_cast<int32_t>(rng_.below(NR_MAPS))
+                               : direct[rng_.below(static_cast<uint32_t>(direct.size()))];
+    uint32_t size = fuzz_map(m).value_size;
+    uint32_t off = rng_.chance(5) ? size : static_cast<uint32_t>(rng_.below(size / 4)) * 4;
+    uint8_t r = scratch();
+    a_.emit(ld_map_value(r, NR_RINGS + m, off));
+    uint32_t left = size > off ? size - off : 0;
+    set(r, T::MapValue, 0, left);
+    uint16_t saved = busy_;
+    busy_ |= static_cast<uint16_t>(1U << r);
+    if (left)
+        map_value_access(r, left);
+    busy_ = saved;
+}
+
 void Gen::snippet() {
     // Programs the module runs (ctx_size: the JIT differential) have no
-    // maps or atomics yet: the VM test makes no maps for them.
-    switch (rng_.below(options_.ctx_size ? 25 : 27)) {
+    // maps yet: the VM test makes no maps for them.
+    switch (rng_.below(options_.ctx_size ? 25 : 28)) {
     case 25:
     case 26:
         map_op();
+        break;
+    case 27:
+        direct_value_op();
         break;
     case 24:
         atomic_op();

@@ -83,7 +83,7 @@ LinuxProg to_linux(const Prog& prog, const LinuxMapFds& map_fds) {
             continue;
         // Another number names no map to kring: to Linux, no open fd
         // (the fd of a Linux map could be a small number).
-        if (in.src_reg == BPF_PSEUDO_MAP_FD)
+        if (in.src_reg == BPF_PSEUDO_MAP_FD || in.src_reg == BPF_PSEUDO_MAP_VALUE)
             in.imm = in.imm >= 0 && static_cast<size_t>(in.imm) < map_fds.size()
                          ? map_fds[static_cast<size_t>(in.imm)]
                          : -1;

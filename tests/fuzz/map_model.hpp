@@ -18,6 +18,10 @@
 
 namespace fuzz {
 
+// Index 0, the key of a single-entry array's one value (wide enough for
+// every map's key).
+inline constexpr uint8_t kZeroKey[8] = {};
+
 class MapModel {
 public:
     // @hash_keys_present: a HASH map starts with every key (until deleted),

@@ -16,17 +16,30 @@ constexpr int32_t NR_RINGS = 2;
 
 // The maps programs load: fd NR_RINGS + i is map i, described to
 // kbpf_verify as Linux describes a map.
+// A frozen map (as libbpf freezes a .rodata) holds zeros, which the
+// verifier reads as known numbers.
 struct FuzzMap {
     uint32_t type, key_size, value_size, max_entries, flags;
+    bool frozen;
 };
-constexpr int32_t NR_MAPS = 3;
+constexpr int32_t NR_MAPS = 4;
 inline const FuzzMap& fuzz_map(int32_t i) {
     static const FuzzMap maps[NR_MAPS] = {
-        {BPF_MAP_TYPE_ARRAY, 4, 16, 4, 0},
-        {BPF_MAP_TYPE_HASH, 8, 24, 8, 0},
-        {BPF_MAP_TYPE_ARRAY, 4, 8, 1, BPF_F_RDONLY_PROG},
+        {BPF_MAP_TYPE_ARRAY, 4, 16, 4, 0, false},
+        {BPF_MAP_TYPE_HASH, 8, 24, 8, 0, false},
+        {BPF_MAP_TYPE_ARRAY, 4, 8, 1, BPF_F_RDONLY_PROG, true}, // a .rodata
+        {BPF_MAP_TYPE_ARRAY, 4, 16, 1, 0, false},               // a .data
     };
     return maps[i];
+}
+// The value a frozen map's programs see (and the verifier reads): zeros.
+inline const uint8_t* frozen_value() {
+    static const uint8_t zeros[64] = {};
+    return zeros;
+}
+// Map i has one value with one address (BPF_PSEUDO_MAP_VALUE loads it).
+inline bool has_direct_value(int32_t i) {
+    return fuzz_map(i).type == BPF_MAP_TYPE_ARRAY && fuzz_map(i).max_entries == 1;
 }
 inline bool is_map_fd(int32_t fd) {
     return fd >= NR_RINGS && fd < NR_RINGS + NR_MAPS;

@@ -267,6 +267,9 @@ public:
                 const fuzz::FuzzMap& m = fuzz::fuzz_map(i - fuzz::NR_RINGS);
                 fd = linuxbpf::create_map(static_cast<bpf_map_type>(m.type), m.key_size,
                                           m.value_size, m.max_entries, m.flags);
+                uint32_t zero = 0;
+                if (fd >= 0 && m.frozen)
+                    REQUIRE(linuxbpf::fill_map(fd, &zero, fuzz::frozen_value(), true) == 0);
             }
             REQUIRE_MESSAGE(fd >= 0, "BPF_MAP_CREATE: " << strerror(-fd));
         }
