@@ -13,6 +13,7 @@
 #include <kring/btf_ext.hpp>
 #include <libelf.h>
 #include <map>
+#include <optional>
 #include <set>
 #include <unistd.h>
 
@@ -262,6 +263,15 @@ void record_type(const std::string& path, const btf* b, const std::string& type,
     decl->record_size = btf__type_by_id(b, id)->size;
 }
 
+// The index in `maps` of the map named `name` (a variable of .maps or a
+// global data section), if there is one.
+std::optional<size_t> find_map(std::span<const MapDecl> maps, const std::string& name) {
+    for (size_t i = 0; i < maps.size(); i++)
+        if (maps[i].name == name)
+            return i;
+    return std::nullopt;
+}
+
 // The maps of .maps, as libbpf reads their BTF definitions: type, key and
 // value (__type or __uint key_size/value_size), max_entries, map_flags.
 std::vector<MapDecl> read_maps(const std::string& path, const btf* b) {
@@ -386,10 +396,10 @@ void set_global(const std::string& path, MapDecl& decl, const GlobalVar& var,
 // --max-entries and --set, then the check that every map has a size.
 void apply_settings(const std::string& path, Object& obj, const ObjectSettings& settings) {
     for (const auto& [name, entries] : settings.max_entries) {
-        auto it = std::ranges::find(obj.maps, name, &MapDecl::name);
-        if (it == obj.maps.end())
+        std::optional<size_t> index = find_map(obj.maps, name);
+        if (!index)
             invalid(path, "--max-entries " + name + ": the object has no map " + name);
-        MapDecl& decl = *it;
+        MapDecl& decl = obj.maps[*index];
         if (decl.is_global_data())
             invalid(path, "--max-entries " + name + ": a global data section has one entry");
         decl.max_entries = entries;
@@ -581,11 +591,11 @@ private:
     }
 
     int32_t map_index(const Program& prog, const std::string& name) const {
-        for (size_t i = 0; i < maps_.size(); i++)
-            if (maps_[i].name == name)
-                return static_cast<int32_t>(i);
-        invalid(path_, prog.name + ": reference to " + name +
-                           ", which is not a map in .maps or a global data section");
+        std::optional<size_t> index = find_map(maps_, name);
+        if (!index)
+            invalid(path_, prog.name + ": reference to " + name +
+                               ", which is not a map in .maps or a global data section");
+        return static_cast<int32_t>(*index);
     }
 
     // The .text function starting at `target` (an instruction index in
@@ -627,12 +637,11 @@ private:
 } // namespace
 
 size_t Object::map_index(const std::string& name) const {
+    if (std::optional<size_t> index = find_map(maps, name))
+        return *index;
     std::string names;
-    for (size_t i = 0; i < maps.size(); i++) {
-        if (maps[i].name == name)
-            return i;
-        names += (names.empty() ? "" : ", ") + maps[i].name;
-    }
+    for (const MapDecl& decl : maps)
+        names += (names.empty() ? "" : ", ") + decl.name;
     throw Error(EINVAL, "no map " + name +
                             " (the object's maps: " + (names.empty() ? "none" : names) + ")");
 }

@@ -57,43 +57,29 @@ LinuxMap LinuxMap::from_id(uint32_t id) {
     return LinuxMap(fd);
 }
 
-LinuxMap::LinuxMap(LinuxMap&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
-
-LinuxMap& LinuxMap::operator=(LinuxMap&& other) noexcept {
-    if (this != &other) {
-        if (fd_ >= 0)
-            ::close(fd_);
-        fd_ = std::exchange(other.fd_, -1);
+LinuxMap::LinuxMap(int fd) : fd_(fd) {
+    bpf_map_info i = info();
+    key_size_ = i.key_size;
+    value_bytes_ = i.value_size;
+    if (is_percpu(i.type)) {
+        int cpus = libbpf_num_possible_cpus();
+        if (cpus < 0)
+            throw Error(-cpus, "the number of possible CPUs");
+        value_bytes_ = static_cast<size_t>(cpus) * ((i.value_size + 7) / 8 * 8);
     }
-    return *this;
-}
-
-LinuxMap::~LinuxMap() {
-    if (fd_ >= 0)
-        ::close(fd_);
 }
 
 bpf_map_info LinuxMap::info() const {
     bpf_map_info info{};
     uint32_t len = sizeof(info);
-    if (bpf_obj_get_info_by_fd(fd_, &info, &len) != 0)
+    if (bpf_obj_get_info_by_fd(fd_.get(), &info, &len) != 0)
         throw Error(errno, "BPF_OBJ_GET_INFO_BY_FD of a map");
     return info;
 }
 
-size_t LinuxMap::value_bytes() const {
-    bpf_map_info i = info();
-    if (!is_percpu(i.type))
-        return i.value_size;
-    int cpus = libbpf_num_possible_cpus();
-    if (cpus < 0)
-        throw Error(-cpus, "the number of possible CPUs");
-    return static_cast<size_t>(cpus) * ((i.value_size + 7) / 8 * 8);
-}
-
 std::optional<std::vector<std::byte>> LinuxMap::lookup(std::span<const std::byte> key) const {
-    std::vector<std::byte> value(value_bytes());
-    if (bpf_map_lookup_elem(fd_, key.data(), value.data()) == 0)
+    std::vector<std::byte> value(value_bytes_);
+    if (bpf_map_lookup_elem(fd_.get(), key.data(), value.data()) == 0)
         return value;
     if (errno == ENOENT)
         return std::nullopt;
@@ -102,21 +88,21 @@ std::optional<std::vector<std::byte>> LinuxMap::lookup(std::span<const std::byte
 
 void LinuxMap::update(std::span<const std::byte> key, std::span<const std::byte> value,
                       uint64_t flags) const {
-    if (value.size() != value_bytes())
+    if (value.size() != value_bytes_)
         throw Error(EINVAL, "map update: the value is " + std::to_string(value.size()) +
-                                " bytes, the map's " + std::to_string(value_bytes()));
-    if (bpf_map_update_elem(fd_, key.data(), value.data(), flags) != 0)
+                                " bytes, the map's " + std::to_string(value_bytes_));
+    if (bpf_map_update_elem(fd_.get(), key.data(), value.data(), flags) != 0)
         throw Error(errno, "map update");
 }
 
 void LinuxMap::remove(std::span<const std::byte> key) const {
-    if (bpf_map_delete_elem(fd_, key.data()) != 0)
+    if (bpf_map_delete_elem(fd_.get(), key.data()) != 0)
         throw Error(errno, "map delete");
 }
 
 std::optional<std::vector<std::byte>> LinuxMap::next_key(const std::vector<std::byte>* key) const {
-    std::vector<std::byte> next(info().key_size);
-    if (bpf_map_get_next_key(fd_, key ? key->data() : nullptr, next.data()) == 0)
+    std::vector<std::byte> next(key_size_);
+    if (bpf_map_get_next_key(fd_.get(), key ? key->data() : nullptr, next.data()) == 0)
         return next;
     if (errno == ENOENT)
         return std::nullopt;

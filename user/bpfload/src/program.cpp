@@ -9,46 +9,12 @@
 
 namespace kring {
 
-Link::Link(Link&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
-
-Link& Link::operator=(Link&& other) noexcept {
-    if (this != &other) {
-        if (fd_ >= 0)
-            ::close(fd_);
-        fd_ = std::exchange(other.fd_, -1);
-    }
-    return *this;
-}
-
-Link::~Link() {
-    if (fd_ >= 0)
-        ::close(fd_);
-}
-
-Program::Program(Program&& other) noexcept
-    : fd_(std::exchange(other.fd_, -1)), log_(std::move(other.log_)) {}
-
-Program& Program::operator=(Program&& other) noexcept {
-    if (this != &other) {
-        if (fd_ >= 0)
-            ::close(fd_);
-        fd_ = std::exchange(other.fd_, -1);
-        log_ = std::move(other.log_);
-    }
-    return *this;
-}
-
-Program::~Program() {
-    if (fd_ >= 0)
-        ::close(fd_);
-}
-
 void Link::pin(const std::string& name) const {
-    detail::pin_fd(fd_, name, "link");
+    detail::pin_fd(fd_.get(), name, "link");
 }
 
 void Program::pin(const std::string& name) const {
-    detail::pin_fd(fd_, name, "program");
+    detail::pin_fd(fd_.get(), name, "program");
 }
 
 std::string kernel_name(const std::string& name) {
@@ -104,7 +70,7 @@ Program Program::load(const bpf::Program& prog, std::span<const int> map_fds,
 
 kring_prog_info Program::info() const {
     kring_prog_info info{};
-    if (::ioctl(fd_, KRING_IOC_PROG_INFO, &info) != 0)
+    if (::ioctl(fd_.get(), KRING_IOC_PROG_INFO, &info) != 0)
         throw Error(errno, "KRING_IOC_PROG_INFO");
     return info;
 }
@@ -112,7 +78,7 @@ kring_prog_info Program::info() const {
 Link Program::attach(const std::string& kprobe_symbol) const {
     kring_prog_attach req{};
     req.symbol = kprobe_symbol.empty() ? 0 : reinterpret_cast<uint64_t>(kprobe_symbol.c_str());
-    int fd = ::ioctl(fd_, KRING_IOC_PROG_ATTACH, &req);
+    int fd = ::ioctl(fd_.get(), KRING_IOC_PROG_ATTACH, &req);
     if (fd < 0)
         throw Error(errno,
                     kprobe_symbol.empty() ? "attach" : "attach a kprobe to " + kprobe_symbol);
@@ -124,7 +90,7 @@ TestRun Program::test_run(std::span<std::byte> ctx, uint32_t repeat) const {
     req.ctx = reinterpret_cast<uint64_t>(ctx.data());
     req.ctx_size = static_cast<uint32_t>(ctx.size());
     req.repeat = repeat;
-    if (::ioctl(fd_, KRING_IOC_PROG_TEST_RUN, &req) < 0)
+    if (::ioctl(fd_.get(), KRING_IOC_PROG_TEST_RUN, &req) < 0)
         throw Error(errno, "test run (the context must be exactly the attach point's size)");
     return {req.retval, req.duration_ns};
 }

@@ -10,6 +10,7 @@
 
 #include <functional>
 #include <kring/bpfload.hpp>
+#include <kring/unique_fd.hpp>
 #include <linux/bpf.h>
 #include <optional>
 #include <span>
@@ -28,12 +29,6 @@ public:
     // The map with Linux map id `id` (BPF_MAP_GET_FD_BY_ID).
     static LinuxMap from_id(uint32_t id);
 
-    LinuxMap(LinuxMap&& other) noexcept;
-    LinuxMap& operator=(LinuxMap&& other) noexcept;
-    LinuxMap(const LinuxMap&) = delete;
-    LinuxMap& operator=(const LinuxMap&) = delete;
-    ~LinuxMap();
-
     // The value of `key`, or nothing (ENOENT). A per-CPU map's value is
     // every CPU's, each rounded up to 8 bytes, as the syscall gives them.
     std::optional<std::vector<std::byte>> lookup(std::span<const std::byte> key) const;
@@ -45,12 +40,15 @@ public:
     bpf_map_info info() const;
     // The bytes lookup() and update() take for a value: value_size, or
     // value_size rounded up to 8 times the possible CPUs for a per-CPU map.
-    size_t value_bytes() const;
-    int fd() const noexcept { return fd_; }
+    size_t value_bytes() const noexcept { return value_bytes_; }
+    int fd() const noexcept { return fd_.get(); }
 
 private:
-    explicit LinuxMap(int fd) : fd_(fd) {}
-    int fd_;
+    // Takes `fd` and reads the sizes, which a map keeps for its life.
+    explicit LinuxMap(int fd);
+    UniqueFd fd_;
+    uint32_t key_size_ = 0;
+    size_t value_bytes_ = 0;
 };
 
 // The kernel objects an ELF object's programs load, as libbpf's

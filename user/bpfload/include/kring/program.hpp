@@ -9,6 +9,7 @@
 #pragma once
 
 #include <kring/bpfload.hpp>
+#include <kring/unique_fd.hpp>
 #include <linux/kring.h>
 #include <optional>
 #include <span>
@@ -21,12 +22,7 @@ namespace kring {
 class Link {
 public:
     explicit Link(int fd) : fd_(fd) {}
-    Link(Link&& other) noexcept;
-    Link& operator=(Link&& other) noexcept;
-    Link(const Link&) = delete;
-    Link& operator=(const Link&) = delete;
-    ~Link();
-    int fd() const noexcept { return fd_; }
+    int fd() const noexcept { return fd_.get(); }
     // Names the link (KRING_IOC_PIN, needs CAP_BPF), as bpftool link pin
     // does: it then stays attached after this object and its process are
     // gone, until kring::Ring::unpin(name) drops the name (then it is
@@ -35,7 +31,7 @@ public:
     void pin(const std::string& name) const;
 
 private:
-    int fd_;
+    UniqueFd fd_;
 };
 
 struct LoadOptions {
@@ -58,12 +54,6 @@ public:
     static Program load(const bpf::Program& prog, std::span<const int> map_fds,
                         kring_attach_type attach_type, const LoadOptions& options = {});
 
-    Program(Program&& other) noexcept;
-    Program& operator=(Program&& other) noexcept;
-    Program(const Program&) = delete;
-    Program& operator=(const Program&) = delete;
-    ~Program();
-
     // Attaches to the program's attach point (a kprobe needs the function).
     Link attach(const std::string& kprobe_symbol = {}) const;
     // Runs it `repeat` times on `ctx` in the kernel (KRING_IOC_PROG_TEST_RUN).
@@ -80,11 +70,11 @@ public:
     // Whether it runs as machine code from the kernel's JIT (else kring's
     // interpreter: KRING_PROG_F_INTERPRETER, kring.jit=0, the JIT off).
     bool jited() const { return info().runtime == KRING_RUNTIME_JIT; }
-    int fd() const noexcept { return fd_; }
+    int fd() const noexcept { return fd_.get(); }
 
 private:
     Program(int fd, std::string log) : fd_(fd), log_(std::move(log)) {}
-    int fd_;
+    UniqueFd fd_;
     std::string log_;
 };
 
