@@ -20,6 +20,7 @@
 #include "kring_ids.h"
 #include "kring_pin.h"
 #include "kring_prog.h"
+#include "kring_prog_array.h"
 #include "kring_ring.h"
 
 static const struct file_operations kring_fops;
@@ -183,6 +184,8 @@ static long kring_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return kring_ioctl_create(file, uarg);
 	if (cmd == KRING_IOC_PROG_LOAD)
 		return kring_prog_load(uarg);
+	if (cmd == KRING_IOC_PROG_ARRAY_CREATE)
+		return kring_prog_array_create(uarg);
 	if (cmd == KRING_IOC_OPEN_PINNED)
 		return kring_ioctl_open_pinned(file, uarg);
 	if (cmd == KRING_IOC_UNPIN)

@@ -20,6 +20,7 @@
 
 #include "kring.h"
 #include "kring_helpers.h"
+#include "kring_prog.h"
 
 /*
  * Each helper as a function of five u64 registers: JIT'd programs call it
@@ -237,6 +238,8 @@ kring_helper_fn kring_helper_addr(s32 helper_id)
 		return kring_helper_map_update_elem;
 	case BPF_FUNC_map_delete_elem:
 		return kring_helper_map_delete_elem;
+	case BPF_FUNC_tail_call:
+		return kring_prog_tail_call;
 	case BPF_FUNC_ktime_get_ns:
 		return kring_helper_ktime_get_ns;
 	case BPF_FUNC_get_smp_processor_id:
@@ -288,6 +291,9 @@ u64 kring_call_helper(void *priv, s32 helper_id, const u64 args[5])
 		return KRING_CALL(map_update_elem);
 	case BPF_FUNC_map_delete_elem:
 		return KRING_CALL(map_delete_elem);
+	case BPF_FUNC_tail_call:
+		return kring_prog_tail_call(args[0], args[1], args[2], args[3],
+					    args[4]);
 	case BPF_FUNC_ktime_get_ns:
 		return KRING_CALL(ktime_get_ns);
 	case BPF_FUNC_get_smp_processor_id:

@@ -10,7 +10,7 @@
  *  - without CAP_PERFMON, a pointer spill gets a speculation barrier
  *    (kring_jit_rewrite);
  *  - helper calls point at kring's helpers, which have the BPF calling
- *    convention (kring_helper_addr);
+ *    convention (kring_helper_addr); a tail call exits when it is taken;
  *  - each function is JIT'd on its own, callees first, with its verified
  *    stack depth, and a bpf-to-bpf call becomes a direct call of the
  *    callee's image (Linux's jit_subprogs does this for its own programs
@@ -101,7 +101,9 @@ static u32 kring_jit_guard_div(const struct bpf_insn *div,
 
 /*
  * What replaces @insn in the JIT's copy (0: @insn stays as it is): a
- * guarded division; with @nospec, an 8-byte register store followed by a
+ * guarded division; a tail call that exits when it is taken
+ * (kring_prog_tail_call: kring_prog_run then runs the program it picked);
+ * with @nospec, an 8-byte register store followed by a
  * speculation barrier. Without CAP_PERFMON (bypass_spec_v4) the verifier
  * lets a program overwrite a spilled pointer only with a pointer, but a
  * pointer may still be spilled over a number, and a load that speculatively
@@ -113,6 +115,15 @@ static u32 kring_jit_rewrite(const struct bpf_insn *insn, bool nospec,
 {
 	if (kring_is_div_by_reg(insn))
 		return kring_jit_guard_div(insn, out);
+	if (insn->code == (BPF_JMP | BPF_CALL) && !insn->src_reg &&
+	    insn->imm == BPF_FUNC_tail_call) {
+		/* call; if r0 != 0 (not taken) go on; else exit */
+		out[0] = *insn;
+		out[1] = kring_insn(BPF_JMP | BPF_JNE | BPF_K, BPF_REG_0, 0, 1,
+				    0);
+		out[2] = kring_insn(BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
+		return 3;
+	}
 	if (nospec && insn->code == (BPF_STX | BPF_MEM | BPF_DW)) {
 		out[0] = *insn;
 		out[1] = kring_insn(BPF_ST | BPF_NOSPEC, 0, 0, 0, 0);

@@ -26,6 +26,7 @@
 #include "kring_pin.h"
 #include "kring_jit.h"
 #include "kring_prog.h"
+#include "kring_prog_array.h"
 #include "kring_ring.h"
 #include "bpf/helpers.h"
 #include "bpf/interp.h"
@@ -37,15 +38,20 @@
 #define KRING_TEST_RUN_BATCH 1024U
 
 /*
- * What one CPU needs to run a program: the interpreter's stack, and the
- * flag that keeps runs from nesting (JIT'd or not).
+ * What one CPU needs to run a program: the interpreter's stack, the flag
+ * that keeps runs from nesting (JIT'd or not), and the run's tail calls:
+ * how many were taken, and the program the last one picked.
  */
 struct kring_run_cpu {
 	u8 stack[KBPF_INTERP_STACK_SIZE] __aligned(8);
 	int active;
+	u32 tail_calls;
+	struct kring_prog *tail_target;
 };
 
 static struct kring_run_cpu __percpu *kring_run_cpus;
+/* Frees programs a grace period after their last reference (tail calls). */
+static struct workqueue_struct *kring_prog_free_wq;
 
 u32 kring_ctx_size(u32 attach_type)
 {
@@ -82,8 +88,17 @@ static void kring_prog_free(struct kring_prog *prog)
 	for (i = 0; i < prog->nr_maps; i++)
 		bpf_map_put(prog->maps[i]);
 	kfree(prog->maps);
+	for (i = 0; i < prog->nr_arrays; i++)
+		kring_prog_array_put(prog->arrays[i]);
+	kfree(prog->arrays);
 	kvfree(prog->insns);
 	kfree(prog);
+}
+
+static void kring_prog_free_work(struct work_struct *work)
+{
+	kring_prog_free(container_of(to_rcu_work(work), struct kring_prog,
+				     free_work));
 }
 
 void kring_prog_get(struct kring_prog *prog)
@@ -93,13 +108,44 @@ void kring_prog_get(struct kring_prog *prog)
 
 void kring_prog_put(struct kring_prog *prog)
 {
-	if (refcount_dec_and_test(&prog->refs))
-		kring_prog_free(prog);
+	if (!refcount_dec_and_test(&prog->refs))
+		return;
+	/*
+	 * A tail call on another CPU may have picked it from a slot before
+	 * the slot let it go, and run it until its rcu_read_unlock().
+	 */
+	if (READ_ONCE(prog->tail_callable)) {
+		INIT_RCU_WORK(&prog->free_work, kring_prog_free_work);
+		queue_rcu_work(kring_prog_free_wq, &prog->free_work);
+		return;
+	}
+	kring_prog_free(prog);
+}
+
+u64 kring_prog_tail_call(u64 ctx, u64 array_addr, u64 index, u64 r4, u64 r5)
+{
+	struct kring_prog_array *array =
+		(struct kring_prog_array *)(unsigned long)array_addr;
+	struct kring_run_cpu *cpu = this_cpu_ptr(kring_run_cpus);
+	struct kring_prog *next;
+
+	/* Linux's order: an attempt on an empty slot counts too. */
+	if ((u32)index >= array->max_entries)
+		return (u64)-E2BIG;
+	if (cpu->tail_calls >= KRING_MAX_TAIL_CALLS)
+		return (u64)-ELOOP;
+	cpu->tail_calls++;
+	next = kring_prog_array_slot(array, (u32)index);
+	if (!next)
+		return (u64)-ENOENT;
+	cpu->tail_target = next;
+	return 0;
 }
 
 int kring_prog_run(struct kring_prog *prog, void *ctx, u64 *r0)
 {
 	struct kring_run_cpu *cpu = this_cpu_ptr(kring_run_cpus);
+	struct kring_prog *run;
 	struct kbpf_interp_env env = {
 		.call_helper = kring_call_helper,
 		.stack = cpu->stack,
@@ -117,14 +163,25 @@ int kring_prog_run(struct kring_prog *prog, void *ctx, u64 *r0)
 		return -EBUSY;
 	}
 	cpu->active = 1;
+	cpu->tail_calls = 0;
 	barrier();	/* the flag before the stack use, against nesting irqs */
-	/* A hash map's values live until a grace period after a delete. */
+	/*
+	 * A hash map's values live until a grace period after a delete, and
+	 * a program a tail call picked until one after its slot let it go.
+	 */
 	rcu_read_lock();
-	if (prog->jit)
-		ret = kring_jit_run(prog->jit, ctx);
-	else
-		err = kbpf_interp_run(prog->insns, prog->insn_cnt, ctx, &env,
-				      &ret);
+	/*
+	 * The trampoline: a taken tail call ends its program, and the program
+	 * it picked runs next, so tail calls never deepen the stack.
+	 */
+	for (run = prog; run && !err; run = cpu->tail_target) {
+		cpu->tail_target = NULL;
+		if (run->jit)
+			ret = kring_jit_run(run->jit, ctx);
+		else
+			err = kbpf_interp_run(run->insns, run->insn_cnt, ctx,
+					      &env, &ret);
+	}
 	rcu_read_unlock();
 	barrier();
 	cpu->active = 0;
@@ -258,6 +315,23 @@ static const struct file_operations kring_prog_fops = {
 	.compat_ioctl = compat_ptr_ioctl,
 };
 
+struct kring_prog *kring_prog_get_fd(int fd)
+{
+	struct kring_prog *prog;
+	struct fd f = fdget(fd);
+
+	if (!fd_file(f))
+		return ERR_PTR(-EBADF);
+	if (fd_file(f)->f_op != &kring_prog_fops) {
+		fdput(f);
+		return ERR_PTR(-EINVAL);
+	}
+	prog = fd_file(f)->private_data;
+	kring_prog_get(prog);
+	fdput(f);
+	return prog;
+}
+
 /* ---- loading ---- */
 
 /* Linux's rule for object names, ASCII only as kring's pinned names are. */
@@ -294,14 +368,20 @@ static int kring_prog_name_from_user(u64 uptr, char *name)
  * The verifier's view of the rings and maps: each fd resolved once,
  * deduplicated. The structure pass looks the loads up once each, in
  * instruction order, so load_idx[n] names the object of the n-th load: a
- * ring's index, or KRING_LOAD_MAP plus a map's.
+ * ring's index, KRING_LOAD_MAP plus a Linux map's, or KRING_LOAD_ARRAY
+ * plus a prog array's.
  */
 #define KRING_LOAD_MAP 0x80
+#define KRING_LOAD_ARRAY 0x40
+#define KRING_LOAD_INDEX 0x3f
 struct kring_load_objs {
+	u32 attach_type;	/* the program's, for its prog arrays */
 	struct kring_ring *rings[KRING_PROG_MAX_RINGS];
 	u32 nr_rings;
 	struct bpf_map *maps[KBPF_MAX_USED_MAPS];
 	u32 nr_maps;
+	struct kring_prog_array *arrays[KBPF_MAX_USED_MAPS];
+	u32 nr_arrays;
 	u32 nr_loads;
 	u8 load_idx[];		/* insn_cnt / 2 + 1 entries */
 };
@@ -363,15 +443,56 @@ static int kring_load_map_lookup(struct kring_load_objs *lo, s32 fd,
 	return KRING_PROG_MAX_RINGS + i;
 }
 
+/*
+ * A prog array: a map of BPF_MAP_TYPE_PROG_ARRAY to the verifier, and one
+ * of the program's context (EINVAL otherwise, as Linux refuses a program
+ * whose type differs from the array's owner).
+ */
+static int kring_load_array_lookup(struct kring_load_objs *lo,
+				   struct kring_prog_array *array,
+				   struct kbpf_map_desc *desc)
+{
+	u32 i;
+
+	if (!kring_prog_array_admits(array, lo->attach_type)) {
+		kring_prog_array_put(array);
+		return -EINVAL;
+	}
+	desc->type = BPF_MAP_TYPE_PROG_ARRAY;
+	desc->key_size = sizeof(u32);
+	desc->value_size = sizeof(u32);
+	desc->max_entries = array->max_entries;
+	for (i = 0; i < lo->nr_arrays && lo->arrays[i] != array; i++)
+		;
+	if (i == KBPF_MAX_USED_MAPS) {
+		kring_prog_array_put(array);
+		return -E2BIG;
+	}
+	if (i < lo->nr_arrays)
+		kring_prog_array_put(array);
+	else
+		lo->arrays[lo->nr_arrays++] = array;
+	lo->load_idx[lo->nr_loads++] = KRING_LOAD_ARRAY | i;
+	return KRING_PROG_MAX_RINGS + KBPF_MAX_USED_MAPS + i;
+}
+
 static int kring_load_lookup(void *priv, s32 fd, struct kbpf_map_desc *desc)
 {
 	struct kring_load_objs *lo = priv;
 	struct kring_ring *ring = kring_ring_get_fd(fd);
+	struct kring_prog_array *array;
 	u32 i;
 
-	/* Not a /dev/kring file: a Linux map, or nothing programs load. */
-	if (PTR_ERR_OR_ZERO(ring) == -EINVAL)
+	/*
+	 * Not a /dev/kring file: a prog array, a Linux map, or nothing
+	 * programs load.
+	 */
+	if (PTR_ERR_OR_ZERO(ring) == -EINVAL) {
+		array = kring_prog_array_get_fd(fd);
+		if (!IS_ERR(array))
+			return kring_load_array_lookup(lo, array, desc);
 		return kring_load_map_lookup(lo, fd, desc);
+	}
 	if (IS_ERR(ring))
 		return PTR_ERR(ring);
 	desc->type = BPF_MAP_TYPE_RINGBUF;
@@ -404,14 +525,18 @@ static void kring_rewrite_map_loads(struct kring_prog *prog,
 			continue;
 		if (insn->src_reg == BPF_PSEUDO_MAP_FD) {
 			u8 idx = lo->load_idx[n++];
+			u8 i = idx & KRING_LOAD_INDEX;
 
-			addr = idx & KRING_LOAD_MAP ?
-			       (u64)(unsigned long)lo->maps[idx & ~KRING_LOAD_MAP] :
-			       (u64)(unsigned long)lo->rings[idx];
+			if (idx & KRING_LOAD_MAP)
+				addr = (u64)(unsigned long)lo->maps[i];
+			else if (idx & KRING_LOAD_ARRAY)
+				addr = (u64)(unsigned long)lo->arrays[i];
+			else
+				addr = (u64)(unsigned long)lo->rings[i];
 		} else if (insn->src_reg == BPF_PSEUDO_MAP_VALUE) {
 			/* The verifier checked: a single-entry ARRAY. */
 			struct bpf_map *map =
-				lo->maps[lo->load_idx[n++] & ~KRING_LOAD_MAP];
+				lo->maps[lo->load_idx[n++] & KRING_LOAD_INDEX];
 
 			map->ops->map_direct_value_addr(map, &addr,
 							insn[1].imm);
@@ -545,6 +670,7 @@ long kring_prog_load(const void __user *uarg)
 	attr.func_info_cnt = load.func_info_cnt;
 	attr.ctx.size = prog->ctx_size;
 	attr.ctx.writable = false;
+	lo->attach_type = load.attach_type;
 	attr.map_lookup = kring_load_lookup;
 	attr.map_priv = lo;
 	attr.flags = KBPF_F_BPF_CAPABLE;
@@ -565,11 +691,15 @@ long kring_prog_load(const void __user *uarg)
 			      GFP_KERNEL);
 	prog->maps = kcalloc(max(lo->nr_maps, 1U), sizeof(*prog->maps),
 			     GFP_KERNEL);
-	if (!prog->rings || !prog->maps) {
+	prog->arrays = kcalloc(max(lo->nr_arrays, 1U), sizeof(*prog->arrays),
+			       GFP_KERNEL);
+	if (!prog->rings || !prog->maps || !prog->arrays) {
 		for (i = 0; i < lo->nr_rings; i++)
 			kring_ring_put(lo->rings[i]);
 		for (i = 0; i < lo->nr_maps; i++)
 			bpf_map_put(lo->maps[i]);
+		for (i = 0; i < lo->nr_arrays; i++)
+			kring_prog_array_put(lo->arrays[i]);
 		ret = ret ? ret : -ENOMEM;
 	} else {
 		memcpy(prog->rings, lo->rings,
@@ -577,6 +707,9 @@ long kring_prog_load(const void __user *uarg)
 		prog->nr_rings = lo->nr_rings;
 		memcpy(prog->maps, lo->maps, lo->nr_maps * sizeof(*prog->maps));
 		prog->nr_maps = lo->nr_maps;
+		memcpy(prog->arrays, lo->arrays,
+		       lo->nr_arrays * sizeof(*prog->arrays));
+		prog->nr_arrays = lo->nr_arrays;
 	}
 	if (!ret) {
 		kring_rewrite_map_loads(prog, lo);
@@ -610,10 +743,18 @@ out:
 int kring_prog_init(void)
 {
 	kring_run_cpus = alloc_percpu(struct kring_run_cpu);
-	return kring_run_cpus ? 0 : -ENOMEM;
+	kring_prog_free_wq = alloc_workqueue("kring_prog_free", 0, 0);
+	if (kring_run_cpus && kring_prog_free_wq)
+		return 0;
+	kring_prog_exit();
+	return -ENOMEM;
 }
 
 void kring_prog_exit(void)
 {
+	/* Programs waiting for their grace period: queued, then freed. */
+	rcu_barrier();
+	if (kring_prog_free_wq)
+		destroy_workqueue(kring_prog_free_wq);
 	free_percpu(kring_run_cpus);
 }

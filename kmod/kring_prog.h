@@ -8,12 +8,14 @@
 
 #include <linux/refcount.h>
 #include <linux/types.h>
+#include <linux/workqueue.h>
 #include <linux/bpf.h>
 #include <linux/kring.h>
 
 struct kring_ring;
 struct kring_prog_info;
 struct kring_jit;
+struct kring_prog_array;
 
 /* Per-CPU counters of a program's runs, summed when read. */
 struct kring_prog_cpu_stats {
@@ -31,12 +33,31 @@ struct kring_prog {
 	struct kring_ring **rings;	/* references the program holds */
 	u32 nr_maps;
 	struct bpf_map **maps;		/* Linux's maps: references held too */
+	u32 nr_arrays;
+	struct kring_prog_array **arrays;	/* prog arrays: references */
 	struct bpf_insn *insns;		/* ring and map loads made addresses */
 	struct kring_jit *jit;		/* machine code; NULL: interpreted */
 	struct kring_prog_cpu_stats __percpu *stats;
 	u32 stack_depth;		/* the verifier's deepest call chain */
 	char name[KRING_PROG_NAME_LEN];
+	/*
+	 * Set once it is put in a prog array: a tail call may then be running
+	 * it on another CPU after its last reference goes, so it is freed a
+	 * grace period later (free_work), not at once.
+	 */
+	bool tail_callable;
+	struct rcu_work free_work;
 };
+
+/*
+ * Programs that may tail-call each other share a context layout: the
+ * attach type, kprobes and kretprobes being one (both get struct pt_regs).
+ */
+static inline int kring_attach_class(u32 attach_type)
+{
+	return attach_type == KRING_ATTACH_KRETPROBE ? KRING_ATTACH_KPROBE :
+						       attach_type;
+}
 
 /* The context size of an attach type; 0 for an unknown type. */
 u32 kring_ctx_size(u32 attach_type);
@@ -47,6 +68,11 @@ long kring_prog_load(const void __user *uarg);
 void kring_prog_get(struct kring_prog *prog);
 /* Process context only: the last reference drops the program's rings. */
 void kring_prog_put(struct kring_prog *prog);
+/*
+ * The program of fd @fd, with a reference: ERR_PTR(-EINVAL) if @fd is
+ * another kind of file, -EBADF if none.
+ */
+struct kring_prog *kring_prog_get_fd(int fd);
 
 /* KRING_IOC_PROG_LIST: all but the pinned names (kring_ids.c adds them). */
 void kring_prog_fill_info(struct kring_prog *prog,
@@ -59,6 +85,17 @@ void kring_prog_fill_info(struct kring_prog *prog,
  * interpreter's error (a JIT'd program has none).
  */
 int kring_prog_run(struct kring_prog *prog, void *ctx, u64 *r0);
+
+/*
+ * The helper bpf_tail_call(ctx, prog array, index), with the BPF calling
+ * convention. It only picks the program: it returns 0 when the tail call is
+ * taken, and the calling program then exits at once (the JIT's rewrite
+ * and the interpreter see to it), so that kring_prog_run runs the picked
+ * program next, on the same context and the same stack depth. Otherwise
+ * (index out of range, KRING_MAX_TAIL_CALLS taken already, an empty slot)
+ * a negative errno, and the program goes on.
+ */
+u64 kring_prog_tail_call(u64 ctx, u64 array, u64 index, u64 r4, u64 r5);
 
 int kring_prog_init(void);
 void kring_prog_exit(void);

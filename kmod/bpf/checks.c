@@ -648,6 +648,7 @@ static int check_helper_arg(struct kbpf_env *env, const struct kbpf_state *st,
 				   regno);
 	switch (kind) {
 	case KBPF_ARG_ANYTHING:
+	case KBPF_ARG_TAIL_CALL_KEY:
 		if (kbpf_reg_is_pointer(reg) && !env->allow_ptr_leaks)
 			return kbpf_reject(env, -EACCES,
 					   "passing r%u to a helper leaks a pointer",
@@ -665,6 +666,19 @@ static int check_helper_arg(struct kbpf_env *env, const struct kbpf_state *st,
 					   "r%u expects a map, got %s", regno,
 					   kbpf_reg_type_name(reg));
 		facts->map = reg->map;
+		return 0;
+	case KBPF_ARG_CTX:
+		if (reg->type != KBPF_PTR_CTX)
+			return kbpf_reject(env, -EACCES,
+					   "r%u expects the context, got %s",
+					   regno, kbpf_reg_type_name(reg));
+		if (reg->off || !kbpf_scalar_is_const(&reg->val) ||
+		    reg->val.var_off.value)
+			return kbpf_reject(env, -EACCES,
+					   "r%u: the context moved (off=%d%s): pass it as the program got it",
+					   regno, reg->off,
+					   kbpf_scalar_is_const(&reg->val) ? "" :
+					   " plus a variable offset");
 		return 0;
 	case KBPF_ARG_MAP_KEY:
 		return check_map_arg_mem(env, st, regno,
@@ -722,6 +736,50 @@ static int check_helper_arg(struct kbpf_env *env, const struct kbpf_state *st,
 	return 0;
 }
 
+/*
+ * A prog array goes to bpf_tail_call only, and bpf_tail_call takes a prog
+ * array only: Linux's check, with its message.
+ */
+static int check_map_func(struct kbpf_env *env,
+			  const struct kbpf_helper_proto *proto,
+			  const struct kbpf_call_facts *facts)
+{
+	u32 type, a;
+
+	for (a = 0; a < 5 && proto->args[a] != KBPF_ARG_MAP; a++)
+		;
+	if (a == 5)
+		return 0;
+	type = env->structure.maps[facts->map].desc.type;
+	if ((type == BPF_MAP_TYPE_PROG_ARRAY) ==
+	    (proto->id == BPF_FUNC_tail_call))
+		return 0;
+	return kbpf_reject(env, -EINVAL,
+			   "cannot pass map_type %u into func bpf_%s#%d", type,
+			   proto->name, proto->id);
+}
+
+/*
+ * A tail call ends the program when it is taken, so no ring record may be
+ * left reserved; and kring takes it in the program's main function only:
+ * the run's trampoline (kring_prog_run) replaces the whole program, where
+ * Linux's JIT replaces the calling function's frame alone.
+ */
+static int check_tail_call(struct kbpf_env *env, const struct kbpf_state *st)
+{
+	u32 func = env->structure.insn_func[env->insn];
+
+	if (func)
+		return kbpf_reject(env, -EINVAL,
+				   "tail_call in function %u: kring takes tail calls in the program's main function only",
+				   func);
+	if (st->nr_refs)
+		return kbpf_reject(env, -EINVAL,
+				   "tail_call would lead to reference leak: ring record reserved at insn %u",
+				   st->refs[0].insn);
+	return 0;
+}
+
 int kbpf_check_helper_call(struct kbpf_env *env, const struct kbpf_state *st,
 			   const struct bpf_insn *insn,
 			   struct kbpf_call_facts *facts)
@@ -743,6 +801,14 @@ int kbpf_check_helper_call(struct kbpf_env *env, const struct kbpf_state *st,
 		err = check_helper_arg(env, st, r, proto->args[r - 1],
 				       r < 5 ? proto->args[r] : KBPF_ARG_UNUSED,
 				       facts);
+		if (err)
+			return err;
+	}
+	err = check_map_func(env, proto, facts);
+	if (err)
+		return err;
+	if (proto->id == BPF_FUNC_tail_call) {
+		err = check_tail_call(env, st);
 		if (err)
 			return err;
 	}

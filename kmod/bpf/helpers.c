@@ -9,6 +9,8 @@ static const struct kbpf_helper_proto kbpf_helpers[] = {
 	    KBPF_ARG_ANYTHING } },
 	{ BPF_FUNC_map_delete_elem, "map_delete_elem", KBPF_RET_SCALAR,
 	  { KBPF_ARG_MAP, KBPF_ARG_MAP_KEY } },
+	{ BPF_FUNC_tail_call, "tail_call", KBPF_RET_VOID,
+	  { KBPF_ARG_CTX, KBPF_ARG_MAP, KBPF_ARG_TAIL_CALL_KEY } },
 	{ BPF_FUNC_probe_read, "probe_read", KBPF_RET_SCALAR,
 	  { KBPF_ARG_MEM_WRITE, KBPF_ARG_SIZE, KBPF_ARG_ANYTHING }, true },
 	{ BPF_FUNC_ktime_get_ns, "ktime_get_ns", KBPF_RET_SCALAR, { 0 } },

@@ -21,6 +21,12 @@ enum kbpf_arg_kind {
 	KBPF_ARG_MAP,		/* a map (not a ring) from LD_IMM64 */
 	KBPF_ARG_MAP_KEY,	/* initialised memory of the map's key size */
 	KBPF_ARG_MAP_VALUE,	/* initialised memory of the map's value size */
+	KBPF_ARG_CTX,		/* the context pointer, unmoved */
+	/*
+	 * A tail call's key: any scalar, but with its exact bounds, for the
+	 * constant-key tracking (precise, so pruning keeps paths apart).
+	 */
+	KBPF_ARG_TAIL_CALL_KEY,
 };
 
 enum kbpf_ret_kind {
@@ -49,7 +55,9 @@ const struct kbpf_helper_proto *kbpf_helper_proto(s32 id);
 /*
  * The Linux map types programs may use besides rings: those whose helpers
  * (lookup, update, delete) kring's verifier knows. The module takes them by
- * fd, the ELF loader declares them, kring-run simulates them.
+ * fd, the ELF loader declares them, kring-run simulates them. Not
+ * BPF_MAP_TYPE_PROG_ARRAY, which kring programs may use too (for tail
+ * calls) but which is kring's own: Linux's holds Linux programs.
  */
 bool kbpf_map_type_supported(u32 type);
 

@@ -102,6 +102,18 @@ static u64 kbpf_atomic_u64(u64 *p, s32 op, u64 val, u64 expected)
 	return old;
 }
 
+/*
+ * A tail call taken ends the run (the caller runs the program it picked);
+ * the verifier allows them in the program's own frame only.
+ */
+static int tail_call_taken(unsigned int depth, u64 *r0)
+{
+	if (depth)
+		return -EINVAL;
+	*r0 = 0;
+	return 0;
+}
+
 int kbpf_interp_run(const struct bpf_insn *insns, u32 insn_cnt, void *ctx,
 		    const struct kbpf_interp_env *env, u64 *r0)
 {
@@ -214,6 +226,9 @@ int kbpf_interp_run(const struct bpf_insn *insns, u32 insn_cnt, void *ctx,
 				} else if (insn->src_reg == 0 && env->call_helper) {
 					regs[BPF_REG_0] = env->call_helper(env->priv,
 						insn->imm, &regs[BPF_REG_1]);
+					if (insn->imm == BPF_FUNC_tail_call &&
+					    !regs[BPF_REG_0])
+						return tail_call_taken(depth, r0);
 				} else {
 					return -EINVAL;
 				}

@@ -23,7 +23,12 @@
 #define KBPF_INTERP_DEFAULT_BUDGET 1000000ULL
 
 struct kbpf_interp_env {
-	/* Helper calls: @args are R1-R5; the return value goes to R0. */
+	/*
+	 * Helper calls: @args are R1-R5; the return value goes to R0.
+	 * BPF_FUNC_tail_call returns 0 when the tail call is taken: the run
+	 * then ends (the verifier allows tail calls in the program's own
+	 * frame only), and the caller runs the program it picked.
+	 */
 	u64 (*call_helper)(void *priv, s32 helper_id, const u64 args[5]);
 	void *priv;
 	/* KBPF_INTERP_STACK_SIZE bytes, 8-byte aligned: not on the kernel stack. */

@@ -25,11 +25,19 @@ struct kbpf_env {
 	struct kbpf_structure structure;
 	struct kbpf_log log;
 	u32 *func_depth;	/* deepest stack access per function */
+	/*
+	 * Per instruction, for tail calls (NULL until the first): the key
+	 * plus 1 when every path so far passed the same constant below the
+	 * prog array's max_entries, KBPF_TAIL_KEY_VARIABLE when one did not.
+	 */
+	u32 *tail_keys;
 	u32 next_id;
 	u32 insn;		/* the instruction being checked, for messages */
 	bool allow_ptr_leaks, bypass_spec_v1, bypass_spec_v4;
 	char buf[512];		/* formatting space for the log */
 };
+
+#define KBPF_TAIL_KEY_VARIABLE 0xffffffffU
 
 /* Logs "insn N: <message>" at the errors level and returns @err. */
 __printf(3, 4) int kbpf_reject(struct kbpf_env *env, int err,

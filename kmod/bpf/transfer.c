@@ -483,6 +483,40 @@ static int helper_stack_write(struct kbpf_env *env, struct kbpf_state *st,
 	return 0;
 }
 
+/*
+ * The seed's constant-key tracking: a tail call whose key (R3) is the same
+ * constant, within the prog array, on every path is recorded as that key;
+ * any other is recorded as checked at run time. Pruning keeps this exact:
+ * R3 is live at the call, so a path is pruned only where an explored one
+ * had a key that contains its own.
+ */
+static int record_tail_call_key(struct kbpf_env *env, struct kbpf_state *st,
+				s32 map)
+{
+	const struct kbpf_reg *key = &kbpf_cur_regs(st)[BPF_REG_3];
+	u32 max = env->structure.maps[map].desc.max_entries, seen;
+	u32 *slot;
+
+	if (!env->tail_keys) {
+		env->tail_keys = kbpf_zalloc(env->attr->insn_cnt *
+					     sizeof(*env->tail_keys));
+		if (!env->tail_keys)
+			return -ENOMEM;
+	}
+	slot = &env->tail_keys[env->insn];
+	if (key->type != KBPF_SCALAR || !kbpf_scalar_is_const(&key->val) ||
+	    key->val.var_off.value >= max) {
+		*slot = KBPF_TAIL_KEY_VARIABLE;
+		return 0;
+	}
+	seen = (u32)key->val.var_off.value + 1;
+	if (!*slot)
+		*slot = seen;
+	else if (*slot != seen)
+		*slot = KBPF_TAIL_KEY_VARIABLE;
+	return 0;
+}
+
 static int transfer_helper_call(struct kbpf_env *env, struct kbpf_state *st,
 				const struct bpf_insn *insn)
 {
@@ -503,6 +537,11 @@ static int transfer_helper_call(struct kbpf_env *env, struct kbpf_state *st,
 	}
 	if (facts.release_id)
 		release_record(st, facts.release_id);
+	if (facts.proto->id == BPF_FUNC_tail_call) {
+		err = record_tail_call_key(env, st, facts.map);
+		if (err)
+			return err;
+	}
 	regs = kbpf_cur_regs(st);
 	for (r = 1; r <= 5; r++)
 		kbpf_reg_mark_not_init(&regs[r]);

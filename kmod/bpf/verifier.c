@@ -123,6 +123,31 @@ static int verify_program(struct kbpf_verification *v)
 	return check_call_chains(env);
 }
 
+/*
+ * What the constant-key tracking found, one line per tail call: a loader
+ * (and the log's reader) sees which tail calls always take one slot.
+ */
+static void log_tail_call_keys(struct kbpf_env *env)
+{
+	u32 i;
+
+	if (!env->tail_keys ||
+	    !kbpf_log_enabled(&env->log, KBPF_LOG_LEVEL_ERRORS))
+		return;
+	for (i = 0; i < env->attr->insn_cnt; i++) {
+		u32 key = env->tail_keys[i];
+
+		if (key == KBPF_TAIL_KEY_VARIABLE)
+			kbpf_log_printf(&env->log,
+					"tail_call at insn %u: key checked at run time\n",
+					i);
+		else if (key)
+			kbpf_log_printf(&env->log,
+					"tail_call at insn %u: key %u on every path\n",
+					i, key - 1);
+	}
+}
+
 int kbpf_verify(const struct kbpf_verify_attr *attr,
 		struct kbpf_verify_stats *stats)
 {
@@ -147,6 +172,8 @@ int kbpf_verify(const struct kbpf_verify_attr *attr,
 	env->bypass_spec_v4 = attr->flags & KBPF_F_BYPASS_SPEC_V4;
 
 	err = verify_program(v);
+	if (!err)
+		log_tail_call_keys(env);
 
 	kbpf_search_free(search);
 	for (f = 0; env->func_depth && f < env->structure.nr_funcs; f++)
@@ -171,6 +198,7 @@ int kbpf_verify(const struct kbpf_verify_attr *attr,
 		     f++)
 			attr->func_stack_depth[f] = env->func_depth[f];
 	kbpf_free(env->func_depth);
+	kbpf_free(env->tail_keys);
 	kbpf_liveness_free(&v->lv);
 	kbpf_structure_free(&env->structure);
 	kbpf_free(v);

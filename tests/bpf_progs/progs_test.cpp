@@ -37,6 +37,14 @@ const kring::bpf::Program& find(const kring::bpf::Object& obj, const std::string
     throw 0;
 }
 
+const kring::bpf::Program& find_named(const kring::bpf::Object& obj, const std::string& name) {
+    for (const auto& p : obj.programs)
+        if (p.name == name)
+            return p;
+    FAIL("no program " << name);
+    throw 0;
+}
+
 kring::bpf::VerifyOptions ctx_options() {
     kring::bpf::VerifyOptions o;
     o.ctx = {sizeof(TestCtx), false};
@@ -597,4 +605,60 @@ TEST_CASE("global data: a loop bounded by a .rodata value verifies, with the val
     obj.maps[obj.map_index(".rodata")].flags = 0;
     auto v = kring::bpf::verify(find(obj, "kring/loop"), obj.maps, ctx_options());
     CHECK(v.error != 0);
+}
+
+TEST_CASE("tail calls: the object's prog array, counts and totals, and the limit of 33") {
+    auto obj = kring::bpf::load_elf(BPF_OBJ_DIR "/tail_calls.bpf.o");
+    const kring::bpf::MapDecl& jump = obj.maps[obj.map_index("jump")];
+    CHECK(jump.is_prog_array());
+    CHECK(jump.max_entries == 4);
+    CHECK(jump.slots == std::vector<std::string>{"", "emit_total", "hop"});
+    for (const auto& prog : obj.programs) {
+        auto v = kring::bpf::verify(prog, obj.maps, ctx_options());
+        INFO(prog.name, ": ", v.log);
+        REQUIRE(v.error == 0);
+        CHECK((v.log.find("tail_call at insn") != std::string::npos) ==
+              (prog.name != "emit_total"));
+    }
+    CHECK(kring::bpf::verify(find_named(obj, "hop"), obj.maps, ctx_options())
+              .log.find("key 2 on every path") != std::string::npos);
+    kring::bpf::Runtime rt(obj.maps);
+    rt.fill_slots(obj.programs);
+    TestCtx ctx{};
+    auto run = [&](const std::string& name) {
+        return rt.run(find_named(obj, name), std::as_writable_bytes(std::span(&ctx, 1)));
+    };
+    std::vector<uint64_t> r0s;
+    for (int i = 0; i < 8; i++)
+        r0s.push_back(run("count"));
+    // The first run counts 1; the 4th and the 8th emit (emit_total's 1).
+    CHECK(r0s == std::vector<uint64_t>{0, 0, 0, 1, 0, 0, 0, 1});
+    struct Total {
+        uint32_t pid, hops;
+        uint64_t count;
+    };
+    std::vector<uint64_t> counts;
+    kring::Consumer consumer;
+    size_t ring = obj.map_index("totals");
+    consumer.add(rt.ring(ring).view(), rt.ring(ring).wake_fd(), [&](std::span<const std::byte> r) {
+        REQUIRE(r.size() == sizeof(Total));
+        Total t;
+        std::memcpy(&t, r.data(), sizeof(t));
+        CHECK(t.pid == static_cast<uint32_t>(getpid()));
+        counts.push_back(t.count);
+        return 0;
+    });
+    consumer.consume();
+    CHECK(counts == std::vector<uint64_t>{4, 8});
+    // An empty slot: the tail call fails and the caller goes on.
+    rt.set_slot(obj.map_index("jump"), 1, nullptr);
+    for (int i = 0; i < 3; i++)
+        CHECK(run("count") == 0);
+    CHECK(run("count") == 2);
+    // hop tail-calls itself: 33 tail calls are taken, 34 runs in all, and
+    // every tail call after them fails.
+    CHECK(run("hop") == 134);
+    // The limit is per run: the next run takes 33 more (hops, a global,
+    // goes on from 34).
+    CHECK(run("hop") == 168);
 }

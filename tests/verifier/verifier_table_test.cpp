@@ -53,6 +53,7 @@ constexpr int32_t RDONLY_MAP = 202; // an ARRAY of 8-byte values programs only r
 // Global data as libbpf makes it: single-entry ARRAYs of 16-byte values.
 constexpr int32_t DATA_MAP = 203;   // .data or .bss: read and written
 constexpr int32_t RODATA_MAP = 204; // .rodata: read-only to programs and frozen
+constexpr int32_t PROG_ARRAY = 205; // BPF_MAP_TYPE_PROG_ARRAY of 4 slots
 // RODATA_MAP's value: the u32 8 at offset 0, a u64 at offset 8.
 constexpr uint32_t RODATA_COUNT = 8;
 constexpr uint64_t RODATA_WORD = 0x1122334455667788ULL;
@@ -254,6 +255,9 @@ int lookup_map(void*, s32 fd, kbpf_map_desc* desc) {
     case RODATA_MAP:
         *desc = {BPF_MAP_TYPE_ARRAY, 4, 16, 1, BPF_F_RDONLY_PROG, rodata_value};
         return 6;
+    case PROG_ARRAY:
+        *desc = {BPF_MAP_TYPE_PROG_ARRAY, 4, 4, 4, 0, nullptr};
+        return 7;
     default:
         return -EBADF;
     }
@@ -1413,6 +1417,69 @@ std::vector<Case> global_data_cases() {
     };
 }
 
+// tail_call(r1, the prog array, r3 = key): 3 instructions.
+Prog tail_call(int32_t key, int32_t fd = PROG_ARRAY) {
+    return P({ld_map_fd(R2, fd), mov64_imm(R3, key), call_helper(BPF_FUNC_tail_call)});
+}
+
+std::vector<Case> tail_call_cases() {
+    return {
+        accept("a tail call with a constant key, then a fallback", P({tail_call(0), ret(1)})),
+        accept("a tail call with a key from the context",
+               P({ldx(BPF_W, R3, R1, 0), ld_map_fd(R2, PROG_ARRAY), call_helper(BPF_FUNC_tail_call),
+                  ret(1)})),
+        accept("a key past max_entries, which fails at run time", P({tail_call(100), ret(1)})),
+        accept("tail calls with different keys on two paths",
+               P({ldx(BPF_W, R4, R1, 0), jmp_imm(BPF_JEQ, R4, 0, 6), tail_call(1), ret(1),
+                  tail_call(2), ret(2)})),
+        accept("the context kept in r6 and passed back",
+               P({mov64_reg(R6, R1), call_helper(BPF_FUNC_ktime_get_ns), mov64_reg(R1, R6),
+                  tail_call(0), ret(0)})),
+        accept("a tail call after the record is submitted",
+               P({record_prologue(8), submit(R6), mov64_reg(R1, R9), tail_call(0), ret(0)})),
+        accept("a tail call twice, the second after the first fails",
+               P({mov64_reg(R6, R1), tail_call(0), mov64_reg(R1, R6), tail_call(1), ret(0)})),
+        accept(
+            "a tail call in the main function of a program with calls",
+            P({mov64_reg(R6, R1), call_local(7), mov64_reg(R1, R6), tail_call(0), ret(0), ret(3)})),
+        malformed("a tail call with a ring record reserved",
+                  P({record_prologue(8), mov64_reg(R1, R9), tail_call(0), submit(R6), ret(0)}),
+                  "tail_call would lead to reference leak"),
+        malformed("a tail call through an ARRAY", P({tail_call(0, ARRAY_MAP), ret(0)}),
+                  "cannot pass map_type 2 into func bpf_tail_call#12"),
+        malformed("a prog array looked up", P({lookup(PROG_ARRAY), ret(0)}),
+                  "cannot pass map_type 3 into func bpf_map_lookup_elem#1"),
+        malformed("a prog array updated by a program",
+                  P({st(BPF_W, R10, -8, 0), st(BPF_W, R10, -16, 0), ld_map_fd(R1, PROG_ARRAY),
+                     mov64_reg(R2, R10), alu64_imm(BPF_ADD, R2, -8), mov64_reg(R3, R10),
+                     alu64_imm(BPF_ADD, R3, -16), mov64_imm(R4, 0),
+                     call_helper(BPF_FUNC_map_update_elem), ret(0)}),
+                  "cannot pass map_type 3 into func bpf_map_update_elem#2"),
+        malformed("a tail call in a called function",
+                  P({call_local(2), ret(0), tail_call(0), ret(1)}),
+                  "kring takes tail calls in the program's main function only"),
+        deny("a number as the tail call's context", P({mov64_imm(R1, 0), tail_call(0), ret(0)}),
+             "r1 expects the context, got scalar"),
+        deny("a moved context", P({alu64_imm(BPF_ADD, R1, 8), tail_call(0), ret(0)}),
+             "r1: the context moved (off=8)"),
+        deny("a ring as the prog array", P({tail_call(0, RING), ret(0)}),
+             "r2 expects a map, got ring"),
+        deny("a number as the prog array",
+             P({mov64_imm(R2, 0), mov64_imm(R3, 0), call_helper(BPF_FUNC_tail_call), ret(0)}),
+             "r2 expects a map, got scalar"),
+        deny("a pointer as the key without allow_ptr_leaks",
+             P({ld_map_fd(R2, PROG_ARRAY), mov64_reg(R3, R10), call_helper(BPF_FUNC_tail_call),
+                ret(0)}),
+             "passing r3 to a helper leaks a pointer")
+            .with_flags(NO_LEAKS),
+        deny("r0 read after a tail call that failed", P({tail_call(0), exit_insn()}),
+             "r0 is not initialised"),
+        malformed("a prog array's value loaded directly",
+                  P({ld_map_value(R1, PROG_ARRAY, 0), ret(0)}),
+                  "no direct value access support for this map type"),
+    };
+}
+
 std::vector<Case> tracing_helper_cases() {
     // helper(dst = fp-16, 16, an address from the context); return 0.
     auto read_to_stack = [](int32_t helper, int32_t size = 16, int16_t dst = -16) {
@@ -1951,9 +2018,8 @@ std::vector<Case> malformed_cases() {
         malformed("a byte swap of 8 bits", P({mov64_imm(R0, 5), endian(true, R0, 8), exit_insn()}),
                   "insn 1: "),
         // Helpers kring lacks are named as Linux 6.1's <linux/bpf.h> does.
-        malformed("helper 12 (tail_call) is not in the subset",
-                  P({call_helper(BPF_FUNC_tail_call), exit_insn()}),
-                  "unknown helper 12 (bpf_tail_call)"),
+        malformed("helper 7 (get_prandom_u32) is not in the subset",
+                  P({call_helper(7), exit_insn()}), "unknown helper 7 (bpf_get_prandom_u32)"),
         malformed("helper 6 (trace_printk) is not in the subset", P({call_helper(6), exit_insn()}),
                   "unknown helper 6 (bpf_trace_printk)"),
         malformed("helper 209, Linux 6.1's last (user_ringbuf_drain)",
@@ -2307,6 +2373,7 @@ const Group groups[] = {
     {"maps", map_cases},
     {"atomic operations", atomic_cases},
     {"global data", global_data_cases},
+    {"tail calls", tail_call_cases},
     {"tracing helpers", tracing_helper_cases},
     {"control flow and loops", control_flow_cases},
     {"calls", call_cases},
@@ -2375,6 +2442,31 @@ TEST_CASE("atomic operations") {
 }
 TEST_CASE("global data") {
     run_group("global data");
+}
+TEST_CASE("tail calls") {
+    run_group("tail calls");
+}
+TEST_CASE("tail calls: the key each call site always takes, or that it is checked at run time") {
+    auto log_of = [](Prog prog) {
+        Case c = accept("", std::move(prog));
+        Outcome out = verify(c);
+        CHECK(out.err == 0);
+        return out.log;
+    };
+    // Two call sites, each always key 1.
+    std::string same = log_of(P({ldx(BPF_W, R4, R1, 0), jmp_imm(BPF_JEQ, R4, 0, 5), tail_call(1),
+                                 ja(4), tail_call(1), ret(1)}));
+    CHECK(contains(same, "tail_call at insn 5: key 1 on every path"));
+    CHECK(contains(same, "tail_call at insn 10: key 1 on every path"));
+    // One call site reached with keys 1 and 2.
+    std::string differ = log_of(
+        P({ldx(BPF_W, R4, R1, 0), mov64_imm(R3, 1), jmp_imm(BPF_JEQ, R4, 0, 1), mov64_imm(R3, 2),
+           ld_map_fd(R2, PROG_ARRAY), call_helper(BPF_FUNC_tail_call), ret(1)}));
+    INFO(differ);
+    CHECK(contains(differ, "tail_call at insn 6: key checked at run time"));
+    CHECK(contains(log_of(P({tail_call(4), ret(1)})),
+                   "tail_call at insn 3: key checked at run time"));
+    CHECK(contains(log_of(P({tail_call(3), ret(1)})), "tail_call at insn 3: key 3 on every path"));
 }
 TEST_CASE("tracing helpers") {
     run_group("tracing helpers");

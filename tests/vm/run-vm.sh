@@ -68,6 +68,7 @@ cp "$top"/build/vm/bench/*.bpf.o "$root/lib/kring/" 2>/dev/null || true
 # Objects with maps and global data: Linux's ringbuf selftest programs, and
 # tests/bpf_progs/globals.bpf.c (tests/vm/linux_progs_test.cpp).
 cp "$top"/build/vm/tests/linux_progs/*.bpf.o "$top"/build/vm/tests/bpf_progs/globals.bpf.o \
+	"$top"/build/vm/tests/bpf_progs/tail_calls.bpf.o \
 	"$root/lib/kring/" 2>/dev/null || true
 [ -z "$overlay" ] || cp -a "$overlay/." "$root/"
 drive=()

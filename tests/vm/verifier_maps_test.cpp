@@ -1,10 +1,9 @@
-// The verifier table's map, atomic, global data and tracing-helper cases
-// (tests/verifier, groups "maps", "atomic operations", "global data" and
-// "tracing helpers") against Linux's own verifier, on real Linux maps of the
-// same types, sizes and flags (a frozen one for .rodata): every
-// case the table accepts Linux accepts, and every case it refuses Linux
-// refuses for the same reason (the message each gives is listed below).
-// kring's verifier describes the maps as Linux does, through
+// The verifier table's map, atomic, global data, tail call and
+// tracing-helper cases (tests/verifier, groups "maps", "atomic operations",
+// "global data", "tail calls" and "tracing helpers") against Linux's own verifier, on real Linux
+// maps of the same types, sizes and flags (a frozen one for .rodata): every case the table accepts
+// Linux accepts, and every case it refuses Linux refuses for the same reason (the message each
+// gives is listed below). kring's verifier describes the maps as Linux does, through
 // BPF_OBJ_GET_INFO_BY_FD. Cases verified without allow_ptr_leaks load into
 // Linux as socket filters from a child with CAP_BPF alone (Linux then has
 // no allow_ptr_leaks either); the others as kprobe programs of root.
@@ -85,6 +84,21 @@ const std::map<std::string, std::string> linux_says = {
     {"the value of a hash map", "no direct value access support for this map type"},
     {"the value of a ring", "no direct value access support for this map type"},
     {"a value offset of 2^29", "direct value offset of 536870912 is not allowed"},
+    {"a tail call with a ring record reserved", "tail_call would lead to reference leak"},
+    // Linux's key tracking (record_func_key) finds no prog array first.
+    {"a tail call through an ARRAY", "kernel subsystem misconfigured verifier"},
+    {"a prog array looked up", "cannot pass map_type 3 into func bpf_map_lookup_elem#1"},
+    {"a prog array updated by a program", "cannot pass map_type 3 into func bpf_map_update_elem#2"},
+    // Without BTF; with it, Linux's x86 JIT takes tail calls in called
+    // functions, which kring refuses (docs/verifier.md, "Tail calls").
+    {"a tail call in a called function", "tail_call is not allowed in subprogs without BTF"},
+    {"a number as the tail call's context", "R1 type=scalar expected=ctx"},
+    {"a moved context", "dereference of modified ctx ptr R1 off=8 disallowed"},
+    {"a ring as the prog array", "kernel subsystem misconfigured verifier"},
+    {"a number as the prog array", "R2 type=scalar expected=map_ptr"},
+    {"a pointer as the key without allow_ptr_leaks", "R3 leaks addr into helper function"},
+    {"r0 read after a tail call that failed", "R0 !read_ok"},
+    {"a prog array's value loaded directly", "no direct value access support for this map type"},
 };
 
 // Cases where Linux's errno is not one userspace names, and kring's.
@@ -201,6 +215,9 @@ void check_against_linux(const std::vector<Case>& cases) {
     // Global data, as libbpf makes it: .data, and a filled, frozen .rodata.
     vmtest::Fd data(linuxbpf::create_map(BPF_MAP_TYPE_ARRAY, 4, 16, 1));
     vmtest::Fd rodata(linuxbpf::create_map(BPF_MAP_TYPE_ARRAY, 4, 16, 1, BPF_F_RDONLY_PROG));
+    // A Linux prog array: kring's verifier sees the same type and sizes.
+    vmtest::Fd prog_array(linuxbpf::create_map(BPF_MAP_TYPE_PROG_ARRAY, 4, 4, 4));
+    REQUIRE(prog_array.get() >= 0);
     REQUIRE(data.get() >= 0);
     REQUIRE(rodata.get() >= 0);
     uint32_t zero = 0;
@@ -216,7 +233,7 @@ void check_against_linux(const std::vector<Case>& cases) {
     const std::map<int32_t, int> fds = {{RING, ring.get()},         {RING2, ring2.get()},
                                         {ARRAY_MAP, array.get()},   {HASH_MAP, hash.get()},
                                         {RDONLY_MAP, rdonly.get()}, {DATA_MAP, data.get()},
-                                        {RODATA_MAP, rodata.get()}};
+                                        {RODATA_MAP, rodata.get()}, {PROG_ARRAY, prog_array.get()}};
     size_t accepted = 0, refused = 0, stricter = 0;
     for (const Case& c : cases) {
         Prog insns = c.prog;
@@ -278,6 +295,11 @@ TEST_CASE("atomics: Linux decides the table's atomic cases as kring does, refusi
 TEST_CASE("global data: Linux decides the table's global data cases as kring does, refusing for "
           "the same reason") {
     check_against_linux(global_data_cases());
+}
+
+TEST_CASE("tail calls: Linux decides the table's tail call cases as kring does, refusing for the "
+          "same reason") {
+    check_against_linux(tail_call_cases());
 }
 
 TEST_CASE("tracing helpers: Linux decides the table's probe-read cases as kring does, refusing for "

@@ -430,4 +430,53 @@ struct kring_link_info {
 /* On a program fd: its struct kring_prog_info, as KRING_IOC_PROG_LIST's. */
 #define KRING_IOC_PROG_INFO	_IOR(KRING_IOC_MAGIC, 20, struct kring_prog_info)
 
+/*
+ * Prog arrays: BPF_MAP_TYPE_PROG_ARRAY for bpf_tail_call(). Linux's prog
+ * arrays hold Linux programs; a kring program tail-calls through a kring
+ * prog array, which holds kring programs. KRING_IOC_PROG_ARRAY_CREATE on any
+ * /dev/kring fd returns a prog array fd (CAP_BPF); a program loads it as a
+ * map (BPF_LD_IMM64 with BPF_PSEUDO_MAP_FD) and passes it to bpf_tail_call.
+ * On the prog array fd, with struct kring_prog_array_elem:
+ *
+ *   KRING_IOC_PROG_ARRAY_UPDATE  slot @index runs program @prog_fd (E2BIG:
+ *                                @index >= max_entries; EINVAL: the program's
+ *                                context differs from the array's: the
+ *                                first program loaded with the array or put
+ *                                in it fixes it, kprobes and kretprobes
+ *                                sharing one)
+ *   KRING_IOC_PROG_ARRAY_DELETE  slot @index empties (ENOENT: it was empty)
+ *   KRING_IOC_PROG_ARRAY_LOOKUP  @prog_id gets the slot's program's id
+ *                                (ENOENT: empty)
+ *
+ * A slot holds a reference on its program. When the last copy of the prog
+ * array fd closes, every slot empties, as Linux empties a prog array when
+ * its last user reference goes: that breaks the cycle of a program that
+ * tail-calls through an array holding itself. Keep the fd open as long as
+ * the tail calls should be taken.
+ *
+ * A run takes at most KRING_MAX_TAIL_CALLS tail calls, as Linux's
+ * MAX_TAIL_CALL_CNT; the next one, like one whose index is out of range or
+ * whose slot is empty, does nothing and the program goes on.
+ */
+#define KRING_MAX_TAIL_CALLS 33
+
+struct kring_prog_array_create {
+	__u32 max_entries;	/* 1 to KRING_PROG_ARRAY_MAX_ENTRIES */
+	__u32 flags;		/* none defined yet: must be 0 */
+};
+
+#define KRING_PROG_ARRAY_MAX_ENTRIES 65536
+
+struct kring_prog_array_elem {
+	__u32 index;
+	__s32 prog_fd;		/* UPDATE: the program's fd */
+	__u32 prog_id;		/* LOOKUP: out */
+	__u32 flags;		/* none defined yet: must be 0 */
+};
+
+#define KRING_IOC_PROG_ARRAY_CREATE _IOW(KRING_IOC_MAGIC, 21, struct kring_prog_array_create)
+#define KRING_IOC_PROG_ARRAY_UPDATE _IOW(KRING_IOC_MAGIC, 22, struct kring_prog_array_elem)
+#define KRING_IOC_PROG_ARRAY_DELETE _IOW(KRING_IOC_MAGIC, 23, struct kring_prog_array_elem)
+#define KRING_IOC_PROG_ARRAY_LOOKUP _IOWR(KRING_IOC_MAGIC, 24, struct kring_prog_array_elem)
+
 #endif /* _UAPI_KRING_H */

@@ -5,12 +5,14 @@
 
 #include <chrono>
 #include <csignal>
+#include <deque>
 #include <iostream>
 #include <kring/linux_map.hpp>
 #include <kring/program.hpp>
 #include <kring/unexpected_error.hpp>
 #include <kring/verify_cli.hpp>
 #include <map>
+#include <set>
 #include <thread>
 
 namespace kringctl {
@@ -180,10 +182,25 @@ int run_command(const std::vector<std::string>& args) {
                                     : kring::Ring::open_pinned(pinned->second);
     });
     std::vector<kring::Ring>& rings = maps.rings();
-    std::vector<kring::Program> progs;
-    std::vector<kring::Link> links;
+    // Programs in a prog array's slots run by tail calls: loaded, put in
+    // their slots, not attached.
+    std::set<std::string> slot_programs;
+    for (const auto& decl : obj.maps)
+        for (const std::string& name : decl.slots)
+            if (!name.empty())
+                slot_programs.insert(name);
+    std::deque<kring::Program> progs; // stable addresses, for the slots
+    std::map<std::string, const kring::Program*> loaded;
+    struct Attachment {
+        const kring::Program* prog;
+        std::string section;
+        std::string symbol;
+        kring_attach_type type;
+    };
+    std::vector<Attachment> to_attach;
     for (const auto& prog : obj.programs) {
-        if (!sections.empty() &&
+        bool slot_program = slot_programs.count(prog.name);
+        if (!slot_program && !sections.empty() &&
             std::find(sections.begin(), sections.end(), prog.section) == sections.end())
             continue;
         std::string symbol = kprobe;
@@ -191,10 +208,24 @@ int run_command(const std::vector<std::string>& args) {
         if (!type)
             throw kring::Error(EINVAL, prog.section + ": no attach point: use --attach");
         progs.push_back(kring::Program::load(prog, maps.fds(), type));
-        links.push_back(progs.back().attach(kring::is_probe(type) ? symbol : ""));
-        kring_prog_info info = progs.back().info();
-        std::cerr << "kringctl: " << prog.section << " attached to "
-                  << kring::attach_type_name(type) << (kring::is_probe(type) ? " " + symbol : "")
+        loaded[prog.name] = &progs.back();
+        if (slot_program)
+            continue;
+        to_attach.push_back({&progs.back(), prog.section, symbol, type});
+    }
+    size_t slots = maps.fill_slots(obj, loaded);
+    if (slots && pins)
+        throw kring::Error(EOPNOTSUPP, "--pin: kring cannot pin prog arrays yet, and their slots "
+                                       "empty when kringctl exits");
+    if (slots && !quiet)
+        std::cerr << "kringctl: " << slots << " prog array slot" << (slots == 1 ? "" : "s")
+                  << " filled (tail-call targets, not attached)\n";
+    std::vector<kring::Link> links;
+    for (const auto& [loaded_prog, section, symbol, type] : to_attach) {
+        links.push_back(loaded_prog->attach(kring::is_probe(type) ? symbol : ""));
+        kring_prog_info info = loaded_prog->info();
+        std::cerr << "kringctl: " << section << " attached to " << kring::attach_type_name(type)
+                  << (kring::is_probe(type) ? " " + symbol : "")
                   << (info.runtime == KRING_RUNTIME_JIT
                           ? " (JIT'd, " + std::to_string(info.jited_len) + " bytes)"
                           : std::string(" (interpreter)"))

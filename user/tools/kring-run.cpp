@@ -2,6 +2,7 @@
 // bytes with userspace rings, and prints R0 and the records it produced.
 // Exit status: 0 ran, 1 rejected by the verifier (or an unexpected
 // failure), 2 bad usage or input.
+#include <algorithm>
 #include <boost/program_options.hpp>
 #include <cstdio>
 #include <fstream>
@@ -32,7 +33,7 @@ void print_maps(const kring::bpf::Object& obj, kring::bpf::Runtime& runtime, boo
     };
     for (size_t i = 0; i < obj.maps.size(); i++) {
         const kring::bpf::MapDecl& decl = obj.maps[i];
-        if (decl.is_ring())
+        if (decl.is_ring() || decl.is_prog_array())
             continue;
         for (const auto& [key, value] : runtime.map(i).entries()) {
             if (decl.vars.empty()) {
@@ -144,7 +145,24 @@ int run(int argc, char** argv) {
                   << verdict.log;
         return 1;
     }
+    // The programs the prog arrays' slots run are verified too: a tail call
+    // runs them.
+    for (const auto& target : obj.programs) {
+        bool in_slot = std::ranges::any_of(obj.maps, [&](const kring::bpf::MapDecl& decl) {
+            return std::ranges::find(decl.slots, target.name) != decl.slots.end();
+        });
+        if (!in_slot || &target == prog)
+            continue;
+        auto target_verdict = kring::bpf::verify(target, obj.maps, options);
+        if (target_verdict.error) {
+            std::cerr << "kring-run: " << target.section << " (" << target.name
+                      << ", a prog array's): rejected by the verifier\n"
+                      << target_verdict.log;
+            return 1;
+        }
+    }
     kring::bpf::Runtime runtime(obj.maps);
+    runtime.fill_slots(obj.programs);
     uint64_t r0 = 0;
     try {
         for (uint64_t i = 0; i < repeat; i++)

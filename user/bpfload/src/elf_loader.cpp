@@ -272,6 +272,43 @@ std::optional<size_t> find_map(std::span<const MapDecl> maps, const std::string&
     return std::nullopt;
 }
 
+// A prog array's __array(values, ...) member: as many slots as its
+// initialiser has (the variable's bytes past the member, 8 per pointer);
+// the programs in them come from .maps' relocations (fill_slots).
+void read_slots(const std::string& path, const btf* b, const btf_var_secinfo& var,
+                const btf_member& m, uint32_t bit_offset, MapDecl* decl) {
+    const btf_type* array = skip_mods(b, m.type);
+    const btf_type* ptr =
+        array && btf_is_array(array) ? skip_mods(b, btf_array(array)->type) : nullptr;
+    if (!ptr || !btf_is_ptr(ptr) || bit_offset % 64)
+        invalid(path, "map " + decl->name + ": values is not __array(values, ...)");
+    uint32_t offset = bit_offset / 8;
+    decl->slots.assign(var.size > offset ? (var.size - offset) / 8 : 0, "");
+    decl->slots_offset = var.offset + offset;
+}
+
+// The programs the prog arrays' slots get: .maps' relocations against
+// function symbols, at the slots' pointers.
+void fill_slots(const std::string& path, const ElfFile& elf, std::vector<MapDecl>& maps) {
+    size_t section = elf.section_index(".maps");
+    if (!section)
+        return;
+    for (const Reloc& r : elf.relocs(section)) {
+        uint64_t at = r.insn * sizeof(bpf_insn);
+        const Symbol& sym = elf.symbols()[r.symbol];
+        for (MapDecl& decl : maps) {
+            if (!decl.is_prog_array() || at < decl.slots_offset ||
+                at >= decl.slots_offset + decl.slots.size() * 8)
+                continue;
+            if (GELF_ST_TYPE(sym.sym.st_info) != STT_FUNC)
+                invalid(path, "prog array " + decl.name + ": slot " +
+                                  std::to_string((at - decl.slots_offset) / 8) + " names " +
+                                  sym.name + ", which is not a program");
+            decl.slots[(at - decl.slots_offset) / 8] = sym.name;
+        }
+    }
+}
+
 // The maps of .maps, as libbpf reads their BTF definitions: type, key and
 // value (__type or __uint key_size/value_size), max_entries, map_flags.
 std::vector<MapDecl> read_maps(const std::string& path, const btf* b) {
@@ -301,15 +338,27 @@ std::vector<MapDecl> read_maps(const std::string& path, const btf* b) {
                 decl.key_size = map_type_field_size(path, b, decl.name, members[k]);
             else if (field == "value")
                 decl.value_size = map_type_field_size(path, b, decl.name, members[k]);
+            else if (field == "values")
+                read_slots(path, b, v, members[k], btf_member_bit_offset(def, k), &decl);
             else
                 invalid(path, "map " + decl.name + ": field " + field +
                                   " is not supported (type, key, value, key_size, value_size, "
-                                  "max_entries, map_flags are)");
+                                  "max_entries, map_flags, values are)");
         }
-        if (!decl.is_ring() && !kbpf_map_type_supported(decl.type))
+        if (!decl.slots.empty() && !decl.is_prog_array())
+            invalid(path, "map " + decl.name +
+                              ": __array(values, ...) initialises prog arrays only (kring has "
+                              "no maps of maps)");
+        if (decl.is_prog_array() && (decl.key_size != 4 || decl.value_size != 4))
+            invalid(path, "prog array " + decl.name + ": its key and value are 4 bytes (__u32)");
+        if (decl.slots.size() > decl.max_entries)
+            invalid(path, "prog array " + decl.name + ": " + std::to_string(decl.slots.size()) +
+                              " slots initialised, max_entries is " +
+                              std::to_string(decl.max_entries));
+        if (!decl.is_ring() && !decl.is_prog_array() && !kbpf_map_type_supported(decl.type))
             invalid(path, "map " + decl.name + ": type " + describe_bpf_map_type(decl.type) +
                               " is not supported: kring takes RINGBUF, ARRAY, PERCPU_ARRAY, "
-                              "HASH, PERCPU_HASH, LRU_HASH and LRU_PERCPU_HASH maps");
+                              "HASH, PERCPU_HASH, LRU_HASH, LRU_PERCPU_HASH and PROG_ARRAY maps");
         if (decl.is_ring() && (decl.key_size || decl.value_size))
             invalid(path, "ring " + decl.name + ": a ring has no key or value");
         if (!decl.is_ring() && (!decl.key_size || !decl.value_size))
@@ -691,6 +740,7 @@ Object load_elf(const std::string& path, const ObjectSettings& settings) {
         obj.maps = read_maps(path, b.get());
     else if (elf.section_index(".maps"))
         invalid(path, "maps in .maps need BTF: compile with -g");
+    fill_slots(path, elf, obj.maps);
     for (MapDecl& decl : read_global_data(path, elf))
         obj.maps.push_back(std::move(decl));
     apply_settings(path, obj, settings);

@@ -116,12 +116,18 @@ Ring ObjectMaps::new_ring(const bpf::MapDecl& decl) {
 ObjectMaps::ObjectMaps(const bpf::Object& obj, const std::string& object_name,
                        const RingMaker& make_ring) {
     for (const bpf::MapDecl& decl : obj.maps) {
-        is_ring_.push_back(decl.is_ring());
         if (decl.is_ring()) {
+            kind_.push_back(Kind::ring);
             position_.push_back(rings_.size());
             rings_.push_back(make_ring(decl));
             fds_.push_back(rings_.back().fd());
+        } else if (decl.is_prog_array()) {
+            kind_.push_back(Kind::prog_array);
+            position_.push_back(arrays_.size());
+            arrays_.push_back(ProgArray::create(decl.max_entries));
+            fds_.push_back(arrays_.back().fd());
         } else {
+            kind_.push_back(Kind::map);
             position_.push_back(maps_.size());
             maps_.push_back(LinuxMap::create(decl, object_name));
             fds_.push_back(maps_.back().fd());
@@ -130,15 +136,41 @@ ObjectMaps::ObjectMaps(const bpf::Object& obj, const std::string& object_name,
 }
 
 Ring& ObjectMaps::ring(size_t index) {
-    if (!is_ring_.at(index))
+    if (kind_.at(index) != Kind::ring)
         throw std::out_of_range("map " + std::to_string(index) + " is not a ring");
     return rings_[position_[index]];
 }
 
 const LinuxMap& ObjectMaps::map(size_t index) const {
-    if (is_ring_.at(index))
-        throw std::out_of_range("map " + std::to_string(index) + " is a ring");
+    if (kind_.at(index) != Kind::map)
+        throw std::out_of_range("map " + std::to_string(index) + " is not a Linux map");
     return maps_[position_[index]];
+}
+
+const ProgArray& ObjectMaps::prog_array(size_t index) const {
+    if (kind_.at(index) != Kind::prog_array)
+        throw std::out_of_range("map " + std::to_string(index) + " is not a prog array");
+    return arrays_[position_[index]];
+}
+
+size_t ObjectMaps::fill_slots(const bpf::Object& obj,
+                              const std::map<std::string, const Program*>& loaded) const {
+    size_t filled = 0;
+    for (size_t index = 0; index < obj.maps.size(); index++) {
+        const bpf::MapDecl& decl = obj.maps[index];
+        for (uint32_t slot = 0; slot < decl.slots.size(); slot++) {
+            if (decl.slots[slot].empty())
+                continue;
+            auto prog = loaded.find(decl.slots[slot]);
+            if (prog == loaded.end())
+                throw Error(EINVAL, "prog array " + decl.name + ": slot " + std::to_string(slot) +
+                                        " names " + decl.slots[slot] +
+                                        ", which is not a program loaded from the object");
+            prog_array(index).update(slot, *prog->second);
+            filled++;
+        }
+    }
+    return filled;
 }
 
 } // namespace kring

@@ -68,6 +68,49 @@ Program Program::load(const bpf::Program& prog, std::span<const int> map_fds,
     return Program(fd, log.data());
 }
 
+ProgArray ProgArray::create(uint32_t max_entries) {
+    int dev = ::open(KRING_DEVICE_PATH, O_RDWR | O_CLOEXEC);
+    if (dev < 0)
+        throw Error(errno,
+                    "open " KRING_DEVICE_PATH " (is the kring module loaded? are you root?)");
+    kring_prog_array_create req{};
+    req.max_entries = max_entries;
+    int fd = ::ioctl(dev, KRING_IOC_PROG_ARRAY_CREATE, &req);
+    int err = errno;
+    ::close(dev);
+    if (fd < 0)
+        throw Error(err, "a prog array of " + std::to_string(max_entries) + " slots");
+    return ProgArray(fd);
+}
+
+void ProgArray::update(uint32_t index, const Program& prog) const {
+    kring_prog_array_elem elem{};
+    elem.index = index;
+    elem.prog_fd = prog.fd();
+    if (::ioctl(fd_.get(), KRING_IOC_PROG_ARRAY_UPDATE, &elem) != 0)
+        throw Error(errno, "prog array slot " + std::to_string(index) + ": update");
+}
+
+bool ProgArray::remove(uint32_t index) const {
+    kring_prog_array_elem elem{};
+    elem.index = index;
+    if (::ioctl(fd_.get(), KRING_IOC_PROG_ARRAY_DELETE, &elem) == 0)
+        return true;
+    if (errno == ENOENT)
+        return false;
+    throw Error(errno, "prog array slot " + std::to_string(index) + ": delete");
+}
+
+std::optional<uint32_t> ProgArray::lookup(uint32_t index) const {
+    kring_prog_array_elem elem{};
+    elem.index = index;
+    if (::ioctl(fd_.get(), KRING_IOC_PROG_ARRAY_LOOKUP, &elem) == 0)
+        return elem.prog_id;
+    if (errno == ENOENT)
+        return std::nullopt;
+    throw Error(errno, "prog array slot " + std::to_string(index) + ": lookup");
+}
+
 kring_prog_info Program::info() const {
     kring_prog_info info{};
     if (::ioctl(fd_.get(), KRING_IOC_PROG_INFO, &info) != 0)

@@ -48,11 +48,21 @@ Verdict verify(const Program& prog, std::span<const MapDecl> maps, const VerifyO
     return v;
 }
 
-// The object's maps in userspace: a ring or a map per index, the other
-// null.
+// A prog array in userspace: the program each slot runs, and the names
+// the object gives them.
+struct UserProgArray {
+    std::vector<const Program*> slots;
+    std::vector<std::string> names;
+};
+
+// The object's maps in userspace: a ring, a map or a prog array per index,
+// the others null; and the tail calls of the run going on.
 struct Runtime::Objects {
     std::vector<std::unique_ptr<UserRing>> rings;
     std::vector<std::unique_ptr<UserMap>> maps;
+    std::vector<std::unique_ptr<UserProgArray>> arrays;
+    uint32_t tail_calls = 0;
+    const Program* tail_target = nullptr;
 };
 
 Runtime::Runtime(std::span<const MapDecl> maps)
@@ -60,10 +70,17 @@ Runtime::Runtime(std::span<const MapDecl> maps)
     for (const MapDecl& decl : maps) {
         objects_->rings.push_back(decl.is_ring() ? std::make_unique<UserRing>(decl.max_entries)
                                                  : nullptr);
-        objects_->maps.push_back(
-            decl.is_ring() ? nullptr
-                           : std::make_unique<UserMap>(decl.type, decl.key_size, decl.value_size,
-                                                       decl.max_entries));
+        objects_->arrays.push_back(nullptr);
+        if (decl.is_prog_array()) {
+            objects_->arrays.back() = std::make_unique<UserProgArray>();
+            objects_->arrays.back()->slots.assign(decl.max_entries, nullptr);
+            objects_->arrays.back()->names = decl.slots;
+        }
+        objects_->maps.push_back(decl.is_ring() || decl.is_prog_array()
+                                     ? nullptr
+                                     : std::make_unique<UserMap>(decl.type, decl.key_size,
+                                                                 decl.value_size,
+                                                                 decl.max_entries));
         if (decl.is_global_data()) {
             uint32_t zero = 0;
             std::memcpy(objects_->maps.back()->lookup(&zero), decl.data.data(), decl.data.size());
@@ -81,8 +98,30 @@ UserRing& Runtime::ring(size_t index) {
 
 UserMap& Runtime::map(size_t index) {
     if (!objects_->maps.at(index))
-        throw std::out_of_range("map " + std::to_string(index) + " is a ring");
+        throw std::out_of_range("map " + std::to_string(index) + " is a ring or a prog array");
     return *objects_->maps[index];
+}
+
+void Runtime::set_slot(size_t index, uint32_t slot, const Program* prog) {
+    if (!objects_->arrays.at(index))
+        throw std::out_of_range("map " + std::to_string(index) + " is not a prog array");
+    objects_->arrays[index]->slots.at(slot) = prog;
+}
+
+void Runtime::fill_slots(std::span<const Program> programs) {
+    for (size_t index = 0; index < objects_->arrays.size(); index++) {
+        const UserProgArray* array = objects_->arrays[index].get();
+        for (uint32_t slot = 0; array && slot < array->names.size(); slot++) {
+            const std::string& name = array->names[slot];
+            if (name.empty())
+                continue;
+            auto prog = std::ranges::find(programs, name, &Program::name);
+            if (prog == programs.end())
+                throw Error(EINVAL, "prog array slot " + std::to_string(slot) + " names " + name +
+                                        ", which is not a program of the object");
+            set_slot(index, slot, &*prog);
+        }
+    }
 }
 
 namespace {
@@ -105,8 +144,27 @@ uint64_t now_ns() {
     return static_cast<uint64_t>(ts.tv_sec) * 1000000000ULL + static_cast<uint64_t>(ts.tv_nsec);
 }
 
+// bpf_tail_call as the module's kring_prog_tail_call: 0 when taken (the
+// program then ends and run() runs the picked one), else an errno.
+uint64_t tail_call(UserProgArray* array, uint32_t index, uint32_t* tail_calls,
+                   const Program** target) {
+    auto neg = [](int err) {
+        return static_cast<uint64_t>(-static_cast<int64_t>(err));
+    };
+    if (index >= array->slots.size())
+        return neg(E2BIG);
+    if (*tail_calls >= KRING_MAX_TAIL_CALLS)
+        return neg(ELOOP);
+    ++*tail_calls;
+    if (!array->slots[index])
+        return neg(ENOENT);
+    *target = array->slots[index];
+    return 0;
+}
+
 uint64_t call_helper(void* priv, int32_t id, const uint64_t args[5]) {
-    auto& rings = *static_cast<std::vector<std::unique_ptr<UserRing>>*>(priv);
+    auto* objects = static_cast<Runtime::Objects*>(priv);
+    auto& rings = objects->rings;
     // The verifier let through only the right kind of object per helper.
     auto* ring = reinterpret_cast<UserRing*>(args[0]);
     auto* map = reinterpret_cast<UserMap*>(args[0]);
@@ -117,6 +175,9 @@ uint64_t call_helper(void* priv, int32_t id, const uint64_t args[5]) {
         return static_cast<uint64_t>(-static_cast<int64_t>(err));
     };
     switch (id) {
+    case BPF_FUNC_tail_call:
+        return tail_call(reinterpret_cast<UserProgArray*>(args[1]), static_cast<uint32_t>(args[2]),
+                         &objects->tail_calls, &objects->tail_target);
     case BPF_FUNC_map_lookup_elem:
         return reinterpret_cast<uint64_t>(map->lookup(arg(1)));
     case BPF_FUNC_map_update_elem:
@@ -184,6 +245,19 @@ uint64_t call_helper(void* priv, int32_t id, const uint64_t args[5]) {
 } // namespace
 
 uint64_t Runtime::run(const Program& prog, std::span<std::byte> ctx) {
+    objects_->tail_calls = 0;
+    uint64_t r0 = 0;
+    // The module's trampoline: a tail call taken ends its program, and the
+    // program it picked runs next.
+    for (const Program* next = &prog; next;) {
+        objects_->tail_target = nullptr;
+        r0 = run_one(*next, ctx);
+        next = objects_->tail_target;
+    }
+    return r0;
+}
+
+uint64_t Runtime::run_one(const Program& prog, std::span<std::byte> ctx) {
     std::vector<bpf_insn> insns = prog.insns;
     // As the module does: each map load becomes the ring's or the map's
     // address, each value load the value's.
@@ -198,6 +272,8 @@ uint64_t Runtime::run(const Program& prog, std::span<std::byte> ctx) {
                       static_cast<uint32_t>(insns[i + 1].imm);
         } else if (objects_->rings.at(index)) {
             address = reinterpret_cast<uint64_t>(objects_->rings[index].get());
+        } else if (objects_->arrays.at(index)) {
+            address = reinterpret_cast<uint64_t>(objects_->arrays[index].get());
         } else {
             address = reinterpret_cast<uint64_t>(objects_->maps[index].get());
         }
@@ -208,7 +284,7 @@ uint64_t Runtime::run(const Program& prog, std::span<std::byte> ctx) {
     }
     kbpf_interp_env env{};
     env.call_helper = call_helper;
-    env.priv = &objects_->rings;
+    env.priv = objects_.get();
     env.stack = stack_.data();
     uint64_t r0 = 0;
     int err =

@@ -49,8 +49,16 @@ struct MapDecl {
     // name and the BTF size of struct T. Empty and 0 otherwise.
     std::string record_type;
     uint32_t record_size = 0;
+    // A prog array's slots as the object initialises them (libbpf's
+    // __array(values, ...) = { [i] = &prog }): the program (its function
+    // name) that slot i gets at load, "" for none. Empty for other maps.
+    std::vector<std::string> slots;
+    // Where the slots' pointers are in section .maps (for its relocations).
+    uint64_t slots_offset = 0;
 
     bool is_ring() const { return type == BPF_MAP_TYPE_RINGBUF; }
+    // kring's own prog array (for bpf_tail_call), not a Linux map.
+    bool is_prog_array() const { return type == BPF_MAP_TYPE_PROG_ARRAY; }
     bool is_global_data() const { return name.starts_with("."); }
     // .rodata: read-only to programs and frozen once filled, so the
     // verifier knows its values (as Linux knows a libbpf .rodata's).
@@ -122,24 +130,36 @@ Verdict verify(const Program& prog, std::span<const MapDecl> maps, const VerifyO
 // userspace (UserMap) and helpers.
 class Runtime {
 public:
-    // A userspace ring per ring map, sized max_entries, and a UserMap per
-    // other map (a global data section's holds its data).
+    // A userspace ring per ring map, sized max_entries, a prog array per
+    // prog array map, and a UserMap per other map (a global data section's
+    // holds its data).
     explicit Runtime(std::span<const MapDecl> maps);
     ~Runtime();
     Runtime(const Runtime&) = delete;
     Runtime& operator=(const Runtime&) = delete;
 
     // Runs `prog` (which must have been verified) once on `ctx`; returns R0.
-    // Throws kring::Error if the interpreter stops with an error.
+    // Throws kring::Error if the interpreter stops with an error. A tail
+    // call taken ends the program, and the slot's program runs next on
+    // `ctx`, as in the module: at most KRING_MAX_TAIL_CALLS per run.
     uint64_t run(const Program& prog, std::span<std::byte> ctx);
+    // The programs the prog arrays' slots run: those the object puts in
+    // them (MapDecl::slots) found by name among `programs`, which must
+    // outlive the runtime. Throws kring::Error (EINVAL) for a slot naming
+    // none of them. Until then the slots are empty.
+    void fill_slots(std::span<const Program> programs);
+    // Slot `slot` of prog array map `index` runs `prog` (nullptr: empty).
+    void set_slot(size_t index, uint32_t slot, const Program* prog);
 
     // The ring, or the map, of the object's map `index` (throws
     // std::out_of_range if that map is the other kind).
     UserRing& ring(size_t index);
     UserMap& map(size_t index);
 
-private:
     struct Objects;
+
+private:
+    uint64_t run_one(const Program& prog, std::span<std::byte> ctx);
     std::unique_ptr<Objects> objects_;
     std::vector<uint8_t> stack_;
 };

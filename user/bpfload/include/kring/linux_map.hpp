@@ -10,8 +10,10 @@
 
 #include <functional>
 #include <kring/bpfload.hpp>
+#include <kring/program.hpp>
 #include <kring/unique_fd.hpp>
 #include <linux/bpf.h>
+#include <map>
 #include <optional>
 #include <span>
 #include <string>
@@ -53,8 +55,9 @@ private:
 
 // The kernel objects an ELF object's programs load, as libbpf's
 // bpf_object__load() makes them: a kring ring for each ring map (from
-// make_ring: a new ring of its max_entries, or a pinned one), a Linux map
-// for each other map and global data section (LinuxMap::create).
+// make_ring: a new ring of its max_entries, or a pinned one), a kring prog
+// array for each prog array, a Linux map for each other map and global
+// data section (LinuxMap::create).
 class ObjectMaps {
 public:
     using RingMaker = std::function<Ring(const bpf::MapDecl&)>;
@@ -72,13 +75,22 @@ public:
     // std::out_of_range if it is the other kind).
     Ring& ring(size_t index);
     const LinuxMap& map(size_t index) const;
+    const ProgArray& prog_array(size_t index) const;
+    // Puts the programs the object's prog arrays name (MapDecl::slots) in
+    // their slots, as libbpf does after loading: `loaded` maps a program's
+    // function name to it. Throws kring::Error (EINVAL) for a slot that
+    // names a program not loaded. Returns how many slots it filled.
+    size_t fill_slots(const bpf::Object& obj,
+                      const std::map<std::string, const Program*>& loaded) const;
 
 private:
+    enum class Kind { ring, map, prog_array };
     std::vector<Ring> rings_;
     std::vector<LinuxMap> maps_;
+    std::vector<ProgArray> arrays_;
     std::vector<int> fds_;
-    std::vector<size_t> position_; // of map i in rings_ or in maps_
-    std::vector<bool> is_ring_;
+    std::vector<size_t> position_; // of map i in rings_, maps_ or arrays_
+    std::vector<Kind> kind_;
 };
 
 } // namespace kring

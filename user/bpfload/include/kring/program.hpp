@@ -78,6 +78,27 @@ private:
     std::string log_;
 };
 
+// A prog array of the module (KRING_IOC_PROG_ARRAY_*): the slots a
+// program's bpf_tail_call() jumps through, each holding a loaded program.
+// Closing it empties every slot (docs/programs.md, "Tail calls"). Move-only.
+class ProgArray {
+public:
+    // A new prog array of `max_entries` slots; throws kring::Error.
+    static ProgArray create(uint32_t max_entries);
+    // Slot `index` runs `prog` (E2BIG: past max_entries; EINVAL: a program
+    // of another context than the array's).
+    void update(uint32_t index, const Program& prog) const;
+    // Empties slot `index`; false if it was empty.
+    bool remove(uint32_t index) const;
+    // The id of the program in slot `index`, or nothing if it is empty.
+    std::optional<uint32_t> lookup(uint32_t index) const;
+    int fd() const noexcept { return fd_.get(); }
+
+private:
+    explicit ProgArray(int fd) : fd_(fd) {}
+    UniqueFd fd_;
+};
+
 // The name the module is given for a program called `name` (its function
 // name): its first KRING_PROG_NAME_LEN - 1 characters, each outside
 // [A-Za-z0-9_.] as '_', since the module takes Linux's rule for prog_name;
