@@ -5,9 +5,11 @@
 // records per call, each carrying its commit time. See docs/bench.md.
 //
 // Prints one line per measurement, "KRING-BENCH {json}", and one line about
-// the machine, "KRING-BENCH-ENV {json}"; bench/report.py makes the table.
+// the machine, "KRING-BENCH-ENV {json}"; then the cost of a tail call
+// (tail_call_bench.hpp); bench/report.py makes the tables.
 #include "bench.h"
 #include "pin_cpu.hpp"
+#include "tail_call_bench.hpp"
 
 #include <algorithm>
 #include <atomic>
@@ -534,6 +536,7 @@ int main(int argc, char** argv) {
                 std::fflush(stdout);
             }
         }
+        tailcall_bench::run(20000, 5);
     } catch (const std::exception& e) {
         std::fprintf(stderr, "kring-bench: %s\n", e.what());
         return 1;

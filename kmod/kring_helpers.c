@@ -238,8 +238,6 @@ kring_helper_fn kring_helper_addr(s32 helper_id)
 		return kring_helper_map_update_elem;
 	case BPF_FUNC_map_delete_elem:
 		return kring_helper_map_delete_elem;
-	case BPF_FUNC_tail_call:
-		return kring_prog_tail_call;
 	case BPF_FUNC_ktime_get_ns:
 		return kring_helper_ktime_get_ns;
 	case BPF_FUNC_get_smp_processor_id:

@@ -10,7 +10,8 @@
  *  - without CAP_PERFMON, a pointer spill gets a speculation barrier
  *    (kring_jit_rewrite);
  *  - helper calls point at kring's helpers, which have the BPF calling
- *    convention (kring_helper_addr); a tail call exits when it is taken;
+ *    convention (kring_helper_addr); a tail call becomes the kernel's
+ *    BPF_TAIL_CALL, through the prog array's struct bpf_array view;
  *  - each function is JIT'd on its own, callees first, with its verified
  *    stack depth, and a bpf-to-bpf call becomes a direct call of the
  *    callee's image (Linux's jit_subprogs does this for its own programs
@@ -101,9 +102,9 @@ static u32 kring_jit_guard_div(const struct bpf_insn *div,
 
 /*
  * What replaces @insn in the JIT's copy (0: @insn stays as it is): a
- * guarded division; a tail call that exits when it is taken
- * (kring_prog_tail_call: kring_prog_run then runs the program it picked);
- * with @nospec, an 8-byte register store followed by a
+ * guarded division; for a call of bpf_tail_call, the kernel's BPF_TAIL_CALL
+ * (its JIT's inline tail call, through the prog array's view: see
+ * kring_prog_array.h); with @nospec, an 8-byte register store followed by a
  * speculation barrier. Without CAP_PERFMON (bypass_spec_v4) the verifier
  * lets a program overwrite a spilled pointer only with a pointer, but a
  * pointer may still be spilled over a number, and a load that speculatively
@@ -117,12 +118,9 @@ static u32 kring_jit_rewrite(const struct bpf_insn *insn, bool nospec,
 		return kring_jit_guard_div(insn, out);
 	if (insn->code == (BPF_JMP | BPF_CALL) && !insn->src_reg &&
 	    insn->imm == BPF_FUNC_tail_call) {
-		/* call; if r0 != 0 (not taken) go on; else exit */
-		out[0] = *insn;
-		out[1] = kring_insn(BPF_JMP | BPF_JNE | BPF_K, BPF_REG_0, 0, 1,
-				    0);
-		out[2] = kring_insn(BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
-		return 3;
+		/* The kernel's own: r2 is the prog array's struct bpf_array. */
+		out[0] = kring_insn(BPF_JMP | BPF_TAIL_CALL, 0, 0, 0, 0);
+		return 1;
 	}
 	if (nospec && insn->code == (BPF_STX | BPF_MEM | BPF_DW)) {
 		out[0] = *insn;
@@ -226,12 +224,14 @@ static int kring_jit_call_imm(const void *target, s32 *imm)
 }
 
 /*
- * JITs the function [@start, @end) of @insns, whose callees are in
- * @jit->funcs already. Returns the kernel's program, JIT'd, or an ERR_PTR.
+ * JITs the function [@start, @end) of @insns, function @func_idx of the
+ * program, whose callees are in @jit->funcs already. Returns the kernel's
+ * program, JIT'd, or an ERR_PTR.
  */
 static struct bpf_prog *kring_jit_func(struct kring_jit *jit,
 				       const struct bpf_insn *insns,
 				       u32 start, u32 end, u32 stack_depth,
+				       u32 func_idx, bool tail_call_reachable,
 				       const u32 *starts, const char **why)
 {
 	u32 len = end - start, i;
@@ -249,6 +249,16 @@ static struct bpf_prog *kring_jit_func(struct kring_jit *jit,
 	memcpy(fp->insnsi, insns + start, len * sizeof(*insns));
 	/* With 0, the JIT would reserve no stack for the program's frame. */
 	fp->aux->stack_depth = stack_depth;
+	/*
+	 * As Linux's jit_subprogs numbers them: a called function (not 0)
+	 * takes the tail call count from its caller instead of starting one.
+	 * A function that tail-calls, or calls one that may, keeps the count
+	 * in its frame and passes it on: 6.12's JIT does so only when
+	 * tail_call_reachable is set, as Linux's verifier sets it (6.1's
+	 * also finds BPF_TAIL_CALL itself).
+	 */
+	fp->aux->func_idx = func_idx;
+	fp->aux->tail_call_reachable = tail_call_reachable;
 	for (i = 0; i < len && !err; i++) {
 		struct bpf_insn *insn = &fp->insnsi[i];
 		const void *target;
@@ -317,6 +327,7 @@ struct kring_jit *kring_jit_compile(const struct bpf_insn *insns, u32 insn_cnt,
 	struct bpf_insn *prog;
 	u32 cnt, nr = 0, i, f, done = 0;
 	u32 *starts = NULL, *owner = NULL;
+	bool *reaches_tail_call = NULL;
 	int err = 0;
 
 	*why = "out of memory";
@@ -329,7 +340,9 @@ struct kring_jit *kring_jit_compile(const struct bpf_insn *insns, u32 insn_cnt,
 	/* The functions: the program, then every call target, in order. */
 	starts = kvcalloc(cnt + 1, sizeof(*starts), GFP_KERNEL);
 	owner = kvcalloc(cnt, sizeof(*owner), GFP_KERNEL);
-	if (!starts || !owner) {
+	reaches_tail_call = kvcalloc(cnt + 1, sizeof(*reaches_tail_call),
+				     GFP_KERNEL);
+	if (!starts || !owner || !reaches_tail_call) {
 		err = -ENOMEM;
 		goto out;
 	}
@@ -375,9 +388,15 @@ struct kring_jit *kring_jit_compile(const struct bpf_insn *insns, u32 insn_cnt,
 					ready = false;
 			if (!ready)
 				continue;
+			/* Its callees are done: whether it reaches a tail call. */
+			for (i = starts[f]; i < starts[f + 1]; i++)
+				reaches_tail_call[f] |=
+					prog[i].code == (BPF_JMP | BPF_TAIL_CALL) ||
+					(kring_is_pseudo_call(&prog[i]) &&
+					 reaches_tail_call[owner[i + 1 + prog[i].imm]]);
 			fp = kring_jit_func(jit, prog, starts[f],
-					    starts[f + 1], func_depth[f], starts,
-					    why);
+					    starts[f + 1], func_depth[f], f,
+					    reaches_tail_call[f], starts, why);
 			if (IS_ERR(fp)) {
 				err = PTR_ERR(fp);
 				break;
@@ -392,6 +411,7 @@ struct kring_jit *kring_jit_compile(const struct bpf_insn *insns, u32 insn_cnt,
 		}
 	}
 out:
+	kvfree(reaches_tail_call);
 	kvfree(owner);
 	kvfree(starts);
 	kvfree(prog);

@@ -125,12 +125,12 @@ void kring_prog_put(struct kring_prog *prog)
 u64 kring_prog_tail_call(u64 ctx, u64 array_addr, u64 index, u64 r4, u64 r5)
 {
 	struct kring_prog_array *array =
-		(struct kring_prog_array *)(unsigned long)array_addr;
+		kring_prog_array_of_view((void *)(unsigned long)array_addr);
 	struct kring_run_cpu *cpu = this_cpu_ptr(kring_run_cpus);
 	struct kring_prog *next;
 
 	/* Linux's order: an attempt on an empty slot counts too. */
-	if ((u32)index >= array->max_entries)
+	if ((u32)index >= array->view.map.max_entries)
 		return (u64)-E2BIG;
 	if (cpu->tail_calls >= KRING_MAX_TAIL_CALLS)
 		return (u64)-ELOOP;
@@ -444,9 +444,9 @@ static int kring_load_map_lookup(struct kring_load_objs *lo, s32 fd,
 }
 
 /*
- * A prog array: a map of BPF_MAP_TYPE_PROG_ARRAY to the verifier, and one
- * of the program's context (EINVAL otherwise, as Linux refuses a program
- * whose type differs from the array's owner).
+ * A prog array: a map of BPF_MAP_TYPE_PROG_ARRAY to the verifier. Whether
+ * its programs are of this one's kind is known once the runtime is chosen
+ * (kring_prog_check_arrays).
  */
 static int kring_load_array_lookup(struct kring_load_objs *lo,
 				   struct kring_prog_array *array,
@@ -454,14 +454,10 @@ static int kring_load_array_lookup(struct kring_load_objs *lo,
 {
 	u32 i;
 
-	if (!kring_prog_array_admits(array, lo->attach_type)) {
-		kring_prog_array_put(array);
-		return -EINVAL;
-	}
 	desc->type = BPF_MAP_TYPE_PROG_ARRAY;
 	desc->key_size = sizeof(u32);
 	desc->value_size = sizeof(u32);
-	desc->max_entries = array->max_entries;
+	desc->max_entries = array->view.map.max_entries;
 	for (i = 0; i < lo->nr_arrays && lo->arrays[i] != array; i++)
 		;
 	if (i == KBPF_MAX_USED_MAPS) {
@@ -530,7 +526,7 @@ static void kring_rewrite_map_loads(struct kring_prog *prog,
 			if (idx & KRING_LOAD_MAP)
 				addr = (u64)(unsigned long)lo->maps[i];
 			else if (idx & KRING_LOAD_ARRAY)
-				addr = (u64)(unsigned long)lo->arrays[i];
+				addr = (u64)(unsigned long)&lo->arrays[i]->view;
 			else
 				addr = (u64)(unsigned long)lo->rings[i];
 		} else if (insn->src_reg == BPF_PSEUDO_MAP_VALUE) {
@@ -592,6 +588,38 @@ static void kring_prog_select_runtime(struct kring_prog *prog,
 		  prog->jit->nr_funcs == 1 ? "" : "s",
 		  ns_capable_noaudit(&init_user_ns, CAP_SYSLOG) ?
 		  kring_jit_addr(prog->jit) : 0UL);
+}
+
+/* Appends @msg to the load log (if any); returns -EINVAL. */
+static int kring_prog_log_error(char *log, u32 log_size, const char *msg)
+{
+	size_t used;
+
+	if (log && log_size) {
+		used = strnlen(log, log_size - 1);
+		strscpy(log + used, msg, log_size - used);
+	}
+	return -EINVAL;
+}
+
+/*
+ * Each prog array the program tail-calls through holds programs of its
+ * context and runtime, as Linux checks a program against its prog arrays'
+ * owner once it is JIT'd (or not): the JIT'd tail call jumps into JIT'd
+ * images only, with the context they expect. -EINVAL otherwise, said in
+ * the log.
+ */
+static int kring_prog_check_arrays(struct kring_prog *prog, char *log,
+				   u32 log_size)
+{
+	u32 i;
+
+	for (i = 0; i < prog->nr_arrays; i++)
+		if (!kring_prog_array_admits(prog->arrays[i], prog))
+			return kring_prog_log_error(log, log_size, prog->jit ?
+				"a prog array holds programs of another attach type or runtime than this JIT'd one\n" :
+				"a prog array holds programs of another attach type or runtime than this interpreted one\n");
+	return 0;
 }
 
 long kring_prog_load(const void __user *uarg)
@@ -715,6 +743,12 @@ long kring_prog_load(const void __user *uarg)
 		kring_rewrite_map_loads(prog, lo);
 		kring_prog_select_runtime(prog, &load, &attr, log,
 					  log ? load.log_size : 0);
+		if (!prog->jit && stats.tail_calls_in_callees)
+			ret = kring_prog_log_error(log, log ? load.log_size : 0,
+						   "tail_calls are not allowed in non-JITed programs with bpf-to-bpf calls: here a called function tail-calls, which needs the JIT\n");
+		else
+			ret = kring_prog_check_arrays(prog, log,
+						      log ? load.log_size : 0);
 	}
 	if (log && copy_to_user(u64_to_user_ptr(load.log_buf), log,
 				strnlen(log, load.log_size - 1) + 1))

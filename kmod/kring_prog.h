@@ -87,13 +87,13 @@ void kring_prog_fill_info(struct kring_prog *prog,
 int kring_prog_run(struct kring_prog *prog, void *ctx, u64 *r0);
 
 /*
- * The helper bpf_tail_call(ctx, prog array, index), with the BPF calling
- * convention. It only picks the program: it returns 0 when the tail call is
- * taken, and the calling program then exits at once (the JIT's rewrite
- * and the interpreter see to it), so that kring_prog_run runs the picked
- * program next, on the same context and the same stack depth. Otherwise
- * (index out of range, KRING_MAX_TAIL_CALLS taken already, an empty slot)
- * a negative errno, and the program goes on.
+ * The helper bpf_tail_call(ctx, prog array, index) of interpreted programs
+ * (JIT'd ones use the kernel's own BPF_TAIL_CALL), with the BPF calling
+ * convention. It only picks the program: it returns 0 when the tail call
+ * is taken, and the interpreter then ends the run, so that kring_prog_run
+ * runs the picked program next, on the same context and the same stack
+ * depth. Otherwise (index out of range, KRING_MAX_TAIL_CALLS taken
+ * already, an empty slot) a negative errno, and the program goes on.
  */
 u64 kring_prog_tail_call(u64 ctx, u64 array, u64 index, u64 r4, u64 r5);
 

@@ -8,10 +8,13 @@
  * references"), which breaks a cycle of a program that holds, through its
  * maps, an array holding itself.
  *
- * A tail call reads a slot under RCU (kring_prog_run holds the read lock
- * for the whole run and the tail calls it takes), so a program once put in
- * a slot is freed a grace period after its last reference goes
- * (struct kring_prog's tail_callable).
+ * A JIT'd program tail-calls with the kernel's own BPF_TAIL_CALL, which
+ * reads the array's view (a struct bpf_array); an interpreted one through
+ * kring_prog_tail_call and kring_prog_run's trampoline, which read slots[].
+ * Either reads a slot under RCU (kring_prog_run holds the read lock for
+ * the whole run and the tail calls it takes), so a program once put in a
+ * slot is freed a grace period after its last reference goes (struct
+ * kring_prog's tail_callable).
  */
 #include <linux/anon_inodes.h>
 #include <linux/capability.h>
@@ -22,6 +25,7 @@
 #include <linux/kring.h>
 
 #include "kring_compat.h"
+#include "kring_jit.h"
 #include "kring_prog.h"
 #include "kring_prog_array.h"
 
@@ -29,14 +33,18 @@ static const struct file_operations kring_prog_array_fops;
 
 void kring_prog_array_put(struct kring_prog_array *array)
 {
-	if (refcount_dec_and_test(&array->refs))
-		kfree(array);
+	if (!refcount_dec_and_test(&array->refs))
+		return;
+	kfree(array->slots);
+	kfree(array);
 }
 
-bool kring_prog_array_admits(struct kring_prog_array *array, u32 attach_type)
+bool kring_prog_array_admits(struct kring_prog_array *array,
+			     const struct kring_prog *prog)
 {
-	int class = kring_attach_class(attach_type);
-	int owner = atomic_cmpxchg(&array->owner_class, 0, class);
+	int class = kring_attach_class(prog->attach_type) |
+		    (prog->jit ? KRING_PROG_ARRAY_JIT : 0);
+	int owner = atomic_cmpxchg(&array->owner, 0, class);
 
 	return !owner || owner == class;
 }
@@ -58,12 +66,22 @@ struct kring_prog_array *kring_prog_array_get_fd(int fd)
 	return array;
 }
 
-/* Slot @index gets @prog (NULL: empties); returns the program it held. */
+/*
+ * Slot @index gets @prog (NULL: empties), for both runtimes; returns the
+ * program it held. Under update_lock, so that slots[] and ptrs[] agree.
+ */
 static struct kring_prog *kring_prog_array_swap(struct kring_prog_array *array,
 						u32 index,
 						struct kring_prog *prog)
 {
-	return unrcu_pointer(xchg(&array->slots[index], RCU_INITIALIZER(prog)));
+	struct kring_prog *old;
+
+	lockdep_assert_held(&array->update_lock);
+	old = rcu_replace_pointer(array->slots[index], prog,
+				  lockdep_is_held(&array->update_lock));
+	WRITE_ONCE(array->view.ptrs[index],
+		   prog && prog->jit ? prog->jit->funcs[0] : NULL);
+	return old;
 }
 
 static long kring_prog_array_update(struct kring_prog_array *array,
@@ -71,18 +89,20 @@ static long kring_prog_array_update(struct kring_prog_array *array,
 {
 	struct kring_prog *prog, *old;
 
-	if (elem->index >= array->max_entries)
+	if (elem->index >= array->view.map.max_entries)
 		return -E2BIG;
 	prog = kring_prog_get_fd(elem->prog_fd);
 	if (IS_ERR(prog))
 		return PTR_ERR(prog);
-	if (!kring_prog_array_admits(array, prog->attach_type)) {
+	if (!kring_prog_array_admits(array, prog)) {
 		kring_prog_put(prog);
 		return -EINVAL;
 	}
 	/* Before the slot publishes it: its last put must wait for RCU. */
 	WRITE_ONCE(prog->tail_callable, true);
+	mutex_lock(&array->update_lock);
 	old = kring_prog_array_swap(array, elem->index, prog);
+	mutex_unlock(&array->update_lock);
 	if (old)
 		kring_prog_put(old);
 	return 0;
@@ -93,9 +113,11 @@ static long kring_prog_array_delete(struct kring_prog_array *array,
 {
 	struct kring_prog *old;
 
-	if (elem->index >= array->max_entries)
+	if (elem->index >= array->view.map.max_entries)
 		return -E2BIG;
+	mutex_lock(&array->update_lock);
 	old = kring_prog_array_swap(array, elem->index, NULL);
+	mutex_unlock(&array->update_lock);
 	if (!old)
 		return -ENOENT;
 	kring_prog_put(old);
@@ -107,7 +129,7 @@ static long kring_prog_array_lookup(struct kring_prog_array *array,
 {
 	struct kring_prog *prog;
 
-	if (elem->index >= array->max_entries)
+	if (elem->index >= array->view.map.max_entries)
 		return -E2BIG;
 	rcu_read_lock();
 	prog = rcu_dereference(array->slots[elem->index]);
@@ -156,8 +178,10 @@ static int kring_prog_array_release(struct inode *inode, struct file *file)
 	struct kring_prog *old;
 	u32 i;
 
-	for (i = 0; i < array->max_entries; i++) {
+	for (i = 0; i < array->view.map.max_entries; i++) {
+		mutex_lock(&array->update_lock);
 		old = kring_prog_array_swap(array, i, NULL);
+		mutex_unlock(&array->update_lock);
 		if (old)
 			kring_prog_put(old);
 	}
@@ -186,15 +210,22 @@ long kring_prog_array_create(const void __user *uarg)
 		return -EINVAL;
 	if (req.max_entries > KRING_PROG_ARRAY_MAX_ENTRIES)
 		return -E2BIG;
-	array = kzalloc(struct_size(array, slots, req.max_entries),
+	array = kzalloc(struct_size(array, view.ptrs, req.max_entries),
 			GFP_KERNEL_ACCOUNT);
 	if (!array)
 		return -ENOMEM;
+	array->slots = kcalloc(req.max_entries, sizeof(*array->slots),
+			       GFP_KERNEL_ACCOUNT);
+	if (!array->slots) {
+		kfree(array);
+		return -ENOMEM;
+	}
 	refcount_set(&array->refs, 1);
-	array->max_entries = req.max_entries;
+	mutex_init(&array->update_lock);
+	array->view.map.max_entries = req.max_entries;
 	fd = anon_inode_getfd("kring-prog-array", &kring_prog_array_fops, array,
 			      O_RDWR | O_CLOEXEC);
 	if (fd < 0)
-		kfree(array);
+		kring_prog_array_put(array);
 	return fd;
 }

@@ -6,6 +6,8 @@
 #ifndef KRING_PROG_ARRAY_H
 #define KRING_PROG_ARRAY_H
 
+#include <linux/bpf.h>
+#include <linux/mutex.h>
 #include <linux/rcupdate.h>
 #include <linux/refcount.h>
 #include <linux/types.h>
@@ -14,11 +16,26 @@ struct kring_prog;
 
 struct kring_prog_array {
 	refcount_t refs;	/* the fd's, and one per program loading it */
-	u32 max_entries;
-	/* The attach class (kring_attach_class) of its programs; 0: unset. */
-	atomic_t owner_class;
-	struct kring_prog __rcu *slots[];
+	/*
+	 * Its programs' attach class (kring_attach_class) and runtime
+	 * (KRING_PROG_ARRAY_JIT), as the first of them fixed it; 0: unset.
+	 */
+	atomic_t owner;
+	struct mutex update_lock;	/* slots and ptrs change together */
+	/* The programs, for the interpreter's tail calls and for lookups. */
+	struct kring_prog __rcu **slots;
+	/*
+	 * What programs load, and what JIT'd programs tail-call through with
+	 * the kernel's own BPF_TAIL_CALL: a struct bpf_array whose
+	 * map.max_entries is the array's and whose ptrs[i] is slot i's
+	 * JIT'd entry (the struct bpf_prog of its main function), or NULL.
+	 * The kernel's JIT reads those two fields only. Last: ptrs[] follows.
+	 */
+	struct bpf_array view;
 };
+
+/* The owner bit of a JIT'd program: it tail-calls JIT'd programs only. */
+#define KRING_PROG_ARRAY_JIT 0x10000
 
 /* KRING_IOC_PROG_ARRAY_CREATE: returns a new prog array fd or an error. */
 long kring_prog_array_create(const void __user *uarg);
@@ -32,11 +49,21 @@ struct kring_prog_array *kring_prog_array_get_fd(int fd);
 void kring_prog_array_put(struct kring_prog_array *array);
 
 /*
- * Whether programs of @attach_type may go in, or tail-call through,
- * @array: those of its first program's context only (kprobes and
- * kretprobes share one), as Linux's prog arrays keep their owner's type.
+ * Whether @prog may go in, or tail-call through, @array: programs of its
+ * first program's context only (kprobes and kretprobes share one), and of
+ * its runtime (JIT'd or interpreted), as Linux's prog arrays keep their
+ * owner's type and JIT'd-ness. The first program fixes them.
  */
-bool kring_prog_array_admits(struct kring_prog_array *array, u32 attach_type);
+bool kring_prog_array_admits(struct kring_prog_array *array,
+			     const struct kring_prog *prog);
+
+/* The array a program's load of it points at (its view). */
+static inline struct kring_prog_array *
+kring_prog_array_of_view(const void *view)
+{
+	return container_of((struct bpf_array *)view, struct kring_prog_array,
+			    view);
+}
 
 /* Slot @index's program for a tail call, under RCU; NULL if empty. */
 static inline struct kring_prog *

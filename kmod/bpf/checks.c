@@ -618,7 +618,7 @@ static int check_map_arg_mem(struct kbpf_env *env, const struct kbpf_state *st,
 			     u8 regno, u32 size, const char *what)
 {
 	const struct kbpf_reg *reg = &kbpf_cur_regs(st)[regno];
-	s32 off;
+	s32 off = 0;
 	int err;
 
 	if (reg->type == KBPF_PTR_MAP_VALUE)
@@ -760,19 +760,12 @@ static int check_map_func(struct kbpf_env *env,
 }
 
 /*
- * A tail call ends the program when it is taken, so no ring record may be
- * left reserved; and kring takes it in the program's main function only:
- * the run's trampoline (kring_prog_run) replaces the whole program, where
- * Linux's JIT replaces the calling function's frame alone.
+ * A tail call ends the calling function when it is taken, so no ring
+ * record may be left reserved. (In a called function, the frames below
+ * are limited by check_call_chains.)
  */
 static int check_tail_call(struct kbpf_env *env, const struct kbpf_state *st)
 {
-	u32 func = env->structure.insn_func[env->insn];
-
-	if (func)
-		return kbpf_reject(env, -EINVAL,
-				   "tail_call in function %u: kring takes tail calls in the program's main function only",
-				   func);
 	if (st->nr_refs)
 		return kbpf_reject(env, -EINVAL,
 				   "tail_call would lead to reference leak: ring record reserved at insn %u",

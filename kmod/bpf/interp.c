@@ -104,7 +104,7 @@ static u64 kbpf_atomic_u64(u64 *p, s32 op, u64 val, u64 expected)
 
 /*
  * A tail call taken ends the run (the caller runs the program it picked);
- * the verifier allows them in the program's own frame only.
+ * one in a called function is an error (interp.h: loaders refuse those).
  */
 static int tail_call_taken(unsigned int depth, u64 *r0)
 {

@@ -26,8 +26,9 @@ struct kbpf_interp_env {
 	/*
 	 * Helper calls: @args are R1-R5; the return value goes to R0.
 	 * BPF_FUNC_tail_call returns 0 when the tail call is taken: the run
-	 * then ends (the verifier allows tail calls in the program's own
-	 * frame only), and the caller runs the program it picked.
+	 * then ends, and the caller runs the program it picked. So only the
+	 * program's own frame may tail-call: its loaders refuse programs whose
+	 * called functions do (kbpf_verify_stats' tail_calls_in_callees).
 	 */
 	u64 (*call_helper)(void *priv, s32 helper_id, const u64 args[5]);
 	void *priv;

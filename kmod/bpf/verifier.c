@@ -31,21 +31,39 @@ static u32 frame_stack_size(const struct kbpf_env *env, u32 f)
 	return ALIGN(max_t(u32, env->func_depth[f], 1), 32);
 }
 
+/* Whether function @f calls bpf_tail_call. */
+static bool has_tail_call(const struct kbpf_env *env, u32 f)
+{
+	const struct kbpf_func *func = &env->structure.funcs[f];
+	u32 i;
+
+	for (i = func->start; i < func->end; i++)
+		if (env->insns[i].code == (BPF_JMP | BPF_CALL) &&
+		    !env->insns[i].src_reg &&
+		    env->insns[i].imm == BPF_FUNC_tail_call)
+			return true;
+	return false;
+}
+
 /*
  * The deepest stack and the longest chain of frames any call sequence
  * reaches, over the call graph (acyclic: the structure pass rejects
  * recursion). Global functions count: they run on the caller's stack.
+ * And Linux's limit for tail calls in called functions: a tail call leaves
+ * the frames below it in place, up to 33 times over, so they may hold less
+ * than 256 bytes (8 KiB at worst).
  */
 static int check_call_chains(struct kbpf_env *env)
 {
 	u32 n = env->structure.nr_funcs, i, f, round;
-	u32 *depth = kbpf_zalloc(2 * n * sizeof(u32));
-	u32 *frames;
+	u32 *depth = kbpf_zalloc(3 * n * sizeof(u32));
+	u32 *frames, *below;
 	int err = 0;
 
 	if (!depth)
 		return -ENOMEM;
 	frames = depth + n;
+	below = frames + n;	/* stack of the frames under each function */
 	for (f = 0; f < n; f++) {
 		depth[f] = frame_stack_size(env, f);
 		frames[f] = 1;
@@ -73,6 +91,12 @@ static int check_call_chains(struct kbpf_env *env)
 				frames[caller] = frames[callee] + 1;
 				changed = true;
 			}
+			if (below[caller] + frame_stack_size(env, caller) >
+			    below[callee]) {
+				below[callee] = below[caller] +
+						frame_stack_size(env, caller);
+				changed = true;
+			}
 		}
 		if (!changed)
 			break;
@@ -87,6 +111,10 @@ static int check_call_chains(struct kbpf_env *env)
 			err = kbpf_reject(env, -EACCES,
 				     "stack of %u bytes across the call chain exceeds 512",
 				     depth[f]);
+		else if (f && below[f] >= 256 && has_tail_call(env, f))
+			err = kbpf_reject(env, -EACCES,
+				     "tail_calls are not allowed when call stack of previous frames is %u bytes. Too large",
+				     below[f]);
 	}
 	kbpf_free(depth);
 	return err;
@@ -191,8 +219,12 @@ int kbpf_verify(const struct kbpf_verify_attr *attr,
 		stats->ancestors_compared = search->ancestors_compared;
 		stats->time_ns = kbpf_now_ns() - start;
 		stats->stack_depth = depth;
+		stats->tail_calls_in_callees = false;
 		stats->log_truncated = env->log.truncated;
 	}
+	if (stats && !err)
+		for (f = 1; f < env->structure.nr_funcs; f++)
+			stats->tail_calls_in_callees |= has_tail_call(env, f);
 	if (!err && attr->func_stack_depth && env->func_depth)
 		for (f = 0; f < env->structure.nr_funcs && f < KBPF_MAX_FUNCS;
 		     f++)

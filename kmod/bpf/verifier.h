@@ -84,6 +84,12 @@ struct kbpf_verify_stats {
 	u64 ancestors_compared;
 	u64 time_ns;
 	u32 stack_depth;	/* deepest stack use across a call chain */
+	/*
+	 * A function other than the program's main one has a tail call:
+	 * only the JIT runs that (Linux's interpreter, and kring's, take tail
+	 * calls from the main function only).
+	 */
+	bool tail_calls_in_callees;
 	bool log_truncated;
 };
 

@@ -1361,9 +1361,7 @@ void Gen::direct_value_op() {
 }
 
 void Gen::snippet() {
-    // Programs the module runs (ctx_size: the JIT differential) have no
-    // maps yet: the VM test makes no maps for them.
-    switch (rng_.below(options_.ctx_size ? 25 : 28)) {
+    switch (rng_.below(28)) {
     case 25:
     case 26:
         map_op();

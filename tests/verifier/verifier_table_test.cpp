@@ -1455,9 +1455,17 @@ std::vector<Case> tail_call_cases() {
                      alu64_imm(BPF_ADD, R3, -16), mov64_imm(R4, 0),
                      call_helper(BPF_FUNC_map_update_elem), ret(0)}),
                   "cannot pass map_type 3 into func bpf_map_update_elem#2"),
-        malformed("a tail call in a called function",
-                  P({call_local(2), ret(0), tail_call(0), ret(1)}),
-                  "kring takes tail calls in the program's main function only"),
+        // In a called function: the JIT only (the interpreters refuse it at
+        // load), with BTF in Linux; the frames below under 256 bytes.
+        accept("a tail call in a called function", P({call_local(2), ret(0), tail_call(0), ret(1)}))
+            .with_funcs({func(0, KRING_FUNC_STATIC), func(3, KRING_FUNC_STATIC)}),
+        accept("a tail call in a called function over 224 bytes of frames",
+               P({st(BPF_DW, R10, -224, 0), call_local(2), ret(0), tail_call(0), ret(1)}))
+            .with_funcs({func(0, KRING_FUNC_STATIC), func(4, KRING_FUNC_STATIC)}),
+        deny("a tail call in a called function over 256 bytes of frames",
+             P({st(BPF_DW, R10, -256, 0), call_local(2), ret(0), tail_call(0), ret(1)}),
+             "tail_calls are not allowed when call stack of previous frames is 256 bytes")
+            .with_funcs({func(0, KRING_FUNC_STATIC), func(4, KRING_FUNC_STATIC)}),
         deny("a number as the tail call's context", P({mov64_imm(R1, 0), tail_call(0), ret(0)}),
              "r1 expects the context, got scalar"),
         deny("a moved context", P({alu64_imm(BPF_ADD, R1, 8), tail_call(0), ret(0)}),

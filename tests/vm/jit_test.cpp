@@ -7,6 +7,7 @@
 #include "gen.hpp"
 #include "insn.hpp"
 #include "jit_util.hpp"
+#include "linux_bpf.hpp"
 #include "vm_util.hpp"
 
 #include <cstdio>
@@ -90,21 +91,44 @@ std::vector<bpf_insn> ret_arg0_plus(int32_t k) {
 }
 
 // One runtime's copy of a program: its rings and its fd.
+// Whether @prog loads a map or a global (a map of the generator's).
+bool uses_maps(const fuzz::Prog& prog) {
+    for (const bpf_insn& in : prog.insns)
+        if (in.code == (BPF_LD | BPF_IMM | BPF_DW) &&
+            (in.src_reg == BPF_PSEUDO_MAP_FD || in.src_reg == BPF_PSEUDO_MAP_VALUE) &&
+            fuzz::is_map_fd(in.imm))
+            return true;
+    return false;
+}
+
 struct Instance {
     static constexpr uint64_t kRingSize = 1 << 16;
     Fd rings[fuzz::NR_RINGS];
+    Fd maps[fuzz::NR_MAPS]; // Linux maps as the generator describes them, if it loads one
     Loaded loaded;
 
     Instance(const fuzz::Prog& prog, uint32_t flags) {
         std::vector<bpf_insn> insns = prog.insns;
         for (Fd& r : rings)
             r = make_ring(kRingSize);
+        for (int32_t m = 0; m < fuzz::NR_MAPS && uses_maps(prog); m++) {
+            const fuzz::FuzzMap& d = fuzz::fuzz_map(m);
+            maps[m] = Fd(linuxbpf::create_map(static_cast<bpf_map_type>(d.type), d.key_size,
+                                              d.value_size, d.max_entries, d.flags));
+            REQUIRE(maps[m].get() >= 0);
+            uint32_t zero = 0;
+            if (d.frozen)
+                REQUIRE(linuxbpf::fill_map(maps[m].get(), &zero, fuzz::frozen_value(), true) == 0);
+        }
         for (size_t i = 0; i + 1 < insns.size(); i++) {
             bpf_insn& in = insns[i];
-            // Ring i is this instance's ring i; a mutant's other fd numbers
-            // name no fd in either instance.
-            if (in.code == (BPF_LD | BPF_IMM | BPF_DW) && in.src_reg == BPF_PSEUDO_MAP_FD)
-                in.imm = in.imm >= 0 && in.imm < fuzz::NR_RINGS ? rings[in.imm].get() : 1 << 30;
+            // Ring i and map i are this instance's; a mutant's other fd
+            // numbers name no fd in either instance.
+            if (in.code == (BPF_LD | BPF_IMM | BPF_DW) &&
+                (in.src_reg == BPF_PSEUDO_MAP_FD || in.src_reg == BPF_PSEUDO_MAP_VALUE))
+                in.imm = in.imm >= 0 && in.imm < fuzz::NR_RINGS ? rings[in.imm].get()
+                         : fuzz::is_map_fd(in.imm) ? maps[in.imm - fuzz::NR_RINGS].get()
+                                                   : 1 << 30;
             // The clock differs between any two runs: the CPU number instead.
             if (in.code == (BPF_JMP | BPF_CALL) && in.src_reg == 0 &&
                 in.imm == BPF_FUNC_ktime_get_ns)
@@ -118,6 +142,16 @@ struct Instance {
         return o;
     }
     std::vector<uint8_t> records() { return drain_all(rings, kRingSize); }
+    std::vector<uint8_t> map_entries() {
+        std::vector<uint8_t> all;
+        for (Fd& m : maps) {
+            if (m.get() < 0)
+                continue; // not made: the program loads no map
+            std::vector<uint8_t> one = map_contents(m.get());
+            all.insert(all.end(), one.begin(), one.end());
+        }
+        return all;
+    }
 };
 
 } // namespace
@@ -395,11 +429,12 @@ TEST_CASE("jit: the differential: random programs, JIT'd and interpreted, same R
         if (!keep_only_caps({CAP_BPF}))
             return 98;
         constexpr uint64_t seed = 20261215;
-        constexpr int programs = 700, mutants = 2, runs = 4;
+        constexpr int programs = 1000, mutants = 2, runs = 4;
         fuzz::GenOptions options;
         options.ctx_size = sizeof(pt_regs);
         fuzz::Rng rng(seed);
-        unsigned long passed = 0, failed = 0, refused = 0, jited = 0, calls = 0, divs = 0;
+        unsigned long passed = 0, failed = 0, refused = 0, jited = 0, calls = 0, divs = 0,
+                      with_maps = 0;
         for (int i = 0; i < programs; i++) {
             fuzz::Prog p = fuzz::generate(rng, options);
             for (int m = 0; m <= mutants; m++) {
@@ -424,6 +459,7 @@ TEST_CASE("jit: the differential: random programs, JIT'd and interpreted, same R
                 }
                 jited++;
                 calls += ji.nr_funcs > 1;
+                with_maps += uses_maps(q);
                 for (const bpf_insn& in2 : q.insns)
                     if ((BPF_CLASS(in2.code) == BPF_ALU || BPF_CLASS(in2.code) == BPF_ALU64) &&
                         (BPF_OP(in2.code) == BPF_DIV || BPF_OP(in2.code) == BPF_MOD) &&
@@ -445,6 +481,8 @@ TEST_CASE("jit: the differential: random programs, JIT'd and interpreted, same R
                 }
                 if (why.empty() && j.records() != in.records())
                     why = "different records";
+                if (why.empty() && j.map_entries() != in.map_entries())
+                    why = "different map entries";
                 if (why.empty()) {
                     passed++;
                 } else {
@@ -455,11 +493,11 @@ TEST_CASE("jit: the differential: random programs, JIT'd and interpreted, same R
             }
         }
         printf("jit-differential (seed %llu): %lu JIT'd (%lu with calls, %lu dividing by a "
-               "register), %lu refused by the verifier\n",
-               static_cast<unsigned long long>(seed), jited, calls, divs, refused);
+               "register, %lu with maps or globals), %lu refused by the verifier\n",
+               static_cast<unsigned long long>(seed), jited, calls, divs, with_maps, refused);
         printf("jit-differential: %lu passed, %lu failed\n", passed, failed);
         fflush(stdout);
-        return failed ? 1 : (passed ? 0 : 2);
+        return failed ? 1 : (passed && with_maps ? 0 : 2);
     });
     CHECK(status == 0);
 }

@@ -1,6 +1,7 @@
 // What the JIT tests share (jit_test.cpp, jit_table_test.cpp): loading a
 // program into the module JIT'd or interpreted, KRING_IOC_PROG_INFO,
-// test-runs on a kprobe context, and a ring's records as bytes.
+// test-runs on a kprobe context, a ring's records and a map's entries as
+// bytes.
 #pragma once
 
 #include "vm_util.hpp"
@@ -11,9 +12,12 @@
 #include <doctest/doctest.h>
 #include <linux/bpf.h>
 #include <linux/kring.h>
+#include <map>
 #include <span>
 #include <string>
 #include <sys/ioctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 #include <vector>
 
 namespace jitvm {
@@ -115,6 +119,41 @@ inline std::vector<uint8_t> drain_all(std::span<vmtest::Fd> rings, uint64_t size
         all.insert(all.end(), one.begin(), one.end());
         all.push_back(0xee);
     }
+    return all;
+}
+
+// Every entry of Linux map @fd, in key order, as bytes (key, then value),
+// then a separator byte: what two runs that changed it alike leave.
+inline std::vector<uint8_t> map_contents(int fd) {
+    bpf_map_info info{};
+    bpf_attr get{};
+    get.info.bpf_fd = static_cast<uint32_t>(fd);
+    get.info.info_len = sizeof(info);
+    get.info.info = reinterpret_cast<uint64_t>(&info);
+    REQUIRE(::syscall(SYS_bpf, BPF_OBJ_GET_INFO_BY_FD, &get, sizeof(get)) == 0);
+    std::map<std::vector<uint8_t>, std::vector<uint8_t>> entries;
+    std::vector<uint8_t> key(info.key_size), next(info.key_size), value(info.value_size);
+    for (bool first = true;; first = false) {
+        bpf_attr step{};
+        step.map_fd = static_cast<uint32_t>(fd);
+        step.key = first ? 0 : reinterpret_cast<uint64_t>(key.data());
+        step.next_key = reinterpret_cast<uint64_t>(next.data());
+        if (::syscall(SYS_bpf, BPF_MAP_GET_NEXT_KEY, &step, sizeof(step)) != 0)
+            break;
+        key = next;
+        bpf_attr lookup{};
+        lookup.map_fd = static_cast<uint32_t>(fd);
+        lookup.key = reinterpret_cast<uint64_t>(key.data());
+        lookup.value = reinterpret_cast<uint64_t>(value.data());
+        if (::syscall(SYS_bpf, BPF_MAP_LOOKUP_ELEM, &lookup, sizeof(lookup)) == 0)
+            entries[key] = value;
+    }
+    std::vector<uint8_t> all;
+    for (const auto& [k, v] : entries) {
+        all.insert(all.end(), k.begin(), k.end());
+        all.insert(all.end(), v.begin(), v.end());
+    }
+    all.push_back(0xee);
     return all;
 }
 

@@ -4,8 +4,10 @@
 // to a ring, through a prog array the object initialises; the limit of 33
 // tail calls per run; the slots' rules; and slots changed while callers
 // run on every CPU. JIT'd and interpreted alike.
+#include "insn.hpp"
 #include "vm_util.hpp"
 
+#include <asm/ptrace.h>
 #include <atomic>
 #include <doctest/doctest.h>
 #include <kring/linux_map.hpp>
@@ -48,6 +50,13 @@ struct TailCalls {
             links.push_back(programs.at("count").attach());
     }
     const kring::ProgArray& jump() const { return maps.prog_array(obj.map_index("jump")); }
+    const kring::bpf::Program& source(const std::string& name) const {
+        for (const auto& prog : obj.programs)
+            if (prog.name == name)
+                return prog;
+        FAIL("no program " << name);
+        throw 0;
+    }
     uint64_t test_run(const std::string& name) {
         kring_ctx_sys_enter ctx{};
         return programs.at(name).test_run(std::as_writable_bytes(std::span(&ctx, 1))).retval;
@@ -115,8 +124,31 @@ TEST_CASE("tail calls: 33 per run, then they fail; an empty slot fails; the slot
         CHECK(tc.programs.at("hop").info().runs == 4);
         CHECK_THROWS_WITH_AS(tc.jump().update(4, tc.programs.at("hop")),
                              doctest::Contains("slot 4: update"), kring::Error);
+        // A program of the other runtime is refused in the array, and
+        // refused at load when it tail-calls through it: a JIT'd tail call
+        // jumps into JIT'd images only (Linux's rule too).
+        uint32_t other_runtime = flags ? 0 : KRING_PROG_F_INTERPRETER;
+        const kring::bpf::Program& emit = tc.source("emit_total");
+        kring::Program other_emit =
+            kring::Program::load(emit, tc.maps.fds(), KRING_ATTACH_SYS_ENTER, {1, other_runtime});
+        try {
+            tc.jump().update(1, other_emit);
+            FAIL("a program of the other runtime went into the array");
+        } catch (const kring::Error& e) {
+            CHECK(e.errno_value() == EINVAL);
+        }
+        try {
+            kring::Program::load(tc.source("count"), tc.maps.fds(), KRING_ATTACH_SYS_ENTER,
+                                 {1, other_runtime});
+            FAIL("a program of the other runtime loaded with the array");
+        } catch (const kring::Error& e) {
+            CHECK(e.errno_value() == EINVAL);
+            CHECK(std::string(e.what()).find("holds programs of another attach type or runtime") !=
+                  std::string::npos);
+        }
         // A program of another context (a kprobe's pt_regs) is refused.
-        kring::bpf::Program other = tc.obj.programs[0];
+        // (emit_total: it does not tail-call, so it loads as a kprobe.)
+        kring::bpf::Program other = tc.source("emit_total");
         kring::Program kprobe =
             kring::Program::load(other, tc.maps.fds(), KRING_ATTACH_KPROBE, {1, flags});
         try {
@@ -196,5 +228,46 @@ TEST_CASE("tail calls: slots updated while callers run on every CPU") {
         MESSAGE("slot changes under load: ", records, " totals emitted (the ring holds 682)");
         CHECK(records > 0);
         CHECK(tc.programs.at("count").info().runs > 0);
+    }
+}
+
+TEST_CASE("tail calls: from a called function, JIT'd: the target's R0 returns to the caller; "
+          "the interpreter refuses it") {
+    using namespace insn;
+    // main: r0 = sub(ctx) + 1000; sub: tail_call(ctx, array, 0); r0 = 5.
+    kring::bpf::Program prog;
+    prog.name = "sub_tail";
+    prog.insns = {call_local(2), alu64_imm(BPF_ADD, BPF_REG_0, 1000), exit_insn(),
+                  mov64_imm(BPF_REG_3, 0)};
+    ld_imm64(prog.insns, BPF_REG_2, 0, BPF_PSEUDO_MAP_FD); // map 0: the array
+    prog.insns.push_back(call_helper(BPF_FUNC_tail_call));
+    prog.insns.push_back(mov64_imm(BPF_REG_0, 5));
+    prog.insns.push_back(exit_insn());
+    kring_func_info main_info{}, sub_info{};
+    sub_info.insn_off = 3;
+    prog.func_info = {main_info, sub_info};
+    kring::bpf::Program target;
+    target.name = "forty";
+    target.insns = {mov64_imm(BPF_REG_0, 40), exit_insn()};
+
+    kring::ProgArray array = kring::ProgArray::create(1);
+    int fds[] = {array.fd()};
+    kring::Program caller = kring::Program::load(prog, fds, KRING_ATTACH_KPROBE);
+    REQUIRE(caller.jited());
+    pt_regs ctx{};
+    auto run = [&] {
+        return caller.test_run(std::as_writable_bytes(std::span(&ctx, 1))).retval;
+    };
+    CHECK(run() == 1005); // the slot is empty: sub goes on
+    array.update(0, kring::Program::load(target, {}, KRING_ATTACH_KPROBE));
+    CHECK(run() == 1040); // forty replaced sub: its 40 went back to main
+    try {
+        kring::Program::load(prog, fds, KRING_ATTACH_KPROBE, {1, KRING_PROG_F_INTERPRETER});
+        FAIL("an interpreted program tail-calls from a called function");
+    } catch (const kring::Error& e) {
+        CHECK(e.errno_value() == EINVAL);
+        CHECK(std::string(e.what()).find(
+                  "tail_calls are not allowed in non-JITed programs with bpf-to-bpf calls") !=
+              std::string::npos);
     }
 }

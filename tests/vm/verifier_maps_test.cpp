@@ -8,6 +8,7 @@
 // Linux as socket filters from a child with CAP_BPF alone (Linux then has
 // no allow_ptr_leaks either); the others as kprobe programs of root.
 #include "linux_bpf.hpp"
+#include "linux_prog.hpp"
 #include "vm_util.hpp"
 
 #include <doctest/doctest.h>
@@ -89,9 +90,8 @@ const std::map<std::string, std::string> linux_says = {
     {"a tail call through an ARRAY", "kernel subsystem misconfigured verifier"},
     {"a prog array looked up", "cannot pass map_type 3 into func bpf_map_lookup_elem#1"},
     {"a prog array updated by a program", "cannot pass map_type 3 into func bpf_map_update_elem#2"},
-    // Without BTF; with it, Linux's x86 JIT takes tail calls in called
-    // functions, which kring refuses (docs/verifier.md, "Tail calls").
-    {"a tail call in a called function", "tail_call is not allowed in subprogs without BTF"},
+    {"a tail call in a called function over 256 bytes of frames",
+     "tail_calls are not allowed when call stack of previous frames is 256 bytes. Too large"},
     {"a number as the tail call's context", "R1 type=scalar expected=ctx"},
     {"a moved context", "dereference of modified ctx ptr R1 off=8 disallowed"},
     {"a ring as the prog array", "kernel subsystem misconfigured verifier"},
@@ -181,7 +181,17 @@ Verdict kring_verdict(const Case& c, const Prog& insns, const Frozen& frozen) {
 Verdict linux_verdict(const Case& c, const Prog& insns) {
     Verdict v;
     if (c.flags & KBPF_F_ALLOW_PTR_LEAKS) {
-        int fd = linuxbpf::load_program(BPF_PROG_TYPE_KPROBE, insns, -1, {}, &v.log);
+        // The case's func-info as BTF (Linux takes tail calls in called
+        // functions only with it); the instructions as they are, their fds
+        // real already.
+        fuzz::Prog prog;
+        prog.funcs = c.funcs;
+        fuzz::LinuxProg lp = fuzz::to_linux(prog, {});
+        vmtest::Fd btf(lp.btf.empty() ? -1 : linuxbpf::load_btf(lp.btf, &v.log));
+        if (!lp.btf.empty())
+            REQUIRE_MESSAGE(btf.get() >= 0, "BPF_BTF_LOAD: " << v.log);
+        int fd =
+            linuxbpf::load_program(BPF_PROG_TYPE_KPROBE, insns, btf.get(), lp.func_info, &v.log);
         v.err = fd < 0 ? fd : 0;
         if (fd >= 0)
             ::close(fd);

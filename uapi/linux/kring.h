@@ -440,10 +440,13 @@ struct kring_link_info {
  *
  *   KRING_IOC_PROG_ARRAY_UPDATE  slot @index runs program @prog_fd (E2BIG:
  *                                @index >= max_entries; EINVAL: the program's
- *                                context differs from the array's: the
- *                                first program loaded with the array or put
- *                                in it fixes it, kprobes and kretprobes
- *                                sharing one)
+ *                                context or runtime differs from the
+ *                                array's: the first program loaded with the
+ *                                array or put in it fixes both, kprobes and
+ *                                kretprobes sharing one context, JIT'd and
+ *                                interpreted programs never mixing; a
+ *                                program of the other kind that tail-calls
+ *                                through the array fails to load, EINVAL)
  *   KRING_IOC_PROG_ARRAY_DELETE  slot @index empties (ENOENT: it was empty)
  *   KRING_IOC_PROG_ARRAY_LOOKUP  @prog_id gets the slot's program's id
  *                                (ENOENT: empty)

@@ -139,27 +139,33 @@ int run(int argc, char** argv) {
     }
     kring::bpf::VerifyOptions options;
     options.ctx = {static_cast<uint32_t>(ctx.size()), false};
-    auto verdict = kring::bpf::verify(*prog, obj.maps, options);
-    if (verdict.error) {
-        std::cerr << "kring-run: " << prog->section << ": rejected by the verifier\n"
-                  << verdict.log;
+    // Verified, and runnable in the interpreter, which takes tail calls
+    // from a program's main function only (the module's JIT takes them in
+    // called functions too).
+    auto runnable = [&](const kring::bpf::Program& p, const std::string& what) {
+        auto verdict = kring::bpf::verify(p, obj.maps, options);
+        if (verdict.error) {
+            std::cerr << "kring-run: " << what << ": rejected by the verifier\n" << verdict.log;
+            return false;
+        }
+        if (verdict.stats.tail_calls_in_callees) {
+            std::cerr << "kring-run: " << what
+                      << ": tail_calls are not allowed in non-JITed programs with bpf-to-bpf "
+                         "calls: a called function tail-calls, which only the module's JIT runs\n";
+            return false;
+        }
+        return true;
+    };
+    if (!runnable(*prog, prog->section))
         return 1;
-    }
-    // The programs the prog arrays' slots run are verified too: a tail call
-    // runs them.
+    // The programs the prog arrays' slots run too: a tail call runs them.
     for (const auto& target : obj.programs) {
         bool in_slot = std::ranges::any_of(obj.maps, [&](const kring::bpf::MapDecl& decl) {
             return std::ranges::find(decl.slots, target.name) != decl.slots.end();
         });
-        if (!in_slot || &target == prog)
-            continue;
-        auto target_verdict = kring::bpf::verify(target, obj.maps, options);
-        if (target_verdict.error) {
-            std::cerr << "kring-run: " << target.section << " (" << target.name
-                      << ", a prog array's): rejected by the verifier\n"
-                      << target_verdict.log;
+        if (in_slot && &target != prog &&
+            !runnable(target, target.section + " (" + target.name + ", a prog array's)"))
             return 1;
-        }
     }
     kring::bpf::Runtime runtime(obj.maps);
     runtime.fill_slots(obj.programs);
