@@ -3,7 +3,8 @@
  * Prog arrays: what bpf_tail_call() jumps through. Linux's
  * BPF_MAP_TYPE_PROG_ARRAY holds Linux programs, so kring programs get an
  * array of their own, with Linux's rules: a slot holds a reference on its
- * program, every program in an array has the context of its first, and
+ * program, every program in an array has the context and the runtime
+ * (JIT'd or not) of its first, and
  * the slots empty when the array's last fd closes (Linux's "user
  * references"), which breaks a cycle of a program that holds, through its
  * maps, an array holding itself.
