@@ -375,7 +375,6 @@ static int kring_prog_name_from_user(u64 uptr, char *name)
 #define KRING_LOAD_ARRAY 0x40
 #define KRING_LOAD_INDEX 0x3f
 struct kring_load_objs {
-	u32 attach_type;	/* the program's, for its prog arrays */
 	struct kring_ring *rings[KRING_PROG_MAX_RINGS];
 	u32 nr_rings;
 	struct bpf_map *maps[KBPF_MAX_USED_MAPS];
@@ -446,7 +445,7 @@ static int kring_load_map_lookup(struct kring_load_objs *lo, s32 fd,
 /*
  * A prog array: a map of BPF_MAP_TYPE_PROG_ARRAY to the verifier. Whether
  * its programs are of this one's kind is known once the runtime is chosen
- * (kring_prog_check_arrays).
+ * (kring_prog_check_runtime).
  */
 static int kring_load_array_lookup(struct kring_load_objs *lo,
 				   struct kring_prog_array *array,
@@ -548,6 +547,21 @@ static void kring_rewrite_map_loads(struct kring_prog *prog,
 	}
 }
 
+/* Appends a line to the load log, if the load gave one. */
+static __printf(3, 4) void kring_prog_log(char *log, u32 log_size,
+					  const char *fmt, ...)
+{
+	size_t used;
+	va_list args;
+
+	if (!log || !log_size)
+		return;
+	used = strnlen(log, log_size - 1);
+	va_start(args, fmt);
+	vscnprintf(log + used, log_size - used, fmt, args);
+	va_end(args);
+}
+
 /*
  * JITs the program unless kring.jit=0 or the load asks for the interpreter;
  * a program the kernel's JIT does not take stays interpreted. Either way,
@@ -560,7 +574,6 @@ static void kring_prog_select_runtime(struct kring_prog *prog,
 {
 	const char *why = NULL;
 	struct kring_jit *jit;
-	size_t used;
 
 	if (load->flags & KRING_PROG_F_INTERPRETER) {
 		why = "KRING_PROG_F_INTERPRETER";
@@ -573,52 +586,46 @@ static void kring_prog_select_runtime(struct kring_prog *prog,
 		if (!IS_ERR(jit))
 			prog->jit = jit;
 	}
-	if (!log || !log_size)
-		return;
-	used = strnlen(log, log_size - 1);
 	if (!prog->jit) {
-		scnprintf(log + used, log_size - used,
-			  "runtime: interpreter (%s)\n", why);
+		kring_prog_log(log, log_size, "runtime: interpreter (%s)\n", why);
 		return;
 	}
 	/* An oops in the program points here: see docs/programs.md, JIT. */
-	scnprintf(log + used, log_size - used,
-		  "runtime: jit, %u bytes in %u function%s, image 0x%lx\n",
-		  prog->jit->len, prog->jit->nr_funcs,
-		  prog->jit->nr_funcs == 1 ? "" : "s",
-		  ns_capable_noaudit(&init_user_ns, CAP_SYSLOG) ?
-		  kring_jit_addr(prog->jit) : 0UL);
-}
-
-/* Appends @msg to the load log (if any); returns -EINVAL. */
-static int kring_prog_log_error(char *log, u32 log_size, const char *msg)
-{
-	size_t used;
-
-	if (log && log_size) {
-		used = strnlen(log, log_size - 1);
-		strscpy(log + used, msg, log_size - used);
-	}
-	return -EINVAL;
+	kring_prog_log(log, log_size,
+		       "runtime: jit, %u bytes in %u function%s, image 0x%lx\n",
+		       prog->jit->len, prog->jit->nr_funcs,
+		       prog->jit->nr_funcs == 1 ? "" : "s",
+		       ns_capable_noaudit(&init_user_ns, CAP_SYSLOG) ?
+		       kring_jit_addr(prog->jit) : 0UL);
 }
 
 /*
- * Each prog array the program tail-calls through holds programs of its
- * context and runtime, as Linux checks a program against its prog arrays'
- * owner once it is JIT'd (or not): the JIT'd tail call jumps into JIT'd
- * images only, with the context they expect. -EINVAL otherwise, said in
- * the log.
+ * Whether the chosen runtime can run the program, as Linux checks once it
+ * knows whether a program is JIT'd: kring's interpreter takes tail calls
+ * from the main function only, and each prog array the program tail-calls
+ * through must hold programs of its context and runtime (a JIT'd tail call
+ * jumps into JIT'd images, with the context they expect). -EINVAL
+ * otherwise, said in the log.
  */
-static int kring_prog_check_arrays(struct kring_prog *prog, char *log,
-				   u32 log_size)
+static int kring_prog_check_runtime(struct kring_prog *prog,
+				    const struct kbpf_verify_stats *stats,
+				    char *log, u32 log_size)
 {
 	u32 i;
 
-	for (i = 0; i < prog->nr_arrays; i++)
-		if (!kring_prog_array_admits(prog->arrays[i], prog))
-			return kring_prog_log_error(log, log_size, prog->jit ?
-				"a prog array holds programs of another attach type or runtime than this JIT'd one\n" :
-				"a prog array holds programs of another attach type or runtime than this interpreted one\n");
+	if (!prog->jit && stats->tail_calls_in_callees) {
+		kring_prog_log(log, log_size,
+			       "tail_calls are not allowed in non-JITed programs with bpf-to-bpf calls: here a called function tail-calls, which needs the JIT\n");
+		return -EINVAL;
+	}
+	for (i = 0; i < prog->nr_arrays; i++) {
+		if (kring_prog_array_admits(prog->arrays[i], prog))
+			continue;
+		kring_prog_log(log, log_size,
+			       "a prog array holds programs of another attach type or runtime than this %s one\n",
+			       prog->jit ? "JIT'd" : "interpreted");
+		return -EINVAL;
+	}
 	return 0;
 }
 
@@ -698,7 +705,6 @@ long kring_prog_load(const void __user *uarg)
 	attr.func_info_cnt = load.func_info_cnt;
 	attr.ctx.size = prog->ctx_size;
 	attr.ctx.writable = false;
-	lo->attach_type = load.attach_type;
 	attr.map_lookup = kring_load_lookup;
 	attr.map_priv = lo;
 	attr.flags = KBPF_F_BPF_CAPABLE;
@@ -743,12 +749,8 @@ long kring_prog_load(const void __user *uarg)
 		kring_rewrite_map_loads(prog, lo);
 		kring_prog_select_runtime(prog, &load, &attr, log,
 					  log ? load.log_size : 0);
-		if (!prog->jit && stats.tail_calls_in_callees)
-			ret = kring_prog_log_error(log, log ? load.log_size : 0,
-						   "tail_calls are not allowed in non-JITed programs with bpf-to-bpf calls: here a called function tail-calls, which needs the JIT\n");
-		else
-			ret = kring_prog_check_arrays(prog, log,
-						      log ? load.log_size : 0);
+		ret = kring_prog_check_runtime(prog, &stats, log,
+					       log ? load.log_size : 0);
 	}
 	if (log && copy_to_user(u64_to_user_ptr(load.log_buf), log,
 				strnlen(log, load.log_size - 1) + 1))

@@ -68,31 +68,31 @@ struct kring_prog_array *kring_prog_array_get_fd(int fd)
 }
 
 /*
- * Slot @index gets @prog (NULL: empties), for both runtimes; returns the
- * program it held. Under update_lock, so that slots[] and ptrs[] agree.
+ * Slot @index gets @prog (NULL: empties), for both runtimes, under
+ * update_lock so that slots[] and ptrs[] agree; the program it held is put.
+ * Returns whether there was one.
  */
-static struct kring_prog *kring_prog_array_swap(struct kring_prog_array *array,
-						u32 index,
-						struct kring_prog *prog)
+static bool kring_prog_array_set(struct kring_prog_array *array, u32 index,
+				 struct kring_prog *prog)
 {
 	struct kring_prog *old;
 
-	lockdep_assert_held(&array->update_lock);
+	mutex_lock(&array->update_lock);
 	old = rcu_replace_pointer(array->slots[index], prog,
 				  lockdep_is_held(&array->update_lock));
 	WRITE_ONCE(array->view.ptrs[index],
 		   prog && prog->jit ? prog->jit->funcs[0] : NULL);
+	mutex_unlock(&array->update_lock);
+	if (old)
+		kring_prog_put(old);
 	return old;
 }
 
 static long kring_prog_array_update(struct kring_prog_array *array,
 				    const struct kring_prog_array_elem *elem)
 {
-	struct kring_prog *prog, *old;
+	struct kring_prog *prog = kring_prog_get_fd(elem->prog_fd);
 
-	if (elem->index >= array->view.map.max_entries)
-		return -E2BIG;
-	prog = kring_prog_get_fd(elem->prog_fd);
 	if (IS_ERR(prog))
 		return PTR_ERR(prog);
 	if (!kring_prog_array_admits(array, prog)) {
@@ -101,27 +101,7 @@ static long kring_prog_array_update(struct kring_prog_array *array,
 	}
 	/* Before the slot publishes it: its last put must wait for RCU. */
 	WRITE_ONCE(prog->tail_callable, true);
-	mutex_lock(&array->update_lock);
-	old = kring_prog_array_swap(array, elem->index, prog);
-	mutex_unlock(&array->update_lock);
-	if (old)
-		kring_prog_put(old);
-	return 0;
-}
-
-static long kring_prog_array_delete(struct kring_prog_array *array,
-				    const struct kring_prog_array_elem *elem)
-{
-	struct kring_prog *old;
-
-	if (elem->index >= array->view.map.max_entries)
-		return -E2BIG;
-	mutex_lock(&array->update_lock);
-	old = kring_prog_array_swap(array, elem->index, NULL);
-	mutex_unlock(&array->update_lock);
-	if (!old)
-		return -ENOENT;
-	kring_prog_put(old);
+	kring_prog_array_set(array, elem->index, prog);
 	return 0;
 }
 
@@ -130,8 +110,6 @@ static long kring_prog_array_lookup(struct kring_prog_array *array,
 {
 	struct kring_prog *prog;
 
-	if (elem->index >= array->view.map.max_entries)
-		return -E2BIG;
 	rcu_read_lock();
 	prog = rcu_dereference(array->slots[elem->index]);
 	elem->prog_id = prog ? prog->id : 0;
@@ -159,11 +137,14 @@ static long kring_prog_array_ioctl(struct file *file, unsigned int cmd,
 		return -EFAULT;
 	if (elem.flags)
 		return -EINVAL;
+	if (elem.index >= array->view.map.max_entries)
+		return -E2BIG;
 	switch (cmd) {
 	case KRING_IOC_PROG_ARRAY_UPDATE:
 		return kring_prog_array_update(array, &elem);
 	case KRING_IOC_PROG_ARRAY_DELETE:
-		return kring_prog_array_delete(array, &elem);
+		return kring_prog_array_set(array, elem.index, NULL) ? 0 :
+								      -ENOENT;
 	default:
 		err = kring_prog_array_lookup(array, &elem);
 		if (err)
@@ -176,16 +157,10 @@ static long kring_prog_array_ioctl(struct file *file, unsigned int cmd,
 static int kring_prog_array_release(struct inode *inode, struct file *file)
 {
 	struct kring_prog_array *array = file->private_data;
-	struct kring_prog *old;
 	u32 i;
 
-	for (i = 0; i < array->view.map.max_entries; i++) {
-		mutex_lock(&array->update_lock);
-		old = kring_prog_array_swap(array, i, NULL);
-		mutex_unlock(&array->update_lock);
-		if (old)
-			kring_prog_put(old);
-	}
+	for (i = 0; i < array->view.map.max_entries; i++)
+		kring_prog_array_set(array, i, NULL);
 	kring_prog_array_put(array);
 	return 0;
 }

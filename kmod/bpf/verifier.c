@@ -220,11 +220,10 @@ int kbpf_verify(const struct kbpf_verify_attr *attr,
 		stats->time_ns = kbpf_now_ns() - start;
 		stats->stack_depth = depth;
 		stats->tail_calls_in_callees = false;
+		for (f = 1; !err && f < env->structure.nr_funcs; f++)
+			stats->tail_calls_in_callees |= has_tail_call(env, f);
 		stats->log_truncated = env->log.truncated;
 	}
-	if (stats && !err)
-		for (f = 1; f < env->structure.nr_funcs; f++)
-			stats->tail_calls_in_callees |= has_tail_call(env, f);
 	if (!err && attr->func_stack_depth && env->func_depth)
 		for (f = 0; f < env->structure.nr_funcs && f < KBPF_MAX_FUNCS;
 		     f++)

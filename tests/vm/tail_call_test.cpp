@@ -65,6 +65,18 @@ struct TailCalls {
 
 constexpr uint32_t kRuntimes[] = {0, KRING_PROG_F_INTERPRETER};
 
+// @action must throw kring::Error with errno EINVAL and @says in its message.
+template <typename Action>
+void check_einval(Action action, const std::string& says = "") {
+    try {
+        action();
+        FAIL("no error, where EINVAL was expected");
+    } catch (const kring::Error& e) {
+        CHECK(e.errno_value() == EINVAL);
+        CHECK(std::string(e.what()).find(says) != std::string::npos);
+    }
+}
+
 } // namespace
 
 TEST_CASE("tail calls: counts per pid in a HASH map, every 4th total emitted by a tail call") {
@@ -131,32 +143,19 @@ TEST_CASE("tail calls: 33 per run, then they fail; an empty slot fails; the slot
         const kring::bpf::Program& emit = tc.source("emit_total");
         kring::Program other_emit =
             kring::Program::load(emit, tc.maps.fds(), KRING_ATTACH_SYS_ENTER, {1, other_runtime});
-        try {
-            tc.jump().update(1, other_emit);
-            FAIL("a program of the other runtime went into the array");
-        } catch (const kring::Error& e) {
-            CHECK(e.errno_value() == EINVAL);
-        }
-        try {
-            kring::Program::load(tc.source("count"), tc.maps.fds(), KRING_ATTACH_SYS_ENTER,
-                                 {1, other_runtime});
-            FAIL("a program of the other runtime loaded with the array");
-        } catch (const kring::Error& e) {
-            CHECK(e.errno_value() == EINVAL);
-            CHECK(std::string(e.what()).find("holds programs of another attach type or runtime") !=
-                  std::string::npos);
-        }
+        check_einval([&] { tc.jump().update(1, other_emit); });
+        check_einval(
+            [&] {
+                kring::Program::load(tc.source("count"), tc.maps.fds(), KRING_ATTACH_SYS_ENTER,
+                                     {1, other_runtime});
+            },
+            "holds programs of another attach type or runtime");
         // A program of another context (a kprobe's pt_regs) is refused.
         // (emit_total: it does not tail-call, so it loads as a kprobe.)
         kring::bpf::Program other = tc.source("emit_total");
         kring::Program kprobe =
             kring::Program::load(other, tc.maps.fds(), KRING_ATTACH_KPROBE, {1, flags});
-        try {
-            tc.jump().update(0, kprobe);
-            FAIL("a kprobe went into a sys_enter prog array");
-        } catch (const kring::Error& e) {
-            CHECK(e.errno_value() == EINVAL);
-        }
+        check_einval([&] { tc.jump().update(0, kprobe); });
     }
 }
 
@@ -261,13 +260,9 @@ TEST_CASE("tail calls: from a called function, JIT'd: the target's R0 returns to
     CHECK(run() == 1005); // the slot is empty: sub goes on
     array.update(0, kring::Program::load(target, {}, KRING_ATTACH_KPROBE));
     CHECK(run() == 1040); // forty replaced sub: its 40 went back to main
-    try {
-        kring::Program::load(prog, fds, KRING_ATTACH_KPROBE, {1, KRING_PROG_F_INTERPRETER});
-        FAIL("an interpreted program tail-calls from a called function");
-    } catch (const kring::Error& e) {
-        CHECK(e.errno_value() == EINVAL);
-        CHECK(std::string(e.what()).find(
-                  "tail_calls are not allowed in non-JITed programs with bpf-to-bpf calls") !=
-              std::string::npos);
-    }
+    check_einval(
+        [&] {
+            kring::Program::load(prog, fds, KRING_ATTACH_KPROBE, {1, KRING_PROG_F_INTERPRETER});
+        },
+        "tail_calls are not allowed in non-JITed programs with bpf-to-bpf calls");
 }

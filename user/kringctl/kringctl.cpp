@@ -12,7 +12,6 @@
 #include <kring/unexpected_error.hpp>
 #include <kring/verify_cli.hpp>
 #include <map>
-#include <set>
 #include <thread>
 
 namespace kringctl {
@@ -184,11 +183,6 @@ int run_command(const std::vector<std::string>& args) {
     std::vector<kring::Ring>& rings = maps.rings();
     // Programs in a prog array's slots run by tail calls: loaded, put in
     // their slots, not attached.
-    std::set<std::string> slot_programs;
-    for (const auto& decl : obj.maps)
-        for (const std::string& name : decl.slots)
-            if (!name.empty())
-                slot_programs.insert(name);
     std::deque<kring::Program> progs; // stable addresses, for the slots
     std::map<std::string, const kring::Program*> loaded;
     struct Attachment {
@@ -199,7 +193,7 @@ int run_command(const std::vector<std::string>& args) {
     };
     std::vector<Attachment> to_attach;
     for (const auto& prog : obj.programs) {
-        bool slot_program = slot_programs.count(prog.name);
+        bool slot_program = obj.in_slot(prog.name);
         if (!slot_program && !sections.empty() &&
             std::find(sections.begin(), sections.end(), prog.section) == sections.end())
             continue;

@@ -2,7 +2,6 @@
 // bytes with userspace rings, and prints R0 and the records it produced.
 // Exit status: 0 ran, 1 rejected by the verifier (or an unexpected
 // failure), 2 bad usage or input.
-#include <algorithm>
 #include <boost/program_options.hpp>
 #include <cstdio>
 #include <fstream>
@@ -160,10 +159,7 @@ int run(int argc, char** argv) {
         return 1;
     // The programs the prog arrays' slots run too: a tail call runs them.
     for (const auto& target : obj.programs) {
-        bool in_slot = std::ranges::any_of(obj.maps, [&](const kring::bpf::MapDecl& decl) {
-            return std::ranges::find(decl.slots, target.name) != decl.slots.end();
-        });
-        if (in_slot && &target != prog &&
+        if (obj.in_slot(target.name) && &target != prog &&
             !runnable(target, target.section + " (" + target.name + ", a prog array's)"))
             return 1;
     }

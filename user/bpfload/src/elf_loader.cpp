@@ -685,6 +685,12 @@ private:
 
 } // namespace
 
+bool Object::in_slot(const std::string& name) const {
+    return std::ranges::any_of(maps, [&](const MapDecl& decl) {
+        return std::ranges::find(decl.slots, name) != decl.slots.end();
+    });
+}
+
 size_t Object::map_index(const std::string& name) const {
     if (std::optional<size_t> index = find_map(maps, name))
         return *index;

@@ -9,6 +9,19 @@
 
 namespace kring {
 
+namespace {
+
+// /dev/kring, for a load or a prog array's creation.
+UniqueFd open_device() {
+    int fd = ::open(KRING_DEVICE_PATH, O_RDWR | O_CLOEXEC);
+    if (fd < 0)
+        throw Error(errno,
+                    "open " KRING_DEVICE_PATH " (is the kring module loaded? are you root?)");
+    return UniqueFd(fd);
+}
+
+} // namespace
+
 void Link::pin(const std::string& name) const {
     detail::pin_fd(fd_.get(), name, "link");
 }
@@ -41,10 +54,7 @@ Program Program::load(const bpf::Program& prog, std::span<const int> map_fds,
         }
         i++;
     }
-    int dev = ::open(KRING_DEVICE_PATH, O_RDWR | O_CLOEXEC);
-    if (dev < 0)
-        throw Error(errno,
-                    "open " KRING_DEVICE_PATH " (is the kring module loaded? are you root?)");
+    UniqueFd dev = open_device();
     std::vector<char> log(1 << 20);
     std::string name = kernel_name(prog.name);
     kring_prog_load req{};
@@ -58,9 +68,8 @@ Program Program::load(const bpf::Program& prog, std::span<const int> map_fds,
     req.log_buf = reinterpret_cast<uint64_t>(log.data());
     req.log_size = static_cast<uint32_t>(log.size());
     req.log_level = options.log_level;
-    int fd = ::ioctl(dev, KRING_IOC_PROG_LOAD, &req);
+    int fd = ::ioctl(dev.get(), KRING_IOC_PROG_LOAD, &req);
     int err = errno;
-    ::close(dev);
     if (fd < 0) {
         std::string why = err == EPERM ? " (loading needs CAP_BPF or CAP_SYS_ADMIN)" : "";
         throw Error(err, prog.name + ": load refused" + why + "\n" + log.data());
@@ -69,17 +78,12 @@ Program Program::load(const bpf::Program& prog, std::span<const int> map_fds,
 }
 
 ProgArray ProgArray::create(uint32_t max_entries) {
-    int dev = ::open(KRING_DEVICE_PATH, O_RDWR | O_CLOEXEC);
-    if (dev < 0)
-        throw Error(errno,
-                    "open " KRING_DEVICE_PATH " (is the kring module loaded? are you root?)");
+    UniqueFd dev = open_device();
     kring_prog_array_create req{};
     req.max_entries = max_entries;
-    int fd = ::ioctl(dev, KRING_IOC_PROG_ARRAY_CREATE, &req);
-    int err = errno;
-    ::close(dev);
+    int fd = ::ioctl(dev.get(), KRING_IOC_PROG_ARRAY_CREATE, &req);
     if (fd < 0)
-        throw Error(err, "a prog array of " + std::to_string(max_entries) + " slots");
+        throw Error(errno, "a prog array of " + std::to_string(max_entries) + " slots");
     return ProgArray(fd);
 }
 

@@ -83,6 +83,9 @@ struct Object {
     // The index in maps of the map named `name`; throws kring::Error
     // (EINVAL) naming the object's maps if there is none.
     size_t map_index(const std::string& name) const;
+    // Whether a prog array's slot names the program `name` (its function):
+    // a tail call's target, which loaders load but do not attach.
+    bool in_slot(const std::string& name) const;
 };
 
 // What the loader sets before load, as libbpf's bpf_map__set_max_entries()
