@@ -3,7 +3,10 @@
 #ifndef EXEC_SNOOP_H
 #define EXEC_SNOOP_H
 
+/* vmlinux.h (bpftool's) has the kernel's types already. */
+#ifndef __VMLINUX_H__
 #include <linux/types.h>
+#endif
 
 /*
  * A ring's records are struct T: KRING_RECORD_TYPE(T) after the ring map's

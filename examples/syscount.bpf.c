@@ -4,7 +4,6 @@
  * them per syscall. Run it with: kringctl run syscount.bpf.o --count-syscalls
  */
 #include <linux/bpf.h>
-#include <linux/kring.h>
 #include <bpf/bpf_helpers.h>
 #include "exec-snoop.h"
 
@@ -15,8 +14,22 @@ struct {
 } syscalls SEC(".maps") KRING_RECORD_TYPE(syscount_event);
 KRING_RECORD_BTF(syscount_event);
 
+/*
+ * The record of the trace event raw_syscalls/sys_enter, as its format file
+ * (/sys/kernel/tracing/events/raw_syscalls/sys_enter/format) lays it out,
+ * and as vmlinux.h's struct trace_event_raw_sys_enter does.
+ */
+struct sys_enter_record {
+	__u16 common_type;
+	__u8 common_flags;
+	__u8 common_preempt_count;
+	__s32 common_pid;
+	long id;
+	unsigned long args[6];
+};
+
 SEC("tracepoint/raw_syscalls/sys_enter")
-int on_sys_enter(struct kring_ctx_sys_enter *ctx)
+int on_sys_enter(struct sys_enter_record *ctx)
 {
 	struct syscount_event e;
 	__u64 id = bpf_get_current_pid_tgid();

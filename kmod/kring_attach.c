@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Attach points. Each fills its uapi context struct from the event's
- * arguments and runs the program. A link holds a reference on its program;
+ * Attach points. Each gives the program its uapi context: kring's own
+ * structs, filled from a tracepoint's arguments, the probe's registers, or
+ * a trace event's record. A link holds a reference on its program;
  * its fd and each of its names (kring_pin.c) hold one on the link, and the
  * last of those unregisters the probe and waits until no CPU can still be
  * running it before dropping the program.
@@ -11,6 +12,8 @@
 #include <linux/fs.h>
 #include <linux/kprobes.h>
 #include <linux/binfmts.h>
+#include <linux/perf_event.h>
+#include <linux/trace_events.h>
 #include <linux/capability.h>
 #include <linux/ptrace.h>
 #include <linux/rcupdate.h>
@@ -32,11 +35,13 @@ struct kring_link {
 	refcount_t refs;
 	u32 id;			/* kring_ids.c; 0 until attached */
 	struct kring_prog *prog;
-	struct tracepoint *tp;	/* NULL for a kprobe or kretprobe */
+	struct tracepoint *tp;	/* kring's own contexts; else NULL */
 	void *probe;
 	union {
 		struct kprobe kp;	/* KRING_ATTACH_KPROBE */
 		struct kretprobe krp;	/* KRING_ATTACH_KRETPROBE */
+		/* KRING_ATTACH_TRACEPOINT: each online CPU's counter */
+		struct perf_event **events;
 	};
 	char symbol[KRING_SYMBOL_MAX];	/* the probe's, or the tracepoint's name */
 };
@@ -144,10 +149,29 @@ static int kring_probe_kretprobe(struct kretprobe_instance *ri,
 	return 0;
 }
 
-static bool kring_is_probe(u32 attach_type)
+/*
+ * A trace event's counter overflowed: with a period of 1, once per event.
+ * The raw sample is the record the event built in the per-CPU trace buffer,
+ * the context Linux passes to its tracepoint programs.
+ */
+static void kring_probe_trace_event(struct perf_event *event,
+				    struct perf_sample_data *data,
+				    struct pt_regs *regs)
+{
+	struct kring_link *link = event->overflow_handler_context;
+	struct perf_raw_record *raw = data->raw;
+
+	/* Trace events give one fragment; anything else is not a record. */
+	if (!raw || !perf_raw_frag_last(&raw->frag))
+		return;
+	kring_prog_run(link->prog, raw->frag.data, NULL);
+}
+
+static bool kring_needs_symbol(u32 attach_type)
 {
 	return attach_type == KRING_ATTACH_KPROBE ||
-	       attach_type == KRING_ATTACH_KRETPROBE;
+	       attach_type == KRING_ATTACH_KRETPROBE ||
+	       attach_type == KRING_ATTACH_TRACEPOINT;
 }
 
 struct kring_tp_search {
@@ -177,6 +201,81 @@ static int kring_link_tracepoint(struct kring_link *link, const char *name,
 	return tracepoint_probe_register(link->tp, probe, link);
 }
 
+static void kring_trace_event_release(struct kring_link *link)
+{
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		if (!IS_ERR_OR_NULL(link->events[cpu]))
+			perf_event_release_kernel(link->events[cpu]);
+	}
+	kfree(link->events);
+	link->events = NULL;
+	/*
+	 * A removed counter's handler cannot still run on its CPU (removal
+	 * is an IPI there, and the handler runs with interrupts off), but the
+	 * program must outlive any reader of the event list: one grace period.
+	 */
+	synchronize_rcu();
+}
+
+/*
+ * A counter of the trace event "CATEGORY/NAME" on each online CPU, sampling
+ * every event (period 1) with its raw record. PERF_SAMPLE_PERIOD makes an
+ * event that counts more than one (sched_stat_runtime counts nanoseconds)
+ * still one overflow, so the program runs once per event. Creating them
+ * checks the caller's right to read raw tracepoint data, as
+ * perf_event_open(2) does. A CPU brought online later has no counter.
+ */
+static int kring_link_trace_event(struct kring_link *link)
+{
+	struct perf_event_attr attr = {
+		.type = PERF_TYPE_TRACEPOINT,
+		.size = sizeof(attr),
+		.sample_period = 1,
+		.sample_type = PERF_SAMPLE_RAW | PERF_SAMPLE_PERIOD,
+	};
+	struct trace_event_file *file;
+	char category[KRING_SYMBOL_MAX];
+	char *name;
+	int cpu, ret = 0;
+
+	strscpy(category, link->symbol, sizeof(category));
+	name = strchr(category, '/');
+	if (!name || name == category || !name[1] || strchr(name + 1, '/'))
+		return -EINVAL;
+	*name++ = '\0';
+	file = trace_get_event_file(NULL, category, name);
+	if (IS_ERR(file))	/* -EINVAL: no such event */
+		return PTR_ERR(file) == -EINVAL ? -ENOENT : PTR_ERR(file);
+	attr.config = file->event_call->event.type;
+
+	link->events = kcalloc(nr_cpu_ids, sizeof(*link->events), GFP_KERNEL);
+	if (!link->events) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	/*
+	 * Not under cpus_read_lock(): enabling the event takes it itself
+	 * (static keys), and it does not nest. A CPU going offline meanwhile
+	 * fails the attach.
+	 */
+	for_each_online_cpu(cpu) {
+		link->events[cpu] = perf_event_create_kernel_counter(
+			&attr, cpu, NULL, kring_probe_trace_event, link);
+		if (IS_ERR(link->events[cpu])) {
+			ret = PTR_ERR(link->events[cpu]);
+			break;
+		}
+	}
+	if (ret)
+		kring_trace_event_release(link);
+out:
+	/* The counters hold the event (and its module) themselves. */
+	trace_put_event_file(file);
+	return ret;
+}
+
 static void kring_link_free(struct kring_link *link)
 {
 	kring_prog_put(link->prog);
@@ -185,7 +284,9 @@ static void kring_link_free(struct kring_link *link)
 
 static void kring_link_detach(struct kring_link *link)
 {
-	if (link->tp) {
+	if (link->prog->attach_type == KRING_ATTACH_TRACEPOINT) {
+		kring_trace_event_release(link);
+	} else if (link->tp) {
 		tracepoint_probe_unregister(link->tp, link->probe, link);
 		/* No CPU may still be inside the probe with this link. */
 		tracepoint_synchronize_unregister();
@@ -265,8 +366,8 @@ long kring_attach(struct kring_prog *prog, const void __user *uarg)
 		return -EFAULT;
 	if (at.flags || at.reserved)
 		return -EINVAL;
-	if (kring_is_probe(prog->attach_type) != !!at.symbol)
-		return -EINVAL;	/* a symbol for (ret)probes, and only for them */
+	if (kring_needs_symbol(prog->attach_type) != !!at.symbol)
+		return -EINVAL;	/* a name for probes and trace events only */
 	link = kzalloc(sizeof(*link), GFP_KERNEL);
 	if (!link)
 		return -ENOMEM;
@@ -297,6 +398,7 @@ long kring_attach(struct kring_prog *prog, const void __user *uarg)
 		break;
 	case KRING_ATTACH_KPROBE:
 	case KRING_ATTACH_KRETPROBE:
+	case KRING_ATTACH_TRACEPOINT:
 		ret = strncpy_from_user(link->symbol,
 					u64_to_user_ptr(at.symbol),
 					sizeof(link->symbol));
@@ -306,7 +408,9 @@ long kring_attach(struct kring_prog *prog, const void __user *uarg)
 			ret = -EINVAL;
 		if (ret < 0)
 			break;
-		if (prog->attach_type == KRING_ATTACH_KPROBE) {
+		if (prog->attach_type == KRING_ATTACH_TRACEPOINT) {
+			ret = kring_link_trace_event(link);
+		} else if (prog->attach_type == KRING_ATTACH_KPROBE) {
 			link->kp.symbol_name = link->symbol;
 			link->kp.pre_handler = kring_probe_kprobe;
 			ret = register_kprobe(&link->kp);

@@ -69,6 +69,8 @@ u32 kring_ctx_size(u32 attach_type)
 	case KRING_ATTACH_KPROBE:
 	case KRING_ATTACH_KRETPROBE:
 		return sizeof(struct pt_regs);
+	case KRING_ATTACH_TRACEPOINT:
+		return KRING_TRACEPOINT_CTX_SIZE;
 	default:
 		return 0;
 	}
@@ -547,6 +549,23 @@ static void kring_rewrite_map_loads(struct kring_prog *prog,
 	}
 }
 
+/*
+ * No path reaches the instructions left unmarked in @reached: each becomes
+ * "ja -1", as Linux's verifier makes dead code, so that neither runtime
+ * sees what is there (a CO-RE loader's poisoned call of a helper that does
+ * not exist, say, which the JIT could not compile). After the map loads'
+ * rewrite, which counts every load, dead or not.
+ */
+static void kring_trap_dead_code(struct kring_prog *prog, const bool *reached)
+{
+	const struct bpf_insn trap = { .code = BPF_JMP | BPF_JA, .off = -1 };
+	u32 i;
+
+	for (i = 0; i < prog->insn_cnt; i++)
+		if (!reached[i])
+			prog->insns[i] = trap;
+}
+
 /* Appends a line to the load log, if the load gave one. */
 static __printf(3, 4) void kring_prog_log(char *log, u32 log_size,
 					  const char *fmt, ...)
@@ -638,6 +657,7 @@ long kring_prog_load(const void __user *uarg)
 	struct kring_prog_load load;
 	struct kring_prog *prog;
 	u32 *func_depth = NULL;
+	bool *reached = NULL;
 	char *log = NULL;
 	long ret;
 	u32 i;
@@ -661,9 +681,10 @@ long kring_prog_load(const void __user *uarg)
 	lo = kvzalloc(struct_size(lo, load_idx, load.insn_cnt / 2 + 1),
 		      GFP_KERNEL);
 	func_depth = kcalloc(KBPF_MAX_FUNCS, sizeof(*func_depth), GFP_KERNEL);
+	reached = kvcalloc(load.insn_cnt, sizeof(*reached), GFP_KERNEL);
 	if (prog)
 		prog->stats = alloc_percpu(struct kring_prog_cpu_stats);
-	if (!prog || !lo || !func_depth || !prog->stats) {
+	if (!prog || !lo || !func_depth || !reached || !prog->stats) {
 		ret = -ENOMEM;
 		goto out;
 	}
@@ -718,6 +739,7 @@ long kring_prog_load(const void __user *uarg)
 	attr.log_size = log ? load.log_size : 0;
 
 	attr.func_stack_depth = func_depth;
+	attr.insn_reached = reached;
 
 	ret = kbpf_verify(&attr, &stats);
 	/* The rings and maps now belong to the program, even if it goes. */
@@ -747,6 +769,7 @@ long kring_prog_load(const void __user *uarg)
 	}
 	if (!ret) {
 		kring_rewrite_map_loads(prog, lo);
+		kring_trap_dead_code(prog, reached);
 		kring_prog_select_runtime(prog, &load, &attr, log,
 					  log ? load.log_size : 0);
 		ret = kring_prog_check_runtime(prog, &stats, log,
@@ -773,6 +796,7 @@ out:
 	kfree(fi);
 	kvfree(lo);
 	kfree(func_depth);
+	kvfree(reached);
 	return ret;
 }
 

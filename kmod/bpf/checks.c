@@ -782,6 +782,9 @@ int kbpf_check_helper_call(struct kbpf_env *env, const struct kbpf_state *st,
 	int err;
 
 	memset(facts, 0, sizeof(*facts));
+	if (!proto && kbpf_linux_helper_name(insn->imm))
+		return kbpf_reject(env, -EINVAL, "unknown helper %d (%s)",
+				   insn->imm, kbpf_linux_helper_name(insn->imm));
 	if (!proto)
 		return kbpf_reject(env, -EINVAL, "unknown helper %d",
 				   insn->imm);

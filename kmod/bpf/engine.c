@@ -406,6 +406,11 @@ static int step_path(struct kbpf_search *s, struct kbpf_state *st,
 
 	*next_state = st;
 	env->insn = st->insn;
+	if (env->attr->insn_reached) {
+		env->attr->insn_reached[env->insn] = true;
+		if (env->insns[env->insn].code == (BPF_LD | BPF_IMM | BPF_DW))
+			env->attr->insn_reached[env->insn + 1] = true;
+	}
 	if (++s->processed > KBPF_MAX_PROCESSED)
 		return kbpf_reject(env, -E2BIG,
 				   "too complex: more than %u processed instructions",

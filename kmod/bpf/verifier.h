@@ -74,6 +74,14 @@ struct kbpf_verify_attr {
 	 * their first instruction. Filled when the program is accepted.
 	 */
 	u32 *func_stack_depth;
+	/*
+	 * Out, may be NULL: insn_cnt flags, each set when a path reaches that
+	 * instruction (both halves of a BPF_LD_IMM64). The others are dead
+	 * code, which a loader replaces, as Linux's verifier does, so that no
+	 * runtime ever sees it: it may call a helper that does not exist (a
+	 * CO-RE relocation the loader could not resolve).
+	 */
+	bool *insn_reached;
 };
 
 struct kbpf_verify_stats {

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Programs with CO-RE relocations, which kring does not apply yet: the
- * loader must refuse this object rather than run it with the offsets clang
- * compiled in (which a real context's layout need not match).
+ * Programs with CO-RE relocations against a struct no kernel has: the
+ * loader cannot resolve them, so it makes each such instruction an invalid
+ * helper call, as libbpf does. The verifier refuses read_gid and sizes,
+ * which reach theirs, naming the relocation; guarded_gid reads the field
+ * only where bpf_core_field_exists() says the kernel has it.
  */
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
@@ -35,11 +37,19 @@ int read_gid(struct task_view *ctx)
 
 enum probe_kind { PROBE_A, PROBE_B };
 
-SEC("tracepoint/sched/sched_process_fork")
+SEC("tracepoint/sched/sched_process_exit")
 int sizes(struct task_view *ctx)
 {
 	return bpf_core_type_size(struct task_view) +
 	       bpf_core_enum_value(enum probe_kind, PROBE_B);
+}
+
+SEC("tracepoint/sched/sched_process_fork")
+int guarded_gid(struct task_view *ctx)
+{
+	if (bpf_core_field_exists(ctx->cred.gid))
+		return ctx->cred.gid;
+	return 0;
 }
 
 char LICENSE[] SEC("license") = "GPL";

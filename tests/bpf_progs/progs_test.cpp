@@ -2,14 +2,12 @@
 // loaded from ELF, verified, and run in the interpreter against userspace
 // rings, checking R0 and the records they produce.
 #include <array>
-#include <bpf/btf.h>
 #include <cstdio>
 #include <cstring>
 #include <doctest/doctest.h>
 #include <fcntl.h>
 #include <gelf.h>
 #include <kring/bpfload.hpp>
-#include <kring/btf_ext.hpp>
 #include <map>
 #include <string>
 #include <sys/wait.h>
@@ -173,114 +171,6 @@ TEST_CASE("a ring's record type is declared only as KRING_RECORD_TYPE does it, f
     auto obj = kring::bpf::load_elf(BPF_OBJ_DIR "/progs.bpf.o");
     CHECK(obj.maps.at(0).record_type.empty());
     CHECK(obj.maps.at(0).record_size == 0);
-}
-
-namespace {
-
-// The bytes of `path`'s section `name`, read with libelf.
-std::vector<std::byte> section_bytes(const std::string& path, const std::string& name) {
-    std::vector<std::byte> out;
-    REQUIRE(elf_version(EV_CURRENT) != EV_NONE);
-    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    REQUIRE(fd >= 0);
-    Elf* elf = elf_begin(fd, ELF_C_READ, nullptr);
-    size_t strndx = 0;
-    REQUIRE((elf && elf_getshdrstrndx(elf, &strndx) == 0));
-    for (Elf_Scn* scn = nullptr; (scn = elf_nextscn(elf, scn));) {
-        GElf_Shdr hdr;
-        gelf_getshdr(scn, &hdr);
-        Elf_Data* data = elf_getdata(scn, nullptr);
-        if (name == elf_strptr(elf, strndx, hdr.sh_name) && data)
-            out.assign(static_cast<const std::byte*>(data->d_buf),
-                       static_cast<const std::byte*>(data->d_buf) + data->d_size);
-    }
-    elf_end(elf);
-    ::close(fd);
-    return out;
-}
-
-// A .BTF.ext with a CO-RE part of `relos` records (16 bytes each) in one
-// block for section name offset 1.
-std::vector<uint32_t> btf_ext_words(uint32_t relos) {
-    std::vector<uint32_t> w = {0x0001eb9f, 32, 0, 0, 0, 0, 0, 4 + 8 + 16 * relos};
-    w.insert(w.end(), {16, 1, relos});
-    for (uint32_t i = 0; i < relos; i++)
-        w.insert(w.end(), {8 * i, 7, 0, 0});
-    return w;
-}
-
-std::span<const std::byte> bytes_of(const std::vector<uint32_t>& words) {
-    return std::as_bytes(std::span(words));
-}
-
-} // namespace
-
-TEST_CASE("an object with CO-RE relocations is refused, naming the first one") {
-    const std::string path = BPF_OBJ_DIR "/core.bpf.o";
-    CHECK_THROWS_WITH_AS(
-        kring::bpf::load_elf(path),
-        doctest::Contains((path + ": section tracepoint/sched/sched_process_exec: insn 0 "
-                                  "(read_gid+0): CO-RE field relocation (byte offset) of struct "
-                                  "task_view (access 0:3:1, .cred.gid) (and 2 more in the object): "
-                                  "kring does not apply CO-RE relocations yet")
-                              .c_str()),
-        kring::Error);
-
-    // Every relocation of the object, as clang wrote them.
-    auto ext = section_bytes(path, ".BTF.ext");
-    auto relos = kring::bpf::parse_core_relos(path, ext);
-    REQUIRE(relos.size() == 3);
-    btf* b = btf__parse_elf(path.c_str(), nullptr);
-    REQUIRE(b);
-    std::vector<std::string> described;
-    for (const auto& r : relos)
-        described.push_back(kring::bpf::describe_core_relo(b, r));
-    btf__free(b);
-    CHECK(described[0] ==
-          "CO-RE field relocation (byte offset) of struct task_view (access 0:3:1, .cred.gid)");
-    CHECK(described[1] ==
-          "CO-RE enum value relocation (value) of enum probe_kind (access 1, PROBE_B)");
-    CHECK(described[2] == "CO-RE type relocation (size) of struct task_view (access 0)");
-
-    // Objects without CO-RE load as before.
-    CHECK(kring::bpf::parse_core_relos(path, section_bytes(BPF_OBJ_DIR "/progs.bpf.o", ".BTF.ext"))
-              .empty());
-}
-
-TEST_CASE("a malformed .BTF.ext is refused, not read past its end") {
-    auto words = btf_ext_words(2);
-    auto relos = kring::bpf::parse_core_relos("x.o", bytes_of(words));
-    REQUIRE(relos.size() == 2);
-    CHECK(relos[1].insn_off == 8);
-    CHECK(relos[1].type_id == 7);
-    CHECK(relos[1].section_name_off == 1);
-    CHECK(kring::bpf::describe_core_relo(nullptr, relos[1]) ==
-          "CO-RE field relocation (byte offset) of type 7");
-
-    auto cut = bytes_of(words).first(words.size() * 4 - 4);
-    CHECK_THROWS_WITH_AS(kring::bpf::parse_core_relos("x.o", cut),
-                         doctest::Contains("x.o: malformed .BTF.ext: the CO-RE part"),
-                         kring::Error);
-    auto overcount = words;
-    overcount[10] = 0x10000000; // records in the block
-    CHECK_THROWS_WITH_AS(kring::bpf::parse_core_relos("x.o", bytes_of(overcount)),
-                         doctest::Contains("do not fit"), kring::Error);
-    auto small_records = words;
-    small_records[8] = 8;
-    CHECK_THROWS_WITH_AS(kring::bpf::parse_core_relos("x.o", bytes_of(small_records)),
-                         doctest::Contains("CO-RE record size 8"), kring::Error);
-    auto bad_magic = words;
-    bad_magic[0] = 0x0001beef;
-    CHECK_THROWS_WITH_AS(kring::bpf::parse_core_relos("x.o", bytes_of(bad_magic)),
-                         doctest::Contains("no BTF magic"), kring::Error);
-    auto long_header = words;
-    long_header[1] = 4096;
-    CHECK_THROWS_WITH_AS(kring::bpf::parse_core_relos("x.o", bytes_of(long_header)),
-                         doctest::Contains("header length 4096"), kring::Error);
-    CHECK_THROWS_AS(kring::bpf::parse_core_relos("x.o", bytes_of(words).first(3)), kring::Error);
-    // A header from before CO-RE: no CO-RE part.
-    std::vector<uint32_t> old = {0x0001eb9f, 24, 0, 0, 0, 0};
-    CHECK(kring::bpf::parse_core_relos("x.o", bytes_of(old)).empty());
 }
 
 namespace {

@@ -53,7 +53,7 @@ static __u32 current_pid(void)
 	return bpf_get_current_pid_tgid() >> 32;
 }
 
-SEC("tracepoint/raw_syscalls/sys_enter")
+SEC("kring/sys_enter")
 int count(void *ctx)
 {
 	__u32 pid = current_pid();
@@ -73,7 +73,7 @@ int count(void *ctx)
 	return 2;	/* the slot was empty */
 }
 
-SEC("tracepoint/raw_syscalls/sys_enter")
+SEC("kring/sys_enter")
 int emit_total(void *ctx)
 {
 	__u32 pid = current_pid();
@@ -88,7 +88,7 @@ int emit_total(void *ctx)
 }
 
 /* Tail-calls itself until the limit stops it, then emits. */
-SEC("tracepoint/raw_syscalls/sys_enter")
+SEC("kring/sys_enter")
 int hop(void *ctx)
 {
 	__u32 key = 2;

@@ -11,22 +11,36 @@
 #include <kring/user_ring.hpp>
 #include <sstream>
 #include <unistd.h>
+#include <vector>
 
 TEST_CASE("libbpf-style section names give the attach point") {
-    std::string symbol;
-    CHECK(kring::attach_type_of_section("tracepoint/sched/sched_process_exec") ==
-          KRING_ATTACH_SCHED_PROCESS_EXEC);
-    CHECK(kring::attach_type_of_section("tp/sched/sched_process_fork") ==
+    std::string target;
+    // Any trace event, by CATEGORY/NAME, with Linux's record.
+    CHECK(kring::attach_type_of_section("tracepoint/sched/sched_process_exec", &target) ==
+          KRING_ATTACH_TRACEPOINT);
+    CHECK(target == "sched/sched_process_exec");
+    CHECK(kring::attach_type_of_section("tp/sched/sched_switch", &target) ==
+          KRING_ATTACH_TRACEPOINT);
+    CHECK(target == "sched/sched_switch");
+    CHECK(kring::attach_type_of_section("tracepoint/sched_switch") == 0);
+    CHECK(kring::attach_type_of_section("tracepoint/sched/") == 0);
+    CHECK(kring::attach_type_of_section("tracepoint//sched_switch") == 0);
+    CHECK(kring::attach_type_of_section("tp/a/b/c") == 0);
+    // kring's own contexts.
+    CHECK(kring::attach_type_of_section("kring/sched_process_fork") ==
           KRING_ATTACH_SCHED_PROCESS_FORK);
-    CHECK(kring::attach_type_of_section("tracepoint/raw_syscalls/sys_enter") ==
-          KRING_ATTACH_SYS_ENTER);
-    CHECK(kring::attach_type_of_section("raw_tracepoint/sys_exit") == KRING_ATTACH_SYS_EXIT);
-    CHECK(kring::attach_type_of_section("kprobe/do_unlinkat", &symbol) == KRING_ATTACH_KPROBE);
-    CHECK(symbol == "do_unlinkat");
+    CHECK(kring::attach_type_of_section("kring/sys_enter") == KRING_ATTACH_SYS_ENTER);
+    CHECK(kring::attach_type_of_section("kring/kprobe") == 0);
+    CHECK(kring::attach_type_of_section("kring/nope") == 0);
+    // Not yet: raw arguments.
+    CHECK(kring::attach_type_of_section("raw_tracepoint/sys_exit") == 0);
+    CHECK(kring::attach_type_of_section("tp_btf/sched_process_exec") == 0);
+    CHECK(kring::attach_type_of_section("kprobe/do_unlinkat", &target) == KRING_ATTACH_KPROBE);
+    CHECK(target == "do_unlinkat");
     CHECK(kring::attach_type_of_section("kprobe/") == 0);
-    CHECK(kring::attach_type_of_section("tracepoint/sched/sched_switch") == 0);
     CHECK(kring::attach_type_of_section("xdp") == 0);
     CHECK(kring::context_size(KRING_ATTACH_SCHED_PROCESS_EXEC) == sizeof(kring_ctx_exec));
+    CHECK(kring::context_size(KRING_ATTACH_TRACEPOINT) == KRING_TRACEPOINT_CTX_SIZE);
     CHECK(std::string(kring::attach_type_name(KRING_ATTACH_SYS_EXIT)) == "sys_exit");
 }
 
@@ -139,17 +153,25 @@ std::string run_sys_enter(const kring::bpf::Object& obj, uint64_t nr, uint64_t a
                           uint64_t arg2) {
     const auto& prog = obj.programs.at(0);
     auto ctx = kring::context_of(prog, "", std::nullopt);
-    REQUIRE(ctx.attach == KRING_ATTACH_SYS_ENTER);
     kring::bpf::VerifyOptions options;
     options.ctx = {ctx.size, false};
     REQUIRE(kring::bpf::verify(prog, obj.maps, options).error == 0);
     kring::bpf::Runtime runtime(obj.maps);
+    // kring's struct kring_ctx_sys_enter, or Linux's raw_syscalls/sys_enter
+    // record: the same fields after the 8 bytes of struct trace_entry.
+    std::vector<std::byte> bytes(ctx.size);
+    size_t header = 0;
+    if (ctx.attach == KRING_ATTACH_TRACEPOINT)
+        header = 8;
+    else
+        REQUIRE(ctx.attach == KRING_ATTACH_SYS_ENTER);
     kring_ctx_sys_enter sys_enter{};
     sys_enter.id = static_cast<int64_t>(nr);
     sys_enter.args[0] = arg0;
     sys_enter.args[1] = arg1;
     sys_enter.args[2] = arg2;
-    runtime.run(prog, std::as_writable_bytes(std::span(&sys_enter, 1)));
+    std::memcpy(bytes.data() + header, &sys_enter, sizeof(sys_enter));
+    runtime.run(prog, bytes);
     std::string printed;
     kring::Consumer consumer;
     for (size_t i = 0; i < obj.maps.size(); i++) {
@@ -173,7 +195,9 @@ std::string run_sys_enter(const kring::bpf::Object& obj, uint64_t nr, uint64_t a
 TEST_CASE("kringctl run: the examples declare their record types; an unrelated program does not") {
     // Declared with KRING_RECORD_TYPE: the struct's name and BTF size.
     // KRING_RECORD_BTF's pointer is a global: a .bss map follows the ring.
-    auto snoop = kring::bpf::load_elf(EXAMPLES_DIR "/exec-snoop.bpf.o");
+    kring::bpf::ObjectSettings debian61; // exec-snoop has CO-RE relocations
+    debian61.target_btf = BPF_PROGS_DIR "/linux-6.1.btf";
+    auto snoop = kring::bpf::load_elf(EXAMPLES_DIR "/exec-snoop.bpf.o", debian61);
     REQUIRE(snoop.maps.size() == 2);
     CHECK(snoop.maps[1].name == ".bss");
     CHECK(snoop.maps[0].record_type == "exec_snoop_event");

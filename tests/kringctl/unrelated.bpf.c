@@ -19,7 +19,7 @@ struct {
 	__uint(max_entries, 4096);
 } samples SEC(".maps");
 
-SEC("tracepoint/raw_syscalls/sys_enter")
+SEC("kring/sys_enter")
 int on_sys_enter(struct kring_ctx_sys_enter *ctx)
 {
 	struct sample s = {

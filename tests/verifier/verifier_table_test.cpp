@@ -2038,6 +2038,18 @@ std::vector<Case> malformed_cases() {
         malformed("helper 0 has no name", P({call_helper(0), exit_insn()}), "unknown helper 0\n"),
         malformed("helper 100000", P({call_helper(100000), exit_insn()}),
                   "unknown helper 100000\n"),
+        // Only where a path reaches it, as in Linux: a CO-RE loader turns an
+        // instruction it cannot relocate into a call of helper 0xbad2310,
+        // often in code a bpf_core_field_exists() test makes dead.
+        accept(
+            "an unknown helper in dead code (CO-RE's poisoned call)",
+            P({mov64_imm(R0, 0), jmp_imm(BPF_JEQ, R0, 0, 1), call_helper(0xbad2310), exit_insn()})),
+        malformed("CO-RE's poisoned call, reached", P({call_helper(0xbad2310), exit_insn()}),
+                  "insn 0: unknown helper 195896080\n"),
+        malformed("an unknown helper on one path only",
+                  P({ldx(BPF_W, R0, R1, 0), jmp_imm(BPF_JEQ, R0, 0, 1), call_helper(0xbad2310),
+                     exit_insn()}),
+                  "insn 2: unknown helper 195896080\n"),
         malformed("log level 3", P({ret(0)}), "bad log level").with_log_level(3),
     };
 }

@@ -48,12 +48,22 @@ test)
 	echo "KRING-DOCTEST-EXIT $?"
 	;;
 demo)
+	# Waits (up to 20 s) until $1 links are attached: kringctl run reads
+	# the kernel's BTF for exec-snoop's CO-RE relocations first.
+	wait_attached() {
+		tries=0
+		while [ "$(kringctl link list | grep -c ': prog ')" -lt "$1" ] &&
+			[ $tries -lt 200 ]; do
+			sleep 0.1
+			tries=$((tries + 1))
+		done
+	}
 	# The main job: exec-snoop under kringctl while a small workload forks
 	# and execs on both vCPUs; every fork, exec and exit is printed.
 	echo "KRING-DEMO kringctl run exec-snoop.bpf.o"
 	/bin/kringctl run /lib/kring/exec-snoop.bpf.o --duration 8 >/tmp/snoop.txt &
 	snoop=$!
-	sleep 2
+	wait_attached 3
 	workload() { # cpu: fork and exec a few short-lived programs there
 		for i in 1 2 3; do
 			taskset -c "$1" /bin/busybox true
@@ -76,7 +86,7 @@ demo)
 	snoop=$!
 	kringctl record exec-events --type exec-events=exec_snoop_event --output /tmp/exec.krec &
 	recorder=$!
-	sleep 2
+	wait_attached 3
 	taskset -c 0 /bin/busybox true
 	taskset -c 1 /bin/busybox sh -c 'exit 5'
 	wait $snoop

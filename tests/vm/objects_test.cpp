@@ -543,8 +543,8 @@ TEST_CASE("kringctl run --pin leaves exec-snoop attached, link list shows it, un
     std::string listed = run_kringctl({"link", "list", "--json"}, &status);
     INFO("link list --json:\n", listed);
     CHECK(status == 0);
-    CHECK(listed.find("\"prog_name\":\"on_exec\",\"attach\":\"sched_process_exec\","
-                      "\"target\":\"sched_process_exec\",\"pinned\":\"e2e.on_exec\","
+    CHECK(listed.find("\"prog_name\":\"on_exec\",\"attach\":\"tracepoint\","
+                      "\"target\":\"sched/sched_process_exec\",\"pinned\":\"e2e.on_exec\","
                       "\"pinned_names\":1}\n") != std::string::npos);
     std::string text = run_kringctl({"prog", "list"}, &status);
     CHECK(status == 0);
@@ -552,7 +552,7 @@ TEST_CASE("kringctl run --pin leaves exec-snoop attached, link list shows it, un
             << text << "kringctl link list:\n"
             << run_kringctl({"link", "list"}, &status) << "kringctl ring list:\n"
             << run_kringctl({"ring", "list"}, &status));
-    CHECK(text.find(": on_fork, sched_process_fork, ") != std::string::npos);
+    CHECK(text.find(": on_fork, tracepoint, ") != std::string::npos);
     // The VM's kernels JIT: each program says it runs as machine code.
     CHECK(std::count(text.begin(), text.end(), '\n') == 3);
     CHECK(text.find("bytes, JIT'd (") != std::string::npos);
@@ -566,12 +566,10 @@ TEST_CASE("kringctl run --pin leaves exec-snoop attached, link list shows it, un
     // Records arrive in the pinned ring with kringctl gone.
     kring::Ring ring = kring::Ring::open_pinned("e2e.events");
     uint64_t before = ring.stats().committed;
-    pid_t child = fork();
-    if (child == 0) {
-        execl("/bin/busybox", "true", static_cast<char*>(nullptr));
-        _exit(127);
-    }
-    REQUIRE(wait_exit(child) == 0);
+    int child_status = 0;
+    vmtest::run_busybox({"true"}, &child_status);
+    REQUIRE(WIFEXITED(child_status));
+    REQUIRE(WEXITSTATUS(child_status) == 0);
     uint64_t after = ring.stats().committed;
     CHECK(after >= before + 3); // fork, exec, exit
 

@@ -326,13 +326,8 @@ TEST_CASE("fork, exec and exit of a scripted workload arrive with its pids, in c
         REQUIRE_MESSAGE(progs.back().err == 0, progs.back().log);
         links.push_back(attach(progs.back().prog.get()));
     }
-    pid_t child = fork();
-    if (child == 0) {
-        execl("/bin/busybox", "true", static_cast<char*>(nullptr));
-        _exit(127);
-    }
     int status = 0;
-    REQUIRE(waitpid(child, &status, 0) == child);
+    pid_t child = vmtest::run_busybox({"true"}, &status);
     CHECK(WIFEXITED(status));
     links.clear(); // detach
     auto records = drain(m);

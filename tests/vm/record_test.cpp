@@ -200,13 +200,14 @@ TEST_CASE("kringctl run --ring feeds a named ring that kringctl record persists"
     // The programs write into the named ring and leave it to the recorder.
     pid_t snoop = spawn_kringctl(
         {"run", "/lib/kring/exec-snoop.bpf.o", "--ring", "events=" + name, "--duration", "3"});
-    std::this_thread::sleep_for(std::chrono::seconds(1)); // loaded and attached
-    pid_t child = fork();
-    if (child == 0) {
-        execl("/bin/busybox", "true", static_cast<char*>(nullptr));
-        _exit(127);
-    }
-    REQUIRE(wait_exit(child) == 0);
+    // Loaded and attached (reading the kernel's BTF for its CO-RE
+    // relocations takes a while under TCG): its three links are listed.
+    const auto start = std::chrono::steady_clock::now();
+    while (kring::list_links().size() < 3 &&
+           std::chrono::steady_clock::now() - start < std::chrono::seconds(20))
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    REQUIRE(kring::list_links().size() == 3);
+    pid_t child = vmtest::run_busybox({"true"});
     CHECK(wait_exit(snoop) == 0);
     // Declared, the records replay as exec-snoop events (else as hex).
     CHECK(wait_exit(spawn_kringctl({"record", name, "--type", name + "=exec_snoop_event", "-o",

@@ -9,6 +9,7 @@
 
 #include <asm/ptrace.h>
 #include <atomic>
+#include <chrono>
 #include <doctest/doctest.h>
 #include <kring/linux_map.hpp>
 #include <kring/program.hpp>
@@ -175,13 +176,19 @@ TEST_CASE("tail calls: a slot keeps its program loaded; closing the prog array l
         CHECK(listed());
     }
     // The array's fd closed: the slots emptied, and emit_total goes a grace
-    // period later (a tail call may still be running it).
-    bool gone = false;
-    for (int i = 0; i < 200 && !gone; i++) {
+    // period later (a tail call may still be running it). Grace periods on
+    // the -rt kernels under TCG can take seconds: wait up to 60 s.
+    const auto start = std::chrono::steady_clock::now();
+    bool gone = !listed();
+    while (!gone && std::chrono::steady_clock::now() - start < std::chrono::seconds(60)) {
+        ::usleep(10000);
         gone = !listed();
-        if (!gone)
-            ::usleep(10000);
     }
+    MESSAGE("the slot's program went after ",
+            std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+                                                                  start)
+                .count(),
+            " ms");
     CHECK(gone);
 }
 

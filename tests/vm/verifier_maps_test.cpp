@@ -28,6 +28,8 @@ namespace {
 
 // Linux 6.1's and 6.12's message for each map case the table refuses.
 const std::map<std::string, std::string> linux_says = {
+    {"CO-RE's poisoned call, reached", "invalid func unknown#195896080"},
+    {"an unknown helper on one path only", "invalid func unknown#195896080"},
     {"a lookup's result read before its NULL check", "invalid mem access 'map_value_or_null'"},
     {"a lookup's result moved before its NULL check",
      "pointer arithmetic on map_value_or_null prohibited"},
@@ -315,4 +317,15 @@ TEST_CASE("tail calls: Linux decides the table's tail call cases as kring does, 
 TEST_CASE("tracing helpers: Linux decides the table's probe-read cases as kring does, refusing for "
           "the same reason") {
     check_against_linux(tracing_helper_cases());
+}
+
+TEST_CASE("dead code: Linux, like kring, refuses an unknown helper only where a path reaches it") {
+    std::vector<Case> cases;
+    for (const Case& c : malformed_cases())
+        if (c.name.find("unknown helper in dead code") != std::string::npos ||
+            c.name.find("poisoned call, reached") != std::string::npos ||
+            c.name.find("unknown helper on one path only") != std::string::npos)
+            cases.push_back(c);
+    REQUIRE(cases.size() == 3);
+    check_against_linux(cases);
 }

@@ -21,6 +21,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include <utility>
+#include <vector>
 
 namespace vmtest {
 
@@ -178,6 +179,23 @@ inline uint64_t record_span(uint64_t size) {
 
 // Runs f in a child process; returns its exit status (99: f threw). The
 // child never returns into the test runner.
+// Runs busybox's applet argv[0] with its arguments in a child and waits for
+// it: the child's pid; its wait status in *status.
+inline pid_t run_busybox(std::vector<const char*> argv, int* status = nullptr) {
+    pid_t child = fork();
+    if (child == 0) {
+        argv.push_back(nullptr);
+        execv("/bin/busybox", const_cast<char* const*>(argv.data()));
+        _exit(127);
+    }
+    REQUIRE(child > 0);
+    int wait_status = 0;
+    REQUIRE(waitpid(child, &wait_status, 0) == child);
+    if (status)
+        *status = wait_status;
+    return child;
+}
+
 template <typename F>
 int in_child(F&& f) {
     pid_t pid = fork();

@@ -177,7 +177,22 @@ enum kring_attach_type {
 	KRING_ATTACH_SYS_EXIT = 5,		/* struct kring_ctx_sys_exit */
 	KRING_ATTACH_KPROBE = 6,		/* struct pt_regs, at entry */
 	KRING_ATTACH_KRETPROBE = 7,		/* struct pt_regs, at return */
+	KRING_ATTACH_TRACEPOINT = 8,		/* the event's record, below */
 };
+
+/*
+ * A tracepoint program's context is the event's record as Linux gives it to
+ * BPF_PROG_TYPE_TRACEPOINT programs: the layout of the event's tracefs
+ * "format" file (struct trace_entry's common fields first, then the event's
+ * own; a __data_loc field holds the offset and length of its bytes in the
+ * record). It attaches to any of the kernel's trace events, named
+ * "CATEGORY/NAME" in struct kring_prog_attach's symbol ("sched/
+ * sched_process_exec", "syscalls/sys_enter_openat"). As in Linux, the
+ * program may read any aligned bytes of the first KRING_TRACEPOINT_CTX_SIZE
+ * (Linux's PERF_MAX_TRACE_SIZE): those past the record are the kernel's
+ * per-CPU trace buffer, whatever an earlier event left there.
+ */
+#define KRING_TRACEPOINT_CTX_SIZE 8192
 
 /*
  * A kprobe's or kretprobe's context is the kernel's struct pt_regs at the
@@ -262,8 +277,9 @@ struct kring_prog_load {
  */
 struct kring_prog_attach {
 	__u64 symbol;		/* KRING_ATTACH_KPROBE and _KRETPROBE: user
-				 * pointer to the function name
-				 * (NUL-terminated); else 0 */
+				 * pointer to the function name;
+				 * KRING_ATTACH_TRACEPOINT: to the event's
+				 * "CATEGORY/NAME" (NUL-terminated); else 0 */
 	__u32 flags;		/* none defined yet: must be 0 */
 	__u32 reserved;		/* must be 0 */
 };

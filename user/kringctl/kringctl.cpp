@@ -76,10 +76,10 @@ void print_help() {
 
 // The attach point of each program: --attach, else its section name.
 kring_attach_type attach_of(const kring::bpf::Program& prog, const std::string& forced,
-                            std::string* kprobe) {
+                            std::string* target) {
     if (!forced.empty())
         return kring::attach_type_of_name(forced);
-    return kring::attach_type_of_section(prog.section, kprobe);
+    return kring::attach_type_of_section(prog.section, target);
 }
 
 kring::WaitMode parse_wait_mode(const std::string& name) {
@@ -107,7 +107,7 @@ int verify_command(const std::vector<std::string>& args) {
 
 int run_command(const std::vector<std::string>& args) {
     po::options_description opts("kringctl run FILE: options");
-    std::string attach, kprobe, format, wait;
+    std::string attach, target, format, wait;
     bool json = false, quiet = false;
     std::vector<std::string> sections, pinned_rings;
     uint64_t ring_size = 0, count = 0;
@@ -117,9 +117,10 @@ int run_command(const std::vector<std::string>& args) {
         "run only the programs of these sections (repeatable; default: all)")(
         "attach,a", po::value(&attach),
         "attach point for every program: sched_process_fork, sched_process_exec, "
-        "sched_process_exit, sys_enter, sys_exit, kprobe, kretprobe (default: from section "
-        "names)")("kprobe", po::value(&kprobe),
-                  "the kernel function for --attach kprobe or kretprobe")(
+        "sched_process_exit, sys_enter, sys_exit, kprobe, kretprobe, tracepoint (default: from "
+        "section names)")("target", po::value(&target),
+                          "what --attach kprobe or kretprobe probes (a kernel function), or "
+                          "--attach tracepoint traces (CATEGORY/NAME)")(
         "ring-size", po::value(&ring_size),
         "bytes per ring (power of two; default: the object's max_entries)")(
         "ring", po::value(&pinned_rings),
@@ -197,7 +198,7 @@ int run_command(const std::vector<std::string>& args) {
         if (!slot_program && !sections.empty() &&
             std::find(sections.begin(), sections.end(), prog.section) == sections.end())
             continue;
-        std::string symbol = kprobe;
+        std::string symbol = target;
         kring_attach_type type = attach_of(prog, attach, &symbol);
         if (!type)
             throw kring::Error(EINVAL, prog.section + ": no attach point: use --attach");
@@ -216,10 +217,10 @@ int run_command(const std::vector<std::string>& args) {
                   << " filled (tail-call targets, not attached)\n";
     std::vector<kring::Link> links;
     for (const auto& [loaded_prog, section, symbol, type] : to_attach) {
-        links.push_back(loaded_prog->attach(kring::is_probe(type) ? symbol : ""));
+        links.push_back(loaded_prog->attach(kring::needs_target(type) ? symbol : ""));
         kring_prog_info info = loaded_prog->info();
         std::cerr << "kringctl: " << section << " attached to " << kring::attach_type_name(type)
-                  << (kring::is_probe(type) ? " " + symbol : "")
+                  << (kring::needs_target(type) ? " " + symbol : "")
                   << (info.runtime == KRING_RUNTIME_JIT
                           ? " (JIT'd, " + std::to_string(info.jited_len) + " bytes)"
                           : std::string(" (interpreter)"))

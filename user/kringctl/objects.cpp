@@ -99,8 +99,8 @@ void print_link(const kring_link_info& l, const std::map<uint32_t, std::string>&
     else
         std::cout << l.id << ": prog " << l.prog_id
                   << (prog_name.empty() ? "" : " (" + prog_name + ")") << ", "
-                  << (kring::is_probe(type) ? std::string(kring::attach_type_name(type)) + " "
-                                            : "tracepoint ")
+                  << (kring::needs_target(type) ? std::string(kring::attach_type_name(type)) + " "
+                                                : "tracepoint ")
                   << target << pinned_text(l.nr_pinned, pinned) << "\n";
 }
 

@@ -73,33 +73,6 @@ const char* kind_name(uint32_t kind, const char** category) {
     return nullptr;
 }
 
-const btf_type* resolve(const btf* b, uint32_t id) {
-    const btf_type* t = btf__type_by_id(b, id);
-    while (t && (btf_is_mod(t) || btf_is_typedef(t)))
-        t = btf__type_by_id(b, t->type);
-    return t;
-}
-
-std::string type_name(const btf* b, uint32_t id) {
-    const btf_type* t = b ? btf__type_by_id(b, id) : nullptr;
-    if (!t)
-        return "type " + std::to_string(id);
-    const char* n = btf__name_by_offset(b, t->name_off);
-    std::string name = n ? n : "";
-    const char* kind = btf_is_struct(t)       ? "struct"
-                       : btf_is_union(t)      ? "union"
-                       : btf_is_any_enum(t)   ? "enum"
-                       : btf_is_typedef(t)    ? "typedef"
-                       : btf_is_int(t)        ? "int"
-                       : btf_is_ptr(t)        ? "pointer"
-                       : btf_is_array(t)      ? "array"
-                       : btf_is_fwd(t)        ? "declared type"
-                       : btf_is_func_proto(t) ? "function type"
-                                              : "type";
-    return std::string(kind) + " " +
-           (name.empty() ? "(anonymous, id " + std::to_string(id) + ")" : name);
-}
-
 // The access string's indexes, or nothing if it is not "N:N:...".
 std::vector<uint32_t> access_indexes(const std::string& access) {
     std::vector<uint32_t> out;
@@ -124,7 +97,7 @@ std::string field_path(const btf* b, uint32_t type_id, const std::vector<uint32_
     if (indexes.empty())
         return "";
     std::string path = indexes[0] ? "[" + std::to_string(indexes[0]) + "]" : "";
-    const btf_type* t = resolve(b, type_id);
+    const btf_type* t = skip_mods(b, type_id);
     for (size_t i = 1; i < indexes.size(); i++) {
         if (!t)
             return "";
@@ -135,10 +108,10 @@ std::string field_path(const btf* b, uint32_t type_id, const std::vector<uint32_
             const char* name = btf__name_by_offset(b, m.name_off);
             if (name && *name)
                 path += std::string(".") + name;
-            t = resolve(b, m.type);
+            t = skip_mods(b, m.type);
         } else if (btf_is_array(t)) {
             path += "[" + std::to_string(indexes[i]) + "]";
-            t = resolve(b, btf_array(t)->type);
+            t = skip_mods(b, btf_array(t)->type);
         } else {
             return "";
         }
@@ -148,7 +121,7 @@ std::string field_path(const btf* b, uint32_t type_id, const std::vector<uint32_
 
 // The enumerator the access string names, empty if none.
 std::string enumerator(const btf* b, uint32_t type_id, const std::vector<uint32_t>& indexes) {
-    const btf_type* t = resolve(b, type_id);
+    const btf_type* t = skip_mods(b, type_id);
     if (!t || indexes.size() != 1 || indexes[0] >= btf_vlen(t))
         return "";
     const char* name = nullptr;
@@ -160,6 +133,33 @@ std::string enumerator(const btf* b, uint32_t type_id, const std::vector<uint32_
 }
 
 } // namespace
+
+const btf_type* skip_mods(const btf* b, uint32_t id) {
+    const btf_type* t = btf__type_by_id(b, id);
+    while (t && (btf_is_mod(t) || btf_is_typedef(t)))
+        t = btf__type_by_id(b, t->type);
+    return t;
+}
+
+std::string describe_btf_type(const btf* b, uint32_t id) {
+    const btf_type* t = b ? btf__type_by_id(b, id) : nullptr;
+    if (!t)
+        return "type " + std::to_string(id);
+    const char* n = btf__name_by_offset(b, t->name_off);
+    std::string name = n ? n : "";
+    const char* kind = btf_is_struct(t)       ? "struct"
+                       : btf_is_union(t)      ? "union"
+                       : btf_is_any_enum(t)   ? "enum"
+                       : btf_is_typedef(t)    ? "typedef"
+                       : btf_is_int(t)        ? "int"
+                       : btf_is_ptr(t)        ? "pointer"
+                       : btf_is_array(t)      ? "array"
+                       : btf_is_fwd(t)        ? "declared type"
+                       : btf_is_func_proto(t) ? "function type"
+                                              : "type";
+    return std::string(kind) + " " +
+           (name.empty() ? "(anonymous, id " + std::to_string(id) + ")" : name);
+}
 
 std::vector<CoreRelo> parse_core_relos(const std::string& path,
                                        std::span<const std::byte> btf_ext) {
@@ -206,7 +206,7 @@ std::string describe_core_relo(const btf* b, const CoreRelo& relo) {
     const char* kind = kind_name(relo.kind, &category);
     std::string out = std::string("CO-RE ") + category + " relocation (" +
                       (kind ? kind : "kind " + std::to_string(relo.kind)) + ") of " +
-                      type_name(b, relo.type_id);
+                      describe_btf_type(b, relo.type_id);
     const char* access = b ? btf__name_by_offset(b, relo.access_str_off) : nullptr;
     if (!access || !*access)
         return out;

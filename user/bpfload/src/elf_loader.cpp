@@ -11,6 +11,7 @@
 #include <gelf.h>
 #include <kring/bpfload.hpp>
 #include <kring/btf_ext.hpp>
+#include <kring/core_relo.hpp>
 #include <libelf.h>
 #include <map>
 #include <optional>
@@ -187,14 +188,6 @@ struct BtfDeleter {
     void operator()(btf* b) const { btf__free(b); }
 };
 using BtfPtr = std::unique_ptr<btf, BtfDeleter>;
-
-// The type behind typedefs and qualifiers.
-const btf_type* skip_mods(const btf* b, uint32_t id) {
-    const btf_type* t = btf__type_by_id(b, id);
-    while (t && (btf_is_mod(t) || btf_is_typedef(t)))
-        t = btf__type_by_id(b, t->type);
-    return t;
-}
 
 // __uint(name, value) is "int (*name)[value]": value is the array's length.
 uint32_t map_field(const btf* b, const btf_member& m) {
@@ -504,25 +497,8 @@ kring_func_info describe_global(const std::string& path, const btf* b, const std
     return fi;
 }
 
-// An object with CO-RE relocations expects its loader to rewrite field
-// offsets (and sizes, existence checks...) for the types the target has.
-// kring does not yet, so such programs would read the wrong bytes: refuse
-// them, naming the first relocation.
-void refuse_core_relocations(const std::string& path, const ElfFile& elf, const btf* b) {
-    size_t index = elf.section_index(".BTF.ext");
-    if (!index)
-        return;
-    const Section& ext = elf.section(index);
-    if (!ext.data || !ext.data->d_buf)
-        return;
-    std::span bytes(static_cast<const std::byte*>(ext.data->d_buf), ext.data->d_size);
-    std::vector<CoreRelo> relos = parse_core_relos(path, bytes);
-    if (relos.empty())
-        return;
-    const CoreRelo& r = relos.front();
-    const char* name = b ? btf__name_by_offset(b, r.section_name_off) : nullptr;
-    std::string section = name && *name ? name : "?";
-    size_t insn = r.insn_off / sizeof(bpf_insn);
+// "section S: insn N (function+K)": where a CO-RE relocation is.
+std::string relocation_site(const ElfFile& elf, const std::string& section, size_t insn) {
     std::string where = "section " + section + ": insn " + std::to_string(insn);
     size_t shndx = elf.section_index(section);
     for (const Symbol& sym : elf.symbols()) {
@@ -531,19 +507,76 @@ void refuse_core_relocations(const std::string& path, const ElfFile& elf, const 
             insn >= first && insn < first + sym.sym.st_size / sizeof(bpf_insn))
             where += " (" + sym.name + "+" + std::to_string(insn - first) + ")";
     }
-    std::string more = relos.size() > 1
-                           ? " (and " + std::to_string(relos.size() - 1) + " more in the object)"
-                           : "";
-    invalid(path, where + ": " + describe_core_relo(b, r) + more +
-                      ": kring does not apply CO-RE relocations yet; build without "
-                      "preserve_access_index/BPF_CORE_READ");
+    return where;
+}
+
+// A code section after its CO-RE relocations: its instructions, and those
+// whose relocation could not be resolved (by index in the section) with
+// what the relocation was and why.
+struct CoreSection {
+    std::vector<bpf_insn> insns;
+    std::map<size_t, std::string> unresolved;
+};
+
+constexpr const char* kRunningKernelBtf = "/sys/kernel/btf/vmlinux";
+
+// The object's CO-RE relocations (.BTF.ext) applied against the target
+// kernel's BTF (`target_path`, default the running kernel's), by code
+// section; none if the object has none, and the target BTF is then not read.
+std::map<size_t, CoreSection> relocate_core(const std::string& path, const ElfFile& elf,
+                                            const btf* local, const std::string& target_path) {
+    std::map<size_t, CoreSection> out;
+    size_t index = elf.section_index(".BTF.ext");
+    const Section* ext = index ? &elf.section(index) : nullptr;
+    if (!ext || !ext->data || !ext->data->d_buf)
+        return out;
+    std::span bytes(static_cast<const std::byte*>(ext->data->d_buf), ext->data->d_size);
+    std::vector<CoreRelo> relos = parse_core_relos(path, bytes);
+    if (relos.empty())
+        return out;
+    if (!local)
+        invalid(path, "CO-RE relocations need the object's BTF (.BTF)");
+    auto site = [&](const CoreRelo& r, std::string* section) {
+        const char* name = btf__name_by_offset(local, r.section_name_off);
+        *section = name ? name : "";
+        return relocation_site(elf, *section, r.insn_off / sizeof(bpf_insn)) + ": " +
+               describe_core_relo(local, r);
+    };
+    std::string target_file = target_path.empty() ? kRunningKernelBtf : target_path;
+    BtfPtr target(btf__parse(target_file.c_str(), nullptr));
+    if (!target) {
+        int err = errno ? errno : EINVAL;
+        std::string section;
+        throw Error(err, path + ": cannot read the target kernel's BTF " + target_file +
+                             " (for the object's CO-RE relocations, the first at " +
+                             site(relos.front(), &section) + "; --btf gives another file)");
+    }
+    CoreRelocator relocator(local, target.get());
+    for (const CoreRelo& r : relos) {
+        std::string section;
+        std::string where = site(r, &section);
+        size_t shndx = elf.section_index(section);
+        if (!shndx)
+            invalid(path, where + ": the object has no section " + section);
+        auto [it, added] = out.try_emplace(shndx);
+        if (added)
+            it->second.insns = elf.insns(shndx);
+        size_t insn = r.insn_off / sizeof(bpf_insn);
+        if (r.insn_off % sizeof(bpf_insn))
+            invalid(path, where + ": misaligned instruction offset " + std::to_string(r.insn_off));
+        std::optional<std::string> unresolved = patch_core_insn(
+            it->second.insns, insn, relocator.resolve(r, path + ": " + where), path + ": " + where);
+        if (unresolved)
+            it->second.unresolved[insn] = describe_core_relo(local, r) + " (" + *unresolved + ")";
+    }
+    return out;
 }
 
 class Linker {
 public:
     Linker(const std::string& path, const ElfFile& elf, const btf* b,
-           const std::vector<MapDecl>& maps)
-        : path_(path), elf_(elf), btf_(b), maps_(maps) {
+           const std::vector<MapDecl>& maps, const std::map<size_t, CoreSection>& core)
+        : path_(path), elf_(elf), btf_(b), maps_(maps), core_(core) {
         text_ = elf.section_index(".text");
         maps_section_ = elf.section_index(".maps");
     }
@@ -553,13 +586,13 @@ public:
         prog.name = entry.name;
         prog.section = elf_.section(section).name;
         appended_.clear();
-        std::vector<bpf_insn> all = elf_.insns(section);
+        std::vector<bpf_insn> all = code(section);
         size_t first = entry.sym.st_value / sizeof(bpf_insn);
         size_t count = entry.sym.st_size / sizeof(bpf_insn);
         if (!count && first < all.size())
             count = all.size() - first;
         require_within(entry, prog.section, first, count, all.size());
-        prog.insns.assign(all.begin() + first, all.begin() + first + count);
+        append_code(prog, section, all, first, count);
         relocate(prog, section, first, 0, count);
         if (prog.func_info.size()) {
             kring_func_info main{};
@@ -569,6 +602,27 @@ public:
     }
 
 private:
+    // A code section's instructions, CO-RE relocated.
+    std::vector<bpf_insn> code(size_t section) const {
+        auto it = core_.find(section);
+        return it == core_.end() ? elf_.insns(section) : it->second.insns;
+    }
+
+    // Appends [first, first + count) of `section` (its instructions `all`)
+    // to prog, with the instructions among them whose CO-RE relocation
+    // could not be resolved.
+    void append_code(Program& prog, size_t section, const std::vector<bpf_insn>& all, size_t first,
+                     size_t count) {
+        size_t at = prog.insns.size();
+        prog.insns.insert(prog.insns.end(), all.begin() + first, all.begin() + first + count);
+        auto it = core_.find(section);
+        if (it == core_.end())
+            return;
+        for (const auto& [insn, description] : it->second.unresolved)
+            if (insn >= first && insn < first + count)
+                prog.unresolved_core.push_back({at + insn - first, description});
+    }
+
     // Applies the relocations of [first, first + count) of `section`, now
     // at `at` in prog, appending called .text functions as needed.
     void relocate(Program& prog, size_t section, size_t first, size_t at, size_t count) {
@@ -660,12 +714,12 @@ private:
         if (!fn)
             invalid(path_, prog.name + ": call to .text instruction " + std::to_string(target) +
                                ", which starts no function");
-        std::vector<bpf_insn> text = elf_.insns(text_);
+        std::vector<bpf_insn> text = code(text_);
         size_t count = fn->sym.st_size / sizeof(bpf_insn);
         require_within(*fn, ".text", target, count, text.size());
         size_t pos = prog.insns.size();
         appended_[target] = pos;
-        prog.insns.insert(prog.insns.end(), text.begin() + target, text.begin() + target + count);
+        append_code(prog, text_, text, target, count);
         kring_func_info fi{};
         if (GELF_ST_BIND(fn->sym.st_info) == STB_GLOBAL)
             fi = describe_global(path_, btf_, fn->name);
@@ -679,6 +733,7 @@ private:
     const ElfFile& elf_;
     const btf* btf_;
     const std::vector<MapDecl>& maps_;
+    const std::map<size_t, CoreSection>& core_;
     size_t text_ = 0, maps_section_ = 0;
     std::map<size_t, size_t> appended_;
 };
@@ -740,7 +795,7 @@ void parse_globals(const std::vector<std::string>& args, ObjectSettings* setting
 Object load_elf(const std::string& path, const ObjectSettings& settings) {
     ElfFile elf(path);
     BtfPtr b(btf__parse_elf(path.c_str(), nullptr));
-    refuse_core_relocations(path, elf, b.get());
+    std::map<size_t, CoreSection> core = relocate_core(path, elf, b.get(), settings.target_btf);
     Object obj;
     if (b)
         obj.maps = read_maps(path, b.get());
@@ -750,7 +805,7 @@ Object load_elf(const std::string& path, const ObjectSettings& settings) {
     for (MapDecl& decl : read_global_data(path, elf))
         obj.maps.push_back(std::move(decl));
     apply_settings(path, obj, settings);
-    Linker linker(path, elf, b.get(), obj.maps);
+    Linker linker(path, elf, b.get(), obj.maps, core);
     size_t text = elf.section_index(".text");
     for (const auto& [index, s] : elf.sections()) {
         if (index == text || s.hdr.sh_type != SHT_PROGBITS || !(s.hdr.sh_flags & SHF_EXECINSTR) ||
@@ -782,7 +837,7 @@ Object load_raw(const std::string& path) {
         invalid(path, "size is not a multiple of 8 bytes (struct bpf_insn)");
     Object obj;
     std::string name = path.substr(path.find_last_of('/') + 1);
-    obj.programs.push_back({name, "raw", std::move(insns), {}});
+    obj.programs.push_back({name, "raw", std::move(insns), {}, {}});
     return obj;
 }
 

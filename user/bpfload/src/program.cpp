@@ -2,7 +2,9 @@
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
+#include <kring/core_relo.hpp>
 #include <kring/program.hpp>
+#include <optional>
 #include <sys/ioctl.h>
 #include <unistd.h>
 #include <utility>
@@ -72,7 +74,8 @@ Program Program::load(const bpf::Program& prog, std::span<const int> map_fds,
     int err = errno;
     if (fd < 0) {
         std::string why = err == EPERM ? " (loading needs CAP_BPF or CAP_SYS_ADMIN)" : "";
-        throw Error(err, prog.name + ": load refused" + why + "\n" + log.data());
+        throw Error(err, prog.name + ": load refused" + why + "\n" +
+                             bpf::explain_core_rejection(prog, log.data()));
     }
     return Program(fd, log.data());
 }
@@ -122,13 +125,12 @@ kring_prog_info Program::info() const {
     return info;
 }
 
-Link Program::attach(const std::string& kprobe_symbol) const {
+Link Program::attach(const std::string& target) const {
     kring_prog_attach req{};
-    req.symbol = kprobe_symbol.empty() ? 0 : reinterpret_cast<uint64_t>(kprobe_symbol.c_str());
+    req.symbol = target.empty() ? 0 : reinterpret_cast<uint64_t>(target.c_str());
     int fd = ::ioctl(fd_.get(), KRING_IOC_PROG_ATTACH, &req);
     if (fd < 0)
-        throw Error(errno,
-                    kprobe_symbol.empty() ? "attach" : "attach a kprobe to " + kprobe_symbol);
+        throw Error(errno, target.empty() ? "attach" : "attach to " + target);
     return Link(fd);
 }
 
@@ -158,12 +160,24 @@ const AttachName kAttachNames[] = {
     {"sys_exit", KRING_ATTACH_SYS_EXIT, sizeof(kring_ctx_sys_exit)},
     {"kprobe", KRING_ATTACH_KPROBE, sizeof(pt_regs)},
     {"kretprobe", KRING_ATTACH_KRETPROBE, sizeof(pt_regs)},
+    {"tracepoint", KRING_ATTACH_TRACEPOINT, KRING_TRACEPOINT_CTX_SIZE},
 };
+
+// Why a section of a kind Linux has is not one kring attaches to yet.
+std::string unsupported_reason(const std::string& section) {
+    for (const char* kind : {"raw_tracepoint/", "raw_tp/", "tp_btf/"})
+        if (section.rfind(kind, 0) == 0)
+            return std::string(" (kring has no ") + kind +
+                   " programs yet: their raw arguments need the kernel's BTF; see "
+                   "docs/programs.md)";
+    return "";
+}
 
 } // namespace
 
-bool is_probe(kring_attach_type type) {
-    return type == KRING_ATTACH_KPROBE || type == KRING_ATTACH_KRETPROBE;
+bool needs_target(kring_attach_type type) {
+    return type == KRING_ATTACH_KPROBE || type == KRING_ATTACH_KRETPROBE ||
+           type == KRING_ATTACH_TRACEPOINT;
 }
 
 kring_attach_type attach_type_of_name(const std::string& name) {
@@ -187,26 +201,33 @@ uint32_t context_size(kring_attach_type type) {
     return 0;
 }
 
-kring_attach_type attach_type_of_section(const std::string& section, std::string* kprobe_symbol) {
-    for (auto [prefix, type] : {std::pair{std::string("kprobe/"), KRING_ATTACH_KPROBE},
-                                {std::string("kretprobe/"), KRING_ATTACH_KRETPROBE}}) {
+kring_attach_type attach_type_of_section(const std::string& section, std::string* target) {
+    auto after = [&](const std::string& prefix) -> std::optional<std::string> {
         if (section.rfind(prefix, 0) != 0 || section.size() == prefix.size())
+            return std::nullopt;
+        return section.substr(prefix.size());
+    };
+    for (auto [prefix, type] : {std::pair{"kprobe/", KRING_ATTACH_KPROBE},
+                                {"kretprobe/", KRING_ATTACH_KRETPROBE},
+                                {"tracepoint/", KRING_ATTACH_TRACEPOINT},
+                                {"tp/", KRING_ATTACH_TRACEPOINT}}) {
+        std::optional<std::string> name = after(prefix);
+        if (!name)
             continue;
-        if (kprobe_symbol)
-            *kprobe_symbol = section.substr(prefix.size());
+        // A trace event is CATEGORY/NAME, both parts there.
+        size_t slash = name->find('/');
+        if (type == KRING_ATTACH_TRACEPOINT &&
+            (slash == 0 || slash == std::string::npos || slash + 1 == name->size() ||
+             name->find('/', slash + 1) != std::string::npos))
+            return static_cast<kring_attach_type>(0);
+        if (target)
+            *target = *name;
         return type;
     }
-    // tracepoint/sched/sched_process_exec, tp/sched/..., raw_tracepoint/sys_enter,
-    // tracepoint/raw_syscalls/sys_enter: the event is the last component.
-    static const char* const kinds[] = {"tracepoint/", "tp/", "raw_tracepoint/", "raw_tp/",
-                                        "tp_btf/"};
-    for (const char* kind : kinds) {
-        std::string k = kind;
-        if (section.rfind(k, 0) != 0)
-            continue;
-        std::string event = section.substr(section.find_last_of('/') + 1);
-        kring_attach_type type = attach_type_of_name(event);
-        return is_probe(type) ? static_cast<kring_attach_type>(0) : type;
+    // kring/sched_process_exec...: kring's own context structs.
+    if (std::optional<std::string> name = after("kring/")) {
+        kring_attach_type type = attach_type_of_name(*name);
+        return needs_target(type) ? static_cast<kring_attach_type>(0) : type;
     }
     return static_cast<kring_attach_type>(0);
 }
@@ -225,13 +246,13 @@ ProgramContext context_of(const bpf::Program& prog, const std::string& attach,
             throw Error(EINVAL, "--attach " + attach +
                                     ": not an attach point (sched_process_fork, "
                                     "sched_process_exec, sched_process_exit, sys_enter, "
-                                    "sys_exit, kprobe, kretprobe)");
+                                    "sys_exit, kprobe, kretprobe, tracepoint)");
     } else {
         ctx.attach = attach_type_of_section(prog.section);
         if (!ctx.attach)
             throw Error(EINVAL, "section " + prog.section + " (" + prog.name +
-                                    "): unknown attach point: name one with --attach, or give "
-                                    "--ctx-size");
+                                    "): unknown attach point" + unsupported_reason(prog.section) +
+                                    ": name one with --attach, or give --ctx-size");
     }
     ctx.size = context_size(ctx.attach);
     ctx.description = attach_type_name(ctx.attach);

@@ -1,6 +1,7 @@
 // Verification, and running programs in userspace: the interpreter with
 // helpers that do what the module's helpers do, on userspace rings.
 #include <kring/bpfload.hpp>
+#include <kring/core_relo.hpp>
 
 extern "C" {
 #include "interp.h"
@@ -44,7 +45,7 @@ Verdict verify(const Program& prog, std::span<const MapDecl> maps, const VerifyO
     attr.log_size = static_cast<uint32_t>(log.size());
     Verdict v;
     v.error = kbpf_verify(&attr, &v.stats);
-    v.log = log.data();
+    v.log = v.error ? explain_core_rejection(prog, log.data()) : log.data();
     return v;
 }
 

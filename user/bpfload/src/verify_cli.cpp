@@ -41,13 +41,18 @@ void SettingsOptions::add_to(po::options_description& opts) {
                        "repeatable")(
         "set", po::value(&globals),
         "NAME=VALUE: a global variable's initial value (an integer of its size; a "
-        "const volatile one in .rodata is a constant to the verifier); repeatable");
+        "const volatile one in .rodata is a constant to the verifier); repeatable")(
+        "btf", po::value(&target_btf),
+        "PATH: apply the object's CO-RE relocations against this kernel BTF (raw, as in "
+        "/sys/kernel/btf, or an ELF vmlinux), as libbpf's btf_custom_path; default: the "
+        "running kernel's /sys/kernel/btf/vmlinux");
 }
 
 ObjectSettings SettingsOptions::settings() const {
     ObjectSettings out;
     parse_max_entries(max_entries, &out);
     parse_globals(globals, &out);
+    out.target_btf = target_btf;
     return out;
 }
 

@@ -65,6 +65,18 @@ struct MapDecl {
     bool is_frozen() const { return is_global_data() && (flags & BPF_F_RDONLY_PROG); }
 };
 
+// An instruction whose CO-RE relocation the target kernel's BTF could not
+// resolve (a field it does not have): the loader made it a call of helper
+// kUnresolvedCoreHelper (core_relo.hpp), as libbpf does, which the verifier
+// refuses only if the instruction is reachable.
+struct UnresolvedCoreRelo {
+    size_t insn = 0; // in Program::insns
+    // The relocation and what the target lacks: "CO-RE field relocation
+    // (byte offset) of struct task_view (access 0:3:1, .cred.gid) (the
+    // target kernel has no struct task_view)".
+    std::string description;
+};
+
 // One program: its own instructions followed by the subprograms it calls.
 // Each map load is LD_IMM64 with src_reg BPF_PSEUDO_MAP_FD (the map) or
 // BPF_PSEUDO_MAP_VALUE (the address of a global data section's value plus
@@ -74,6 +86,7 @@ struct Program {
     std::string section; // its ELF section, e.g. "tracepoint/sched/sched_process_exec"
     std::vector<bpf_insn> insns;
     std::vector<kring_func_info> func_info; // empty when it calls nothing
+    std::vector<UnresolvedCoreRelo> unresolved_core;
 };
 
 struct Object {
@@ -97,6 +110,12 @@ struct ObjectSettings {
     // NAME=VALUE (--set): a global variable's initial value, an integer
     // of the variable's size (1, 2, 4 or 8 bytes), decimal or 0x hex.
     std::map<std::string, std::string> globals;
+    // --btf PATH: the BTF the object's CO-RE relocations are applied
+    // against, as libbpf's btf_custom_path gives it: a raw BTF file (from
+    // /sys/kernel/btf or scripts/kernel-btf.sh btf) or an ELF vmlinux.
+    // Empty: the running kernel's, /sys/kernel/btf/vmlinux. Read only if
+    // the object has CO-RE relocations.
+    std::string target_btf;
 };
 
 // The values of repeated --max-entries MAP=N and --set NAME=VALUE options,
@@ -107,7 +126,10 @@ void parse_globals(const std::vector<std::string>& args, ObjectSettings* setting
 // Throws kring::Error (errno EINVAL for malformed or unsupported objects,
 // or the open/read errno) with a message naming the file and the problem.
 // A map whose max_entries the object leaves to the loader (0) needs
-// `settings` to give it.
+// `settings` to give it. CO-RE relocations are applied against the target
+// BTF `settings.target_btf` names (core_relo.hpp); one the target cannot
+// resolve leaves its instruction a call the verifier refuses if reached,
+// listed in Program::unresolved_core.
 Object load_elf(const std::string& path, const ObjectSettings& settings = {});
 // A file of raw struct bpf_insn; one program named after the file.
 Object load_raw(const std::string& path);

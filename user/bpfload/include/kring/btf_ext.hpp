@@ -1,6 +1,5 @@
-// The CO-RE relocations of an object's .BTF.ext section. kring does not
-// apply them yet: the ELF loader refuses an object that has any, since its
-// programs would run with the offsets they were compiled with.
+// The CO-RE relocations of an object's .BTF.ext section, which the ELF
+// loader applies (core_relo.hpp).
 #pragma once
 
 #include <cstddef>
@@ -10,6 +9,7 @@
 #include <vector>
 
 struct btf;
+struct btf_type;
 
 namespace kring::bpf {
 
@@ -30,5 +30,13 @@ std::vector<CoreRelo> parse_core_relos(const std::string& path, std::span<const 
 // What `relo` relocates, from the object's BTF (which may be null), e.g.
 // "CO-RE field relocation (byte offset) of struct task (access 0:1, .tgid)".
 std::string describe_core_relo(const btf* b, const CoreRelo& relo);
+
+// Type `id` of `b` behind its typedefs and qualifiers (const, volatile...),
+// null if there is no such type.
+const btf_type* skip_mods(const btf* b, uint32_t id);
+
+// Type `id` of `b` as messages name it: "struct task_struct", "enum
+// (anonymous, id 7)", "type 7" if `b` is null or has no such type.
+std::string describe_btf_type(const btf* b, uint32_t id);
 
 } // namespace kring::bpf

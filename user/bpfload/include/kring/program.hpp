@@ -54,8 +54,9 @@ public:
     static Program load(const bpf::Program& prog, std::span<const int> map_fds,
                         kring_attach_type attach_type, const LoadOptions& options = {});
 
-    // Attaches to the program's attach point (a kprobe needs the function).
-    Link attach(const std::string& kprobe_symbol = {}) const;
+    // Attaches to the program's attach point: a kprobe's needs the
+    // function, a trace event's its "CATEGORY/NAME" (needs_target()).
+    Link attach(const std::string& target = {}) const;
     // Runs it `repeat` times on `ctx` in the kernel (KRING_IOC_PROG_TEST_RUN).
     TestRun test_run(std::span<std::byte> ctx, uint32_t repeat = 1) const;
     // Names the program (KRING_IOC_PIN, needs CAP_BPF), as bpftool prog
@@ -105,17 +106,20 @@ private:
 // libbpf cuts a function name to the same length.
 std::string kernel_name(const std::string& name);
 
-// The attach point a libbpf-style section name means, e.g.
-// "tracepoint/sched/sched_process_exec", "kprobe/do_unlinkat" or
-// "kretprobe/do_unlinkat" (then *kprobe_symbol is the function); 0 if none.
-kring_attach_type attach_type_of_section(const std::string& section,
-                                         std::string* kprobe_symbol = nullptr);
+// The attach point a libbpf-style section name means: "kprobe/do_unlinkat"
+// and "kretprobe/do_unlinkat" (then *target is the function),
+// "tracepoint/sched/sched_process_exec" or "tp/sched/sched_process_exec"
+// (any trace event, with Linux's record as context; *target is
+// "sched/sched_process_exec"), or "kring/sched_process_exec" for kring's
+// own contexts (struct kring_ctx_exec...); 0 if none.
+kring_attach_type attach_type_of_section(const std::string& section, std::string* target = nullptr);
 // By name: "sched_process_fork", ..., "sys_enter", "sys_exit", "kprobe",
-// "kretprobe"; 0 if none.
+// "kretprobe", "tracepoint"; 0 if none.
 kring_attach_type attach_type_of_name(const std::string& name);
 const char* attach_type_name(kring_attach_type type);
-// KRING_ATTACH_KPROBE or _KRETPROBE: attached to a function it names.
-bool is_probe(kring_attach_type type);
+// A kprobe, kretprobe or trace event: attached to a function or an event it
+// names (struct kring_prog_attach's symbol).
+bool needs_target(kring_attach_type type);
 // The context size the attach point gives its programs.
 uint32_t context_size(kring_attach_type type);
 

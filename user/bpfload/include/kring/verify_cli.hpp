@@ -17,11 +17,12 @@ namespace kring::bpf {
 // the exit status: 0 all accepted, 1 a program rejected, 2 bad usage or
 // input (an unreadable or refused file, a section that matches nothing, a
 // program without a context).
-// --max-entries MAP=N and --set NAME=VALUE, as kringctl verify, kringctl
-// run, kring-verify and kring-run all take them (docs/tools.md).
+// --max-entries MAP=N, --set NAME=VALUE and --btf PATH, as kringctl verify,
+// kringctl run, kring-verify and kring-run all take them (docs/tools.md).
 struct SettingsOptions {
     std::vector<std::string> max_entries;
     std::vector<std::string> globals;
+    std::string target_btf;
 
     void add_to(boost::program_options::options_description& opts);
     // Throws kring::Error (EINVAL) naming a malformed option.
