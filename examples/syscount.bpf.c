@@ -2,8 +2,12 @@
 /*
  * syscount: one event per system call entry (number, pid); kringctl counts
  * them per syscall. Run it with: kringctl run syscount.bpf.o --count-syscalls
+ *
+ * The context is the trace event raw_syscalls/sys_enter's record, read
+ * through vmlinux.h's struct for it: CO-RE moves the id to where the
+ * running kernel has it (after a longer struct trace_entry on 6.1-rt).
  */
-#include <linux/bpf.h>
+#include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include "exec-snoop.h"
 
@@ -14,22 +18,8 @@ struct {
 } syscalls SEC(".maps") KRING_RECORD_TYPE(syscount_event);
 KRING_RECORD_BTF(syscount_event);
 
-/*
- * The record of the trace event raw_syscalls/sys_enter, as its format file
- * (/sys/kernel/tracing/events/raw_syscalls/sys_enter/format) lays it out,
- * and as vmlinux.h's struct trace_event_raw_sys_enter does.
- */
-struct sys_enter_record {
-	__u16 common_type;
-	__u8 common_flags;
-	__u8 common_preempt_count;
-	__s32 common_pid;
-	long id;
-	unsigned long args[6];
-};
-
 SEC("tracepoint/raw_syscalls/sys_enter")
-int on_sys_enter(struct sys_enter_record *ctx)
+int on_sys_enter(struct trace_event_raw_sys_enter *ctx)
 {
 	struct syscount_event e;
 	__u64 id = bpf_get_current_pid_tgid();

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Attach points. Each gives the program its uapi context: kring's own
- * structs, filled from a tracepoint's arguments, the probe's registers, or
- * a trace event's record. A link holds a reference on its program;
- * its fd and each of its names (kring_pin.c) hold one on the link, and the
- * last of those unregisters the probe and waits until no CPU can still be
- * running it before dropping the program.
+ * structs, filled from a tracepoint's arguments, the probe's registers, a
+ * trace event's record, or a tracepoint's raw arguments. A link holds a
+ * reference on its program; its fd and each of its names (kring_pin.c)
+ * hold one on the link, and the last of those unregisters the probe and
+ * waits until no CPU can still be running it before dropping the program.
  */
 #include <linux/anon_inodes.h>
 #include <linux/file.h>
@@ -35,13 +35,16 @@ struct kring_link {
 	refcount_t refs;
 	u32 id;			/* kring_ids.c; 0 until attached */
 	struct kring_prog *prog;
-	struct tracepoint *tp;	/* kring's own contexts; else NULL */
+	/* kring's own contexts and raw tracepoints; else NULL */
+	struct tracepoint *tp;
 	void *probe;
 	union {
 		struct kprobe kp;	/* KRING_ATTACH_KPROBE */
 		struct kretprobe krp;	/* KRING_ATTACH_KRETPROBE */
 		/* KRING_ATTACH_TRACEPOINT: each online CPU's counter */
 		struct perf_event **events;
+		/* KRING_ATTACH_RAW_TRACEPOINT: the bits each argument keeps */
+		u64 raw_arg_masks[KRING_RAW_TP_MAX_ARGS];
 	};
 	char symbol[KRING_SYMBOL_MAX];	/* the probe's, or the tracepoint's name */
 };
@@ -167,11 +170,91 @@ static void kring_probe_trace_event(struct perf_event *event,
 	kring_prog_run(link->prog, raw->frag.data, NULL);
 }
 
+/*
+ * A raw tracepoint's probe is called as the tracepoint's own probes are,
+ * with its arguments after the link; each is taken as a u64, a register or
+ * stack slot of the caller's, whose bits past the argument's size are
+ * whatever the caller left there: the masks clear them, as Linux's
+ * __bpf_trace_* stubs zero-extend each argument. One probe per argument
+ * count, generated below.
+ */
+static void kring_run_raw_tp(struct kring_link *link,
+			     u64 args[KRING_RAW_TP_MAX_ARGS], u32 count)
+{
+	u32 i;
+
+	for (i = 0; i < count; i++)
+		args[i] &= link->raw_arg_masks[i];
+	kring_prog_run(link->prog, args, NULL);
+}
+
+#define KRING_RAW_PARAMS_0 void *data
+#define KRING_RAW_PARAMS_1 KRING_RAW_PARAMS_0, u64 a0
+#define KRING_RAW_PARAMS_2 KRING_RAW_PARAMS_1, u64 a1
+#define KRING_RAW_PARAMS_3 KRING_RAW_PARAMS_2, u64 a2
+#define KRING_RAW_PARAMS_4 KRING_RAW_PARAMS_3, u64 a3
+#define KRING_RAW_PARAMS_5 KRING_RAW_PARAMS_4, u64 a4
+#define KRING_RAW_PARAMS_6 KRING_RAW_PARAMS_5, u64 a5
+#define KRING_RAW_PARAMS_7 KRING_RAW_PARAMS_6, u64 a6
+#define KRING_RAW_PARAMS_8 KRING_RAW_PARAMS_7, u64 a7
+#define KRING_RAW_PARAMS_9 KRING_RAW_PARAMS_8, u64 a8
+#define KRING_RAW_PARAMS_10 KRING_RAW_PARAMS_9, u64 a9
+#define KRING_RAW_PARAMS_11 KRING_RAW_PARAMS_10, u64 a10
+#define KRING_RAW_PARAMS_12 KRING_RAW_PARAMS_11, u64 a11
+
+/* Copies the first n arguments into args[]. */
+#define KRING_RAW_COPY_0 do { } while (0)
+#define KRING_RAW_COPY_1 do { KRING_RAW_COPY_0; args[0] = a0; } while (0)
+#define KRING_RAW_COPY_2 do { KRING_RAW_COPY_1; args[1] = a1; } while (0)
+#define KRING_RAW_COPY_3 do { KRING_RAW_COPY_2; args[2] = a2; } while (0)
+#define KRING_RAW_COPY_4 do { KRING_RAW_COPY_3; args[3] = a3; } while (0)
+#define KRING_RAW_COPY_5 do { KRING_RAW_COPY_4; args[4] = a4; } while (0)
+#define KRING_RAW_COPY_6 do { KRING_RAW_COPY_5; args[5] = a5; } while (0)
+#define KRING_RAW_COPY_7 do { KRING_RAW_COPY_6; args[6] = a6; } while (0)
+#define KRING_RAW_COPY_8 do { KRING_RAW_COPY_7; args[7] = a7; } while (0)
+#define KRING_RAW_COPY_9 do { KRING_RAW_COPY_8; args[8] = a8; } while (0)
+#define KRING_RAW_COPY_10 do { KRING_RAW_COPY_9; args[9] = a9; } while (0)
+#define KRING_RAW_COPY_11 do { KRING_RAW_COPY_10; args[10] = a10; } while (0)
+#define KRING_RAW_COPY_12 do { KRING_RAW_COPY_11; args[11] = a11; } while (0)
+
+#define KRING_DEFINE_RAW_TP_PROBE(count)				\
+static void kring_probe_raw_tp##count(KRING_RAW_PARAMS_##count)	\
+{									\
+	u64 args[KRING_RAW_TP_MAX_ARGS] = {};				\
+									\
+	KRING_RAW_COPY_##count;						\
+	kring_run_raw_tp(data, args, count);				\
+}
+
+KRING_DEFINE_RAW_TP_PROBE(0)
+KRING_DEFINE_RAW_TP_PROBE(1)
+KRING_DEFINE_RAW_TP_PROBE(2)
+KRING_DEFINE_RAW_TP_PROBE(3)
+KRING_DEFINE_RAW_TP_PROBE(4)
+KRING_DEFINE_RAW_TP_PROBE(5)
+KRING_DEFINE_RAW_TP_PROBE(6)
+KRING_DEFINE_RAW_TP_PROBE(7)
+KRING_DEFINE_RAW_TP_PROBE(8)
+KRING_DEFINE_RAW_TP_PROBE(9)
+KRING_DEFINE_RAW_TP_PROBE(10)
+KRING_DEFINE_RAW_TP_PROBE(11)
+KRING_DEFINE_RAW_TP_PROBE(12)
+
+/* By argument count. */
+static void *const kring_raw_tp_probes[KRING_RAW_TP_MAX_ARGS + 1] = {
+	kring_probe_raw_tp0, kring_probe_raw_tp1, kring_probe_raw_tp2,
+	kring_probe_raw_tp3, kring_probe_raw_tp4, kring_probe_raw_tp5,
+	kring_probe_raw_tp6, kring_probe_raw_tp7, kring_probe_raw_tp8,
+	kring_probe_raw_tp9, kring_probe_raw_tp10, kring_probe_raw_tp11,
+	kring_probe_raw_tp12,
+};
+
 static bool kring_needs_symbol(u32 attach_type)
 {
 	return attach_type == KRING_ATTACH_KPROBE ||
 	       attach_type == KRING_ATTACH_KRETPROBE ||
-	       attach_type == KRING_ATTACH_TRACEPOINT;
+	       attach_type == KRING_ATTACH_TRACEPOINT ||
+	       attach_type == KRING_ATTACH_RAW_TRACEPOINT;
 }
 
 struct kring_tp_search {
@@ -187,18 +270,41 @@ static void kring_match_tracepoint(struct tracepoint *tp, void *priv)
 		search->found = tp;
 }
 
-static int kring_link_tracepoint(struct kring_link *link, const char *name,
-				 void *probe)
+/* Registers @probe on the tracepoint link->symbol names. */
+static int kring_link_tracepoint(struct kring_link *link, void *probe)
 {
-	struct kring_tp_search search = { .name = name };
+	struct kring_tp_search search = { .name = link->symbol };
 
 	for_each_kernel_tracepoint(kring_match_tracepoint, &search);
 	if (!search.found)
 		return -ENOENT;
 	link->tp = search.found;
 	link->probe = probe;
-	strscpy(link->symbol, name, sizeof(link->symbol));
 	return tracepoint_probe_register(link->tp, probe, link);
+}
+
+static int kring_link_named_tracepoint(struct kring_link *link,
+				       const char *name, void *probe)
+{
+	strscpy(link->symbol, name, sizeof(link->symbol));
+	return kring_link_tracepoint(link, probe);
+}
+
+/* struct kring_prog_attach's raw_args, checked, to masks and a probe. */
+static int kring_link_raw_tracepoint(struct kring_link *link, u32 raw_args)
+{
+	u32 count = KRING_RAW_ARGS_COUNT_OF(raw_args);
+	u32 i, size;
+
+	if (count > KRING_RAW_TP_MAX_ARGS ||
+	    raw_args >> KRING_RAW_ARGS_SIZE_SHIFT(count))
+		return -EINVAL;
+	for (i = 0; i < count; i++) {
+		size = KRING_RAW_ARGS_SIZE_OF(raw_args, i);
+		link->raw_arg_masks[i] = size == 8 ? U64_MAX :
+						     BIT_ULL(size * 8) - 1;
+	}
+	return kring_link_tracepoint(link, kring_raw_tp_probes[count]);
 }
 
 static void kring_trace_event_release(struct kring_link *link)
@@ -364,7 +470,8 @@ long kring_attach(struct kring_prog *prog, const void __user *uarg)
 		return -EPERM;
 	if (copy_from_user(&at, uarg, sizeof(at)))
 		return -EFAULT;
-	if (at.flags || at.reserved)
+	if (at.flags || (at.raw_args &&
+			 prog->attach_type != KRING_ATTACH_RAW_TRACEPOINT))
 		return -EINVAL;
 	if (kring_needs_symbol(prog->attach_type) != !!at.symbol)
 		return -EINVAL;	/* a name for probes and trace events only */
@@ -377,28 +484,29 @@ long kring_attach(struct kring_prog *prog, const void __user *uarg)
 
 	switch (prog->attach_type) {
 	case KRING_ATTACH_SCHED_PROCESS_FORK:
-		ret = kring_link_tracepoint(link, "sched_process_fork",
-					    kring_probe_fork);
+		ret = kring_link_named_tracepoint(link, "sched_process_fork",
+						  kring_probe_fork);
 		break;
 	case KRING_ATTACH_SCHED_PROCESS_EXEC:
-		ret = kring_link_tracepoint(link, "sched_process_exec",
-					    kring_probe_exec);
+		ret = kring_link_named_tracepoint(link, "sched_process_exec",
+						  kring_probe_exec);
 		break;
 	case KRING_ATTACH_SCHED_PROCESS_EXIT:
-		ret = kring_link_tracepoint(link, "sched_process_exit",
-					    kring_probe_exit);
+		ret = kring_link_named_tracepoint(link, "sched_process_exit",
+						  kring_probe_exit);
 		break;
 	case KRING_ATTACH_SYS_ENTER:
-		ret = kring_link_tracepoint(link, "sys_enter",
-					    kring_probe_sys_enter);
+		ret = kring_link_named_tracepoint(link, "sys_enter",
+						  kring_probe_sys_enter);
 		break;
 	case KRING_ATTACH_SYS_EXIT:
-		ret = kring_link_tracepoint(link, "sys_exit",
-					    kring_probe_sys_exit);
+		ret = kring_link_named_tracepoint(link, "sys_exit",
+						  kring_probe_sys_exit);
 		break;
 	case KRING_ATTACH_KPROBE:
 	case KRING_ATTACH_KRETPROBE:
 	case KRING_ATTACH_TRACEPOINT:
+	case KRING_ATTACH_RAW_TRACEPOINT:
 		ret = strncpy_from_user(link->symbol,
 					u64_to_user_ptr(at.symbol),
 					sizeof(link->symbol));
@@ -410,6 +518,8 @@ long kring_attach(struct kring_prog *prog, const void __user *uarg)
 			break;
 		if (prog->attach_type == KRING_ATTACH_TRACEPOINT) {
 			ret = kring_link_trace_event(link);
+		} else if (prog->attach_type == KRING_ATTACH_RAW_TRACEPOINT) {
+			ret = kring_link_raw_tracepoint(link, at.raw_args);
 		} else if (prog->attach_type == KRING_ATTACH_KPROBE) {
 			link->kp.symbol_name = link->symbol;
 			link->kp.pre_handler = kring_probe_kprobe;

@@ -71,6 +71,8 @@ u32 kring_ctx_size(u32 attach_type)
 		return sizeof(struct pt_regs);
 	case KRING_ATTACH_TRACEPOINT:
 		return KRING_TRACEPOINT_CTX_SIZE;
+	case KRING_ATTACH_RAW_TRACEPOINT:
+		return KRING_RAW_TP_CTX_SIZE;
 	default:
 		return 0;
 	}

@@ -591,3 +591,30 @@ TEST_CASE("a malformed .BTF.ext is refused, not read past its end") {
     std::vector<uint32_t> old = {0x0001eb9f, 24, 0, 0, 0, 0};
     CHECK(kring::bpf::parse_core_relos("x.o", bytes_of(old)).empty());
 }
+
+TEST_CASE("a raw tracepoint's arguments come from its btf_trace_ typedef") {
+    for (const std::string& btf_file : {kLinux61, kLinux612}) {
+        CAPTURE(btf_file);
+        // (struct task_struct *, pid_t, struct linux_binprm *)
+        uint32_t exec = kring::raw_tracepoint_args("sched_process_exec", btf_file);
+        CHECK(KRING_RAW_ARGS_COUNT_OF(exec) == 3);
+        CHECK(KRING_RAW_ARGS_SIZE_OF(exec, 0) == 8);
+        CHECK(KRING_RAW_ARGS_SIZE_OF(exec, 1) == 4);
+        CHECK(KRING_RAW_ARGS_SIZE_OF(exec, 2) == 8);
+        CHECK(exec == (KRING_RAW_ARGS_COUNT(3) | KRING_RAW_ARG_SIZE(0, 3) |
+                       KRING_RAW_ARG_SIZE(1, 2) | KRING_RAW_ARG_SIZE(2, 3)));
+        // (struct pt_regs *, long)
+        CHECK(kring::raw_tracepoint_args("sys_enter", btf_file) ==
+              (KRING_RAW_ARGS_COUNT(2) | KRING_RAW_ARG_SIZE(0, 3) | KRING_RAW_ARG_SIZE(1, 3)));
+        try {
+            kring::raw_tracepoint_args("no_such_tracepoint", btf_file);
+            FAIL("an unknown tracepoint was described");
+        } catch (const kring::Error& e) {
+            CHECK(e.errno_value() == ENOENT);
+            CHECK(std::string(e.what()).find("no_such_tracepoint") != std::string::npos);
+        }
+    }
+    CHECK_THROWS_WITH_AS(kring::raw_tracepoint_args("sys_enter", "/nonexistent.btf"),
+                         doctest::Contains("cannot read the kernel's BTF /nonexistent.btf"),
+                         kring::Error);
+}

@@ -2,34 +2,12 @@
 /*
  * Trace events by name (tests/vm/trace_event_test.cpp): programs as a Linux
  * user writes them for BPF_PROG_TYPE_TRACEPOINT, each reading its event's
- * record laid out as the event's tracefs format file gives it.
+ * record through vmlinux.h's struct for it, which CO-RE relocates to the
+ * running kernel's layout: the -rt kernels of 6.1 have a longer struct
+ * trace_entry, so every field after it moves.
  */
-#include <linux/bpf.h>
+#include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
-
-/* struct trace_entry: the common fields of every record. */
-struct common_fields {
-	__u16 type;
-	__u8 flags;
-	__u8 preempt_count;
-	__s32 pid;
-};
-
-/* syscalls/sys_enter_close */
-struct close_record {
-	struct common_fields common;
-	__s32 syscall_nr;
-	__u32 pad;
-	__u64 fd;
-};
-
-/* sched/sched_process_exec: filename is a __data_loc string */
-struct exec_record {
-	struct common_fields common;
-	__u32 data_loc_filename;	/* offset (low 16 bits), length */
-	__s32 pid;
-	__s32 old_pid;
-};
 
 struct close_event {
 	__s32 common_pid;
@@ -58,14 +36,14 @@ struct {
 } execs SEC(".maps");
 
 SEC("tracepoint/syscalls/sys_enter_close")
-int on_close(struct close_record *ctx)
+int on_close(struct syscall_trace_enter *ctx)
 {
 	struct close_event e = {
-		.common_pid = ctx->common.pid,
-		.syscall_nr = ctx->syscall_nr,
+		.common_pid = ctx->ent.pid,
+		.syscall_nr = ctx->nr,
 		/* close(2)'s fd is an unsigned int: the low 32 bits */
-		.fd = (__s32)ctx->fd,
-		.common_type = ctx->common.type,
+		.fd = (__s32)ctx->args[0],
+		.common_type = ctx->ent.type,
 	};
 
 	/* Only the test's closes of negative fds. */
@@ -76,14 +54,14 @@ int on_close(struct close_record *ctx)
 }
 
 SEC("tp/sched/sched_process_exec")
-int on_exec(struct exec_record *ctx)
+int on_exec(struct trace_event_raw_sched_process_exec *ctx)
 {
 	struct exec_event e = {
 		.pid = ctx->pid,
 		.old_pid = ctx->old_pid,
-		.filename_len = ctx->data_loc_filename >> 16,
+		.filename_len = ctx->__data_loc_filename >> 16,
 	};
-	__u32 offset = ctx->data_loc_filename & 0xFFFF;
+	__u32 offset = ctx->__data_loc_filename & 0xFFFF;
 
 	e.copied = bpf_probe_read_kernel_str(e.filename, sizeof(e.filename),
 					     (void *)ctx + offset);

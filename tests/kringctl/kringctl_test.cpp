@@ -32,8 +32,19 @@ TEST_CASE("libbpf-style section names give the attach point") {
     CHECK(kring::attach_type_of_section("kring/sys_enter") == KRING_ATTACH_SYS_ENTER);
     CHECK(kring::attach_type_of_section("kring/kprobe") == 0);
     CHECK(kring::attach_type_of_section("kring/nope") == 0);
-    // Not yet: raw arguments.
-    CHECK(kring::attach_type_of_section("raw_tracepoint/sys_exit") == 0);
+    // A tracepoint's raw arguments, by the tracepoint's name.
+    CHECK(kring::attach_type_of_section("raw_tracepoint/sys_exit", &target) ==
+          KRING_ATTACH_RAW_TRACEPOINT);
+    CHECK(target == "sys_exit");
+    CHECK(kring::attach_type_of_section("raw_tp/sched_process_exec", &target) ==
+          KRING_ATTACH_RAW_TRACEPOINT);
+    CHECK(target == "sched_process_exec");
+    CHECK(kring::attach_type_of_section("raw_tp/") == 0);
+    CHECK(kring::attach_type_of_section("raw_tp/sched/sched_process_exec") == 0);
+    CHECK(kring::needs_target(KRING_ATTACH_RAW_TRACEPOINT));
+    CHECK(kring::attach_type_of_name("raw_tracepoint") == KRING_ATTACH_RAW_TRACEPOINT);
+    CHECK(kring::context_size(KRING_ATTACH_RAW_TRACEPOINT) == KRING_RAW_TP_MAX_ARGS * 8);
+    // Not yet: BTF-typed arguments.
     CHECK(kring::attach_type_of_section("tp_btf/sched_process_exec") == 0);
     CHECK(kring::attach_type_of_section("kprobe/do_unlinkat", &target) == KRING_ATTACH_KPROBE);
     CHECK(target == "do_unlinkat");
@@ -202,7 +213,7 @@ TEST_CASE("kringctl run: the examples declare their record types; an unrelated p
     CHECK(snoop.maps[1].name == ".bss");
     CHECK(snoop.maps[0].record_type == "exec_snoop_event");
     CHECK(snoop.maps[0].record_size == sizeof(exec_snoop_event));
-    auto sys = kring::bpf::load_elf(EXAMPLES_DIR "/syscount.bpf.o");
+    auto sys = kring::bpf::load_elf(EXAMPLES_DIR "/syscount.bpf.o", debian61);
     REQUIRE(sys.maps.size() == 2);
     CHECK(sys.maps[0].record_type == "syscount_event");
     CHECK(sys.maps[0].record_size == sizeof(syscount_event));

@@ -7,6 +7,7 @@
 // both report them the same, field by field. One at a time: a Linux
 // tracepoint program that returns 0 drops the event before perf, and so
 // kring, sees it (docs/programs.md). JIT'd and interpreted alike.
+#include "object_util.hpp"
 #include "vm_util.hpp"
 
 #include <bpf/libbpf.h>
@@ -44,34 +45,20 @@ std::string describe(const LifecycleEvent& e) {
     return out.str();
 }
 
-// The object in kring: as kringctl run loads it.
-struct KringBootstrap {
-    kring::bpf::Object obj = kring::bpf::load_elf(kObject);
-    kring::ObjectMaps maps{obj, "bootstrap"};
+// The object in kring: as kringctl run loads it, every program attached.
+struct KringBootstrap : vmtest::TestObject {
     std::vector<kring::Program> programs;
     std::vector<kring::Link> links;
 
-    explicit KringBootstrap(uint32_t flags) {
+    explicit KringBootstrap(uint32_t flags) : TestObject(kObject, "bootstrap") {
         for (const auto& prog : obj.programs) {
             std::string target;
             REQUIRE(kring::attach_type_of_section(prog.section, &target) ==
                     KRING_ATTACH_TRACEPOINT);
-            programs.push_back(
-                kring::Program::load(prog, maps.fds(), KRING_ATTACH_TRACEPOINT, {1, flags}));
+            programs.push_back(load(prog.name, KRING_ATTACH_TRACEPOINT, flags));
             CHECK(programs.back().jited() == !(flags & KRING_PROG_F_INTERPRETER));
             links.push_back(programs.back().attach(target));
         }
-    }
-    std::vector<LifecycleEvent> drain() {
-        std::vector<LifecycleEvent> out;
-        kring::Consumer consumer;
-        consumer.add(maps.ring(obj.map_index("events")), [&](std::span<const std::byte> r) {
-            REQUIRE(r.size() == sizeof(LifecycleEvent));
-            std::memcpy(&out.emplace_back(), r.data(), sizeof(LifecycleEvent));
-            return 0;
-        });
-        consumer.consume();
-        return out;
     }
 };
 
@@ -148,7 +135,7 @@ TEST_CASE("bootstrap: a libbpf-bootstrap-style tracer reports the same events in
         {
             KringBootstrap kring_side(flags);
             kring_pids = run_children(commands);
-            in_kring = of(kring_side.drain(), kring_pids);
+            in_kring = of(kring_side.drain<LifecycleEvent>("events"), kring_pids);
             // The HASH map of exec times (a Linux map, as libbpf makes it):
             // each exit took its child's entry out.
             const kring::LinuxMap& starts =

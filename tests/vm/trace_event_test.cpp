@@ -4,11 +4,13 @@
 // for its tracepoint programs (a __data_loc string included); every event
 // runs the program once, on every CPU; detaching stops them; bad names and
 // missing rights are refused. JIT'd and interpreted alike.
+#include "object_util.hpp"
 #include "vm_util.hpp"
 
 #include <atomic>
 #include <cstring>
 #include <doctest/doctest.h>
+#include <fstream>
 #include <kring/linux_map.hpp>
 #include <kring/program.hpp>
 #include <linux/capability.h>
@@ -40,38 +42,39 @@ struct ExecEvent {
 
 constexpr uint32_t kRuntimes[] = {0, KRING_PROG_F_INTERPRETER};
 
-struct TraceEvents {
-    kring::bpf::Object obj = kring::bpf::load_elf(kObject);
-    kring::ObjectMaps maps{obj, "trace_events"};
-
+// The object; its programs are trace event ones.
+struct TraceEvents : vmtest::TestObject {
+    TraceEvents() : TestObject(kObject, "trace_events") {}
     kring::Program load(const std::string& name, uint32_t flags) {
-        for (const auto& prog : obj.programs) {
-            if (prog.name != name)
-                continue;
-            std::string target;
-            REQUIRE(kring::attach_type_of_section(prog.section, &target) ==
-                    KRING_ATTACH_TRACEPOINT);
-            return kring::Program::load(prog, maps.fds(), KRING_ATTACH_TRACEPOINT, {1, flags});
-        }
-        FAIL("no program " << name);
-        throw 0;
-    }
-    // Every record of a ring, as T.
-    template <typename T>
-    std::vector<T> drain(const std::string& ring) {
-        std::vector<T> out;
-        kring::Consumer consumer;
-        consumer.add(maps.ring(obj.map_index(ring)), [&](std::span<const std::byte> r) {
-            REQUIRE(r.size() == sizeof(T));
-            T value;
-            std::memcpy(&value, r.data(), sizeof(T));
-            out.push_back(value);
-            return 0;
-        });
-        consumer.consume();
-        return out;
+        return TestObject::load(name, KRING_ATTACH_TRACEPOINT, flags);
     }
 };
+
+// The offset of `field` in the records of trace event `event`
+// (CATEGORY/NAME), from its tracefs format file's line
+// "field:TYPE NAME;	offset:N;	size:N;	signed:N;".
+size_t format_offset(const std::string& event, const std::string& field) {
+    std::ifstream format;
+    for (const char* tracefs : {"/sys/kernel/tracing", "/sys/kernel/debug/tracing"}) {
+        format.open(std::string(tracefs) + "/events/" + event + "/format");
+        if (format)
+            break;
+    }
+    REQUIRE_MESSAGE(format.is_open(), "no tracefs format file for " << event);
+    std::string line;
+    while (std::getline(format, line)) {
+        size_t decl = line.find("field:"), end = line.find(';'), at = line.find("offset:");
+        if (decl == std::string::npos || end == std::string::npos || at == std::string::npos)
+            continue;
+        std::string name = line.substr(decl, end - decl);
+        name = name.substr(0, name.find('['));            // an array's length
+        name = name.substr(name.find_last_of(" \t") + 1); // after its type
+        if (name == field)
+            return std::stoul(line.substr(at + 7));
+    }
+    FAIL("no field " << field << " in " << event << "'s format");
+    return 0;
+}
 
 // The test's own closes: negative fds, which the program keeps.
 std::vector<CloseEvent> mine(const std::vector<CloseEvent>& all, pid_t tid) {
@@ -172,19 +175,25 @@ TEST_CASE("trace events: each event runs the program once, on every CPU") {
     }
 }
 
-TEST_CASE("trace events: a test run reads the record it is given") {
+TEST_CASE("trace events: a test run reads the record laid out as the event's format file says") {
+    // The program reads vmlinux.h's struct, relocated by CO-RE for this
+    // kernel; the record is built from tracefs's description of it.
     TraceEvents te;
     kring::Program prog = te.load("on_close", 0);
     std::vector<std::byte> record(KRING_TRACEPOINT_CTX_SIZE);
     const int32_t pid = 4242, nr = SYS_close;
     const int64_t fd = -5;
-    std::memcpy(record.data() + 4, &pid, 4); // common_pid
-    std::memcpy(record.data() + 8, &nr, 4);  // __syscall_nr
-    std::memcpy(record.data() + 16, &fd, 8); // fd
+    const std::string event = "syscalls/sys_enter_close";
+    std::memcpy(record.data() + format_offset(event, "common_pid"), &pid, 4);
+    std::memcpy(record.data() + format_offset(event, "__syscall_nr"), &nr, 4);
+    std::memcpy(record.data() + format_offset(event, "fd"), &fd, 8);
+    MESSAGE(event, ": common_pid at ", format_offset(event, "common_pid"), ", __syscall_nr at ",
+            format_offset(event, "__syscall_nr"), ", fd at ", format_offset(event, "fd"));
     CHECK(prog.test_run(record).retval == 0);
     std::vector<CloseEvent> events = te.drain<CloseEvent>("closes");
     REQUIRE(events.size() == 1);
     CHECK(events[0].common_pid == pid);
+    CHECK(events[0].syscall_nr == nr);
     CHECK(events[0].fd == fd);
 }
 

@@ -178,6 +178,7 @@ enum kring_attach_type {
 	KRING_ATTACH_KPROBE = 6,		/* struct pt_regs, at entry */
 	KRING_ATTACH_KRETPROBE = 7,		/* struct pt_regs, at return */
 	KRING_ATTACH_TRACEPOINT = 8,		/* the event's record, below */
+	KRING_ATTACH_RAW_TRACEPOINT = 9,	/* __u64 args[12], below */
 };
 
 /*
@@ -193,6 +194,37 @@ enum kring_attach_type {
  * per-CPU trace buffer, whatever an earlier event left there.
  */
 #define KRING_TRACEPOINT_CTX_SIZE 8192
+
+/*
+ * A raw tracepoint program's context is the tracepoint's own arguments, as
+ * Linux gives them to BPF_PROG_TYPE_RAW_TRACEPOINT programs: __u64
+ * args[KRING_RAW_TP_MAX_ARGS] (Linux's MAX_BPF_FUNC_ARGS), argument i in
+ * args[i], zero-extended from its size; slots past the last are 0. It
+ * attaches to any of the kernel's tracepoints, named in struct
+ * kring_prog_attach's symbol without a category ("sched_process_exec",
+ * "sys_enter"), and the attacher describes the arguments in its raw_args:
+ * bits 0-3 their count (0 to KRING_RAW_TP_MAX_ARGS), then 2 bits per
+ * argument i, from bit 4 + 2 * i, giving its size (0: 1 byte, 1: 2, 2: 4,
+ * 3: 8); higher bits are 0. A loader reads them from the kernel's BTF (the
+ * typedef btf_trace_NAME), which the module cannot reach, so the module
+ * trusts the description: a wrong count or size only changes which values
+ * the program sees (every argument is read from a register or the
+ * caller's stack, never from memory out of bounds), and attaching needs
+ * CAP_PERFMON, which already allows reading kernel memory with
+ * bpf_probe_read_kernel().
+ */
+#define KRING_RAW_TP_MAX_ARGS 12
+#define KRING_RAW_TP_CTX_SIZE (KRING_RAW_TP_MAX_ARGS * 8)
+#define KRING_RAW_ARGS_SIZE_SHIFT(i) (4 + 2 * (i))
+/* The description of @count arguments, before their sizes are or-ed in. */
+#define KRING_RAW_ARGS_COUNT(count) ((__u32)(count))
+/* Argument @i is (1 << @size_log2) bytes: 0 for 1 byte, ..., 3 for 8. */
+#define KRING_RAW_ARG_SIZE(i, size_log2) \
+	((__u32)(size_log2) << KRING_RAW_ARGS_SIZE_SHIFT(i))
+/* Reading one: the argument count, and argument @i's size in bytes. */
+#define KRING_RAW_ARGS_COUNT_OF(raw_args) ((raw_args) & 0xf)
+#define KRING_RAW_ARGS_SIZE_OF(raw_args, i) \
+	(1U << (((raw_args) >> KRING_RAW_ARGS_SIZE_SHIFT(i)) & 3))
 
 /*
  * A kprobe's or kretprobe's context is the kernel's struct pt_regs at the
@@ -279,9 +311,12 @@ struct kring_prog_attach {
 	__u64 symbol;		/* KRING_ATTACH_KPROBE and _KRETPROBE: user
 				 * pointer to the function name;
 				 * KRING_ATTACH_TRACEPOINT: to the event's
-				 * "CATEGORY/NAME" (NUL-terminated); else 0 */
+				 * "CATEGORY/NAME";
+				 * KRING_ATTACH_RAW_TRACEPOINT: to the
+				 * tracepoint's NAME (NUL-terminated); else 0 */
 	__u32 flags;		/* none defined yet: must be 0 */
-	__u32 reserved;		/* must be 0 */
+	__u32 raw_args;		/* KRING_ATTACH_RAW_TRACEPOINT: its arguments'
+				 * count and sizes (above); else 0 */
 };
 
 /*
@@ -434,7 +469,8 @@ struct kring_link_info {
 	char pinned[KRING_NAME_MAX];
 	__u32 prog_id;
 	__u32 attach_type;	/* the program's */
-	char target[KRING_SYMBOL_MAX];	/* the kprobe's function or the
+	char target[KRING_SYMBOL_MAX];	/* the kprobe's function, the
+					 * trace event's or the raw
 					 * tracepoint's name */
 	__u64 reserved[4];
 };

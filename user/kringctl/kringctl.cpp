@@ -117,10 +117,11 @@ int run_command(const std::vector<std::string>& args) {
         "run only the programs of these sections (repeatable; default: all)")(
         "attach,a", po::value(&attach),
         "attach point for every program: sched_process_fork, sched_process_exec, "
-        "sched_process_exit, sys_enter, sys_exit, kprobe, kretprobe, tracepoint (default: from "
-        "section names)")("target", po::value(&target),
-                          "what --attach kprobe or kretprobe probes (a kernel function), or "
-                          "--attach tracepoint traces (CATEGORY/NAME)")(
+        "sched_process_exit, sys_enter, sys_exit, kprobe, kretprobe, tracepoint, raw_tracepoint "
+        "(default: from section names)")("target", po::value(&target),
+                                         "what --attach kprobe or kretprobe probes (a kernel "
+                                         "function), --attach tracepoint traces (CATEGORY/NAME) "
+                                         "or --attach raw_tracepoint traces (NAME)")(
         "ring-size", po::value(&ring_size),
         "bytes per ring (power of two; default: the object's max_entries)")(
         "ring", po::value(&pinned_rings),

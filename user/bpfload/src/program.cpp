@@ -77,7 +77,7 @@ Program Program::load(const bpf::Program& prog, std::span<const int> map_fds,
         throw Error(err, prog.name + ": load refused" + why + "\n" +
                              bpf::explain_core_rejection(prog, log.data()));
     }
-    return Program(fd, log.data());
+    return Program(fd, log.data(), attach_type);
 }
 
 ProgArray ProgArray::create(uint32_t max_entries) {
@@ -125,9 +125,11 @@ kring_prog_info Program::info() const {
     return info;
 }
 
-Link Program::attach(const std::string& target) const {
+Link Program::attach(const std::string& target, const std::string& target_btf) const {
     kring_prog_attach req{};
     req.symbol = target.empty() ? 0 : reinterpret_cast<uint64_t>(target.c_str());
+    if (attach_type_ == KRING_ATTACH_RAW_TRACEPOINT && !target.empty())
+        req.raw_args = raw_tracepoint_args(target, target_btf);
     int fd = ::ioctl(fd_.get(), KRING_IOC_PROG_ATTACH, &req);
     if (fd < 0)
         throw Error(errno, target.empty() ? "attach" : "attach to " + target);
@@ -161,15 +163,15 @@ const AttachName kAttachNames[] = {
     {"kprobe", KRING_ATTACH_KPROBE, sizeof(pt_regs)},
     {"kretprobe", KRING_ATTACH_KRETPROBE, sizeof(pt_regs)},
     {"tracepoint", KRING_ATTACH_TRACEPOINT, KRING_TRACEPOINT_CTX_SIZE},
+    {"raw_tracepoint", KRING_ATTACH_RAW_TRACEPOINT, KRING_RAW_TP_CTX_SIZE},
 };
 
 // Why a section of a kind Linux has is not one kring attaches to yet.
 std::string unsupported_reason(const std::string& section) {
-    for (const char* kind : {"raw_tracepoint/", "raw_tp/", "tp_btf/"})
-        if (section.rfind(kind, 0) == 0)
-            return std::string(" (kring has no ") + kind +
-                   " programs yet: their raw arguments need the kernel's BTF; see "
-                   "docs/programs.md)";
+    if (section.rfind("tp_btf/", 0) == 0)
+        return " (kring has no tp_btf/ programs: their arguments are typed by the kernel's BTF "
+               "(PTR_TO_BTF_ID), which kring's verifier does not have; raw_tp/ gives the same "
+               "arguments as numbers; see docs/programs.md)";
     return "";
 }
 
@@ -177,7 +179,7 @@ std::string unsupported_reason(const std::string& section) {
 
 bool needs_target(kring_attach_type type) {
     return type == KRING_ATTACH_KPROBE || type == KRING_ATTACH_KRETPROBE ||
-           type == KRING_ATTACH_TRACEPOINT;
+           type == KRING_ATTACH_TRACEPOINT || type == KRING_ATTACH_RAW_TRACEPOINT;
 }
 
 kring_attach_type attach_type_of_name(const std::string& name) {
@@ -210,12 +212,17 @@ kring_attach_type attach_type_of_section(const std::string& section, std::string
     for (auto [prefix, type] : {std::pair{"kprobe/", KRING_ATTACH_KPROBE},
                                 {"kretprobe/", KRING_ATTACH_KRETPROBE},
                                 {"tracepoint/", KRING_ATTACH_TRACEPOINT},
-                                {"tp/", KRING_ATTACH_TRACEPOINT}}) {
+                                {"tp/", KRING_ATTACH_TRACEPOINT},
+                                {"raw_tracepoint/", KRING_ATTACH_RAW_TRACEPOINT},
+                                {"raw_tp/", KRING_ATTACH_RAW_TRACEPOINT}}) {
         std::optional<std::string> name = after(prefix);
         if (!name)
             continue;
-        // A trace event is CATEGORY/NAME, both parts there.
         size_t slash = name->find('/');
+        // A raw tracepoint's name has no category.
+        if (type == KRING_ATTACH_RAW_TRACEPOINT && slash != std::string::npos)
+            return static_cast<kring_attach_type>(0);
+        // A trace event is CATEGORY/NAME, both parts there.
         if (type == KRING_ATTACH_TRACEPOINT &&
             (slash == 0 || slash == std::string::npos || slash + 1 == name->size() ||
              name->find('/', slash + 1) != std::string::npos))
@@ -246,7 +253,8 @@ ProgramContext context_of(const bpf::Program& prog, const std::string& attach,
             throw Error(EINVAL, "--attach " + attach +
                                     ": not an attach point (sched_process_fork, "
                                     "sched_process_exec, sched_process_exit, sys_enter, "
-                                    "sys_exit, kprobe, kretprobe, tracepoint)");
+                                    "sys_exit, kprobe, kretprobe, tracepoint, "
+                                    "raw_tracepoint)");
     } else {
         ctx.attach = attach_type_of_section(prog.section);
         if (!ctx.attach)

@@ -55,8 +55,10 @@ public:
                         kring_attach_type attach_type, const LoadOptions& options = {});
 
     // Attaches to the program's attach point: a kprobe's needs the
-    // function, a trace event's its "CATEGORY/NAME" (needs_target()).
-    Link attach(const std::string& target = {}) const;
+    // function, a trace event's its "CATEGORY/NAME", a raw tracepoint's
+    // its NAME (needs_target()). A raw tracepoint's arguments are read from
+    // the kernel BTF `target_btf` names (raw_tracepoint_args()).
+    Link attach(const std::string& target = {}, const std::string& target_btf = {}) const;
     // Runs it `repeat` times on `ctx` in the kernel (KRING_IOC_PROG_TEST_RUN).
     TestRun test_run(std::span<std::byte> ctx, uint32_t repeat = 1) const;
     // Names the program (KRING_IOC_PIN, needs CAP_BPF), as bpftool prog
@@ -74,9 +76,11 @@ public:
     int fd() const noexcept { return fd_.get(); }
 
 private:
-    Program(int fd, std::string log) : fd_(fd), log_(std::move(log)) {}
+    Program(int fd, std::string log, kring_attach_type attach_type)
+        : fd_(fd), log_(std::move(log)), attach_type_(attach_type) {}
     UniqueFd fd_;
     std::string log_;
+    kring_attach_type attach_type_;
 };
 
 // A prog array of the module (KRING_IOC_PROG_ARRAY_*): the slots a
@@ -110,16 +114,26 @@ std::string kernel_name(const std::string& name);
 // and "kretprobe/do_unlinkat" (then *target is the function),
 // "tracepoint/sched/sched_process_exec" or "tp/sched/sched_process_exec"
 // (any trace event, with Linux's record as context; *target is
-// "sched/sched_process_exec"), or "kring/sched_process_exec" for kring's
-// own contexts (struct kring_ctx_exec...); 0 if none.
+// "sched/sched_process_exec"), "raw_tp/sys_enter" or
+// "raw_tracepoint/sys_enter" (a tracepoint's raw arguments; *target is
+// "sys_enter"), or "kring/sched_process_exec" for kring's own contexts
+// (struct kring_ctx_exec...); 0 if none.
 kring_attach_type attach_type_of_section(const std::string& section, std::string* target = nullptr);
 // By name: "sched_process_fork", ..., "sys_enter", "sys_exit", "kprobe",
-// "kretprobe", "tracepoint"; 0 if none.
+// "kretprobe", "tracepoint", "raw_tracepoint"; 0 if none.
 kring_attach_type attach_type_of_name(const std::string& name);
 const char* attach_type_name(kring_attach_type type);
-// A kprobe, kretprobe or trace event: attached to a function or an event it
-// names (struct kring_prog_attach's symbol).
+// A kprobe, kretprobe, trace event or raw tracepoint: attached to a
+// function or an event it names (struct kring_prog_attach's symbol).
 bool needs_target(kring_attach_type type);
+// struct kring_prog_attach's raw_args for the raw tracepoint `name`
+// ("sys_enter"): its arguments' count and sizes, from the typedef
+// btf_trace_NAME of the BTF file `target_btf` (empty: the running
+// kernel's, /sys/kernel/btf/vmlinux). Throws kring::Error: ENOENT if that
+// BTF has no such tracepoint, E2BIG past KRING_RAW_TP_MAX_ARGS arguments,
+// EINVAL for an argument not of 1, 2, 4 or 8 bytes (a struct passed by
+// value, as Linux refuses), or the error reading the file.
+uint32_t raw_tracepoint_args(const std::string& name, const std::string& target_btf = {});
 // The context size the attach point gives its programs.
 uint32_t context_size(kring_attach_type type);
 
