@@ -72,8 +72,8 @@ int verify_command(const std::vector<std::string>& args, const std::string& tool
         "section,s", po::value(&section), "verify only the program of this ELF section")(
         "attach,a", po::value(&attach),
         "the attach point whose context to verify against: sched_process_fork, "
-        "sched_process_exec, sched_process_exit, sys_enter, sys_exit, kprobe, kretprobe "
-        "(default: from the section name)")(
+        "sched_process_exec, sched_process_exit, sys_enter, sys_exit, kprobe, kretprobe, "
+        "tracepoint, raw_tracepoint (default: from the section name)")(
         "ctx-size", po::value<uint32_t>(),
         "verify against this many bytes of context instead of an attach point's "
         "(programs without one, such as tests)")("ctx-writable", "the context is writable")(
