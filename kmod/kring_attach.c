@@ -43,7 +43,7 @@ struct kring_link {
 		struct kretprobe krp;	/* KRING_ATTACH_KRETPROBE */
 		/* KRING_ATTACH_TRACEPOINT: each online CPU's counter */
 		struct perf_event **events;
-		/* KRING_ATTACH_RAW_TRACEPOINT: the bits each argument keeps */
+		/* KRING_ATTACH_RAW_TRACEPOINT, _TP_BTF: the bits each keeps */
 		u64 raw_arg_masks[KRING_RAW_TP_MAX_ARGS];
 	};
 	char symbol[KRING_SYMBOL_MAX];	/* the probe's, or the tracepoint's name */
@@ -502,6 +502,11 @@ long kring_attach(struct kring_prog *prog, const void __user *uarg)
 	case KRING_ATTACH_SYS_EXIT:
 		ret = kring_link_named_tracepoint(link, "sys_exit",
 						  kring_probe_sys_exit);
+		break;
+	case KRING_ATTACH_TP_BTF:
+		/* Named and described at load, from the kernel's BTF. */
+		strscpy(link->symbol, prog->target, sizeof(link->symbol));
+		ret = kring_link_raw_tracepoint(link, prog->raw_args);
 		break;
 	case KRING_ATTACH_KPROBE:
 	case KRING_ATTACH_KRETPROBE:

@@ -17,6 +17,7 @@
 
 #include "kring.h"
 #include "kring_compat.h"
+#include "kring_btf.h"
 #include "kring_ids.h"
 #include "kring_pin.h"
 #include "kring_prog.h"
@@ -182,8 +183,8 @@ static long kring_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 
 	if (cmd == KRING_IOC_CREATE)
 		return kring_ioctl_create(file, uarg);
-	if (cmd == KRING_IOC_PROG_LOAD)
-		return kring_prog_load(uarg);
+	if (cmd == KRING_IOC_PROG_LOAD || cmd == KRING_IOC_PROG_LOAD_V1)
+		return kring_prog_load(uarg, _IOC_SIZE(cmd));
 	if (cmd == KRING_IOC_PROG_ARRAY_CREATE)
 		return kring_prog_array_create(uarg);
 	if (cmd == KRING_IOC_OPEN_PINNED)
@@ -316,6 +317,8 @@ static void __exit kring_exit(void)
 	misc_deregister(&kring_misc);
 	kring_prog_exit();
 	kring_ids_exit();
+	/* After the programs: the last loads and frees are done. */
+	kring_btf_exit();
 }
 
 module_init(kring_init);

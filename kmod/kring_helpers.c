@@ -144,6 +144,18 @@ KRING_HELPER(get_current_task)
 	return (u64)(unsigned long)current;
 }
 
+KRING_HELPER(probe_load)
+{
+	u64 value = 0;
+
+	/* Little-endian: a narrower value fills the low bytes. */
+	if (r2 > sizeof(value) ||
+	    copy_from_kernel_nofault(&value, (const void *)(unsigned long)r1,
+				     r2))
+		return 0;
+	return value;
+}
+
 KRING_HELPER(get_current_uid_gid)
 {
 	kuid_t uid;
@@ -229,7 +241,10 @@ kring_helper_fn kring_helper_addr(s32 helper_id)
 	case BPF_FUNC_probe_read_kernel_str:
 		return kring_helper_probe_read_kernel_str;
 	case BPF_FUNC_get_current_task:
+	case BPF_FUNC_get_current_task_btf:	/* the verifier types it */
 		return kring_helper_get_current_task;
+	case KRING_HELPER_PROBE_LOAD:
+		return kring_helper_probe_load;
 	case BPF_FUNC_get_current_uid_gid:
 		return kring_helper_get_current_uid_gid;
 	case BPF_FUNC_map_lookup_elem:
@@ -280,6 +295,7 @@ u64 kring_call_helper(void *priv, s32 helper_id, const u64 args[5])
 	case BPF_FUNC_probe_read_kernel_str:
 		return KRING_CALL(probe_read_kernel_str);
 	case BPF_FUNC_get_current_task:
+	case BPF_FUNC_get_current_task_btf:
 		return KRING_CALL(get_current_task);
 	case BPF_FUNC_get_current_uid_gid:
 		return KRING_CALL(get_current_uid_gid);

@@ -11,7 +11,20 @@
 
 typedef u64 (*kring_helper_fn)(u64 r1, u64 r2, u64 r3, u64 r4, u64 r5);
 
-/* The function of helper @helper_id (Linux's numbers); NULL if none. */
+/*
+ * Not a helper programs call: what a JIT'd program's faulting-safe load
+ * (KBPF_PROBE_MEM) calls, with R1 the address and R2 the size; R0 is the
+ * value, 0 where the memory is not there. The kernel's JIT would do it
+ * inline (its BPF_PROBE_MEM), but its fault fixup finds the faulting
+ * program through bpf_prog_kallsyms_add(), which a module cannot call: a
+ * fault in a kring image would oops. kring_jit.c calls this instead.
+ */
+#define KRING_HELPER_PROBE_LOAD (-1)
+
+/*
+ * The function of helper @helper_id (Linux's numbers, and
+ * KRING_HELPER_PROBE_LOAD); NULL if none.
+ */
 kring_helper_fn kring_helper_addr(s32 helper_id);
 
 /* struct kbpf_interp_env's call_helper: Linux's helper numbers. */

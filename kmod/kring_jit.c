@@ -9,6 +9,11 @@
  *    emits a bare div (kring_jit_guard_div);
  *  - without CAP_PERFMON, a pointer spill gets a speculation barrier
  *    (kring_jit_rewrite);
+ *  - a faulting-safe load through a kernel struct pointer (KBPF_PROBE_MEM)
+ *    becomes a call of kring's probe_load helper, r0-r5 saved around it
+ *    (kring_jit_probe_load): the kernel's JIT compiles such loads inline,
+ *    but it finds their fault fixups through a table modules cannot add
+ *    programs to;
  *  - helper calls point at kring's helpers, which have the BPF calling
  *    convention (kring_helper_addr); a tail call becomes the kernel's
  *    BPF_TAIL_CALL, through the prog array's struct bpf_array view;
@@ -27,6 +32,7 @@
 
 #include "kring_helpers.h"
 #include "kring_jit.h"
+#include "bpf/interp.h"
 #include "bpf/verifier.h"
 
 bool kring_jit_enabled = true;
@@ -55,7 +61,15 @@ static bool kring_is_div_by_reg(const struct bpf_insn *insn)
 	       (op == BPF_DIV || op == BPF_MOD) && BPF_SRC(insn->code) == BPF_X;
 }
 
-#define KRING_JIT_GUARD_MAX 4
+#define KRING_JIT_GUARD_MAX 16
+/* Below a function's verified stack: r0-r5 around a probe_load call. */
+#define KRING_JIT_PROBE_SAVE (6 * 8)
+
+static bool kring_is_probe_load(const struct bpf_insn *insn)
+{
+	return BPF_CLASS(insn->code) == BPF_LDX &&
+	       BPF_MODE(insn->code) == KBPF_PROBE_MEM;
+}
 
 static struct bpf_insn kring_insn(u8 code, u8 dst, u8 src, s16 off, s32 imm)
 {
@@ -101,7 +115,50 @@ static u32 kring_jit_guard_div(const struct bpf_insn *div,
 }
 
 /*
+ * The instructions that replace a faulting-safe load @ld in a function
+ * whose verified stack ends at fp - @frame_size: the call of
+ * KRING_HELPER_PROBE_LOAD clobbers r0-r5, so those the load does not write
+ * are saved below that stack and restored. Returns their number.
+ */
+static u32 kring_jit_probe_load(const struct bpf_insn *ld, u32 frame_size,
+				struct bpf_insn out[KRING_JIT_GUARD_MAX])
+{
+	static const u8 bytes[] = { [BPF_W >> 3] = 4, [BPF_H >> 3] = 2,
+				    [BPF_B >> 3] = 1, [BPF_DW >> 3] = 8 };
+	u8 d = ld->dst_reg, r;
+	u32 n = 0;
+
+#define KRING_SAVE_SLOT(r) ((s16)(-(s32)frame_size - 8 * ((r) + 1)))
+	for (r = BPF_REG_0; r <= BPF_REG_5; r++)
+		if (r != d)
+			out[n++] = kring_insn(BPF_STX | BPF_MEM | BPF_DW,
+					      BPF_REG_10, r, KRING_SAVE_SLOT(r),
+					      0);
+	/* r1 first: the source may be r2. */
+	out[n++] = kring_insn(BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_1,
+			      ld->src_reg, 0, 0);
+	out[n++] = kring_insn(BPF_ALU64 | BPF_ADD | BPF_K, BPF_REG_1, 0, 0,
+			      ld->off);
+	out[n++] = kring_insn(BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_2, 0, 0,
+			      bytes[BPF_SIZE(ld->code) >> 3]);
+	out[n++] = kring_insn(BPF_JMP | BPF_CALL, 0, 0, 0,
+			      KRING_HELPER_PROBE_LOAD);
+	if (d != BPF_REG_0)
+		out[n++] = kring_insn(BPF_ALU64 | BPF_MOV | BPF_X, d,
+				      BPF_REG_0, 0, 0);
+	for (r = BPF_REG_0; r <= BPF_REG_5; r++)
+		if (r != d)
+			out[n++] = kring_insn(BPF_LDX | BPF_MEM | BPF_DW, r,
+					      BPF_REG_10, KRING_SAVE_SLOT(r),
+					      0);
+#undef KRING_SAVE_SLOT
+	return n;
+}
+
+/*
  * What replaces @insn in the JIT's copy (0: @insn stays as it is): a
+ * faulting-safe load's call (its function's stack ends at fp -
+ * @frame_size); a
  * guarded division; for a call of bpf_tail_call, the kernel's BPF_TAIL_CALL
  * (its JIT's inline tail call, through the prog array's view: see
  * kring_prog_array.h); with @nospec, an 8-byte register store followed by a
@@ -112,8 +169,11 @@ static u32 kring_jit_guard_div(const struct bpf_insn *div,
  * barrier after such a spill, and every pointer spill is an 8-byte STX.
  */
 static u32 kring_jit_rewrite(const struct bpf_insn *insn, bool nospec,
+			     u32 frame_size,
 			     struct bpf_insn out[KRING_JIT_GUARD_MAX])
 {
+	if (kring_is_probe_load(insn))
+		return kring_jit_probe_load(insn, frame_size, out);
 	if (kring_is_div_by_reg(insn))
 		return kring_jit_guard_div(insn, out);
 	if (insn->code == (BPF_JMP | BPF_CALL) && !insn->src_reg &&
@@ -132,11 +192,14 @@ static u32 kring_jit_rewrite(const struct bpf_insn *insn, bool nospec,
 
 /*
  * A copy of @insns rewritten by kring_jit_rewrite; jump and bpf-to-bpf call
- * offsets follow the moved instructions. ERR_PTR(-ENOMEM), or
- * ERR_PTR(-ERANGE) if a jump no longer fits in 16 bits.
+ * offsets follow the moved instructions. @owner[i]: the function of
+ * instruction i, whose stack ends at fp - @frame_size[function]. Returns
+ * ERR_PTR(-ENOMEM), or ERR_PTR(-ERANGE) if a jump no longer fits in 16
+ * bits.
  */
 static struct bpf_insn *kring_jit_patch(const struct bpf_insn *insns, u32 cnt,
-					bool nospec, u32 *new_cnt)
+					bool nospec, const u32 *owner,
+					const u32 *frame_size, u32 *new_cnt)
 {
 	struct bpf_insn guard[KRING_JIT_GUARD_MAX], *out;
 	u32 *pos, i, n = 0, len;
@@ -146,7 +209,8 @@ static struct bpf_insn *kring_jit_patch(const struct bpf_insn *insns, u32 cnt,
 		return ERR_PTR(-ENOMEM);
 	for (i = 0; i < cnt; i++) {
 		pos[i] = n;
-		n += kring_jit_rewrite(&insns[i], nospec, guard) ?: 1;
+		n += kring_jit_rewrite(&insns[i], nospec,
+				       frame_size[owner[i]], guard) ?: 1;
 	}
 	pos[cnt] = n;
 	out = kvmalloc_array(n, sizeof(*out), GFP_KERNEL);
@@ -159,7 +223,8 @@ static struct bpf_insn *kring_jit_patch(const struct bpf_insn *insns, u32 cnt,
 		struct bpf_insn *to = &out[pos[i]];
 		s64 target, rel;
 
-		len = kring_jit_rewrite(insn, nospec, guard);
+		len = kring_jit_rewrite(insn, nospec, frame_size[owner[i]],
+					guard);
 		if (len) {
 			memcpy(to, guard, len * sizeof(*to));
 			continue;
@@ -319,33 +384,17 @@ void kring_jit_free(struct kring_jit *jit)
 	kfree(jit);
 }
 
-struct kring_jit *kring_jit_compile(const struct bpf_insn *insns, u32 insn_cnt,
-				    const u32 *func_depth, bool nospec_spills,
-				    const char **why)
+/*
+ * The functions of @prog: the program, then every call target, in order.
+ * @starts (@cnt + 1 entries) gets each one's first instruction, then @cnt;
+ * @owner (@cnt) each instruction's function. Returns their number.
+ */
+static u32 kring_jit_split(const struct bpf_insn *prog, u32 cnt, u32 *starts,
+			   u32 *owner)
 {
-	struct kring_jit *jit = NULL;
-	struct bpf_insn *prog;
-	u32 cnt, nr = 0, i, f, done = 0;
-	u32 *starts = NULL, *owner = NULL;
-	bool *reaches_tail_call = NULL;
-	int err = 0;
+	u32 nr = 0, i, f;
 
-	*why = "out of memory";
-	prog = kring_jit_patch(insns, insn_cnt, nospec_spills, &cnt);
-	if (IS_ERR(prog)) {
-		if (PTR_ERR(prog) == -ERANGE)
-			*why = "a jump too long after guarding divisions";
-		return ERR_CAST(prog);
-	}
-	/* The functions: the program, then every call target, in order. */
-	starts = kvcalloc(cnt + 1, sizeof(*starts), GFP_KERNEL);
-	owner = kvcalloc(cnt, sizeof(*owner), GFP_KERNEL);
-	reaches_tail_call = kvcalloc(cnt + 1, sizeof(*reaches_tail_call),
-				     GFP_KERNEL);
-	if (!starts || !owner || !reaches_tail_call) {
-		err = -ENOMEM;
-		goto out;
-	}
+	memset(starts, 0, (cnt + 1) * sizeof(*starts));
 	for (i = 0; i < cnt; i++)
 		if (kring_is_pseudo_call(&prog[i]))
 			starts[i + 1 + prog[i].imm] = 1;	/* a mark, for now */
@@ -359,11 +408,79 @@ struct kring_jit *kring_jit_compile(const struct bpf_insn *insns, u32 insn_cnt,
 		if (starts[i])
 			starts[f++] = i;
 	starts[nr] = cnt;
+	return nr;
+}
+
+/*
+ * Each function's stack for the JIT (@depth, KBPF_MAX_FUNCS entries): its
+ * verified depth, and with a faulting-safe load, the save area below it
+ * (whose top, the verified depth rounded to 8, goes to @frame_size).
+ */
+static void kring_jit_frames(const struct bpf_insn *insns, u32 insn_cnt,
+			     const u32 *owner, u32 nr, const u32 *func_depth,
+			     u32 *frame_size, u32 *depth)
+{
+	u32 f, i;
+
+	for (f = 0; f < nr; f++) {
+		frame_size[f] = round_up(func_depth[f], 8);
+		depth[f] = func_depth[f];
+	}
+	for (i = 0; i < insn_cnt; i++)
+		if (kring_is_probe_load(&insns[i]))
+			depth[owner[i]] = frame_size[owner[i]] +
+					  KRING_JIT_PROBE_SAVE;
+}
+
+struct kring_jit *kring_jit_compile(const struct bpf_insn *insns, u32 insn_cnt,
+				    const u32 *func_depth, bool nospec_spills,
+				    const char **why)
+{
+	struct kring_jit *jit = NULL;
+	struct bpf_insn *prog = NULL;
+	u32 cnt, nr, i, f, done = 0;
+	u32 *starts, *owner, *frame_size, *depth;
+	bool *reaches_tail_call = NULL;
+	int err = 0;
+
+	*why = "out of memory";
+	starts = kvcalloc(insn_cnt + 1, sizeof(*starts), GFP_KERNEL);
+	owner = kvcalloc(insn_cnt, sizeof(*owner), GFP_KERNEL);
+	frame_size = kcalloc(KBPF_MAX_FUNCS, sizeof(*frame_size), GFP_KERNEL);
+	depth = kcalloc(KBPF_MAX_FUNCS, sizeof(*depth), GFP_KERNEL);
+	if (!starts || !owner || !frame_size || !depth) {
+		err = -ENOMEM;
+		goto out;
+	}
+	nr = kring_jit_split(insns, insn_cnt, starts, owner);
 	if (nr > KBPF_MAX_FUNCS) {
 		err = -E2BIG;
 		*why = "too many functions";
 		goto out;
 	}
+	kring_jit_frames(insns, insn_cnt, owner, nr, func_depth, frame_size,
+			 depth);
+	prog = kring_jit_patch(insns, insn_cnt, nospec_spills, owner,
+			       frame_size, &cnt);
+	if (IS_ERR(prog)) {
+		err = PTR_ERR(prog);
+		prog = NULL;
+		if (err == -ERANGE)
+			*why = "a jump too long after guarding divisions";
+		goto out;
+	}
+	/* The same functions, in the patched copy. */
+	kvfree(starts);
+	kvfree(owner);
+	starts = kvcalloc(cnt + 1, sizeof(*starts), GFP_KERNEL);
+	owner = kvcalloc(cnt, sizeof(*owner), GFP_KERNEL);
+	reaches_tail_call = kvcalloc(cnt + 1, sizeof(*reaches_tail_call),
+				     GFP_KERNEL);
+	if (!starts || !owner || !reaches_tail_call) {
+		err = -ENOMEM;
+		goto out;
+	}
+	kring_jit_split(prog, cnt, starts, owner);
 	jit = kzalloc(struct_size(jit, funcs, nr), GFP_KERNEL);
 	if (!jit) {
 		err = -ENOMEM;
@@ -395,7 +512,7 @@ struct kring_jit *kring_jit_compile(const struct bpf_insn *insns, u32 insn_cnt,
 					(kring_is_pseudo_call(&prog[i]) &&
 					 reaches_tail_call[owner[i + 1 + prog[i].imm]]);
 			fp = kring_jit_func(jit, prog, starts[f],
-					    starts[f + 1], func_depth[f], f,
+					    starts[f + 1], depth[f], f,
 					    reaches_tail_call[f], starts, why);
 			if (IS_ERR(fp)) {
 				err = PTR_ERR(fp);
@@ -412,6 +529,8 @@ struct kring_jit *kring_jit_compile(const struct bpf_insn *insns, u32 insn_cnt,
 	}
 out:
 	kvfree(reaches_tail_call);
+	kfree(depth);
+	kfree(frame_size);
 	kvfree(owner);
 	kvfree(starts);
 	kvfree(prog);

@@ -20,6 +20,7 @@
 
 #include "kring.h"
 #include "kring_attach.h"
+#include "kring_btf.h"
 #include "kring_compat.h"
 #include "kring_helpers.h"
 #include "kring_ids.h"
@@ -28,9 +29,11 @@
 #include "kring_prog.h"
 #include "kring_prog_array.h"
 #include "kring_ring.h"
+#include "bpf/kbpf_btf.h"
 #include "bpf/helpers.h"
 #include "bpf/interp.h"
 #include "bpf/structure.h"
+#include "bpf/tp_btf.h"
 #include "bpf/verifier.h"
 
 #define KRING_LOG_MAX (16U << 20)
@@ -72,6 +75,7 @@ u32 kring_ctx_size(u32 attach_type)
 	case KRING_ATTACH_TRACEPOINT:
 		return KRING_TRACEPOINT_CTX_SIZE;
 	case KRING_ATTACH_RAW_TRACEPOINT:
+	case KRING_ATTACH_TP_BTF:
 		return KRING_RAW_TP_CTX_SIZE;
 	default:
 		return 0;
@@ -510,6 +514,83 @@ static int kring_load_lookup(void *priv, s32 fd, struct kbpf_map_desc *desc)
 	return i;
 }
 
+/* Appends a line to the load log, if the load gave one. */
+static __printf(3, 4) void kring_prog_log(char *log, u32 log_size,
+					  const char *fmt, ...)
+{
+	size_t used;
+	va_list args;
+
+	if (!log || !log_size)
+		return;
+	used = strnlen(log, log_size - 1);
+	va_start(args, fmt);
+	vscnprintf(log + used, log_size - used, fmt, args);
+	va_end(args);
+}
+
+/*
+ * A tp_btf program's tracepoint, named at load (@utarget): the BTF types of
+ * its arguments (@tp, which @ctx points to, for the verifier), and their
+ * sizes for the attach (prog->raw_args).
+ */
+static int kring_prog_tp_btf(struct kring_prog *prog, u64 utarget,
+			     const struct kbpf_btf *btf, struct kbpf_tp_btf *tp,
+			     struct kbpf_ctx_desc *ctx, char *log,
+			     u32 log_size)
+{
+	char msg[KRING_SYMBOL_MAX + 96];
+	long len;
+	int err;
+
+	len = strncpy_from_user(prog->target, u64_to_user_ptr(utarget),
+				sizeof(prog->target));
+	if (len == sizeof(prog->target))
+		return -ENAMETOOLONG;
+	if (len <= 0)
+		return len ? len : -EINVAL;
+	err = kbpf_tp_btf_args(btf, prog->target, tp, msg, sizeof(msg));
+	if (err) {
+		kring_prog_log(log, log_size, "tp_btf: %s\n", msg);
+		return err;
+	}
+	prog->raw_args = tp->raw_args;
+	ctx->btf_args = tp->args;
+	ctx->nr_btf_args = tp->nr_args;
+	ctx->btf_func = prog->target;
+	return 0;
+}
+
+/*
+ * What the load's program needs besides its instructions: the kernel's BTF
+ * (into @attr), and a tp_btf program's tracepoint (@tp). An error is said
+ * in the log.
+ */
+static int kring_prog_prepare_btf(struct kring_prog *prog,
+				  const struct kring_prog_load *load,
+				  struct kbpf_verify_attr *attr,
+				  struct kbpf_tp_btf *tp, char *log,
+				  u32 log_size)
+{
+	const struct kbpf_btf *btf;
+	const char *why = NULL;
+
+	if (!kbpf_needs_btf(prog->insns, prog->insn_cnt,
+			    prog->attach_type == KRING_ATTACH_TP_BTF))
+		return 0;
+	btf = kring_vmlinux_btf(&why);
+	if (IS_ERR(btf)) {
+		kring_prog_log(log, log_size,
+			       "the program needs the kernel's BTF: %s\n", why);
+		return PTR_ERR(btf);
+	}
+	attr->btf = btf;
+	if (prog->attach_type != KRING_ATTACH_TP_BTF)
+		return 0;
+	return kring_prog_tp_btf(prog, load->attach_target, btf, tp,
+				 &attr->ctx, log, log_size);
+}
+
 /* Each ring or map load becomes the object's address (JIT'd too). */
 static void kring_rewrite_map_loads(struct kring_prog *prog,
 				    const struct kring_load_objs *lo)
@@ -568,19 +649,19 @@ static void kring_trap_dead_code(struct kring_prog *prog, const bool *reached)
 			prog->insns[i] = trap;
 }
 
-/* Appends a line to the load log, if the load gave one. */
-static __printf(3, 4) void kring_prog_log(char *log, u32 log_size,
-					  const char *fmt, ...)
+/*
+ * Each load the verifier typed through a kernel struct pointer becomes
+ * faulting-safe (KBPF_PROBE_MEM): the pointer may be NULL or stale.
+ */
+static void kring_mark_probe_loads(struct kring_prog *prog,
+				   const bool *btf_load)
 {
-	size_t used;
-	va_list args;
+	u32 i;
 
-	if (!log || !log_size)
-		return;
-	used = strnlen(log, log_size - 1);
-	va_start(args, fmt);
-	vscnprintf(log + used, log_size - used, fmt, args);
-	va_end(args);
+	for (i = 0; i < prog->insn_cnt; i++)
+		if (btf_load[i])
+			prog->insns[i].code = BPF_LDX | KBPF_PROBE_MEM |
+					      BPF_SIZE(prog->insns[i].code);
 }
 
 /*
@@ -650,8 +731,9 @@ static int kring_prog_check_runtime(struct kring_prog *prog,
 	return 0;
 }
 
-long kring_prog_load(const void __user *uarg)
+long kring_prog_load(const void __user *uarg, u32 size)
 {
+	struct kbpf_tp_btf tp_btf;
 	struct kring_load_objs *lo;
 	struct kbpf_verify_attr attr = {};
 	struct kring_func_info *fi = NULL;
@@ -659,15 +741,26 @@ long kring_prog_load(const void __user *uarg)
 	struct kring_prog_load load;
 	struct kring_prog *prog;
 	u32 *func_depth = NULL;
-	bool *reached = NULL;
+	bool *reached = NULL, *btf_load = NULL;
 	char *log = NULL;
 	long ret;
 	u32 i;
 
 	if (!bpf_capable())
 		return -EPERM;
-	if (copy_from_user(&load, uarg, sizeof(load)))
+	/* The fields a loader built before attach_target knows; the rest 0. */
+	memset(&load, 0, sizeof(load));
+	if (copy_from_user(&load, uarg, min_t(u32, size, sizeof(load))))
 		return -EFAULT;
+	if ((load.attach_target != 0) !=
+	    (load.attach_type == KRING_ATTACH_TP_BTF))
+		return -EINVAL;
+	/*
+	 * As Linux loads its tracing programs: a tp_btf program reads kernel
+	 * structs, and a test run would read them wherever its context points.
+	 */
+	if (load.attach_type == KRING_ATTACH_TP_BTF && !perfmon_capable())
+		return -EPERM;
 	if ((load.flags & ~(KRING_PROG_F_TEST_STATE_FREQ |
 			    KRING_PROG_F_INTERPRETER)) ||
 	    load.log_level > 2 || !kring_ctx_size(load.attach_type))
@@ -684,9 +777,11 @@ long kring_prog_load(const void __user *uarg)
 		      GFP_KERNEL);
 	func_depth = kcalloc(KBPF_MAX_FUNCS, sizeof(*func_depth), GFP_KERNEL);
 	reached = kvcalloc(load.insn_cnt, sizeof(*reached), GFP_KERNEL);
+	btf_load = kvcalloc(load.insn_cnt, sizeof(*btf_load), GFP_KERNEL);
 	if (prog)
 		prog->stats = alloc_percpu(struct kring_prog_cpu_stats);
-	if (!prog || !lo || !func_depth || !reached || !prog->stats) {
+	if (!prog || !lo || !func_depth || !reached || !btf_load ||
+	    !prog->stats) {
 		ret = -ENOMEM;
 		goto out;
 	}
@@ -742,8 +837,12 @@ long kring_prog_load(const void __user *uarg)
 
 	attr.func_stack_depth = func_depth;
 	attr.insn_reached = reached;
+	attr.insn_btf_load = btf_load;
 
-	ret = kbpf_verify(&attr, &stats);
+	ret = kring_prog_prepare_btf(prog, &load, &attr, &tp_btf, log,
+				     log ? load.log_size : 0);
+	if (!ret)
+		ret = kbpf_verify(&attr, &stats);
 	/* The rings and maps now belong to the program, even if it goes. */
 	prog->rings = kcalloc(max(lo->nr_rings, 1U), sizeof(*prog->rings),
 			      GFP_KERNEL);
@@ -772,6 +871,7 @@ long kring_prog_load(const void __user *uarg)
 	if (!ret) {
 		kring_rewrite_map_loads(prog, lo);
 		kring_trap_dead_code(prog, reached);
+		kring_mark_probe_loads(prog, btf_load);
 		kring_prog_select_runtime(prog, &load, &attr, log,
 					  log ? load.log_size : 0);
 		ret = kring_prog_check_runtime(prog, &stats, log,
@@ -799,6 +899,7 @@ out:
 	kvfree(lo);
 	kfree(func_depth);
 	kvfree(reached);
+	kvfree(btf_load);
 	return ret;
 }
 

@@ -39,6 +39,13 @@ struct kring_prog {
 	struct kring_jit *jit;		/* machine code; NULL: interpreted */
 	struct kring_prog_cpu_stats __percpu *stats;
 	u32 stack_depth;		/* the verifier's deepest call chain */
+	/*
+	 * KRING_ATTACH_TP_BTF: the tracepoint named at load, and its
+	 * arguments as struct kring_prog_attach's raw_args describes them,
+	 * from the kernel's BTF.
+	 */
+	char target[KRING_SYMBOL_MAX];
+	u32 raw_args;
 	char name[KRING_PROG_NAME_LEN];
 	/*
 	 * Set once it is put in a prog array: a tail call may then be running
@@ -62,8 +69,11 @@ static inline int kring_attach_class(u32 attach_type)
 /* The context size of an attach type; 0 for an unknown type. */
 u32 kring_ctx_size(u32 attach_type);
 
-/* KRING_IOC_PROG_LOAD: returns a new program fd or an error. */
-long kring_prog_load(const void __user *uarg);
+/*
+ * KRING_IOC_PROG_LOAD (or _V1: @size is the struct's size the loader knows):
+ * returns a new program fd or an error.
+ */
+long kring_prog_load(const void __user *uarg, u32 size);
 
 void kring_prog_get(struct kring_prog *prog);
 /* Process context only: the last reference drops the program's rings. */

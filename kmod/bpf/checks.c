@@ -6,6 +6,7 @@
  * The rules follow Linux's verifier; docs/verifier.md lists every message.
  */
 #include "rules.h"
+#include "kbpf_btf.h"
 #include "helpers.h"
 
 __printf(3, 4) int kbpf_reject(struct kbpf_env *env, int err,
@@ -376,9 +377,74 @@ static int check_mem_base(struct kbpf_env *env, const struct kbpf_state *st,
 	return 0;
 }
 
+/*
+ * A read of a tp_btf context's argument @off / 8, as Linux's
+ * btf_ctx_access() allows it, with its messages: *@btf_id gets the struct a
+ * pointer argument points to (0: the read gives a number).
+ */
+static int check_btf_ctx_read(struct kbpf_env *env, s64 off, u32 size,
+			      u32 *btf_id)
+{
+	const struct kbpf_ctx_desc *ctx = &env->attr->ctx;
+	const struct kbpf_btf *btf = env->attr->btf;
+	const char *func = ctx->btf_func;
+	const struct btf_type *t;
+	u32 arg = (u32)off / 8, id, target;
+
+	if (off % 8)
+		return kbpf_reject(env, -EACCES,
+				   "func '%s' offset %lld is not multiple of 8",
+				   func, (long long)off);
+	if (arg >= ctx->nr_btf_args)
+		return kbpf_reject(env, -EACCES,
+				   "func '%s' doesn't have %u-th argument",
+				   func, arg + 1);
+	id = kbpf_btf_skip_modifiers(btf, ctx->btf_args[arg], false);
+	t = kbpf_btf_type(btf, id);
+	if (!t)
+		return kbpf_reject(env, -EACCES,
+				   "func '%s' arg%u '' has type void. Only pointer access is allowed",
+				   func, arg);
+	switch (BTF_INFO_KIND(t->info)) {
+	case BTF_KIND_INT:
+	case BTF_KIND_ENUM:
+	case BTF_KIND_ENUM64:
+	case BTF_KIND_STRUCT:
+	case BTF_KIND_UNION:
+		return 0;	/* a number */
+	case BTF_KIND_PTR:
+		break;
+	default:
+		return kbpf_reject(env, -EACCES,
+				   "func '%s' arg%u '%s' has type %s. Only pointer access is allowed",
+				   func, arg, kbpf_btf_type_name(btf, id),
+				   kbpf_btf_kind_str(btf, id));
+	}
+	target = kbpf_btf_skip_modifiers(btf, t->type, false);
+	/* void * and pointers to numbers are numbers, as in Linux. */
+	if (!t->type || (kbpf_btf_type(btf, target) &&
+			 BTF_INFO_KIND(kbpf_btf_type(btf, target)->info) ==
+			 BTF_KIND_INT))
+		return 0;
+	if (!kbpf_btf_is_struct(btf, target))
+		return kbpf_reject(env, -EACCES,
+				   "func '%s' arg%u type %s is not a struct",
+				   func, arg, kbpf_btf_kind_str(btf, target));
+	/*
+	 * Linux types a narrower read of the pointer as the pointer too;
+	 * kring wants the whole of it (docs/verifier.md).
+	 */
+	if (size != 8)
+		return kbpf_reject(env, -EACCES,
+				   "func '%s' arg%u is a pointer to struct %s: read all 8 bytes of it",
+				   func, arg, kbpf_btf_type_name(btf, target));
+	*btf_id = target;
+	return 0;
+}
+
 static int check_ctx_access(struct kbpf_env *env, const struct bpf_insn *insn,
 			    const struct kbpf_reg *base, u32 size,
-			    const struct kbpf_reg *value)
+			    const struct kbpf_reg *value, u32 *btf_id)
 {
 	const struct kbpf_ctx_desc *ctx = &env->attr->ctx;
 	s64 off;
@@ -387,6 +453,15 @@ static int check_ctx_access(struct kbpf_env *env, const struct bpf_insn *insn,
 		return kbpf_reject(env, -EACCES,
 				   "variable offset context access");
 	off = (s64)base->off + insn->off + (s64)base->val.var_off.value;
+	if (ctx->btf_args) {
+		/* Linux's tracing context: reads, aligned, of 12 u64s. */
+		if (value || off < 0 || off >= 8 * KBPF_MAX_BTF_ARGS ||
+		    off % size)
+			return kbpf_reject(env, -EACCES,
+					   "invalid bpf_context access off=%lld size=%u",
+					   (long long)off, size);
+		return check_btf_ctx_read(env, off, size, btf_id);
+	}
 	if (off < 0 || off + size > ctx->size)
 		return kbpf_reject(env, -EACCES,
 				   "invalid context access off=%lld size=%u",
@@ -404,9 +479,73 @@ static int check_ctx_access(struct kbpf_env *env, const struct bpf_insn *insn,
 	return 0;
 }
 
-int kbpf_check_mem(struct kbpf_env *env, const struct kbpf_state *st,
-		   const struct bpf_insn *insn, s32 *stack_off)
+/*
+ * An access of @size bytes through kernel struct pointer @base, as Linux's
+ * check_ptr_to_btf_access() allows it (reads only, at a constant offset, of
+ * what the struct has there), with its messages. *@btf_id: the struct a
+ * pointer read points to, 0 for a number.
+ */
+static int check_btf_access(struct kbpf_env *env, const struct bpf_insn *insn,
+			    const struct kbpf_reg *base, u8 base_regno,
+			    u32 size, bool write, u32 *btf_id)
 {
+	const struct kbpf_btf *btf = env->attr->btf;
+	const char *tname = kbpf_btf_type_name(btf, base->btf_id);
+	s64 off = (s64)base->off + insn->off;
+	char tn[48];
+	int ret;
+
+	if (off < 0)
+		return kbpf_reject(env, -EACCES,
+				   "R%u is ptr_%s invalid negative access: off=%lld",
+				   base_regno, tname, (long long)off);
+	if (!kbpf_scalar_is_const(&base->val) || base->val.var_off.value) {
+		tnum_format(tn, sizeof(tn), base->val.var_off);
+		return kbpf_reject(env, -EACCES,
+				   "R%u is ptr_%s invalid variable offset: off=%lld, var_off=%s",
+				   base_regno, tname, (long long)off, tn);
+	}
+	if (write)
+		return kbpf_reject(env, -EACCES, "only read is supported");
+	/* Any kernel memory, as bpf_probe_read_kernel() reads it. */
+	if (!env->allow_ptr_leaks)
+		return kbpf_reject(env, -EACCES,
+				   "reading a kernel struct needs CAP_PERFMON");
+	ret = kbpf_btf_struct_walk(btf, base->btf_id, (u32)off, size, btf_id,
+				   env->buf, sizeof(env->buf));
+	if (ret < 0)
+		return kbpf_reject(env, ret, "%s", env->buf);
+	if (ret == KBPF_BTF_WALK_SCALAR)
+		*btf_id = 0;
+	return 0;
+}
+
+/*
+ * A load reads through a kernel struct pointer on every path that reaches
+ * it, or on none: the loader makes it faulting-safe or leaves it as it is.
+ */
+static int check_load_kind(struct kbpf_env *env, u8 kind)
+{
+	u8 *seen;
+
+	if (!env->load_kinds) {
+		env->load_kinds = kbpf_zalloc(env->attr->insn_cnt);
+		if (!env->load_kinds)
+			return -ENOMEM;
+	}
+	seen = &env->load_kinds[env->insn];
+	if (*seen != KBPF_LOAD_UNSEEN && *seen != kind)
+		return kbpf_reject(env, -EACCES,
+				   "same insn cannot be used with different pointers");
+	*seen = kind;
+	return 0;
+}
+
+int kbpf_check_mem(struct kbpf_env *env, const struct kbpf_state *st,
+		   const struct bpf_insn *insn, struct kbpf_mem_facts *facts)
+{
+	s32 *stack_off = &facts->stack_off;
+
 	u8 class = BPF_CLASS(insn->code);
 	bool is_load = class == BPF_LDX;
 	u8 base_regno = is_load ? insn->src_reg : insn->dst_reg;
@@ -417,11 +556,15 @@ int kbpf_check_mem(struct kbpf_env *env, const struct kbpf_state *st,
 	struct kbpf_reg stored;
 	int err;
 
+	facts->btf_id = 0;
 	err = check_mem_base(env, st, base_regno);
 	if (err)
 		return err;
 	if (is_load) {
 		err = check_reg_writable(env, insn->dst_reg);
+		if (!err)
+			err = check_load_kind(env, base->type == KBPF_PTR_BTF ?
+					      KBPF_LOAD_BTF : KBPF_LOAD_PLAIN);
 		if (err)
 			return err;
 	} else if (class == BPF_STX) {
@@ -436,7 +579,11 @@ int kbpf_check_mem(struct kbpf_env *env, const struct kbpf_state *st,
 
 	switch (base->type) {
 	case KBPF_PTR_CTX:
-		return check_ctx_access(env, insn, base, size, value);
+		return check_ctx_access(env, insn, base, size, value,
+					&facts->btf_id);
+	case KBPF_PTR_BTF:
+		return check_btf_access(env, insn, base, base_regno, size,
+					!is_load, &facts->btf_id);
 	case KBPF_PTR_STACK: {
 		const struct kbpf_frame *frame = st->frames[base->frameno];
 
@@ -773,6 +920,20 @@ static int check_tail_call(struct kbpf_env *env, const struct kbpf_state *st)
 	return 0;
 }
 
+/* struct task_struct in the kernel's BTF, for get_current_task_btf. */
+static int find_task_btf_id(struct kbpf_env *env,
+			    const struct kbpf_helper_proto *proto)
+{
+	if (!env->task_btf_id && env->attr->btf)
+		env->task_btf_id = kbpf_btf_find(env->attr->btf, "task_struct",
+						 BTF_KIND_STRUCT);
+	if (!env->task_btf_id)
+		return kbpf_reject(env, -EINVAL,
+				   "helper %d (%s) needs the kernel's BTF (struct task_struct)",
+				   proto->id, proto->name);
+	return 0;
+}
+
 int kbpf_check_helper_call(struct kbpf_env *env, const struct kbpf_state *st,
 			   const struct bpf_insn *insn,
 			   struct kbpf_call_facts *facts)
@@ -814,6 +975,11 @@ int kbpf_check_helper_call(struct kbpf_env *env, const struct kbpf_state *st,
 		return kbpf_reject(env, -EACCES,
 				   "map#%d is read-only to programs (BPF_F_RDONLY_PROG)",
 				   facts->map);
+	if (proto->ret == KBPF_RET_TASK_BTF) {
+		err = find_task_btf_id(env, proto);
+		if (err)
+			return err;
+	}
 	if (proto->ret == KBPF_RET_RECORD_OR_NULL &&
 	    st->nr_refs == KBPF_MAX_REFS)
 		return kbpf_reject(env, -EACCES,
@@ -954,6 +1120,9 @@ static int check_ptr_cond(struct kbpf_env *env, const struct bpf_insn *insn,
 			*null_id = ptr->id;
 			return 0;
 		}
+		/* A kernel struct pointer may be NULL, and is not checked. */
+		if (ptr->type == KBPF_PTR_BTF)
+			return 0;
 		/* Other pointers are never NULL. */
 		*taken = op == BPF_JNE;
 		return 0;

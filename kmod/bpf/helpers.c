@@ -24,6 +24,8 @@ static const struct kbpf_helper_proto kbpf_helpers[] = {
 	  { KBPF_ARG_MEM_WRITE, KBPF_ARG_SIZE_NONZERO } },
 	{ BPF_FUNC_get_current_task, "get_current_task", KBPF_RET_SCALAR,
 	  { 0 }, true },
+	{ BPF_FUNC_get_current_task_btf, "get_current_task_btf",
+	  KBPF_RET_TASK_BTF, { 0 }, true },
 	{ BPF_FUNC_probe_read_str, "probe_read_str", KBPF_RET_SCALAR,
 	  { KBPF_ARG_MEM_WRITE, KBPF_ARG_SIZE, KBPF_ARG_ANYTHING }, true },
 	{ BPF_FUNC_probe_read_user, "probe_read_user", KBPF_RET_SCALAR,

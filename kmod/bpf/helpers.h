@@ -34,6 +34,7 @@ enum kbpf_ret_kind {
 	KBPF_RET_VOID,		/* R0 is not initialised afterwards */
 	KBPF_RET_RECORD_OR_NULL,
 	KBPF_RET_MAP_VALUE_OR_NULL,	/* a value of the map argument */
+	KBPF_RET_TASK_BTF,	/* the current task: a KBPF_PTR_BTF */
 };
 
 struct kbpf_helper_proto {

@@ -102,6 +102,18 @@ static u64 kbpf_atomic_u64(u64 *p, s32 op, u64 val, u64 expected)
 	return old;
 }
 
+/* A KBPF_PROBE_MEM load: 0 where the memory is not there. */
+static u64 probe_load(u64 addr, u8 size)
+{
+	u8 bytes = size == BPF_B ? 1 : size == BPF_H ? 2 : size == BPF_W ? 4 : 8;
+	u64 value = 0;
+
+	/* Little-endian, as every kring target: the low bytes. */
+	if (kbpf_read_kernel(&value, addr, bytes))
+		return 0;
+	return value;
+}
+
 /*
  * A tail call taken ends the run (the caller runs the program it picked);
  * one in a called function is an error (interp.h: loaders refuse those).
@@ -159,6 +171,11 @@ int kbpf_interp_run(const struct bpf_insn *insns, u32 insn_cnt, void *ctx,
 			}
 			break;
 		case BPF_LDX:
+			if (BPF_MODE(insn->code) == KBPF_PROBE_MEM) {
+				*dst = probe_load(regs[insn->src_reg] + insn->off,
+						  BPF_SIZE(insn->code));
+				break;
+			}
 			if (BPF_MODE(insn->code) != BPF_MEM)
 				return -EINVAL;
 			*dst = kbpf_load(regs[insn->src_reg] + insn->off,

@@ -22,6 +22,16 @@
 /* Instructions a run may execute when the caller sets no budget. */
 #define KBPF_INTERP_DEFAULT_BUDGET 1000000ULL
 
+/*
+ * BPF_LDX | KBPF_PROBE_MEM | size: a load the verifier typed through a
+ * kernel struct pointer (kbpf_verify_attr's insn_btf_load), which may be
+ * NULL or stale: it reads as a BPF_MEM load does where the memory is there,
+ * and gives 0 where it is not. Linux's verifier marks such loads the same
+ * way (BPF_PROBE_MEM, the same mode bits, internal to the kernel). The
+ * loader sets the mode after verification; programs may not use it.
+ */
+#define KBPF_PROBE_MEM 0x20
+
 struct kbpf_interp_env {
 	/*
 	 * Helper calls: @args are R1-R5; the return value goes to R0.

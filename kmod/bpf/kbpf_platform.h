@@ -20,6 +20,7 @@
 #include <linux/ktime.h>
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
+#include <linux/uaccess.h>
 #include <linux/bpf.h>	/* struct bpf_insn and the opcode macros */
 #if __has_include("linux/unaligned.h")	/* 6.12 and later */
 #include <linux/unaligned.h>
@@ -52,6 +53,14 @@
  */
 #define kbpf_xchg(p, v) xchg((p), (v))
 #define kbpf_cmpxchg(p, old, new) cmpxchg((p), (old), (new))
+
+/*
+ * A faulting-safe read of kernel memory (BPF_PROBE_MEM loads): 0, or a
+ * negative errno for an address that is not mapped kernel memory.
+ */
+#define kbpf_read_kernel(dst, addr, size) \
+	copy_from_kernel_nofault((dst), (const void *)(unsigned long)(addr), \
+				 (size))
 #else /* userspace */
 #include <errno.h>
 #include <limits.h>
@@ -140,6 +149,18 @@ KBPF_UNALIGNED_ACCESSORS(u64)
 					    __ATOMIC_SEQ_CST);		\
 		__expected;						\
 	})
+/*
+ * Userspace has no kernel memory: a BPF_PROBE_MEM load there reads as one of
+ * an unmapped address does.
+ */
+static inline int kbpf_read_kernel(void *dst, u64 addr, u32 size)
+{
+	(void)dst;
+	(void)addr;
+	(void)size;
+	return -EFAULT;
+}
+
 /* The kernel's helpers; not for C++ users of these headers (std::swap...). */
 #ifndef __cplusplus
 #ifndef swap

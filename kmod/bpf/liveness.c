@@ -83,7 +83,8 @@ static u16 mayptr_after(const struct bpf_insn *insn, u16 in)
 		proto = insn->src_reg ? NULL : kbpf_helper_proto(insn->imm);
 		if (insn->src_reg == BPF_PSEUDO_CALL ||
 		    (proto && (proto->ret == KBPF_RET_RECORD_OR_NULL ||
-			       proto->ret == KBPF_RET_MAP_VALUE_OR_NULL)))
+			       proto->ret == KBPF_RET_MAP_VALUE_OR_NULL ||
+			       proto->ret == KBPF_RET_TASK_BTF)))
 			in |= 1U;
 		return in;
 	default:

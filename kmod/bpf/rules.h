@@ -31,6 +31,13 @@ struct kbpf_env {
 	 * prog array's max_entries, KBPF_TAIL_KEY_VARIABLE when one did not.
 	 */
 	u32 *tail_keys;
+	/*
+	 * Per instruction (NULL until the first load): what its loads read
+	 * through so far, KBPF_LOAD_* (a load is faulting-safe on every path
+	 * or on none).
+	 */
+	u8 *load_kinds;
+	u32 task_btf_id;	/* struct task_struct's, once looked up */
 	u32 next_id;
 	u32 insn;		/* the instruction being checked, for messages */
 	bool allow_ptr_leaks, bypass_spec_v1, bypass_spec_v4;
@@ -38,6 +45,12 @@ struct kbpf_env {
 };
 
 #define KBPF_TAIL_KEY_VARIABLE 0xffffffffU
+
+enum kbpf_load_kind {
+	KBPF_LOAD_UNSEEN,
+	KBPF_LOAD_PLAIN,	/* the stack, a record, a map value, the context */
+	KBPF_LOAD_BTF,		/* a kernel struct, through KBPF_PTR_BTF */
+};
 
 /* Logs "insn N: <message>" at the errors level and returns @err. */
 __printf(3, 4) int kbpf_reject(struct kbpf_env *env, int err,
@@ -68,12 +81,20 @@ int kbpf_check_alu(struct kbpf_env *env, const struct kbpf_state *st,
 		   const struct bpf_insn *insn);
 /* A pointer's offset after arithmetic, within +-KBPF_MAX_VAR_OFF. */
 int kbpf_check_ptr_offset(struct kbpf_env *env, s64 off);
-/*
- * LDX, STX, ST. *@stack_off: the frame offset of a stack access (for the
- * frame of the base register), anything otherwise.
- */
+/* What a memory access's checks found, for its transformer. */
+struct kbpf_mem_facts {
+	/* The frame offset of a stack access (in the base register's frame). */
+	s32 stack_off;
+	/*
+	 * A load that gives a pointer: a kernel struct's BTF id (from a
+	 * tp_btf context or a kernel struct); 0: the load gives a number.
+	 */
+	u32 btf_id;
+};
+
+/* LDX, STX, ST. */
 int kbpf_check_mem(struct kbpf_env *env, const struct kbpf_state *st,
-		   const struct bpf_insn *insn, s32 *stack_off);
+		   const struct bpf_insn *insn, struct kbpf_mem_facts *facts);
 /*
  * BPF_STX | BPF_ATOMIC. *@stack_off: the frame offset of an operation on
  * the stack, anything otherwise.

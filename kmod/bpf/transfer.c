@@ -317,30 +317,39 @@ static int transfer_mem(struct kbpf_env *env, struct kbpf_state *st,
 		&regs[is_load ? insn->src_reg : insn->dst_reg];
 	u32 size = kbpf_access_bytes(insn->code);
 	struct kbpf_reg stored, loaded;
-	s32 stack_off;
+	struct kbpf_mem_facts facts;
 	int err;
 
-	err = kbpf_check_mem(env, st, insn, &stack_off);
+	err = kbpf_check_mem(env, st, insn, &facts);
 	if (err)
 		return err;
-	if (base->type == KBPF_PTR_STACK) {
+	if (facts.btf_id) {
+		/* A kernel struct pointer, from the context or a struct. */
+		kbpf_reg_mark_const(&loaded, 0);
+		loaded.type = KBPF_PTR_BTF;
+		loaded.btf_id = facts.btf_id;
+	} else if (base->type == KBPF_PTR_STACK) {
 		struct kbpf_frame *frame = st->frames[base->frameno];
 
 		if (is_load) {
-			stack_read(frame, stack_off, size, &loaded);
+			stack_read(frame, facts.stack_off, size, &loaded);
 		} else {
 			if (BPF_CLASS(insn->code) == BPF_STX)
 				stored = regs[insn->src_reg];
 			else
 				kbpf_reg_mark_const(&stored,
 						    (u64)(s64)insn->imm);
-			err = stack_write(env, frame, stack_off, size, &stored);
+			err = stack_write(env, frame, facts.stack_off, size,
+					  &stored);
 			if (err)
 				return err;
 		}
 	} else if (is_load && !frozen_read(env, base, insn->off, size,
 					    &loaded)) {
-		/* The context, records and map values hold numbers. */
+		/*
+		 * The context, records, map values and kernel structs
+		 * (where the checks found no pointer) hold numbers.
+		 */
 		mark_loaded(&loaded, size);
 	}
 	if (is_load)
@@ -569,6 +578,11 @@ static int transfer_helper_call(struct kbpf_env *env, struct kbpf_state *st,
 		r0->map = facts.map;
 		r0->mem_size = env->structure.maps[facts.map].desc.value_size;
 		kbpf_scalar_set_const(&r0->val, 0);
+		break;
+	case KBPF_RET_TASK_BTF:
+		kbpf_reg_mark_const(r0, 0);
+		r0->type = KBPF_PTR_BTF;
+		r0->btf_id = env->task_btf_id;	/* found by the check */
 		break;
 	}
 	return 0;

@@ -224,12 +224,17 @@ int kbpf_verify(const struct kbpf_verify_attr *attr,
 			stats->tail_calls_in_callees |= has_tail_call(env, f);
 		stats->log_truncated = env->log.truncated;
 	}
+	if (!err && attr->insn_btf_load)
+		for (f = 0; f < attr->insn_cnt; f++)
+			attr->insn_btf_load[f] = env->load_kinds &&
+				env->load_kinds[f] == KBPF_LOAD_BTF;
 	if (!err && attr->func_stack_depth && env->func_depth)
 		for (f = 0; f < env->structure.nr_funcs && f < KBPF_MAX_FUNCS;
 		     f++)
 			attr->func_stack_depth[f] = env->func_depth[f];
 	kbpf_free(env->func_depth);
 	kbpf_free(env->tail_keys);
+	kbpf_free(env->load_kinds);
 	kbpf_liveness_free(&v->lv);
 	kbpf_structure_free(&env->structure);
 	kbpf_free(v);

@@ -26,10 +26,27 @@
 #define KBPF_MAX_PROCESSED	1000000U	/* processed-instruction limit */
 #define KBPF_MAX_FUNCS		256U
 
+struct kbpf_btf;
+
+/* A tracing context's arguments, at most (Linux's MAX_BPF_FUNC_ARGS). */
+#define KBPF_MAX_BTF_ARGS 12
+
 /* What the attach point's context pointer (R1 at entry) may access. */
 struct kbpf_ctx_desc {
 	u32 size;		/* bytes readable from offset 0 */
 	bool writable;		/* stores allowed too */
+	/*
+	 * A tp_btf program's context: the tracepoint's @nr_btf_args
+	 * arguments, 8 bytes each, of the BTF types @btf_args[i] (ids in
+	 * kbpf_verify_attr's btf, as the tracepoint's btf_trace_@btf_func
+	 * prototype names them, after its first, void *__data). Reads follow
+	 * Linux's btf_ctx_access(): a pointer to a struct reads as a
+	 * KBPF_PTR_BTF, numbers and other pointers as numbers. NULL for the
+	 * other contexts.
+	 */
+	const u32 *btf_args;
+	u32 nr_btf_args;
+	const char *btf_func;
 };
 
 /*
@@ -58,6 +75,12 @@ struct kbpf_verify_attr {
 	u32 func_info_cnt;
 	struct kbpf_ctx_desc ctx;
 	/*
+	 * The kernel's types (btf.h), for a tp_btf context and
+	 * get_current_task_btf; NULL when there are none: then programs that
+	 * need them are refused.
+	 */
+	const struct kbpf_btf *btf;
+	/*
 	 * Resolves the fd of a BPF_PSEUDO_MAP_FD or _VALUE load: a ring, or a map.
 	 * Returns >= 0 (the same number for the same map) and fills *@desc
 	 * if @fd names one, else a negative errno that fails the load.
@@ -82,6 +105,15 @@ struct kbpf_verify_attr {
 	 * CO-RE relocation the loader could not resolve).
 	 */
 	bool *insn_reached;
+	/*
+	 * Out, may be NULL: insn_cnt flags, each set for a load through a
+	 * kernel struct pointer (KBPF_PTR_BTF). The verifier checked what it
+	 * reads, not that the memory is there: the pointer may be NULL or
+	 * stale, so a loader turns each into a faulting-safe load
+	 * (BPF_PROBE_MEM, interp.h), as Linux's verifier does. A load is one
+	 * or the other on every path.
+	 */
+	bool *insn_btf_load;
 };
 
 struct kbpf_verify_stats {

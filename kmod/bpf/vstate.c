@@ -165,6 +165,9 @@ static bool reg_contains(const struct kbpf_reg *old, const struct kbpf_reg *cur,
 		       kbpf_scalar_subsumes(&old->val, &cur->val) &&
 		       ids_match(map, old->id, cur->id) &&
 		       ids_match(map, old->ref_id, cur->ref_id);
+	case KBPF_PTR_BTF:
+		return old->btf_id == cur->btf_id && old->off == cur->off &&
+		       kbpf_scalar_subsumes(&old->val, &cur->val);
 	case KBPF_RELEASED:
 		return true;	/* any use is an error on both paths */
 	}
@@ -312,6 +315,7 @@ int kbpf_reg_format(char *buf, size_t size, const struct kbpf_reg *reg)
 	case KBPF_PTR_RECORD_OR_NULL:
 	case KBPF_PTR_MAP_VALUE:
 	case KBPF_PTR_MAP_VALUE_OR_NULL:
+	case KBPF_PTR_BTF:
 		val[0] = '\0';
 		if (!kbpf_scalar_is_const(&reg->val) || reg->val.umin) {
 			val[0] = ',';
@@ -320,6 +324,9 @@ int kbpf_reg_format(char *buf, size_t size, const struct kbpf_reg *reg)
 		if (reg->type == KBPF_PTR_CTX)
 			return snprintf(buf, size, "ctx(off=%d%s)", reg->off,
 					val);
+		if (reg->type == KBPF_PTR_BTF)
+			return snprintf(buf, size, "btf_ptr(id=%u,off=%d%s)",
+					reg->btf_id, reg->off, val);
 		if (reg->type == KBPF_PTR_STACK)
 			return snprintf(buf, size, "fp%u%+d%s%s", reg->frameno,
 					reg->off, val[0] ? "+" : "",
@@ -360,6 +367,7 @@ const char *kbpf_reg_type_name(const struct kbpf_reg *reg)
 		[KBPF_CONST_MAP] = "map",
 		[KBPF_PTR_MAP_VALUE] = "map value",
 		[KBPF_PTR_MAP_VALUE_OR_NULL] = "map value or NULL",
+		[KBPF_PTR_BTF] = "kernel struct pointer",
 	};
 
 	return reg->type < ARRAY_SIZE(names) ? names[reg->type] : "?";

@@ -22,6 +22,12 @@ enum kbpf_reg_type {
 	KBPF_CONST_MAP,		/* a map, from LD_IMM64 of a map fd */
 	KBPF_PTR_MAP_VALUE,	/* a value of map @map, of mem_size bytes */
 	KBPF_PTR_MAP_VALUE_OR_NULL,	/* a lookup's result before its NULL check */
+	/*
+	 * A kernel struct of BTF type @btf_id, + off: a tp_btf argument or a
+	 * pointer read from one. May be NULL or stale: the runtimes read it
+	 * with faulting-safe loads (a fault gives 0), as Linux's PROBE_MEM.
+	 */
+	KBPF_PTR_BTF,
 };
 
 /*
@@ -42,6 +48,7 @@ struct kbpf_reg {
 	u32 ref_id;
 	u32 mem_size;
 	s32 map;		/* a ring or map: its slot in the structure's maps */
+	u32 btf_id;		/* KBPF_PTR_BTF: the struct's type in the BTF */
 	struct kbpf_scalar val;
 };
 

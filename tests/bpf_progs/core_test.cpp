@@ -168,7 +168,7 @@ const kring::bpf::Program& program(const kring::bpf::Object& obj, const std::str
 
 kring::bpf::Verdict verify_kprobe(const kring::bpf::Object& obj, const kring::bpf::Program& prog) {
     kring::bpf::VerifyOptions options;
-    options.ctx = {kring::context_size(KRING_ATTACH_KPROBE), false};
+    options.ctx.size = kring::context_size(KRING_ATTACH_KPROBE);
     return kring::bpf::verify(prog, obj.maps, options);
 }
 

@@ -45,7 +45,7 @@ const kring::bpf::Program& find_named(const kring::bpf::Object& obj, const std::
 
 kring::bpf::VerifyOptions ctx_options() {
     kring::bpf::VerifyOptions o;
-    o.ctx = {sizeof(TestCtx), false};
+    o.ctx.size = sizeof(TestCtx);
     return o;
 }
 
@@ -138,7 +138,7 @@ TEST_CASE("the rejected program is rejected for its leak, not for something else
     auto obj = kring::bpf::load_elf(BPF_OBJ_DIR "/rejected.bpf.o");
     REQUIRE(obj.programs.size() == 1);
     kring::bpf::VerifyOptions o;
-    o.ctx = {4, false};
+    o.ctx.size = 4;
     auto v = kring::bpf::verify(obj.programs[0], obj.maps, o);
     CHECK(v.error == -EACCES);
     CHECK(v.log.find("unreleased ring record reserved at insn") != std::string::npos);

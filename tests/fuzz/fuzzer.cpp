@@ -25,7 +25,8 @@ int verify_prog(const Prog& p, VerifyFn verify, uint32_t log_level, std::string*
     attr.insn_cnt = static_cast<uint32_t>(p.insns.size());
     attr.func_info = p.funcs.empty() ? nullptr : p.funcs.data();
     attr.func_info_cnt = static_cast<uint32_t>(p.funcs.size());
-    attr.ctx = {p.ctx_size, p.ctx_writable};
+    attr.ctx.size = p.ctx_size;
+    attr.ctx.writable = p.ctx_writable;
     attr.map_lookup = [](void*, s32 fd, kbpf_map_desc* desc) -> int {
         if (is_map_fd(fd)) {
             const FuzzMap& m = fuzz_map(fd - NR_RINGS);

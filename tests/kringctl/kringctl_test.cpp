@@ -44,8 +44,15 @@ TEST_CASE("libbpf-style section names give the attach point") {
     CHECK(kring::needs_target(KRING_ATTACH_RAW_TRACEPOINT));
     CHECK(kring::attach_type_of_name("raw_tracepoint") == KRING_ATTACH_RAW_TRACEPOINT);
     CHECK(kring::context_size(KRING_ATTACH_RAW_TRACEPOINT) == KRING_RAW_TP_MAX_ARGS * 8);
-    // Not yet: BTF-typed arguments.
-    CHECK(kring::attach_type_of_section("tp_btf/sched_process_exec") == 0);
+    // BTF-typed arguments: the tracepoint is named at load, not attach.
+    CHECK(kring::attach_type_of_section("tp_btf/sched_process_exec", &target) ==
+          KRING_ATTACH_TP_BTF);
+    CHECK(target == "sched_process_exec");
+    CHECK(kring::attach_type_of_section("tp_btf/sched/sched_process_exec") == 0);
+    CHECK(kring::attach_type_of_section("tp_btf/") == 0);
+    CHECK(!kring::needs_target(KRING_ATTACH_TP_BTF));
+    CHECK(kring::attach_type_of_name("tp_btf") == KRING_ATTACH_TP_BTF);
+    CHECK(kring::context_size(KRING_ATTACH_TP_BTF) == KRING_RAW_TP_MAX_ARGS * 8);
     CHECK(kring::attach_type_of_section("kprobe/do_unlinkat", &target) == KRING_ATTACH_KPROBE);
     CHECK(target == "do_unlinkat");
     CHECK(kring::attach_type_of_section("kprobe/") == 0);
@@ -165,7 +172,7 @@ std::string run_sys_enter(const kring::bpf::Object& obj, uint64_t nr, uint64_t a
     const auto& prog = obj.programs.at(0);
     auto ctx = kring::context_of(prog, "", std::nullopt);
     kring::bpf::VerifyOptions options;
-    options.ctx = {ctx.size, false};
+    options.ctx = ctx.desc();
     REQUIRE(kring::bpf::verify(prog, obj.maps, options).error == 0);
     kring::bpf::Runtime runtime(obj.maps);
     // kring's struct kring_ctx_sys_enter, or Linux's raw_syscalls/sys_enter

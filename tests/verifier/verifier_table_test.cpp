@@ -13,8 +13,12 @@
 
 #include <cerrno>
 #include <cstdint>
+#include <cstring>
 #include <doctest/doctest.h>
+#include <fstream>
 #include <initializer_list>
+#include <iterator>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -22,9 +26,18 @@
 // Last: the portable C's platform header defines function-like macros
 // (max, swap) that would break the C++ headers above.
 extern "C" {
+#include "kbpf_btf.h"
 #include "log.h"
+#include "tp_btf.h"
 #include "verifier.h"
 }
+
+// The kernel BTF the BTF-typed cases are verified against: Debian 6.1's
+// for the table here (CMake names the file), the running kernel's in the
+// VM tests that include this file.
+#ifndef KRING_TABLE_BTF
+#error "KRING_TABLE_BTF: the kernel BTF file of the BTF-typed cases"
+#endif
 
 using namespace insn;
 
@@ -81,16 +94,19 @@ struct Case {
     int err = 0;     // 0: accepted; else the negative errno
     std::string msg; // catalog phrase the log must contain when rejected
     uint32_t flags = PRIV;
-    kbpf_ctx_desc ctx{64, false};
+    kbpf_ctx_desc ctx{64, false, nullptr, 0, nullptr};
     std::vector<kring_func_info> funcs;
     uint32_t log_level = KBPF_LOG_LEVEL_ERRORS;
+    // A tp_btf program of this tracepoint (its arguments typed by the
+    // table's BTF, table_btf()); nullptr: another context.
+    const char* tracepoint = nullptr;
 
     Case with_flags(uint32_t value) && {
         flags = value;
         return std::move(*this);
     }
     Case with_ctx(uint32_t size, bool writable) && {
-        ctx = {size, writable};
+        ctx = {size, writable, nullptr, 0, nullptr};
         return std::move(*this);
     }
     Case with_funcs(std::vector<kring_func_info> value) && {
@@ -101,7 +117,65 @@ struct Case {
         log_level = value;
         return std::move(*this);
     }
+    Case with_tp_btf(const char* name) && {
+        tracepoint = name;
+        ctx = {KRING_RAW_TP_CTX_SIZE, false, nullptr, 0, nullptr};
+        return std::move(*this);
+    }
 };
+
+// ---- the kernel's BTF, for the BTF-typed cases ----
+
+struct TableBtf {
+    std::vector<uint32_t> words; // the file, 4-byte aligned as the parser wants
+    kbpf_btf* btf = nullptr;
+    ~TableBtf() { kbpf_btf_free(btf); }
+};
+
+// KRING_TABLE_BTF, read once.
+const kbpf_btf* table_btf() {
+    static std::unique_ptr<TableBtf> table = [] {
+        auto t = std::make_unique<TableBtf>();
+        std::ifstream in(KRING_TABLE_BTF, std::ios::binary);
+        std::vector<char> bytes((std::istreambuf_iterator<char>(in)),
+                                std::istreambuf_iterator<char>());
+        t->words.resize((bytes.size() + 3) / 4);
+        std::memcpy(t->words.data(), bytes.data(), bytes.size());
+        const char* why = nullptr;
+        if (kbpf_btf_parse(t->words.data(), static_cast<uint32_t>(bytes.size()), &t->btf, &why))
+            t->btf = nullptr;
+        return t;
+    }();
+    REQUIRE_MESSAGE(table->btf, "cannot read the kernel BTF " KRING_TABLE_BTF);
+    return table->btf;
+}
+
+// The byte offset of member @member of struct @type in the table's BTF (a
+// member of the struct itself, not of a nested anonymous one).
+int16_t btf_off(const char* type, const char* member) {
+    const kbpf_btf* btf = table_btf();
+    uint32_t id = kbpf_btf_find(btf, type, BTF_KIND_STRUCT);
+    REQUIRE_MESSAGE(id, "no struct ", type);
+    const btf_type* t = kbpf_btf_type(btf, id);
+    const auto* members = reinterpret_cast<const btf_member*>(t + 1);
+    for (uint32_t i = 0; i < BTF_INFO_VLEN(t->info); i++) {
+        if (std::strcmp(kbpf_btf_name(btf, members[i].name_off), member) != 0)
+            continue;
+        uint32_t bits =
+            BTF_INFO_KFLAG(t->info) ? BTF_MEMBER_BIT_OFFSET(members[i].offset) : members[i].offset;
+        return static_cast<int16_t>(bits / 8);
+    }
+    FAIL("no member ", member, " in struct ", type);
+    return 0;
+}
+
+// The size of struct @type in the table's BTF.
+int16_t btf_size(const char* type) {
+    const kbpf_btf* btf = table_btf();
+    uint32_t id = kbpf_btf_find(btf, type, BTF_KIND_STRUCT);
+    REQUIRE_MESSAGE(id, "no struct ", type);
+    return static_cast<int16_t>(kbpf_btf_type(btf, id)->size);
+}
 
 Case accept(std::string name, Prog prog) {
     Case c;
@@ -278,6 +352,16 @@ Outcome verify(const Case& c, uint32_t extra_flags = 0, uint32_t log_size = 64 *
     attr.func_info = c.funcs.empty() ? nullptr : c.funcs.data();
     attr.func_info_cnt = static_cast<uint32_t>(c.funcs.size());
     attr.ctx = c.ctx;
+    kbpf_tp_btf tp{};
+    if (c.tracepoint) {
+        char msg[256];
+        REQUIRE_MESSAGE(kbpf_tp_btf_args(table_btf(), c.tracepoint, &tp, msg, sizeof(msg)) == 0,
+                        msg);
+        attr.ctx.btf_args = tp.args;
+        attr.ctx.nr_btf_args = tp.nr_args;
+        attr.ctx.btf_func = c.tracepoint;
+        attr.btf = table_btf();
+    }
     attr.map_lookup = lookup_map;
     attr.flags = c.flags | extra_flags;
     attr.log_level = c.log_level;
@@ -1543,6 +1627,86 @@ std::vector<Case> tracing_helper_cases() {
     };
 }
 
+// tp_btf programs on sched_process_exec (struct task_struct *p, pid_t
+// old_pid, struct linux_binprm *bprm) and sys_enter (struct pt_regs *regs,
+// long id): the arguments and the structs they reach, typed by the kernel's
+// BTF. Offsets come from that BTF, so the same cases run against any kernel.
+std::vector<Case> btf_cases() {
+    const char* exec = "sched_process_exec";
+    const int16_t pid = btf_off("task_struct", "pid");
+    const int16_t tgid = btf_off("task_struct", "tgid");
+    const int16_t parent = btf_off("task_struct", "real_parent");
+    const int16_t comm = btf_off("task_struct", "comm");
+    const int16_t task_size = btf_size("task_struct");
+    // r2 = p (the task), the first instruction of most cases.
+    const bpf_insn task = ldx(BPF_DW, R2, R1, 0);
+    auto on_exec = [exec](Case c) {
+        return std::move(c).with_tp_btf(exec);
+    };
+    return {
+        on_exec(accept("a task's pid through a tp_btf argument",
+                       P({task, ldx(BPF_W, R0, R2, pid), exit_insn()}))),
+        on_exec(
+            accept("a pointer read from a kernel struct is followed: real_parent->tgid",
+                   P({task, ldx(BPF_DW, R2, R2, parent), ldx(BPF_W, R0, R2, tgid), exit_insn()}))),
+        on_exec(accept("a number argument reads as a number",
+                       P({ldx(BPF_W, R0, R1, 8), alu64_imm(BPF_ADD, R0, 1), exit_insn()}))),
+        on_exec(accept(
+            "a kernel struct pointer compared with NULL, both ways",
+            P({task, jmp_imm(BPF_JEQ, R2, 0, 2), ldx(BPF_W, R0, R2, pid), exit_insn(), ret(0)}))),
+        on_exec(accept("a byte of task->comm",
+                       P({task, ldx(BPF_B, R0, R2, static_cast<int16_t>(comm + 3)), exit_insn()}))),
+        on_exec(accept("a constant added to a kernel struct pointer, then read",
+                       P({task, alu64_imm(BPF_ADD, R2, pid), ldx(BPF_W, R0, R2, 0), exit_insn()}))),
+        on_exec(accept("get_current_task_btf()->pid", P({call_helper(BPF_FUNC_get_current_task_btf),
+                                                         ldx(BPF_W, R0, R0, pid), exit_insn()}))),
+        accept(
+            "sys_enter's regs->di",
+            P({ldx(BPF_DW, R2, R1, 0), ldx(BPF_DW, R0, R2, btf_off("pt_regs", "di")), exit_insn()}))
+            .with_tp_btf("sys_enter"),
+        on_exec(accept("a kernel struct pointer kept on the stack and read back",
+                       P({task, stx(BPF_DW, R10, R2, -8), ldx(BPF_DW, R3, R10, -8),
+                          ldx(BPF_W, R0, R3, pid), exit_insn()}))),
+        on_exec(deny("a kernel struct read without CAP_PERFMON",
+                     P({task, ldx(BPF_W, R0, R2, pid), exit_insn()}),
+                     "reading a kernel struct needs CAP_PERFMON")
+                    .with_flags(NO_LEAKS)),
+        on_exec(deny("a store into a kernel struct", P({task, st(BPF_W, R2, pid, 0), ret(0)}),
+                     "only read is supported")),
+        on_exec(deny("a read past a kernel struct's end",
+                     P({task, ldx(BPF_B, R0, R2, task_size), exit_insn()}),
+                     "access beyond struct task_struct at off " + std::to_string(task_size) +
+                         " size 1")),
+        on_exec(deny("a read before a kernel struct",
+                     P({task, ldx(BPF_W, R0, R2, -8), exit_insn()}),
+                     "R2 is ptr_task_struct invalid negative access: off=-8")),
+        on_exec(deny("a variable offset into a kernel struct",
+                     P({task, ldx(BPF_W, R3, R1, 8), alu64_imm(BPF_AND, R3, 7),
+                        alu64_reg(BPF_ADD, R2, R3), ldx(BPF_B, R0, R2, 0), exit_insn()}),
+                     "R2 is ptr_task_struct invalid variable offset")),
+        on_exec(deny("half of a pointer member", P({task, ldx(BPF_W, R0, R2, parent), exit_insn()}),
+                     "cannot access ptr member real_parent with moff " + std::to_string(parent) +
+                         " in struct task_struct with off " + std::to_string(parent) + " size 4")),
+        on_exec(deny("a fourth argument of a three-argument tracepoint",
+                     P({ldx(BPF_DW, R0, R1, 24), exit_insn()}),
+                     "func 'sched_process_exec' doesn't have 4-th argument")),
+        on_exec(deny("an argument read at an offset not a multiple of 8",
+                     P({ldx(BPF_W, R0, R1, 4), exit_insn()}),
+                     "func 'sched_process_exec' offset 4 is not multiple of 8")),
+        on_exec(deny("a store into a tp_btf context",
+                     P({mov64_imm(R2, 0), stx(BPF_DW, R1, R2, 0), ret(0)}),
+                     "invalid bpf_context access off=0 size=8")),
+        on_exec(deny("a number argument dereferenced",
+                     P({ldx(BPF_DW, R2, R1, 8), ldx(BPF_W, R0, R2, 0), exit_insn()}),
+                     "r2 (scalar) cannot be dereferenced")),
+        on_exec(deny(
+            "one load through a kernel struct on one path, the stack on another",
+            P({st(BPF_DW, R10, -8, 0), task, ldx(BPF_W, R3, R1, 8), jmp_imm(BPF_JNE, R3, 0, 2),
+               mov64_reg(R2, R10), alu64_imm(BPF_ADD, R2, -8), ldx(BPF_W, R0, R2, 0), exit_insn()}),
+            "same insn cannot be used with different pointers")),
+    };
+}
+
 std::vector<Case> control_flow_cases() {
     const Prog counted_loop =
         P({mov64_imm(R0, 0), mov64_imm(R1, 0), alu64_reg(BPF_ADD, R0, R1),
@@ -2395,6 +2559,7 @@ const Group groups[] = {
     {"global data", global_data_cases},
     {"tail calls", tail_call_cases},
     {"tracing helpers", tracing_helper_cases},
+    {"BTF-typed contexts", btf_cases},
     {"control flow and loops", control_flow_cases},
     {"calls", call_cases},
     {"pruning and linked registers", pruning_cases},
@@ -2490,6 +2655,9 @@ TEST_CASE("tail calls: the key each call site always takes, or that it is checke
 }
 TEST_CASE("tracing helpers") {
     run_group("tracing helpers");
+}
+TEST_CASE("BTF-typed contexts") {
+    run_group("BTF-typed contexts");
 }
 TEST_CASE("control flow and loops") {
     run_group("control flow and loops");

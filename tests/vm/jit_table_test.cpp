@@ -21,6 +21,8 @@
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wunused-function"
 #define KRING_VERIFIER_TABLE_ONLY
+// The BTF-typed cases against the running kernel's own BTF.
+#define KRING_TABLE_BTF "/sys/kernel/btf/vmlinux"
 #include "../verifier/verifier_table_test.cpp"
 #pragma GCC diagnostic pop
 
@@ -137,7 +139,12 @@ struct TableInstance {
                 in.imm == BPF_FUNC_ktime_get_ns)
                 in.imm = BPF_FUNC_get_smp_processor_id;
         }
-        loaded = jitvm::load(insns, flags, c.funcs, KRING_ATTACH_SCHED_PROCESS_EXEC);
+        // A tp_btf case for its tracepoint (its context is the same size),
+        // typed by this kernel's BTF; the random contexts are pointers to
+        // nowhere, which its kernel struct loads read as 0.
+        loaded = c.tracepoint
+                     ? jitvm::load(insns, flags, c.funcs, KRING_ATTACH_TP_BTF, c.tracepoint)
+                     : jitvm::load(insns, flags, c.funcs, KRING_ATTACH_SCHED_PROCESS_EXEC);
     }
     jitvm::RunOutcome run(const std::vector<uint8_t>& ctx) {
         jitvm::RunOutcome o;

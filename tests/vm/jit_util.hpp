@@ -33,15 +33,18 @@ struct Loaded {
     std::string log;
 };
 
+// (@attach_target: a tp_btf program's tracepoint.)
 inline Loaded load(const std::vector<bpf_insn>& insns, uint32_t flags,
                    const std::vector<kring_func_info>& funcs = {},
-                   uint32_t attach_type = KRING_ATTACH_KPROBE) {
+                   uint32_t attach_type = KRING_ATTACH_KPROBE,
+                   const char* attach_target = nullptr) {
     Fd dev = open_device();
     std::vector<char> log(1 << 16);
     kring_prog_load req{};
     req.insns = reinterpret_cast<uint64_t>(insns.data());
     req.insn_cnt = static_cast<uint32_t>(insns.size());
     req.attach_type = attach_type;
+    req.attach_target = reinterpret_cast<uint64_t>(attach_target);
     req.func_info = funcs.empty() ? 0 : reinterpret_cast<uint64_t>(funcs.data());
     req.func_info_cnt = static_cast<uint32_t>(funcs.size());
     req.flags = flags;

@@ -85,15 +85,19 @@ inline int load_btf(const std::vector<uint8_t>& raw, std::string* log) {
 
 // A program of @type (with func-info into @btf_fd when it is >= 0), or
 // -errno; Linux's verifier log (level 1) in *log either way, or no log when
-// @log is null (a full log fails the load with ENOSPC).
+// @log is null (a full log fails the load with ENOSPC). A tracing program
+// names its @expected_attach_type and the vmlinux BTF type it attaches to.
 inline int load_program(bpf_prog_type type, const std::vector<bpf_insn>& prog, int btf_fd,
-                        const std::vector<bpf_func_info>& func_info, std::string* log) {
+                        const std::vector<bpf_func_info>& func_info, std::string* log,
+                        uint32_t expected_attach_type = 0, uint32_t attach_btf_id = 0) {
     static char verifier_log[1 << 18];
     bpf_attr load{};
     load.prog_type = type;
     load.insns = reinterpret_cast<uint64_t>(prog.data());
     load.insn_cnt = static_cast<uint32_t>(prog.size());
     load.license = reinterpret_cast<uint64_t>("GPL");
+    load.expected_attach_type = expected_attach_type;
+    load.attach_btf_id = attach_btf_id;
     if (log) {
         load.log_buf = reinterpret_cast<uint64_t>(verifier_log);
         load.log_size = sizeof(verifier_log);
@@ -111,6 +115,13 @@ inline int load_program(bpf_prog_type type, const std::vector<bpf_insn>& prog, i
     if (log)
         *log = verifier_log;
     return fd < 0 ? -err : fd;
+}
+
+// A tp_btf program (BPF_PROG_TYPE_TRACING, BPF_TRACE_RAW_TP) of the
+// tracepoint whose typedef btf_trace_NAME is vmlinux's BTF type @btf_id:
+// its fd, or -errno with Linux's verifier log in *log.
+inline int load_tp_btf(const std::vector<bpf_insn>& prog, uint32_t btf_id, std::string* log) {
+    return load_program(BPF_PROG_TYPE_TRACING, prog, -1, {}, log, BPF_TRACE_RAW_TP, btf_id);
 }
 
 // A BPF_PROG_TYPE_SOCKET_FILTER program fd, or -errno with Linux's verifier

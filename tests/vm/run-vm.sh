@@ -71,6 +71,7 @@ cp "$top"/build/vm/tests/linux_progs/*.bpf.o "$top"/build/vm/tests/bpf_progs/glo
 	"$top"/build/vm/tests/bpf_progs/tail_calls.bpf.o \
 	"$top"/build/vm/tests/bpf_progs/trace_events.bpf.o \
 	"$top"/build/vm/tests/bpf_progs/raw_tp.bpf.o \
+	"$top"/build/vm/tests/bpf_progs/tp_btf.bpf.o \
 	"$top"/build/vm/tests/bpf_progs/bootstrap.bpf.o \
 	"$root/lib/kring/" 2>/dev/null || true
 [ -z "$overlay" ] || cp -a "$overlay/." "$root/"

@@ -37,13 +37,13 @@ struct TailCalls {
     std::vector<kring::Link> links;
 
     TailCalls(uint32_t flags, bool attach, uint32_t pid)
-        : obj(kring::bpf::load_elf(kObject, {{}, {{"target_pid", std::to_string(pid)}}})),
+        : obj(kring::bpf::load_elf(kObject, {{}, {{"target_pid", std::to_string(pid)}}, {}})),
           maps(obj, "tail_calls") {
         std::map<std::string, const kring::Program*> loaded;
         for (const auto& prog : obj.programs) {
             auto [it, _] = programs.emplace(
                 prog.name,
-                kring::Program::load(prog, maps.fds(), KRING_ATTACH_SYS_ENTER, {1, flags}));
+                kring::Program::load(prog, maps.fds(), KRING_ATTACH_SYS_ENTER, {1, flags, {}}));
             loaded[prog.name] = &it->second;
         }
         REQUIRE(maps.fill_slots(obj, loaded) == 2);
@@ -142,20 +142,20 @@ TEST_CASE("tail calls: 33 per run, then they fail; an empty slot fails; the slot
         // jumps into JIT'd images only (Linux's rule too).
         uint32_t other_runtime = flags ? 0 : KRING_PROG_F_INTERPRETER;
         const kring::bpf::Program& emit = tc.source("emit_total");
-        kring::Program other_emit =
-            kring::Program::load(emit, tc.maps.fds(), KRING_ATTACH_SYS_ENTER, {1, other_runtime});
+        kring::Program other_emit = kring::Program::load(
+            emit, tc.maps.fds(), KRING_ATTACH_SYS_ENTER, {1, other_runtime, {}});
         check_einval([&] { tc.jump().update(1, other_emit); });
         check_einval(
             [&] {
                 kring::Program::load(tc.source("count"), tc.maps.fds(), KRING_ATTACH_SYS_ENTER,
-                                     {1, other_runtime});
+                                     {1, other_runtime, {}});
             },
             "holds programs of another attach type or runtime");
         // A program of another context (a kprobe's pt_regs) is refused.
         // (emit_total: it does not tail-call, so it loads as a kprobe.)
         kring::bpf::Program other = tc.source("emit_total");
         kring::Program kprobe =
-            kring::Program::load(other, tc.maps.fds(), KRING_ATTACH_KPROBE, {1, flags});
+            kring::Program::load(other, tc.maps.fds(), KRING_ATTACH_KPROBE, {1, flags, {}});
         check_einval([&] { tc.jump().update(0, kprobe); });
     }
 }
@@ -269,7 +269,7 @@ TEST_CASE("tail calls: from a called function, JIT'd: the target's R0 returns to
     CHECK(run() == 1040); // forty replaced sub: its 40 went back to main
     check_einval(
         [&] {
-            kring::Program::load(prog, fds, KRING_ATTACH_KPROBE, {1, KRING_PROG_F_INTERPRETER});
+            kring::Program::load(prog, fds, KRING_ATTACH_KPROBE, {1, KRING_PROG_F_INTERPRETER, {}});
         },
         "tail_calls are not allowed in non-JITed programs with bpf-to-bpf calls");
 }

@@ -1,6 +1,8 @@
-// The verifier table's map, atomic, global data, tail call and
-// tracing-helper cases (tests/verifier, groups "maps", "atomic operations",
-// "global data", "tail calls" and "tracing helpers") against Linux's own verifier, on real Linux
+// The verifier table's map, atomic, global data, tail call, tracing-helper
+// and BTF-typed cases (tests/verifier, groups "maps", "atomic operations",
+// "global data", "tail calls", "tracing helpers" and "BTF-typed contexts";
+// the last loaded into Linux as tp_btf programs of the same tracepoints,
+// typed by the same BTF) against Linux's own verifier, on real Linux
 // maps of the same types, sizes and flags (a frozen one for .rodata): every case the table accepts
 // Linux accepts, and every case it refuses Linux refuses for the same reason (the message each
 // gives is listed below). kring's verifier describes the maps as Linux does, through
@@ -21,6 +23,8 @@
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wunused-function"
 #define KRING_VERIFIER_TABLE_ONLY
+// The BTF-typed cases against the running kernel's own BTF.
+#define KRING_TABLE_BTF "/sys/kernel/btf/vmlinux"
 #include "../verifier/verifier_table_test.cpp"
 #pragma GCC diagnostic pop
 
@@ -101,12 +105,29 @@ const std::map<std::string, std::string> linux_says = {
     {"a pointer as the key without allow_ptr_leaks", "R3 leaks addr into helper function"},
     {"r0 read after a tail call that failed", "R0 !read_ok"},
     {"a prog array's value loaded directly", "no direct value access support for this map type"},
+    {"a store into a kernel struct", "only read is supported"},
+    {"a read past a kernel struct's end", "access beyond struct task_struct at off"},
+    {"a read before a kernel struct", "R2 is ptr_task_struct invalid negative access: off=-8"},
+    {"a variable offset into a kernel struct", "R2 is ptr_task_struct invalid variable offset"},
+    {"half of a pointer member", "cannot access ptr member real_parent with moff"},
+    {"a fourth argument of a three-argument tracepoint",
+     "func 'sched_process_exec' doesn't have 4-th argument"},
+    {"an argument read at an offset not a multiple of 8",
+     "func 'sched_process_exec' offset 4 is not multiple of 8"},
+    {"a store into a tp_btf context", "invalid bpf_context access off=0 size=8"},
+    {"a number argument dereferenced", "R2 invalid mem access 'scalar'"},
+    {"one load through a kernel struct on one path, the stack on another",
+     "same insn cannot be used with different pointers"},
 };
 
 // Cases where Linux's errno is not one userspace names, and kring's.
 const std::map<std::string, std::pair<int, int>> linux_errno_differs = {
     // Linux's ARRAY answers ENOTSUPP (524, kernel-internal); kring EOPNOTSUPP.
     {"the value of a multi-entry array", {-524, -EOPNOTSUPP}},
+    // Linux loads no tracing program without CAP_PERFMON (EPERM, before
+    // its verifier); kring's verifier refuses the read itself (and the
+    // module, like Linux, refuses the load with EPERM first).
+    {"a kernel struct read without CAP_PERFMON", {-EPERM, -EACCES}},
 };
 
 // Whether Linux's log has one of the messages @says lists ("A||B").
@@ -130,11 +151,14 @@ const std::map<std::string, std::string> linux_accepts = {
     {"a map pointer dereferenced", "Linux reads struct bpf_map by BTF"},
 };
 
-// Map cases both refuse where Linux logs no reason (only EACCES).
+// Cases both refuse where Linux logs no reason (only EACCES, or the errno
+// linux_errno_differs gives).
 const std::set<std::string> linux_refuses_silently = {
     // Linux checks the ring's key size (0) as the key's before the map's
     // type, and logs nothing for it.
     "a ring given to a map helper",
+    // Refused before Linux's verifier runs (EPERM, above).
+    "a kernel struct read without CAP_PERFMON",
 };
 
 // The frozen map's fd, and its value as it was filled: what the module
@@ -161,6 +185,10 @@ struct Verdict {
 };
 
 Verdict kring_verdict(const Case& c, const Prog& insns, const Frozen& frozen) {
+    if (c.tracepoint) { // typed by this kernel's BTF, as the table does
+        Outcome out = verify(c);
+        return {out.err, out.log};
+    }
     std::vector<char> log(1 << 16, '\0');
     kbpf_verify_attr attr{};
     attr.insns = insns.data();
@@ -178,9 +206,37 @@ Verdict kring_verdict(const Case& c, const Prog& insns, const Frozen& frozen) {
     return v;
 }
 
+// A tp_btf case's verdict from Linux: root's program, or without
+// allow_ptr_leaks a child's with CAP_BPF alone.
+Verdict linux_tp_btf_verdict(const Case& c, const Prog& insns) {
+    std::string typedef_name = std::string("btf_trace_") + c.tracepoint;
+    uint32_t btf_id = kbpf_btf_find(table_btf(), typedef_name.c_str(), BTF_KIND_TYPEDEF);
+    REQUIRE(btf_id);
+    Verdict v;
+    if (c.flags & KBPF_F_ALLOW_PTR_LEAKS) {
+        int fd = linuxbpf::load_tp_btf(insns, btf_id, &v.log);
+        v.err = fd < 0 ? fd : 0;
+        if (fd >= 0)
+            ::close(fd);
+        return v;
+    }
+    int status = vmtest::in_child([&] {
+        if (!vmtest::keep_only_caps({CAP_BPF}))
+            return 98;
+        std::string log;
+        int fd = linuxbpf::load_tp_btf(insns, btf_id, &log);
+        return fd == -EPERM ? 1 : fd < 0 ? 2 : 0;
+    });
+    REQUIRE(status < 90);
+    v.err = status == 1 ? -EPERM : status ? -EACCES : 0;
+    return v;
+}
+
 // Linux's verdict, with as much privilege as @c has: root's kprobe program,
 // or without allow_ptr_leaks a socket filter from a child with CAP_BPF.
 Verdict linux_verdict(const Case& c, const Prog& insns) {
+    if (c.tracepoint)
+        return linux_tp_btf_verdict(c, insns);
     Verdict v;
     if (c.flags & KBPF_F_ALLOW_PTR_LEAKS) {
         // The case's func-info as BTF (Linux takes tail calls in called
@@ -280,7 +336,8 @@ void check_against_linux(const std::vector<Case>& cases) {
         }
         CHECK(l.err < 0);
         if (linux_refuses_silently.count(c.name)) {
-            CHECK(l.err == -EACCES);
+            CHECK(l.err == (linux_errno_differs.count(c.name) ? linux_errno_differs.at(c.name).first
+                                                              : -EACCES));
             refused++;
             continue;
         }
@@ -317,6 +374,11 @@ TEST_CASE("tail calls: Linux decides the table's tail call cases as kring does, 
 TEST_CASE("tracing helpers: Linux decides the table's probe-read cases as kring does, refusing for "
           "the same reason") {
     check_against_linux(tracing_helper_cases());
+}
+
+TEST_CASE("BTF-typed contexts: Linux decides the table's tp_btf cases as kring does, refusing for "
+          "the same reason") {
+    check_against_linux(btf_cases());
 }
 
 TEST_CASE("dead code: Linux, like kring, refuses an unknown helper only where a path reaches it") {

@@ -179,6 +179,7 @@ enum kring_attach_type {
 	KRING_ATTACH_KRETPROBE = 7,		/* struct pt_regs, at return */
 	KRING_ATTACH_TRACEPOINT = 8,		/* the event's record, below */
 	KRING_ATTACH_RAW_TRACEPOINT = 9,	/* __u64 args[12], below */
+	KRING_ATTACH_TP_BTF = 10,		/* __u64 args[12], typed: below */
 };
 
 /*
@@ -225,6 +226,19 @@ enum kring_attach_type {
 #define KRING_RAW_ARGS_COUNT_OF(raw_args) ((raw_args) & 0xf)
 #define KRING_RAW_ARGS_SIZE_OF(raw_args, i) \
 	(1U << (((raw_args) >> KRING_RAW_ARGS_SIZE_SHIFT(i)) & 3))
+
+/*
+ * A BTF-typed raw tracepoint (Linux's tp_btf) has the raw tracepoint's
+ * context, but the tracepoint is named when the program is loaded (struct
+ * kring_prog_load's attach_target, "sched_process_exec"), and the module
+ * reads its arguments' types from the kernel's BTF (/sys/kernel/btf/vmlinux,
+ * the typedef btf_trace_NAME): the verifier knows args[i] as what it is,
+ * and a pointer to a kernel struct read from the context, or from such a
+ * struct, may be followed with plain loads (task->real_parent->tgid), each
+ * checked against the struct's layout and run faulting-safe, as Linux runs
+ * them. The attach names nothing (symbol and raw_args 0): the module
+ * describes the arguments itself. docs/programs.md, "tp_btf".
+ */
 
 /*
  * A kprobe's or kretprobe's context is the kernel's struct pt_regs at the
@@ -288,6 +302,13 @@ struct kring_prog_load {
 	__u32 log_size;
 	__u32 log_level;	/* 0, 1 or 2 */
 	__u64 name;		/* user pointer to the program's name, or 0 */
+	/*
+	 * KRING_ATTACH_TP_BTF: user pointer to the tracepoint's name
+	 * (NUL-terminated, shorter than KRING_SYMBOL_MAX); else 0. Loaders
+	 * built before this field existed pass the struct without it
+	 * (KRING_IOC_PROG_LOAD_V1): it is then 0.
+	 */
+	__u64 attach_target;
 };
 
 /*
@@ -333,6 +354,8 @@ struct kring_prog_test_run {
 };
 
 #define KRING_IOC_PROG_LOAD	_IOW(KRING_IOC_MAGIC, 5, struct kring_prog_load)
+/* The same, as loaders built before attach_target send it (56 bytes). */
+#define KRING_IOC_PROG_LOAD_V1	_IOC(_IOC_WRITE, KRING_IOC_MAGIC, 5, 56)
 #define KRING_IOC_PROG_ATTACH	_IOW(KRING_IOC_MAGIC, 6, struct kring_prog_attach)
 #define KRING_IOC_PROG_TEST_RUN	_IOWR(KRING_IOC_MAGIC, 7, struct kring_prog_test_run)
 

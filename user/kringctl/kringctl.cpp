@@ -203,7 +203,10 @@ int run_command(const std::vector<std::string>& args) {
         kring_attach_type type = attach_of(prog, attach, &symbol);
         if (!type)
             throw kring::Error(EINVAL, prog.section + ": no attach point: use --attach");
-        progs.push_back(kring::Program::load(prog, maps.fds(), type));
+        kring::LoadOptions options;
+        if (type == KRING_ATTACH_TP_BTF)
+            options.attach_target = symbol; // the verifier types its arguments
+        progs.push_back(kring::Program::load(prog, maps.fds(), type, options));
         loaded[prog.name] = &progs.back();
         if (slot_program)
             continue;
@@ -220,8 +223,9 @@ int run_command(const std::vector<std::string>& args) {
     for (const auto& [loaded_prog, section, symbol, type] : to_attach) {
         links.push_back(loaded_prog->attach(kring::needs_target(type) ? symbol : ""));
         kring_prog_info info = loaded_prog->info();
+        bool named = kring::needs_target(type) || type == KRING_ATTACH_TP_BTF;
         std::cerr << "kringctl: " << section << " attached to " << kring::attach_type_name(type)
-                  << (kring::needs_target(type) ? " " + symbol : "")
+                  << (named ? " " + symbol : "")
                   << (info.runtime == KRING_RUNTIME_JIT
                           ? " (JIT'd, " + std::to_string(info.jited_len) + " bytes)"
                           : std::string(" (interpreter)"))

@@ -105,8 +105,8 @@ int run(int argc, char** argv) {
         std::cerr << "kring-run: " << e.what() << "\n" << opts;
         return 2;
     }
-    const kring::bpf::Program* prog = nullptr;
-    for (const auto& p : obj.programs)
+    kring::bpf::Program* prog = nullptr;
+    for (auto& p : obj.programs)
         if (!prog && (section.empty() || p.section == section))
             prog = &p;
     if (!prog) {
@@ -116,8 +116,9 @@ int run(int argc, char** argv) {
     // The attach point's context, as the module would give it; a program
     // without one gets the bytes it is given.
     std::string why;
+    kring::ProgramContext context;
     try {
-        auto context = kring::context_of(*prog, attach, std::nullopt);
+        context = kring::context_of(*prog, attach, std::nullopt, settings.settings().target_btf);
         if (ctx_given && ctx.size() != context.size)
             why = "the context is " + std::to_string(ctx.size()) + " bytes, " +
                   context.description + "'s is " + std::to_string(context.size);
@@ -127,7 +128,9 @@ int run(int argc, char** argv) {
         else
             ctx.resize(context.size);
     } catch (const kring::Error& e) {
-        if (!attach.empty())
+        // An attach point named, but its context not to be had (a tp_btf
+        // program without the kernel's BTF, say).
+        if (!attach.empty() || kring::attach_type_of_section(prog->section))
             why = e.what();
         else if (!ctx_given)
             ctx.resize(ctx_size);
@@ -137,11 +140,13 @@ int run(int argc, char** argv) {
         return 2;
     }
     kring::bpf::VerifyOptions options;
-    options.ctx = {static_cast<uint32_t>(ctx.size()), false};
+    options.ctx = context.desc();
+    options.ctx.size = static_cast<uint32_t>(ctx.size());
+    options.btf = context.kernel_btf();
     // Verified, and runnable in the interpreter, which takes tail calls
     // from a program's main function only (the module's JIT takes them in
     // called functions too).
-    auto runnable = [&](const kring::bpf::Program& p, const std::string& what) {
+    auto runnable = [&](kring::bpf::Program& p, const std::string& what) {
         auto verdict = kring::bpf::verify(p, obj.maps, options);
         if (verdict.error) {
             std::cerr << "kring-run: " << what << ": rejected by the verifier\n" << verdict.log;
@@ -153,12 +158,14 @@ int run(int argc, char** argv) {
                          "calls: a called function tail-calls, which only the module's JIT runs\n";
             return false;
         }
+        // Loads through kernel struct pointers, as the module runs them.
+        kring::bpf::mark_probe_loads(p, verdict);
         return true;
     };
     if (!runnable(*prog, prog->section))
         return 1;
     // The programs the prog arrays' slots run too: a tail call runs them.
-    for (const auto& target : obj.programs) {
+    for (auto& target : obj.programs) {
         if (obj.in_slot(target.name) && &target != prog &&
             !runnable(target, target.section + " (" + target.name + ", a prog array's)"))
             return 1;

@@ -70,6 +70,9 @@ Program Program::load(const bpf::Program& prog, std::span<const int> map_fds,
     req.log_buf = reinterpret_cast<uint64_t>(log.data());
     req.log_size = static_cast<uint32_t>(log.size());
     req.log_level = options.log_level;
+    req.attach_target = options.attach_target.empty()
+                            ? 0
+                            : reinterpret_cast<uint64_t>(options.attach_target.c_str());
     int fd = ::ioctl(dev.get(), KRING_IOC_PROG_LOAD, &req);
     int err = errno;
     if (fd < 0) {
@@ -164,16 +167,8 @@ const AttachName kAttachNames[] = {
     {"kretprobe", KRING_ATTACH_KRETPROBE, sizeof(pt_regs)},
     {"tracepoint", KRING_ATTACH_TRACEPOINT, KRING_TRACEPOINT_CTX_SIZE},
     {"raw_tracepoint", KRING_ATTACH_RAW_TRACEPOINT, KRING_RAW_TP_CTX_SIZE},
+    {"tp_btf", KRING_ATTACH_TP_BTF, KRING_RAW_TP_CTX_SIZE},
 };
-
-// Why a section of a kind Linux has is not one kring attaches to yet.
-std::string unsupported_reason(const std::string& section) {
-    if (section.rfind("tp_btf/", 0) == 0)
-        return " (kring has no tp_btf/ programs: their arguments are typed by the kernel's BTF "
-               "(PTR_TO_BTF_ID), which kring's verifier does not have; raw_tp/ gives the same "
-               "arguments as numbers; see docs/programs.md)";
-    return "";
-}
 
 } // namespace
 
@@ -214,13 +209,15 @@ kring_attach_type attach_type_of_section(const std::string& section, std::string
                                 {"tracepoint/", KRING_ATTACH_TRACEPOINT},
                                 {"tp/", KRING_ATTACH_TRACEPOINT},
                                 {"raw_tracepoint/", KRING_ATTACH_RAW_TRACEPOINT},
-                                {"raw_tp/", KRING_ATTACH_RAW_TRACEPOINT}}) {
+                                {"raw_tp/", KRING_ATTACH_RAW_TRACEPOINT},
+                                {"tp_btf/", KRING_ATTACH_TP_BTF}}) {
         std::optional<std::string> name = after(prefix);
         if (!name)
             continue;
         size_t slash = name->find('/');
         // A raw tracepoint's name has no category.
-        if (type == KRING_ATTACH_RAW_TRACEPOINT && slash != std::string::npos)
+        if ((type == KRING_ATTACH_RAW_TRACEPOINT || type == KRING_ATTACH_TP_BTF) &&
+            slash != std::string::npos)
             return static_cast<kring_attach_type>(0);
         // A trace event is CATEGORY/NAME, both parts there.
         if (type == KRING_ATTACH_TRACEPOINT &&
@@ -239,8 +236,41 @@ kring_attach_type attach_type_of_section(const std::string& section, std::string
     return static_cast<kring_attach_type>(0);
 }
 
+kbpf_ctx_desc ProgramContext::desc(bool writable) const {
+    kbpf_ctx_desc d{};
+    d.size = size;
+    d.writable = writable;
+    if (attach == KRING_ATTACH_TP_BTF) {
+        d.btf_args = tp.args;
+        d.nr_btf_args = tp.nr_args;
+        d.btf_func = target.c_str();
+    }
+    return d;
+}
+
+namespace {
+
+// The kernel's BTF for a program that needs it, and a tp_btf program's
+// tracepoint, named by its section.
+void add_kernel_btf(const bpf::Program& prog, ProgramContext* ctx, const std::string& target_btf) {
+    bool tp_btf = ctx->attach == KRING_ATTACH_TP_BTF;
+    if (!needs_kernel_btf(prog.insns, tp_btf))
+        return;
+    ctx->btf = std::make_shared<const KernelBtf>(target_btf);
+    if (!tp_btf)
+        return;
+    if (attach_type_of_section(prog.section, &ctx->target) != KRING_ATTACH_TP_BTF)
+        throw Error(EINVAL, "section " + prog.section + " (" + prog.name +
+                                "): a tp_btf program's section names its tracepoint "
+                                "(tp_btf/NAME)");
+    ctx->tp = ctx->btf->tracepoint(ctx->target);
+    ctx->description += " " + ctx->target;
+}
+
+} // namespace
+
 ProgramContext context_of(const bpf::Program& prog, const std::string& attach,
-                          std::optional<uint32_t> ctx_size) {
+                          std::optional<uint32_t> ctx_size, const std::string& target_btf) {
     ProgramContext ctx;
     if (ctx_size) {
         ctx.size = *ctx_size;
@@ -254,16 +284,17 @@ ProgramContext context_of(const bpf::Program& prog, const std::string& attach,
                                     ": not an attach point (sched_process_fork, "
                                     "sched_process_exec, sched_process_exit, sys_enter, "
                                     "sys_exit, kprobe, kretprobe, tracepoint, "
-                                    "raw_tracepoint)");
+                                    "raw_tracepoint, tp_btf)");
     } else {
         ctx.attach = attach_type_of_section(prog.section);
         if (!ctx.attach)
             throw Error(EINVAL, "section " + prog.section + " (" + prog.name +
-                                    "): unknown attach point" + unsupported_reason(prog.section) +
-                                    ": name one with --attach, or give --ctx-size");
+                                    "): unknown attach point: name one with --attach, or "
+                                    "give --ctx-size");
     }
     ctx.size = context_size(ctx.attach);
     ctx.description = attach_type_name(ctx.attach);
+    add_kernel_btf(prog, &ctx, target_btf);
     return ctx;
 }
 

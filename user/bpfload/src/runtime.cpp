@@ -43,10 +43,21 @@ Verdict verify(const Program& prog, std::span<const MapDecl> maps, const VerifyO
     attr.log_level = options.log_level;
     attr.log_buf = log.data();
     attr.log_size = static_cast<uint32_t>(log.size());
+    attr.btf = options.btf;
+    std::unique_ptr<bool[]> btf_load(new bool[prog.insns.size() + 1]());
+    attr.insn_btf_load = btf_load.get();
     Verdict v;
     v.error = kbpf_verify(&attr, &v.stats);
     v.log = v.error ? explain_core_rejection(prog, log.data()) : log.data();
+    for (uint32_t i = 0; !v.error && i < prog.insns.size(); i++)
+        if (btf_load[i])
+            v.probe_loads.push_back(i);
     return v;
+}
+
+void mark_probe_loads(Program& prog, const Verdict& verdict) {
+    for (uint32_t i : verdict.probe_loads)
+        prog.insns[i].code = BPF_LDX | KBPF_PROBE_MEM | BPF_SIZE(prog.insns[i].code);
 }
 
 // A prog array in userspace: the program each slot runs, and the names

@@ -73,7 +73,7 @@ int verify_command(const std::vector<std::string>& args, const std::string& tool
         "attach,a", po::value(&attach),
         "the attach point whose context to verify against: sched_process_fork, "
         "sched_process_exec, sched_process_exit, sys_enter, sys_exit, kprobe, kretprobe, "
-        "tracepoint, raw_tracepoint (default: from the section name)")(
+        "tracepoint, raw_tracepoint, tp_btf (default: from the section name)")(
         "ctx-size", po::value<uint32_t>(),
         "verify against this many bytes of context instead of an attach point's "
         "(programs without one, such as tests)")("ctx-writable", "the context is writable")(
@@ -142,7 +142,8 @@ int verify_command(const std::vector<std::string>& args, const std::string& tool
     try {
         for (const Program& prog : obj.programs)
             if (section.empty() || prog.section == section)
-                chosen.emplace_back(&prog, kring::context_of(prog, attach, ctx_size));
+                chosen.emplace_back(&prog, kring::context_of(prog, attach, ctx_size,
+                                                             settings.settings().target_btf));
     } catch (const Error& e) {
         err << tool << ": " << file << ": " << e.what() << "\n";
         return 2;
@@ -157,7 +158,8 @@ int verify_command(const std::vector<std::string>& args, const std::string& tool
     }
     int status = 0;
     for (const auto& [prog, ctx] : chosen) {
-        options.ctx = {ctx.size, vm.count("ctx-writable") > 0};
+        options.ctx = ctx.desc(vm.count("ctx-writable") > 0);
+        options.btf = ctx.kernel_btf();
         Verdict verdict = verify(*prog, obj.maps, options);
         if (verdict.error)
             status = 1;

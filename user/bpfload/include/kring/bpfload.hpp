@@ -138,18 +138,29 @@ struct VerifyOptions {
     uint32_t flags =
         KBPF_F_BPF_CAPABLE | KBPF_F_ALLOW_PTR_LEAKS | KBPF_F_BYPASS_SPEC_V1 | KBPF_F_BYPASS_SPEC_V4;
     uint32_t log_level = 1;
-    kbpf_ctx_desc ctx{64, false};
+    kbpf_ctx_desc ctx{64, false, nullptr, 0, nullptr};
+    // The kernel's types (kring::KernelBtf), for tp_btf contexts and
+    // get_current_task_btf; nullptr: none (such programs are refused).
+    const kbpf_btf* btf = nullptr;
 };
 
 struct Verdict {
     int error = 0; // 0: accepted, else the negative errno kbpf_verify returned
     std::string log;
     kbpf_verify_stats stats{};
+    // The loads through kernel struct pointers (kbpf_verify_attr's
+    // insn_btf_load), by instruction index: a runtime makes them
+    // faulting-safe (mark_probe_loads()).
+    std::vector<uint32_t> probe_loads;
 };
 
 // Verifies `prog`, whose map loads name indexes in `maps`. A frozen map
 // (MapDecl::is_frozen) is read as its data, as the loaders freeze it.
 Verdict verify(const Program& prog, std::span<const MapDecl> maps, const VerifyOptions& options);
+// Makes `verdict`'s loads through kernel struct pointers faulting-safe
+// (KBPF_PROBE_MEM) in `prog`, as the module does after verifying it, so
+// that Runtime runs it as the module would.
+void mark_probe_loads(Program& prog, const Verdict& verdict);
 
 // Runs programs in the interpreter with userspace rings, maps simulated in
 // userspace (UserMap) and helpers.

@@ -9,8 +9,10 @@
 #pragma once
 
 #include <kring/bpfload.hpp>
+#include <kring/kernel_btf.hpp>
 #include <kring/unique_fd.hpp>
 #include <linux/kring.h>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -37,6 +39,9 @@ private:
 struct LoadOptions {
     uint32_t log_level = 1;
     uint32_t flags = 0; // KRING_PROG_F_*
+    // KRING_ATTACH_TP_BTF: the tracepoint ("sched_process_exec"), named at
+    // load, since the verifier types the context by its arguments.
+    std::string attach_target;
 };
 
 struct TestRun {
@@ -56,8 +61,9 @@ public:
 
     // Attaches to the program's attach point: a kprobe's needs the
     // function, a trace event's its "CATEGORY/NAME", a raw tracepoint's
-    // its NAME (needs_target()). A raw tracepoint's arguments are read from
-    // the kernel BTF `target_btf` names (raw_tracepoint_args()).
+    // its NAME (needs_target()); a tp_btf program's was named at load. A raw
+    // tracepoint's arguments are read from the kernel BTF `target_btf`
+    // names (raw_tracepoint_args()).
     Link attach(const std::string& target = {}, const std::string& target_btf = {}) const;
     // Runs it `repeat` times on `ctx` in the kernel (KRING_IOC_PROG_TEST_RUN).
     TestRun test_run(std::span<std::byte> ctx, uint32_t repeat = 1) const;
@@ -116,11 +122,13 @@ std::string kernel_name(const std::string& name);
 // (any trace event, with Linux's record as context; *target is
 // "sched/sched_process_exec"), "raw_tp/sys_enter" or
 // "raw_tracepoint/sys_enter" (a tracepoint's raw arguments; *target is
-// "sys_enter"), or "kring/sched_process_exec" for kring's own contexts
-// (struct kring_ctx_exec...); 0 if none.
+// "sys_enter"), "tp_btf/sched_process_exec" (the same arguments, typed by
+// the kernel's BTF; *target is "sched_process_exec", which the load names:
+// LoadOptions::attach_target), or "kring/sched_process_exec" for kring's
+// own contexts (struct kring_ctx_exec...); 0 if none.
 kring_attach_type attach_type_of_section(const std::string& section, std::string* target = nullptr);
 // By name: "sched_process_fork", ..., "sys_enter", "sys_exit", "kprobe",
-// "kretprobe", "tracepoint", "raw_tracepoint"; 0 if none.
+// "kretprobe", "tracepoint", "raw_tracepoint", "tp_btf"; 0 if none.
 kring_attach_type attach_type_of_name(const std::string& name);
 const char* attach_type_name(kring_attach_type type);
 // A kprobe, kretprobe, trace event or raw tracepoint: attached to a
@@ -142,12 +150,24 @@ struct ProgramContext {
     kring_attach_type attach = static_cast<kring_attach_type>(0); // 0 with an explicit size
     uint32_t size = 0;
     std::string description; // "sched_process_exec" or "40-byte context"
+    // The kernel's BTF, when the program needs it (needs_kernel_btf()):
+    // a tp_btf program's, whose tracepoint `target` has the arguments `tp`.
+    std::shared_ptr<const KernelBtf> btf;
+    std::string target;
+    kbpf_tp_btf tp{};
+
+    // What the verifier is given (it points into this object).
+    kbpf_ctx_desc desc(bool writable = false) const;
+    const kbpf_btf* kernel_btf() const { return btf ? btf->get() : nullptr; }
 };
 
 // `ctx_size` if given, else the attach point `attach` names (an --attach
 // name) if not empty, else the one the program's section names. Throws
-// kring::Error (EINVAL) if that leaves none, or `attach` names none.
+// kring::Error (EINVAL) if that leaves none, or `attach` names none. A
+// program that needs the kernel's BTF gets that of `target_btf` (empty:
+// the running kernel's); a tp_btf program's section names its tracepoint
+// (tp_btf/NAME), whose arguments it then has.
 ProgramContext context_of(const bpf::Program& prog, const std::string& attach,
-                          std::optional<uint32_t> ctx_size);
+                          std::optional<uint32_t> ctx_size, const std::string& target_btf = {});
 
 } // namespace kring

@@ -1,0 +1,54 @@
+// The kernel's BTF for the verifier, read from a file: see kernel_btf.hpp.
+#include <bpf/btf.h>
+#include <cerrno>
+#include <cstring>
+#include <kring/kernel_btf.hpp>
+#include <kring/kring.hpp>
+#include <memory>
+
+namespace kring {
+
+namespace {
+
+struct BtfDeleter {
+    void operator()(btf* b) const { btf__free(b); }
+};
+
+} // namespace
+
+KernelBtf::KernelBtf(const std::string& path) : path_(path.empty() ? kRunningKernel : path) {
+    // libbpf reads it, raw or from an ELF vmlinux's .BTF section, as
+    // --btf files may be; kring's parser checks what it then reads.
+    std::unique_ptr<btf, BtfDeleter> file(btf__parse(path_.c_str(), nullptr));
+    if (!file)
+        throw Error(errno ? errno : EINVAL, "cannot read the kernel's BTF " + path_);
+    uint32_t size = 0;
+    const void* raw = btf__raw_data(file.get(), &size);
+    if (!raw)
+        throw Error(ENOMEM, "cannot read the kernel's BTF " + path_);
+    data_.resize(size);
+    std::memcpy(data_.data(), raw, size);
+    const char* why = nullptr;
+    int err = kbpf_btf_parse(data_.data(), size, &btf_, &why);
+    if (err)
+        throw Error(-err, path_ + ": not the kernel's BTF: " + (why ? why : strerror(-err)));
+}
+
+KernelBtf::~KernelBtf() {
+    kbpf_btf_free(btf_);
+}
+
+kbpf_tp_btf KernelBtf::tracepoint(const std::string& name) const {
+    kbpf_tp_btf tp{};
+    char msg[256];
+    int err = kbpf_tp_btf_args(btf_, name.c_str(), &tp, msg, sizeof(msg));
+    if (err)
+        throw Error(-err, path_ + ": " + msg);
+    return tp;
+}
+
+bool needs_kernel_btf(std::span<const bpf_insn> insns, bool tp_btf) {
+    return kbpf_needs_btf(insns.data(), static_cast<uint32_t>(insns.size()), tp_btf);
+}
+
+} // namespace kring
