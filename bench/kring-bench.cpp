@@ -127,9 +127,9 @@ public:
         int ring_fd = ring_.fd();
         uint32_t flags = interpreter ? KRING_PROG_F_INTERPRETER : 0;
         for (const auto& prog : obj.programs) {
-            auto it =
-                programs_.emplace(prog.name, kring::Program::load(prog, std::span(&ring_fd, 1),
-                                                                  KRING_ATTACH_KPROBE, {0, flags}));
+            auto it = programs_.emplace(prog.name,
+                                        kring::Program::load(prog, std::span(&ring_fd, 1),
+                                                             KRING_ATTACH_KPROBE, {0, flags, {}}));
             jited_ = it.first->second.jited();
         }
         ctx_.resize(kring::context_size(KRING_ATTACH_KPROBE));

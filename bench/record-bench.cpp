@@ -154,7 +154,7 @@ Measurement measure(Persister& persister, const kring::bpf::Object& obj, uint32_
     if (!source)
         throw kring::Error(ENOENT, "no program produce_" + std::to_string(size));
     kring::Program program =
-        kring::Program::load(*source, std::span(&ring_fd, 1), KRING_ATTACH_KPROBE, {0, 0});
+        kring::Program::load(*source, std::span(&ring_fd, 1), KRING_ATTACH_KPROBE, {0, 0, {}});
 
     Measurement m;
     std::atomic<bool> producing{true};

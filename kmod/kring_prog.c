@@ -731,6 +731,33 @@ static int kring_prog_check_runtime(struct kring_prog *prog,
 	return 0;
 }
 
+/*
+ * The load's func-info: @cnt records at @uptr, each of
+ * KRING_FUNC_INFO_V1_SIZE bytes from a loader built before arg_mem_size
+ * (@v1; the sizes then stay 0), else whole structs.
+ */
+static struct kring_func_info *func_info_from_user(u64 uptr, u32 cnt, bool v1)
+{
+	size_t rec = v1 ? KRING_FUNC_INFO_V1_SIZE :
+			  sizeof(struct kring_func_info);
+	struct kring_func_info *fi;
+	u32 i;
+
+	BUILD_BUG_ON(KRING_FUNC_INFO_V1_SIZE !=
+		     offsetof(struct kring_func_info, arg_mem_size));
+	fi = kcalloc(cnt, sizeof(*fi), GFP_KERNEL);
+	if (!fi)
+		return ERR_PTR(-ENOMEM);
+	for (i = 0; i < cnt; i++) {
+		if (copy_from_user(&fi[i], u64_to_user_ptr(uptr) + i * rec,
+				   rec)) {
+			kfree(fi);
+			return ERR_PTR(-EFAULT);
+		}
+	}
+	return fi;
+}
+
 long kring_prog_load(const void __user *uarg, u32 size)
 {
 	struct kbpf_tp_btf tp_btf;
@@ -801,8 +828,8 @@ long kring_prog_load(const void __user *uarg, u32 size)
 		goto out;
 	}
 	if (load.func_info_cnt) {
-		fi = memdup_user(u64_to_user_ptr(load.func_info),
-				 array_size(load.func_info_cnt, sizeof(*fi)));
+		fi = func_info_from_user(load.func_info, load.func_info_cnt,
+					 size < sizeof(load));
 		if (IS_ERR(fi)) {
 			ret = PTR_ERR(fi);
 			fi = NULL;

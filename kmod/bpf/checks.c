@@ -85,6 +85,7 @@ static int check_ptr_operand(struct kbpf_env *env, const struct kbpf_reg *ptr,
 				   "arithmetic on a map pointer is prohibited");
 	case KBPF_PTR_RECORD_OR_NULL:
 	case KBPF_PTR_MAP_VALUE_OR_NULL:
+	case KBPF_PTR_MEM_OR_NULL:
 		return kbpf_reject(env, -EACCES,
 				   "r%u may be NULL: compare it with 0 first",
 				   regno);
@@ -228,17 +229,23 @@ static int check_stack_range(struct kbpf_env *env, const struct kbpf_state *st,
 	return 0;
 }
 
-/* A record access of [@off, @off + @max_size) bytes past @reg. */
-static int check_record_range(struct kbpf_env *env, const struct kbpf_reg *reg,
-			      s32 insn_off, u64 max_size)
+/*
+ * An access of [@off, @off + @max_size) bytes past @reg, a ring record or a
+ * global function's memory argument: within its mem_size bytes.
+ */
+static int check_sized_range(struct kbpf_env *env, const struct kbpf_reg *reg,
+			     s32 insn_off, u64 max_size)
 {
+	bool record = reg->type == KBPF_PTR_RECORD;
 	s64 lo = (s64)reg->off + insn_off + reg->val.smin;
 	s64 hi = (s64)reg->off + insn_off + reg->val.smax + (s64)max_size;
 
 	if (lo < 0 || hi > (s64)reg->mem_size)
 		return kbpf_reject(env, -EACCES,
-				   "invalid ring record access off=%lld size=%llu (record size %u)",
+				   "invalid %s access off=%lld size=%llu (%s size %u)",
+				   record ? "ring record" : "memory argument",
 				   (long long)lo, (unsigned long long)max_size,
+				   record ? "record" : "argument",
 				   reg->mem_size);
 	return 0;
 }
@@ -365,7 +372,8 @@ static int check_mem_base(struct kbpf_env *env, const struct kbpf_state *st,
 	if (err)
 		return err;
 	if (reg->type == KBPF_PTR_RECORD_OR_NULL ||
-	    reg->type == KBPF_PTR_MAP_VALUE_OR_NULL)
+	    reg->type == KBPF_PTR_MAP_VALUE_OR_NULL ||
+	    reg->type == KBPF_PTR_MEM_OR_NULL)
 		return kbpf_reject(env, -EACCES,
 				   "r%u may be NULL: compare it with 0 first",
 				   regno);
@@ -596,14 +604,17 @@ int kbpf_check_mem(struct kbpf_env *env, const struct kbpf_state *st,
 		return check_stack_store(env, frame, *stack_off, size, value);
 	}
 	case KBPF_PTR_RECORD:
-		err = check_record_range(env, base, insn->off, size);
+	case KBPF_PTR_MEM:
+		err = check_sized_range(env, base, insn->off, size);
 		if (err)
 			return err;
 		if (value && kbpf_reg_is_pointer(value) &&
 		    !env->allow_ptr_leaks)
 			return kbpf_reject(env, -EACCES,
-					   "storing r%u into a ring record leaks a pointer",
-					   insn->src_reg);
+					   "storing r%u into a %s leaks a pointer",
+					   insn->src_reg,
+					   base->type == KBPF_PTR_RECORD ?
+					   "ring record" : "memory argument");
 		return 0;
 	case KBPF_PTR_MAP_VALUE:
 		err = check_map_value_range(env, base, insn->off, size, value);
@@ -686,9 +697,17 @@ int kbpf_check_atomic(struct kbpf_env *env, const struct kbpf_state *st,
 					   "atomic operation on a spilled pointer");
 		return check_stack_read(env, frame, *stack_off, size);
 	case KBPF_PTR_RECORD:
-		err = check_record_range(env, base, insn->off, size);
+		err = check_sized_range(env, base, insn->off, size);
 		return err ? err : check_atomic_alignment(env, base, insn->off,
 							  size);
+	case KBPF_PTR_MEM:
+		/*
+		 * Unlike Linux: the caller may pass memory at any address, and
+		 * a locked operation across a cache line faults in the kernel
+		 * on CPUs that detect split locks.
+		 */
+		return kbpf_reject(env, -EACCES,
+				   "atomic operation on a memory argument, whose alignment is its caller's");
 	case KBPF_PTR_MAP_VALUE:
 		err = check_map_value_range(env, base, insn->off, size, true);
 		return err ? err : check_atomic_alignment(env, base, insn->off,
@@ -707,6 +726,48 @@ int kbpf_check_ld_imm64(struct kbpf_env *env, const struct bpf_insn *insn)
 
 /* ---- helper calls ---- */
 
+/* No variable offset: val is the constant 0. */
+static bool is_zero_offset(const struct kbpf_reg *reg)
+{
+	return kbpf_scalar_is_const(&reg->val) && !reg->val.var_off.value;
+}
+
+static bool is_zero(const struct kbpf_reg *reg)
+{
+	return reg->type == KBPF_SCALAR && is_zero_offset(reg);
+}
+
+/*
+ * [@mem, @mem + @size) that a helper or a global function reads, or writes
+ * (@write), @mem being R@regno or what it holds past its NULL check. For
+ * stack, *@stack_off gets the frame offset.
+ */
+static int check_mem_region(struct kbpf_env *env, const struct kbpf_state *st,
+			    const struct kbpf_reg *mem, u8 regno, u64 size,
+			    bool write, s32 *stack_off)
+{
+	int err;
+
+	if (mem->type == KBPF_PTR_RECORD || mem->type == KBPF_PTR_MEM)
+		return check_sized_range(env, mem, 0, size);
+	if (mem->type == KBPF_PTR_MAP_VALUE)
+		return check_map_value_range(env, mem, 0, size, write);
+	if (mem->type == KBPF_PTR_STACK) {
+		const struct kbpf_frame *frame = st->frames[mem->frameno];
+		u32 n = (u32)size;
+
+		err = check_stack_range(env, st, mem, 0, n, false, stack_off);
+		if (err || !n)
+			return err;
+		if (!write)
+			return check_stack_read(env, frame, *stack_off, n);
+		return check_stack_overwrite(env, frame, *stack_off, n, false);
+	}
+	return kbpf_reject(env, -EACCES,
+			   "r%u expects memory (stack, ring record or map value), got %s",
+			   regno, kbpf_reg_type_name(mem));
+}
+
 /*
  * Memory a helper reads or writes: [reg, reg + size in the next register).
  * For stack the helper writes, *@stack_off gets the frame offset.
@@ -716,10 +777,8 @@ static int check_helper_mem(struct kbpf_env *env, const struct kbpf_state *st,
 			    s32 *stack_off)
 {
 	const struct kbpf_reg *regs = kbpf_cur_regs(st);
-	const struct kbpf_reg *mem = &regs[mem_regno];
 	const struct kbpf_reg *size = &regs[mem_regno + 1];
 	u8 size_regno = mem_regno + 1;
-	int err;
 
 	if (size->type != KBPF_SCALAR)
 		return kbpf_reject(env, -EACCES, "r%u expects a size, got %s",
@@ -736,25 +795,8 @@ static int check_helper_mem(struct kbpf_env *env, const struct kbpf_state *st,
 		return kbpf_reject(env, -EACCES,
 				   "r%u: the size may be 0, which this helper refuses",
 				   size_regno);
-	if (mem->type == KBPF_PTR_RECORD)
-		return check_record_range(env, mem, 0, size->val.umax);
-	if (mem->type == KBPF_PTR_MAP_VALUE)
-		return check_map_value_range(env, mem, 0, size->val.umax,
-					     write);
-	if (mem->type == KBPF_PTR_STACK) {
-		const struct kbpf_frame *frame = st->frames[mem->frameno];
-		u32 n = (u32)size->val.umax;
-
-		err = check_stack_range(env, st, mem, 0, n, false, stack_off);
-		if (err || !n)
-			return err;
-		if (!write)
-			return check_stack_read(env, frame, *stack_off, n);
-		return check_stack_overwrite(env, frame, *stack_off, n, false);
-	}
-	return kbpf_reject(env, -EACCES,
-			   "r%u expects memory (stack, ring record or map value), got %s",
-			   mem_regno, kbpf_reg_type_name(mem));
+	return check_mem_region(env, st, &regs[mem_regno], mem_regno,
+				size->val.umax, write, stack_off);
 }
 
 /*
@@ -990,24 +1032,67 @@ int kbpf_check_helper_call(struct kbpf_env *env, const struct kbpf_state *st,
 
 /* ---- bpf-to-bpf calls and exit ---- */
 
+/*
+ * A KRING_ARG_MEM argument in R@regno, as Linux's check_mem_reg(): NULL, or
+ * memory the callee may read and write for @size bytes. A pointer before its
+ * NULL check is checked as past it: the callee checks it. For stack,
+ * *@stack_off gets the frame offset.
+ */
+static int check_global_mem_arg(struct kbpf_env *env,
+				const struct kbpf_state *st, u8 regno, u32 size,
+				s32 *stack_off)
+{
+	struct kbpf_reg mem = kbpf_cur_regs(st)[regno];
+	int err;
+
+	if (is_zero(&mem))
+		return 0;
+	if (mem.type == KBPF_PTR_RECORD_OR_NULL)
+		mem.type = KBPF_PTR_RECORD;
+	else if (mem.type == KBPF_PTR_MAP_VALUE_OR_NULL)
+		mem.type = KBPF_PTR_MAP_VALUE;
+	else if (mem.type == KBPF_PTR_MEM_OR_NULL)
+		mem.type = KBPF_PTR_MEM;
+	err = check_mem_region(env, st, &mem, regno, size, false, stack_off);
+	return err ? err : check_mem_region(env, st, &mem, regno, size, true,
+					    stack_off);
+}
+
+/*
+ * The arguments of a call of global function @func, each as its func-info
+ * declares it. @facts gets the stack the callee may write.
+ */
 static int check_global_call(struct kbpf_env *env, const struct kbpf_state *st,
-			     const struct kbpf_func *f, u32 func)
+			     const struct kbpf_func *f, u32 func,
+			     struct kbpf_call_facts *facts)
 {
 	const struct kbpf_reg *regs = kbpf_cur_regs(st);
 	u8 a;
+	int err;
 
 	for (a = 0; a < f->nr_args; a++) {
 		const struct kbpf_reg *arg = &regs[a + 1];
-		bool ok = f->arg_kinds[a] == KRING_ARG_SCALAR ?
-			  arg->type == KBPF_SCALAR :
-			  arg->type == KBPF_PTR_CTX && !arg->off &&
-			  kbpf_scalar_is_const(&arg->val) &&
-			  !arg->val.var_off.value;
+		u8 regno = a + 1;
+		bool ok;
 
+		if (f->arg_kinds[a] == KRING_ARG_MEM) {
+			err = check_global_mem_arg(env, st, regno,
+						   f->arg_mem_size[a],
+						   &facts->stack_off[regno]);
+			if (err)
+				return err;
+			if (arg->type == KBPF_PTR_STACK && f->arg_mem_size[a])
+				facts->stack_writes |= 1U << regno;
+			continue;
+		}
+		ok = f->arg_kinds[a] == KRING_ARG_SCALAR ?
+		     arg->type == KBPF_SCALAR :
+		     arg->type == KBPF_PTR_CTX && !arg->off &&
+		     is_zero_offset(arg);
 		if (!ok)
 			return kbpf_reject(env, -EACCES,
 					   "global function %u: argument r%u expects %s, got %s%s",
-					   func, a + 1,
+					   func, regno,
 					   f->arg_kinds[a] == KRING_ARG_SCALAR ?
 					   "a scalar" : "the context at offset 0",
 					   kbpf_reg_type_name(arg),
@@ -1018,12 +1103,13 @@ static int check_global_call(struct kbpf_env *env, const struct kbpf_state *st,
 }
 
 int kbpf_check_pseudo_call(struct kbpf_env *env, const struct kbpf_state *st,
-			   u32 func)
+			   u32 func, struct kbpf_call_facts *facts)
 {
 	const struct kbpf_func *f = &env->structure.funcs[func];
 
+	memset(facts, 0, sizeof(*facts));
 	if (f->linkage == KRING_FUNC_GLOBAL)
-		return check_global_call(env, st, f, func);
+		return check_global_call(env, st, f, func, facts);
 	if (st->curframe + 1 >= KBPF_MAX_CALL_FRAMES)
 		return kbpf_reject(env, -EACCES,
 				   "call stack of %u frames is too deep (at most %u)",
@@ -1098,12 +1184,6 @@ int kbpf_check_exit(struct kbpf_env *env, const struct kbpf_state *st)
 
 /* ---- conditional jumps ---- */
 
-static bool is_zero(const struct kbpf_reg *reg)
-{
-	return reg->type == KBPF_SCALAR && kbpf_scalar_is_const(&reg->val) &&
-	       !reg->val.var_off.value;
-}
-
 /* A comparison involving a pointer: NULL checks, and leaks otherwise. */
 static int check_ptr_cond(struct kbpf_env *env, const struct bpf_insn *insn,
 			  const struct kbpf_reg *dst,
@@ -1116,7 +1196,8 @@ static int check_ptr_cond(struct kbpf_env *env, const struct bpf_insn *insn,
 	if ((op == BPF_JEQ || op == BPF_JNE) && is_zero(other) &&
 	    BPF_CLASS(insn->code) == BPF_JMP) {
 		if (ptr->type == KBPF_PTR_RECORD_OR_NULL ||
-		    ptr->type == KBPF_PTR_MAP_VALUE_OR_NULL) {
+		    ptr->type == KBPF_PTR_MAP_VALUE_OR_NULL ||
+		    ptr->type == KBPF_PTR_MEM_OR_NULL) {
 			*null_id = ptr->id;
 			return 0;
 		}

@@ -116,9 +116,13 @@ struct kbpf_call_facts {
 int kbpf_check_helper_call(struct kbpf_env *env, const struct kbpf_state *st,
 			   const struct bpf_insn *insn,
 			   struct kbpf_call_facts *facts);
-/* A bpf-to-bpf call of function @func. */
+/*
+ * A bpf-to-bpf call of function @func; for a global function's memory
+ * arguments, @facts gets the stack the callee may write (its stack_writes
+ * and stack_off; the sizes are the function's).
+ */
 int kbpf_check_pseudo_call(struct kbpf_env *env, const struct kbpf_state *st,
-			   u32 func);
+			   u32 func, struct kbpf_call_facts *facts);
 int kbpf_check_exit(struct kbpf_env *env, const struct kbpf_state *st);
 /*
  * A conditional jump's operands. When a pointer is compared: *@taken is 1

@@ -391,10 +391,17 @@ static int check_func_info(const struct kbpf_verify_attr *attr,
 			bool used = a < fi->nr_args;
 
 			if (used ? kind != KRING_ARG_SCALAR &&
-				   kind != KRING_ARG_CTX : kind != 0)
+				   kind != KRING_ARG_CTX &&
+				   kind != KRING_ARG_MEM : kind != 0)
 				return fail(log, -EINVAL, -1,
 					    "func-info %u: bad argument kind %u for r%u",
 					    k, kind, a + 1);
+			if (kind == KRING_ARG_MEM ?
+			    fi->arg_mem_size[a] >= KRING_ARG_MEM_MAX :
+			    fi->arg_mem_size[a] != 0)
+				return fail(log, -EINVAL, -1,
+					    "func-info %u: bad memory size %u for r%u",
+					    k, fi->arg_mem_size[a], a + 1);
 		}
 	}
 	return 0;
@@ -474,6 +481,8 @@ static int find_funcs(struct kbpf_structure *s,
 			s->funcs[f].nr_args = fi->nr_args;
 			memcpy(s->funcs[f].arg_kinds, fi->arg_kinds,
 			       sizeof(fi->arg_kinds));
+			memcpy(s->funcs[f].arg_mem_size, fi->arg_mem_size,
+			       sizeof(fi->arg_mem_size));
 		}
 		f++;
 	}

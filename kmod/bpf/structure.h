@@ -31,6 +31,7 @@ struct kbpf_func {
 	u8 linkage;		/* KRING_FUNC_STATIC or KRING_FUNC_GLOBAL */
 	u8 nr_args;
 	u8 arg_kinds[KRING_FUNC_MAX_ARGS];
+	u32 arg_mem_size[KRING_FUNC_MAX_ARGS];	/* of KRING_ARG_MEM */
 };
 
 /* The distinct rings and maps a program may load, as Linux's MAX_USED_MAPS. */

@@ -493,6 +493,26 @@ static int helper_stack_write(struct kbpf_env *env, struct kbpf_state *st,
 }
 
 /*
+ * Stack [fp + @off, + @size) given in R@regno to a global function, which
+ * may write any of it: written bytes of unknown value after the call (the
+ * check made sure they were written before, or that the program may read
+ * bytes never written).
+ */
+static int stack_write_unknown(struct kbpf_env *env, struct kbpf_state *st,
+			       u8 regno, s32 off, u32 size)
+{
+	struct kbpf_frame *frame =
+		st->frames[kbpf_cur_regs(st)[regno].frameno];
+	int err;
+
+	err = stack_clobber(env, frame, off, size);
+	if (err)
+		return err;
+	stack_mark(frame, off, size, KBPF_SLOT_MISC);
+	return 0;
+}
+
+/*
  * The seed's constant-key tracking: a tail call whose key (R3) is the same
  * constant, within the prog array, on every path is recorded as that key;
  * any other is recorded as checked at run time. Pruning keeps this exact:
@@ -596,15 +616,29 @@ static int transfer_pseudo_call(struct kbpf_env *env, struct kbpf_state *st,
 {
 	u32 target = env->insn + 1 + insn->imm;
 	u32 func = env->structure.insn_func[target];
+	const struct kbpf_func *f = &env->structure.funcs[func];
 	struct kbpf_frame *caller = kbpf_cur_frame(st), *callee;
+	struct kbpf_call_facts facts;
 	u8 r;
 	int err;
 
-	err = kbpf_check_pseudo_call(env, st, func);
+	err = kbpf_check_pseudo_call(env, st, func, &facts);
 	if (err)
 		return err;
-	if (env->structure.funcs[func].linkage == KRING_FUNC_GLOBAL) {
-		/* Verified on its own: the call gives back a number. */
+	if (f->linkage == KRING_FUNC_GLOBAL) {
+		/*
+		 * Verified on its own: the call gives back a number, and the
+		 * stack it was given may hold any bytes.
+		 */
+		for (r = 1; r <= 5; r++) {
+			if (facts.stack_writes & (1U << r)) {
+				err = stack_write_unknown(env, st, r,
+							  facts.stack_off[r],
+							  f->arg_mem_size[r - 1]);
+				if (err)
+					return err;
+			}
+		}
 		for (r = 1; r <= 5; r++)
 			kbpf_reg_mark_not_init(&caller->regs[r]);
 		kbpf_reg_mark_unknown(&caller->regs[BPF_REG_0]);
@@ -655,7 +689,10 @@ static int transfer_exit(struct kbpf_env *env, struct kbpf_state *st,
 
 /* ---- conditional jumps ---- */
 
-/* The NULL check of a reservation or a lookup's result @id, decided in @st. */
+/*
+ * The NULL check of a reservation, a lookup's result or a memory argument
+ * @id, decided in @st.
+ */
 static void mark_null_check(struct kbpf_state *st, u32 id, bool is_null)
 {
 	struct kbpf_reg *reg;
@@ -664,15 +701,18 @@ static void mark_null_check(struct kbpf_state *st, u32 id, bool is_null)
 		drop_ref(st, id);	/* nothing to release */
 	kbpf_for_each_reg(st, reg, {
 		if ((reg->type != KBPF_PTR_RECORD_OR_NULL &&
-		     reg->type != KBPF_PTR_MAP_VALUE_OR_NULL) ||
+		     reg->type != KBPF_PTR_MAP_VALUE_OR_NULL &&
+		     reg->type != KBPF_PTR_MEM_OR_NULL) ||
 		    reg->id != id)
 			continue;
 		if (is_null)
 			kbpf_reg_mark_const(reg, 0);
 		else if (reg->type == KBPF_PTR_RECORD_OR_NULL)
 			reg->type = KBPF_PTR_RECORD;
-		else
+		else if (reg->type == KBPF_PTR_MAP_VALUE_OR_NULL)
 			reg->type = KBPF_PTR_MAP_VALUE;
+		else
+			reg->type = KBPF_PTR_MEM;
 	});
 }
 
@@ -837,11 +877,18 @@ struct kbpf_state *kbpf_initial_state(struct kbpf_env *env, u32 func)
 		return st;
 	}
 	for (a = 0; a < f->nr_args; a++) {
+		struct kbpf_reg *arg = &regs[a + 1];
+
 		if (f->arg_kinds[a] == KRING_ARG_SCALAR) {
-			kbpf_reg_mark_unknown(&regs[a + 1]);
+			kbpf_reg_mark_unknown(arg);
+		} else if (f->arg_kinds[a] == KRING_ARG_MEM) {
+			kbpf_reg_mark_const(arg, 0);
+			arg->type = KBPF_PTR_MEM_OR_NULL;
+			arg->mem_size = f->arg_mem_size[a];
+			arg->id = new_id(env);
 		} else {
-			regs[a + 1].type = KBPF_PTR_CTX;
-			kbpf_scalar_set_const(&regs[a + 1].val, 0);
+			arg->type = KBPF_PTR_CTX;
+			kbpf_scalar_set_const(&arg->val, 0);
 		}
 	}
 	return st;

@@ -168,6 +168,11 @@ static bool reg_contains(const struct kbpf_reg *old, const struct kbpf_reg *cur,
 	case KBPF_PTR_BTF:
 		return old->btf_id == cur->btf_id && old->off == cur->off &&
 		       kbpf_scalar_subsumes(&old->val, &cur->val);
+	case KBPF_PTR_MEM:
+	case KBPF_PTR_MEM_OR_NULL:
+		return old->mem_size == cur->mem_size && old->off == cur->off &&
+		       kbpf_scalar_subsumes(&old->val, &cur->val) &&
+		       ids_match(map, old->id, cur->id);
 	case KBPF_RELEASED:
 		return true;	/* any use is an error on both paths */
 	}
@@ -316,6 +321,8 @@ int kbpf_reg_format(char *buf, size_t size, const struct kbpf_reg *reg)
 	case KBPF_PTR_MAP_VALUE:
 	case KBPF_PTR_MAP_VALUE_OR_NULL:
 	case KBPF_PTR_BTF:
+	case KBPF_PTR_MEM:
+	case KBPF_PTR_MEM_OR_NULL:
 		val[0] = '\0';
 		if (!kbpf_scalar_is_const(&reg->val) || reg->val.umin) {
 			val[0] = ',';
@@ -327,6 +334,12 @@ int kbpf_reg_format(char *buf, size_t size, const struct kbpf_reg *reg)
 		if (reg->type == KBPF_PTR_BTF)
 			return snprintf(buf, size, "btf_ptr(id=%u,off=%d%s)",
 					reg->btf_id, reg->off, val);
+		if (reg->type == KBPF_PTR_MEM ||
+		    reg->type == KBPF_PTR_MEM_OR_NULL)
+			return snprintf(buf, size, "%s(size=%u,off=%d%s)",
+					reg->type == KBPF_PTR_MEM ?
+					"mem" : "mem_or_null",
+					reg->mem_size, reg->off, val);
 		if (reg->type == KBPF_PTR_STACK)
 			return snprintf(buf, size, "fp%u%+d%s%s", reg->frameno,
 					reg->off, val[0] ? "+" : "",
@@ -368,6 +381,8 @@ const char *kbpf_reg_type_name(const struct kbpf_reg *reg)
 		[KBPF_PTR_MAP_VALUE] = "map value",
 		[KBPF_PTR_MAP_VALUE_OR_NULL] = "map value or NULL",
 		[KBPF_PTR_BTF] = "kernel struct pointer",
+		[KBPF_PTR_MEM] = "memory argument",
+		[KBPF_PTR_MEM_OR_NULL] = "memory argument or NULL",
 	};
 
 	return reg->type < ARRAY_SIZE(names) ? names[reg->type] : "?";

@@ -28,6 +28,13 @@ enum kbpf_reg_type {
 	 * with faulting-safe loads (a fault gives 0), as Linux's PROBE_MEM.
 	 */
 	KBPF_PTR_BTF,
+	/*
+	 * A global function's KRING_ARG_MEM argument: mem_size bytes it may
+	 * read and write, whatever memory its caller passed (stack, a record,
+	 * a map value), + off.
+	 */
+	KBPF_PTR_MEM,
+	KBPF_PTR_MEM_OR_NULL,	/* the same before its NULL check */
 };
 
 /*

@@ -95,4 +95,34 @@ int void_call(struct test_ctx *ctx)
 	return 0;
 }
 
+/*
+ * A global function given memory: verified once, for any struct event of 16
+ * bytes or NULL, as Linux types a pointer argument by its struct's size.
+ */
+__attribute__((noinline)) int fill_global(struct event *e, __u32 a, __u32 b)
+{
+	if (!e)
+		return -1;
+	e->a = a;
+	e->b = b;
+	e->sum = (__u64)a + b + 100;
+	return 0;
+}
+
+SEC("kring/global_ptr")
+int global_ptr(struct test_ctx *ctx)
+{
+	struct event e = {};
+	struct event *r;
+
+	if (fill_global(&e, ctx->a, ctx->b))	/* the stack */
+		return 1;
+	r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
+	if (!r)
+		return 2;
+	fill_global(r, e.b, (__u32)e.sum);	/* a ring record */
+	bpf_ringbuf_submit(r, 0);
+	return 10 + fill_global(0, 1, 2);	/* NULL: -1 */
+}
+
 char LICENSE[] SEC("license") = "GPL";

@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <gelf.h>
 #include <kring/bpfload.hpp>
+#include <kring/program.hpp>
 #include <map>
 #include <string>
 #include <sys/wait.h>
@@ -70,13 +71,24 @@ TEST_CASE("the ELF object: its ring, its programs, func-info for the calls") {
     REQUIRE(obj.maps.size() == 1);
     CHECK(obj.maps[0].name == "events");
     CHECK(obj.maps[0].max_entries == 4096);
-    CHECK(obj.programs.size() == 5);
+    CHECK(obj.programs.size() == 6);
     const auto& calls = find(obj, "kring/calls");
     REQUIRE(calls.func_info.size() == 3); // the program, twice (static), add_ten (global)
     CHECK(calls.func_info[1].linkage == KRING_FUNC_STATIC);
     CHECK(calls.func_info[2].linkage == KRING_FUNC_GLOBAL);
     CHECK(calls.func_info[2].nr_args == 1);
     CHECK(calls.func_info[2].arg_kinds[0] == KRING_ARG_SCALAR);
+    // fill_global(struct event *e, __u32 a, __u32 b): e is memory of
+    // sizeof(struct event), as Linux types it.
+    const auto& global_ptr = find(obj, "kring/global_ptr");
+    REQUIRE(global_ptr.func_info.size() == 2);
+    const kring_func_info& fill = global_ptr.func_info[1];
+    CHECK(fill.linkage == KRING_FUNC_GLOBAL);
+    CHECK(fill.nr_args == 3);
+    CHECK(fill.arg_kinds[0] == KRING_ARG_MEM);
+    CHECK(fill.arg_mem_size[0] == sizeof(Event));
+    CHECK(fill.arg_kinds[1] == KRING_ARG_SCALAR);
+    CHECK(fill.arg_mem_size[1] == 0);
 }
 
 TEST_CASE("every program is accepted, and runs as written") {
@@ -118,6 +130,15 @@ TEST_CASE("every program is accepted, and runs as written") {
     SUBCASE("a static and a global function") {
         CHECK(rt.run(find(obj, "kring/calls"), bytes) == 20); // 5 * 2 + 10
     }
+    SUBCASE("a global function given the stack, a record and NULL") {
+        // An int: the upper half of r0 is not the program's.
+        CHECK(static_cast<uint32_t>(rt.run(find(obj, "kring/global_ptr"), bytes)) == 9);
+        auto events = drain(rt);
+        REQUIRE(events.size() == 1);
+        CHECK(events[0].a == 7);   // e.b
+        CHECK(events[0].b == 112); // e.sum: 5 + 7 + 100
+        CHECK(events[0].sum == 7 + 112 + 100);
+    }
     SUBCASE("a static function that returns nothing") {
         CHECK(rt.run(find(obj, "kring/void_call"), bytes) == 0);
         auto events = drain(rt);
@@ -132,6 +153,43 @@ TEST_CASE("every program is accepted, and runs as written") {
         // 4096 bytes hold 170 records of 24 bytes (8 header + 16).
         CHECK(drain(rt).size() == 170);
     }
+}
+
+TEST_CASE("a global function's pointer argument: the context by its struct's name, else memory "
+          "of the struct's size") {
+    auto obj = kring::bpf::load_elf(BPF_OBJ_DIR "/global_args.bpf.o");
+    // on_kprobe calls regs_first (struct pt_regs *) and pair_sum (struct pair *).
+    const auto& kprobe = find(obj, "kprobe/do_nanosleep");
+    REQUIRE(kprobe.func_info.size() == 3);
+    for (size_t f = 1; f < 3; f++) {
+        const kring_func_info& fi = kprobe.func_info[f];
+        CAPTURE(f);
+        CHECK(fi.linkage == KRING_FUNC_GLOBAL);
+        REQUIRE(fi.nr_args == 1);
+        bool ctx = fi.arg_kinds[0] == KRING_ARG_CTX;
+        bool pair = fi.arg_kinds[0] == KRING_ARG_MEM && fi.arg_mem_size[0] == 16;
+        CHECK(ctx != pair);
+    }
+    CHECK(kprobe.func_info[1].arg_kinds[0] != kprobe.func_info[2].arg_kinds[0]);
+    // kring's own contexts by their struct's name too.
+    const auto& sys_enter = find(obj, "kring/sys_enter");
+    REQUIRE(sys_enter.func_info.size() == 2);
+    CHECK(sys_enter.func_info[1].arg_kinds[0] == KRING_ARG_CTX);
+    for (const char* section : {"kprobe/do_nanosleep", "kring/sys_enter"}) {
+        CAPTURE(section);
+        kring::bpf::VerifyOptions o;
+        o.ctx.size = kring::context_size(kring::attach_type_of_section(section));
+        auto v = kring::bpf::verify(find(obj, section), obj.maps, o);
+        INFO(v.log);
+        CHECK(v.error == 0);
+    }
+    CHECK_THROWS_WITH_AS(kring::bpf::load_elf(BPF_OBJ_DIR "/global_void.bpf.o"),
+                         doctest::Contains("global_void.bpf.o: global function first_byte: "
+                                           "argument 1 points to void, whose size is unknown: a "
+                                           "global function's pointer argument is the context "
+                                           "(struct pt_regs *) or memory of a known size, as in "
+                                           "Linux"),
+                         kring::Error);
 }
 
 TEST_CASE("the rejected program is rejected for its leak, not for something else") {

@@ -172,6 +172,18 @@ private:
         return add_object(std::move(o));
     }
 
+    // Whether stack object @o is a frame below the innermost global
+    // function's: reached only through a memory argument, which the
+    // verifier checks against its size, at any alignment (as Linux's
+    // PTR_TO_MEM).
+    bool below_global(const Object& o) const {
+        size_t depth = (VA_STACK_TOP - o.base) / FRAME - 1; // main's is 0
+        for (size_t i = frames_.size(); i-- > 0;)
+            if (frames_[i].global)
+                return depth < i + 1;
+        return false;
+    }
+
     Val frame_pointer(uint32_t obj) const {
         Val fp;
         fp.v = objs_[obj].base + FRAME;
@@ -229,7 +241,8 @@ private:
                   o.kind == Kind::Stack ? ", offsets -512..-1" : "");
             return nullptr;
         }
-        if (aligned && (o.kind == Kind::Ctx || o.kind == Kind::Stack) && size && rel % size) {
+        if (aligned && (o.kind == Kind::Ctx || (o.kind == Kind::Stack && !below_global(o))) &&
+            size && rel % size) {
             fault("%s of %llu bytes at %s%+lld is misaligned", what,
                   static_cast<unsigned long long>(size), kind_name(o.kind), shown);
             return nullptr;

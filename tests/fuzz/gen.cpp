@@ -43,16 +43,19 @@ using namespace insn;
 
 constexpr uint8_t R0 = 0, R1 = 1, R2 = 2, R3 = 3, R6 = 6, R7 = 7, R8 = 8, R9 = 9, R10 = 10;
 
-enum class T : uint8_t { None, Scalar, Ctx, Stack, Record, Ring, MapValue };
+// Mem: a global function's memory argument (size bytes), past its NULL check.
+enum class T : uint8_t { None, Scalar, Ctx, Stack, Record, Ring, MapValue, Mem };
 
 // What the generator believes a register holds (the verifier decides).
 struct GReg {
     T t = T::None;
     int32_t off = 0;   // pointers: constant offset (stack: from the frame pointer)
-    uint32_t size = 0; // records and map values: bytes
+    uint32_t size = 0; // records, map values and memory arguments: bytes
     bool is_ptr() const {
-        return t == T::Ctx || t == T::Stack || t == T::Record || t == T::MapValue;
+        return t == T::Ctx || t == T::Stack || t == T::Record || t == T::MapValue || t == T::Mem;
     }
+    // Bounds-checked against its size, at any alignment.
+    bool sized() const { return t == T::Record || t == T::Mem; }
 };
 
 struct Model {
@@ -106,7 +109,7 @@ uint32_t size_bytes(uint8_t sz) {
 struct SubSpec {
     int label;
     bool global;
-    GReg arg1;    // a pointer (static) or the context (global)
+    GReg arg1;    // a pointer (static), the context or memory (global)
     int depth;    // call depth of its frame
     bool release; // it submits the record in r1 (its caller's r7)
 };
@@ -237,7 +240,42 @@ private:
         return true;
     }
     void gen_sub(const SubSpec& s);
+    bool global_mem_arg(GReg* arg);
 };
+
+// r1 = memory of the caller's (stack, a record, a map value) for a global
+// function's memory argument, *@arg its model: false if there is none to
+// give. The size fits what the pointer has left, or now and then not.
+bool Gen::global_mem_arg(GReg* arg) {
+    if (rng_.chance(40))
+        return false;
+    std::vector<uint8_t> fit;
+    for (uint8_t r : pointers())
+        if (m_.r[r].t == T::Stack || m_.r[r].t == T::Record || m_.r[r].t == T::MapValue)
+            fit.push_back(r);
+    if (fit.empty())
+        return false;
+    uint8_t r = rng_.pick(fit);
+    GReg g = m_.r[r];
+    a_.emit(mov64_reg(R1, r));
+    int64_t left; // bytes from the pointer to the object's end
+    if (g.t == T::Stack) {
+        int32_t k = g.off == 0 ? -8 * static_cast<int32_t>(rng_.range(1, 8)) : 0;
+        if (k)
+            a_.emit(alu64_imm(BPF_ADD, R1, k));
+        left = -(g.off + k);
+    } else {
+        left = static_cast<int64_t>(g.size) - g.off;
+    }
+    int size = left > 0 ? rng_.range(1, static_cast<int>(std::min<int64_t>(left, 512))) : 1;
+    if (rng_.chance(5))
+        size += rng_.range(1, 8);
+    // The callee may overwrite the stack it gets: spills there are gone.
+    if (g.t == T::Stack)
+        mark_stack(static_cast<int32_t>(-left), static_cast<uint32_t>(size), false);
+    *arg = GReg{T::Mem, 0, static_cast<uint32_t>(size)};
+    return true;
+}
 
 void Gen::ctx_load(uint8_t dst) {
     int c = ctx_reg();
@@ -469,9 +507,9 @@ void Gen::guarded_access() {
     uint8_t base = rng_.pick(ptrs);
     GReg b = m_.r[base];
     // Variable offsets are for records; context and stack take constants.
-    bool variable = b.t == T::Record || rng_.chance(8);
+    bool variable = b.sized() || rng_.chance(8);
     int64_t lo, hi; // the object's bytes relative to the pointer
-    if (b.t == T::Record) {
+    if (b.sized()) {
         lo = -b.off;
         hi = static_cast<int64_t>(b.size) - b.off;
     } else if (b.t == T::Ctx) {
@@ -487,7 +525,7 @@ void Gen::guarded_access() {
     int64_t c = hi - lo >= n
                     ? lo + static_cast<int64_t>(rng_.below(static_cast<uint64_t>(hi - lo - n + 1)))
                     : 0;
-    if (b.t != T::Record)
+    if (!b.sized())
         c -= ((c + b.off) % n + n) % n;
     if (b.t == T::Stack && !store &&
         !stack_init(static_cast<int32_t>(b.off + c), static_cast<uint32_t>(n)))
@@ -606,7 +644,7 @@ void Gen::const_access() {
     uint8_t sz = size_code();
     int32_t n = static_cast<int32_t>(size_bytes(sz));
     int32_t lo, hi; // valid [lo, hi) relative to the pointer
-    if (b.t == T::Record) {
+    if (b.sized()) {
         lo = -b.off;
         hi = static_cast<int32_t>(b.size) - b.off;
     } else if (b.t == T::Ctx) {
@@ -620,11 +658,11 @@ void Gen::const_access() {
         return;
     // An edge: the first or last slot, or just outside.
     int32_t off = rng_.chance(50) ? lo : hi - n;
-    if (b.t != T::Record)
+    if (!b.sized())
         off -= ((off + b.off) % n + n) % n;
     if (rng_.chance(40))
         off = lo + static_cast<int32_t>(rng_.below(static_cast<uint64_t>(hi - lo - n + 1)));
-    if (b.t != T::Record)
+    if (!b.sized())
         off -= ((off + b.off) % n + n) % n;
     if (rng_.chance(8))
         off += rng_.chance(50) ? n : -n;
@@ -986,11 +1024,13 @@ void Gen::call_sub() {
     s.global = rng_.chance(25);
     s.depth = depth_ + 1;
     if (s.global) {
-        int c = ctx_reg();
-        if (c < 0)
-            return;
-        a_.emit(mov64_reg(R1, static_cast<uint8_t>(c)));
-        s.arg1 = GReg{T::Ctx, 0, 0};
+        if (!global_mem_arg(&s.arg1)) {
+            int c = ctx_reg();
+            if (c < 0)
+                return;
+            a_.emit(mov64_reg(R1, static_cast<uint8_t>(c)));
+            s.arg1 = GReg{T::Ctx, 0, 0};
+        }
         any_global_ = true;
     } else {
         std::vector<uint8_t> ptrs = pointers();
@@ -1466,7 +1506,8 @@ void Gen::gen_sub(const SubSpec& s) {
     info.linkage = s.global ? KRING_FUNC_GLOBAL : KRING_FUNC_STATIC;
     if (s.global) {
         info.nr_args = 2;
-        info.arg_kinds[0] = KRING_ARG_CTX;
+        info.arg_kinds[0] = s.arg1.t == T::Mem ? KRING_ARG_MEM : KRING_ARG_CTX;
+        info.arg_mem_size[0] = s.arg1.t == T::Mem ? s.arg1.size : 0;
         info.arg_kinds[1] = KRING_ARG_SCALAR;
     }
     funcs_.push_back(info);
@@ -1476,6 +1517,11 @@ void Gen::gen_sub(const SubSpec& s) {
     set(R10, T::Stack, 0);
     m_.r[R1] = s.arg1;
     set(2, T::Scalar);
+    // A memory argument may be NULL: the function returns at once then
+    // (now and then it forgets to check, which the verifier refuses).
+    int null_exit = a_.label();
+    if (s.arg1.t == T::Mem && rng_.chance(95))
+        a_.jump(jmp_imm(BPF_JEQ, R1, 0, 0), null_exit);
     if (s.release) {
         a_.emit(mov64_reg(R9, R1));
         m_.r[R9] = s.arg1;
@@ -1492,6 +1538,7 @@ void Gen::gen_sub(const SubSpec& s) {
         a_.emit(mov64_imm(2, 0));
         a_.emit(call_helper(BPF_FUNC_ringbuf_submit));
     }
+    a_.bind(null_exit);
     switch (rng_.below(10)) {
     case 0: // returning its own stack: must be rejected
         a_.emit(mov64_reg(R0, R10));

@@ -99,8 +99,16 @@ LinuxProg to_linux(const Prog& prog, const LinuxMapFds& map_fds) {
         std::vector<uint32_t> params;
         if (f == 0)
             params.push_back(ctx_ptr);
-        for (unsigned a = 0; a < info.nr_args; a++)
-            params.push_back(info.arg_kinds[a] == KRING_ARG_CTX ? ctx_ptr : long_id);
+        for (unsigned a = 0; a < info.nr_args; a++) {
+            if (info.arg_kinds[a] == KRING_ARG_MEM) {
+                // A pointer to a struct of that size (no members: Linux
+                // types the argument by the size alone).
+                std::string mem = "mem" + std::to_string(info.arg_mem_size[a]);
+                params.push_back(btf.add_ptr(btf.add_struct(mem.c_str(), info.arg_mem_size[a])));
+            } else {
+                params.push_back(info.arg_kinds[a] == KRING_ARG_CTX ? ctx_ptr : long_id);
+            }
+        }
         uint32_t proto = btf.add_func_proto(long_id, params);
         std::string name = f == 0 ? "main" : "f" + std::to_string(f);
         uint32_t linkage = info.linkage == KRING_FUNC_GLOBAL ? BTF_FUNC_GLOBAL : BTF_FUNC_STATIC;

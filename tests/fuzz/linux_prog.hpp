@@ -25,7 +25,8 @@ using LinuxMapFds = std::array<int, NR_RINGS + NR_MAPS>;
 // Each function of the program gets a BTF FUNC of its linkage whose
 // prototype returns long and takes its declared arguments: long for
 // KRING_ARG_SCALAR, struct pt_regs * for KRING_ARG_CTX (the name Linux
-// matches a kprobe program's context by); main takes the context.
+// matches a kprobe program's context by), a pointer to a struct of
+// arg_mem_size bytes for KRING_ARG_MEM; main takes the context.
 LinuxProg to_linux(const Prog& prog, const LinuxMapFds& map_fds);
 
 } // namespace fuzz

@@ -35,8 +35,11 @@ bool dump(const Prog& prog, const std::string& path, const std::string& note) {
         << "\nrings " << NR_RINGS << " (ring fd i is ring i)\n";
     for (const kring_func_info& f : prog.funcs) {
         txt << "func insn_off " << f.insn_off << " linkage " << unsigned(f.linkage) << " args";
-        for (unsigned a = 0; a < f.nr_args; a++)
+        for (unsigned a = 0; a < f.nr_args; a++) {
             txt << ' ' << unsigned(f.arg_kinds[a]);
+            if (f.arg_kinds[a] == KRING_ARG_MEM) // KIND:BYTES
+                txt << ':' << f.arg_mem_size[a];
+        }
         txt << '\n';
     }
     txt << note << disassemble(prog);

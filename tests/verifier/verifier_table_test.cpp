@@ -1707,6 +1707,156 @@ std::vector<Case> btf_cases() {
     };
 }
 
+// ---- global functions' pointer arguments ----
+
+// call_local(fn(k)) calls function k of linked()'s list.
+constexpr int32_t fn(int k) {
+    return -1000 - k;
+}
+
+// A global function whose arguments are memory of @sizes bytes each.
+kring_func_info mem_args(std::vector<uint32_t> sizes) {
+    kring_func_info info =
+        func(0, KRING_FUNC_GLOBAL, std::vector<uint8_t>(sizes.size(), KRING_ARG_MEM));
+    for (size_t i = 0; i < sizes.size(); i++)
+        info.arg_mem_size[i] = sizes[i];
+    return info;
+}
+
+// @c's program (main) followed by @callees, each declared by @decls (main
+// static), their calls (call_local(fn(k))) pointed at them.
+Case linked(Case c, std::vector<Prog> callees, std::vector<kring_func_info> decls) {
+    std::vector<size_t> start{0};
+    for (const Prog& callee : callees) {
+        start.push_back(c.prog.size());
+        c.prog.insert(c.prog.end(), callee.begin(), callee.end());
+    }
+    for (size_t i = 0; i < c.prog.size(); i++) {
+        bpf_insn& in = c.prog[i];
+        if (in.code == (BPF_JMP | BPF_CALL) && in.src_reg == BPF_PSEUDO_CALL && in.imm <= fn(0))
+            in.imm = static_cast<int32_t>(start.at(static_cast<size_t>(fn(0) - in.imm))) -
+                     static_cast<int32_t>(i + 1);
+    }
+    std::vector<kring_func_info> funcs{func(0, KRING_FUNC_STATIC)};
+    for (size_t k = 0; k < decls.size(); k++) {
+        funcs.push_back(decls[k]);
+        funcs.back().insn_off = static_cast<uint32_t>(start.at(k + 1));
+    }
+    return std::move(c).with_funcs(std::move(funcs));
+}
+
+// In a callee: if (!r1) return 0; then @body.
+Prog if_r1(Prog body) {
+    return P({jmp_imm(BPF_JNE, R1, 0, 2), ret(0), std::move(body)});
+}
+
+// r1 = fp + off: 2 instructions.
+Prog stack_arg(int16_t off) {
+    return P({mov64_reg(R1, R10), alu64_imm(BPF_ADD, R1, off)});
+}
+
+std::vector<Case> global_arg_cases() {
+    const bpf_insn call_f = call_local(fn(1));
+    // main: fp-16 = 1, fp-8 = 2; return f(fp - 16).
+    const Prog pass_stack =
+        P({st(BPF_DW, R10, -16, 1), st(BPF_DW, R10, -8, 2), stack_arg(-16), call_f, exit_insn()});
+    // f: return p ? p[1] : 0, of 16 bytes.
+    const Prog read_second = if_r1(P({ldx(BPF_DW, R0, R1, 8), exit_insn()}));
+    const Prog write_first = if_r1(P({st(BPF_DW, R1, 0, 1), ret(0)}));
+    const kring_func_info mem16 = mem_args({16});
+    kring_func_info mixed =
+        func(0, KRING_FUNC_GLOBAL, {KRING_ARG_CTX, KRING_ARG_SCALAR, KRING_ARG_MEM});
+    mixed.arg_mem_size[2] = 16;
+    return {
+        linked(accept("16 bytes of stack for a 16-byte pointer argument", pass_stack),
+               {read_second}, {mem16}),
+        linked(accept("NULL for a pointer argument", P({mov64_imm(R1, 0), call_f, exit_insn()})),
+               {read_second}, {mem16}),
+        linked(deny("a pointer argument read before its NULL check", pass_stack,
+                    "r1 may be NULL: compare it with 0 first"),
+               {P({ldx(BPF_DW, R0, R1, 0), exit_insn()})}, {mem16}),
+        linked(deny("arithmetic on a pointer argument before its NULL check", pass_stack,
+                    "r1 may be NULL: compare it with 0 first"),
+               {P({alu64_imm(BPF_ADD, R1, 8), ret(0)})}, {mem16}),
+        linked(deny("a pointer argument read past its size", pass_stack,
+                    "invalid memory argument access off=16 size=8 (argument size 16)"),
+               {if_r1(P({ldx(BPF_DW, R0, R1, 16), exit_insn()}))}, {mem16}),
+        linked(accept("a variable offset within a pointer argument", pass_stack),
+               {if_r1(P({ldx(BPF_B, R2, R1, 0), alu64_imm(BPF_AND, R2, 7),
+                         alu64_reg(BPF_ADD, R1, R2), ldx(BPF_B, R0, R1, 8), exit_insn()}))},
+               {mem16}),
+        linked(deny("a variable offset that may reach past a pointer argument", pass_stack,
+                    "invalid memory argument access off=8 size=1 (argument size 16)"),
+               {if_r1(P({ldx(BPF_B, R2, R1, 0), alu64_imm(BPF_AND, R2, 8),
+                         alu64_reg(BPF_ADD, R1, R2), ldx(BPF_B, R0, R1, 8), exit_insn()}))},
+               {mem16}),
+        linked(deny("an atomic add into a pointer argument", pass_stack,
+                    "atomic operation on a memory argument, whose alignment is its caller's"),
+               {if_r1(P({mov64_imm(R2, 1), atomic(BPF_DW, BPF_ADD, R1, R2, 8), ret(0)}))}, {mem16}),
+        linked(accept("a helper writes a pointer argument", pass_stack),
+               {if_r1(P({mov64_imm(R2, 16), call_helper(BPF_FUNC_get_current_comm), ret(0)}))},
+               {mem16}),
+        linked(accept("the caller reads back the stack a global function wrote",
+                      P({st(BPF_DW, R10, -16, 0), st(BPF_DW, R10, -8, 0), stack_arg(-16), call_f,
+                         ldx(BPF_DW, R0, R10, -16), exit_insn()})),
+               {write_first}, {mem16}),
+        linked(deny("the caller forgets what it stored where a global function may write",
+                    P({st(BPF_DW, R10, -16, 0), st(BPF_DW, R10, -8, 0), stack_arg(-16), call_f,
+                       ldx(BPF_DW, R2, R10, -16), jmp_imm(BPF_JEQ, R2, 0, 2), mov64_reg(R0, R3),
+                       exit_insn(), ret(0)}),
+                    "r3 is not initialised"),
+               {write_first}, {mem16}),
+        linked(deny("stack never written for a pointer argument",
+                    P({stack_arg(-16), call_f, exit_insn()}), "reading uninitialised stack")
+                   .with_flags(NO_LEAKS),
+               {ret(0)}, {mem16}),
+        // (f reads nothing: what it would read differs between runtimes.)
+        linked(accept("stack never written for a pointer argument, with allow_ptr_leaks",
+                      P({stack_arg(-16), call_f, exit_insn()})),
+               {ret(0)}, {mem16}),
+        linked(deny("a pointer argument past the stack's top",
+                    P({st(BPF_DW, R10, -8, 0), stack_arg(-8), call_f, exit_insn()}),
+                    "invalid stack access off=-8 size=16"),
+               {read_second}, {mem16}),
+        linked(accept("a lookup's result passed before its NULL check",
+                      P({lookup(ARRAY_MAP), mov64_reg(R1, R0), call_f, exit_insn()})),
+               {write_first}, {mem16}),
+        linked(deny("a map value smaller than the pointer argument",
+                    P({lookup_checked(HASH_MAP), mov64_reg(R1, R0), call_f, exit_insn()}),
+                    "invalid map value access off=0 size=32 (value size 24)"),
+               {read_second}, {mem_args({32})}),
+        linked(deny("a read-only map's value for a pointer argument",
+                    P({lookup_checked(RDONLY_MAP), mov64_reg(R1, R0), call_f, exit_insn()}),
+                    "is read-only to programs"),
+               {if_r1(P({ldx(BPF_DW, R0, R1, 0), exit_insn()}))}, {mem_args({8})}),
+        linked(accept("a ring record for a pointer argument",
+                      P({reserve(16), jmp_imm(BPF_JNE, R0, 0, 2), ret(0), mov64_reg(R6, R0),
+                         mov64_reg(R1, R0), call_f, submit(R6), ret(0)})),
+               {write_first}, {mem16}),
+        linked(deny("a number for a pointer argument", P({mov64_imm(R1, 5), call_f, exit_insn()}),
+                    "r1 expects memory (stack, ring record or map value), got scalar"),
+               {read_second}, {mem16}),
+        linked(deny("the context for a pointer argument", P({call_f, exit_insn()}),
+                    "r1 expects memory (stack, ring record or map value), got context"),
+               {read_second}, {mem16}),
+        linked(deny("a pointer stored into a pointer argument without allow_ptr_leaks", pass_stack,
+                    "storing r10 into a memory argument leaks a pointer")
+                   .with_flags(NO_LEAKS),
+               {if_r1(P({stx(BPF_DW, R1, R10, 0), ret(0)}))}, {mem16}),
+        linked(accept("a pointer argument passed on to another global function", pass_stack),
+               {P({call_local(fn(2)), exit_insn()}), read_second}, {mem16, mem16}),
+        linked(deny("a pointer argument passed on to a function that wants more", pass_stack,
+                    "invalid memory argument access off=0 size=16 (argument size 8)"),
+               {P({call_local(fn(2)), exit_insn()}), read_second}, {mem_args({8}), mem16}),
+        linked(accept("the context, a number and memory in one call",
+                      P({st(BPF_DW, R10, -16, 1), st(BPF_DW, R10, -8, 2), mov64_reg(R3, R10),
+                         alu64_imm(BPF_ADD, R3, -16), mov64_imm(R2, 7), call_f, exit_insn()})),
+               {P({ldx(BPF_W, R4, R1, 0), jmp_imm(BPF_JNE, R3, 0, 2), ret(0),
+                   ldx(BPF_DW, R0, R3, 8), alu64_reg(BPF_ADD, R0, R2), exit_insn()})},
+               {mixed}),
+    };
+}
+
 std::vector<Case> control_flow_cases() {
     const Prog counted_loop =
         P({mov64_imm(R0, 0), mov64_imm(R1, 0), alu64_reg(BPF_ADD, R0, R1),
@@ -1969,6 +2119,21 @@ std::vector<Case> call_cases() {
             .with_funcs({func(0, KRING_FUNC_STATIC), func(4, 7)}),
         malformed("func-info with a bad argument kind", double_it, "bad argument")
             .with_funcs({func(0, KRING_FUNC_STATIC), func(4, KRING_FUNC_GLOBAL, {9})}),
+        malformed("func-info with a memory argument of 1 << 29 bytes", double_it, "bad memory size")
+            .with_funcs({func(0, KRING_FUNC_STATIC),
+                         [] {
+                             kring_func_info info = func(4, KRING_FUNC_GLOBAL, {KRING_ARG_MEM});
+                             info.arg_mem_size[0] = KRING_ARG_MEM_MAX;
+                             return info;
+                         }()}),
+        malformed("func-info with a memory size for a number argument", double_it,
+                  "bad memory size")
+            .with_funcs({func(0, KRING_FUNC_STATIC),
+                         [] {
+                             kring_func_info info = func(4, KRING_FUNC_GLOBAL, {KRING_ARG_SCALAR});
+                             info.arg_mem_size[0] = 8;
+                             return info;
+                         }()}),
         malformed("func-info with its reserved byte set", double_it, "reserved field must be 0")
             .with_funcs({func(0, KRING_FUNC_STATIC),
                          [] {
@@ -2560,6 +2725,7 @@ const Group groups[] = {
     {"tail calls", tail_call_cases},
     {"tracing helpers", tracing_helper_cases},
     {"BTF-typed contexts", btf_cases},
+    {"global function arguments", global_arg_cases},
     {"control flow and loops", control_flow_cases},
     {"calls", call_cases},
     {"pruning and linked registers", pruning_cases},
@@ -2661,6 +2827,9 @@ TEST_CASE("BTF-typed contexts") {
 }
 TEST_CASE("control flow and loops") {
     run_group("control flow and loops");
+}
+TEST_CASE("global function arguments") {
+    run_group("global function arguments");
 }
 TEST_CASE("calls") {
     run_group("calls");

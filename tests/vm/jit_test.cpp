@@ -397,10 +397,10 @@ TEST_CASE("jit: bpf-to-bpf calls, each frame with its own stack, a global functi
         exit_insn(),                 // 31
     };
     std::vector<kring_func_info> funcs = {
-        {0, KRING_FUNC_STATIC, 0, {}, 0},
-        {13, KRING_FUNC_STATIC, 0, {}, 0},
-        {23, KRING_FUNC_STATIC, 0, {}, 0},
-        {28, KRING_FUNC_GLOBAL, 1, {KRING_ARG_SCALAR}, 0},
+        {0, KRING_FUNC_STATIC, 0, {}, 0, {}},
+        {13, KRING_FUNC_STATIC, 0, {}, 0, {}},
+        {23, KRING_FUNC_STATIC, 0, {}, 0, {}},
+        {28, KRING_FUNC_GLOBAL, 1, {KRING_ARG_SCALAR}, 0, {}},
     };
     pt_regs ctx{};
     ctx.r14 = 5;
@@ -414,6 +414,76 @@ TEST_CASE("jit: bpf-to-bpf calls, each frame with its own stack, a global functi
     // f's frame: 5 * 3 = 15; h makes it 1015 and returns it; f returns 2030;
     // main adds its own slot (5) and g's 0x1234 ^ 0xff.
     CHECK(b.jit == 2030 + 5 + (0x1234 ^ 0xff));
+}
+
+TEST_CASE("jit: a global function's memory argument: the caller's stack, written by the callee") {
+    // main: fp-16 = r14, fp-8 = 0; r0 = f(fp-16) + fp-16 + fp-8 + f(NULL)
+    // f (global, 16 bytes of memory): if (!p) return 100;
+    //                                 p[1] = p[0] * 2; return p[0] + 1
+    std::vector<bpf_insn> p = {
+        mov64_reg(6, 1),            // 0: main
+        ldx(BPF_DW, 2, 6, 8),       // 1
+        stx(BPF_DW, 10, 2, -16),    // 2
+        st(BPF_DW, 10, -8, 0),      // 3
+        mov64_reg(1, 10),           // 4
+        alu64_imm(BPF_ADD, 1, -16), // 5
+        call_local(9),              // 6: f
+        mov64_reg(7, 0),            // 7
+        ldx(BPF_DW, 2, 10, -16),    // 8
+        alu64_reg(BPF_ADD, 7, 2),   // 9
+        ldx(BPF_DW, 2, 10, -8),     // 10
+        alu64_reg(BPF_ADD, 7, 2),   // 11
+        mov64_imm(1, 0),            // 12
+        call_local(2),              // 13: f(NULL)
+        alu64_reg(BPF_ADD, 0, 7),   // 14
+        exit_insn(),                // 15
+        mov64_imm(0, 100),          // 16: f
+        jmp_imm(BPF_JEQ, 1, 0, 5),  // 17
+        ldx(BPF_DW, 2, 1, 0),       // 18
+        mov64_reg(0, 2),            // 19
+        alu64_imm(BPF_ADD, 0, 1),   // 20
+        alu64_imm(BPF_MUL, 2, 2),   // 21
+        stx(BPF_DW, 1, 2, 8),       // 22
+        exit_insn(),                // 23
+    };
+    kring_func_info f{16, KRING_FUNC_GLOBAL, 1, {KRING_ARG_MEM}, 0, {16}};
+    std::vector<kring_func_info> funcs = {{0, KRING_FUNC_STATIC, 0, {}, 0, {}}, f};
+    pt_regs ctx{};
+    ctx.r14 = 21;
+    Both b = run_both(p, ctx, funcs);
+    CHECK(b.jit == b.interp);
+    // f gives 22 and makes fp-8 42; main adds 21, 42 and f(NULL)'s 100.
+    CHECK(b.jit == 22 + 21 + 42 + 100);
+}
+
+TEST_CASE("jit: a loader built before memory arguments: func-info records of 12 bytes") {
+    // main: r0 = g(r14); g (global, a number): r0 = r1 * 2.
+    std::vector<bpf_insn> p = {
+        ldx(BPF_DW, 1, 1, 8),     call_local(1), exit_insn(), mov64_reg(0, 1),
+        alu64_imm(BPF_MUL, 0, 2), exit_insn()};
+    const kring_func_info funcs[] = {{0, KRING_FUNC_STATIC, 0, {}, 0, {}},
+                                     {3, KRING_FUNC_GLOBAL, 1, {KRING_ARG_SCALAR}, 0, {}}};
+    // KRING_IOC_PROG_LOAD_V1's layout: each record its first 12 bytes, the
+    // next right after (read as whole structs, the second would be garbage).
+    std::vector<uint8_t> records(2 * KRING_FUNC_INFO_V1_SIZE, 0xff);
+    for (size_t k = 0; k < 2; k++)
+        std::memcpy(records.data() + k * KRING_FUNC_INFO_V1_SIZE, &funcs[k],
+                    KRING_FUNC_INFO_V1_SIZE);
+    Fd dev = open_device();
+    kring_prog_load req{};
+    req.insns = reinterpret_cast<uint64_t>(p.data());
+    req.insn_cnt = static_cast<uint32_t>(p.size());
+    req.attach_type = KRING_ATTACH_KPROBE;
+    req.func_info = reinterpret_cast<uint64_t>(records.data());
+    req.func_info_cnt = 2;
+    Fd prog(::ioctl(dev.get(), KRING_IOC_PROG_LOAD_V1, &req));
+    REQUIRE_MESSAGE(prog.get() >= 0, strerror(errno));
+    CHECK(info(prog.get()).nr_funcs == 2);
+    pt_regs ctx{};
+    ctx.r14 = 21;
+    uint64_t r0 = 0;
+    REQUIRE(test_run(prog.get(), ctx, &r0) == 0);
+    CHECK(r0 == 42);
 }
 
 // The fuzzer's programs (tests/fuzz/gen.cpp) and near misses of them, loaded

@@ -413,7 +413,7 @@ TEST_CASE("Linux refuses the table cases of the rules the differential found, fo
         {"a global function that returns a stack pointer",
          kprobe_prog({insn::call_local(2), r0_is_0, exit_insn,
                       insn::mov64_reg(BPF_REG_0, BPF_REG_10), exit_insn},
-                     {{0, KRING_FUNC_STATIC, 0, {}, 0}, {3, KRING_FUNC_GLOBAL, 0, {}, 0}}),
+                     {{0, KRING_FUNC_STATIC, 0, {}, 0, {}}, {3, KRING_FUNC_GLOBAL, 0, {}, 0, {}}}),
          "a global function must return a number",
          "At subprogram exit the register R0 is not a scalar value"},
     };

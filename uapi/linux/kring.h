@@ -144,6 +144,18 @@ struct kring_output {
 
 #define KRING_ARG_SCALAR 1	/* any 64-bit value */
 #define KRING_ARG_CTX 2		/* the program's context pointer, offset 0 */
+/*
+ * A pointer to arg_mem_size bytes the function may read and write, or NULL
+ * (the function must check): what Linux makes of a global function's
+ * pointer argument whose type is not the program's context but has a size
+ * (a struct, an integer, an array). The caller passes NULL (a constant 0)
+ * or memory it may read and write for that many bytes: stack (initialised,
+ * as for a helper that reads it), a ring record or a map value (at any
+ * offset within it, or before its NULL check), or such an argument of its
+ * own.
+ */
+#define KRING_ARG_MEM 3
+#define KRING_ARG_MEM_MAX (1U << 29)	/* arg_mem_size is below it */
 
 #define KRING_FUNC_MAX_ARGS 5
 
@@ -153,7 +165,16 @@ struct kring_func_info {
 	__u8 nr_args;		/* global: arguments in R1..R(nr_args) */
 	__u8 arg_kinds[KRING_FUNC_MAX_ARGS];	/* KRING_ARG_*; zero if unused */
 	__u8 reserved;		/* must be 0 */
+	/* KRING_ARG_MEM: the size in bytes (below KRING_ARG_MEM_MAX); else 0. */
+	__u32 arg_mem_size[KRING_FUNC_MAX_ARGS];
 };
+
+/*
+ * Loaders built before arg_mem_size existed (those sending
+ * KRING_IOC_PROG_LOAD_V1) pass func-info records of this many bytes: the
+ * fields up to reserved.
+ */
+#define KRING_FUNC_INFO_V1_SIZE 12
 
 #define KRING_IOC_CREATE	_IOW(KRING_IOC_MAGIC, 1, struct kring_create)
 #define KRING_IOC_QUERY		_IOR(KRING_IOC_MAGIC, 2, struct kring_query)
@@ -295,7 +316,11 @@ struct kring_prog_load {
 	__u64 insns;		/* user pointer to struct bpf_insn[insn_cnt] */
 	__u32 insn_cnt;
 	__u32 attach_type;	/* enum kring_attach_type */
-	__u64 func_info;	/* struct kring_func_info[func_info_cnt], or 0 */
+	/*
+	 * struct kring_func_info[func_info_cnt], or 0 (with
+	 * KRING_IOC_PROG_LOAD_V1: records of KRING_FUNC_INFO_V1_SIZE bytes)
+	 */
+	__u64 func_info;
 	__u32 func_info_cnt;
 	__u32 flags;		/* KRING_PROG_F_* */
 	__u64 log_buf;		/* user buffer for the verifier log, or 0 */

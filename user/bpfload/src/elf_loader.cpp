@@ -12,6 +12,7 @@
 #include <kring/bpfload.hpp>
 #include <kring/btf_ext.hpp>
 #include <kring/core_relo.hpp>
+#include <kring/program.hpp>
 #include <libelf.h>
 #include <map>
 #include <optional>
@@ -471,8 +472,44 @@ void apply_settings(const std::string& path, Object& obj, const ObjectSettings& 
     }
 }
 
-// Global functions' arguments from their BTF prototype.
-kring_func_info describe_global(const std::string& path, const btf* b, const std::string& name) {
+// A global function's pointer argument, as Linux's btf_prepare_func_args()
+// types it: the context when it points to the struct the attach point's
+// context is (by name), else memory of the size of what it points to.
+void describe_pointer_arg(const std::string& path, const btf* b, const std::string& name,
+                          kring_attach_type attach, const btf_type* ptr, uint16_t i,
+                          kring_func_info& fi) {
+    uint32_t target_id = ptr->type; // past modifiers and typedefs
+    const btf_type* target = btf__type_by_id(b, target_id);
+    while (target && (btf_is_mod(target) || btf_is_typedef(target))) {
+        target_id = target->type;
+        target = btf__type_by_id(b, target_id);
+    }
+    const char* ctx_struct = context_struct_name(attach);
+    if (target && btf_is_struct(target) && ctx_struct &&
+        std::strcmp(btf__name_by_offset(b, target->name_off), ctx_struct) == 0) {
+        fi.arg_kinds[i] = KRING_ARG_CTX;
+        return;
+    }
+    long long size = btf__resolve_size(b, ptr->type);
+    if (size < 0 || size >= KRING_ARG_MEM_MAX) {
+        std::string what = target_id == 0 ? "void" : describe_btf_type(b, target_id);
+        invalid(path, "global function " + name + ": argument " + std::to_string(i + 1) +
+                          " points to " + what +
+                          (size < 0 ? ", whose size is unknown" : ", too large") +
+                          ": a global function's pointer argument is " +
+                          (ctx_struct ? "the context (struct " + std::string(ctx_struct) +
+                                            " *) or memory of a known size, as in Linux"
+                                      : std::string("memory of a known size, as in Linux (this "
+                                                    "program's context cannot be passed)")));
+    }
+    fi.arg_kinds[i] = KRING_ARG_MEM;
+    fi.arg_mem_size[i] = static_cast<uint32_t>(size);
+}
+
+// Global functions' arguments from their BTF prototype, for a program of
+// `attach`.
+kring_func_info describe_global(const std::string& path, const btf* b, const std::string& name,
+                                kring_attach_type attach) {
     kring_func_info fi{};
     fi.linkage = KRING_FUNC_GLOBAL;
     int id = b ? btf__find_by_name_kind(b, name.c_str(), BTF_KIND_FUNC) : -1;
@@ -488,10 +525,10 @@ kring_func_info describe_global(const std::string& path, const btf* b, const std
         if (t && (btf_is_int(t) || btf_is_any_enum(t)))
             fi.arg_kinds[i] = KRING_ARG_SCALAR;
         else if (t && btf_is_ptr(t))
-            fi.arg_kinds[i] = KRING_ARG_CTX;
+            describe_pointer_arg(path, b, name, attach, t, i, fi);
         else
             invalid(path, "global function " + name + ": argument " + std::to_string(i + 1) +
-                              " must be an integer or the context pointer");
+                              " must be an integer or a pointer");
     }
     fi.nr_args = static_cast<uint8_t>(btf_vlen(proto));
     return fi;
@@ -722,7 +759,7 @@ private:
         append_code(prog, text_, text, target, count);
         kring_func_info fi{};
         if (GELF_ST_BIND(fn->sym.st_info) == STB_GLOBAL)
-            fi = describe_global(path_, btf_, fn->name);
+            fi = describe_global(path_, btf_, fn->name, attach_type_of_section(prog.section));
         fi.insn_off = static_cast<uint32_t>(pos);
         prog.func_info.push_back(fi);
         relocate(prog, text_, target, pos, count);

@@ -155,19 +155,24 @@ struct AttachName {
     const char* name;
     kring_attach_type type;
     uint32_t ctx_size;
+    const char* ctx_struct; // context_struct_name()
 };
 
 const AttachName kAttachNames[] = {
-    {"sched_process_fork", KRING_ATTACH_SCHED_PROCESS_FORK, sizeof(kring_ctx_fork)},
-    {"sched_process_exec", KRING_ATTACH_SCHED_PROCESS_EXEC, sizeof(kring_ctx_exec)},
-    {"sched_process_exit", KRING_ATTACH_SCHED_PROCESS_EXIT, sizeof(kring_ctx_exit)},
-    {"sys_enter", KRING_ATTACH_SYS_ENTER, sizeof(kring_ctx_sys_enter)},
-    {"sys_exit", KRING_ATTACH_SYS_EXIT, sizeof(kring_ctx_sys_exit)},
-    {"kprobe", KRING_ATTACH_KPROBE, sizeof(pt_regs)},
-    {"kretprobe", KRING_ATTACH_KRETPROBE, sizeof(pt_regs)},
-    {"tracepoint", KRING_ATTACH_TRACEPOINT, KRING_TRACEPOINT_CTX_SIZE},
-    {"raw_tracepoint", KRING_ATTACH_RAW_TRACEPOINT, KRING_RAW_TP_CTX_SIZE},
-    {"tp_btf", KRING_ATTACH_TP_BTF, KRING_RAW_TP_CTX_SIZE},
+    {"sched_process_fork", KRING_ATTACH_SCHED_PROCESS_FORK, sizeof(kring_ctx_fork),
+     "kring_ctx_fork"},
+    {"sched_process_exec", KRING_ATTACH_SCHED_PROCESS_EXEC, sizeof(kring_ctx_exec),
+     "kring_ctx_exec"},
+    {"sched_process_exit", KRING_ATTACH_SCHED_PROCESS_EXIT, sizeof(kring_ctx_exit),
+     "kring_ctx_exit"},
+    {"sys_enter", KRING_ATTACH_SYS_ENTER, sizeof(kring_ctx_sys_enter), "kring_ctx_sys_enter"},
+    {"sys_exit", KRING_ATTACH_SYS_EXIT, sizeof(kring_ctx_sys_exit), "kring_ctx_sys_exit"},
+    {"kprobe", KRING_ATTACH_KPROBE, sizeof(pt_regs), "pt_regs"},
+    {"kretprobe", KRING_ATTACH_KRETPROBE, sizeof(pt_regs), "pt_regs"},
+    {"tracepoint", KRING_ATTACH_TRACEPOINT, KRING_TRACEPOINT_CTX_SIZE, nullptr},
+    {"raw_tracepoint", KRING_ATTACH_RAW_TRACEPOINT, KRING_RAW_TP_CTX_SIZE,
+     "bpf_raw_tracepoint_args"},
+    {"tp_btf", KRING_ATTACH_TP_BTF, KRING_RAW_TP_CTX_SIZE, nullptr},
 };
 
 } // namespace
@@ -189,6 +194,13 @@ const char* attach_type_name(kring_attach_type type) {
         if (type == a.type)
             return a.name;
     return "?";
+}
+
+const char* context_struct_name(kring_attach_type type) {
+    for (const auto& a : kAttachNames)
+        if (type == a.type)
+            return a.ctx_struct;
+    return nullptr;
 }
 
 uint32_t context_size(kring_attach_type type) {

@@ -134,6 +134,13 @@ const char* attach_type_name(kring_attach_type type);
 // A kprobe, kretprobe, trace event or raw tracepoint: attached to a
 // function or an event it names (struct kring_prog_attach's symbol).
 bool needs_target(kring_attach_type type);
+// The struct a global function's pointer argument points to when that
+// argument is the program's context, as Linux tells by the struct's name:
+// "pt_regs" for kprobes, "bpf_raw_tracepoint_args" for raw tracepoints,
+// "kring_ctx_exec"... for kring's own contexts; nullptr where the context
+// is no struct to Linux (trace events, tp_btf), whose programs cannot pass
+// it to a global function.
+const char* context_struct_name(kring_attach_type type);
 // struct kring_prog_attach's raw_args for the raw tracepoint `name`
 // ("sys_enter"): its arguments' count and sizes, from the typedef
 // btf_trace_NAME of the BTF file `target_btf` (empty: the running
