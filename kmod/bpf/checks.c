@@ -1079,6 +1079,12 @@ static int check_global_call(struct kbpf_env *env, const struct kbpf_state *st,
 			err = check_global_mem_arg(env, st, regno,
 						   f->arg_mem_size[a],
 						   &facts->stack_off[regno]);
+			/* A mismatch of the declaration: EINVAL, as Linux. */
+			if (err == -EACCES)
+				return kbpf_reject(env, -EINVAL,
+						   "global function %u: argument r%u is not NULL or %u bytes its caller may read and write",
+						   func, regno,
+						   f->arg_mem_size[a]);
 			if (err)
 				return err;
 			if (arg->type == KBPF_PTR_STACK && f->arg_mem_size[a])
@@ -1089,8 +1095,10 @@ static int check_global_call(struct kbpf_env *env, const struct kbpf_state *st,
 		     arg->type == KBPF_SCALAR :
 		     arg->type == KBPF_PTR_CTX && !arg->off &&
 		     is_zero_offset(arg);
+		/* Linux: EINVAL for a type, EACCES for a moved context. */
 		if (!ok)
-			return kbpf_reject(env, -EACCES,
+			return kbpf_reject(env, arg->type == KBPF_PTR_CTX ?
+					   -EACCES : -EINVAL,
 					   "global function %u: argument r%u expects %s, got %s%s",
 					   func, regno,
 					   f->arg_kinds[a] == KRING_ARG_SCALAR ?

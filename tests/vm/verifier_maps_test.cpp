@@ -292,13 +292,13 @@ Verdict linux_verdict(const Case& c, const Prog& insns) {
                                         &log);
         if (::write(pipe_fds[1], log.data(), log.size()) < 0)
             return 97;
-        return fd < 0 ? 1 : 0;
+        return fd < 0 ? -fd : 0; // the errno
     });
     ::close(pipe_fds[1]);
     v.log = vmtest::read_to_end(pipe_fds[0]);
     ::close(pipe_fds[0]);
     REQUIRE(status < 90);
-    v.err = status ? -EACCES : 0;
+    v.err = -status;
     return v;
 }
 
