@@ -1073,7 +1073,7 @@ static int check_global_call(struct kbpf_env *env, const struct kbpf_state *st,
 	for (a = 0; a < f->nr_args; a++) {
 		const struct kbpf_reg *arg = &regs[a + 1];
 		u8 regno = a + 1;
-		bool ok;
+		bool moved_ctx, ok;
 
 		if (f->arg_kinds[a] == KRING_ARG_MEM) {
 			err = check_global_mem_arg(env, st, regno,
@@ -1095,17 +1095,17 @@ static int check_global_call(struct kbpf_env *env, const struct kbpf_state *st,
 		     arg->type == KBPF_SCALAR :
 		     arg->type == KBPF_PTR_CTX && !arg->off &&
 		     is_zero_offset(arg);
+		moved_ctx = f->arg_kinds[a] == KRING_ARG_CTX &&
+			    arg->type == KBPF_PTR_CTX;
 		/* Linux: EINVAL for a type, EACCES for a moved context. */
 		if (!ok)
-			return kbpf_reject(env, arg->type == KBPF_PTR_CTX ?
-					   -EACCES : -EINVAL,
+			return kbpf_reject(env, moved_ctx ? -EACCES : -EINVAL,
 					   "global function %u: argument r%u expects %s, got %s%s",
 					   func, regno,
 					   f->arg_kinds[a] == KRING_ARG_SCALAR ?
 					   "a scalar" : "the context at offset 0",
 					   kbpf_reg_type_name(arg),
-					   arg->type == KBPF_PTR_CTX ?
-					   " at another offset" : "");
+					   moved_ctx ? " at another offset" : "");
 	}
 	return 0;
 }

@@ -135,6 +135,7 @@ const std::map<std::string, std::string> linux_says = {
     {"a read-only map's value for a pointer argument", "write into map forbidden"},
     {"a number for a pointer argument", "R1 type=scalar expected=fp"},
     {"the context for a pointer argument", "invalid bpf_context access"},
+    {"the context for a number argument", "R1 is not a scalar"},
     {"a pointer stored into a pointer argument without allow_ptr_leaks", "R10 leaks addr into mem"},
     {"a pointer argument passed on to a function that wants more",
      "invalid access to memory, mem_size=8 off=0 size=16"},
