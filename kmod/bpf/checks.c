@@ -26,6 +26,12 @@ __printf(3, 4) int kbpf_reject(struct kbpf_env *env, int err,
 
 /* ---- registers ---- */
 
+/* No variable offset: val is the constant 0. */
+static bool is_zero_offset(const struct kbpf_reg *reg)
+{
+	return kbpf_scalar_is_const(&reg->val) && !reg->val.var_off.value;
+}
+
 static int check_reg_init(struct kbpf_env *env, const struct kbpf_state *st,
 			  u8 regno)
 {
@@ -76,6 +82,10 @@ int kbpf_check_ptr_offset(struct kbpf_env *env, s64 off)
 static int check_ptr_operand(struct kbpf_env *env, const struct kbpf_reg *ptr,
 			     u8 regno)
 {
+	if (kbpf_reg_maybe_null(ptr))
+		return kbpf_reject(env, -EACCES,
+				   "r%u may be NULL: compare it with 0 first",
+				   regno);
 	switch (ptr->type) {
 	case KBPF_CONST_RING:
 		return kbpf_reject(env, -EACCES,
@@ -83,12 +93,6 @@ static int check_ptr_operand(struct kbpf_env *env, const struct kbpf_reg *ptr,
 	case KBPF_CONST_MAP:
 		return kbpf_reject(env, -EACCES,
 				   "arithmetic on a map pointer is prohibited");
-	case KBPF_PTR_RECORD_OR_NULL:
-	case KBPF_PTR_MAP_VALUE_OR_NULL:
-	case KBPF_PTR_MEM_OR_NULL:
-		return kbpf_reject(env, -EACCES,
-				   "r%u may be NULL: compare it with 0 first",
-				   regno);
 	default:
 		return 0;
 	}
@@ -371,9 +375,7 @@ static int check_mem_base(struct kbpf_env *env, const struct kbpf_state *st,
 
 	if (err)
 		return err;
-	if (reg->type == KBPF_PTR_RECORD_OR_NULL ||
-	    reg->type == KBPF_PTR_MAP_VALUE_OR_NULL ||
-	    reg->type == KBPF_PTR_MEM_OR_NULL)
+	if (kbpf_reg_maybe_null(reg))
 		return kbpf_reject(env, -EACCES,
 				   "r%u may be NULL: compare it with 0 first",
 				   regno);
@@ -507,7 +509,7 @@ static int check_btf_access(struct kbpf_env *env, const struct bpf_insn *insn,
 		return kbpf_reject(env, -EACCES,
 				   "R%u is ptr_%s invalid negative access: off=%lld",
 				   base_regno, tname, (long long)off);
-	if (!kbpf_scalar_is_const(&base->val) || base->val.var_off.value) {
+	if (!is_zero_offset(base)) {
 		tnum_format(tn, sizeof(tn), base->val.var_off);
 		return kbpf_reject(env, -EACCES,
 				   "R%u is ptr_%s invalid variable offset: off=%lld, var_off=%s",
@@ -553,7 +555,6 @@ int kbpf_check_mem(struct kbpf_env *env, const struct kbpf_state *st,
 		   const struct bpf_insn *insn, struct kbpf_mem_facts *facts)
 {
 	s32 *stack_off = &facts->stack_off;
-
 	u8 class = BPF_CLASS(insn->code);
 	bool is_load = class == BPF_LDX;
 	u8 base_regno = is_load ? insn->src_reg : insn->dst_reg;
@@ -726,12 +727,6 @@ int kbpf_check_ld_imm64(struct kbpf_env *env, const struct bpf_insn *insn)
 
 /* ---- helper calls ---- */
 
-/* No variable offset: val is the constant 0. */
-static bool is_zero_offset(const struct kbpf_reg *reg)
-{
-	return kbpf_scalar_is_const(&reg->val) && !reg->val.var_off.value;
-}
-
 static bool is_zero(const struct kbpf_reg *reg)
 {
 	return reg->type == KBPF_SCALAR && is_zero_offset(reg);
@@ -861,8 +856,7 @@ static int check_helper_arg(struct kbpf_env *env, const struct kbpf_state *st,
 			return kbpf_reject(env, -EACCES,
 					   "r%u expects the context, got %s",
 					   regno, kbpf_reg_type_name(reg));
-		if (reg->off || !kbpf_scalar_is_const(&reg->val) ||
-		    reg->val.var_off.value)
+		if (reg->off || !is_zero_offset(reg))
 			return kbpf_reject(env, -EACCES,
 					   "r%u: the context moved (off=%d%s): pass it as the program got it",
 					   regno, reg->off,
@@ -912,8 +906,7 @@ static int check_helper_arg(struct kbpf_env *env, const struct kbpf_state *st,
 			return kbpf_reject(env, -EACCES,
 					   "r%u expects a reserved ring record, got %s",
 					   regno, kbpf_reg_type_name(reg));
-		if (reg->off || !kbpf_scalar_is_const(&reg->val) ||
-		    reg->val.var_off.value)
+		if (reg->off || !is_zero_offset(reg))
 			return kbpf_reject(env, -EACCES,
 					   "r%u must point to the start of the reserved record (off=%d%s)",
 					   regno, reg->off,
@@ -1047,12 +1040,8 @@ static int check_global_mem_arg(struct kbpf_env *env,
 
 	if (is_zero(&mem))
 		return 0;
-	if (mem.type == KBPF_PTR_RECORD_OR_NULL)
-		mem.type = KBPF_PTR_RECORD;
-	else if (mem.type == KBPF_PTR_MAP_VALUE_OR_NULL)
-		mem.type = KBPF_PTR_MAP_VALUE;
-	else if (mem.type == KBPF_PTR_MEM_OR_NULL)
-		mem.type = KBPF_PTR_MEM;
+	if (kbpf_reg_maybe_null(&mem))
+		mem.type = kbpf_type_past_null_check(mem.type);
 	err = check_mem_region(env, st, &mem, regno, size, false, stack_off);
 	return err ? err : check_mem_region(env, st, &mem, regno, size, true,
 					    stack_off);
@@ -1203,9 +1192,7 @@ static int check_ptr_cond(struct kbpf_env *env, const struct bpf_insn *insn,
 
 	if ((op == BPF_JEQ || op == BPF_JNE) && is_zero(other) &&
 	    BPF_CLASS(insn->code) == BPF_JMP) {
-		if (ptr->type == KBPF_PTR_RECORD_OR_NULL ||
-		    ptr->type == KBPF_PTR_MAP_VALUE_OR_NULL ||
-		    ptr->type == KBPF_PTR_MEM_OR_NULL) {
+		if (kbpf_reg_maybe_null(ptr)) {
 			*null_id = ptr->id;
 			return 0;
 		}

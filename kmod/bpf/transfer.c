@@ -468,6 +468,20 @@ static void release_record(struct kbpf_state *st, u32 ref_id)
 }
 
 /*
+ * A call that may write any of the @size bytes at fp + @off, and writes the
+ * first @written of them for sure: those hold unknown bytes after it.
+ */
+static int stack_write_unknown(struct kbpf_env *env, struct kbpf_frame *frame,
+			       s32 off, u32 size, u32 written)
+{
+	int err = stack_clobber(env, frame, off, size);
+
+	if (!err)
+		stack_mark(frame, off, written, KBPF_SLOT_MISC);
+	return err;
+}
+
+/*
  * Stack [fp + @off, + the size in R(@mem_regno + 1)) that a helper writes:
  * a run writes as many bytes as its size, so only the first umin are
  * written by every run; the others keep what an earlier run left on the
@@ -480,36 +494,11 @@ static int helper_stack_write(struct kbpf_env *env, struct kbpf_state *st,
 {
 	const struct kbpf_reg *regs = kbpf_cur_regs(st);
 	const struct kbpf_reg *size = &regs[mem_regno + 1];
-	struct kbpf_frame *frame = st->frames[regs[mem_regno].frameno];
-	int err;
 
-	err = stack_clobber(env, frame, off, (u32)size->val.umax);
-	if (err)
-		return err;
-	stack_mark(frame, off,
-		   (u32)(env->allow_ptr_leaks ? size->val.umax : size->val.umin),
-		   KBPF_SLOT_MISC);
-	return 0;
-}
-
-/*
- * Stack [fp + @off, + @size) given in R@regno to a global function, which
- * may write any of it: written bytes of unknown value after the call (the
- * check made sure they were written before, or that the program may read
- * bytes never written).
- */
-static int stack_write_unknown(struct kbpf_env *env, struct kbpf_state *st,
-			       u8 regno, s32 off, u32 size)
-{
-	struct kbpf_frame *frame =
-		st->frames[kbpf_cur_regs(st)[regno].frameno];
-	int err;
-
-	err = stack_clobber(env, frame, off, size);
-	if (err)
-		return err;
-	stack_mark(frame, off, size, KBPF_SLOT_MISC);
-	return 0;
+	return stack_write_unknown(env, st->frames[regs[mem_regno].frameno],
+				   off, (u32)size->val.umax,
+				   (u32)(env->allow_ptr_leaks ? size->val.umax :
+								size->val.umin));
 }
 
 /*
@@ -628,16 +617,19 @@ static int transfer_pseudo_call(struct kbpf_env *env, struct kbpf_state *st,
 	if (f->linkage == KRING_FUNC_GLOBAL) {
 		/*
 		 * Verified on its own: the call gives back a number, and the
-		 * stack it was given may hold any bytes.
+		 * stack it was given holds unknown bytes (written before, the
+		 * check made sure, or readable uninitialised).
 		 */
 		for (r = 1; r <= 5; r++) {
-			if (facts.stack_writes & (1U << r)) {
-				err = stack_write_unknown(env, st, r,
-							  facts.stack_off[r],
-							  f->arg_mem_size[r - 1]);
-				if (err)
-					return err;
-			}
+			u32 size = f->arg_mem_size[r - 1];
+
+			if (!(facts.stack_writes & (1U << r)))
+				continue;
+			err = stack_write_unknown(env,
+						  st->frames[caller->regs[r].frameno],
+						  facts.stack_off[r], size, size);
+			if (err)
+				return err;
 		}
 		for (r = 1; r <= 5; r++)
 			kbpf_reg_mark_not_init(&caller->regs[r]);
@@ -700,19 +692,12 @@ static void mark_null_check(struct kbpf_state *st, u32 id, bool is_null)
 	if (is_null)
 		drop_ref(st, id);	/* nothing to release */
 	kbpf_for_each_reg(st, reg, {
-		if ((reg->type != KBPF_PTR_RECORD_OR_NULL &&
-		     reg->type != KBPF_PTR_MAP_VALUE_OR_NULL &&
-		     reg->type != KBPF_PTR_MEM_OR_NULL) ||
-		    reg->id != id)
+		if (!kbpf_reg_maybe_null(reg) || reg->id != id)
 			continue;
 		if (is_null)
 			kbpf_reg_mark_const(reg, 0);
-		else if (reg->type == KBPF_PTR_RECORD_OR_NULL)
-			reg->type = KBPF_PTR_RECORD;
-		else if (reg->type == KBPF_PTR_MAP_VALUE_OR_NULL)
-			reg->type = KBPF_PTR_MAP_VALUE;
 		else
-			reg->type = KBPF_PTR_MEM;
+			reg->type = kbpf_type_past_null_check(reg->type);
 	});
 }
 

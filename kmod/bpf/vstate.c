@@ -306,6 +306,20 @@ bool kbpf_state_contains(const struct kbpf_state *old,
 	return true;
 }
 
+u8 kbpf_type_past_null_check(u8 type)
+{
+	switch (type) {
+	case KBPF_PTR_RECORD_OR_NULL:
+		return KBPF_PTR_RECORD;
+	case KBPF_PTR_MAP_VALUE_OR_NULL:
+		return KBPF_PTR_MAP_VALUE;
+	case KBPF_PTR_MEM_OR_NULL:
+		return KBPF_PTR_MEM;
+	default:
+		return KBPF_NOT_INIT;
+	}
+}
+
 int kbpf_reg_format(char *buf, size_t size, const struct kbpf_reg *reg)
 {
 	char val[160];

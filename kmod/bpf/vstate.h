@@ -155,6 +155,16 @@ void kbpf_reg_mark_unknown(struct kbpf_reg *reg);
 void kbpf_reg_mark_const(struct kbpf_reg *reg, u64 value);
 void kbpf_reg_mark_not_init(struct kbpf_reg *reg);
 bool kbpf_reg_is_pointer(const struct kbpf_reg *reg);
+/*
+ * What a maybe-NULL pointer (a reservation, a lookup's result, a memory
+ * argument, before its NULL check) is past the check; KBPF_NOT_INIT for
+ * any other type.
+ */
+u8 kbpf_type_past_null_check(u8 type);
+static inline bool kbpf_reg_maybe_null(const struct kbpf_reg *reg)
+{
+	return kbpf_type_past_null_check(reg->type) != KBPF_NOT_INIT;
+}
 int kbpf_reg_format(char *buf, size_t size, const struct kbpf_reg *reg);
 const char *kbpf_reg_type_name(const struct kbpf_reg *reg);
 
