@@ -59,11 +59,14 @@ static ssize_t kring_btf_read(void **out)
 		return PTR_ERR(file);
 	/* sysfs gives the blob's size as the file's. */
 	size = i_size_read(file_inode(file));
-	data = size > 0 && size <= KRING_VMLINUX_BTF_MAX ? vmalloc(size) : NULL;
+	if (size <= 0 || size > KRING_VMLINUX_BTF_MAX) {
+		fput(file);
+		return -EFBIG;
+	}
+	data = vmalloc(size);
 	if (!data) {
 		fput(file);
-		return size > 0 && size <= KRING_VMLINUX_BTF_MAX ? -ENOMEM :
-								   -EFBIG;
+		return -ENOMEM;
 	}
 	while (pos < size) {
 		n = kernel_read(file, data + pos, size - pos, &pos);
