@@ -135,10 +135,20 @@ std::string enumerator(const btf* b, uint32_t type_id, const std::vector<uint32_
 } // namespace
 
 const btf_type* skip_mods(const btf* b, uint32_t id) {
-    const btf_type* t = btf__type_by_id(b, id);
-    while (t && (btf_is_mod(t) || btf_is_typedef(t)))
-        t = btf__type_by_id(b, t->type);
+    return skip_mods(b, &id);
+}
+
+const btf_type* skip_mods(const btf* b, uint32_t* id) {
+    const btf_type* t = btf__type_by_id(b, *id);
+    while (t && (btf_is_mod(t) || btf_is_typedef(t))) {
+        *id = t->type;
+        t = btf__type_by_id(b, *id);
+    }
     return t;
+}
+
+void BtfDeleter::operator()(btf* b) const {
+    btf__free(b);
 }
 
 std::string describe_btf_type(const btf* b, uint32_t id) {

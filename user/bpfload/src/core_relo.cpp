@@ -39,16 +39,6 @@ bool is_type_kind(uint32_t kind) {
            kind == BPF_CORE_TYPE_MATCHES;
 }
 
-// The type behind typedefs and qualifiers, and its id in *id.
-const btf_type* skip_mods(const btf* b, uint32_t* id) {
-    const btf_type* t = btf__type_by_id(b, *id);
-    while (t && (btf_is_mod(t) || btf_is_typedef(t))) {
-        *id = t->type;
-        t = btf__type_by_id(b, *id);
-    }
-    return t;
-}
-
 std::string_view name_of(const btf* b, uint32_t name_off) {
     const char* name = btf__name_by_offset(b, name_off);
     return name ? name : "";

@@ -185,11 +185,6 @@ private:
     std::vector<Symbol> symbols_;
 };
 
-struct BtfDeleter {
-    void operator()(btf* b) const { btf__free(b); }
-};
-using BtfPtr = std::unique_ptr<btf, BtfDeleter>;
-
 // __uint(name, value) is "int (*name)[value]": value is the array's length.
 uint32_t map_field(const btf* b, const btf_member& m) {
     const btf_type* ptr = skip_mods(b, m.type);
@@ -479,11 +474,7 @@ void describe_pointer_arg(const std::string& path, const btf* b, const std::stri
                           kring_attach_type attach, const btf_type* ptr, uint16_t i,
                           kring_func_info& fi) {
     uint32_t target_id = ptr->type; // past modifiers and typedefs
-    const btf_type* target = btf__type_by_id(b, target_id);
-    while (target && (btf_is_mod(target) || btf_is_typedef(target))) {
-        target_id = target->type;
-        target = btf__type_by_id(b, target_id);
-    }
+    const btf_type* target = skip_mods(b, &target_id);
     const char* ctx_struct = context_struct_name(attach);
     if (target && btf_is_struct(target) && ctx_struct &&
         std::strcmp(btf__name_by_offset(b, target->name_off), ctx_struct) == 0) {

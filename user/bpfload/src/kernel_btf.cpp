@@ -2,24 +2,17 @@
 #include <bpf/btf.h>
 #include <cerrno>
 #include <cstring>
+#include <kring/btf_ext.hpp>
 #include <kring/kernel_btf.hpp>
 #include <kring/kring.hpp>
 #include <memory>
 
 namespace kring {
 
-namespace {
-
-struct BtfDeleter {
-    void operator()(btf* b) const { btf__free(b); }
-};
-
-} // namespace
-
 KernelBtf::KernelBtf(const std::string& path) : path_(path.empty() ? kRunningKernel : path) {
     // libbpf reads it, raw or from an ELF vmlinux's .BTF section, as
     // --btf files may be; kring's parser checks what it then reads.
-    std::unique_ptr<btf, BtfDeleter> file(btf__parse(path_.c_str(), nullptr));
+    bpf::BtfPtr file(btf__parse(path_.c_str(), nullptr));
     if (!file)
         throw Error(errno ? errno : EINVAL, "cannot read the kernel's BTF " + path_);
     uint32_t size = 0;

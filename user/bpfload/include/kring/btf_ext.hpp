@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string>
 #include <vector>
@@ -34,6 +35,14 @@ std::string describe_core_relo(const btf* b, const CoreRelo& relo);
 // Type `id` of `b` behind its typedefs and qualifiers (const, volatile...),
 // null if there is no such type.
 const btf_type* skip_mods(const btf* b, uint32_t id);
+// The same, leaving the id of the type behind them in *id.
+const btf_type* skip_mods(const btf* b, uint32_t* id);
+
+// A libbpf btf, freed with btf__free().
+struct BtfDeleter {
+    void operator()(btf* b) const;
+};
+using BtfPtr = std::unique_ptr<btf, BtfDeleter>;
 
 // Type `id` of `b` as messages name it: "struct task_struct", "enum
 // (anonymous, id 7)", "type 7" if `b` is null or has no such type.
