@@ -486,6 +486,13 @@ void print_env(int ncpus) {
         BENCH_RING_SIZE, kTestRunRepeat);
 }
 
+// Whether `only` (KRING_BENCH_ONLY: bench/run.sh --only, an underscore for
+// each space) selects the scenario; every scenario when it is empty.
+bool selected(const Scenario& s, std::string only) {
+    std::replace(only.begin(), only.end(), '_', ' ');
+    return (s.name + " " + std::to_string(s.size) + " B").find(only) != std::string::npos;
+}
+
 std::vector<Scenario> scenarios() {
     std::vector<Scenario> list;
     for (uint32_t size : {8u, 64u, 512u, 4096u})
@@ -505,7 +512,11 @@ int libbpf_warnings(libbpf_print_level level, const char* format, va_list args) 
 
 int main(int argc, char** argv) {
     if (argc < 3) {
-        std::fprintf(stderr, "usage: kring-bench BENCH.BPF.O PERFBUF.BPF.O [SECONDS]\n");
+        std::fprintf(stderr, "usage: kring-bench BENCH.BPF.O PERFBUF.BPF.O [SECONDS]\n"
+                             "  KRING_BENCH_ONLY=WORDS: the scenarios whose name contains "
+                             "WORDS ('_' for ' ') only\n"
+                             "  KRING_BENCH_ROUNDS=N: each scenario N times, the contenders "
+                             "interleaved\n");
         return 2;
     }
     std::chrono::milliseconds duration(argc > 3 ? int(std::atof(argv[3]) * 1000) : 1000);
@@ -522,21 +533,33 @@ int main(int argc, char** argv) {
         contenders.push_back(std::make_unique<KringContender>(argv[1], true, true));
         contenders.push_back(std::make_unique<KringApiContender>());
         contenders.push_back(std::make_unique<LinuxPerfbufContender>(argv[2]));
+        const char* only_env = std::getenv("KRING_BENCH_ONLY");
+        const std::string only = only_env ? only_env : "";
+        const char* rounds_env = std::getenv("KRING_BENCH_ROUNDS");
+        const int rounds = std::max(1, rounds_env ? std::atoi(rounds_env) : 1);
         for (const Scenario& s : scenarios()) {
-            for (auto& c : contenders) {
-                Measurement m = measure(*c, s, duration, ncpus);
-                std::printf("KRING-BENCH {\"scenario\": \"%s\", \"size\": %u, \"producers\": %d, "
-                            "\"contender\": \"%s\", \"seconds\": %.3f, \"produced\": %llu, "
-                            "\"consumed\": %llu, \"wakeups\": %llu, \"p50_ns\": %llu, "
-                            "\"p99_ns\": %llu, \"memory_bytes\": %llu}\n",
-                            s.name.c_str(), s.size, s.producers, c->name().c_str(), m.seconds,
-                            (unsigned long long)m.produced, (unsigned long long)m.consumed,
-                            (unsigned long long)m.wakeups, (unsigned long long)m.p50_ns,
-                            (unsigned long long)m.p99_ns, (unsigned long long)c->memory_bytes());
-                std::fflush(stdout);
+            if (!selected(s, only))
+                continue;
+            // Rounds interleave the contenders, so that each round's ratios
+            // compare measurements taken moments apart.
+            for (int round = 0; round < rounds; round++) {
+                for (auto& c : contenders) {
+                    Measurement m = measure(*c, s, duration, ncpus);
+                    std::printf(
+                        "KRING-BENCH {\"scenario\": \"%s\", \"size\": %u, \"producers\": %d, "
+                        "\"round\": %d, \"contender\": \"%s\", \"seconds\": %.3f, "
+                        "\"produced\": %llu, \"consumed\": %llu, \"wakeups\": %llu, "
+                        "\"p50_ns\": %llu, \"p99_ns\": %llu, \"memory_bytes\": %llu}\n",
+                        s.name.c_str(), s.size, s.producers, round, c->name().c_str(), m.seconds,
+                        (unsigned long long)m.produced, (unsigned long long)m.consumed,
+                        (unsigned long long)m.wakeups, (unsigned long long)m.p50_ns,
+                        (unsigned long long)m.p99_ns, (unsigned long long)c->memory_bytes());
+                    std::fflush(stdout);
+                }
             }
         }
-        tailcall_bench::run(20000, 5);
+        if (only.empty())
+            tailcall_bench::run(20000, 5);
     } catch (const std::exception& e) {
         std::fprintf(stderr, "kring-bench: %s\n", e.what());
         return 1;

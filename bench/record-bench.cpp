@@ -53,12 +53,17 @@ double cpu_seconds(int who) {
 }
 
 // One way of persisting a ring: run() consumes until `producing` is false,
-// then drains; returns the records written.
+// then drains; returns the records written. writes(): the write system
+// calls or io_uring writes of the last run.
 class Persister {
 public:
     virtual ~Persister() = default;
     virtual const char* name() const = 0;
     virtual uint64_t run(const kring::Ring& ring, const std::atomic<bool>& producing) = 0;
+    uint64_t writes() const { return writes_; }
+
+protected:
+    uint64_t writes_ = 0;
 };
 
 class RecorderPersister : public Persister {
@@ -74,6 +79,7 @@ public:
             recorder.poll(std::chrono::milliseconds(50));
         recorder.flush();
         syncs_ = recorder.stats().syncs;
+        writes_ = recorder.stats().writes;
         return recorder.stats().records;
     }
     uint64_t syncs() const { return syncs_; }
@@ -103,9 +109,11 @@ public:
         std::vector<std::byte> buffer(kCopyBuffer);
         size_t used = 0;
         uint64_t records = 0;
+        writes_ = 0;
         auto flush = [&] {
             for (size_t done = 0; done < used;) {
                 ssize_t n = ::write(fd, buffer.data() + done, used - done);
+                writes_++;
                 if (n < 0)
                     throw kring::Error(errno, std::string("write to ") + kFile);
                 done += size_t(n);
@@ -253,12 +261,14 @@ int main(int argc, char** argv) {
                 std::printf("KRING-RECORD-BENCH {\"size\": %u, \"contender\": \"%s\", "
                             "\"seconds\": %.3f, \"asked\": %llu, \"committed\": %llu, "
                             "\"dropped\": %llu, \"written\": %llu, \"file_bytes\": %llu, "
-                            "\"consumer_cpu_s\": %.3f, \"syncs\": %llu, \"file\": \"%s\"}\n",
+                            "\"consumer_cpu_s\": %.3f, \"syncs\": %llu, \"writes\": %llu, "
+                            "\"file\": \"%s\"}\n",
                             size, p->name(), m.seconds, (unsigned long long)m.asked,
                             (unsigned long long)m.committed, (unsigned long long)m.dropped,
                             (unsigned long long)m.written, (unsigned long long)m.file_bytes,
                             m.consumer_cpu_s,
-                            (unsigned long long)(recorder ? recorder->syncs() : 0), kFile);
+                            (unsigned long long)(recorder ? recorder->syncs() : 0),
+                            (unsigned long long)p->writes(), kFile);
                 std::fflush(stdout);
                 if (m.written != m.committed)
                     throw kring::Error(EIO, std::string(p->name()) + " wrote " +

@@ -14,7 +14,7 @@ CONTENDERS = [BASELINE, "Linux ringbuf, libkring", "kring kprobe", "kring test-r
               "kring in-kernel API", "Linux perfbuf, libbpf"]
 
 
-def parse(log_path):
+def parse(log_path, partial):
     env, runs, recordings, record_env, tail_calls = None, [], [], {}, []
     with open(log_path, errors="replace") as log:
         for line in log:
@@ -28,9 +28,11 @@ def parse(log_path):
                 record_env = json.loads(line[len("KRING-RECORD-BENCH-ENV "):])
             elif line.startswith("KRING-RECORD-BENCH "):
                 recordings.append(json.loads(line[len("KRING-RECORD-BENCH "):]))
-    if env is None or not runs:
+    if partial and recordings and not runs:  # bench/run.sh --only record
+        env = {}
+    elif env is None or not runs:
         sys.exit(f"report.py: no KRING-BENCH lines in {log_path}: did kring-bench run?")
-    if not recordings:
+    if not recordings and not partial:
         sys.exit(f"report.py: no KRING-RECORD-BENCH lines in {log_path}: "
                  "did kring-record-bench run?")
     env["record"] = record_env
@@ -69,6 +71,8 @@ RECORDERS = [RECORDER + " --sync never", RECORDER + " --sync never --no-checksum
 
 def recording_table(env, recordings):
     """kring-record-bench: kringctl record against a read-copy-write loop."""
+    if not recordings:
+        return []
     where = recordings[0].get("file", "/tmp/")
     medium = ("an ext4 file system on the VM's virtio disk (a raw image file on the host)"
               if where.startswith("/mnt/disk/") else "the VM's tmpfs")
@@ -84,13 +88,15 @@ def recording_table(env, recordings):
            "written, and nothing is synced). CPU per record: the "
            "process's CPU time (io_uring workers included) minus the producer thread's, "
            "divided by records written. **ratio**: kringctl record ÷ read-copy-write. "
-           "**syncs**: the fdatasyncs the recorder made.", "",
+           "**syncs**: the fdatasyncs the recorder made. **records/write**: records written "
+           "per write (an io_uring write of a chunk, or a write(2) of the buffer).", "",
            f"In this VM, CRC32C ran at {env['record'].get('crc32c_mb_s', '?')} MB/s and memcpy "
            f"at {env['record'].get('memcpy_mb_s', '?')} MB/s: the emulator runs SSE4.2's crc32 "
            "instruction as a helper call, where a real CPU checksums several GB/s (docs/bench.md).",
            "",
-           "| record | contender | written/s | ratio | CPU/record | ratio | dropped | syncs |",
-           "|---|---|---|---|---|---|---|---|"]
+           "| record | contender | written/s | ratio | CPU/record | ratio | dropped | syncs "
+           "| records/write |",
+           "|---|---|---|---|---|---|---|---|---|"]
     by = {(r["size"], r["contender"]): r for r in recordings}
     for r in recordings:
         r["written_per_s"] = r["written"] / r["seconds"]
@@ -109,14 +115,37 @@ def recording_table(env, recordings):
             asked = r["committed"] + r["dropped"]
             dropped = f"{r['dropped']} ({100.0 * r['dropped'] / asked:.1f}%)" if asked else "0"
             syncs = r.get("syncs", 0) if name != COPY_LOOP else "—"
+            per_write = f"{r['written'] / r['writes']:.0f}" if r.get("writes") else "—"
             out.append(f"| {size} B | {name} | {rate(r['written_per_s'])} | {rate_ratio} "
                        f"| {duration(r['cpu_ns_per_record'])} | {cpu_ratio} | {dropped} "
-                       f"| {syncs} |")
+                       f"| {syncs} | {per_write} |")
     return out + [""]
 
 
 def scenario_key(run):
     return (run["scenario"], run["size"])
+
+
+def round_key(run):
+    return (run["scenario"], run["size"], run.get("round", 0))
+
+
+def median_runs(runs):
+    """Per scenario and contender, the round whose ratio is the median (the
+    lower one of an even count), with the range of the ratios over the
+    rounds."""
+    groups = {}
+    for run in runs:
+        groups.setdefault((scenario_key(run), run["contender"]), []).append(run)
+    medians = []
+    for group in groups.values():
+        ranked = sorted(group, key=lambda r: -1.0 if r["ratio"] is None else r["ratio"])
+        median = dict(ranked[(len(ranked) - 1) // 2])
+        ratios = [r["ratio"] for r in ranked if r["ratio"] is not None]
+        median["rounds"] = len(group)
+        median["ratio_range"] = (min(ratios), max(ratios)) if ratios else None
+        medians.append(median)
+    return medians
 
 
 def derive(run, baseline):
@@ -151,7 +180,10 @@ def markdown(env, host, runs, scenarios, recordings):
            f"(the perf buffer as much per CPU). Consumer on CPU 0, producer i on CPU (1 + i) mod "
            f"{env['vcpus']}. Absolute numbers under emulation mean little: read the ratios.", "",
            "**vs Linux ringbuf**: records consumed per second, divided by Linux's BPF ring buffer "
-           "consumed by libbpf in the same scenario and run. Drops: records the programs were "
+           "consumed by libbpf in the same scenario and round"
+           + (f": each scenario ran {env['rounds']} rounds, the contenders interleaved, and the "
+              "table shows each contender's round with the median ratio, the range over the "
+              "rounds in brackets" if env["rounds"] > 1 else "") + ". Drops: records the programs were "
            "asked for that never arrived (the ring was full). Wakeups: consumer polls that "
            "returned records. Latency: commit (bpf_ktime_get_ns in the program) to callback, "
            "every 16th record.", "",
@@ -162,6 +194,8 @@ def markdown(env, host, runs, scenarios, recordings):
         for run in sorted((r for r in runs if scenario_key(r) == key),
                           key=lambda r: CONTENDERS.index(r["contender"])):
             ratio = f"**{run['ratio']:.2f}×**" if run["ratio"] is not None else "n/a"
+            if run["rounds"] > 1 and run["contender"] != BASELINE and run["ratio_range"]:
+                ratio += f" ({run['ratio_range'][0]:.2f}–{run['ratio_range'][1]:.2f})"
             drops = f"{run['drops']} ({100.0 * run['drops'] / run['produced']:.1f}%)" \
                 if run["produced"] else "0"
             out.append(f"| {run['scenario']} | {run['size']} B | {run['contender']} | {ratio} "
@@ -193,7 +227,8 @@ def chart(env, host, runs, scenarios, path):
     top.set_ylabel("records consumed/s\n÷ Linux ringbuf (libbpf)")
     top.legend(ncol=3, fontsize="small")
     top.set_title(f"kring-bench on {env['kernel']}, QEMU TCG, {env['vcpus']} vCPUs on "
-                  f"{host['cores']} host cores")
+                  f"{host['cores']} host cores"
+                  + (f", median of {env['rounds']} rounds" if env.get("rounds", 1) > 1 else ""))
     bottom.set_yscale("log")
     bottom.set_ylabel("commit-to-callback p50 (µs, log)")
     bottom.set_xticks(range(len(scenarios)))
@@ -208,28 +243,40 @@ def main():
     parser.add_argument("--out", required=True)
     parser.add_argument("--host-cores", type=int, required=True)
     parser.add_argument("--host-cpu", default="unknown")
+    parser.add_argument("--partial", action="store_true",
+                        help="some scenarios only (bench/run.sh --only): no recordings needed")
     args = parser.parse_args()
-    env, runs, recordings = parse(args.log)
+    env, runs, recordings = parse(args.log, args.partial)
     host = {"cores": args.host_cores, "cpu": args.host_cpu}
+    if not runs:  # the record benchmark alone
+        os.makedirs(args.out, exist_ok=True)
+        with open(os.path.join(args.out, "results.md"), "w") as f:
+            f.write("\n".join(["# kring-record-bench results", ""] +
+                              recording_table(env, recordings)))
+        print(f"bench: {len(recordings)} measurements; table {args.out}/results.md")
+        return
     scenarios = []
     for run in runs:
         if scenario_key(run) not in scenarios:
             scenarios.append(scenario_key(run))
-    baselines = {scenario_key(r): r for r in runs if r["contender"] == BASELINE}
-    for key in scenarios:  # the baseline first: the others divide by it
-        if key in baselines:
-            derive(baselines[key], None)
-            baselines[key]["ratio"] = 1.0
+    # Each round's ratios divide by that round's baseline, measured moments
+    # before the contenders.
+    baselines = {round_key(r): r for r in runs if r["contender"] == BASELINE}
+    for run in baselines.values():  # the baseline first: the others divide by it
+        derive(run, None)
+        run["ratio"] = 1.0
     for run in runs:
         if run["contender"] != BASELINE:
-            derive(run, baselines.get(scenario_key(run)))
+            derive(run, baselines.get(round_key(run)))
+    medians = median_runs(runs)
+    env["rounds"] = max(r["rounds"] for r in medians)
     os.makedirs(args.out, exist_ok=True)
     with open(os.path.join(args.out, "results.md"), "w") as f:
-        f.write(markdown(env, host, runs, scenarios, recordings))
+        f.write(markdown(env, host, medians, scenarios, recordings))
     with open(os.path.join(args.out, "results.json"), "w") as f:
         json.dump({"env": env, "host": host, "runs": runs, "recordings": recordings}, f,
                   indent=1)
-    chart(env, host, runs, scenarios, os.path.join(args.out, "results.png"))
+    chart(env, host, medians, scenarios, os.path.join(args.out, "results.png"))
     print(f"bench: {len(runs) + len(recordings)} measurements; table {args.out}/results.md, "
           f"chart {args.out}/results.png")
 

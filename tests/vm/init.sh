@@ -106,15 +106,26 @@ demo)
 bench)
 	# make bench: every contender through every scenario (bench/run.sh
 	# reads the KRING-BENCH lines).
+	# kring.bench_only (bench/run.sh --only) names the scenarios to run,
+	# and leaves out the record and tail-call benchmarks, or is "record":
+	# the record benchmark alone. kring.bench_rounds measures each
+	# scenario that many times.
 	seconds=$(sed -n 's/.*kring\.bench_seconds=\([0-9.]*\).*/\1/p' /proc/cmdline)
-	/bin/kring-bench /lib/kring/bench.bpf.o /lib/kring/perfbuf.bpf.o "${seconds:-1}"
-	check bench-exit test $? -eq 0
-	# On the virtio disk when run-vm.sh --disk gave one (bench/run.sh does),
-	# so that fdatasync reaches a block device; else on tmpfs.
-	file=/tmp/record-bench.out
-	grep -q " /mnt/disk " /proc/mounts && file=/mnt/disk/record-bench.out
-	/bin/kring-record-bench /lib/kring/bench.bpf.o "${seconds:-1}" "$file"
-	check record-bench-exit test $? -eq 0
+	only=$(sed -n 's/.*kring\.bench_only=\([^ ]*\).*/\1/p' /proc/cmdline)
+	rounds=$(sed -n 's/.*kring\.bench_rounds=\([0-9]*\).*/\1/p' /proc/cmdline)
+	if [ "$only" != record ]; then
+		KRING_BENCH_ONLY="$only" KRING_BENCH_ROUNDS="${rounds:-1}" \
+			/bin/kring-bench /lib/kring/bench.bpf.o /lib/kring/perfbuf.bpf.o "${seconds:-1}"
+		check bench-exit test $? -eq 0
+	fi
+	if [ -z "$only" ] || [ "$only" = record ]; then
+		# On the virtio disk when run-vm.sh --disk gave one (bench/run.sh
+		# does), so that fdatasync reaches a block device; else on tmpfs.
+		file=/tmp/record-bench.out
+		grep -q " /mnt/disk " /proc/mounts && file=/mnt/disk/record-bench.out
+		/bin/kring-record-bench /lib/kring/bench.bpf.o "${seconds:-1}" "$file"
+		check record-bench-exit test $? -eq 0
+	fi
 	;;
 *)
 	echo "KRING-CHECK fail unknown-mode-$mode"
