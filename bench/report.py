@@ -203,9 +203,26 @@ def markdown(env, host, runs, scenarios, recordings):
                        f"| {drops} | {run['wakeups_per_record']:.4f} "
                        f"| {duration(run['p50_ns'])} | {duration(run['p99_ns'])} "
                        f"| {run['memory_bytes'] / 2**20:.1f} MiB |")
+    out += consume_share(runs)
     out += ["", "![records consumed per second and latency](results.png)", ""]
     return "\n".join(out + recording_table(env, recordings) + [""] +
                      tail_call_table(env["tail_calls"]))
+
+
+def consume_share(runs):
+    """Back-to-back, the share of the time in consume(): what the fastest
+    possible consumer could gain there at most."""
+    shares = [(r["contender"], r["consume_seconds"] / r["seconds"]) for r in runs
+              if r["scenario"].startswith("back-to-back") and "consume_seconds" in r
+              and r["seconds"] > 0]
+    if not shares:
+        return []
+    shares.sort(key=lambda cs: CONTENDERS.index(cs[0]))
+    return ["", "Back-to-back, the share of the thread's time spent consuming (the rest "
+            "triggers and produces): " +
+            "; ".join(f"{name} {100 * share:.0f}%" for name, share in shares) +
+            ". A consumer that cost nothing could make its contender at most 1 ÷ (1 − "
+            "share) times faster there."]
 
 
 def chart(env, host, runs, scenarios, path):

@@ -9,6 +9,7 @@
 #include <condition_variable>
 #include <cstring>
 #include <doctest/doctest.h>
+#include <functional>
 #include <kring/user_ring.hpp>
 #include <mutex>
 #include <optional>
@@ -385,6 +386,50 @@ TEST_CASE("consume_n consumes at most n records") {
     CHECK(consumer.consume_n(2) == 2);
     CHECK(consumer.consume_n(2) == 1);
     CHECK(got.records == std::vector<std::string>{"0", "1", "2", "3", "4"});
+}
+
+TEST_CASE("kring::Callback: converts like a std::function, copies the callable, empty when "
+          "given nothing to call") {
+    const std::byte bytes[3] = {};
+    const std::span<const std::byte> record(bytes);
+    int calls = 0;
+    kring::Callback counting = [&calls, seen = 0](std::span<const std::byte> r) mutable {
+        calls++;
+        return ++seen * 10 + int(r.size());
+    };
+    REQUIRE(counting);
+    CHECK(counting(record) == 13);
+    // A copy has its own callable: its state goes on from the copy's.
+    kring::Callback copy = counting;
+    CHECK(copy(record) == 23);
+    CHECK(copy(record) == 33);
+    CHECK(counting(record) == 23);
+    CHECK(calls == 4);
+    kring::Callback moved = std::move(counting);
+    CHECK_FALSE(counting); // NOLINT(bugprone-use-after-move): moved from is empty
+    CHECK(moved(record) == 33);
+    copy = moved;
+    CHECK(copy(record) == 43);
+
+    CHECK_FALSE(kring::Callback{});
+    CHECK_FALSE(kring::Callback(std::function<int(std::span<const std::byte>)>{}));
+    CHECK_FALSE(kring::Callback(static_cast<int (*)(std::span<const std::byte>)>(nullptr)));
+    CHECK_THROWS_AS(kring::Callback{}(record), std::bad_function_call);
+    std::function<int(std::span<const std::byte>)> wrapped = [](auto r) {
+        return int(r.size());
+    };
+    kring::Callback from_function = wrapped;
+    CHECK(from_function(record) == 3);
+
+    // As a consumer's callback, for each record.
+    UserRing ring(4096);
+    kring::Consumer consumer;
+    calls = 0;
+    consumer.add(ring.view(), ring.wake_fd(), copy);
+    produce(ring, "a");
+    produce(ring, "b");
+    CHECK(consumer.consume() == 2);
+    CHECK(calls == 2);
 }
 
 TEST_CASE("poll times out with 0, and wakes up for a record") {

@@ -263,34 +263,32 @@ void Consumer::add_source(const RingView& view, int wait_fd, Callback callback,
 // back soon enough for them either way.
 int64_t Consumer::consume_source(Source& source, uint64_t limit) {
     const RingView& view = live_view(source);
+    const Callback& callback = source.callback;
     detail::RingReader reader(view, detail::consumer_position(view));
     const uint64_t publish_every = view.data_size / 4;
-    int64_t count = 0;
+    uint64_t left = limit; // records the caller still takes
     do {
-        uint64_t published = reader.position();
-        while (true) {
+        uint64_t publish_at = reader.position() + publish_every;
+        while (std::optional<detail::CommittedRecord> record = reader.committed()) {
             const uint64_t record_start = reader.position();
-            std::optional<detail::CommittedRecord> record = reader.next();
-            if (!record)
-                break;
-            int err = 0;
+            reader.advance(*record);
             if (!record->discarded()) {
+                int err;
                 try {
-                    err = source.callback(record->payload);
+                    err = callback(record->payload);
                 } catch (...) {
                     // The records before it are consumed, this one is not.
                     detail::publish_consumer_position(view, record_start);
                     throw;
                 }
-                count++;
+                if (err < 0 || --left == 0) {
+                    reader.publish();
+                    return err < 0 ? err : static_cast<int64_t>(limit);
+                }
             }
-            if (err < 0 || static_cast<uint64_t>(count) >= limit) {
+            if (reader.position() >= publish_at) {
                 reader.publish();
-                return err < 0 ? err : count;
-            }
-            if (reader.position() - published >= publish_every) {
-                reader.publish();
-                published = reader.position();
+                publish_at = reader.position() + publish_every;
             }
         }
         reader.publish();
@@ -298,7 +296,7 @@ int64_t Consumer::consume_source(Source& source, uint64_t limit) {
         // before the caller may sleep: records it finds are consumed, and
         // checked for again after their own store.
     } while (reader.committed_after_fence());
-    return count;
+    return static_cast<int64_t>(limit - left);
 }
 
 int64_t Consumer::consume_all(uint64_t limit) {

@@ -30,9 +30,16 @@ inline void publish_consumer_position(const RingView& view, uint64_t pos) {
 }
 
 // A reader's position in one ring and the committed records ahead of it.
+// It keeps its own copy of the ring's addresses, on its walker's stack,
+// which the callbacks called between records cannot change: through a
+// reference into the consumer's sources, the compiler would have to load
+// the reference and then each address again after every call.
 class RingReader {
 public:
-    RingReader(const RingView& view, uint64_t pos) : view_(view), pos_(pos) { refresh(); }
+    RingReader(const RingView& view, uint64_t pos)
+        : view_(view), mask_(view.data_size - 1), pos_(pos) {
+        refresh();
+    }
 
     uint64_t position() const { return pos_; }
     // The producer position as last loaded.
@@ -49,7 +56,7 @@ public:
     std::optional<CommittedRecord> committed() const {
         if (pos_ == prod_)
             return std::nullopt;
-        const std::byte* at = view_.data + (pos_ & (view_.data_size - 1));
+        const std::byte* at = view_.data + (pos_ & mask_);
         const auto* hdr = reinterpret_cast<const kring_record_header*>(at);
         // Acquire pairs with the commit's exchange: a clear busy bit means
         // the payload is complete (litmus/rb-commit-publish.litmus,
@@ -96,7 +103,8 @@ public:
     }
 
 private:
-    const RingView& view_;
+    const RingView view_;
+    const uint64_t mask_;
     uint64_t pos_;
     unsigned long prod_ = 0;
 };
