@@ -1,10 +1,10 @@
 // kring-record-bench: persisting a ring's records to a file, two ways, on
 // the same ring and the same producer, inside the test VM (bench/run.sh):
 //
-//   kringctl record   kring::Recorder, what `kringctl record` runs: io_uring
-//                     writes straight from the mapped ring, the consumer
-//                     position advanced once the write is done (--sync
-//                     never) or, after it, made durable by an fdatasync
+//   kringctl record   kring::Recorder, what `kringctl record` runs: pwritev
+//                     straight from the mapped ring, the consumer position
+//                     advanced once the chunk is written (--sync never) or,
+//                     after that, made durable by an fdatasync
 //                     (every second, the default; every 10 ms; every MiB);
 //                     with the CRC32C of every chunk (the default) and
 //                     without;
@@ -54,7 +54,7 @@ double cpu_seconds(int who) {
 
 // One way of persisting a ring: run() consumes until `producing` is false,
 // then drains; returns the records written. writes(): the write system
-// calls or io_uring writes of the last run.
+// calls of the last run.
 class Persister {
 public:
     virtual ~Persister() = default;

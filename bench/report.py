@@ -79,17 +79,18 @@ def recording_table(env, recordings):
     out = ["## Persisting records: kringctl record vs a read-copy-write loop", "",
            "kring-record-bench: one producer (bench.bpf.o's program by test-run, CPU 1) fills a "
            f"4 MiB kring ring; the consumer (CPU 0) appends every record to a file on {medium}, "
-           "either with `kringctl record`'s kring::Recorder (io_uring writes straight "
+           "either with `kringctl record`'s kring::Recorder (a pwritev per chunk straight "
            "from the mapped ring, CRC32C per chunk, the consumer position advanced only after "
-           "the write completed and, under a `--sync` policy, an fdatasync made it durable: "
+           "the write and, under a `--sync` policy, an fdatasync made it durable: "
            "`kringctl record` alone is the default, every second) or with the loop a daemon "
            "writes by hand (a kring::Consumer callback copies each record into a 256 KiB "
            "buffer, write(2) when full; the consumer position advances before the data is "
            "written, and nothing is synced). CPU per record: the "
-           "process's CPU time (io_uring workers included) minus the producer thread's, "
+           "process's CPU time (the io_uring workers that sync included) minus the producer "
+           "thread's, "
            "divided by records written. **ratio**: kringctl record ÷ read-copy-write. "
            "**syncs**: the fdatasyncs the recorder made. **records/write**: records written "
-           "per write (an io_uring write of a chunk, or a write(2) of the buffer).", "",
+           "per write (a pwritev of a chunk, or a write(2) of the buffer).", "",
            f"In this VM, CRC32C ran at {env['record'].get('crc32c_mb_s', '?')} MB/s and memcpy "
            f"at {env['record'].get('memcpy_mb_s', '?')} MB/s: the emulator runs SSE4.2's crc32 "
            "instruction as a helper call, where a real CPU checksums several GB/s (docs/bench.md).",

@@ -306,7 +306,7 @@ TEST_CASE("kringctl --help holds every command's own --help: the man page has ev
         CHECK(all.find(own) != std::string::npos);
     }
     // record's and run's options among them, as help2man finds them.
-    for (const char* option : {"--sync arg (=1s)", "--max-chunk", "--queue-depth", "--pin",
+    for (const char* option : {"--sync arg (=1s)", "--max-chunk", "--no-checksum", "--pin",
                                "--ring-size", "--count", "--duration"})
         CHECK(all.find(option) != std::string::npos);
 }

@@ -4,6 +4,7 @@
 #include "kring/record_file.hpp"
 
 #include <atomic>
+#include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <doctest/doctest.h>
@@ -11,6 +12,7 @@
 #include <kring/user_ring.hpp>
 #include <linux/capability.h>
 #include <string>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <thread>
@@ -364,8 +366,7 @@ TEST_CASE("producer threads against the recorder: every record once, in order") 
         std::atomic<bool> done{false};
         {
             kring::Recorder::Options options;
-            options.queue_depth = 4;
-            options.max_chunk = 1024; // many small writes in flight
+            options.max_chunk = 1024; // many small chunks
             options.multishot_poll = multishot;
             kring::Recorder recorder(tmp.path, options);
             recorder.add(ring.view(), ring.wake_fd(), "r", 1);
@@ -489,7 +490,51 @@ uint64_t poll_until(kring::Recorder& recorder, uint64_t records, std::chrono::mi
 
 } // namespace
 
-TEST_CASE("with sync never, a chunk is acknowledged when its write completes, unsynced") {
+TEST_CASE("a write cut short (the file size limit) fails at the offset it reached, is not "
+          "acknowledged, and a new recorder writes it again") {
+    TempPath tmp;
+    UserRing ring(65536);
+    const auto never = sync_options(std::chrono::milliseconds(0), 0);
+    const std::string big(1000, 'x');
+    unsigned long acknowledged = 0;
+    uint64_t cut_at = 0;
+    {
+        kring::Recorder recorder(tmp.path, never);
+        recorder.add(ring.view(), ring.wake_fd(), "r", 1);
+        produce(ring, "first");
+        CHECK(recorder.flush() == 1);
+        acknowledged = *ring.consumer_pos();
+        // The next chunk's write stops 100 bytes in (past its header, in
+        // the ring's bytes), and the write of the rest fails with EFBIG.
+        cut_at = file_size(tmp.path) + 100;
+        rlimit saved{};
+        REQUIRE(getrlimit(RLIMIT_FSIZE, &saved) == 0);
+        sighandler_t saved_handler = signal(SIGXFSZ, SIG_IGN);
+        rlimit limited{cut_at, saved.rlim_max};
+        REQUIRE(setrlimit(RLIMIT_FSIZE, &limited) == 0);
+        produce(ring, big);
+        const std::string error = "write to record file " + tmp.path + " at offset " +
+                                  std::to_string(cut_at) + ": File too large";
+        CHECK_THROWS_WITH_AS(recorder.flush(), doctest::Contains(error.c_str()), kring::Error);
+        CHECK(setrlimit(RLIMIT_FSIZE, &saved) == 0);
+        signal(SIGXFSZ, saved_handler);
+        CHECK(file_size(tmp.path) == cut_at);
+        CHECK(*ring.consumer_pos() == acknowledged);
+        CHECK(recorder.stats().records == 1);
+        CHECK_THROWS_WITH_AS(recorder.poll(std::chrono::milliseconds(0)),
+                             doctest::Contains(error.c_str()), kring::Error);
+    }
+    CHECK(*ring.consumer_pos() == acknowledged);
+    {
+        kring::Recorder again(tmp.path, never);
+        CHECK(again.stats().truncated_bytes == 100);
+        again.add(ring.view(), ring.wake_fd(), "r", 1);
+        CHECK(again.flush() == 1);
+    }
+    CHECK(replay(tmp.path).records == std::vector<std::string>{"first", big});
+}
+
+TEST_CASE("with sync never, a chunk is acknowledged once written, unsynced") {
     TempPath tmp;
     UserRing ring(4096);
     kring::Recorder recorder(tmp.path, sync_options(std::chrono::milliseconds(0), 0));

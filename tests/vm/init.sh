@@ -79,7 +79,7 @@ demo)
 	check exec-snoop-saw-exec grep -q ' exec .*busybox' /tmp/snoop.txt
 	check exec-snoop-saw-exit-code grep -q 'exit code 768' /tmp/snoop.txt
 	# The same events persisted: exec-snoop writes into a named ring that
-	# kringctl record appends to a file with io_uring; replay prints it.
+	# kringctl record appends to a file; replay prints it.
 	echo "KRING-DEMO kringctl record: exec-snoop into a named ring, to a file"
 	kringctl create exec-events --size 65536
 	kringctl run /lib/kring/exec-snoop.bpf.o --ring events=exec-events --duration 4 &

@@ -38,7 +38,7 @@ Commands:
                  a link detaches when nothing else holds it)
   stats [NAME...]  the named rings' positions and counters (default: all);
                  --watch SECONDS for their rates per second
-  record NAME... consume named rings into a record file with io_uring,
+  record NAME... consume named rings into a record file, zero-copy,
                  restartable without loss or duplicates
   replay FILE    print a record file's records as text or JSON lines
   ring list      every ring in the module: ids, sizes, counters, names

@@ -81,10 +81,9 @@ int record_command(const std::vector<std::string>& args) {
     opts.add_options()("help,h",
                        "this help")("output,o", po::value(&output)->required(),
                                     "the record file: created, or appended to after what it holds")(
-        "queue-depth", po::value(&options.queue_depth)->default_value(8),
-        "writes in flight at most")("max-chunk", po::value(&options.max_chunk),
-                                    "bytes per write (default: a quarter of the ring)")(
-        "count,c", po::value(&count), "stop after this many records")(
+        "max-chunk", po::value(&options.max_chunk),
+        "bytes per write (default: a quarter of the ring)")("count,c", po::value(&count),
+                                                            "stop after this many records")(
         "duration,d", po::value(&duration),
         "stop after this many seconds")("exit-when-empty", po::bool_switch(&exit_when_empty),
                                         "stop once every ring is written out and empty")(
@@ -108,8 +107,6 @@ int record_command(const std::vector<std::string>& args) {
     ProgressLine progress_line(parse_progress_mode(progress), isatty(STDERR_FILENO));
     if (names.empty())
         throw po::error("no ring NAME (kringctl create makes one)");
-    if (options.queue_depth == 0 || options.queue_depth > 4096)
-        throw po::error("--queue-depth is 1 to 4096");
     if (options.max_chunk && options.max_chunk % 8)
         throw po::error("--max-chunk is a multiple of 8");
     std::map<std::string, std::string> type_of;

@@ -1,22 +1,25 @@
-// kring::Recorder: rings to a record file with io_uring, straight from the
-// mapped rings, acknowledging a span only once it is written.
+// kring::Recorder: rings to a record file, written straight from the mapped
+// rings, acknowledging a span only once it is written.
 //
-// Per ring there are two positions: `submitted`, up to which writes have been
-// queued, and the consumer position, up to which writes have completed (and,
-// under a sync policy, been made durable by an fdatasync). The producers get
-// space back only at the second. Writes complete in any order, but the
-// consumer positions advance in file order only (the queue of pending writes
-// is acknowledged from its front), so that what a crash leaves in the file up
+// Per ring there are two positions: `written`, up to which chunks are in the
+// file, and the consumer position, up to which they are acknowledged: at
+// once when the policy never syncs, else once an fdatasync has made them
+// durable. The producers get space back only at the second. The consumer
+// positions advance in file order (the queue of unacknowledged chunks is
+// acknowledged from its front), so that what a crash leaves in the file up
 // to its first broken chunk is everything acknowledged and maybe more: never
 // a hole before an acknowledged record. A restart cuts the file at its first
 // broken chunk and skips, per ring, what the file holds past the consumer
 // position (written, but the crash came before the acknowledgement).
 //
-// A sync covers exactly the writes whose completion was seen before it was
-// submitted, and the writes linked ahead of it (IOSQE_IO_LINK: it starts
-// only once they have completed). A write still running when a sync is
-// submitted may land after the sync has flushed, so that sync does not cover
-// it; the next one does.
+// Writes are pwritev(2) calls of the thread that walked the records: a
+// buffered write is a copy into the page cache, which an io_uring write
+// would hand to a worker thread wherever the file system cannot write
+// without blocking (ext4), costing a wakeup per chunk and a second CPU that
+// pulls the ring's lines into its cache again (docs/bench.md, "Persisting
+// records"). A sync waits for the disk: it goes through io_uring, and the
+// recorder walks and writes on meanwhile. It covers exactly the chunks
+// written before it was submitted.
 #include "kring/record_file.hpp"
 #include "ring_reader.hpp"
 #include "uring_polls.hpp"
@@ -29,6 +32,7 @@
 #include <fcntl.h>
 #include <filesystem>
 #include <optional>
+#include <span>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
@@ -40,19 +44,33 @@ using namespace record_file;
 
 namespace {
 
-void write_all(int fd, const void* data, size_t len, uint64_t offset, const std::string& path) {
-    const auto* p = static_cast<const char*>(data);
-    while (len) {
-        ssize_t n = ::pwrite(fd, p, len, static_cast<off_t>(offset));
-        if (n < 0 && errno == EINTR)
+// Writes all of `iov` at `offset`, carrying on after short writes.
+void write_all(int fd, std::span<iovec> iov, uint64_t offset, const std::string& path) {
+    while (!iov.empty()) {
+        ssize_t n =
+            ::pwritev(fd, iov.data(), static_cast<int>(iov.size()), static_cast<off_t>(offset));
+        const int err = n < 0 ? errno : EIO; // a write of nothing: the disk is full?
+        if (err == EINTR)
             continue;
         if (n <= 0)
-            throw Error(n < 0 ? errno : EIO,
-                        "write to record file " + path + " at offset " + std::to_string(offset));
-        p += n;
-        len -= static_cast<size_t>(n);
+            throw Error(err, "write to record file " + path + " at offset " +
+                                 std::to_string(offset) +
+                                 (err == ENOSPC ? " (the disk is full)" : ""));
         offset += static_cast<uint64_t>(n);
+        for (auto left = static_cast<size_t>(n); left;) {
+            size_t step = std::min(left, iov.front().iov_len);
+            iov.front().iov_base = static_cast<char*>(iov.front().iov_base) + step;
+            iov.front().iov_len -= step;
+            left -= step;
+            if (iov.front().iov_len == 0)
+                iov = iov.subspan(1);
+        }
     }
+}
+
+void write_all(int fd, const void* data, size_t len, uint64_t offset, const std::string& path) {
+    iovec iov{const_cast<void*>(data), len};
+    write_all(fd, std::span(&iov, 1), offset, path);
 }
 
 } // namespace
@@ -61,37 +79,31 @@ struct Recorder::Impl {
     struct Source {
         RingView view;
         uint16_t id;
-        uint64_t submitted; // writes are queued up to here
+        uint64_t written; // chunks are in the file up to here
     };
     using Clock = std::chrono::steady_clock;
-    // One chunk write: the header from here, the records from the ring.
-    struct Write {
+    // A chunk in the file whose records are not yet acknowledged.
+    struct Chunk {
         size_t source;
         uint64_t end_pos; // the ring position after the chunk
         uint64_t records;
-        uint64_t offset;
-        uint64_t total;
-        ChunkHeader header;
-        ChunkTrailer trailer;
-        iovec iov[3];
-        io_uring_sqe* sqe = nullptr; // until submitted: where a link is set
-        bool completed = false;      // its CQE came
-        bool done = false;           // and it wrote everything
-        Clock::time_point done_at;
+        uint64_t total; // its bytes in the file
+        Clock::time_point written_at;
         bool in_sync = false; // the sync in flight covers it
         bool durable = false; // a completed sync covered it
     };
-    // Writes have user data (sequence << 2) | 1; polls are 8-aligned
-    // addresses; the one sync in flight is this.
+    // The user data of the one sync in flight; polls are 8-aligned
+    // addresses.
     static constexpr uint64_t kSyncTag = 2;
     // How often the rings are looked at while written chunks await a sync.
     static constexpr std::chrono::milliseconds kLaggingTick{10};
+    // Submission entries: one poll per ring (re-armed one-shot polls take
+    // one each time) and the sync; UringPolls submits when they run out.
+    static constexpr unsigned kUringEntries = 64;
 
     Impl(const std::string& file_path, const Options& opts)
         : path(file_path), options(opts),
-          polls(UringOptions{nullptr, opts.multishot_poll, std::max(opts.queue_depth, 1u) + 64},
-                "a kring::Recorder") {
-        options.queue_depth = std::max(options.queue_depth, 1u);
+          polls(UringOptions{nullptr, opts.multishot_poll, kUringEntries}, "a kring::Recorder") {
         fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
         if (fd < 0)
             throw Error(errno, "open of record file " + path);
@@ -113,33 +125,30 @@ struct Recorder::Impl {
         ::close(fd);
     }
 
-    // The kernel may still be reading our headers and the rings for writes
-    // in flight: let them finish before anything is freed or unmapped; then
-    // make what they wrote durable and acknowledge it. Throws the first
-    // failure, once every write has completed.
+    // Lets the sync in flight finish (it must not outlive the file), makes
+    // what was written since durable and acknowledges it. Throws the first
+    // failure.
     void close() {
         closed = true;
-        while (writing || sync_in_flight) {
+        while (sync_in_flight) {
             try {
                 reap(std::chrono::milliseconds(-1));
             } catch (const Error&) {
-                // Remembered in `failure`; the rest must complete first.
+                // Remembered in `failure`; the sync must complete first.
             }
         }
-        if (!failure && !options.sync.never() &&
-            std::any_of(pending.begin(), pending.end(), [](const Write& w) { return w.done; })) {
+        if (!failure && !options.sync.never() && !pending.empty()) {
             if (::fdatasync(fd) != 0)
                 failure = Error(errno, "fdatasync of record file " + path);
             else
                 stats.syncs++;
-            for (Write& w : pending)
-                w.durable = !failure && w.done;
+            for (Chunk& c : pending)
+                c.durable = !failure;
         }
         acknowledge();
         if (failure)
             throw *failure;
     }
-
     void open_file() {
         struct stat st {};
         if (::fstat(fd, &st) != 0)
@@ -310,15 +319,15 @@ struct Recorder::Impl {
         return std::clamp<uint64_t>(limit, 8, UINT32_MAX & ~7ULL);
     }
 
-    // The committed records from `s.submitted`: up to the first busy one,
-    // the producer position or the chunk limit (always at least one whole
+    // The committed records from `s.written`: up to the first busy one, the
+    // producer position or the chunk limit (always at least one whole
     // record if one is committed). Returns the end; counts committed ones.
     uint64_t committed_span(const Source& s, uint64_t* records) const {
         const uint64_t limit = max_chunk(s);
-        detail::RingReader reader(s.view, s.submitted);
+        detail::RingReader reader(s.view, s.written);
         *records = 0;
         while (std::optional<detail::CommittedRecord> record = reader.committed()) {
-            if (reader.position() != s.submitted && record->end - s.submitted > limit)
+            if (reader.position() != s.written && record->end - s.written > limit)
                 break;
             if (!record->discarded())
                 (*records)++;
@@ -327,180 +336,126 @@ struct Recorder::Impl {
         return reader.position();
     }
 
-    // Queues writes of what is committed, up to the queue depth, then a
-    // sync if one is due (`force`: if anything is not yet durable), linked
-    // after the writes just queued.
-    void submit_writes(bool force_sync = false) {
+    // Writes what is committed, acknowledging as it goes, then starts a
+    // sync if one is due (`force`: if anything is not yet durable). Per
+    // ring at most a ring's worth, so that it returns while producers keep
+    // up. Returns the records acknowledged.
+    uint64_t write_committed(bool force_sync = false) {
         if (failure)
             throw *failure;
         if (closed)
             throw Error(EINVAL, "kring::Recorder of " + path + " used after close()");
-        // Room for every write and the sync, so that no chain is submitted
-        // in two parts (a cut chain would not order the sync after them).
-        if (io_uring_sq_space_left(polls.ring()) < options.queue_depth + 1)
-            if (int err = io_uring_submit(polls.ring()); err < 0)
-                throw Error(-err, "io_uring_submit for record file " + path);
-        const size_t first_new = pending.size();
-        for (bool progress = true; progress && writing < options.queue_depth;) {
-            progress = false;
-            for (size_t i = 0; i < sources.size() && writing < options.queue_depth; i++) {
-                Source& s = sources[i];
-                uint64_t records;
-                uint64_t end = committed_span(s, &records);
-                if (end == s.submitted)
-                    continue;
-                queue_write(i, end, records);
-                progress = true;
+        uint64_t records = 0;
+        for (size_t i = 0; i < sources.size(); i++) {
+            Source& s = sources[i];
+            for (uint64_t start = s.written; s.written - start < s.view.data_size;) {
+                uint64_t count;
+                uint64_t end = committed_span(s, &count);
+                if (end == s.written)
+                    break;
+                write_chunk(i, end, count);
+                records += acknowledge();
             }
         }
-        bool queued = pending.size() > first_new;
-        if (!sync_in_flight && sync_due(Clock::now(), force_sync, first_new)) {
-            queue_sync(first_new);
-            queued = true;
+        if (!sync_in_flight && sync_due(Clock::now(), force_sync))
+            start_sync();
+        return records;
+    }
+
+    // Appends the span from `written` to `end` as one chunk, from the ring's
+    // mapping as it is: the double mapping makes a span that wraps the end
+    // of the data area contiguous.
+    void write_chunk(size_t index, uint64_t end, uint64_t records) {
+        Source& s = sources[index];
+        const std::byte* span = s.view.data + (s.written & (s.view.data_size - 1));
+        uint64_t length = end - s.written;
+        ChunkHeader header =
+            make_chunk_header(kRecordsChunk, s.id, s.written,
+                              std::span<const std::byte>(span, length), options.checksum);
+        ChunkTrailer trailer = make_chunk_trailer(header);
+        iovec iov[3] = {{&header, sizeof(header)},
+                        {const_cast<std::byte*>(span), length},
+                        {&trailer, sizeof(trailer)}};
+        const uint64_t total = sizeof(header) + length + sizeof(trailer);
+        try {
+            write_all(fd, iov, file_end, path);
+        } catch (const Error& error) {
+            fail(error);
         }
-        for (size_t i = first_new; i < pending.size(); i++)
-            pending[i].sqe = nullptr;
-        if (queued)
-            if (int err = io_uring_submit(polls.ring()); err < 0)
-                throw Error(-err, "io_uring_submit of writes to record file " + path);
+        pending.push_back(Chunk{index, end, records, total, Clock::now()});
+        file_end += total;
+        s.written = end;
+        stats.writes++;
     }
 
-    // Whether a write is waiting for a sync to make it durable: written
-    // (`done`), or queued just now (`index >= first_new`) and so linkable.
-    bool awaits_sync(const Write& w, size_t index, size_t first_new) const {
-        return !w.durable && !w.in_sync && (w.done || index >= first_new);
-    }
-
-    // When the oldest written chunk that awaits a sync was written.
-    std::optional<Clock::time_point> oldest_unsynced_write() const {
-        std::optional<Clock::time_point> oldest;
-        for (const Write& w : pending)
-            if (w.done && !w.durable && !w.in_sync && (!oldest || w.done_at < *oldest))
-                oldest = w.done_at;
-        return oldest;
-    }
+    // Whether a chunk waits for a sync to make it durable.
+    static bool awaits_sync(const Chunk& c) { return !c.durable && !c.in_sync; }
 
     // Whether some ring has half its space in chunks not yet durable.
     bool ring_half_held() const {
         for (size_t i = 0; i < sources.size(); i++) {
             uint64_t held = 0;
-            for (const Write& w : pending)
-                held += w.source == i && !w.durable ? w.total : 0;
+            for (const Chunk& c : pending)
+                held += c.source == i && !c.durable ? c.total : 0;
             if (held >= sources[i].view.data_size / 2)
                 return true;
         }
         return false;
     }
 
-    // Whether the policy wants a sync now, for the writes that await one.
-    bool sync_due(Clock::time_point now, bool force, size_t first_new) const {
+    // Whether the policy wants a sync now, for the chunks that await one.
+    bool sync_due(Clock::time_point now, bool force) const {
         const SyncPolicy& policy = options.sync;
         if (policy.never())
             return false;
         uint64_t bytes = 0;
-        bool any = false;
-        for (size_t i = 0; i < pending.size(); i++)
-            if (awaits_sync(pending[i], i, first_new)) {
-                any = true;
-                bytes += pending[i].total;
+        std::optional<Clock::time_point> oldest;
+        for (const Chunk& c : pending)
+            if (awaits_sync(c)) {
+                bytes += c.total;
+                oldest = oldest ? std::min(*oldest, c.written_at) : c.written_at;
             }
-        if (!any)
+        if (!oldest)
             return false;
-        std::optional<Clock::time_point> oldest = oldest_unsynced_write();
         return force || (policy.bytes && bytes >= policy.bytes) ||
-               (policy.interval.count() > 0 && oldest && now - *oldest >= policy.interval) ||
+               (policy.interval.count() > 0 && now - *oldest >= policy.interval) ||
                ring_half_held();
     }
 
     // How long until the interval makes a sync due for what is written, if
     // nothing else is in flight; nullopt if the interval never will.
     std::optional<Clock::duration> until_sync_due(Clock::time_point now) const {
-        std::optional<Clock::time_point> oldest = oldest_unsynced_write();
-        if (options.sync.interval.count() <= 0 || !oldest)
+        auto oldest = std::find_if(pending.begin(), pending.end(), awaits_sync);
+        if (options.sync.interval.count() <= 0 || oldest == pending.end())
             return std::nullopt;
-        return std::max(Clock::duration::zero(), *oldest + options.sync.interval - now);
+        // Chunks are written in file order: the first is the oldest.
+        return std::max(Clock::duration::zero(), oldest->written_at + options.sync.interval - now);
     }
 
-    // An fdatasync for every write that awaits one: the written ones, and
-    // the ones just queued, linked ahead of it.
-    void queue_sync(size_t first_new) {
-        for (size_t i = 0; i < pending.size(); i++) {
-            Write& w = pending[i];
-            if (!awaits_sync(w, i, first_new))
-                continue;
-            w.in_sync = true;
-            if (i >= first_new)
-                w.sqe->flags |= IOSQE_IO_LINK;
-        }
+    // An fdatasync for every chunk that awaits one: all are written already.
+    void start_sync() {
+        for (Chunk& c : pending)
+            c.in_sync = c.in_sync || awaits_sync(c);
         io_uring_sqe* sqe = polls.sqe("a sync");
         io_uring_prep_fsync(sqe, fd, IORING_FSYNC_DATASYNC);
         io_uring_sqe_set_data64(sqe, kSyncTag);
+        if (int err = io_uring_submit(polls.ring()); err < 0)
+            throw Error(-err, "io_uring_submit of an fdatasync of record file " + path);
         sync_in_flight = true;
     }
 
-    void queue_write(size_t index, uint64_t end, uint64_t records) {
-        Source& s = sources[index];
-        const std::byte* span = s.view.data + (s.submitted & (s.view.data_size - 1));
-        uint64_t length = end - s.submitted;
-        // The double mapping makes a span that wraps the end of the data
-        // area contiguous: it is written from the mapping as it is.
-        Write& w = pending.emplace_back();
-        w.source = index;
-        w.end_pos = end;
-        w.records = records;
-        w.offset = file_end;
-        w.total = sizeof(ChunkHeader) + length + sizeof(ChunkTrailer);
-        w.header = make_chunk_header(kRecordsChunk, s.id, s.submitted,
-                                     std::span<const std::byte>(span, length), options.checksum);
-        w.trailer = make_chunk_trailer(w.header);
-        w.iov[0] = iovec{&w.header, sizeof(w.header)};
-        w.iov[1] = iovec{const_cast<std::byte*>(span), length};
-        w.iov[2] = iovec{&w.trailer, sizeof(w.trailer)};
-        io_uring_sqe* sqe = polls.sqe("a write");
-        io_uring_prep_writev(sqe, fd, w.iov, 3, w.offset);
-        io_uring_sqe_set_data64(sqe, ((first_seq + pending.size() - 1) << 2) | 1);
-        w.sqe = sqe;
-        writing++;
-        file_end += w.total;
-        s.submitted = end;
-    }
-
     void complete(const io_uring_cqe& cqe) {
-        if (cqe.user_data == kSyncTag)
-            return complete_sync(cqe);
-        if ((cqe.user_data & 3) != 1)
+        if (cqe.user_data != kSyncTag)
             return; // not ours: a withdrawn poll's last completion
-        uint64_t seq = cqe.user_data >> 2;
-        if (seq < first_seq || seq - first_seq >= pending.size())
-            return;
-        Write& w = pending[seq - first_seq];
-        w.completed = true;
-        writing--;
-        if (cqe.res < 0)
-            fail(Error(-cqe.res, "write of " + std::to_string(w.total) + " bytes to " + path +
-                                     " at offset " + std::to_string(w.offset) +
-                                     (cqe.res == -ENOSPC ? " (the disk is full)" : "")));
-        if (static_cast<uint64_t>(cqe.res) != w.total)
-            fail(Error(EIO, "write to " + path + " at offset " + std::to_string(w.offset) + ": " +
-                                std::to_string(cqe.res) + " of " + std::to_string(w.total) +
-                                " bytes written (the disk is full?)"));
-        w.done = true;
-        w.done_at = Clock::now();
-    }
-
-    void complete_sync(const io_uring_cqe& cqe) {
         sync_in_flight = false;
-        for (Write& w : pending) {
-            // With links, a covered write completed before the sync began
-            // (its own completion may come after this one's).
-            w.durable = w.durable || (w.in_sync && cqe.res == 0);
-            w.in_sync = false;
+        for (Chunk& c : pending) {
+            c.durable = c.durable || (c.in_sync && cqe.res == 0);
+            c.in_sync = false;
         }
         if (cqe.res < 0)
             // After a failed fdatasync the kernel may have dropped the dirty
             // pages: what it covered can never be known durable.
-            fail(Error(-cqe.res, "fdatasync of record file " + path +
-                                     (cqe.res == -ECANCELED ? " (a write before it failed)" : "")));
+            fail(Error(-cqe.res, "fdatasync of record file " + path));
         stats.syncs++;
     }
 
@@ -511,23 +466,18 @@ struct Recorder::Impl {
         throw error;
     }
 
-    // Gives the producers back the space of every write completed (and, if
+    // Gives the producers back the space of every chunk written (and, if
     // the policy syncs, made durable) in file order, from the front.
     uint64_t acknowledge() {
         uint64_t records = 0;
         const bool need_sync = !options.sync.never();
-        while (!failure && !pending.empty() && pending.front().done &&
-               (!need_sync || pending.front().durable)) {
-            const Write& w = pending.front();
-            // The kernel's reads of the span for the write are done (its
-            // completion came first): the space is the producers' again.
-            detail::publish_consumer_position(sources[w.source].view, w.end_pos);
-            records += w.records;
-            stats.records += w.records;
-            stats.bytes += w.total - sizeof(ChunkHeader) - sizeof(ChunkTrailer);
-            stats.writes++;
+        while (!failure && !pending.empty() && (!need_sync || pending.front().durable)) {
+            const Chunk& c = pending.front();
+            detail::publish_consumer_position(sources[c.source].view, c.end_pos);
+            records += c.records;
+            stats.records += c.records;
+            stats.bytes += c.total - sizeof(ChunkHeader) - sizeof(ChunkTrailer);
             pending.pop_front();
-            first_seq++;
         }
         return records;
     }
@@ -537,8 +487,8 @@ struct Recorder::Impl {
         return acknowledge();
     }
 
-    // How long poll() may sleep: until a completion while something is in
-    // flight, not at all if data is waiting, else up to `timeout`, until a
+    // How long poll() may sleep: not at all if data is waiting; until a
+    // completion while a sync is in flight; else up to `timeout`, until a
     // sync falls due, and at most kLaggingTick while written chunks await a
     // sync. Then the consumer position lags behind what was written, and
     // a producer wakes the consumer only if its commit finds the consumer
@@ -546,16 +496,15 @@ struct Recorder::Impl {
     // come for the records produced meanwhile, so the recorder looks itself.
     std::chrono::milliseconds wait_time(std::chrono::milliseconds timeout) const {
         using std::chrono::milliseconds;
-        if (writing || sync_in_flight)
-            return milliseconds(-1);
         if (data_waiting())
             return milliseconds(0);
+        if (sync_in_flight)
+            return milliseconds(-1);
+        if (pending.empty())
+            return timeout;
         auto cap = [&](milliseconds limit) {
             return timeout.count() < 0 ? limit : std::min(timeout, limit);
         };
-        if (options.sync.never() ||
-            std::none_of(pending.begin(), pending.end(), [](const Write& w) { return !w.durable; }))
-            return timeout;
         milliseconds wait = kLaggingTick;
         if (std::optional<Clock::duration> due = until_sync_due(Clock::now()))
             // Rounded up, so that the sync is due when the wait ends.
@@ -563,12 +512,12 @@ struct Recorder::Impl {
         return cap(wait);
     }
 
-    // Whether any ring has a committed record past what is queued: the
-    // check before a sleep. Only called with nothing in flight, when each
-    // consumer position is at what was queued.
+    // Whether any ring has a committed record past what is written: the
+    // check before a sleep, which no wakeup can race when every chunk is
+    // acknowledged (each consumer position is at what was written).
     bool data_waiting() const {
         return std::any_of(sources.begin(), sources.end(), [](const Source& s) {
-            return detail::RingReader(s.view, s.submitted).committed_after_fence();
+            return detail::RingReader(s.view, s.written).committed_after_fence();
         });
     }
 
@@ -580,9 +529,7 @@ struct Recorder::Impl {
     std::vector<RecordedRing> known;
     unsigned next_id = 0;
     std::vector<Source> sources;
-    std::deque<Write> pending; // not yet acknowledged, in file order
-    uint64_t first_seq = 0;    // the sequence number of pending.front()
-    unsigned writing = 0;      // writes whose completion has not come
+    std::deque<Chunk> pending; // written, not yet acknowledged, in file order
     bool sync_in_flight = false;
     bool closed = false;
     std::optional<Error> failure; // the first failed write or sync
@@ -610,20 +557,19 @@ void Recorder::add(const RingView& view, int wait_fd, const std::string& name, u
 }
 
 uint64_t Recorder::poll(std::chrono::milliseconds timeout) {
-    impl_->submit_writes();
-    // With writes or a sync in flight, their completions wake us. Without,
-    // a producer does; but data that came after submit_writes() (or a busy
-    // record at the head of a ring) must not wait for that, nor a sync for
-    // the next record.
-    uint64_t records = impl_->reap(impl_->wait_time(timeout));
-    impl_->submit_writes();
-    return records;
+    uint64_t records = impl_->write_committed();
+    // With a sync in flight, its completion wakes us. Without, a producer
+    // does; but data that came after write_committed() (or a busy record at
+    // the head of a ring) must not wait for that, nor a sync for the next
+    // record.
+    records += impl_->reap(impl_->wait_time(timeout));
+    return records + impl_->write_committed();
 }
 
 uint64_t Recorder::flush() {
     uint64_t records = 0;
     for (;;) {
-        impl_->submit_writes(true);
+        records += impl_->write_committed(true);
         if (impl_->pending.empty())
             return records;
         records += impl_->reap(std::chrono::milliseconds(-1));

@@ -147,36 +147,35 @@ private:
     std::vector<RecordedRing> rings_;
 };
 
-// Appends the records of several rings to a record file with io_uring,
-// writing each span of committed records straight from the ring's mapping
-// (no copy) and giving the span back to the producers (advancing the
-// consumer position) only once every write up to it has completed and, as
-// the sync policy says, been made durable. So a crash of the recorder loses
-// nothing it acknowledged (nor does a power failure, unless the policy is
-// never), and a restarted recorder, on the same rings (kept alive by name)
+// Appends the records of several rings to a record file, writing each span
+// of committed records straight from the ring's mapping (one pwritev, no copy
+// in userspace; waits and syncs go through io_uring) and giving the span back
+// to the producers (advancing the consumer position) only once it is written
+// and, as the sync policy says, made durable. So a crash of the recorder
+// loses nothing it acknowledged (nor does a power failure, unless the policy
+// is never), and a restarted recorder, on the same rings (kept alive by name)
 // and the same file, skips what the file already has: every record lands in
 // the file exactly once.
 // Thread safety: one thread at a time; it is its rings' one consumer.
 class Recorder {
 public:
-    // When written chunks are made durable (fdatasync, linked after the
-    // writes on the io_uring) and so when the producers get their space
-    // back: a ring's consumer position advances only past durable chunks.
+    // When written chunks are made durable (an fdatasync on the io_uring)
+    // and so when the producers get their space back: a ring's consumer
+    // position advances only past durable chunks.
     // A sync starts once the oldest written chunk not yet durable was
     // written `interval` ago, or once `bytes` written bytes are not yet
     // durable, whichever comes first (0: not by that measure); and, with
     // either set, whenever a ring has half its space in written chunks not
     // yet durable (else its producers would drop while the data waits).
-    // Both 0 is never: chunks are acknowledged when their write completes,
-    // and a power failure loses what the page cache held
-    // (docs/record-file.md, "What a crash loses").
+    // Both 0 is never: chunks are acknowledged once written, and a power
+    // failure loses what the page cache held (docs/record-file.md, "What a
+    // crash loses").
     struct SyncPolicy {
         std::chrono::milliseconds interval{1000};
         uint64_t bytes = 0;
         bool never() const { return interval.count() <= 0 && bytes == 0; }
     };
     struct Options {
-        unsigned queue_depth = 8;   // writes in flight at most
         bool checksum = true;       // CRC32C of every chunk's payload
         uint64_t max_chunk = 0;     // bytes per write; 0: a quarter of the ring
         bool multishot_poll = true; // as UringOptions::multishot
@@ -220,8 +219,8 @@ public:
              const std::string& record_type = {});
 
     // Writes what is committed, starts a sync when the policy says so,
-    // waits up to `timeout` for data or for completions (forever if
-    // negative; with writes or a sync in flight, until one completes),
+    // waits up to `timeout` for data (forever if negative; with a sync in
+    // flight, until it completes or data comes), writes again, and
     // acknowledges what is written (and, unless the policy is never,
     // durable). Returns the records acknowledged. After a failed write or
     // sync (an exception) nothing more is acknowledged: every later call
@@ -233,7 +232,7 @@ public:
     // records acknowledged. With producers that never pause, it may not
     // return: to stop, use close().
     uint64_t flush();
-    // Stops: waits for the writes and the sync in flight, makes what was
+    // Stops: waits for the sync in flight, makes what was
     // written durable (one fdatasync, unless the policy is never) and
     // acknowledges it; writes nothing new, so what is still in the rings
     // stays there for the next run. Throws the first failure. Afterwards
