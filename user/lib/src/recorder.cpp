@@ -46,16 +46,21 @@ namespace {
 
 // Writes all of `iov` at `offset`, carrying on after short writes.
 void write_all(int fd, std::span<iovec> iov, uint64_t offset, const std::string& path) {
-    while (!iov.empty()) {
+    for (;;) {
+        while (!iov.empty() && iov.front().iov_len == 0)
+            iov = iov.subspan(1);
+        if (iov.empty())
+            return;
         ssize_t n =
             ::pwritev(fd, iov.data(), static_cast<int>(iov.size()), static_cast<off_t>(offset));
-        const int err = n < 0 ? errno : EIO; // a write of nothing: the disk is full?
-        if (err == EINTR)
+        if (n < 0 && errno == EINTR)
             continue;
-        if (n <= 0)
+        if (n <= 0) {
+            const int err = n < 0 ? errno : EIO; // a write of nothing: the disk is full?
             throw Error(err, "write to record file " + path + " at offset " +
                                  std::to_string(offset) +
                                  (err == ENOSPC ? " (the disk is full)" : ""));
+        }
         offset += static_cast<uint64_t>(n);
         for (auto left = static_cast<size_t>(n); left;) {
             size_t step = std::min(left, iov.front().iov_len);
@@ -149,6 +154,7 @@ struct Recorder::Impl {
         if (failure)
             throw *failure;
     }
+
     void open_file() {
         struct stat st {};
         if (::fstat(fd, &st) != 0)
@@ -391,6 +397,12 @@ struct Recorder::Impl {
     // Whether a chunk waits for a sync to make it durable.
     static bool awaits_sync(const Chunk& c) { return !c.durable && !c.in_sync; }
 
+    // The oldest chunk that awaits a sync, or pending.end(): chunks are
+    // written in file order, so it is the first.
+    std::deque<Chunk>::const_iterator oldest_awaiting_sync() const {
+        return std::find_if(pending.begin(), pending.end(), awaits_sync);
+    }
+
     // Whether some ring has half its space in chunks not yet durable.
     bool ring_half_held() const {
         for (size_t i = 0; i < sources.size(); i++) {
@@ -408,27 +420,23 @@ struct Recorder::Impl {
         const SyncPolicy& policy = options.sync;
         if (policy.never())
             return false;
-        uint64_t bytes = 0;
-        std::optional<Clock::time_point> oldest;
-        for (const Chunk& c : pending)
-            if (awaits_sync(c)) {
-                bytes += c.total;
-                oldest = oldest ? std::min(*oldest, c.written_at) : c.written_at;
-            }
-        if (!oldest)
+        auto oldest = oldest_awaiting_sync();
+        if (oldest == pending.end())
             return false;
+        uint64_t bytes = 0;
+        for (auto c = oldest; c != pending.end(); ++c)
+            bytes += awaits_sync(*c) ? c->total : 0;
         return force || (policy.bytes && bytes >= policy.bytes) ||
-               (policy.interval.count() > 0 && now - *oldest >= policy.interval) ||
+               (policy.interval.count() > 0 && now - oldest->written_at >= policy.interval) ||
                ring_half_held();
     }
 
     // How long until the interval makes a sync due for what is written, if
     // nothing else is in flight; nullopt if the interval never will.
     std::optional<Clock::duration> until_sync_due(Clock::time_point now) const {
-        auto oldest = std::find_if(pending.begin(), pending.end(), awaits_sync);
+        auto oldest = oldest_awaiting_sync();
         if (options.sync.interval.count() <= 0 || oldest == pending.end())
             return std::nullopt;
-        // Chunks are written in file order: the first is the oldest.
         return std::max(Clock::duration::zero(), oldest->written_at + options.sync.interval - now);
     }
 
