@@ -21,6 +21,7 @@
 #include "kring.h"
 #include "kring_helpers.h"
 #include "kring_prog.h"
+#include "kring_ring.h"
 
 /*
  * Each helper as a function of five u64 registers: JIT'd programs call it
@@ -192,37 +193,48 @@ KRING_HELPER(get_current_comm)
 	return 0;
 }
 
+/*
+ * The ring helpers produce through the run's batch (kring_prog_batch()): a
+ * program's records after its first come from blocks, and the run decides
+ * on the wakeup once for all of them when it ends.
+ */
 KRING_HELPER(ringbuf_output)
 {
 	if (r4 & ~(u64)KRING_WAKEUP_FLAGS)
 		return (u64)-EINVAL;
-	return (u64)(s64)kring_output((struct kring_ring *)(unsigned long)r1,
-				      (const void *)(unsigned long)r2, r3, r4);
+	return (u64)(s64)kring_batch_output(kring_prog_batch(),
+					    (struct kring_ring *)(unsigned long)r1,
+					    (const void *)(unsigned long)r2,
+					    r3, r4);
 }
 
 KRING_HELPER(ringbuf_reserve)
 {
 	if (r3)
 		return 0;	/* unknown flags: no record, as Linux */
-	return (u64)(unsigned long)kring_reserve((struct kring_ring *)
-						 (unsigned long)r1, r2, 0);
+	return (u64)(unsigned long)__kring_batch_reserve(kring_prog_batch(),
+							 (struct kring_ring *)
+							 (unsigned long)r1, r2);
 }
 
 KRING_HELPER(ringbuf_submit)
 {
-	kring_submit((void *)(unsigned long)r1, r2 & KRING_WAKEUP_FLAGS);
+	kring_batch_commit(kring_prog_batch(), (void *)(unsigned long)r1, false,
+			   r2 & KRING_WAKEUP_FLAGS);
 	return 0;
 }
 
 KRING_HELPER(ringbuf_discard)
 {
-	kring_discard((void *)(unsigned long)r1, r2 & KRING_WAKEUP_FLAGS);
+	kring_batch_commit(kring_prog_batch(), (void *)(unsigned long)r1, true,
+			   r2 & KRING_WAKEUP_FLAGS);
 	return 0;
 }
 
 KRING_HELPER(ringbuf_query)
 {
-	return kring_query((struct kring_ring *)(unsigned long)r1, r2);
+	return kring_batch_query(kring_prog_batch(),
+				 (struct kring_ring *)(unsigned long)r1, r2);
 }
 
 kring_helper_fn kring_helper_addr(s32 helper_id)

@@ -52,6 +52,8 @@ struct kring_run_cpu {
 	struct kring_prog *tail_target;
 };
 
+DEFINE_PER_CPU(struct kring_batch, kring_prog_batches);
+
 static struct kring_run_cpu __percpu *kring_run_cpus;
 /* Frees programs a grace period after their last reference (tail calls). */
 static struct workqueue_struct *kring_prog_free_wq;
@@ -172,6 +174,7 @@ int kring_prog_run(struct kring_prog *prog, void *ctx, u64 *r0)
 	}
 	cpu->active = 1;
 	cpu->tail_calls = 0;
+	kring_batch_begin(kring_prog_batch());
 	barrier();	/* the flag before the stack use, against nesting irqs */
 	/*
 	 * A hash map's values live until a grace period after a delete, and
@@ -190,6 +193,12 @@ int kring_prog_run(struct kring_prog *prog, void *ctx, u64 *r0)
 			err = kbpf_interp_run(run->insns, run->insn_cnt, ctx,
 					      &env, &ret);
 	}
+	/*
+	 * The run has committed every record it reserved (the verifier
+	 * sees to it): one wakeup decision for all of them, while the
+	 * programs of its tail calls, which hold their rings, are alive.
+	 */
+	kring_batch_end(kring_prog_batch());
 	rcu_read_unlock();
 	barrier();
 	cpu->active = 0;

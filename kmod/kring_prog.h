@@ -6,11 +6,14 @@
 #ifndef KRING_PROG_H
 #define KRING_PROG_H
 
+#include <linux/percpu.h>
 #include <linux/refcount.h>
 #include <linux/types.h>
 #include <linux/workqueue.h>
 #include <linux/bpf.h>
 #include <linux/kring.h>
+
+#include "kring.h"
 
 struct kring_ring;
 struct kring_prog_info;
@@ -95,6 +98,17 @@ void kring_prog_fill_info(struct kring_prog *prog,
  * interpreter's error (a JIT'd program has none).
  */
 int kring_prog_run(struct kring_prog *prog, void *ctx, u64 *r0);
+/*
+ * The batch (kring.h) of the run under way on this CPU: the ring helpers
+ * reserve and commit in it, and the run ends it. Only helpers use it, so
+ * only inside a run, and runs do not nest on a CPU.
+ */
+DECLARE_PER_CPU(struct kring_batch, kring_prog_batches);
+
+static inline struct kring_batch *kring_prog_batch(void)
+{
+	return this_cpu_ptr(&kring_prog_batches);
+}
 
 /*
  * The helper bpf_tail_call(ctx, prog array, index) of interpreted programs

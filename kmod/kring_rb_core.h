@@ -37,6 +37,7 @@
 #define kring_write_once(x, v) WRITE_ONCE(x, v)
 /* A full barrier exchange: release for the record, and store->load order. */
 #define kring_xchg(p, v) xchg(p, v)
+#define kring_full_barrier() smp_mb() /* store->load order: see uses */
 #else
 #include <stdbool.h>
 #include <stddef.h>
@@ -57,6 +58,7 @@ typedef uint64_t u64;
  * decision single-threaded only.)
  */
 #define kring_xchg(p, v) __atomic_exchange_n(p, v, __ATOMIC_SEQ_CST)
+#define kring_full_barrier() __atomic_thread_fence(__ATOMIC_SEQ_CST)
 #endif
 
 #include <linux/kring.h>
@@ -208,6 +210,112 @@ static inline bool kring_rb_commit(struct kring_rb *rb, void *sample,
 	return (cons & rb->mask) == rec_pos;
 }
 
+/*
+ * A block: space reserved as one busy record (kring_rb_reserve_locked() of
+ * its span less a header) that one producer then carves into records without
+ * the lock, in ring order: [*next, end) is what is left of it. The header at
+ * *next is always busy: it is the block's own header at first, then the
+ * header each carve writes after its record, so a consumer or a pending scan
+ * that reaches the unused part of the block stops there, as at any record
+ * still being written.
+ */
+
+/*
+ * Carves a record of @size payload bytes from the block [*next, end), or
+ * returns NULL when the rest of the block is too small. Only the block's producer runs this.
+ */
+static inline void *kring_rb_block_take(struct kring_rb *rb,
+					unsigned long *next, unsigned long end,
+					u64 size)
+{
+	struct kring_record_header *hdr, *rest;
+	unsigned long pos = *next;
+	u64 span;
+
+	if (size > kring_rb_max_record(rb))
+		return NULL;
+	span = kring_rb_record_span(size);
+	if (span > end - pos)
+		return NULL;
+	hdr = kring_rb_header_at(rb, pos);
+	kring_write_once(hdr->len, (u32)size | KRING_BUSY_BIT);
+	hdr->pg_off = (u32)(((u8 *)hdr - rb->base) >> rb->page_shift);
+	*next = pos + span;
+	if (*next != end) {
+		/*
+		 * The rest of the block gets its busy header before this
+		 * record can be committed: the commit's release publishes it
+		 * with the record, so a reader past the record stops there
+		 * (litmus/rb-block-carve.litmus). Its pg_off matters only to
+		 * a record carved there, which writes it.
+		 */
+		rest = kring_rb_header_at(rb, *next);
+		kring_write_once(rest->len,
+				 (u32)(end - *next - KRING_HDR_SZ) | KRING_BUSY_BIT);
+	}
+	return (u8 *)hdr + KRING_HDR_SZ;
+}
+
+/*
+ * Commits (or discards) a record carved from a block, or a block's unused
+ * rest, without deciding on a wakeup: the block's producer decides once for
+ * all its records when it is done (kring_rb_block_wake()).
+ */
+static inline void kring_rb_commit_quiet(void *sample, bool discard)
+{
+	struct kring_record_header *hdr = kring_rb_sample_header(sample);
+	u32 new_len = hdr->len & ~KRING_BUSY_BIT;
+
+	if (discard)
+		new_len |= KRING_DISCARD_BIT;
+	/*
+	 * Release makes the payload, and the busy header of the rest of the
+	 * block, visible before the cleared bit
+	 * (litmus/rb-block-carve.litmus).
+	 */
+	kring_store_release(&hdr->len, new_len);
+}
+
+/*
+ * Discards the unused rest of the block [*next, end), if any, so that the
+ * consumer can pass it, and returns whether there was one. The block is
+ * used up afterwards.
+ */
+static inline bool kring_rb_block_close(struct kring_rb *rb,
+					unsigned long *next, unsigned long end)
+{
+	struct kring_record_header *rest;
+
+	if (*next == end)
+		return false;
+	rest = kring_rb_header_at(rb, *next);
+	kring_rb_commit_quiet((u8 *)rest + KRING_HDR_SZ, true);
+	*next = end;
+	return true;
+}
+
+/*
+ * Whether a producer that committed quietly must wake the consumer: it
+ * waits at one of the producer's records, [@first, @end), or at @rest, the
+ * rest of a block the producer discarded. The full barrier orders the
+ * quiet commits before the consumer-position load, as the exchange in
+ * kring_rb_commit() does for one record: with the barrier in the
+ * consumer's poll, either the consumer sees the records or this sees the
+ * consumer waiting (litmus/rb-block-wakeup.litmus).
+ */
+static inline bool kring_rb_block_wake(const struct kring_rb *rb,
+				       unsigned long first, unsigned long end,
+				       bool any, bool has_rest,
+				       unsigned long rest)
+{
+	unsigned long cons;
+
+	kring_full_barrier();
+	cons = kring_read_once(*rb->consumer_pos);
+	return (any && cons - first < end - first) ||
+	       (has_rest && cons == rest);
+}
+
 /* Bytes reserved but not yet consumed: a momentary snapshot. */
 static inline u64 kring_rb_avail_data(const struct kring_rb *rb)
 {
@@ -215,6 +323,27 @@ static inline u64 kring_rb_avail_data(const struct kring_rb *rb)
 	unsigned long cons = kring_load_acquire(rb->consumer_pos);
 
 	return prod - cons;
+}
+
+/*
+ * Whether the record at the consumer position is committed (or discarded):
+ * what the consumer would find. The consumer position may be garbage; the
+ * header read stays in the ring all the same.
+ */
+static inline bool kring_rb_head_committed(const struct kring_rb *rb)
+{
+	unsigned long cons = kring_read_once(*rb->consumer_pos);
+	/*
+	 * Acquire pairs with the reservation's release of the position: a
+	 * position past the consumer's means the header there is written
+	 * (litmus/rb-publish-header.litmus).
+	 */
+	unsigned long prod = kring_load_acquire(rb->producer_pos);
+
+	if (prod == cons)
+		return false;
+	return !(kring_load_acquire(&kring_rb_header_at(rb, cons)->len) &
+		 KRING_BUSY_BIT);
 }
 
 static inline u64 kring_rb_query(const struct kring_rb *rb, u64 selector)

@@ -183,15 +183,6 @@ void kring_ring_put(struct kring_ring *ring)
 }
 EXPORT_SYMBOL_GPL(kring_ring_put);
 
-/* The ring a record belongs to, from the page offset in its header. */
-static struct kring_ring *kring_ring_of(struct kring_record_header *hdr)
-{
-	unsigned long hdr_page = (unsigned long)hdr & PAGE_MASK;
-
-	return (struct kring_ring *)(hdr_page -
-				     ((unsigned long)hdr->pg_off << PAGE_SHIFT));
-}
-
 /*
  * Reservations this CPU has under way, from before it takes a ring's lock to
  * after it released it. Interrupts are off throughout, so only what runs
@@ -202,7 +193,13 @@ static struct kring_ring *kring_ring_of(struct kring_record_header *hdr)
  */
 static DEFINE_PER_CPU(unsigned int, kring_reserving);
 
-void *kring_ring_reserve(struct kring_ring *ring, u64 size)
+/*
+ * Reserves @size payload bytes under the ring's lock; @end gets the producer
+ * position after them. A failure is no drop yet: the caller may try a
+ * smaller reservation.
+ */
+static void *kring_ring_reserve_at(struct kring_ring *ring, u64 size,
+				   unsigned long *end)
 {
 	unsigned long irq_flags;
 	void *sample = NULL;
@@ -220,10 +217,19 @@ void *kring_ring_reserve(struct kring_ring *ring, u64 size)
 		raw_spin_lock(&ring->lock);
 	}
 	sample = kring_rb_reserve_locked(&ring->rb, size);
+	*end = *ring->rb.producer_pos;
 	raw_spin_unlock(&ring->lock);
 out:
 	this_cpu_dec(kring_reserving);
 	local_irq_restore(irq_flags);
+	return sample;
+}
+
+void *kring_ring_reserve(struct kring_ring *ring, u64 size)
+{
+	unsigned long end;
+	void *sample = kring_ring_reserve_at(ring, size, &end);
+
 	if (!sample)
 		this_cpu_inc(ring->stats->dropped);
 	return sample;
@@ -342,13 +348,16 @@ __poll_t kring_ring_poll(struct kring_ring *ring)
 {
 	/*
 	 * The consumer published its position before polling; this barrier
-	 * orders that store before the producer-position load, the mirror of
-	 * the full barrier in kring_rb_commit(): either we see the new record
-	 * or its producer sees us caught up and wakes us
-	 * (litmus/rb-wakeup.litmus).
+	 * orders that store before the loads of the producer position and
+	 * of the header there, the mirror of the full barrier in
+	 * kring_rb_commit() and kring_rb_block_wake(): either we see the
+	 * record committed or its producer sees us waiting at it and wakes
+	 * us (litmus/rb-wakeup.litmus, litmus/rb-block-wakeup.litmus). A
+	 * record still busy is not readable: the consumer would find nothing
+	 * and poll again at once, for as long as a batch holds it.
 	 */
 	smp_mb();
-	if (kring_rb_avail_data(&ring->rb))
+	if (kring_rb_head_committed(&ring->rb))
 		return EPOLLIN | EPOLLRDNORM;
 	return 0;
 }
@@ -399,3 +408,184 @@ u64 kring_query(struct kring_ring *ring, u64 selector)
 	return kring_rb_query(&ring->rb, selector);
 }
 EXPORT_SYMBOL_GPL(kring_query);
+
+/*
+ * Batches (kring.h): the records after a batch's first come from blocks
+ * (kring_rb_core.h), each reserved under the lock as one busy record and
+ * carved without it, and every record of the batch's ring is committed
+ * with a release alone. The lock, the interrupts off, the fully ordered
+ * exchange and the wakeup decision are then paid once per block or per
+ * batch instead of once per record.
+ */
+
+/* The largest block: a few pages, and a sixteenth of a small ring. */
+#define KRING_BATCH_BLOCK_MAX (32U << 10)
+/*
+ * A batch reserves its first records alone, where Linux would put them: a
+ * program that writes a few records a run sees Linux's positions and no
+ * discarded rest. Batches that go on get blocks.
+ */
+#define KRING_BATCH_SINGLES 3
+
+void kring_batch_begin(struct kring_batch *batch)
+{
+	memset(batch, 0, sizeof(*batch));
+}
+EXPORT_SYMBOL_GPL(kring_batch_begin);
+
+/*
+ * A batch's blocks grow with it, each as large as the records it holds so
+ * far, so that the unused rest is never more than half of what the batch
+ * wrote; a limited block is a whole number of records of this size, so
+ * that records of one size leave no rest until the batch ends.
+ */
+static u64 kring_batch_block_span(const struct kring_ring *ring, u64 span,
+				  u32 records)
+{
+	u64 limit = min_t(u64, KRING_BATCH_BLOCK_MAX,
+			  kring_rb_data_size(&ring->rb) / 16);
+
+	return min_t(u64, span * records, limit - limit % span);
+}
+
+/*
+ * The batch's block cannot take a record of @size (or the batch has none):
+ * discard its rest, reserve a new block, or this record alone.
+ */
+void *kring_batch_refill(struct kring_batch *batch, struct kring_ring *ring,
+			 u64 size)
+{
+	unsigned long end;
+	void *sample;
+	u64 span, block = 0;
+
+	if (size > kring_rb_max_record(&ring->rb))
+		return NULL;
+	if (!batch->ring)
+		batch->ring = ring;
+	else if (batch->ring != ring)
+		return kring_ring_reserve(ring, size);
+
+	/* What is left of the block is too small: the consumer skips it. */
+	if (kring_rb_block_close(&ring->rb, &batch->block_next,
+				 batch->block_end))
+		batch->wake_rule = true;
+
+	span = kring_rb_record_span(size);
+	if (batch->records >= KRING_BATCH_SINGLES)
+		block = kring_batch_block_span(ring, span, batch->records);
+	if (block >= 2 * span &&
+	    kring_ring_reserve_at(ring, block - KRING_HDR_SZ, &end)) {
+		batch->block_next = end - block;
+		batch->block_end = end;
+		sample = kring_rb_block_take(&ring->rb, &batch->block_next,
+					     batch->block_end, size);
+	} else {
+		/* One of the first records, or no room for a block. */
+		sample = kring_ring_reserve_at(ring, size, &end);
+		if (!sample) {
+			this_cpu_inc(ring->stats->dropped);
+			return NULL;
+		}
+		batch->block_next = end;
+		batch->block_end = end;
+		if (!batch->records)
+			batch->first = end - span;
+	}
+	batch->end = end;
+	batch->records++;
+	return sample;
+}
+
+void *kring_batch_reserve(struct kring_batch *batch, struct kring_ring *ring,
+			  u64 size, u64 flags)
+{
+	if (flags)
+		return NULL;
+	return __kring_batch_reserve(batch, ring, size);
+}
+EXPORT_SYMBOL_GPL(kring_batch_reserve);
+
+void kring_batch_force_wakeup(struct kring_batch *batch)
+{
+	if (irq_work_queue(&batch->ring->wakeup_work))
+		batch->wakeups++;
+}
+
+void kring_batch_submit(struct kring_batch *batch, void *sample, u64 flags)
+{
+	kring_batch_commit(batch, sample, false, flags);
+}
+EXPORT_SYMBOL_GPL(kring_batch_submit);
+
+void kring_batch_discard(struct kring_batch *batch, void *sample, u64 flags)
+{
+	kring_batch_commit(batch, sample, true, flags);
+}
+EXPORT_SYMBOL_GPL(kring_batch_discard);
+
+int kring_batch_output(struct kring_batch *batch, struct kring_ring *ring,
+		       const void *data, u64 size, u64 flags)
+{
+	void *sample;
+
+	if (flags & ~KRING_WAKEUP_FLAGS)
+		return -EINVAL;
+	if (size > kring_rb_max_record(&ring->rb))
+		return -E2BIG;
+	sample = kring_batch_reserve(batch, ring, size, 0);
+	if (!sample)
+		return -EAGAIN;
+	memcpy(sample, data, size);
+	kring_batch_submit(batch, sample, flags);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(kring_batch_output);
+
+u64 kring_batch_query(struct kring_batch *batch, struct kring_ring *ring,
+		      u64 selector)
+{
+	u64 value = kring_rb_query(&ring->rb, selector);
+
+	/*
+	 * The batch's own unused block is not reserved yet, as far as its
+	 * producer can tell: alone on the ring, it reads Linux's figures.
+	 */
+	if ((selector == KRING_QUERY_AVAIL_DATA ||
+	     selector == KRING_QUERY_PROD_POS) && ring == batch->ring)
+		value -= batch->block_end - batch->block_next;
+	return value;
+}
+EXPORT_SYMBOL_GPL(kring_batch_query);
+
+void kring_batch_end(struct kring_batch *batch)
+{
+	struct kring_ring *ring = batch->ring;
+	unsigned long rest = batch->block_next;
+	bool has_rest;
+
+	if (!ring)
+		return;
+	has_rest = kring_rb_block_close(&ring->rb, &batch->block_next,
+					batch->block_end);
+	/*
+	 * The wakeup rule for every record of the batch at once: wake the
+	 * consumer if it waits at one of them (at the discarded rest alone,
+	 * when all of them asked for no wakeup or forced their own).
+	 */
+	if ((batch->wake_rule || has_rest) &&
+	    kring_rb_block_wake(&ring->rb, batch->first, batch->end,
+				batch->wake_rule, has_rest, rest) &&
+	    irq_work_queue(&ring->wakeup_work))
+		batch->wakeups++;
+	if (batch->committed) {
+		this_cpu_add(ring->stats->committed, batch->committed);
+		this_cpu_add(ring->stats->bytes, batch->bytes);
+	}
+	if (batch->discarded)
+		this_cpu_add(ring->stats->discarded, batch->discarded);
+	if (batch->wakeups)
+		this_cpu_add(ring->stats->wakeups, batch->wakeups);
+	kring_batch_begin(batch);	/* ready for the next */
+}
+EXPORT_SYMBOL_GPL(kring_batch_end);

@@ -10,6 +10,7 @@
 #include <linux/spinlock.h>
 #include <linux/wait.h>
 
+#include "kring.h"
 #include "kring_rb_core.h"
 
 struct kring_ring_info;
@@ -62,5 +63,70 @@ void kring_ring_fill_info(struct kring_ring *ring,
 
 int kring_ring_mmap(struct kring_ring *ring, struct vm_area_struct *vma);
 __poll_t kring_ring_poll(struct kring_ring *ring);
+
+/* The ring a record belongs to, from the page offset in its header. */
+static inline struct kring_ring *kring_ring_of(struct kring_record_header *hdr)
+{
+	unsigned long hdr_page = (unsigned long)hdr & PAGE_MASK;
+
+	return (struct kring_ring *)(hdr_page -
+				     ((unsigned long)hdr->pg_off << PAGE_SHIFT));
+}
+
+/*
+ * Batches (struct kring_batch in kring.h): what every record goes through
+ * inline, for the exported functions and the ring helpers alike; what a
+ * block's end needs, in kring_ring.c.
+ */
+void *kring_batch_refill(struct kring_batch *batch, struct kring_ring *ring,
+			 u64 size);
+void kring_batch_force_wakeup(struct kring_batch *batch);
+
+/* A record from the batch's block, or else kring_batch_refill(). */
+static inline void *__kring_batch_reserve(struct kring_batch *batch,
+					  struct kring_ring *ring, u64 size)
+{
+	void *sample;
+
+	if (batch->ring == ring) {
+		sample = kring_rb_block_take(&ring->rb, &batch->block_next,
+					     batch->block_end, size);
+		if (sample) {
+			batch->records++;
+			return sample;
+		}
+	}
+	return kring_batch_refill(batch, ring, size);
+}
+
+/*
+ * A record of the batch's ring was reserved in the batch (a record lives
+ * no longer than its batch): a release commits it, and the batch's end
+ * decides on the wakeup. Records of other rings commit as single ones.
+ */
+static inline void kring_batch_commit(struct kring_batch *batch, void *sample,
+				      bool discard, u64 flags)
+{
+	struct kring_record_header *hdr = kring_rb_sample_header(sample);
+	struct kring_ring *ring = kring_ring_of(hdr);
+	/* Once committed, the record may be consumed and its space reused. */
+	u32 size = hdr->len & ~KRING_BUSY_BIT;
+
+	if (ring != batch->ring) {
+		kring_ring_commit(sample, discard, flags);
+		return;
+	}
+	kring_rb_commit_quiet(sample, discard);
+	if (discard) {
+		batch->discarded++;
+	} else {
+		batch->committed++;
+		batch->bytes += size;
+	}
+	if (flags & KRING_FORCE_WAKEUP)
+		kring_batch_force_wakeup(batch);
+	else if (!(flags & KRING_NO_WAKEUP))
+		batch->wake_rule = true;
+}
 
 #endif /* KRING_RING_H */

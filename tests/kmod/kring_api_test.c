@@ -7,6 +7,9 @@
  *   discard FD SIZE COUNT FLAGS   reserve, fill and discard COUNT records
  *   output FD SIZE COUNT FLAGS    kring_output() COUNT records
  *   irq FD SIZE COUNT FLAGS       kring_output() COUNT records from hard IRQ
+ *   batch FD SIZE COUNT FLAGS     reserve, fill and submit COUNT records in
+ *                                 one batch (kring_batch_*); a full ring
+ *                                 drops records, as a program's
  *   hold FD SIZE                  reserve one record and keep it busy
  *   release submit|discard        commit the held record
  *   query FD SELECTOR             kring_query(); read ctl for the answer
@@ -80,6 +83,25 @@ static int produce_from_irq(struct kring_ring *ring, u64 size, u64 count,
 	return p.err;
 }
 
+static int produce_batch(struct kring_ring *ring, u64 size, u64 count,
+			 u64 flags)
+{
+	struct kring_batch batch;
+	void *sample;
+	u64 seq;
+
+	kring_batch_begin(&batch);
+	for (seq = 0; seq < count; seq++) {
+		sample = kring_batch_reserve(&batch, ring, size, 0);
+		if (!sample)
+			continue;
+		fill_record(sample, size, seq);
+		kring_batch_submit(&batch, sample, flags);
+	}
+	kring_batch_end(&batch);
+	return 0;
+}
+
 static int produce(const char *op, struct kring_ring *ring, u64 size,
 		   u64 count, u64 flags)
 {
@@ -89,6 +111,8 @@ static int produce(const char *op, struct kring_ring *ring, u64 size,
 
 	if (!strcmp(op, "irq"))
 		return produce_from_irq(ring, size, count, flags);
+	if (!strcmp(op, "batch"))
+		return produce_batch(ring, size, count, flags);
 	for (seq = 0; seq < count; seq++) {
 		if (!strcmp(op, "output")) {
 			void *buf = kzalloc(max_t(u64, size, 1), GFP_KERNEL);
@@ -117,18 +141,21 @@ static int produce(const char *op, struct kring_ring *ring, u64 size,
 /*
  * What bench/bench.bpf.c's program does, through the API: reserve, write
  * the clock, submit; with @wakeup_bytes, no wakeup until that many bytes
- * wait. Preemption off, as a probe runs a program.
+ * wait. Preemption off, as a probe runs a program, and one batch per
+ * command, as a program run is one.
  */
 static int bench_produce(int fd, u64 size, u64 count, u64 wakeup_bytes)
 {
 	struct kring_ring *ring = kring_ring_get_fd(fd);
+	struct kring_batch batch;
 	u64 i, ts;
 
 	if (IS_ERR(ring))
 		return PTR_ERR(ring);
 	preempt_disable();
+	kring_batch_begin(&batch);
 	for (i = 0; i < count; i++) {
-		void *rec = kring_reserve(ring, size, 0);
+		void *rec = kring_batch_reserve(&batch, ring, size, 0);
 		u64 flags = 0;
 
 		if (!rec)
@@ -136,11 +163,13 @@ static int bench_produce(int fd, u64 size, u64 count, u64 wakeup_bytes)
 		ts = ktime_get_mono_fast_ns();
 		memcpy(rec, &ts, min_t(u64, size, sizeof(ts)));
 		if (wakeup_bytes)
-			flags = kring_query(ring, KRING_QUERY_AVAIL_DATA) >=
+			flags = kring_batch_query(&batch, ring,
+						  KRING_QUERY_AVAIL_DATA) >=
 				wakeup_bytes ? KRING_FORCE_WAKEUP :
 					       KRING_NO_WAKEUP;
-		kring_submit(rec, flags);
+		kring_batch_submit(&batch, rec, flags);
 	}
+	kring_batch_end(&batch);
 	preempt_enable();
 	kring_ring_put(ring);
 	return 0;
@@ -175,7 +204,8 @@ static int run_command(char *cmd)
 		if (sscanf(cmd, "%*s %d %llu", &fd, &size) != 2 || held_sample)
 			return -EINVAL;
 	} else if (!strcmp(op, "submit") || !strcmp(op, "discard") ||
-		   !strcmp(op, "output") || !strcmp(op, "irq")) {
+		   !strcmp(op, "output") || !strcmp(op, "irq") ||
+		   !strcmp(op, "batch")) {
 		if (sscanf(cmd, "%*s %d %llu %llu %llu", &fd, &size, &count,
 			   &flags) != 4)
 			return -EINVAL;

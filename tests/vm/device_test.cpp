@@ -10,6 +10,7 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <thread>
 #include <vector>
 
 using namespace vmtest;
@@ -317,11 +318,127 @@ TEST_CASE("a busy record holds back later records that were committed first") {
     REQUIRE(write_record(fd.get(), later, sizeof(later)) == 0);
     CHECK((m.len_at(0) & KRING_BUSY_BIT) != 0);
     CHECK(m.len_at(record_span(32)) == sizeof(later));
+    // Nothing is readable while the first record is busy: a consumer
+    // woken now would find nothing and poll again at once.
     pollfd pfd{fd.get(), POLLIN, 0};
-    CHECK(::poll(&pfd, 1, 0) == 1); // data is there, even if not yet readable
+    CHECK(::poll(&pfd, 1, 0) == 0);
     REQUIRE(api_test("release submit") == 0);
     CHECK(m.len_at(0) == 32);
     CHECK(is_api_payload(m.payload_at(0), 32, ~0ULL));
+    CHECK(::poll(&pfd, 1, 0) == 1);
+}
+
+namespace {
+
+// Walks the ring from the consumer position to the producer position as a
+// consumer would: the sequence numbers of the committed records, and how
+// many discarded records (a batch's unused blocks) it skipped.
+struct Walk {
+    std::vector<uint64_t> seqs;
+    unsigned discarded = 0;
+    bool busy = false;
+};
+
+Walk walk(const Mapping& m, uint64_t size, unsigned long from = 0) {
+    Walk w;
+    for (unsigned long pos = from; pos != m.producer_pos();) {
+        uint32_t len = m.len_at(pos);
+        if (len & KRING_BUSY_BIT) {
+            w.busy = true;
+            break;
+        }
+        uint32_t payload = len & ~KRING_DISCARD_BIT;
+        if (len & KRING_DISCARD_BIT) {
+            w.discarded++;
+        } else {
+            uint64_t seq = 0;
+            std::memcpy(&seq, m.payload_at(pos), 8);
+            if (payload == size && is_api_payload(m.payload_at(pos), size, seq))
+                w.seqs.push_back(seq);
+            else
+                w.seqs.push_back(~0ULL);
+        }
+        pos += record_span(payload);
+    }
+    return w;
+}
+
+} // namespace
+
+TEST_CASE("in-kernel API: a batch's records arrive in order, its unused block as a discarded "
+          "record") {
+    Fd fd = make_ring(kSize);
+    Mapping m(fd.get(), kSize);
+    std::string f = std::to_string(fd.get());
+    REQUIRE(api_test("batch " + f + " 24 100 0") == 0);
+    Walk w = walk(m, 24);
+    CHECK_FALSE(w.busy);
+    REQUIRE(w.seqs.size() == 100);
+    for (uint64_t seq = 0; seq < 100; seq++)
+        CHECK(w.seqs[seq] == seq);
+    // Blocks grow with the batch; only the last one has a rest.
+    CHECK(w.discarded <= 1);
+    CHECK(m.producer_pos() < 2 * 100 * record_span(24));
+    kring_stats s = stats(fd.get());
+    CHECK(s.committed == 100);
+    CHECK(s.discarded == 0); // a batch's unused space is no discard of its producer
+    CHECK(s.bytes == 100 * 24);
+    CHECK(s.dropped == 0);
+    // A batch of one record is that record alone.
+    unsigned long before = m.producer_pos();
+    REQUIRE(api_test("batch " + f + " 40 1 0") == 0);
+    CHECK(m.producer_pos() == before + record_span(40));
+    CHECK(m.len_at(before) == 40);
+    CHECK(is_api_payload(m.payload_at(before), 40, 0));
+}
+
+TEST_CASE("in-kernel API: a batch into a full ring drops what does not fit, overlapping nothing") {
+    constexpr uint64_t kSmall = 4096;
+    Fd fd = make_ring(kSmall);
+    Mapping m(fd.get(), kSmall);
+    std::string f = std::to_string(fd.get());
+    REQUIRE(api_test("batch " + f + " 24 200 0") == 0);
+    Walk w = walk(m, 24);
+    CHECK_FALSE(w.busy);
+    kring_stats s = stats(fd.get());
+    CHECK(s.committed == w.seqs.size());
+    CHECK(s.committed + s.dropped == 200);
+    CHECK(m.producer_pos() <= kSmall);
+    // Most of the ring holds records: blocks shrink to what is left.
+    CHECK(w.seqs.size() * record_span(24) >= kSmall - 4 * record_span(24));
+    for (size_t i = 1; i < w.seqs.size(); i++)
+        CHECK(w.seqs[i] > w.seqs[i - 1]);
+    // Consumed, the space takes another batch.
+    m.release(m.producer_pos());
+    unsigned long from = m.producer_pos();
+    REQUIRE(api_test("batch " + f + " 24 50 0") == 0);
+    Walk again = walk(m, 24, from);
+    CHECK_FALSE(again.busy);
+    CHECK(again.seqs.size() == 50);
+}
+
+TEST_CASE("in-kernel API: a batch wakes a consumer asleep at its records when it ends") {
+    Fd fd = make_ring(kSize);
+    std::string f = std::to_string(fd.get());
+    std::atomic<int> woke{-1};
+    std::thread sleeper([&] {
+        pollfd pfd{fd.get(), POLLIN, 0};
+        woke = ::poll(&pfd, 1, 10000);
+    });
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    REQUIRE(api_test("batch " + f + " 24 50 0") == 0);
+    sleeper.join();
+    CHECK(woke == 1);
+    CHECK(stats(fd.get()).wakeups >= 1);
+
+    // Records that ask for no wakeup wake nobody, as single ones do, and
+    // are there for the next poll.
+    Fd quiet = make_ring(kSize);
+    std::string q = std::to_string(quiet.get());
+    REQUIRE(api_test("batch " + q + " 24 50 " + std::to_string(KRING_NO_WAKEUP)) == 0);
+    CHECK(stats(quiet.get()).wakeups == 0);
+    pollfd pfd{quiet.get(), POLLIN, 0};
+    CHECK(::poll(&pfd, 1, 0) == 1);
 }
 
 TEST_CASE("a consumer position claiming too much never lets a reservation overlap a busy record") {
