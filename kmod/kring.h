@@ -27,9 +27,9 @@ struct kring_ring;
 
 /*
  * A batch: records one producer reserves and submits in a row into a ring,
- * with no lock and no atomic operation per record (the records after the
- * first come from blocks reserved a few at a time), and one wakeup decision
- * for all of them at kring_batch_end(). Until then, the unused part of the
+ * with no lock and no atomic operation per record (after the first three,
+ * records come from blocks, each reserved under the lock for several), and
+ * one wakeup decision per block and at kring_batch_end(). Until then, the unused part of the
  * batch's block holds back the ring's later records, as a reserved record
  * does: keep a batch short, in one context, and do not sleep in it.
  *
@@ -58,8 +58,10 @@ struct kring_batch {
 	unsigned long block_end;	/* ... up to here */
 	unsigned long first;		/* position of the batch's first record */
 	unsigned long end;		/* ... and the end of its last */
+	unsigned long checked;		/* wakeups decided for records before */
 	u32 records;			/* reserved from the ring so far */
 	bool wake_rule;			/* a record obeys the wakeup rule */
+	bool open_at_check;		/* a record was not committed at a check */
 	u64 committed;			/* statistics, added at the end */
 	u64 discarded;
 	u64 bytes;
@@ -94,7 +96,7 @@ int kring_batch_output(struct kring_batch *batch, struct kring_ring *ring,
 /* As kring_query(); KRING_QUERY_AVAIL_DATA leaves out the batch's unused block. */
 u64 kring_batch_query(struct kring_batch *batch, struct kring_ring *ring,
 		      u64 selector);
-/* Gives back the unused block and wakes the consumer if it waits here. */
+/* Gives back the unused block and wakes the consumer if it waits at us. */
 void kring_batch_end(struct kring_batch *batch);
 
 #endif /* KRING_H */

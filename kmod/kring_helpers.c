@@ -195,8 +195,8 @@ KRING_HELPER(get_current_comm)
 
 /*
  * The ring helpers produce through the run's batch (kring_prog_batch()): a
- * program's records after its first come from blocks, and the run decides
- * on the wakeup once for all of them when it ends.
+ * program's records after its first three come from blocks, and the batch
+ * decides on the wakeup once per block and when the run ends.
  */
 KRING_HELPER(ringbuf_output)
 {

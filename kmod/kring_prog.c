@@ -195,7 +195,7 @@ int kring_prog_run(struct kring_prog *prog, void *ctx, u64 *r0)
 	}
 	/*
 	 * The run has committed every record it reserved (the verifier
-	 * sees to it): one wakeup decision for all of them, while the
+	 * sees to it): the last wakeup decision for them, while the
 	 * programs of its tail calls, which hold their rings, are alive.
 	 */
 	kring_batch_end(kring_prog_batch());

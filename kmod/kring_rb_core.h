@@ -259,7 +259,8 @@ static inline void *kring_rb_block_take(struct kring_rb *rb,
 /*
  * Commits (or discards) a record carved from a block, or a block's unused
  * rest, without deciding on a wakeup: the block's producer decides once for
- * all its records when it is done (kring_rb_block_wake()).
+ * all the records it committed when the block is used up or it is done
+ * (kring_rb_block_wake()).
  */
 static inline void kring_rb_commit_quiet(void *sample, bool discard)
 {

@@ -410,16 +410,23 @@ u64 kring_query(struct kring_ring *ring, u64 selector)
 EXPORT_SYMBOL_GPL(kring_query);
 
 /*
- * Batches (kring.h): the records after a batch's first come from blocks
- * (kring_rb_core.h), each reserved under the lock as one busy record and
- * carved without it, and every record of the batch's ring is committed
+ * Batches (kring.h): the records after a batch's first three come from
+ * blocks (kring_rb_core.h), each reserved under the lock as one busy record
+ * and carved without it, and every record of the batch's ring is committed
  * with a release alone. The lock, the interrupts off, the fully ordered
  * exchange and the wakeup decision are then paid once per block or per
  * batch instead of once per record.
  */
 
-/* The largest block: a few pages, and a sixteenth of a small ring. */
-#define KRING_BATCH_BLOCK_MAX (32U << 10)
+/*
+ * The largest block: 16 records, 64 KiB, and a sixteenth of the ring. The
+ * lock is then taken once per 16 records, a consumer waiting at one is
+ * woken at most 16 records later, and what a batch leaves unused at its end
+ * (discarded space, which consumers skip and recorders store) stays a few
+ * percent of what a long batch writes.
+ */
+#define KRING_BATCH_BLOCK_RECORDS 16U
+#define KRING_BATCH_BLOCK_MAX (64U << 10)
 /*
  * A batch reserves its first records alone, where Linux would put them: a
  * program that writes a few records a run sees Linux's positions and no
@@ -435,9 +442,10 @@ EXPORT_SYMBOL_GPL(kring_batch_begin);
 
 /*
  * A batch's blocks grow with it, each as large as the records it holds so
- * far, so that the unused rest is never more than half of what the batch
- * wrote; a limited block is a whole number of records of this size, so
- * that records of one size leave no rest until the batch ends.
+ * far up to the largest, so that a short batch leaves at most about half
+ * of what it wrote unused and a long one a block; a block is a whole
+ * number of records of the size at hand, so that records of one size leave
+ * no rest until the batch ends.
  */
 static u64 kring_batch_block_span(const struct kring_ring *ring, u64 span,
 				  u32 records)
@@ -445,7 +453,39 @@ static u64 kring_batch_block_span(const struct kring_ring *ring, u64 span,
 	u64 limit = min_t(u64, KRING_BATCH_BLOCK_MAX,
 			  kring_rb_data_size(&ring->rb) / 16);
 
-	return min_t(u64, span * records, limit - limit % span);
+	limit = min_t(u64, limit - limit % span,
+		      span * KRING_BATCH_BLOCK_RECORDS);
+	return min_t(u64, span * records, limit);
+}
+
+/*
+ * Gives back what is left of the batch's block and applies the wakeup rule
+ * to the records committed so far: wake the consumer if it waits at one of
+ * the batch's records from @from on that obey the rule, or at the rest
+ * just discarded. Done when a block is used up, for the records reserved
+ * since the last time, so that a consumer waiting at a record of this block
+ * does not wait for the whole batch while other producers fill the ring
+ * behind it; and when the batch ends, for the records since, or for all of
+ * them if one was still open at a check (committed after it).
+ */
+static void kring_batch_close_block(struct kring_batch *batch,
+				    unsigned long from)
+{
+	struct kring_ring *ring = batch->ring;
+	unsigned long rest = batch->block_next;
+	bool has_rest = kring_rb_block_close(&ring->rb, &batch->block_next,
+					     batch->block_end);
+
+	if ((batch->wake_rule || has_rest) &&
+	    kring_rb_block_wake(&ring->rb, from, batch->end, batch->wake_rule,
+				has_rest, rest) &&
+	    irq_work_queue(&ring->wakeup_work))
+		batch->wakeups++;
+	/* The records committed from now on ask again. */
+	batch->wake_rule = false;
+	batch->checked = batch->end;
+	if (batch->records != batch->committed + batch->discarded)
+		batch->open_at_check = true;
 }
 
 /*
@@ -466,10 +506,7 @@ void *kring_batch_refill(struct kring_batch *batch, struct kring_ring *ring,
 	else if (batch->ring != ring)
 		return kring_ring_reserve(ring, size);
 
-	/* What is left of the block is too small: the consumer skips it. */
-	if (kring_rb_block_close(&ring->rb, &batch->block_next,
-				 batch->block_end))
-		batch->wake_rule = true;
+	kring_batch_close_block(batch, batch->checked);
 
 	span = kring_rb_record_span(size);
 	if (batch->records >= KRING_BATCH_SINGLES)
@@ -489,8 +526,10 @@ void *kring_batch_refill(struct kring_batch *batch, struct kring_ring *ring,
 		}
 		batch->block_next = end;
 		batch->block_end = end;
-		if (!batch->records)
+		if (!batch->records) {
 			batch->first = end - span;
+			batch->checked = batch->first;
+		}
 	}
 	batch->end = end;
 	batch->records++;
@@ -561,23 +600,11 @@ EXPORT_SYMBOL_GPL(kring_batch_query);
 void kring_batch_end(struct kring_batch *batch)
 {
 	struct kring_ring *ring = batch->ring;
-	unsigned long rest = batch->block_next;
-	bool has_rest;
 
 	if (!ring)
 		return;
-	has_rest = kring_rb_block_close(&ring->rb, &batch->block_next,
-					batch->block_end);
-	/*
-	 * The wakeup rule for every record of the batch at once: wake the
-	 * consumer if it waits at one of them (at the discarded rest alone,
-	 * when all of them asked for no wakeup or forced their own).
-	 */
-	if ((batch->wake_rule || has_rest) &&
-	    kring_rb_block_wake(&ring->rb, batch->first, batch->end,
-				batch->wake_rule, has_rest, rest) &&
-	    irq_work_queue(&ring->wakeup_work))
-		batch->wakeups++;
+	kring_batch_close_block(batch, batch->open_at_check ? batch->first :
+							      batch->checked);
 	if (batch->committed) {
 		this_cpu_add(ring->stats->committed, batch->committed);
 		this_cpu_add(ring->stats->bytes, batch->bytes);

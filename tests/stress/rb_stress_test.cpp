@@ -56,6 +56,35 @@ struct ProducerTally {
     uint64_t committed = 0, discarded = 0, dropped = 0;
 };
 
+// Record `seq` of producer `p`, as check_record() expects it.
+void fill_record(void* sample, int p, uint32_t seq) {
+    Record rec{static_cast<uint32_t>(p), seq};
+    std::memcpy(sample, &rec, sizeof(rec));
+    std::memset(static_cast<uint8_t*>(sample) + sizeof(rec), static_cast<uint8_t>(p + seq),
+                seq % 61);
+}
+
+// libkring's Consumer on `ring` until the producers are done (`running`
+// reaches 0) and the ring is empty: what it received.
+Consumed consume_all(UserRing& ring, int producers, const std::atomic<int>& running) {
+    Consumed consumed;
+    consumed.next_seq.assign(producers, 0);
+    kring::Consumer consumer(kring::WaitMode::busy_poll);
+    consumer.add(ring.view(), ring.wake_fd(), [&](std::span<const std::byte> record) {
+        return check_record(&consumed, record.data(), record.size());
+    });
+    for (;;) {
+        bool done = running.load() == 0;
+        int64_t n = consumer.consume();
+        REQUIRE(n >= 0);
+        if (done && n == 0 && kring_rb_avail_data(ring.rb()) == 0)
+            break;
+        if (n == 0)
+            std::this_thread::yield();
+    }
+    return consumed;
+}
+
 } // namespace
 
 TEST_CASE("producer threads and a consumer: every record exactly once, intact, in order") {
@@ -76,10 +105,7 @@ TEST_CASE("producer threads and a consumer: every record exactly once, intact, i
                     std::this_thread::yield();
                     continue;
                 }
-                Record rec{static_cast<uint32_t>(p), seq};
-                std::memcpy(sample, &rec, sizeof(rec));
-                std::memset(static_cast<uint8_t*>(sample) + sizeof(rec),
-                            static_cast<uint8_t>(p + seq), extra);
+                fill_record(sample, p, seq);
                 bool discard = seq % 17 == 0;
                 ring.commit(sample, discard);
                 (discard ? tally[p].discarded : tally[p].committed)++;
@@ -88,21 +114,7 @@ TEST_CASE("producer threads and a consumer: every record exactly once, intact, i
         });
     }
 
-    Consumed consumed;
-    consumed.next_seq.assign(kProducers, 0);
-    kring::Consumer consumer(kring::WaitMode::busy_poll);
-    consumer.add(ring.view(), ring.wake_fd(), [&](std::span<const std::byte> record) {
-        return check_record(&consumed, record.data(), record.size());
-    });
-    for (;;) {
-        bool done = running.load() == 0;
-        int64_t n = consumer.consume();
-        REQUIRE(n >= 0);
-        if (done && n == 0 && kring_rb_avail_data(ring.rb()) == 0)
-            break;
-        if (n == 0)
-            std::this_thread::yield();
-    }
+    Consumed consumed = consume_all(ring, kProducers, running);
     for (auto& t : producers)
         t.join();
 
@@ -163,10 +175,7 @@ TEST_CASE("producer threads carving records from blocks: every record exactly on
                         continue;
                     }
                 }
-                Record rec{static_cast<uint32_t>(p), seq};
-                std::memcpy(sample, &rec, sizeof(rec));
-                std::memset(static_cast<uint8_t*>(sample) + sizeof(rec),
-                            static_cast<uint8_t>(p + seq), extra);
+                fill_record(sample, p, seq);
                 bool discard = seq % 17 == 0;
                 kring_rb_commit_quiet(sample, discard);
                 (discard ? tally[p].discarded : tally[p].committed)++;
@@ -179,21 +188,7 @@ TEST_CASE("producer threads carving records from blocks: every record exactly on
         });
     }
 
-    Consumed consumed;
-    consumed.next_seq.assign(kProducers, 0);
-    kring::Consumer consumer(kring::WaitMode::busy_poll);
-    consumer.add(ring.view(), ring.wake_fd(), [&](std::span<const std::byte> record) {
-        return check_record(&consumed, record.data(), record.size());
-    });
-    for (;;) {
-        bool done = running.load() == 0;
-        int64_t n = consumer.consume();
-        REQUIRE(n >= 0);
-        if (done && n == 0 && kring_rb_avail_data(ring.rb()) == 0)
-            break;
-        if (n == 0)
-            std::this_thread::yield();
-    }
+    Consumed consumed = consume_all(ring, kProducers, running);
     for (auto& t : producers)
         t.join();
 

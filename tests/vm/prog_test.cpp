@@ -5,10 +5,12 @@
 #include "vm_util.hpp"
 
 #include <asm/ptrace.h>
+#include <chrono>
 #include <cstring>
 #include <doctest/doctest.h>
 #include <fstream>
 #include <linux/capability.h>
+#include <poll.h>
 #include <sys/wait.h>
 #include <thread>
 #include <vector>
@@ -84,6 +86,29 @@ std::vector<bpf_insn> copy_ctx_program(int ring_fd, uint32_t attach_type) {
     p.push_back(mov64_reg(1, 0));
     p.push_back(mov64_imm(2, 0));
     p.push_back(call_helper(BPF_FUNC_ringbuf_submit));
+    p.push_back(mov64_imm(0, 0));
+    p.push_back(exit_insn());
+    return p;
+}
+
+// Writes `count` records of 16 bytes a run, each its index twice: a
+// loop of reserve and submit, as a tracer that reports many events per run.
+std::vector<bpf_insn> loop_program(int ring_fd, int32_t count) {
+    using namespace insn;
+    std::vector<bpf_insn> p = {mov64_imm(6, 0)};
+    for (const bpf_insn& i : ld_map_fd(1, ring_fd)) // the loop's head
+        p.push_back(i);
+    p.push_back(mov64_imm(2, 16));
+    p.push_back(mov64_imm(3, 0));
+    p.push_back(call_helper(BPF_FUNC_ringbuf_reserve));
+    p.push_back(jmp_imm(BPF_JEQ, 0, 0, 5)); // a drop: the next index
+    p.push_back(stx(BPF_DW, 0, 6, 0));
+    p.push_back(stx(BPF_DW, 0, 6, 8));
+    p.push_back(mov64_reg(1, 0));
+    p.push_back(mov64_imm(2, 0));
+    p.push_back(call_helper(BPF_FUNC_ringbuf_submit));
+    p.push_back(alu64_imm(BPF_ADD, 6, 1));
+    p.push_back(jmp_imm(BPF_JLT, 6, count, -13)); // back to the head
     p.push_back(mov64_imm(0, 0));
     p.push_back(exit_insn());
     return p;
@@ -222,6 +247,40 @@ TEST_CASE("test-run: R0 and nanoseconds per run of a reserve+submit program") {
     tr.ctx_size = 8; // not the attach point's context size
     CHECK(::ioctl(l.prog.get(), KRING_IOC_PROG_TEST_RUN, &tr) < 0);
     CHECK(errno == EINVAL);
+}
+
+TEST_CASE("a program writing many records a run: all of them, in order, and the run's end "
+          "wakes a consumer asleep at them") {
+    Fd ring = make_ring(kRingSize);
+    Mapping m(ring.get(), kRingSize);
+    Loaded l = load(loop_program(ring.get(), 100), KRING_ATTACH_SYS_ENTER);
+    REQUIRE_MESSAGE(l.err == 0, l.log);
+    kring_ctx_sys_enter ctx{};
+    kring_prog_test_run tr{};
+    tr.ctx = reinterpret_cast<uint64_t>(&ctx);
+    tr.ctx_size = sizeof(ctx);
+    int woke = -1;
+    std::thread sleeper([&] {
+        pollfd pfd{ring.get(), POLLIN, 0};
+        woke = ::poll(&pfd, 1, 10000);
+    });
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    tr.repeat = 3;
+    REQUIRE(::ioctl(l.prog.get(), KRING_IOC_PROG_TEST_RUN, &tr) == 0);
+    sleeper.join();
+    CHECK(woke == 1);
+    auto records = drain(m);
+    REQUIRE(records.size() == 300);
+    for (size_t i = 0; i < records.size(); i++) {
+        CHECK(records[i].kind == i % 100);
+        CHECK(records[i].as<uint64_t>() == i % 100);
+    }
+    kring_stats s = stats(ring.get());
+    CHECK(s.committed == 300);
+    CHECK(s.bytes == 300 * 16);
+    CHECK(s.discarded == 0);
+    CHECK(s.dropped == 0);
+    CHECK(s.wakeups >= 1);
 }
 
 TEST_CASE("a program keeps its ring alive after the ring fd is closed") {
