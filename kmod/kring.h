@@ -29,9 +29,10 @@ struct kring_ring;
  * A batch: records one producer reserves and submits in a row into a ring,
  * with no lock and no atomic operation per record (after the first three,
  * records come from blocks, each reserved under the lock for several), and
- * one wakeup decision per block and at kring_batch_end(). Until then, the unused part of the
- * batch's block holds back the ring's later records, as a reserved record
- * does: keep a batch short, in one context, and do not sleep in it.
+ * one wakeup decision per block and at kring_batch_end(). Until then, the
+ * unused part of the batch's block holds back the ring's later records, as
+ * a reserved record does: keep a batch short, in one context, and do not
+ * sleep in it.
  *
  *	struct kring_batch batch;
  *

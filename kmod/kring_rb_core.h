@@ -222,7 +222,8 @@ static inline bool kring_rb_commit(struct kring_rb *rb, void *sample,
 
 /*
  * Carves a record of @size payload bytes from the block [*next, end), or
- * returns NULL when the rest of the block is too small. Only the block's producer runs this.
+ * returns NULL when the rest of the block is too small. Only the block's
+ * producer runs this.
  */
 static inline void *kring_rb_block_take(struct kring_rb *rb,
 					unsigned long *next, unsigned long end,
