@@ -385,21 +385,21 @@ void kring_discard(void *sample, u64 flags)
 }
 EXPORT_SYMBOL_GPL(kring_discard);
 
+/*
+ * A batch of one record: it is reserved alone, where kring_reserve() would
+ * put it, and the batch's end decides on its wakeup by the same rule as
+ * kring_submit().
+ */
 int kring_output(struct kring_ring *ring, const void *data, u64 size,
 		 u64 flags)
 {
-	void *sample;
+	struct kring_batch batch;
+	int err;
 
-	if (flags & ~KRING_WAKEUP_FLAGS)
-		return -EINVAL;
-	if (size > kring_rb_max_record(&ring->rb))
-		return -E2BIG;
-	sample = kring_ring_reserve(ring, size);
-	if (!sample)
-		return -EAGAIN;
-	memcpy(sample, data, size);
-	kring_ring_commit(sample, false, flags);
-	return 0;
+	kring_batch_begin(&batch);
+	err = kring_batch_output(&batch, ring, data, size, flags);
+	kring_batch_end(&batch);
+	return err;
 }
 EXPORT_SYMBOL_GPL(kring_output);
 
