@@ -109,13 +109,14 @@ static inline void kring_batch_commit(struct kring_batch *batch, void *sample,
 {
 	struct kring_record_header *hdr = kring_rb_sample_header(sample);
 	struct kring_ring *ring = kring_ring_of(hdr);
-	/* Once committed, the record may be consumed and its space reused. */
-	u32 size = hdr->len & ~KRING_BUSY_BIT;
+	u32 size;
 
 	if (ring != batch->ring) {
 		kring_ring_commit(sample, discard, flags);
 		return;
 	}
+	/* Once committed, the record may be consumed and its space reused. */
+	size = hdr->len & ~KRING_BUSY_BIT;
 	kring_rb_commit_quiet(sample, discard);
 	if (discard) {
 		batch->discarded++;
