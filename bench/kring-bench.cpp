@@ -27,7 +27,6 @@
 #include <kring/program.hpp>
 #include <linux/perf_event.h>
 #include <linux/types.h>
-#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -119,19 +118,15 @@ std::string program_name(const char* prefix, const Scenario& s) {
 // run by KRING_IOC_PROG_TEST_RUN with a repeat count (no kprobe at all).
 // JIT'd by the kernel's eBPF JIT, or run by kring's interpreter
 // (KRING_PROG_F_INTERPRETER): the name says which ran, ", interpreter".
+// Each measurement loads its program afresh, so that each gets its own JIT
+// image: under emulation the image's address moves a JIT'd program's speed
+// (docs/bench.md, "Where the JIT puts a program"), and rounds that shared
+// one load would share its luck.
 class KringContender : public Contender {
 public:
     KringContender(const std::string& object, bool test_run, bool interpreter)
-        : test_run_(test_run), ring_(kring::Ring::create(BENCH_RING_SIZE)) {
-        auto obj = kring::bpf::load_elf(object);
-        int ring_fd = ring_.fd();
-        uint32_t flags = interpreter ? KRING_PROG_F_INTERPRETER : 0;
-        for (const auto& prog : obj.programs) {
-            auto it = programs_.emplace(prog.name,
-                                        kring::Program::load(prog, std::span(&ring_fd, 1),
-                                                             KRING_ATTACH_KPROBE, {0, flags, {}}));
-            jited_ = it.first->second.jited();
-        }
+        : test_run_(test_run), flags_(interpreter ? KRING_PROG_F_INTERPRETER : 0),
+          object_(kring::bpf::load_elf(object)), ring_(kring::Ring::create(BENCH_RING_SIZE)) {
         ctx_.resize(kring::context_size(KRING_ATTACH_KPROBE));
     }
     std::string name() const override {
@@ -139,7 +134,15 @@ public:
                (jited_ ? "" : ", interpreter");
     }
     void start(const Scenario& s, Sink* sink) override {
-        program_ = &programs_.at(program_name("produce_", s));
+        const std::string wanted = program_name("produce_", s);
+        auto prog = std::find_if(object_.programs.begin(), object_.programs.end(),
+                                 [&](const kring::bpf::Program& p) { return p.name == wanted; });
+        if (prog == object_.programs.end())
+            fail("no program " + wanted + " in the benchmark object", ENOENT);
+        int ring_fd = ring_.fd();
+        program_.emplace(kring::Program::load(*prog, std::span(&ring_fd, 1), KRING_ATTACH_KPROBE,
+                                              {0, flags_, {}}));
+        jited_ = program_->jited();
         if (!test_run_)
             link_.emplace(program_->attach(BENCH_KPROBE));
         consumer_.emplace();
@@ -164,6 +167,7 @@ public:
     void stop() override {
         link_.reset();
         consumer_.reset();
+        program_.reset();
     }
     uint64_t memory_bytes() const override {
         return ring_.data_size() + 2 * uint64_t(sysconf(_SC_PAGESIZE));
@@ -171,11 +175,12 @@ public:
 
 private:
     bool test_run_;
-    bool jited_ = false;
+    uint32_t flags_;
+    bool jited_ = false; // of the last program loaded
+    kring::bpf::Object object_;
     kring::Ring ring_;
-    std::map<std::string, kring::Program> programs_;
     std::vector<std::byte> ctx_;
-    const kring::Program* program_ = nullptr;
+    std::optional<kring::Program> program_;
     std::optional<kring::Link> link_;
     std::optional<kring::Consumer> consumer_;
 };
@@ -238,28 +243,25 @@ private:
     std::optional<kring::Consumer> consumer_;
 };
 
-// A libbpf object loaded into Linux, one kprobe link at a time.
+// A libbpf object loaded into Linux, one kprobe link at a time. Its maps are
+// created once, by a load of none of its programs, and kept; each attach
+// opens the object again, reuses those maps and loads the one program it
+// attaches, so that each measurement gets its own JIT image, as kring's do
+// (KringContender says why).
 class LinuxObject {
 public:
-    explicit LinuxObject(const std::string& path) {
-        obj_ = bpf_object__open_file(path.c_str(), nullptr);
-        if (!obj_)
-            fail("bpf_object__open_file " + path, errno);
-        if (int err = bpf_object__load(obj_); err)
-            fail("bpf_object__load " + path + " (libbpf's messages above say why)", -err);
-    }
+    explicit LinuxObject(const std::string& path) : path_(path) { maps_ = open_and_load(nullptr); }
     ~LinuxObject() {
         detach();
-        bpf_object__close(obj_);
+        bpf_object__close(maps_);
     }
     LinuxObject(const LinuxObject&) = delete;
     LinuxObject& operator=(const LinuxObject&) = delete;
 
     void attach(const std::string& program) {
-        bpf_program* prog = bpf_object__find_program_by_name(obj_, program.c_str());
-        if (!prog)
-            fail("no program " + program + " in the benchmark object", ENOENT);
-        link_ = bpf_program__attach(prog);
+        detach();
+        loaded_ = open_and_load(program.c_str());
+        link_ = bpf_program__attach(bpf_object__find_program_by_name(loaded_, program.c_str()));
         if (!link_)
             fail("attaching " + program + " to its kprobe", errno);
     }
@@ -267,11 +269,49 @@ public:
         if (link_)
             bpf_link__destroy(link_);
         link_ = nullptr;
+        bpf_object__close(loaded_);
+        loaded_ = nullptr;
     }
-    int map_fd(const char* name) const { return bpf_object__find_map_fd_by_name(obj_, name); }
+    int map_fd(const char* name) const { return bpf_object__find_map_fd_by_name(maps_, name); }
 
 private:
-    bpf_object* obj_ = nullptr;
+    // Opens the object and loads `program` alone (none if null), on the
+    // maps of maps_ once there are some.
+    bpf_object* open_and_load(const char* program) {
+        bpf_object* obj = bpf_object__open_file(path_.c_str(), nullptr);
+        if (!obj)
+            fail("bpf_object__open_file " + path_, errno);
+        bpf_program* prog;
+        bool found = false;
+        bpf_object__for_each_program(prog, obj) {
+            bool wanted = program && std::strcmp(bpf_program__name(prog), program) == 0;
+            bpf_program__set_autoload(prog, wanted);
+            found = found || wanted;
+        }
+        if (program && !found) {
+            bpf_object__close(obj);
+            fail("no program " + std::string(program) + " in " + path_, ENOENT);
+        }
+        int err = 0;
+        bpf_map* map;
+        bpf_object__for_each_map(map, obj) {
+            if (maps_ && !err)
+                err = bpf_map__reuse_fd(map, map_fd(bpf_map__name(map)));
+        }
+        if (!err)
+            err = bpf_object__load(obj);
+        if (err) {
+            bpf_object__close(obj);
+            fail("loading " + std::string(program ? program : "the maps") + " of " + path_ +
+                     " (libbpf's messages above say why)",
+                 -err);
+        }
+        return obj;
+    }
+
+    std::string path_;
+    bpf_object* maps_ = nullptr;   // the maps every load shares
+    bpf_object* loaded_ = nullptr; // the attached program's
     bpf_link* link_ = nullptr;
 };
 
