@@ -21,6 +21,7 @@
 #include "bench.h"
 #include "pin_cpu.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -228,7 +229,9 @@ void print_env() {
 
 int main(int argc, char** argv) {
     if (argc < 2) {
-        std::fprintf(stderr, "usage: kring-record-bench BENCH.BPF.O [SECONDS [FILE]]\n");
+        std::fprintf(stderr, "usage: kring-record-bench BENCH.BPF.O [SECONDS [FILE]]\n"
+                             "  KRING_BENCH_ROUNDS=N: each record size N times, the "
+                             "persisters interleaved\n");
         return 2;
     }
     std::chrono::milliseconds duration(argc > 2 ? int(std::atof(argv[2]) * 1000) : 1000);
@@ -254,26 +257,33 @@ int main(int argc, char** argv) {
         const std::vector<Persister*> persisters = {
             &unsynced, &unchecked, &every_second, &every_10ms, &every_mib, &unchecked_every_second,
             &copy_loop};
+        const char* rounds_env = std::getenv("KRING_BENCH_ROUNDS");
+        const int rounds = std::max(1, rounds_env ? std::atoi(rounds_env) : 1);
         for (uint32_t size : {64u, 512u, 4096u}) {
-            for (Persister* p : persisters) {
-                Measurement m = measure(*p, obj, size, duration);
-                auto* recorder = dynamic_cast<RecorderPersister*>(p);
-                std::printf("KRING-RECORD-BENCH {\"size\": %u, \"contender\": \"%s\", "
-                            "\"seconds\": %.3f, \"asked\": %llu, \"committed\": %llu, "
-                            "\"dropped\": %llu, \"written\": %llu, \"file_bytes\": %llu, "
-                            "\"consumer_cpu_s\": %.3f, \"syncs\": %llu, \"writes\": %llu, "
-                            "\"file\": \"%s\"}\n",
-                            size, p->name(), m.seconds, (unsigned long long)m.asked,
-                            (unsigned long long)m.committed, (unsigned long long)m.dropped,
-                            (unsigned long long)m.written, (unsigned long long)m.file_bytes,
-                            m.consumer_cpu_s,
-                            (unsigned long long)(recorder ? recorder->syncs() : 0),
-                            (unsigned long long)p->writes(), kFile);
-                std::fflush(stdout);
-                if (m.written != m.committed)
-                    throw kring::Error(EIO, std::string(p->name()) + " wrote " +
-                                                std::to_string(m.written) + " of " +
-                                                std::to_string(m.committed) + " records");
+            // Rounds interleave the persisters, so that each round's ratios
+            // compare measurements taken moments apart.
+            for (int round = 0; round < rounds; round++) {
+                for (Persister* p : persisters) {
+                    Measurement m = measure(*p, obj, size, duration);
+                    auto* recorder = dynamic_cast<RecorderPersister*>(p);
+                    std::printf("KRING-RECORD-BENCH {\"size\": %u, \"round\": %d, "
+                                "\"contender\": \"%s\", "
+                                "\"seconds\": %.3f, \"asked\": %llu, \"committed\": %llu, "
+                                "\"dropped\": %llu, \"written\": %llu, \"file_bytes\": %llu, "
+                                "\"consumer_cpu_s\": %.3f, \"syncs\": %llu, \"writes\": %llu, "
+                                "\"file\": \"%s\"}\n",
+                                size, round, p->name(), m.seconds, (unsigned long long)m.asked,
+                                (unsigned long long)m.committed, (unsigned long long)m.dropped,
+                                (unsigned long long)m.written, (unsigned long long)m.file_bytes,
+                                m.consumer_cpu_s,
+                                (unsigned long long)(recorder ? recorder->syncs() : 0),
+                                (unsigned long long)p->writes(), kFile);
+                    std::fflush(stdout);
+                    if (m.written != m.committed)
+                        throw kring::Error(EIO, std::string(p->name()) + " wrote " +
+                                                    std::to_string(m.written) + " of " +
+                                                    std::to_string(m.committed) + " records");
+                }
             }
         }
     } catch (const std::exception& e) {

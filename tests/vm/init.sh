@@ -109,7 +109,8 @@ bench)
 	# kring.bench_only (bench/run.sh --only) names the scenarios to run,
 	# and leaves out the record and tail-call benchmarks, or is "record":
 	# the record benchmark alone. kring.bench_rounds measures each
-	# scenario that many times.
+	# scenario, and each record size of the record benchmark, that many
+	# times.
 	seconds=$(sed -n 's/.*kring\.bench_seconds=\([0-9.]*\).*/\1/p' /proc/cmdline)
 	only=$(sed -n 's/.*kring\.bench_only=\([^ ]*\).*/\1/p' /proc/cmdline)
 	rounds=$(sed -n 's/.*kring\.bench_rounds=\([0-9]*\).*/\1/p' /proc/cmdline)
@@ -123,7 +124,8 @@ bench)
 		# does), so that fdatasync reaches a block device; else on tmpfs.
 		file=/tmp/record-bench.out
 		grep -q " /mnt/disk " /proc/mounts && file=/mnt/disk/record-bench.out
-		/bin/kring-record-bench /lib/kring/bench.bpf.o "${seconds:-1}" "$file"
+		KRING_BENCH_ROUNDS="${rounds:-1}" \
+			/bin/kring-record-bench /lib/kring/bench.bpf.o "${seconds:-1}" "$file"
 		check record-bench-exit test $? -eq 0
 	fi
 	;;
