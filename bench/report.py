@@ -119,18 +119,15 @@ def recording_table(env, recordings):
             group = [r for r in recordings if r["size"] == size and r["contender"] == name]
             if not group:
                 continue
-            key = ((lambda x: x["cpu_ns_per_record"]) if name == COPY_LOOP else
-                   (lambda x: -1.0 if x["cpu_ratio"] is None else x["cpu_ratio"]))
-            ranked = sorted(group, key=key)
-            r = ranked[(len(ranked) - 1) // 2]
+            r, cpu_range = median_round(
+                group, "cpu_ns_per_record" if name == COPY_LOOP else "cpu_ratio")
             rate_ratio = cpu_ratio = "—"
             if r["rate_ratio"] is not None:
                 rate_ratio = f"**{r['rate_ratio']:.2f}×**"
             if r["cpu_ratio"] is not None:
                 cpu_ratio = f"**{r['cpu_ratio']:.2f}×**"
-                ratios = [x["cpu_ratio"] for x in group if x["cpu_ratio"] is not None]
-                if len(ratios) > 1:
-                    cpu_ratio += f" ({min(ratios):.2f}–{max(ratios):.2f})"
+                if sum(x["cpu_ratio"] is not None for x in group) > 1:
+                    cpu_ratio += f" ({cpu_range[0]:.2f}–{cpu_range[1]:.2f})"
             asked = r["committed"] + r["dropped"]
             dropped = f"{r['dropped']} ({100.0 * r['dropped'] / asked:.1f}%)" if asked else "0"
             syncs = r.get("syncs", 0) if name != COPY_LOOP else "—"
@@ -158,13 +155,21 @@ def median_runs(runs):
         groups.setdefault((scenario_key(run), run["contender"]), []).append(run)
     medians = []
     for group in groups.values():
-        ranked = sorted(group, key=lambda r: -1.0 if r["ratio"] is None else r["ratio"])
-        median = dict(ranked[(len(ranked) - 1) // 2])
-        ratios = [r["ratio"] for r in ranked if r["ratio"] is not None]
+        chosen, ratio_range = median_round(group, "ratio")
+        median = dict(chosen)
         median["rounds"] = len(group)
-        median["ratio_range"] = (min(ratios), max(ratios)) if ratios else None
+        median["ratio_range"] = ratio_range
         medians.append(median)
     return medians
+
+
+def median_round(group, field):
+    """Of one contender's rounds, the one whose `field` is the median (the
+    lower one of an even count; rounds without it rank first), and the
+    range of the field over the rounds (None if no round has it)."""
+    ranked = sorted(group, key=lambda r: -1.0 if r[field] is None else r[field])
+    values = [r[field] for r in ranked if r[field] is not None]
+    return ranked[(len(ranked) - 1) // 2], (min(values), max(values)) if values else None
 
 
 def derive(run, baseline):
