@@ -47,7 +47,7 @@ user-vm: deps
 # As check.sh: the live-text-patching suite in a boot of its own on
 # single-threaded TCG (docs/testing.md).
 vm-test: deps module user-vm
-	tests/vm/run-vm.sh --kver $(KVER) --mode test --append kring.skip_suite=live-text-patching
+	tests/vm/run-vm.sh --kver $(KVER) --mode test --disk 64 --append kring.skip_suite=live-text-patching
 	tests/vm/run-vm.sh --kver $(KVER) --mode test --single-thread --append kring.suite=live-text-patching
 
 run: deps module user-vm

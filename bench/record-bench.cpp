@@ -2,7 +2,8 @@
 // the same ring and the same producer, inside the test VM (bench/run.sh):
 //
 //   kringctl record   kring::Recorder, what `kringctl record` runs: pwritev
-//                     straight from the mapped ring, the consumer position
+//                     straight from the mapped ring (direct I/O, where the
+//                     file system has it), the consumer position
 //                     advanced once the chunk is written (--sync never) or,
 //                     after that, made durable by an fdatasync
 //                     (every second, the default; every 10 ms; every MiB);
@@ -81,14 +82,17 @@ public:
         recorder.flush();
         syncs_ = recorder.stats().syncs;
         writes_ = recorder.stats().writes;
+        direct_io_ = recorder.direct_io();
         return recorder.stats().records;
     }
     uint64_t syncs() const { return syncs_; }
+    bool direct_io() const { return direct_io_; }
 
 private:
     std::string name_;
     kring::Recorder::Options options_;
     uint64_t syncs_ = 0;
+    bool direct_io_ = false;
 };
 
 kring::Recorder::Options recorder_options(bool checksum, std::chrono::milliseconds interval,
@@ -271,13 +275,14 @@ int main(int argc, char** argv) {
                                 "\"seconds\": %.3f, \"asked\": %llu, \"committed\": %llu, "
                                 "\"dropped\": %llu, \"written\": %llu, \"file_bytes\": %llu, "
                                 "\"consumer_cpu_s\": %.3f, \"syncs\": %llu, \"writes\": %llu, "
-                                "\"file\": \"%s\"}\n",
+                                "\"direct_io\": %s, \"file\": \"%s\"}\n",
                                 size, round, p->name(), m.seconds, (unsigned long long)m.asked,
                                 (unsigned long long)m.committed, (unsigned long long)m.dropped,
                                 (unsigned long long)m.written, (unsigned long long)m.file_bytes,
                                 m.consumer_cpu_s,
                                 (unsigned long long)(recorder ? recorder->syncs() : 0),
-                                (unsigned long long)p->writes(), kFile);
+                                (unsigned long long)p->writes(),
+                                recorder && recorder->direct_io() ? "true" : "false", kFile);
                     std::fflush(stdout);
                     if (m.written != m.committed)
                         throw kring::Error(EIO, std::string(p->name()) + " wrote " +

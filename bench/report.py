@@ -77,11 +77,15 @@ def recording_table(env, recordings):
     medium = ("an ext4 file system on the VM's virtio disk (a raw image file on the host)"
               if where.startswith("/mnt/disk/") else "the VM's tmpfs")
     rounds = len({r.get("round", 0) for r in recordings})
+    direct = any(r.get("direct_io") for r in recordings)
     out = ["## Persisting records: kringctl record vs a read-copy-write loop", "",
            "kring-record-bench: one producer (bench.bpf.o's program by test-run, CPU 1) fills a "
            f"4 MiB kring ring; the consumer (CPU 0) appends every record to a file on {medium}, "
            "either with `kringctl record`'s kring::Recorder (a pwritev per chunk straight "
-           "from the mapped ring, CRC32C per chunk, the consumer position advanced only after "
+           "from the mapped ring, "
+           + ("with direct I/O (O_DIRECT: no copy into the page cache), " if direct else
+              "buffered (no direct I/O on this file system), ") +
+           "CRC32C per chunk, the consumer position advanced only after "
            "the write and, under a `--sync` policy, an fdatasync made it durable: "
            "`kringctl record` alone is the default, every second) or with the loop a daemon "
            "writes by hand (a kring::Consumer callback copies each record into a 256 KiB "

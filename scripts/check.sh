@@ -89,7 +89,9 @@ vm_suite() { # kver [run-vm.sh args...]
 		report "vm-test ($kver)" 0 1
 		return
 	fi
-	vm_out=$(tests/vm/run-vm.sh --kver "$kver" --mode test "$@" \
+	# --disk: an ext4 file system, where kringctl record writes with
+	# direct I/O.
+	vm_out=$(tests/vm/run-vm.sh --kver "$kver" --mode test "$@" --disk 64 \
 		--append kring.skip_suite=live-text-patching 2>&1 | tee "build/vm-test-$kver.log")
 	vm_summary "vm-test ($kver)" "$vm_out"
 	# The tests that patch kernel text another vCPU is running, in a boot of

@@ -75,6 +75,23 @@ uint64_t file_size(const std::string& path) {
     return static_cast<uint64_t>(st.st_size);
 }
 
+// Where a record file's chunks end: its size, less the zeroes a direct
+// write leaves after the last chunk (the rest of its block).
+uint64_t chunks_end(const std::string& path) {
+    kring::RecordFile file(path);
+    REQUIRE(file.read([](const kring::RecordedRecord&) { return true; }));
+    return file.sound_end();
+}
+
+// Whether the file system of `path` (a file) reports direct I/O, which the
+// recorder then uses.
+bool direct_io_here(const std::string& path) {
+    struct statx stx {};
+    REQUIRE(statx(AT_FDCWD, path.c_str(), 0, STATX_DIOALIGN, &stx) == 0);
+    return (stx.stx_mask & STATX_DIOALIGN) && stx.stx_dio_offset_align &&
+           std::max(stx.stx_dio_offset_align, stx.stx_dio_mem_align) <= 4096;
+}
+
 } // namespace
 
 TEST_CASE("CRC32C: the standard check value, and the same at every length and alignment") {
@@ -194,7 +211,7 @@ TEST_CASE("a restart cuts an interrupted write off the file and writes it again"
         produce(ring, "kept");
         recorder.flush();
         acknowledged = *ring.consumer_pos();
-        sound_size = file_size(tmp.path);
+        sound_size = chunks_end(tmp.path);
         produce(ring, std::string(100, 'p'));
         recorder.flush();
     }
@@ -282,7 +299,7 @@ TEST_CASE("a corrupted file reads up to the chunk that breaks, and says where") 
         recorder.add(ring.view(), ring.wake_fd(), "r", 1);
         produce(ring, "first");
         recorder.flush();
-        second_chunk = file_size(tmp.path);
+        second_chunk = chunks_end(tmp.path);
         produce(ring, "second");
         recorder.flush();
         produce(ring, "third");
@@ -318,13 +335,13 @@ TEST_CASE("without payload checksums, the trailer still tells a whole chunk from
         recorder.add(ring.view(), ring.wake_fd(), "r", 1);
         produce(ring, "whole");
         recorder.flush();
-        second_chunk = file_size(tmp.path);
+        second_chunk = chunks_end(tmp.path);
         produce(ring, "cut");
         recorder.flush();
     }
     // The file as if the second write had stopped before its last 8 bytes,
     // and a later write had then extended the file past the hole.
-    uint64_t size = file_size(tmp.path);
+    uint64_t size = chunks_end(tmp.path);
     REQUIRE(truncate(tmp.path.c_str(), static_cast<off_t>(size - 8)) == 0);
     REQUIRE(truncate(tmp.path.c_str(), static_cast<off_t>(size)) == 0);
     std::string error;
@@ -494,7 +511,10 @@ TEST_CASE("a write cut short (the file size limit) fails at the offset it reache
           "acknowledged, and a new recorder writes it again") {
     TempPath tmp;
     UserRing ring(65536);
-    const auto never = sync_options(std::chrono::milliseconds(0), 0);
+    // Buffered: a direct write of whole blocks may begin before the old end
+    // of the file (its last block again), which the limit cuts elsewhere.
+    auto never = sync_options(std::chrono::milliseconds(0), 0);
+    never.direct_io = false;
     const std::string big(1000, 'x');
     unsigned long acknowledged = 0;
     uint64_t cut_at = 0;
@@ -704,7 +724,7 @@ TEST_CASE("a new record file's directory is synced, unless the policy is never; 
         CHECK(file_size(path) == 0);
         // Never promises nothing against a power failure: no directory sync.
         CHECK_NOTHROW(kring::Recorder(path, sync_options(std::chrono::milliseconds(0), 0)));
-        CHECK(file_size(path) == sizeof(kring::record_file::FileHeader));
+        CHECK(chunks_end(path) == sizeof(kring::record_file::FileHeader));
         // An existing record file is not new: its directory is not synced.
         CHECK_NOTHROW(kring::Recorder{path});
     }
@@ -720,26 +740,30 @@ struct ThreeChunks {
     TempPath tmp;
     UserRing ring{4096};
     uint64_t last_chunk = 0, size = 0;
+    uint64_t on_disk = 0;          // size and the zeroes of the last direct write
     unsigned long before_last = 0; // the consumer position before the last chunk
     const std::vector<std::string> records = {"first", "second-one", "third", "fourth!", "five"};
 
     // Unsynced: what is on the disk does not matter here, and it is fast.
-    const kring::Recorder::Options options = sync_options(std::chrono::milliseconds(0), 0);
+    kring::Recorder::Options options = sync_options(std::chrono::milliseconds(0), 0);
 
-    ThreeChunks() {
+    explicit ThreeChunks(bool direct) {
+        options.direct_io = direct;
         kring::Recorder recorder(tmp.path, options);
+        CHECK(recorder.direct_io() == (direct && direct_io_here(tmp.path)));
         recorder.add(ring.view(), ring.wake_fd(), "r", 7);
         produce(ring, records[0]);
         recorder.flush();
         produce(ring, records[1]);
         produce(ring, records[2]);
         recorder.flush();
-        last_chunk = file_size(tmp.path);
+        last_chunk = chunks_end(tmp.path);
         before_last = *ring.consumer_pos();
         produce(ring, records[3]);
         produce(ring, records[4]);
         recorder.flush();
-        size = file_size(tmp.path);
+        size = chunks_end(tmp.path);
+        on_disk = file_size(tmp.path);
     }
 
     // Reopens the file after the crash, which came before the last chunk
@@ -762,41 +786,227 @@ struct ThreeChunks {
 
 } // namespace
 
+// Both ways of writing: buffered, and direct, where the last write's block
+// is kept in memory and written again by the next (after a reopen, read
+// back from the file).
 TEST_CASE("a record file cut at every byte of its last chunk reopens at the chunk before") {
-    uint64_t chunk_size;
-    {
-        ThreeChunks file;
-        chunk_size = file.size - file.last_chunk;
-    }
-    REQUIRE(chunk_size == 32 + 32 + 8);
-    for (uint64_t cut_at = 0; cut_at < chunk_size; cut_at++) {
-        CAPTURE(cut_at);
-        ThreeChunks file;
-        REQUIRE(truncate(file.tmp.path.c_str(), static_cast<off_t>(file.last_chunk + cut_at)) == 0);
-        file.reopen_and_carry_on(cut_at);
+    for (bool direct : {false, true}) {
+        CAPTURE(direct);
+        uint64_t chunk_size;
+        {
+            ThreeChunks file(direct);
+            chunk_size = file.size - file.last_chunk;
+        }
+        REQUIRE(chunk_size == 32 + 32 + 8);
+        for (uint64_t cut_at = 0; cut_at < chunk_size; cut_at++) {
+            CAPTURE(cut_at);
+            ThreeChunks file(direct);
+            REQUIRE(truncate(file.tmp.path.c_str(), static_cast<off_t>(file.last_chunk + cut_at)) ==
+                    0);
+            file.reopen_and_carry_on(cut_at);
+        }
     }
 }
 
 TEST_CASE("a record file with any byte of its last chunk corrupted reopens at the chunk before") {
-    uint64_t chunk_size;
-    {
-        ThreeChunks file;
-        chunk_size = file.size - file.last_chunk;
-    }
-    for (uint64_t at = 0; at < chunk_size; at++) {
-        for (uint8_t flip : {uint8_t{0x01}, uint8_t{0x80}, uint8_t{0xff}}) {
-            CAPTURE(at);
-            CAPTURE(int(flip));
-            ThreeChunks file;
-            int fd = open(file.tmp.path.c_str(), O_RDWR);
-            REQUIRE(fd >= 0);
-            uint8_t byte;
-            off_t offset = static_cast<off_t>(file.last_chunk + at);
-            REQUIRE(pread(fd, &byte, 1, offset) == 1);
-            byte ^= flip;
-            REQUIRE(pwrite(fd, &byte, 1, offset) == 1);
-            close(fd);
-            file.reopen_and_carry_on(chunk_size);
+    for (bool direct : {false, true}) {
+        CAPTURE(direct);
+        uint64_t chunk_size;
+        {
+            ThreeChunks file(direct);
+            chunk_size = file.size - file.last_chunk;
+        }
+        for (uint64_t at = 0; at < chunk_size; at++) {
+            for (uint8_t flip : {uint8_t{0x01}, uint8_t{0x80}, uint8_t{0xff}}) {
+                CAPTURE(at);
+                CAPTURE(int(flip));
+                ThreeChunks file(direct);
+                int fd = open(file.tmp.path.c_str(), O_RDWR);
+                REQUIRE(fd >= 0);
+                uint8_t byte;
+                off_t offset = static_cast<off_t>(file.last_chunk + at);
+                REQUIRE(pread(fd, &byte, 1, offset) == 1);
+                byte ^= flip;
+                REQUIRE(pwrite(fd, &byte, 1, offset) == 1);
+                close(fd);
+                file.reopen_and_carry_on(file.on_disk - file.last_chunk);
+            }
         }
     }
+}
+
+namespace {
+
+struct ChunkAt {
+    uint64_t offset;
+    kring::record_file::ChunkHeader header;
+};
+
+// The chunk headers of a record file in file order, up to its chunks' end.
+std::vector<ChunkAt> chunks_of(const std::string& path) {
+    using namespace kring::record_file;
+    const uint64_t end = chunks_end(path);
+    int fd = open(path.c_str(), O_RDONLY);
+    REQUIRE(fd >= 0);
+    std::vector<ChunkAt> chunks;
+    for (uint64_t at = sizeof(FileHeader); at < end;) {
+        ChunkAt chunk{at, {}};
+        REQUIRE(pread(fd, &chunk.header, sizeof(chunk.header), static_cast<off_t>(at)) ==
+                sizeof(chunk.header));
+        chunks.push_back(chunk);
+        at += sizeof(ChunkHeader) + chunk.header.length + sizeof(ChunkTrailer);
+    }
+    close(fd);
+    return chunks;
+}
+
+uint32_t file_version(const std::string& path) {
+    kring::RecordFile file(path);
+    return file.version();
+}
+
+} // namespace
+
+TEST_CASE("with direct I/O, a long chunk's payload lands on the ring's alignment after a padding "
+          "chunk, short ones are copied, and the file reads back across reopens") {
+    TempPath tmp;
+    UserRing ring(1 << 18);
+    std::vector<std::string> expected;
+    auto produce_many = [&](int count, size_t size) {
+        for (int i = 0; i < count; i++) {
+            expected.push_back(std::string(size, static_cast<char>('a' + expected.size() % 26)));
+            produce(ring, expected.back());
+        }
+    };
+    auto options = sync_options(std::chrono::milliseconds(0), 0);
+    {
+        kring::Recorder recorder(tmp.path, options);
+        REQUIRE(recorder.direct_io() == direct_io_here(tmp.path));
+        if (!recorder.direct_io()) {
+            MESSAGE("no direct I/O on the file system of " << tmp.path << ": nothing to check");
+            return;
+        }
+        recorder.add(ring.view(), ring.wake_fd(), "r", 3);
+        produce_many(3, 10); // short: copied whole
+        recorder.flush();
+        produce_many(300, 250); // about 77 KiB: written from the ring
+        recorder.flush();
+        produce_many(1, 5);
+        recorder.flush();
+    }
+    CHECK(replay(tmp.path).records == expected);
+    CHECK(file_version(tmp.path) == kring::record_file::kVersion);
+    // The file ends with the rest of its last block in zeroes.
+    CHECK(file_size(tmp.path) > chunks_end(tmp.path));
+    CHECK(file_size(tmp.path) % 512 == 0);
+    {
+        // Reopened: the partial last block is read back and written again.
+        kring::Recorder recorder(tmp.path, options);
+        CHECK(recorder.direct_io());
+        CHECK(recorder.stats().truncated_bytes == 0);
+        recorder.add(ring.view(), ring.wake_fd(), "r", 3);
+        produce_many(2, 7);
+        recorder.flush();
+        produce_many(200, 300);
+        recorder.flush();
+    }
+    CHECK(replay(tmp.path).records == expected);
+    using kring::record_file::kPaddingChunk;
+    using kring::record_file::kRecordsChunk;
+    const std::vector<ChunkAt> chunks = chunks_of(tmp.path);
+    unsigned long_chunks = 0, paddings = 0;
+    for (const ChunkAt& chunk : chunks) {
+        CAPTURE(chunk.offset);
+        if (chunk.header.kind == kPaddingChunk) {
+            paddings++;
+            continue;
+        }
+        if (chunk.header.kind != kRecordsChunk || chunk.header.length < 10 * 4096)
+            continue;
+        // A long payload's bytes sit in the file where a ring byte at the
+        // same place in a page would: the ring's bytes went to the disk as
+        // they lie in its mapping.
+        long_chunks++;
+        const uint64_t payload_at = chunk.offset + sizeof(kring::record_file::ChunkHeader);
+        const auto ring_at = reinterpret_cast<uintptr_t>(ring.view().data) +
+                             (chunk.header.ring_pos & (ring.view().data_size - 1));
+        CHECK(payload_at % 512 == ring_at % 512);
+    }
+    CHECK(long_chunks == 2);
+    CHECK(paddings >= 1);
+}
+
+TEST_CASE("a version 1 record file is appended to with buffered writes and stays version 1") {
+    TempPath tmp;
+    UserRing ring(1 << 18);
+    auto options = sync_options(std::chrono::milliseconds(0), 0);
+    options.direct_io = false;
+    std::vector<std::string> expected = {"old"};
+    {
+        kring::Recorder recorder(tmp.path, options);
+        recorder.add(ring.view(), ring.wake_fd(), "r", 3);
+        produce(ring, expected.back());
+        recorder.flush();
+    }
+    // Buffered, the file is what a version 1 writer wrote, but for the number.
+    int fd = open(tmp.path.c_str(), O_RDWR);
+    REQUIRE(fd >= 0);
+    const uint32_t one = 1;
+    REQUIRE(pwrite(fd, &one, sizeof(one), offsetof(kring::record_file::FileHeader, version)) ==
+            sizeof(one));
+    close(fd);
+    CHECK(file_version(tmp.path) == 1);
+    options.direct_io = true;
+    {
+        kring::Recorder recorder(tmp.path, options);
+        CHECK_FALSE(recorder.direct_io());
+        recorder.add(ring.view(), ring.wake_fd(), "r", 3);
+        for (int i = 0; i < 300; i++) {
+            expected.push_back(std::string(250, 'v'));
+            produce(ring, expected.back());
+        }
+        recorder.flush();
+    }
+    CHECK(replay(tmp.path).records == expected);
+    CHECK(file_version(tmp.path) == 1);
+    CHECK(file_size(tmp.path) == chunks_end(tmp.path));
+    for (const ChunkAt& chunk : chunks_of(tmp.path))
+        CHECK(chunk.header.kind != kring::record_file::kPaddingChunk);
+}
+
+TEST_CASE("zeroes after the last chunk, fewer than a page, end a record file; more do not") {
+    TempPath tmp;
+    UserRing ring(4096);
+    auto options = sync_options(std::chrono::milliseconds(0), 0);
+    options.direct_io = false;
+    {
+        kring::Recorder recorder(tmp.path, options);
+        recorder.add(ring.view(), ring.wake_fd(), "r", 3);
+        produce(ring, "only");
+        recorder.flush();
+    }
+    const uint64_t end = file_size(tmp.path);
+    REQUIRE(truncate(tmp.path.c_str(), static_cast<off_t>(end + 4095)) == 0);
+    CHECK(replay(tmp.path).records == std::vector<std::string>{"only"});
+    CHECK(chunks_end(tmp.path) == end);
+    {
+        // Not a broken tail: nothing is cut, the next chunk goes at the end.
+        kring::Recorder recorder(tmp.path, options);
+        CHECK(recorder.stats().truncated_bytes == 0);
+        CHECK(recorder.notes().empty());
+    }
+    REQUIRE(truncate(tmp.path.c_str(), static_cast<off_t>(end + 4096)) == 0);
+    std::string error;
+    CHECK(replay(tmp.path, &error).records == std::vector<std::string>{"only"});
+    CHECK(error == "offset " + std::to_string(end) + ": no chunk here (magic 0x00000000)");
+    REQUIRE(truncate(tmp.path.c_str(), static_cast<off_t>(end + 100)) == 0);
+    {
+        // A byte that is not zero: not the rest of a block.
+        int fd = open(tmp.path.c_str(), O_RDWR);
+        REQUIRE(fd >= 0);
+        REQUIRE(pwrite(fd, "x", 1, static_cast<off_t>(end + 99)) == 1);
+        close(fd);
+    }
+    CHECK(replay(tmp.path, &error).records == std::vector<std::string>{"only"});
+    CHECK(error == "offset " + std::to_string(end) + ": no chunk here (magic 0x00000000)");
 }

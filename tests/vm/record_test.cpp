@@ -10,6 +10,7 @@
 #include <chrono>
 #include <csignal>
 #include <doctest/doctest.h>
+#include <fstream>
 #include <kring/kring.hpp>
 #include <kring/record_file.hpp>
 #include <random>
@@ -28,10 +29,20 @@ struct Event {
     uint64_t pad[2];
 };
 
-} // namespace
+bool mounted(const std::string& dir) {
+    std::ifstream mounts("/proc/mounts");
+    std::string line;
+    while (std::getline(mounts, line))
+        if (line.find(" " + dir + " ") != std::string::npos)
+            return true;
+    return false;
+}
 
-TEST_CASE("kringctl record killed at random points and restarted: every record once, in order") {
-    const std::string name = "crash-test", file = "/tmp/crash-test.krec";
+// Records into `file` with chunks of at most `max_chunk` bytes; the last
+// recorder's summary must say `direct_io` as given.
+void record_killed_and_restarted(const std::string& file, const std::string& max_chunk,
+                                 bool direct_io) {
+    const std::string name = "crash-test";
     ::unlink(file.c_str());
     kring::Ring ring = kring::Ring::create(64 * 1024);
     ring.pin(name);
@@ -59,7 +70,7 @@ TEST_CASE("kringctl record killed at random points and restarted: every record o
         // No progress line: one cut by SIGKILL would run into the next
         // console line.
         pid_t recorder = spawn_kringctl(
-            {"record", name, "--output", file, "--max-chunk", "2048", "--progress", "never"});
+            {"record", name, "--output", file, "--max-chunk", max_chunk, "--progress", "never"});
         std::this_thread::sleep_for(
             std::chrono::milliseconds(std::uniform_int_distribution<int>(5, 150)(random)));
         ::kill(recorder, SIGKILL);
@@ -69,8 +80,15 @@ TEST_CASE("kringctl record killed at random points and restarted: every record o
     producer.join();
     MESSAGE(kills << " recorders killed");
     CHECK(kills >= 3);
-    pid_t last = spawn_kringctl({"record", name, "--output", file, "--exit-when-empty"});
+    int out[2];
+    REQUIRE(pipe(out) == 0);
+    pid_t last =
+        spawn_kringctl({"record", name, "--output", file, "--exit-when-empty", "--json"}, out[1]);
+    ::close(out[1]);
+    std::string summary = read_to_end(out[0]);
     CHECK(wait_exit(last) == 0);
+    CHECK(summary.find(std::string(",\"direct_io\":") + (direct_io ? "true" : "false") + ",") !=
+          std::string::npos);
 
     kring::RecordFile recorded(file);
     uint64_t next = 0, in_file = 0;
@@ -113,6 +131,20 @@ TEST_CASE("kringctl record killed at random points and restarted: every record o
     CHECK(static_cast<uint64_t>(std::count(replayed.begin(), replayed.end(), '\n')) == in_file);
     kring::Ring::unpin(name);
     ::unlink(file.c_str());
+}
+
+} // namespace
+
+TEST_CASE("kringctl record killed at random points and restarted: every record once, in order") {
+    // tmpfs: buffered writes.
+    record_killed_and_restarted("/tmp/crash-test.krec", "2048", false);
+}
+
+TEST_CASE("kringctl record with direct I/O (ext4), killed and restarted: every record once") {
+    // run-vm.sh --disk: ext4 on a virtio disk, which has direct I/O. Chunks
+    // of up to 16 KiB: the longer ones go to the disk from the ring's pages.
+    REQUIRE(mounted("/mnt/disk"));
+    record_killed_and_restarted("/mnt/disk/crash-test.krec", "16384", true);
 }
 
 TEST_CASE("kringctl record --json --progress always: a summary object per line, a live line") {

@@ -76,6 +76,7 @@ int record_command(const std::vector<std::string>& args) {
     uint64_t count = 0;
     double duration = 0;
     bool exit_when_empty = false, oneshot_poll = false, no_checksum = false, json = false;
+    bool buffered = false;
     std::vector<std::string> types;
     std::string sync, progress;
     opts.add_options()("help,h",
@@ -91,6 +92,8 @@ int record_command(const std::vector<std::string>& args) {
         "re-armed one-shot polls instead of multishot ones")(
         "no-checksum", po::bool_switch(&no_checksum),
         "no CRC32C of the records: cheaper, but replay cannot tell corrupted records")(
+        "buffered", po::bool_switch(&buffered),
+        "write through the page cache even where the file system has direct I/O")(
         "type", po::value(&types),
         "NAME=TYPE: ring NAME's records are TYPE (a C type name such as exec_snoop_event), "
         "declared in the file so that replay decodes them; repeatable")(
@@ -124,6 +127,7 @@ int record_command(const std::vector<std::string>& args) {
     }
     options.multishot_poll = !oneshot_poll;
     options.checksum = !no_checksum;
+    options.direct_io = !buffered;
 
     std::vector<kring::Ring> rings;
     for (const std::string& name : names)
@@ -174,11 +178,13 @@ int record_command(const std::vector<std::string>& args) {
                   << ",\"bytes\":" << st.bytes << ",\"writes\":" << st.writes
                   << ",\"syncs\":" << st.syncs
                   << ",\"sync\":" << json_string(describe(options.sync))
+                  << ",\"direct_io\":" << (recorder.direct_io() ? "true" : "false")
                   << ",\"seconds\":" << seconds() << "}\n";
     else
         std::cerr << "kringctl: recorded " << st.records << " records (" << st.bytes
-                  << " bytes) in " << st.writes << " writes and " << st.syncs << " syncs (--sync "
-                  << describe(options.sync) << ") to " << output << "\n";
+                  << " bytes) in " << st.writes
+                  << (recorder.direct_io() ? " direct writes" : " writes") << " and " << st.syncs
+                  << " syncs (--sync " << describe(options.sync) << ") to " << output << "\n";
     for (size_t i = 0; i < rings.size(); i++) {
         kring_stats s = rings[i].stats();
         uint64_t unconsumed = rings[i].query().avail_data;

@@ -4,6 +4,7 @@
 
 #include "record_layout.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <cstring>
@@ -149,13 +150,15 @@ RecordFile::RecordFile(const std::string& path) : path_(path) {
         ::munmap(const_cast<std::byte*>(map_), size_);
         throw Error(EINVAL, path + ": not a kring record file (no KRINGREC magic)");
     }
-    if (header.version != kVersion || header.header_size != sizeof(FileHeader)) {
+    if (header.version < kOldestVersion || header.version > kVersion ||
+        header.header_size != sizeof(FileHeader)) {
         ::munmap(const_cast<std::byte*>(map_), size_);
         throw Error(EINVAL, path + ": record file version " + std::to_string(header.version) +
                                 " with a " + std::to_string(header.header_size) +
-                                "-byte header; this kringctl reads version " +
-                                std::to_string(kVersion));
+                                "-byte header; this kringctl reads versions " +
+                                std::to_string(kOldestVersion) + " to " + std::to_string(kVersion));
     }
+    version_ = header.version;
     sound_end_ = sizeof(FileHeader);
 }
 
@@ -248,13 +251,20 @@ bool RecordFile::read_records_chunk(uint64_t offset, const ChunkHeader& header,
     return true;
 }
 
+// Whether the file holds only zeroes from `offset` to its end, fewer than a
+// direct-I/O block: the rest of the block of its last write.
+bool RecordFile::zero_tail(uint64_t offset) const {
+    return size_ - offset < kMaxZeroTail &&
+           std::all_of(map_ + offset, map_ + size_, [](std::byte b) { return b == std::byte{0}; });
+}
+
 bool RecordFile::read(const std::function<bool(const RecordedRecord&)>& callback) {
     rings_.clear();
     error_.clear();
     uint64_t offset = sizeof(FileHeader);
     sound_end_ = offset;
     bool stopped = false;
-    while (offset < size_ && !stopped) {
+    while (offset < size_ && !stopped && !zero_tail(offset)) {
         if (size_ - offset < sizeof(ChunkHeader))
             return fail(offset, "chunk header cut short: the file ends " +
                                     std::to_string(size_ - offset) +
@@ -291,6 +301,8 @@ bool RecordFile::read(const std::function<bool(const RecordedRecord&)>& callback
             ok = read_ring_chunk(offset, header, payload);
         else if (header.kind == kRecordsChunk && header.length)
             ok = read_records_chunk(offset, header, payload, callback, &stopped);
+        else if (header.kind == kPaddingChunk)
+            ok = true;
         else
             ok = fail(offset, "unknown chunk kind " + std::to_string(header.kind));
         if (!ok)

@@ -12,14 +12,16 @@
 // broken chunk and skips, per ring, what the file holds past the consumer
 // position (written, but the crash came before the acknowledgement).
 //
-// Writes are pwritev(2) calls of the thread that walked the records: a
-// buffered write is a copy into the page cache, which an io_uring write
-// would hand to a worker thread wherever the file system cannot write
-// without blocking (ext4), costing a wakeup per chunk and a second CPU that
-// pulls the ring's lines into its cache again (docs/bench.md, "Persisting
-// records"). A sync waits for the disk: it goes through io_uring, and the
-// recorder walks and writes on meanwhile. It covers exactly the chunks
-// written before it was submitted.
+// Writes are pwritev(2) calls of the thread that walked the records, with
+// direct I/O where the file system has it (detail::ChunkAppender): then the
+// disk reads the records from the ring's pages. A buffered write is a copy
+// into the page cache, which an io_uring write would hand to a worker
+// thread wherever the file system cannot write without blocking (ext4),
+// costing a wakeup per chunk and a second CPU that pulls the ring's lines
+// into its cache again (docs/bench.md, "Recording"). A sync waits for the
+// disk: it goes through io_uring, and the recorder walks and writes on
+// meanwhile. It covers exactly the chunks written before it was submitted.
+#include "chunk_appender.hpp"
 #include "kring/record_file.hpp"
 #include "ring_reader.hpp"
 #include "uring_polls.hpp"
@@ -41,44 +43,6 @@
 namespace kring {
 
 using namespace record_file;
-
-namespace {
-
-// Writes all of `iov` at `offset`, carrying on after short writes.
-void write_all(int fd, std::span<iovec> iov, uint64_t offset, const std::string& path) {
-    for (;;) {
-        while (!iov.empty() && iov.front().iov_len == 0)
-            iov = iov.subspan(1);
-        if (iov.empty())
-            return;
-        ssize_t n =
-            ::pwritev(fd, iov.data(), static_cast<int>(iov.size()), static_cast<off_t>(offset));
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0) {
-            const int err = n < 0 ? errno : EIO; // a write of nothing: the disk is full?
-            throw Error(err, "write to record file " + path + " at offset " +
-                                 std::to_string(offset) +
-                                 (err == ENOSPC ? " (the disk is full)" : ""));
-        }
-        offset += static_cast<uint64_t>(n);
-        for (auto left = static_cast<size_t>(n); left;) {
-            size_t step = std::min(left, iov.front().iov_len);
-            iov.front().iov_base = static_cast<char*>(iov.front().iov_base) + step;
-            iov.front().iov_len -= step;
-            left -= step;
-            if (iov.front().iov_len == 0)
-                iov = iov.subspan(1);
-        }
-    }
-}
-
-void write_all(int fd, const void* data, size_t len, uint64_t offset, const std::string& path) {
-    iovec iov{const_cast<void*>(data), len};
-    write_all(fd, std::span(&iov, 1), offset, path);
-}
-
-} // namespace
 
 struct Recorder::Impl {
     struct Source {
@@ -174,14 +138,14 @@ struct Recorder::Impl {
             timespec now{};
             clock_gettime(CLOCK_REALTIME, &now);
             header.created_ns = uint64_t(now.tv_sec) * 1000000000 + uint64_t(now.tv_nsec);
-            write_all(fd, &header, sizeof(header), 0, path);
-            file_end = sizeof(header);
+            appender.emplace(fd, path, 0, options.direct_io);
+            appender->append_bytes(std::as_bytes(std::span(&header, 1)));
             return;
         }
         RecordFile existing(path);
         bool sound = existing.read([](const RecordedRecord&) { return true; });
         known = existing.rings();
-        file_end = existing.sound_end();
+        const uint64_t file_end = existing.sound_end();
         if (!sound) {
             stats.truncated_bytes = existing.size() - file_end;
             if (::ftruncate(fd, static_cast<off_t>(file_end)) != 0)
@@ -192,6 +156,9 @@ struct Recorder::Impl {
         }
         for (const RecordedRing& ring : known)
             next_id = std::max<unsigned>(next_id, ring.id + 1u);
+        // Padding chunks and a zero tail are version 2's: a version 1 file
+        // stays readable by what read it before.
+        appender.emplace(fd, path, file_end, options.direct_io && existing.version() >= 2);
     }
 
     // A new file is a name in its directory too: a power failure before
@@ -238,13 +205,7 @@ struct Recorder::Impl {
                     record_type.size());
         ChunkHeader header = make_chunk_header(kRingChunk, id, 0, payload, true);
         ChunkTrailer trailer = make_chunk_trailer(header);
-        // One write, as for records, so that the trailer lands last.
-        std::vector<std::byte> chunk(sizeof(header) + payload.size() + sizeof(trailer));
-        std::memcpy(chunk.data(), &header, sizeof(header));
-        std::memcpy(chunk.data() + sizeof(header), payload.data(), payload.size());
-        std::memcpy(chunk.data() + sizeof(header) + payload.size(), &trailer, sizeof(trailer));
-        write_all(fd, chunk.data(), chunk.size(), file_end, path);
-        file_end += chunk.size();
+        appender->append(header, payload, trailer);
         RecordedRing declared;
         declared.id = id;
         declared.name = name;
@@ -379,17 +340,13 @@ struct Recorder::Impl {
             make_chunk_header(kRecordsChunk, s.id, s.written,
                               std::span<const std::byte>(span, length), options.checksum);
         ChunkTrailer trailer = make_chunk_trailer(header);
-        iovec iov[3] = {{&header, sizeof(header)},
-                        {const_cast<std::byte*>(span), length},
-                        {&trailer, sizeof(trailer)}};
         const uint64_t total = sizeof(header) + length + sizeof(trailer);
         try {
-            write_all(fd, iov, file_end, path);
+            appender->append(header, std::span<const std::byte>(span, length), trailer);
         } catch (const Error& error) {
             fail(error);
         }
         pending.push_back(Chunk{index, end, records, total, Clock::now()});
-        file_end += total;
         s.written = end;
         stats.writes++;
     }
@@ -533,7 +490,7 @@ struct Recorder::Impl {
     Options options;
     detail::UringPolls polls;
     int fd = -1;
-    uint64_t file_end = 0;
+    std::optional<detail::ChunkAppender> appender; // once the file's end is known
     std::vector<RecordedRing> known;
     unsigned next_id = 0;
     std::vector<Source> sources;
@@ -590,6 +547,10 @@ void Recorder::close() {
 
 const Recorder::Stats& Recorder::stats() const {
     return impl_->stats;
+}
+
+bool Recorder::direct_io() const {
+    return impl_->appender->direct();
 }
 
 const std::string& Recorder::notes() const {

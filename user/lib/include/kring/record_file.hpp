@@ -19,7 +19,10 @@ namespace kring {
 namespace record_file {
 
 inline constexpr char kMagic[8] = {'K', 'R', 'I', 'N', 'G', 'R', 'E', 'C'};
-inline constexpr uint32_t kVersion = 1;
+// Version 2 may hold padding chunks and end in zeroes (direct I/O, below);
+// readers read both, the recorder appends to a version 1 file buffered.
+inline constexpr uint32_t kVersion = 2;
+inline constexpr uint32_t kOldestVersion = 1;
 inline constexpr uint32_t kChunkMagic = 0x4b4e4843; // "CHNK" in a little-endian file
 
 // The file header, at offset 0. Little-endian, as every field below.
@@ -35,7 +38,12 @@ static_assert(sizeof(FileHeader) == 32);
 enum ChunkKind : uint16_t {
     kRingChunk = 1,    // declares a ring id: RingPayload, then the name
     kRecordsChunk = 2, // a span of the ring's bytes, records with their headers
+    kPaddingChunk = 3, // zeroes that put the next chunk's payload on a block boundary
 };
+
+// Direct I/O writes whole blocks of at most a page: the file may end in
+// fewer zeroes than that after its last chunk, which readers ignore.
+inline constexpr uint64_t kMaxZeroTail = 4096;
 
 // Every chunk starts 8-byte aligned with this header; `length` payload bytes
 // (a multiple of 8) and a ChunkTrailer follow.
@@ -128,6 +136,7 @@ public:
     uint64_t sound_end() const { return sound_end_; }
     const std::string& error() const { return error_; }
     uint64_t size() const { return size_; }
+    uint32_t version() const { return version_; }
     const std::vector<RecordedRing>& rings() const { return rings_; }
 
 private:
@@ -142,7 +151,9 @@ private:
     std::string path_;
     const std::byte* map_ = nullptr;
     uint64_t size_ = 0;
+    uint32_t version_ = 0;
     uint64_t sound_end_ = 0;
+    bool zero_tail(uint64_t offset) const;
     std::string error_;
     std::vector<RecordedRing> rings_;
 };
@@ -180,6 +191,10 @@ public:
         uint64_t max_chunk = 0;     // bytes per write; 0: a quarter of the ring
         bool multishot_poll = true; // as UringOptions::multishot
         SyncPolicy sync;            // default: durable within a second
+        // Direct I/O (O_DIRECT) where the file system has it and the file
+        // is version 2: no copy into the page cache (docs/record-file.md,
+        // "Direct I/O"). Else, or if false, buffered writes.
+        bool direct_io = true;
     };
     struct Stats {
         uint64_t records = 0;         // committed records written and acknowledged
@@ -236,11 +251,13 @@ public:
     // written durable (one fdatasync, unless the policy is never) and
     // acknowledges it; writes nothing new, so what is still in the rings
     // stays there for the next run. Throws the first failure. Afterwards
-    // only stats() and notes() may be called. The destructor does the same
+    // only stats(), direct_io() and notes() may be called. The destructor does the same
     // and swallows the failure.
     void close();
 
     const Stats& stats() const;
+    // Whether the writes go to the file with direct I/O.
+    bool direct_io() const;
     // What open and add() found that the user should hear of (a cut tail,
     // skipped bytes, a re-created ring), a line each; empty if nothing.
     const std::string& notes() const;
