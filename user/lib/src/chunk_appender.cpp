@@ -25,8 +25,8 @@ constexpr size_t kPage = 4096;
 // The smallest padding chunk: a header and a trailer, no payload.
 constexpr uint64_t kMinPadding = sizeof(ChunkHeader) + sizeof(ChunkTrailer);
 
-} // namespace
-
+// Writes all of `iov` at `offset` with pwritev, carrying on after short
+// writes; throws kring::Error naming `path` and the offset it reached.
 void write_all(int fd, std::span<iovec> iov, uint64_t offset, const std::string& path) {
     for (;;) {
         while (!iov.empty() && iov.front().iov_len == 0)
@@ -54,6 +54,8 @@ void write_all(int fd, std::span<iovec> iov, uint64_t offset, const std::string&
         }
     }
 }
+
+} // namespace
 
 ChunkAppender::Bounce::~Bounce() {
     std::free(data);

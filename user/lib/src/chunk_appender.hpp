@@ -13,10 +13,6 @@
 
 namespace kring::detail {
 
-// Writes all of `iov` at `offset` with pwritev, carrying on after short
-// writes; throws kring::Error naming `path` and the offset it reached.
-void write_all(int fd, std::span<iovec> iov, uint64_t offset, const std::string& path);
-
 // Appends whole chunks (header, payload, trailer) at the end of a record
 // file, each with one write so that its trailer lands last.
 //

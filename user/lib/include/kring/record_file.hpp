@@ -1,6 +1,6 @@
 // Record files: what `kringctl record` writes and `kringctl replay` reads
 // (the format is in docs/record-file.md). kring::Recorder writes them straight
-// from mapped rings with io_uring; kring::RecordFile reads and checks them.
+// from mapped rings; kring::RecordFile reads and checks them.
 #pragma once
 
 #include "kring/kring.hpp"
@@ -141,6 +141,7 @@ public:
 
 private:
     bool fail(uint64_t offset, const std::string& what);
+    bool zero_tail(uint64_t offset) const;
     bool read_ring_chunk(uint64_t offset, const record_file::ChunkHeader& header,
                          const std::byte* payload);
     bool read_records_chunk(uint64_t offset, const record_file::ChunkHeader& header,
@@ -153,14 +154,14 @@ private:
     uint64_t size_ = 0;
     uint32_t version_ = 0;
     uint64_t sound_end_ = 0;
-    bool zero_tail(uint64_t offset) const;
     std::string error_;
     std::vector<RecordedRing> rings_;
 };
 
 // Appends the records of several rings to a record file, writing each span
 // of committed records straight from the ring's mapping (one pwritev, no copy
-// in userspace; waits and syncs go through io_uring) and giving the span back
+// in userspace, and none into the page cache where the file system has direct
+// I/O; waits and syncs go through io_uring) and giving the span back
 // to the producers (advancing the consumer position) only once it is written
 // and, as the sync policy says, made durable. So a crash of the recorder
 // loses nothing it acknowledged (nor does a power failure, unless the policy
