@@ -45,9 +45,7 @@ public:
     // Appends bytes that are not a chunk (the file header).
     void append_bytes(std::span<const std::byte> bytes);
 
-    uint64_t end() const { return end_; } // where the chunks end
     bool direct() const { return block_ != 0; }
-    uint64_t block() const { return block_; } // direct I/O's alignment; 0 if buffered
 
 private:
     // A page-aligned buffer that grows, keeping its bytes.
