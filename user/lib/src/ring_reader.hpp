@@ -50,11 +50,20 @@ public:
     // (litmus/rb-publish-header.litmus).
     void refresh() { prod_ = __atomic_load_n(view_.producer_pos, __ATOMIC_ACQUIRE); }
 
+    // Ends the walk at the first record that starts at or past `pos`, as
+    // if the producers were there, until the next refresh(): a walk that
+    // must stop by some position checks for it in the same comparison as
+    // for the producer position, not in a second one per record.
+    void stop_at(uint64_t pos) {
+        if (pos < prod_)
+            prod_ = pos;
+    }
+
     // The record at the position if its producer is done with it; none at
-    // the producer position last loaded or at a record still busy, which
-    // holds back every later one.
+    // the producer position last loaded (or the stop_at() position) or at
+    // a record still busy, which holds back every later one.
     std::optional<CommittedRecord> committed() const {
-        if (pos_ == prod_)
+        if (pos_ >= prod_)
             return std::nullopt;
         const std::byte* at = view_.data + (pos_ & mask_);
         const auto* hdr = reinterpret_cast<const kring_record_header*>(at);

@@ -220,11 +220,16 @@ public:
     int operator()(std::span<const std::byte> record) const {
         if (!call_)
             throw std::bad_function_call();
-        return call_(target_, record);
+        return call_nonempty(record);
     }
     explicit operator bool() const noexcept { return call_ != nullptr; }
 
 private:
+    friend class Consumer;
+    // The consume loop's call: Consumer::add refuses an empty Callback, so
+    // the loop does without operator()'s check.
+    int call_nonempty(std::span<const std::byte> record) const { return call_(target_, record); }
+
     struct Lifetime {
         void* (*copy)(const void* target);
         void (*destroy)(void* target) noexcept;
