@@ -288,8 +288,7 @@ int64_t Consumer::consume_source(Source& source, uint64_t limit) {
                 detail::publish_consumer_position(view, record_start);
                 throw;
             }
-            --left;
-            if ((err < 0) | (left == 0)) {
+            if (err < 0 || --left == 0) {
                 reader.publish();
                 return err < 0 ? err : static_cast<int64_t>(limit);
             }
