@@ -121,13 +121,14 @@ TEST_CASE("a callback that throws: its record stays unconsumed and comes first n
         return 0;
     });
     produce(ring, "one");
+    produce(ring, "gone", true, true); // discarded
     produce(ring, "two");
     produce(ring, "three");
     CHECK_THROWS_WITH_AS(consumer.consume(), "callback failed", std::runtime_error);
     CHECK(got == std::vector<std::string>{"one"});
-    // "one" (8 bytes of header, 3 of payload, rounded to 16) is given back
-    // to the producers, "two" is not.
-    CHECK(*ring.consumer_pos() == 16);
+    // "one" and the discarded record (8 bytes of header, 3 or 4 of payload,
+    // rounded to 16) are given back to the producers, "two" is not.
+    CHECK(*ring.consumer_pos() == 32);
     // poll() finds the record left behind without waiting for a wakeup.
     CHECK(consumer.poll(std::chrono::milliseconds(-1)) == 2);
     CHECK(got == std::vector<std::string>{"one", "two", "three"});
@@ -379,13 +380,16 @@ TEST_CASE("consume_n consumes at most n records") {
     kring::Consumer consumer;
     Collector got;
     consumer.add(ring.view(), ring.wake_fd(), got.callback());
-    for (int i = 0; i < 5; i++)
+    for (int i = 0; i < 5; i++) {
         produce(ring, std::to_string(i));
+        produce(ring, "gone", true, true); // discarded: not counted
+    }
     CHECK(consumer.consume_n(0) == 0);
     CHECK(consumer.consume_n(2) == 2);
     CHECK(consumer.consume_n(2) == 2);
     CHECK(consumer.consume_n(2) == 1);
     CHECK(got.records == std::vector<std::string>{"0", "1", "2", "3", "4"});
+    CHECK(*ring.consumer_pos() == *ring.producer_pos());
 }
 
 TEST_CASE("kring::Callback: converts like a std::function, copies the callable, empty when "

@@ -21,6 +21,8 @@ struct CommittedRecord {
     std::span<const std::byte> payload; // valid until the position is published past it
 
     bool discarded() const { return (len & KRING_DISCARD_BIT) != 0; }
+    // The ring position of its header.
+    uint64_t start() const { return end - record_span(len); }
 };
 
 // Gives the ring up to `pos` back to the producers: the consumer's only
@@ -65,16 +67,29 @@ public:
     std::optional<CommittedRecord> committed() const {
         if (pos_ >= prod_)
             return std::nullopt;
-        const std::byte* at = view_.data + (pos_ & mask_);
-        const auto* hdr = reinterpret_cast<const kring_record_header*>(at);
-        // Acquire pairs with the commit's exchange: a clear busy bit means
-        // the payload is complete (litmus/rb-commit-publish.litmus,
-        // litmus/rb-two-producers-payload.litmus).
-        uint32_t len = __atomic_load_n(&hdr->len, __ATOMIC_ACQUIRE);
+        uint32_t len = header_len();
         if (len & KRING_BUSY_BIT)
             return std::nullopt;
-        return CommittedRecord{len, pos_ + record_span(len),
-                               std::span<const std::byte>(at + KRING_HDR_SZ, len & kLengthMask)};
+        return record_here(len);
+    }
+
+    // The next record for a callback, taken: discarded records before it
+    // are passed over (their space goes back with the next publish()); none
+    // as committed(). A header with neither state bit set, the common case,
+    // costs one test here, where committed() and then discarded() cost two.
+    std::optional<CommittedRecord> next_delivered() {
+        while (pos_ < prod_) {
+            uint32_t len = header_len();
+            if (__builtin_expect((len & (KRING_BUSY_BIT | KRING_DISCARD_BIT)) == 0, 1)) {
+                CommittedRecord record = record_here(len);
+                advance(record);
+                return record;
+            }
+            if (len & KRING_BUSY_BIT)
+                break;
+            pos_ += record_span(len);
+        }
+        return std::nullopt;
     }
 
     // Takes `record`, the one committed() returned, and moves past it.
@@ -112,6 +127,22 @@ public:
     }
 
 private:
+    // The length word of the header at the position. Acquire pairs with
+    // the commit's exchange: a clear busy bit means the payload is complete
+    // (litmus/rb-commit-publish.litmus,
+    // litmus/rb-two-producers-payload.litmus).
+    uint32_t header_len() const {
+        const auto* hdr = reinterpret_cast<const kring_record_header*>(view_.data + (pos_ & mask_));
+        return __atomic_load_n(&hdr->len, __ATOMIC_ACQUIRE);
+    }
+
+    // The record at the position, whose header holds `len`.
+    CommittedRecord record_here(uint32_t len) const {
+        const std::byte* at = view_.data + (pos_ & mask_);
+        return CommittedRecord{len, pos_ + record_span(len),
+                               std::span<const std::byte>(at + KRING_HDR_SZ, len & kLengthMask)};
+    }
+
     const RingView view_;
     const uint64_t mask_;
     uint64_t pos_;

@@ -423,7 +423,11 @@ private:
     friend class Merger;
     // Waits as poll() does; true if it should consume.
     bool wait_for_data(std::chrono::milliseconds timeout);
+    // A limit of kNoLimit takes every record there is.
+    static constexpr uint64_t kNoLimit = UINT64_MAX;
     int64_t consume_source(Source& source, uint64_t limit);
+    template <bool kLimited>
+    static int64_t drain(const RingView& view, const Callback& callback, uint64_t limit);
     const Source& source_at(size_t index) const;
     void watch_wakeup();
     int64_t consume_all(uint64_t limit);
