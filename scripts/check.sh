@@ -11,7 +11,7 @@
 #   litmus      the herd7 suite, when herd7 is on PATH
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
-cd "$top"
+cd "$top" || exit 2
 jobs=$(nproc)
 total_passed=0
 total_failed=0
@@ -103,7 +103,7 @@ vm_suite() { # kver [run-vm.sh args...]
 }
 
 vm_summary() { # label output: the lines worth reading, and the tally
-	grep -E '^(KRING-CHECK fail|KRING-SPLAT)|^(\[doctest\] test cases|run-vm.sh:|vm-test|differential|jit-differential)|ERROR|TEST CASE' <<<"$2"
+	grep -E '^(KRING-CHECK fail|KRING-SPLAT)|^(\[doctest\] test cases|run-vm.sh:|vm-test|differential|jit-differential)|ERROR|TEST CASE|Kernel panic' <<<"$2"
 	tally_line "$1" "$2"
 }
 
