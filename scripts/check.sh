@@ -15,11 +15,22 @@ cd "$top" || exit 2
 jobs=$(nproc)
 total_passed=0
 total_failed=0
+# Every failed suite's line and the lines that say why, printed again just
+# before the total, where the end of a long log shows them.
+recap=()
 
 report() { # suite passed failed
 	echo "$1: $2 passed, $3 failed"
 	total_passed=$((total_passed + $2))
 	total_failed=$((total_failed + $3))
+	[ "$3" = 0 ] || recap+=("$1: $2 passed, $3 failed")
+}
+
+recap_reasons() { # lines: indented under the last failed suite's line
+	local reason
+	while IFS= read -r reason; do
+		[ -z "$reason" ] || recap+=("  $reason")
+	done <<<"$1"
 }
 
 # Sums the per-binary summaries of a ctest log: doctest's "test cases" line,
@@ -38,6 +49,7 @@ tally_ctest() { # suite log ctest-status
 		failed=1
 	fi
 	report "$suite" "$passed" "$failed"
+	[ "$failed" = 0 ] || recap_reasons "$(sed -n '/The following tests FAILED:/,$p' "$log" | grep -E ' - ' | head -n 10)"
 }
 
 run_ctest() { # suite build-dir sanitizer [ctest args...]
@@ -69,6 +81,7 @@ tally_line() { # label output
 	fi
 	total_passed=$((total_passed + $(sed -E 's/.* ([0-9]+) passed.*/\1/' <<<"$line")))
 	total_failed=$((total_failed + $(sed -E 's/.* ([0-9]+) failed.*/\1/' <<<"$line")))
+	grep -qE ' 0 failed$' <<<"$line" || recap+=("$line")
 }
 
 run_ctest userspace build/asan address,undefined -LE tsan-only
@@ -104,7 +117,13 @@ vm_suite() { # kver [run-vm.sh args...]
 
 vm_summary() { # label output: the lines worth reading, and the tally
 	grep -E '^(KRING-CHECK fail|KRING-SPLAT)|^(\[doctest\] test cases|run-vm.sh:|vm-test|differential|jit-differential)|ERROR|TEST CASE|Kernel panic' <<<"$2"
+	local failures_before=${#recap[@]}
 	tally_line "$1" "$2"
+	# Why, when it failed: the harness's own lines (not the console it
+	# quotes), failed checks, kernel reports, a panic.
+	[ "${#recap[@]}" = "$failures_before" ] ||
+		recap_reasons "$(grep -E '^(KRING-CHECK fail|KRING-SPLAT|run-vm.sh: [^ ])|Kernel panic|TEST CASE|ERROR' <<<"$2" |
+			grep -v '^run-vm.sh:   ' | head -n 8)"
 }
 
 # The VM suite on every Debian kernel line installed (scripts/install-deps.sh
@@ -144,5 +163,9 @@ else
 	echo "litmus: SKIPPED: herd7 is not on PATH (it is not packaged for Debian; see docs/litmus.md)"
 fi
 
+if [ "${#recap[@]}" != 0 ]; then
+	echo "failed:"
+	printf '  %s\n' "${recap[@]}"
+fi
 echo "total: $total_passed passed, $total_failed failed"
 [ "$total_failed" = 0 ]
