@@ -21,7 +21,8 @@
 # The modules come from build/modules/KVER (scripts/build-module.sh KVER).
 # Prints the console, then "vm-<mode> (KVER): N passed, N failed"; exits
 # non-zero when anything failed. The console is kept in
-# build/vm-<mode>/KVER/console.log.
+# build/vm-<mode>/KVER/console.log (and console-boot1.log, when the first boot
+# did not reach init and the kernel was booted again).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 kver="" mode=test smp=2 mem=1024 timeout=900 append="" overlay="" kernel="" disk=""
