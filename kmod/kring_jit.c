@@ -32,26 +32,13 @@
 
 #include "kring_helpers.h"
 #include "kring_jit.h"
+#include "bpf/insn.h"
 #include "bpf/interp.h"
 #include "bpf/verifier.h"
 
 bool kring_jit_enabled = true;
 module_param_named(jit, kring_jit_enabled, bool, 0644);
 MODULE_PARM_DESC(jit, "Run programs as machine code through the kernel's eBPF JIT (default on; 0: kring's interpreter)");
-
-static bool kring_is_jump(const struct bpf_insn *insn)
-{
-	u8 class = BPF_CLASS(insn->code), op = BPF_OP(insn->code);
-
-	return (class == BPF_JMP || class == BPF_JMP32) &&
-	       op != BPF_CALL && op != BPF_EXIT;
-}
-
-static bool kring_is_pseudo_call(const struct bpf_insn *insn)
-{
-	return insn->code == (BPF_JMP | BPF_CALL) &&
-	       insn->src_reg == BPF_PSEUDO_CALL;
-}
 
 static bool kring_is_div_by_reg(const struct bpf_insn *insn)
 {
@@ -230,14 +217,14 @@ static struct bpf_insn *kring_jit_patch(const struct bpf_insn *insns, u32 cnt,
 			continue;
 		}
 		*to = *insn;
-		if (kring_is_jump(insn) || kring_is_pseudo_call(insn)) {
+		if (kbpf_insn_is_jump(insn) || kbpf_insn_is_pseudo_call(insn)) {
 			/* The verifier keeps every target inside the program. */
-			target = (s64)i + 1 + (kring_is_jump(insn) ? insn->off :
-							     insn->imm);
+			target = (s64)i + 1 +
+				 (kbpf_insn_is_jump(insn) ? insn->off : insn->imm);
 			if (target < 0 || target > cnt)
 				goto range;
 			rel = (s64)pos[target] - (pos[i] + 1);
-			if (kring_is_jump(insn)) {
+			if (kbpf_insn_is_jump(insn)) {
 				if (rel != (s16)rel)
 					goto range;
 				to->off = rel;
@@ -245,7 +232,7 @@ static struct bpf_insn *kring_jit_patch(const struct bpf_insn *insns, u32 cnt,
 				to->imm = rel;
 			}
 		}
-		if (insn->code == (BPF_LD | BPF_IMM | BPF_DW) && i + 1 < cnt) {
+		if (kbpf_insn_is_ld_imm64(insn) && i + 1 < cnt) {
 			out[pos[i] + 1] = insns[i + 1];	/* its second half */
 			i++;
 		}
@@ -396,7 +383,7 @@ static u32 kring_jit_split(const struct bpf_insn *prog, u32 cnt, u32 *starts,
 
 	memset(starts, 0, (cnt + 1) * sizeof(*starts));
 	for (i = 0; i < cnt; i++)
-		if (kring_is_pseudo_call(&prog[i]))
+		if (kbpf_insn_is_pseudo_call(&prog[i]))
 			starts[i + 1 + prog[i].imm] = 1;	/* a mark, for now */
 	starts[0] = 1;
 	for (i = 0; i < cnt; i++) {
@@ -500,7 +487,7 @@ struct kring_jit *kring_jit_compile(const struct bpf_insn *insns, u32 insn_cnt,
 			struct bpf_prog *fp;
 
 			for (i = starts[f]; ready && i < starts[f + 1]; i++)
-				if (kring_is_pseudo_call(&prog[i]) &&
+				if (kbpf_insn_is_pseudo_call(&prog[i]) &&
 				    !jit->funcs[owner[i + 1 + prog[i].imm]])
 					ready = false;
 			if (!ready)
@@ -509,7 +496,7 @@ struct kring_jit *kring_jit_compile(const struct bpf_insn *insns, u32 insn_cnt,
 			for (i = starts[f]; i < starts[f + 1]; i++)
 				reaches_tail_call[f] |=
 					prog[i].code == (BPF_JMP | BPF_TAIL_CALL) ||
-					(kring_is_pseudo_call(&prog[i]) &&
+					(kbpf_insn_is_pseudo_call(&prog[i]) &&
 					 reaches_tail_call[owner[i + 1 + prog[i].imm]]);
 			fp = kring_jit_func(jit, prog, starts[f],
 					    starts[f + 1], depth[f], f,

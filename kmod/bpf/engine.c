@@ -384,14 +384,6 @@ static int check_interrupted(struct kbpf_search *s)
 	return 0;
 }
 
-static bool is_jump(const struct bpf_insn *insn)
-{
-	u8 class = BPF_CLASS(insn->code), op = BPF_OP(insn->code);
-
-	return (class == BPF_JMP || class == BPF_JMP32) && op != BPF_CALL &&
-	       op != BPF_EXIT;
-}
-
 /*
  * One step of the path in @st at its instruction: 1 when the path goes on
  * (in @st, or in the state *@next_state when it takes @st's place), 0 when
@@ -408,7 +400,7 @@ static int step_path(struct kbpf_search *s, struct kbpf_state *st,
 	env->insn = st->insn;
 	if (env->attr->insn_reached) {
 		env->attr->insn_reached[env->insn] = true;
-		if (env->insns[env->insn].code == (BPF_LD | BPF_IMM | BPF_DW))
+		if (kbpf_insn_is_ld_imm64(&env->insns[env->insn]))
 			env->attr->insn_reached[env->insn + 1] = true;
 	}
 	if (++s->processed > KBPF_MAX_PROCESSED)
@@ -433,7 +425,7 @@ static int step_path(struct kbpf_search *s, struct kbpf_state *st,
 	}
 	if (kbpf_log_enabled(&env->log, KBPF_LOG_LEVEL_INSNS))
 		log_insn(env, st);
-	if (is_jump(&env->insns[env->insn]))
+	if (kbpf_insn_is_jump(&env->insns[env->insn]))
 		s->jumps++;
 	err = kbpf_transfer(env, st, &step);
 	if (err)

@@ -9,32 +9,6 @@
 #define CLOBBERED_BY_CALL 0x3fU	/* r0..r5 */
 #define ALL_SLOTS U64_MAX
 
-static bool is_ld_imm64(const struct bpf_insn *insn)
-{
-	return insn->code == (BPF_LD | BPF_IMM | BPF_DW);
-}
-
-static u32 next_insn(const struct bpf_insn *insns, u32 i)
-{
-	return i + (is_ld_imm64(&insns[i]) ? 2 : 1);
-}
-
-static bool is_cond_jump(const struct bpf_insn *insn)
-{
-	u8 class = BPF_CLASS(insn->code), op = BPF_OP(insn->code);
-
-	return (class == BPF_JMP || class == BPF_JMP32) && op != BPF_JA &&
-	       op != BPF_CALL && op != BPF_EXIT;
-}
-
-static bool is_jump_or_exit(const struct bpf_insn *insn)
-{
-	u8 op = BPF_OP(insn->code);
-
-	return BPF_CLASS(insn->code) == BPF_JMP &&
-	       (op == BPF_JA || op == BPF_EXIT);
-}
-
 /* The stack slots an access of @size bytes at fp + @off touches. */
 static u64 slots_of(s32 off, u32 size)
 {
@@ -102,17 +76,11 @@ static void compute_mayptr(u16 *mayptr, const struct bpf_insn *insns,
 	/* Forward passes until nothing grows; jumps only add bits. */
 	while (changed) {
 		changed = false;
-		for (i = f->start; i < f->end; i = next_insn(insns, i)) {
+		for (i = f->start; i < f->end; i = kbpf_insn_next(insns, i)) {
 			const struct bpf_insn *insn = &insns[i];
 			u16 out = mayptr_after(insn, mayptr[i]);
-			u32 succ[2], n = 0, k;
+			u32 succ[2], n = kbpf_insn_successors(insns, i, succ), k;
 
-			if (!is_jump_or_exit(insn) && next_insn(insns, i) < f->end)
-				succ[n++] = next_insn(insns, i);
-			if (is_cond_jump(insn) ||
-			    (BPF_CLASS(insn->code) == BPF_JMP &&
-			     BPF_OP(insn->code) == BPF_JA))
-				succ[n++] = i + 1 + insn->off;
 			for (k = 0; k < n; k++) {
 				if (succ[k] < f->start || succ[k] >= f->end)
 					continue;
@@ -368,16 +336,11 @@ static void compute_live(struct kbpf_liveness *lv,
 		for (i = f->end; i-- > f->start;) {
 			const struct bpf_insn *insn = &insns[i];
 			struct live_sets out = { 0 }, in;
-			u32 succ[2], n = 0, k;
+			u32 succ[2], n, k;
 
 			if (s->insn_flags[i] & KBPF_INSN_LD_IMM64_HI)
 				continue;
-			if (!is_jump_or_exit(insn) && next_insn(insns, i) < f->end)
-				succ[n++] = next_insn(insns, i);
-			if (is_cond_jump(insn) ||
-			    (BPF_CLASS(insn->code) == BPF_JMP &&
-			     BPF_OP(insn->code) == BPF_JA))
-				succ[n++] = i + 1 + insn->off;
+			n = kbpf_insn_successors(insns, i, succ);
 			for (k = 0; k < n; k++) {
 				if (succ[k] < f->start || succ[k] >= f->end)
 					continue;

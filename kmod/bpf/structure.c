@@ -25,35 +25,6 @@ static __printf(4, 5) int fail(struct kbpf_log *log, int err, s64 insn,
 #define reserved(log, i, field)						\
 	fail(log, -EINVAL, i, "reserved field %s must be 0", field)
 
-static bool is_ld_imm64(const struct bpf_insn *insn)
-{
-	return insn->code == (BPF_LD | BPF_IMM | BPF_DW);
-}
-
-static bool is_pseudo_call(const struct bpf_insn *insn)
-{
-	return insn->code == (BPF_JMP | BPF_CALL) &&
-	       insn->src_reg == BPF_PSEUDO_CALL;
-}
-
-static bool is_cond_jump(const struct bpf_insn *insn)
-{
-	u8 class = BPF_CLASS(insn->code), op = BPF_OP(insn->code);
-
-	return (class == BPF_JMP || class == BPF_JMP32) && op != BPF_JA &&
-	       op != BPF_CALL && op != BPF_EXIT;
-}
-
-static bool is_ja(const struct bpf_insn *insn)
-{
-	return insn->code == (BPF_JMP | BPF_JA);
-}
-
-static bool is_exit(const struct bpf_insn *insn)
-{
-	return insn->code == (BPF_JMP | BPF_EXIT);
-}
-
 static int check_alu_insn(const struct bpf_insn *insn, u32 i,
 			  struct kbpf_log *log)
 {
@@ -326,7 +297,7 @@ static int check_insns(struct kbpf_structure *s,
 					     attr->flags, log);
 			break;
 		case BPF_LD:
-			if (!is_ld_imm64(insn))
+			if (!kbpf_insn_is_ld_imm64(insn))
 				return unsupported(log, i, insn->code);
 			err = check_ld_imm64(s, attr, i, log);
 			break;
@@ -341,9 +312,9 @@ static int check_insns(struct kbpf_structure *s,
 
 		if (s->insn_flags[i] & KBPF_INSN_LD_IMM64_HI)
 			continue;
-		if (is_pseudo_call(insn))
+		if (kbpf_insn_is_pseudo_call(insn))
 			target = i + 1 + insn->imm;
-		else if (is_cond_jump(insn) || is_ja(insn))
+		else if (kbpf_insn_is_jump(insn))
 			target = i + 1 + insn->off;
 		else
 			continue;
@@ -413,7 +384,7 @@ static s64 first_call_to(const struct kbpf_verify_attr *attr, u32 target)
 	u32 i;
 
 	for (i = 0; i < attr->insn_cnt; i++)
-		if (is_pseudo_call(&attr->insns[i]) &&
+		if (kbpf_insn_is_pseudo_call(&attr->insns[i]) &&
 		    i + 1 + attr->insns[i].imm == target)
 			return i;
 	return -1;
@@ -433,7 +404,7 @@ static int find_funcs(struct kbpf_structure *s,
 	is_start[0] = 1;
 	for (i = 0; i < cnt; i++)
 		if (!(s->insn_flags[i] & KBPF_INSN_LD_IMM64_HI) &&
-		    is_pseudo_call(&attr->insns[i]))
+		    kbpf_insn_is_pseudo_call(&attr->insns[i]))
 			is_start[i + 1 + attr->insns[i].imm] = 1;
 	for (i = 0; i < cnt; i++)
 		n += is_start[i];
@@ -508,7 +479,7 @@ static int check_func_bounds(struct kbpf_structure *s,
 		const struct bpf_insn *last = &attr->insns[fn->end - 1];
 
 		if ((s->insn_flags[fn->end - 1] & KBPF_INSN_LD_IMM64_HI) ||
-		    !(is_exit(last) || is_ja(last)))
+		    !(kbpf_insn_is_exit(last) || kbpf_insn_is_ja(last)))
 			return fail(log, -EINVAL, fn->end - 1,
 				    "falls through past the end of its function");
 		for (i = fn->start; i < fn->end; i++) {
@@ -516,7 +487,7 @@ static int check_func_bounds(struct kbpf_structure *s,
 			u32 target = i + 1 + insn->off;
 
 			if ((s->insn_flags[i] & KBPF_INSN_LD_IMM64_HI) ||
-			    !(is_cond_jump(insn) || is_ja(insn)))
+			    !kbpf_insn_is_jump(insn))
 				continue;
 			if (target < fn->start || target >= fn->end)
 				return fail(log, -EINVAL, i,
@@ -532,23 +503,6 @@ static int check_func_bounds(struct kbpf_structure *s,
  * An edge to an instruction still on the search path is a back-edge.
  */
 enum { WHITE, GREY, BLACK };
-
-static u32 successors(const struct bpf_insn *insns, u32 i, u32 succ[2])
-{
-	const struct bpf_insn *insn = &insns[i];
-	u32 n = 0;
-
-	if (is_exit(insn))
-		return 0;
-	if (is_ja(insn)) {
-		succ[n++] = i + 1 + insn->off;
-		return n;
-	}
-	succ[n++] = i + (is_ld_imm64(insn) ? 2 : 1);
-	if (is_cond_jump(insn))
-		succ[n++] = i + 1 + insn->off;
-	return n;
-}
 
 static int search_paths(struct kbpf_structure *s,
 			const struct kbpf_verify_attr *attr,
@@ -572,14 +526,14 @@ static int search_paths(struct kbpf_structure *s,
 		while (depth && !err) {
 			u32 t = stack[depth - 1], succ[2], n, w;
 
-			n = successors(attr->insns, t, succ);
+			n = kbpf_insn_successors(attr->insns, t, succ);
 			if (edge[t] == n) {
 				color[t] = BLACK;
 				depth--;
 				continue;
 			}
 			w = succ[edge[t]++];
-			if (is_cond_jump(&attr->insns[t]) || is_ja(&attr->insns[t]))
+			if (kbpf_insn_is_jump(&attr->insns[t]))
 				s->insn_flags[w] |= KBPF_INSN_PRUNE_POINT;
 			if (color[w] == GREY) {
 				if (!(attr->flags & KBPF_F_BPF_CAPABLE))
@@ -598,7 +552,7 @@ static int search_paths(struct kbpf_structure *s,
 		if (color[i] == WHITE &&
 		    !(s->insn_flags[i] & KBPF_INSN_LD_IMM64_HI))
 			err = fail(log, -EINVAL, i, "unreachable instruction");
-		if (is_pseudo_call(&attr->insns[i]) && i + 1 < cnt)
+		if (kbpf_insn_is_pseudo_call(&attr->insns[i]) && i + 1 < cnt)
 			s->insn_flags[i + 1] |= KBPF_INSN_PRUNE_POINT;
 	}
 out:
@@ -629,7 +583,7 @@ static int check_call_graph(struct kbpf_structure *s,
 			u32 caller, callee, w;
 
 			if ((s->insn_flags[i] & KBPF_INSN_LD_IMM64_HI) ||
-			    !is_pseudo_call(&attr->insns[i]))
+			    !kbpf_insn_is_pseudo_call(&attr->insns[i]))
 				continue;
 			caller = s->insn_func[i];
 			callee = s->insn_func[i + 1 + attr->insns[i].imm];

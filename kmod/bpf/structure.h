@@ -11,6 +11,7 @@
 
 #include "verifier.h"
 #include "log.h"
+#include "insn.h"
 
 /*
  * Pointer offsets stay far from overflow, as in Linux (BPF_MAX_VAR_OFF):
@@ -53,33 +54,6 @@ struct kbpf_structure {
 	struct kbpf_used_map maps[KBPF_MAX_USED_MAPS];
 	bool has_loops;
 };
-
-/*
- * Whether an ALU instruction reads its source register. Not BPF_END, whose
- * source bit is the byte order (BPF_TO_BE), nor BPF_NEG, which has none.
- * The verifier's checks and liveness.c both ask this one question.
- */
-static inline bool kbpf_alu_reads_src_reg(const struct bpf_insn *insn)
-{
-	u8 op = BPF_OP(insn->code);
-
-	return BPF_SRC(insn->code) == BPF_X && op != BPF_END && op != BPF_NEG;
-}
-
-/* The bytes a load or store of @code accesses. */
-static inline u32 kbpf_access_bytes(u8 code)
-{
-	switch (BPF_SIZE(code)) {
-	case BPF_B:
-		return 1;
-	case BPF_H:
-		return 2;
-	case BPF_W:
-		return 4;
-	default:
-		return 8;
-	}
-}
 
 /*
  * Checks @attr's program and fills @s. Returns 0 or the error the catalog

@@ -10,6 +10,7 @@
 extern "C" {
 #include "alu.h"
 #include "helpers.h"
+#include "insn.h"
 #include "interp.h"
 #include "verifier.h"
 }
@@ -75,19 +76,6 @@ struct Frame {
 };
 
 constexpr uint32_t FRAME = KBPF_FRAME_STACK_SIZE;
-
-unsigned bytes_of(uint8_t code) {
-    switch (BPF_SIZE(code)) {
-    case BPF_B:
-        return 1;
-    case BPF_H:
-        return 2;
-    case BPF_W:
-        return 4;
-    default:
-        return 8;
-    }
-}
 
 class Machine {
 public:
@@ -380,7 +368,7 @@ private:
 // the context, with a number as the operand (and in R0 for BPF_CMPXCHG); on
 // the stack, bytes written before and no spilled pointer.
 bool Machine::atomic(const bpf_insn& in) {
-    unsigned size = bytes_of(in.code);
+    unsigned size = kbpf_access_bytes(in.code);
     bool cmpxchg = in.imm == BPF_CMPXCHG;
     if (size != 4 && size != 8)
         return fault("an atomic operation on %u bytes", size);
@@ -779,7 +767,7 @@ RunResult Machine::run() {
                 break;
             }
             Val v;
-            ok = load(regs_[in.src_reg], in.off, bytes_of(in.code), &v);
+            ok = load(regs_[in.src_reg], in.off, kbpf_access_bytes(in.code), &v);
             if (ok)
                 regs_[in.dst_reg] = v;
             break;
@@ -800,7 +788,7 @@ RunResult Machine::run() {
             }
             Val v = cls == BPF_STX ? regs_[in.src_reg]
                                    : scalar(static_cast<uint64_t>(static_cast<int64_t>(in.imm)));
-            ok = store(regs_[in.dst_reg], in.off, bytes_of(in.code), v);
+            ok = store(regs_[in.dst_reg], in.off, kbpf_access_bytes(in.code), v);
             break;
         }
         case BPF_LD: {
