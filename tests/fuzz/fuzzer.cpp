@@ -113,19 +113,11 @@ bool fails(const Options& o, const Prog& p, const RunConfig& c, const std::strin
     return !r.ok && fault_kind(r.fault) == kind;
 }
 
-bool is_jump(const bpf_insn& in) {
-    uint8_t cls = BPF_CLASS(in.code), op = BPF_OP(in.code);
-    if (cls != BPF_JMP && cls != BPF_JMP32)
-        return false;
-    return op != BPF_EXIT && !(op == BPF_CALL && in.src_reg != BPF_PSEUDO_CALL);
-}
-
 // The program without its "goto pc+0" no-ops, jumps and func-info renumbered.
 Prog drop_nops(const Prog& p) {
     const std::vector<bpf_insn>& v = p.insns;
     auto nop = [&](size_t i) {
-        bool second_half = i && v[i - 1].code == (BPF_LD | BPF_IMM | BPF_DW);
-        return !second_half && v[i].code == (BPF_JMP | BPF_JA) && v[i].off == 0;
+        return !second_half(v, i) && v[i].code == (BPF_JMP | BPF_JA) && v[i].off == 0;
     };
     std::vector<long> map(v.size() + 1);
     long n = 0;
@@ -141,8 +133,7 @@ Prog drop_nops(const Prog& p) {
         if (nop(i))
             continue;
         bpf_insn in = v[i];
-        bool second_half = i && v[i - 1].code == (BPF_LD | BPF_IMM | BPF_DW);
-        if (!second_half && is_jump(in)) {
+        if (!second_half(v, i) && has_relative_target(in)) {
             bool call = BPF_OP(in.code) == BPF_CALL;
             long target = static_cast<long>(i) + 1 + (call ? in.imm : in.off);
             if (target < 0 || target > static_cast<long>(v.size()))
@@ -170,7 +161,7 @@ Prog minimize(const Options& o, Prog p, const RunConfig& c, const std::string& k
             bpf_insn& in = q.insns[i];
             if (in.code == (BPF_JMP | BPF_JA) && in.off == 0)
                 continue;
-            if (i && q.insns[i - 1].code == (BPF_LD | BPF_IMM | BPF_DW))
+            if (second_half(q.insns, i))
                 continue;
             in = bpf_insn{};
             in.code = BPF_JMP | BPF_JA;

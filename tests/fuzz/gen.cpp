@@ -1636,7 +1636,7 @@ Prog mutate(const Prog& prog, Rng& rng) {
         return out;
     for (int changes = rng.range(1, 2); changes > 0; changes--) {
         size_t i = rng.below(v.size());
-        if (i && v[i - 1].code == (BPF_LD | BPF_IMM | BPF_DW))
+        if (second_half(v, i))
             i--; // the first half of LD_IMM64
         bpf_insn& in = v[i];
         uint8_t cls = BPF_CLASS(in.code);

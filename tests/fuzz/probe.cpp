@@ -11,17 +11,6 @@
 namespace fuzz {
 namespace {
 
-bool is_jump(const bpf_insn& in) {
-    uint8_t cls = BPF_CLASS(in.code), op = BPF_OP(in.code);
-    if (cls != BPF_JMP && cls != BPF_JMP32)
-        return false;
-    return op != BPF_EXIT && !(op == BPF_CALL && in.src_reg != BPF_PSEUDO_CALL);
-}
-
-bool second_half(const std::vector<bpf_insn>& v, size_t i) {
-    return i && v[i - 1].code == (BPF_LD | BPF_IMM | BPF_DW);
-}
-
 // What the log says of a scalar; omitted bounds are taken as no claim.
 struct Claim {
     uint64_t umin = 0, umax = UINT64_MAX;
@@ -172,7 +161,7 @@ Prog insert_insns(const Prog& p, size_t k, const std::vector<bpf_insn>& block) {
         if (i == k)
             out.insns.insert(out.insns.end(), block.begin(), block.end());
         bpf_insn in = v[i];
-        if (!second_half(v, i) && is_jump(in)) {
+        if (!second_half(v, i) && has_relative_target(in)) {
             bool call = BPF_OP(in.code) == BPF_CALL;
             long self = static_cast<long>(i) + (i >= k ? n : 0);
             long target = moved(static_cast<long>(i) + 1 + (call ? in.imm : in.off));

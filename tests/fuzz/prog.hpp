@@ -53,6 +53,21 @@ struct Prog {
     uint32_t flags = 0; // KBPF_F_*
 };
 
+// Whether insns[i] is the second half of an LD_IMM64, not an instruction.
+inline bool second_half(const std::vector<bpf_insn>& insns, size_t i) {
+    return i && insns[i - 1].code == (BPF_LD | BPF_IMM | BPF_DW);
+}
+
+// Whether the instruction names another by its distance: a jump (off) or a
+// call of one of the program's functions (imm). Code that inserts or drops
+// instructions renumbers these.
+inline bool has_relative_target(const bpf_insn& in) {
+    uint8_t cls = BPF_CLASS(in.code), op = BPF_OP(in.code);
+    if (cls != BPF_JMP && cls != BPF_JMP32)
+        return false;
+    return op != BPF_EXIT && !(op == BPF_CALL && in.src_reg != BPF_PSEUDO_CALL);
+}
+
 // One instruction per line, "  12: r1 = *(u32 *)(r6 +4)".
 std::string disassemble(const Prog& prog);
 
