@@ -73,6 +73,9 @@ struct Frame {
     Val saved[5]; // the caller's r6-r10
     uint32_t return_pc = 0;
     bool global = false;
+    // A global function's memory arguments (r1-r5) and their sizes.
+    Val mem_arg[5];
+    uint32_t mem_arg_size[5] = {};
 };
 
 constexpr uint32_t FRAME = KBPF_FRAME_STACK_SIZE;
@@ -350,6 +353,39 @@ private:
         return true;
     }
     bool map_helper(const bpf_insn& in, Val* r0);
+
+    // A global function's memory argument of @size bytes at @p (r@regno),
+    // at the call and at the return. The verifier checks the callee against
+    // its declaration alone: the callee reads the bytes (so on the stack
+    // they must have been written, or the program may read stack never
+    // written), and for the caller it may have written any of them, so from
+    // the call on they are unknown numbers (Linux clobbers them to
+    // STACK_MISC). Here they become numbers too: a spilled pointer there is
+    // its bits from now on, which only a program that may leak pointers
+    // may have.
+    bool clobber_mem_arg(const Val& p, uint32_t size, unsigned regno) {
+        if (!size || p.kind != Kind::Stack)
+            return true;
+        uint32_t rel;
+        Object* o = access(p, 0, size, false, false, "a global function's memory argument", &rel);
+        if (!o)
+            return false;
+        for (uint32_t b = 0; b < size && !leaks_allowed(); b++) {
+            if (o->spill[(rel + b) / 8].init)
+                return fault("r%u, a global function's memory argument, holds a spilled "
+                             "pointer, without allow_ptr_leaks",
+                             regno);
+            if (!o->init[rel + b])
+                return fault("r%u, a global function's memory argument, holds a stack byte "
+                             "never written (%+d)",
+                             regno, static_cast<int>(rel + b) - static_cast<int>(FRAME));
+        }
+        for (uint32_t b = 0; b < size; b++)
+            o->init[rel + b] = 1;
+        for (uint32_t sl = rel / 8; sl <= (rel + size - 1) / 8; sl++)
+            o->spill[sl] = Val{};
+        return true;
+    }
 
     bool alu(const bpf_insn& in);
     bool atomic(const bpf_insn& in);
@@ -655,6 +691,15 @@ bool Machine::call(const bpf_insn& in, uint32_t* pc) {
         fr.saved[r] = regs_[BPF_REG_6 + r];
     fr.return_pc = *pc;
     fr.global = f && f->linkage == KRING_FUNC_GLOBAL;
+    if (fr.global)
+        for (unsigned a = 0; a < f->nr_args && a < 5; a++) {
+            if (f->arg_kinds[a] != KRING_ARG_MEM)
+                continue;
+            fr.mem_arg[a] = regs_[1 + a];
+            fr.mem_arg_size[a] = f->arg_mem_size[a];
+            if (!clobber_mem_arg(fr.mem_arg[a], fr.mem_arg_size[a], 1 + a))
+                return false;
+        }
     frames_.push_back(fr);
     regs_[BPF_REG_0] = Val{};
     for (unsigned r = BPF_REG_6; r <= BPF_REG_9; r++)
@@ -686,6 +731,9 @@ bool Machine::exit(uint32_t* pc, bool* done) {
     Frame fr = frames_.back();
     frames_.pop_back();
     objs_[regs_[BPF_REG_10].obj].live = false;
+    for (unsigned a = 0; a < 5; a++)
+        if (!clobber_mem_arg(fr.mem_arg[a], fr.mem_arg_size[a], 1 + a))
+            return false;
     for (unsigned r = 0; r < 5; r++)
         regs_[BPF_REG_6 + r] = fr.saved[r];
     for (unsigned r = 1; r <= 5; r++)

@@ -193,6 +193,40 @@ TEST_CASE("without allow_ptr_leaks no pointer becomes a number") {
               .ok);
 }
 
+TEST_CASE("a global function's memory argument: its bytes are numbers from the call on") {
+    // The context pointer spilled at fp-8, passed as 8 bytes of memory to a
+    // global function that writes none of them; then an atomic add on them.
+    Prog insns = {
+        stx(BPF_DW, R10, R1, -8),   mov64_reg(R1, R10),
+        alu64_imm(BPF_ADD, R1, -8), call_local(4),
+        mov64_imm(R2, 1),           raw(BPF_STX | BPF_ATOMIC | BPF_DW, R10, R2, -8, BPF_ADD),
+        mov64_imm(R0, 0),           exit_insn(),
+        mov64_imm(R0, 0),           exit_insn()};
+    auto run_with = [&](uint32_t flags) {
+        fuzz::Prog p;
+        p.insns = insns;
+        p.ctx_size = 16;
+        p.flags = flags;
+        p.funcs.resize(2);
+        p.funcs[1].insn_off = 8;
+        p.funcs[1].linkage = KRING_FUNC_GLOBAL;
+        p.funcs[1].nr_args = 1;
+        p.funcs[1].arg_kinds[0] = KRING_ARG_MEM;
+        p.funcs[1].arg_mem_size[0] = 8;
+        fuzz::RunConfig c;
+        c.ctx.assign(16, 1);
+        c.budget = 1000;
+        return fuzz::check_run(p, c);
+    };
+    // The verifier takes them for unknown numbers (the callee may have
+    // written them), so the atomic operates on a number, not on a spill.
+    fuzz::RunResult leaks = run_with(0xf);
+    INFO("fault: ", leaks.fault);
+    CHECK(leaks.ok);
+    // A spilled pointer that becomes a number is a leak.
+    CHECK(faults(run_with(NO_LEAKS), "holds a spilled pointer, without allow_ptr_leaks"));
+}
+
 TEST_CASE("a static function may return with r0 unset; its caller may not read it") {
     Prog p = {call_local(2), mov64_imm(R0, 0), exit_insn(), exit_insn()};
     CHECK(run(p).ok);
