@@ -402,7 +402,11 @@ private:
 
 // BPF_STX | BPF_ATOMIC: a read and a write of aligned memory that is not
 // the context, with a number as the operand (and in R0 for BPF_CMPXCHG); on
-// the stack, bytes written before and no spilled pointer.
+// the stack, bytes written before and no spilled pointer. With
+// allow_ptr_leaks a spill there is its bits, a number from then on: the
+// verifier takes them for one where a helper wrote fewer bytes than its
+// largest size, and a spill it still tracked would fault at its next use
+// as a pointer.
 bool Machine::atomic(const bpf_insn& in) {
     unsigned size = kbpf_access_bytes(in.code);
     bool cmpxchg = in.imm == BPF_CMPXCHG;
@@ -422,8 +426,8 @@ bool Machine::atomic(const bpf_insn& in) {
     if (rel % size)
         return fault("a misaligned atomic operation (%u bytes at offset %u)", size, rel);
     if (o->kind == Kind::Stack) {
-        if (o->spill[rel / 8].init)
-            return fault("an atomic operation on a spilled pointer");
+        if (o->spill[rel / 8].init && !leaks_allowed())
+            return fault("an atomic operation on a spilled pointer without allow_ptr_leaks");
         for (unsigned b = 0; b < size && !leaks_allowed(); b++)
             if (!o->init[rel + b])
                 return fault("an atomic operation reads a stack byte never written");

@@ -172,6 +172,25 @@ TEST_CASE("a helper that writes fewer bytes than its largest size") {
               alu64_imm(BPF_ADD, R1, -24), call_helper(BPF_FUNC_get_current_comm),
               ldx(BPF_B, R0, R10, -5),     exit_insn()};
     CHECK(faults(run_no_leaks(p), "reads a byte never written (-5)")); // the context's u16 is 0x101
+    // With allow_ptr_leaks the verifier takes all the bytes a helper may
+    // write for written numbers: here 16, a pointer spilled in the 14 the
+    // run leaves included (a fuzz run, seed 20261208, program 761). An
+    // atomic operation there reads the pointer's bits as a number.
+    Prog spill = {stx(BPF_DW, R10, R1, -8),
+                  ldx(BPF_H, R2, R1, 0),
+                  alu64_imm(BPF_MOD, R2, 16),
+                  alu64_imm(BPF_ADD, R2, 1),
+                  mov64_reg(R1, R10),
+                  alu64_imm(BPF_ADD, R1, -16),
+                  call_helper(BPF_FUNC_get_current_comm),
+                  mov64_imm(R2, 1),
+                  raw(BPF_STX | BPF_ATOMIC | BPF_DW, R10, R2, -8, BPF_ADD),
+                  mov64_imm(R0, 0),
+                  exit_insn()};
+    fuzz::RunResult leaks = run(spill);
+    INFO("fault: ", leaks.fault);
+    CHECK(leaks.ok);
+    CHECK(faults(run_no_leaks(spill), "an atomic operation on a spilled pointer without"));
 }
 
 TEST_CASE("without allow_ptr_leaks no pointer becomes a number") {
