@@ -290,8 +290,13 @@ private:
         if (!size)
             return;
         memcpy(&o->mem[rel], bytes, size);
-        if (o->kind != Kind::Stack)
-            return;
+        if (o->kind == Kind::Stack)
+            mark_written(o, rel, size);
+    }
+
+    // Stack bytes now hold numbers: written, and no spill they touch holds
+    // its register any more.
+    static void mark_written(Object* o, uint32_t rel, uint64_t size) {
         for (uint64_t b = 0; b < size; b++)
             o->init[rel + b] = 1;
         for (uint64_t s = rel / 8; s <= (rel + size - 1) / 8; s++)
@@ -380,10 +385,7 @@ private:
                              "never written (%+d)",
                              regno, static_cast<int>(rel + b) - static_cast<int>(FRAME));
         }
-        for (uint32_t b = 0; b < size; b++)
-            o->init[rel + b] = 1;
-        for (uint32_t sl = rel / 8; sl <= (rel + size - 1) / 8; sl++)
-            o->spill[sl] = Val{};
+        mark_written(o, rel, size);
         return true;
     }
 
