@@ -879,6 +879,7 @@ static int check_helper_arg(struct kbpf_env *env, const struct kbpf_state *st,
 		err = check_helper_mem(env, st, regno, write,
 				       next_kind == KBPF_ARG_SIZE_NONZERO,
 				       &off);
+		facts->mem_size_max = kbpf_cur_regs(st)[regno + 1].val.umax;
 		if (!err && write && reg->type == KBPF_PTR_STACK &&
 		    kbpf_cur_regs(st)[regno + 1].val.umax) {
 			facts->stack_writes |= 1U << regno;

@@ -22,6 +22,16 @@
 #define KBPF_MAX_PENDING 8192U
 #define KBPF_MAX_STORED_STATES 32768U
 
+/*
+ * Loop checks an ancestor may fail before it is no longer compared. Each
+ * iteration of a loop whose counter lives on the stack differs from the
+ * last only there, which the fingerprint leaves out: compared with every
+ * earlier one, such a loop took time quadratic in its iterations (16 s to
+ * reach the limit). Linux drops such states from its loop check too; a loop
+ * whose state repeats only after longer than this still ends at the limit.
+ */
+#define KBPF_LOOP_CHECK_MISSES 32U
+
 /* Processed instructions between looks at the scheduler and signals. */
 #define KBPF_INTERRUPT_INTERVAL 256U
 
@@ -146,17 +156,31 @@ static struct kbpf_state **ancestor_bucket(struct kbpf_search *s, u64 fp)
 	return &s->ancestors[fp % KBPF_ANCESTOR_BUCKETS];
 }
 
+/* Ancestor lists (a bucket, the retired) link both ways: leaving is O(1). */
+static void ancestor_link(struct kbpf_state **head, struct kbpf_state *sl)
+{
+	sl->next = *head;
+	if (sl->next)
+		sl->next->pprev = &sl->next;
+	*head = sl;
+	sl->pprev = head;
+}
+
+static void ancestor_unlink(struct kbpf_state *sl)
+{
+	*sl->pprev = sl->next;
+	if (sl->next)
+		sl->next->pprev = sl->pprev;
+	sl->pprev = NULL;
+}
+
 /*
  * A checkpoint whose last path ended is complete: it leaves the ancestors
  * and joins the explored states that may prune.
  */
 static void checkpoint_complete(struct kbpf_search *s, struct kbpf_state *sl)
 {
-	struct kbpf_state **link = ancestor_bucket(s, sl->fingerprint);
-
-	while (*link != sl)
-		link = &(*link)->next;
-	*link = sl->next;
+	ancestor_unlink(sl);
 	s->in_progress[sl->insn]--;
 	sl->next = s->checkpoints[sl->insn];
 	s->checkpoints[sl->insn] = sl;
@@ -274,13 +298,14 @@ static int checkpoint(struct kbpf_search *s, struct kbpf_state *st)
 {
 	struct kbpf_env *env = s->env;
 	u32 insn = st->insn;
-	struct kbpf_state **link = &s->checkpoints[insn], *sl, *copy;
+	struct kbpf_state **link = &s->checkpoints[insn], *sl, *next, *copy;
 	struct kbpf_liveness_at live = live_at(s, insn);
 	u64 fp = fingerprint(st, insn, &live);
 	bool in_loop = s->in_progress[insn];
 
 	/* An ancestor: coming back to it unchanged never ends. */
-	for (sl = *ancestor_bucket(s, fp); in_loop && sl; sl = sl->next) {
+	for (sl = *ancestor_bucket(s, fp); in_loop && sl; sl = next) {
+		next = sl->next;
 		if (sl->insn != insn || sl->fingerprint != fp ||
 		    !maybe_equal(sl, st, &live))
 			continue;
@@ -291,6 +316,10 @@ static int checkpoint(struct kbpf_search *s, struct kbpf_state *st)
 					&s->idmap))
 			return kbpf_reject(env, -EACCES,
 					   "infinite loop: the state at this instruction repeats");
+		if (++sl->loop_misses > KBPF_LOOP_CHECK_MISSES) {
+			ancestor_unlink(sl);
+			ancestor_link(&s->retired, sl);
+		}
 	}
 	/* Explored states: one that contains this one prunes it. */
 	while ((sl = *link)) {
@@ -327,8 +356,7 @@ static int checkpoint(struct kbpf_search *s, struct kbpf_state *st)
 		return -ENOMEM;
 	copy->fingerprint = fp;
 	copy->branches = 1;	/* the current path */
-	copy->next = *ancestor_bucket(s, fp);
-	*ancestor_bucket(s, fp) = copy;
+	ancestor_link(ancestor_bucket(s, fp), copy);
 	s->in_progress[insn]++;
 	st->parent = copy;
 	s->states_now++;
@@ -342,26 +370,25 @@ static int checkpoint(struct kbpf_search *s, struct kbpf_state *st)
  * Completed checkpoints may still be parents of live ones; freeing a
  * checkpoint is only safe once nothing refers to it, so all go at the end.
  */
+static void free_list(struct kbpf_state **head)
+{
+	while (*head) {
+		struct kbpf_state *sl = *head;
+
+		*head = sl->next;
+		kbpf_state_free(sl);
+	}
+}
+
 static void free_checkpoints(struct kbpf_search *s)
 {
 	u32 i;
 
-	for (i = 0; i < s->env->attr->insn_cnt; i++) {
-		while (s->checkpoints[i]) {
-			struct kbpf_state *sl = s->checkpoints[i];
-
-			s->checkpoints[i] = sl->next;
-			kbpf_state_free(sl);
-		}
-	}
-	for (i = 0; i < KBPF_ANCESTOR_BUCKETS; i++) {
-		while (s->ancestors[i]) {
-			struct kbpf_state *sl = s->ancestors[i];
-
-			s->ancestors[i] = sl->next;
-			kbpf_state_free(sl);
-		}
-	}
+	for (i = 0; i < s->env->attr->insn_cnt; i++)
+		free_list(&s->checkpoints[i]);
+	for (i = 0; i < KBPF_ANCESTOR_BUCKETS; i++)
+		free_list(&s->ancestors[i]);
+	free_list(&s->retired);
 	s->states_now = 0;
 }
 

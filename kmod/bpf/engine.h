@@ -22,6 +22,8 @@ struct kbpf_search {
 	struct kbpf_state **checkpoints;	/* per insn: explored states */
 	/* Checkpoints still being explored, hashed by fingerprint. */
 	struct kbpf_state *ancestors[KBPF_ANCESTOR_BUCKETS];
+	/* Ancestors that failed the loop check too often to be compared again. */
+	struct kbpf_state *retired;
 	u32 *in_progress;	/* per insn: how many of them */
 	struct kbpf_pending *pending;	/* paths waiting to be explored */
 	u32 nr_pending;

@@ -107,6 +107,7 @@ int kbpf_check_ld_imm64(struct kbpf_env *env, const struct bpf_insn *insn);
 struct kbpf_call_facts {
 	const struct kbpf_helper_proto *proto;
 	u64 alloc_size;		/* of a reservation */
+	u64 mem_size_max;	/* the largest size of a memory argument */
 	u32 release_id;		/* the reservation the call releases, or 0 */
 	s32 map;		/* the map argument's used map */
 	u8 stack_writes;	/* bit r: Rr is stack the helper writes */

@@ -89,8 +89,10 @@ struct kbpf_state *kbpf_state_copy(const struct kbpf_state *src)
 	*dst = *src;
 	memset(dst->frames, 0, sizeof(dst->frames));
 	dst->next = NULL;
+	dst->pprev = NULL;
 	dst->hits = 0;
 	dst->misses = 0;
+	dst->loop_misses = 0;
 	for (i = 0; i <= src->curframe; i++) {
 		dst->frames[i] = copy_frame(src->frames[i]);
 		if (!dst->frames[i]) {

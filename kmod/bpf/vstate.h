@@ -118,8 +118,10 @@ struct kbpf_state {
 	u32 branches;		/* unfinished paths below this checkpoint */
 	u32 insn;
 	u32 hits, misses;
+	u32 loop_misses;	/* loop checks it failed, as an ancestor */
 	u64 fingerprint;	/* of what the loop check compares */
 	struct kbpf_state *next;	/* in its list of checkpoints */
+	struct kbpf_state **pprev;	/* what points to it, as an ancestor */
 };
 
 /*

@@ -1578,6 +1578,17 @@ std::vector<Case> tracing_helper_cases() {
         return P({ldx(BPF_DW, R3, R1, 0), mov64_reg(R1, R10), alu64_imm(BPF_ADD, R1, dst),
                   mov64_imm(R2, size), call_helper(helper), ret(0)});
     };
+    // A string of at most 8 bytes read into a 16-byte map value; if the
+    // read did not fail, its length moves r6 along the value (as
+    // test_varlen.c appends strings), and then a byte at r6 + at is stored.
+    auto store_after_string = [](int16_t at, bool checked = true) {
+        Prog p = P({mov64_reg(R9, R1), lookup_checked(ARRAY_MAP), mov64_reg(R6, R0),
+                    mov64_reg(R1, R0), mov64_imm(R2, 8), ldx(BPF_DW, R3, R9, 0),
+                    call_helper(BPF_FUNC_probe_read_kernel_str)});
+        if (checked)
+            p.push_back(jmp_imm(BPF_JSLT, R0, 0, 2));
+        return P({p, alu64_reg(BPF_ADD, R6, R0), st(BPF_B, R6, at, 0), ret(0)});
+    };
     return {
         accept("probe_read_kernel into the stack", read_to_stack(BPF_FUNC_probe_read_kernel)),
         accept("probe_read_user into the stack", read_to_stack(BPF_FUNC_probe_read_user)),
@@ -1590,6 +1601,8 @@ std::vector<Case> tracing_helper_cases() {
             "probe_read_kernel_str into a map value",
             P({mov64_reg(R9, R1), lookup_checked(ARRAY_MAP), mov64_reg(R1, R0), mov64_imm(R2, 16),
                ldx(BPF_DW, R3, R9, 0), call_helper(BPF_FUNC_probe_read_kernel_str), ret(0)})),
+        accept("a string's length, at most its size, moves a pointer within the value",
+               store_after_string(7)),
         accept("a field of the current task, read and returned",
                P({call_helper(BPF_FUNC_get_current_task), mov64_reg(R3, R0), mov64_reg(R1, R10),
                   alu64_imm(BPF_ADD, R1, -8), mov64_imm(R2, 8),
@@ -1624,6 +1637,10 @@ std::vector<Case> tracing_helper_cases() {
              with_record(8, {mov64_reg(R1, R6), mov64_imm(R2, 16), ldx(BPF_DW, R3, R9, 8),
                              call_helper(BPF_FUNC_probe_read_user_str)}),
              "invalid ring record access off=0 size=16 (record size 8)"),
+        deny("a string's length may be its whole size: one byte too far", store_after_string(8),
+             "invalid map value access off=8 size=1 (value size 16)"),
+        deny("a string read's result may be an error: negative before its check",
+             store_after_string(7, false), "invalid map value access off=-4088 size=1"),
     };
 }
 
@@ -2912,6 +2929,29 @@ TEST_CASE("a loop whose iterations differ only in signed bounds reaches the limi
     // The cost, counted rather than timed: without the signed bounds in the
     // fingerprint, each new checkpoint was compared with every ancestor.
     CHECK(out.stats.ancestors_compared < out.stats.states_total);
+}
+
+TEST_CASE("a loop whose counter lives on the stack costs time linear in its iterations") {
+    // i = 0; do i++ while (i < 20000), with i in fp-8 (as clang leaves a
+    // volatile or spilled counter): at the loop head every live register
+    // is the same, so all ancestors share one fingerprint and differ only
+    // in the stack slot. Each was compared in full with every later
+    // iteration, quadratic in the iterations (Linux's selftest loop3.c, a
+    // million instructions: 16 s). An ancestor that keeps failing the loop
+    // check is no longer compared.
+    Prog loop{mov64_imm(R1, 0),         stx(BPF_DW, R10, R1, -8),
+              ldx(BPF_DW, R1, R10, -8), alu64_imm(BPF_ADD, R1, 1),
+              stx(BPF_DW, R10, R1, -8), jmp_imm(BPF_JLT, R1, 20000, -4),
+              mov64_imm(R0, 0),         exit_insn()};
+    Outcome out = verify(accept("a counted loop with its counter on the stack", loop));
+    MESSAGE("stack-counter loop: processed ", out.stats.insns_processed, " insns, ",
+            out.stats.states_total, " states, ", out.stats.ancestors_compared,
+            " ancestors compared in full, ", out.stats.time_ns / 1000000, " ms");
+    CHECK(out.err == 0);
+    CHECK(out.stats.insns_processed > 80000);
+    // Counted rather than timed: a bounded number of loop checks for each
+    // checkpoint, where it was one for each (checkpoint, later iteration).
+    CHECK(out.stats.ancestors_compared <= 33 * uint64_t(out.stats.states_total));
 }
 
 // The hook stands for the kernel's signal_pending(): it reports a signal
