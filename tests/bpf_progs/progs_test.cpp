@@ -1,13 +1,16 @@
 // Programs written in C and compiled with clang (progs.bpf.c, rejected.bpf.c):
 // loaded from ELF, verified, and run in the interpreter against userspace
 // rings, checking R0 and the records they produce.
+#include <algorithm>
 #include <array>
 #include <cstdio>
 #include <cstring>
 #include <doctest/doctest.h>
 #include <fcntl.h>
+#include <fstream>
 #include <gelf.h>
 #include <kring/bpfload.hpp>
+#include <kring/kconfig.hpp>
 #include <kring/program.hpp>
 #include <map>
 #include <string>
@@ -15,6 +18,7 @@
 #include <unistd.h>
 #include <utility>
 #include <vector>
+#include <zlib.h>
 
 namespace {
 
@@ -378,11 +382,11 @@ TEST_CASE("a map type kring does not take is refused, its type named as Linux na
     CHECK(kring::describe_bpf_map_type(32) == "32");
 }
 
-TEST_CASE("an extern (libbpf's __kconfig) is refused, named") {
-    CHECK_THROWS_WITH_AS(kring::bpf::load_elf(BPF_OBJ_DIR "/extern.bpf.o"),
-                         doctest::Contains("version: reference to LINUX_KERNEL_VERSION: not a map "
-                                           "or global data (function pointers and externs are not "
-                                           "supported)"),
+TEST_CASE("an extern other than __kconfig (a __ksym) is refused, named") {
+    CHECK_THROWS_WITH_AS(kring::bpf::load_elf(BPF_OBJ_DIR "/ksym.bpf.o"),
+                         doctest::Contains("ksym: reference to bpf_prog_active: not a map or "
+                                           "global data (function pointers and externs other "
+                                           "than __kconfig are not supported)"),
                          kring::Error);
 }
 
@@ -553,6 +557,172 @@ TEST_CASE("global data: a loop bounded by a .rodata value verifies, with the val
     obj.maps[obj.map_index(".rodata")].flags = 0;
     auto v = kring::bpf::verify(find(obj, "kring/loop"), obj.maps, ctx_options());
     CHECK(v.error != 0);
+}
+
+namespace {
+
+kring::bpf::Object load_kconfig(const std::string& config) {
+    kring::bpf::ObjectSettings settings;
+    settings.kconfig = config;
+    return kring::bpf::load_elf(BPF_OBJ_DIR "/kconfig.bpf.o", settings);
+}
+
+uint64_t run_kconfig(const kring::bpf::Object& obj, const std::string& section) {
+    const auto& prog = find(obj, section);
+    auto v = kring::bpf::verify(prog, obj.maps, ctx_options());
+    INFO(v.log);
+    REQUIRE(v.error == 0);
+    kring::bpf::Runtime rt(obj.maps);
+    TestCtx ctx{};
+    return rt.run(prog, std::as_writable_bytes(std::span(&ctx, 1)));
+}
+
+// A configuration file with kconfig.config's lines, each of `replace`
+// (NAME: the whole line, "" to drop it) instead of the line for NAME.
+std::string config_with(const std::map<std::string, std::string>& replace) {
+    std::ifstream in(KRING_TEST_KCONFIG);
+    std::string text, line;
+    while (std::getline(in, line)) {
+        auto it = replace.find(line.substr(0, line.find('=')));
+        if (it == replace.end())
+            text += line + "\n";
+        else if (!it->second.empty())
+            text += it->second + "\n";
+    }
+    char path[] = "/tmp/kring-kconfig-XXXXXX";
+    int fd = ::mkstemp(path);
+    REQUIRE(fd >= 0);
+    REQUIRE(::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()));
+    ::close(fd);
+    return path;
+}
+
+bool running_kernel_has_syscall_wrapper() {
+    std::ifstream kallsyms("/proc/kallsyms");
+    std::string line;
+    while (std::getline(kallsyms, line))
+        if (line.ends_with(" __x64_sys_bpf"))
+            return true;
+    return false;
+}
+
+} // namespace
+
+TEST_CASE("__kconfig externs: each type filled from the configuration as libbpf fills it") {
+    auto obj = load_kconfig(KRING_TEST_KCONFIG);
+    const auto& kconfig = obj.maps[obj.map_index(".kconfig")];
+    CHECK(kconfig.type == BPF_MAP_TYPE_ARRAY);
+    CHECK(kconfig.max_entries == 1);
+    CHECK(kconfig.is_frozen());
+    CHECK(value_of<uint32_t>(kconfig, "LINUX_KERNEL_VERSION") ==
+          kring::bpf::running_kernel_version());
+    CHECK(value_of<uint8_t>(kconfig, "LINUX_HAS_SYSCALL_WRAPPER") ==
+          running_kernel_has_syscall_wrapper());
+    CHECK(value_of<uint8_t>(kconfig, "LINUX_HAS_BPF_COOKIE") == 0);
+    CHECK(value_of<uint8_t>(kconfig, "CONFIG_KRING_BOOL") == 1);
+    CHECK(value_of<uint32_t>(kconfig, "CONFIG_KRING_TRISTATE") == 2); // TRI_MODULE
+    CHECK(value_of<char>(kconfig, "CONFIG_KRING_CHAR") == 'y');
+    CHECK(value_of<int32_t>(kconfig, "CONFIG_KRING_HZ") == 250);
+    CHECK(value_of<int64_t>(kconfig, "CONFIG_KRING_NEGATIVE") == -1000);
+    CHECK(value_of<uint16_t>(kconfig, "CONFIG_KRING_SHORT") == 0xffff);
+    CHECK(value_of<std::array<char, 8>>(kconfig, "CONFIG_KRING_STRING") ==
+          std::array<char, 8>{'k', 'r', 'i', 'n', 'g', '-', 's', 0}); // cut to fit
+    CHECK(value_of<uint8_t>(kconfig, "CONFIG_KRING_ABSENT") == 0);
+    CHECK(value_of<int32_t>(kconfig, "CONFIG_KRING_ABSENT_INT") == 0);
+    // Each at an offset aligned for its type, none overlapping another.
+    for (const auto& [name, align] : std::map<std::string, uint32_t>{{"CONFIG_KRING_NEGATIVE", 8},
+                                                                     {"CONFIG_KRING_HZ", 4},
+                                                                     {"CONFIG_KRING_TRISTATE", 4},
+                                                                     {"LINUX_KERNEL_VERSION", 4},
+                                                                     {"CONFIG_KRING_SHORT", 2}})
+        CHECK(var(kconfig, name).offset % align == 0);
+    std::vector<kring::bpf::GlobalVar> vars = kconfig.vars;
+    std::ranges::sort(vars, {}, &kring::bpf::GlobalVar::offset);
+    for (size_t i = 0; i + 1 < vars.size(); i++)
+        CHECK(vars[i].offset + vars[i].size <= vars[i + 1].offset);
+    CHECK(vars.back().offset + vars.back().size == kconfig.value_size);
+    CHECK(run_kconfig(obj, "kring/version") == kring::bpf::running_kernel_version());
+    CHECK(run_kconfig(obj, "kring/sum") == 250 - 1000 + 0xffff);
+    CHECK(run_kconfig(obj, "kring/flags") == (1 | 2 | 4 | 'r' << 8));
+    CHECK(run_kconfig(obj, "kring/dead_code") == running_kernel_has_syscall_wrapper());
+    // Unfrozen, the same bytes tell the verifier nothing: the call is live.
+    obj.maps[obj.map_index(".kconfig")].flags = 0;
+    auto v = kring::bpf::verify(find(obj, "kring/dead_code"), obj.maps, ctx_options());
+    CHECK(v.error == -EINVAL);
+    CHECK(v.log.find("unknown helper 999") != std::string::npos);
+}
+
+TEST_CASE("__kconfig externs: a gzip'd configuration, as /proc/config.gz") {
+    char path[] = "/tmp/kring-kconfig-gz-XXXXXX";
+    int fd = ::mkstemp(path);
+    REQUIRE(fd >= 0);
+    ::close(fd);
+    std::ifstream in(KRING_TEST_KCONFIG);
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    gzFile gz = gzopen(path, "wb");
+    REQUIRE(gz);
+    REQUIRE(gzwrite(gz, text.data(), static_cast<unsigned>(text.size())) ==
+            static_cast<int>(text.size()));
+    REQUIRE(gzclose(gz) == Z_OK);
+    auto obj = load_kconfig(path);
+    ::unlink(path);
+    CHECK(value_of<int32_t>(obj.maps[obj.map_index(".kconfig")], "CONFIG_KRING_HZ") == 250);
+    CHECK(run_kconfig(obj, "kring/sum") == 250 - 1000 + 0xffff);
+}
+
+TEST_CASE("__kconfig externs: a value the extern cannot take is refused, naming it") {
+    const std::pair<std::map<std::string, std::string>, std::string> cases[] = {
+        {{{"CONFIG_KRING_BOOL", ""}},
+         "__kconfig extern CONFIG_KRING_BOOL is not set in /tmp/kring-kconfig-"},
+        {{{"CONFIG_KRING_BOOL", "CONFIG_KRING_BOOL=m"}},
+         "__kconfig extern CONFIG_KRING_BOOL is m (a module), which a bool cannot say"},
+        {{{"CONFIG_KRING_SHORT", "CONFIG_KRING_SHORT=70000"}},
+         "__kconfig extern CONFIG_KRING_SHORT = 70000: does not fit in 2 unsigned bytes"},
+        {{{"CONFIG_KRING_HZ", "CONFIG_KRING_HZ=2147483648"}},
+         "__kconfig extern CONFIG_KRING_HZ = 2147483648: does not fit in 4 signed bytes"},
+        {{{"CONFIG_KRING_HZ", "CONFIG_KRING_HZ=\"fast\""}},
+         "__kconfig extern CONFIG_KRING_HZ is a string, which needs a char array"},
+        {{{"CONFIG_KRING_TRISTATE", "CONFIG_KRING_TRISTATE=12"}},
+         "__kconfig extern CONFIG_KRING_TRISTATE = 12: a number, but the extern is not an "
+         "integer, char or bool"},
+        {{{"CONFIG_KRING_STRING", "CONFIG_KRING_STRING=y"}},
+         "__kconfig extern CONFIG_KRING_STRING is y, which needs a bool, tristate or char"},
+        {{{"CONFIG_KRING_CHAR", "CONFIG_KRING_CHAR=yes"}},
+         "__kconfig extern CONFIG_KRING_CHAR = yes: not y, n, m, a number or a string"},
+    };
+    for (const auto& [replace, message] : cases) {
+        std::string path = config_with(replace);
+        CAPTURE(message);
+        CHECK_THROWS_WITH_AS(load_kconfig(path), doctest::Contains(message.c_str()), kring::Error);
+        ::unlink(path.c_str());
+    }
+    try {
+        load_kconfig("/nonexistent/config");
+        FAIL("loaded without a configuration");
+    } catch (const kring::Error& e) {
+        CHECK(e.code().value() == ENOENT);
+        CHECK(std::string(e.what()).find(
+                  "cannot read the kernel's configuration (/nonexistent/config) for the "
+                  "__kconfig extern CONFIG_KRING_ABSENT; --kconfig gives a file") !=
+              std::string::npos);
+    }
+}
+
+TEST_CASE("LINUX_KERNEL_VERSION: the sublevel Debian and Ubuntu keep out of the release") {
+    auto version = [](unsigned a, unsigned b, unsigned c) {
+        return a << 16 | b << 8 | c;
+    };
+    CHECK(kring::bpf::kernel_version_code("6.1.0-57-amd64",
+                                          "#1 SMP PREEMPT_DYNAMIC Debian 6.1.158-1 (2025-11-09)",
+                                          "") == version(6, 1, 158));
+    CHECK(kring::bpf::kernel_version_code("5.15.0-91-generic", "#101-Ubuntu SMP",
+                                          "Ubuntu 5.15.0-91.101-generic 5.15.131") ==
+          version(5, 15, 131));
+    CHECK(kring::bpf::kernel_version_code("6.18.44-fc", "#1 SMP", "") == version(6, 18, 44));
+    // Linux's KERNEL_VERSION() keeps the sublevel under 256.
+    CHECK(kring::bpf::kernel_version_code("4.19.0-27-amd64", "#1 SMP Debian 4.19.316-1", "") ==
+          version(4, 19, 255));
+    CHECK(kring::bpf::kernel_version_code("unknown", "#1", "") == 0);
 }
 
 TEST_CASE("tail calls: the object's prog array, counts and totals, and the limit of 33") {

@@ -237,7 +237,7 @@ TEST_CASE("kringctl map: test_ringbuf.c run pinned, its .bss dumped, looked up a
                  &status);
     REQUIRE(status == 0);
     // The .bss's layout, from the object; its value, from the map by name.
-    auto obj = kring::bpf::load_elf(file, {{{"ringbuf", 4096}}, {}, {}});
+    auto obj = kring::bpf::load_elf(file, {{{"ringbuf", 4096}}, {}, {}, {}});
     const auto& bss = obj.maps[obj.map_index(".bss")];
     auto offset_of = [&](const std::string& name) {
         for (const auto& v : bss.vars)

@@ -17,9 +17,11 @@ struct TestObject {
     kring::bpf::Object obj;
     kring::ObjectMaps maps;
 
-    // The object at `path`; `name` names its maps (as kringctl's object name).
-    TestObject(const std::string& path, const std::string& name)
-        : obj(kring::bpf::load_elf(path)), maps(obj, name) {}
+    // The object at `path`, loaded with `settings`; `name` names its maps
+    // (as kringctl's object name).
+    TestObject(const std::string& path, const std::string& name,
+               const kring::bpf::ObjectSettings& settings = {})
+        : obj(kring::bpf::load_elf(path, settings)), maps(obj, name) {}
 
     // Its program `prog_name`, whose section must name attach type `type`,
     // loaded with KRING_PROG_F_* `flags` (a tp_btf program for the

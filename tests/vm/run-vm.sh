@@ -74,7 +74,12 @@ cp "$top"/build/vm/tests/linux_progs/*.bpf.o "$top"/build/vm/tests/bpf_progs/glo
 	"$top"/build/vm/tests/bpf_progs/raw_tp.bpf.o \
 	"$top"/build/vm/tests/bpf_progs/tp_btf.bpf.o \
 	"$top"/build/vm/tests/bpf_progs/bootstrap.bpf.o \
+	"$top"/build/vm/tests/bpf_progs/ksyscall.bpf.o \
 	"$root/lib/kring/" 2>/dev/null || true
+# The kernel's configuration where Debian keeps it, for __kconfig externs
+# (tests/vm/ksyscall_test.cpp).
+mkdir -p "$root/boot"
+cp "/boot/config-$kver" "$root/boot/" 2>/dev/null || true
 [ -z "$overlay" ] || cp -a "$overlay/." "$root/"
 drive=()
 if [ -n "$disk" ]; then

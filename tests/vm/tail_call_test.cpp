@@ -37,7 +37,7 @@ struct TailCalls {
     std::vector<kring::Link> links;
 
     TailCalls(uint32_t flags, bool attach, uint32_t pid)
-        : obj(kring::bpf::load_elf(kObject, {{}, {{"target_pid", std::to_string(pid)}}, {}})),
+        : obj(kring::bpf::load_elf(kObject, {{}, {{"target_pid", std::to_string(pid)}}, {}, {}})),
           maps(obj, "tail_calls") {
         std::map<std::string, const kring::Program*> loaded;
         for (const auto& prog : obj.programs) {

@@ -12,6 +12,7 @@
 #include <kring/bpfload.hpp>
 #include <kring/btf_ext.hpp>
 #include <kring/core_relo.hpp>
+#include <kring/kconfig.hpp>
 #include <kring/program.hpp>
 #include <libelf.h>
 #include <map>
@@ -406,6 +407,30 @@ std::vector<MapDecl> read_global_data(const std::string& path, const ElfFile& el
     return maps;
 }
 
+// The object's __kconfig externs: undefined global symbols that BTF
+// declares in DATASEC ".kconfig" (libbpf's __kconfig attribute puts them
+// there; __ksym externs are in ".ksyms").
+std::vector<KconfigExtern> kconfig_externs(const ElfFile& elf, const btf* b) {
+    std::vector<KconfigExtern> out;
+    int sec_id = b ? btf__find_by_name_kind(b, ".kconfig", BTF_KIND_DATASEC) : -1;
+    if (sec_id < 0)
+        return out;
+    const btf_type* sec = btf__type_by_id(b, sec_id);
+    std::set<std::string> declared;
+    for (uint16_t i = 0; i < btf_vlen(sec); i++) {
+        const btf_type* var = btf__type_by_id(b, btf_var_secinfos(sec)[i].type);
+        if (var && btf_is_var(var))
+            declared.insert(btf__name_by_offset(b, var->name_off));
+    }
+    for (const Symbol& sym : elf.symbols()) {
+        int bind = GELF_ST_BIND(sym.sym.st_info);
+        if (sym.sym.st_shndx == SHN_UNDEF && (bind == STB_GLOBAL || bind == STB_WEAK) &&
+            declared.count(sym.name))
+            out.push_back({sym.name, bind == STB_WEAK});
+    }
+    return out;
+}
+
 // A global variable's value from --set: an integer that fits its size.
 void set_global(const std::string& path, MapDecl& decl, const GlobalVar& var,
                 const std::string& text) {
@@ -681,11 +706,15 @@ private:
                 size_t here = at + r.insn - first;
                 size_t pos = append_text_function(prog, target); // may move prog.insns
                 prog.insns[here].imm = static_cast<int32_t>(pos) - static_cast<int32_t>(here) - 1;
+            } else if (std::optional<uint32_t> off = kconfig_offset(insn, sym)) {
+                insn.src_reg = BPF_PSEUDO_MAP_VALUE;
+                insn.imm = map_index(prog, ".kconfig");
+                prog.insns[at + r.insn - first + 1].imm = static_cast<int32_t>(*off);
             } else if (insn.code == (BPF_LD | BPF_IMM | BPF_DW)) {
                 invalid(path_, prog.name + ": reference to " +
                                    (sym.name.empty() ? std::string("a section") : sym.name) +
                                    ": not a map or global data (function pointers and externs "
-                                   "are not supported)");
+                                   "other than __kconfig are not supported)");
             } else {
                 invalid(path_, prog.name + ": unsupported relocation at instruction " +
                                    std::to_string(r.insn));
@@ -719,6 +748,18 @@ private:
         if (!count)
             invalid(path_, "function " + fn.name + " in section " + section +
                                " is empty (its symbol's size is 0)");
+    }
+
+    // A load of a __kconfig extern: its offset in .kconfig (plus the
+    // instruction's), as libbpf relocates it.
+    std::optional<uint32_t> kconfig_offset(const bpf_insn& insn, const Symbol& sym) const {
+        std::optional<size_t> kconfig = find_map(maps_, ".kconfig");
+        if (insn.code != (BPF_LD | BPF_IMM | BPF_DW) || sym.sym.st_shndx != SHN_UNDEF || !kconfig)
+            return std::nullopt;
+        for (const GlobalVar& var : maps_[*kconfig].vars)
+            if (var.name == sym.name)
+                return static_cast<uint32_t>(insn.imm) + var.offset;
+        return std::nullopt;
     }
 
     int32_t map_index(const Program& prog, const std::string& name) const {
@@ -832,6 +873,8 @@ Object load_elf(const std::string& path, const ObjectSettings& settings) {
     fill_slots(path, elf, obj.maps);
     for (MapDecl& decl : read_global_data(path, elf))
         obj.maps.push_back(std::move(decl));
+    if (std::vector<KconfigExtern> externs = kconfig_externs(elf, b.get()); !externs.empty())
+        obj.maps.push_back(kconfig_map(path, b.get(), externs, settings.kconfig));
     apply_settings(path, obj, settings);
     Linker linker(path, elf, b.get(), obj.maps, core);
     size_t text = elf.section_index(".text");

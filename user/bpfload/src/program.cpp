@@ -240,6 +240,21 @@ kring_attach_type attach_type_of_section(const std::string& section, std::string
             *target = *name;
         return type;
     }
+    // ksyscall/kill, kretsyscall/kill: a kprobe on the syscall's function,
+    // as libbpf attaches them; x86-64 kernels (4.17 on) name it
+    // __x64_sys_kill, and it gets the syscall's pt_regs as its argument
+    // (bpf_tracing.h's BPF_KSYSCALL reads them through it).
+    for (auto [prefix, type] :
+         {std::pair{"ksyscall/", KRING_ATTACH_KPROBE}, {"kretsyscall/", KRING_ATTACH_KRETPROBE}}) {
+        std::optional<std::string> name = after(prefix);
+        if (!name)
+            continue;
+        if (name->find('/') != std::string::npos)
+            return static_cast<kring_attach_type>(0);
+        if (target)
+            *target = "__x64_sys_" + *name;
+        return type;
+    }
     // kring/sched_process_exec...: kring's own context structs.
     if (std::optional<std::string> name = after("kring/")) {
         kring_attach_type type = attach_type_of_name(*name);

@@ -45,7 +45,11 @@ void SettingsOptions::add_to(po::options_description& opts) {
         "btf", po::value(&target_btf),
         "PATH: apply the object's CO-RE relocations against this kernel BTF (raw, as in "
         "/sys/kernel/btf, or an ELF vmlinux), as libbpf's btf_custom_path; default: the "
-        "running kernel's /sys/kernel/btf/vmlinux");
+        "running kernel's /sys/kernel/btf/vmlinux")(
+        "kconfig", po::value(&kconfig),
+        "PATH: read the object's CONFIG_ __kconfig externs from this kernel configuration "
+        "(a .config, plain or gzip'd), as libbpf's kconfig option; default: the running "
+        "kernel's /boot/config-$(uname -r), else /proc/config.gz");
 }
 
 ObjectSettings SettingsOptions::settings() const {
@@ -53,6 +57,7 @@ ObjectSettings SettingsOptions::settings() const {
     parse_max_entries(max_entries, &out);
     parse_globals(globals, &out);
     out.target_btf = target_btf;
+    out.kconfig = kconfig;
     return out;
 }
 

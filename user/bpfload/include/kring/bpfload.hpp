@@ -116,6 +116,11 @@ struct ObjectSettings {
     // Empty: the running kernel's, /sys/kernel/btf/vmlinux. Read only if
     // the object has CO-RE relocations.
     std::string target_btf;
+    // --kconfig PATH: the kernel configuration (a .config, plain or
+    // gzip'd) the object's CONFIG_ __kconfig externs are read from, as
+    // libbpf's kconfig option gives it (kconfig.hpp). Empty: the running
+    // kernel's, /boot/config-$(uname -r) or /proc/config.gz.
+    std::string kconfig;
 };
 
 // The values of repeated --max-entries MAP=N and --set NAME=VALUE options,
