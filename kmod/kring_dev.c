@@ -16,6 +16,7 @@
 #include <linux/uaccess.h>
 
 #include "kring.h"
+#include "kring_helpers.h"
 #include "kring_compat.h"
 #include "kring_btf.h"
 #include "kring_ids.h"
@@ -302,8 +303,10 @@ static struct miscdevice kring_misc = {
 
 static int __init kring_init(void)
 {
-	int err = kring_prog_init();
+	int err;
 
+	kring_helpers_init();
+	err = kring_prog_init();
 	if (err)
 		return err;
 	err = misc_register(&kring_misc);

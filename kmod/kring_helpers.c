@@ -9,7 +9,11 @@
  * maps' operations need, as Linux's helpers do.
  */
 #include <linux/bpf.h>
+#include <linux/cgroup.h>
 #include <linux/cred.h>
+#include <linux/jiffies.h>
+#include <linux/percpu.h>
+#include <linux/prandom.h>
 #include <linux/sched.h>
 #include <linux/uaccess.h>
 #include <linux/uidgid.h>
@@ -177,6 +181,53 @@ KRING_HELPER(get_smp_processor_id)
 	return raw_smp_processor_id();
 }
 
+KRING_HELPER(ktime_get_boot_ns)
+{
+	return ktime_get_boot_fast_ns();
+}
+
+KRING_HELPER(jiffies64)
+{
+	return get_jiffies_64();
+}
+
+KRING_HELPER(get_numa_node_id)
+{
+	return numa_node_id();
+}
+
+/*
+ * Linux's generator for programs: a per-CPU prandom state, seeded once,
+ * never the entropy pool, whose locks a program in NMI context could find
+ * held.
+ */
+static DEFINE_PER_CPU(struct rnd_state, kring_rnd_state);
+
+void kring_helpers_init(void)
+{
+	prandom_seed_full_state(&kring_rnd_state);
+}
+
+KRING_HELPER(get_prandom_u32)
+{
+	struct rnd_state *state = &get_cpu_var(kring_rnd_state);
+	u32 value = prandom_u32_state(state);
+
+	put_cpu_var(kring_rnd_state);
+	return value;
+}
+
+/* The id of the current task's cgroup on the unified hierarchy (v2). */
+KRING_HELPER(get_current_cgroup_id)
+{
+	u64 id;
+
+	rcu_read_lock();
+	id = cgroup_id(task_dfl_cgroup(current));
+	rcu_read_unlock();
+	return id;
+}
+
 KRING_HELPER(get_current_pid_tgid)
 {
 	return (u64)current->tgid << 32 | current->pid;
@@ -269,6 +320,16 @@ kring_helper_fn kring_helper_addr(s32 helper_id)
 		return kring_helper_ktime_get_ns;
 	case BPF_FUNC_get_smp_processor_id:
 		return kring_helper_get_smp_processor_id;
+	case BPF_FUNC_ktime_get_boot_ns:
+		return kring_helper_ktime_get_boot_ns;
+	case BPF_FUNC_jiffies64:
+		return kring_helper_jiffies64;
+	case BPF_FUNC_get_numa_node_id:
+		return kring_helper_get_numa_node_id;
+	case BPF_FUNC_get_prandom_u32:
+		return kring_helper_get_prandom_u32;
+	case BPF_FUNC_get_current_cgroup_id:
+		return kring_helper_get_current_cgroup_id;
 	case BPF_FUNC_get_current_pid_tgid:
 		return kring_helper_get_current_pid_tgid;
 	case BPF_FUNC_get_current_comm:
@@ -324,6 +385,16 @@ u64 kring_call_helper(void *priv, s32 helper_id, const u64 args[5])
 		return KRING_CALL(ktime_get_ns);
 	case BPF_FUNC_get_smp_processor_id:
 		return KRING_CALL(get_smp_processor_id);
+	case BPF_FUNC_ktime_get_boot_ns:
+		return KRING_CALL(ktime_get_boot_ns);
+	case BPF_FUNC_jiffies64:
+		return KRING_CALL(jiffies64);
+	case BPF_FUNC_get_numa_node_id:
+		return KRING_CALL(get_numa_node_id);
+	case BPF_FUNC_get_prandom_u32:
+		return KRING_CALL(get_prandom_u32);
+	case BPF_FUNC_get_current_cgroup_id:
+		return KRING_CALL(get_current_cgroup_id);
 	case BPF_FUNC_get_current_pid_tgid:
 		return KRING_CALL(get_current_pid_tgid);
 	case BPF_FUNC_get_current_comm:

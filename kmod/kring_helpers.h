@@ -27,6 +27,9 @@ typedef u64 (*kring_helper_fn)(u64 r1, u64 r2, u64 r3, u64 r4, u64 r5);
  */
 kring_helper_fn kring_helper_addr(s32 helper_id);
 
+/* Seeds the helpers' state (get_prandom_u32's); once, at module load. */
+void kring_helpers_init(void);
+
 /* struct kbpf_interp_env's call_helper: Linux's helper numbers. */
 u64 kring_call_helper(void *priv, s32 helper_id, const u64 args[5]);
 

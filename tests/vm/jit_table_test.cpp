@@ -5,8 +5,8 @@
 // them (Linux maps of its types, sizes and flags, the .rodata filled and
 // frozen; a kring prog array whose slot k returns 40 + k), so that map,
 // global data, atomic and tail call cases run too. As the random programs' differential
-// (jit_test.cpp), in a child with CAP_BPF alone, pinned to CPU 0, ktime_get_ns calls made
-// get_smp_processor_id. Prints "jit-differential (verifier table): N
+// (jit_test.cpp), in a child with CAP_BPF alone, pinned to CPU 0, the calls of clocks and of
+// get_prandom_u32 made get_smp_processor_id. Prints "jit-differential (verifier table): N
 // passed, N failed".
 #include "jit_util.hpp"
 #include "linux_bpf.hpp"
@@ -136,7 +136,8 @@ struct TableInstance {
                 in.imm = in.imm == RING || in.imm == RING2 ? rings[in.imm == RING2].get()
                                                            : maps.fd_of(in.imm);
             if (in.code == (BPF_JMP | BPF_CALL) && in.src_reg == 0 &&
-                in.imm == BPF_FUNC_ktime_get_ns)
+                (in.imm == BPF_FUNC_ktime_get_ns || in.imm == BPF_FUNC_ktime_get_boot_ns ||
+                 in.imm == BPF_FUNC_jiffies64 || in.imm == BPF_FUNC_get_prandom_u32))
                 in.imm = BPF_FUNC_get_smp_processor_id;
         }
         // A tp_btf case for its tracepoint (its context is the same size),

@@ -78,6 +78,7 @@ const std::map<std::string, std::string> linux_says = {
     {"a probe read past the stack's top", "invalid indirect access to stack R1 off=-8 size=16"},
     {"a probe read into a read-only map's value", "write into map forbidden"},
     {"a probe read past the record", "invalid access to memory, mem_size=8 off=0 size=16"},
+    {"jiffies64's number is no pointer", "R0 invalid mem access 'scalar'"},
     {"a string's length may be its whole size: one byte too far",
      "R6 max value is outside of the allowed memory range"},
     {"a string read's result may be an error: negative before its check",

@@ -11,8 +11,11 @@ extern "C" {
 #include <cerrno>
 #include <cstring>
 #include <ctime>
+#include <fstream>
+#include <random>
 #include <sched.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 namespace kring::bpf {
@@ -150,10 +153,24 @@ UserRing* ring_of(const std::vector<std::unique_ptr<UserRing>>& rings, uint64_t 
     return nullptr;
 }
 
-uint64_t now_ns() {
+uint64_t clock_ns(clockid_t clock) {
     timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
+    clock_gettime(clock, &ts);
     return static_cast<uint64_t>(ts.tv_sec) * 1000000000ULL + static_cast<uint64_t>(ts.tv_nsec);
+}
+
+// The id of this process's cgroup v2: its directory's inode number, which
+// is the kernel's cgroup id; 0 where cgroup2 is not mounted there.
+uint64_t cgroup_v2_id() {
+    std::ifstream f("/proc/self/cgroup");
+    std::string line;
+    while (std::getline(f, line)) {
+        if (!line.starts_with("0::"))
+            continue;
+        struct stat st {};
+        return ::stat(("/sys/fs/cgroup" + line.substr(3)).c_str(), &st) == 0 ? st.st_ino : 0;
+    }
+    return 0;
 }
 
 // bpf_tail_call as the module's kring_prog_tail_call: 0 when taken (the
@@ -197,7 +214,22 @@ uint64_t call_helper(void* priv, int32_t id, const uint64_t args[5]) {
     case BPF_FUNC_map_delete_elem:
         return static_cast<uint64_t>(map->remove(arg(1)));
     case BPF_FUNC_ktime_get_ns:
-        return now_ns();
+        return clock_ns(CLOCK_MONOTONIC);
+    case BPF_FUNC_ktime_get_boot_ns:
+        return clock_ns(CLOCK_BOOTTIME);
+    case BPF_FUNC_jiffies64: // no jiffies here: the monotonic clock in clock ticks
+        return clock_ns(CLOCK_MONOTONIC) /
+               (1000000000ULL / static_cast<uint64_t>(sysconf(_SC_CLK_TCK)));
+    case BPF_FUNC_get_prandom_u32: {
+        thread_local std::minstd_rand generator{std::random_device{}()};
+        return static_cast<uint32_t>(generator());
+    }
+    case BPF_FUNC_get_numa_node_id: {
+        unsigned cpu = 0, node = 0;
+        return getcpu(&cpu, &node) == 0 ? node : 0;
+    }
+    case BPF_FUNC_get_current_cgroup_id:
+        return cgroup_v2_id();
     case BPF_FUNC_get_smp_processor_id:
         return static_cast<uint64_t>(sched_getcpu());
     case BPF_FUNC_get_current_pid_tgid:
