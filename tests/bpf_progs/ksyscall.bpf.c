@@ -4,8 +4,9 @@
  * SEC("ksyscall/tgkill") with bpf_tracing.h's BPF_KSYSCALL, which reads the
  * syscall's arguments through the pt_regs the wrapper gets, choosing by the
  * __kconfig extern LINUX_HAS_SYSCALL_WRAPPER, and SEC("kretsyscall/tgkill")
- * for the result. Each reports the calls of one process (its tgid in
- * .rodata, set by the loader), with the kernel's version and CONFIG_HZ.
+ * for the result, and a bare SEC("kprobe") whose function is named at
+ * attach. Each reports the calls of one process (its tgid in .rodata, set
+ * by the loader); the first with the kernel's version and CONFIG_HZ.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -40,6 +41,11 @@ struct {
 	__uint(max_entries, 4096);
 } results SEC(".maps");
 
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 4096);
+} bare SEC(".maps");
+
 static bool from_target(void)
 {
 	return bpf_get_current_pid_tgid() >> 32 == target_tgid;
@@ -72,6 +78,17 @@ int BPF_KRETPROBE(tgkill_exit, long ret)
 
 	if (from_target())
 		bpf_ringbuf_output(&results, &r, sizeof(r), 0);
+	return 0;
+}
+
+/* libbpf's bare SEC("kprobe"): the function is named at attach. */
+SEC("kprobe")
+int BPF_KPROBE(bare_probe)
+{
+	int tgid = target_tgid;
+
+	if (from_target())
+		bpf_ringbuf_output(&bare, &tgid, sizeof(tgid), 0);
 	return 0;
 }
 

@@ -56,6 +56,18 @@ TEST_CASE("libbpf-style section names give the attach point") {
     CHECK(kring::attach_type_of_section("kprobe/do_unlinkat", &target) == KRING_ATTACH_KPROBE);
     CHECK(target == "do_unlinkat");
     CHECK(kring::attach_type_of_section("kprobe/") == 0);
+    // Bare, as libbpf takes them: the target comes from elsewhere.
+    target = "from --target";
+    CHECK(kring::attach_type_of_section("kprobe", &target) == KRING_ATTACH_KPROBE);
+    CHECK(kring::attach_type_of_section("kretprobe", &target) == KRING_ATTACH_KRETPROBE);
+    CHECK(target == "from --target");
+    // Syscalls: the x86-64 wrapper's function, as libbpf attaches them.
+    CHECK(kring::attach_type_of_section("ksyscall/tgkill", &target) == KRING_ATTACH_KPROBE);
+    CHECK(target == "__x64_sys_tgkill");
+    CHECK(kring::attach_type_of_section("kretsyscall/kill", &target) == KRING_ATTACH_KRETPROBE);
+    CHECK(target == "__x64_sys_kill");
+    CHECK(kring::attach_type_of_section("ksyscall/") == 0);
+    CHECK(kring::attach_type_of_section("ksyscall/a/b") == 0);
     CHECK(kring::attach_type_of_section("xdp") == 0);
     CHECK(kring::context_size(KRING_ATTACH_SCHED_PROCESS_EXEC) == sizeof(kring_ctx_exec));
     CHECK(kring::context_size(KRING_ATTACH_TRACEPOINT) == KRING_TRACEPOINT_CTX_SIZE);

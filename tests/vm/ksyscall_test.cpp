@@ -6,6 +6,7 @@
 // SEC("kretsyscall/tgkill") program the result; LINUX_KERNEL_VERSION and
 // CONFIG_HZ hold the running kernel's values, from /boot/config-RELEASE as
 // on a Debian system. JIT'd and interpreted alike.
+#include "kringctl_util.hpp"
 #include "object_util.hpp"
 #include "vm_util.hpp"
 
@@ -73,7 +74,7 @@ TEST_CASE("ksyscall: BPF_KSYSCALL reads tgkill's arguments through the syscall w
         for (const auto& prog : t.obj.programs) {
             std::string target;
             kring::attach_type_of_section(prog.section, &target);
-            CHECK(target == "__x64_sys_tgkill");
+            CHECK(target == (prog.section == "kprobe" ? "" : "__x64_sys_tgkill"));
         }
         kring::Program entry = t.load("tgkill_entry", KRING_ATTACH_KPROBE, flags);
         kring::Program exit = t.load("tgkill_exit", KRING_ATTACH_KRETPROBE, flags);
@@ -106,4 +107,27 @@ TEST_CASE("ksyscall: BPF_KSYSCALL reads tgkill's arguments through the syscall w
         CHECK(::syscall(SYS_tgkill, ::getpid(), tid, 0) == 0);
         CHECK(t.drain<TgkillEvent>("calls").empty());
     }
+}
+
+TEST_CASE("a bare SEC(\"kprobe\"): attached to the function the loader names; kringctl run "
+          "wants --target") {
+    for (uint32_t flags : kRuntimes) {
+        CAPTURE(flags);
+        kring::bpf::ObjectSettings settings;
+        settings.globals["target_tgid"] = std::to_string(::getpid());
+        vmtest::TestObject t(kObject, "bare", settings);
+        kring::Program bare = t.load("bare_probe", KRING_ATTACH_KPROBE, flags);
+        {
+            kring::Link link = bare.attach("__x64_sys_getppid");
+            CHECK(::getppid() >= 0);
+        }
+        std::vector<int32_t> seen = t.drain<int32_t>("bare");
+        REQUIRE(seen.size() == 1);
+        CHECK(seen[0] == ::getpid());
+    }
+    int status = 0;
+    std::string out = vmtest::cli::run_kringctl(
+        {"run", kObject, "--section", "kprobe", "--count", "1", "--json"}, &status);
+    CHECK(status == 1);
+    CHECK(out.find("kprobe: names no kprobe target: give --target") != std::string::npos);
 }

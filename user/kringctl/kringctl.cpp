@@ -203,6 +203,10 @@ int run_command(const std::vector<std::string>& args) {
         kring_attach_type type = attach_of(prog, attach, &symbol);
         if (!type)
             throw kring::Error(EINVAL, prog.section + ": no attach point: use --attach");
+        if (kring::needs_target(type) && symbol.empty())
+            throw kring::Error(EINVAL, prog.section + ": names no " +
+                                           kring::attach_type_name(type) +
+                                           " target: give --target");
         kring::LoadOptions options;
         if (type == KRING_ATTACH_TP_BTF)
             options.attach_target = symbol; // the verifier types its arguments

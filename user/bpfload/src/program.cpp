@@ -216,6 +216,12 @@ kring_attach_type attach_type_of_section(const std::string& section, std::string
             return std::nullopt;
         return section.substr(prefix.size());
     };
+    // libbpf's SEC("kprobe") and SEC("kretprobe"): the function is given
+    // at attach (kringctl run --target).
+    if (section == "kprobe")
+        return KRING_ATTACH_KPROBE;
+    if (section == "kretprobe")
+        return KRING_ATTACH_KRETPROBE;
     for (auto [prefix, type] : {std::pair{"kprobe/", KRING_ATTACH_KPROBE},
                                 {"kretprobe/", KRING_ATTACH_KRETPROBE},
                                 {"tracepoint/", KRING_ATTACH_TRACEPOINT},

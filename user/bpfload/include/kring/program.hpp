@@ -118,8 +118,9 @@ std::string kernel_name(const std::string& name);
 
 // The attach point a libbpf-style section name means: "kprobe/do_unlinkat"
 // and "kretprobe/do_unlinkat" (then *target is the function),
-// "ksyscall/kill" and "kretsyscall/kill" (a kprobe and kretprobe on the
-// syscall's function: *target is "__x64_sys_kill"),
+// "kprobe" and "kretprobe" (the function given at attach: *target is left
+// as it is), "ksyscall/kill" and "kretsyscall/kill" (a kprobe and kretprobe
+// on the syscall's function: *target is "__x64_sys_kill"),
 // "tracepoint/sched/sched_process_exec" or "tp/sched/sched_process_exec"
 // (any trace event, with Linux's record as context; *target is
 // "sched/sched_process_exec"), "raw_tp/sys_enter" or
