@@ -83,7 +83,8 @@ const std::vector<Conservatism>& conservatism_classes() {
         {"bounds Linux does not learn",
          std::regex("unbounded memory access|(min|max) value is outside of the allowed "
                     "memory range|min value is negative|invalid indirect access to stack|"
-                    "misaligned stack access off \\(|variable ctx access")},
+                    "misaligned stack access off \\(|variable ctx access|"
+                    "invalid unbounded variable-offset (read from|write to) stack")},
         // kring's checking interpreter faults a run that does not end.
         {"a loop whose exit Linux does not see", std::regex("infinite loop detected")},
         // kring refuses a pointer to the returning function's own frame.
