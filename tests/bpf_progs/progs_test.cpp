@@ -54,6 +54,18 @@ kring::bpf::VerifyOptions ctx_options() {
     return o;
 }
 
+// Verifies the program of `section` (it must be accepted) and runs it once
+// in `rt` on a zeroed context: its R0.
+uint64_t verify_and_run(const kring::bpf::Object& obj, const std::string& section,
+                        kring::bpf::Runtime& rt) {
+    const auto& prog = find(obj, section);
+    auto v = kring::bpf::verify(prog, obj.maps, ctx_options());
+    INFO(v.log);
+    REQUIRE(v.error == 0);
+    TestCtx ctx{};
+    return rt.run(prog, std::as_writable_bytes(std::span(&ctx, 1)));
+}
+
 std::vector<Event> drain(kring::bpf::Runtime& rt) {
     std::vector<Event> events;
     kring::Consumer consumer;
@@ -544,13 +556,8 @@ TEST_CASE("global data: a loop bounded by a .rodata value verifies, with the val
     for (uint32_t loops : {0U, 5U, 100U}) {
         CAPTURE(loops);
         auto obj = load_globals({{"loops", std::to_string(loops)}});
-        const auto& loop = find(obj, "kring/loop");
-        auto v = kring::bpf::verify(loop, obj.maps, ctx_options());
-        INFO(v.log);
-        REQUIRE(v.error == 0);
         kring::bpf::Runtime rt(obj.maps);
-        TestCtx ctx{};
-        CHECK(rt.run(loop, std::as_writable_bytes(std::span(&ctx, 1))) == loops * (loops - 1) / 2);
+        CHECK(verify_and_run(obj, "kring/loop", rt) == loops * (loops - 1) / 2);
     }
     // Unfrozen, the same bytes bound nothing the verifier knows.
     auto obj = load_globals({{"loops", "5"}});
@@ -568,13 +575,8 @@ kring::bpf::Object load_kconfig(const std::string& config) {
 }
 
 uint64_t run_kconfig(const kring::bpf::Object& obj, const std::string& section) {
-    const auto& prog = find(obj, section);
-    auto v = kring::bpf::verify(prog, obj.maps, ctx_options());
-    INFO(v.log);
-    REQUIRE(v.error == 0);
     kring::bpf::Runtime rt(obj.maps);
-    TestCtx ctx{};
-    return rt.run(prog, std::as_writable_bytes(std::span(&ctx, 1)));
+    return verify_and_run(obj, section, rt);
 }
 
 // A configuration file with kconfig.config's lines, each of `replace`
@@ -723,6 +725,53 @@ TEST_CASE("LINUX_KERNEL_VERSION: the sublevel Debian and Ubuntu keep out of the 
     CHECK(kring::bpf::kernel_version_code("4.19.0-27-amd64", "#1 SMP Debian 4.19.316-1", "") ==
           version(4, 19, 255));
     CHECK(kring::bpf::kernel_version_code("unknown", "#1", "") == 0);
+}
+
+TEST_CASE("--map-type: a perf buffer made a ring, as libbpf-tools fall back, and the errors") {
+    kring::bpf::ObjectSettings settings;
+    settings.target_btf = BPF_OBJ_DIR "/linux-6.1.btf";
+    const std::string file = BPF_OBJ_DIR "/compat.bpf.o";
+    CHECK_THROWS_WITH_AS(kring::bpf::load_elf(file, settings),
+                         doctest::Contains("map events: type 4 (BPF_MAP_TYPE_PERF_EVENT_ARRAY) is "
+                                           "not supported"),
+                         kring::Error);
+    kring::bpf::parse_map_types({"events=RINGBUF"}, &settings);
+    settings.max_entries["events"] = 4096;
+    auto obj = kring::bpf::load_elf(file, settings);
+    const auto& events = obj.maps[obj.map_index("events")];
+    CHECK(events.is_ring());
+    CHECK(events.key_size == 0);
+    CHECK(events.value_size == 0);
+    // The perf buffer's path, bpf_perf_event_output (a helper kring does
+    // not have), is dead code under the CO-RE type test.
+    kring::bpf::Runtime rt(obj.maps);
+    CHECK(verify_and_run(obj, "kring/compat", rt) == 0);
+    std::vector<std::array<uint32_t, 2>> records;
+    kring::Consumer consumer;
+    size_t ring = obj.map_index("events");
+    consumer.add(rt.ring(ring).view(), rt.ring(ring).wake_fd(), [&](std::span<const std::byte> r) {
+        REQUIRE(r.size() == 8);
+        std::memcpy(&records.emplace_back(), r.data(), 8);
+        return 0;
+    });
+    consumer.consume();
+    CHECK(records == std::vector<std::array<uint32_t, 2>>{{7, 42}});
+
+    kring::bpf::ObjectSettings numbered = settings;
+    kring::bpf::parse_map_types({"events=27", "heap=BPF_MAP_TYPE_ARRAY"}, &numbered);
+    CHECK(numbered.map_types.at("events") == BPF_MAP_TYPE_RINGBUF);
+    CHECK(kring::bpf::load_elf(file, numbered).maps[obj.map_index("heap")].type ==
+          BPF_MAP_TYPE_ARRAY);
+    kring::bpf::ObjectSettings unknown = settings;
+    kring::bpf::parse_map_types({"nope=hash"}, &unknown);
+    CHECK_THROWS_WITH_AS(kring::bpf::load_elf(file, unknown),
+                         doctest::Contains("--map-type nope: the object has no map nope in .maps"),
+                         kring::Error);
+    CHECK_THROWS_WITH_AS(kring::bpf::parse_map_types({"events=perf"}, &unknown),
+                         doctest::Contains("--map-type events=perf: TYPE is ringbuf, array"),
+                         kring::Error);
+    CHECK_THROWS_WITH_AS(kring::bpf::parse_map_types({"events"}, &unknown),
+                         doctest::Contains("--map-type takes NAME=VALUE"), kring::Error);
 }
 
 TEST_CASE("tail calls: the object's prog array, counts and totals, and the limit of 33") {

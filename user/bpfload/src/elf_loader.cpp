@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
@@ -301,8 +302,10 @@ void fill_slots(const std::string& path, const ElfFile& elf, std::vector<MapDecl
 
 // The maps of .maps, as libbpf reads their BTF definitions: type, key and
 // value (__type or __uint key_size/value_size), max_entries, map_flags.
-std::vector<MapDecl> read_maps(const std::string& path, const btf* b) {
+std::vector<MapDecl> read_maps(const std::string& path, const btf* b,
+                               const std::map<std::string, uint32_t>& map_types) {
     std::vector<MapDecl> maps;
+    size_t retyped = 0;
     std::map<uint32_t, std::string> tags = record_tags(path, b);
     for (const btf_var_secinfo& v : maps_vars(b)) {
         const btf_type* var = btf__type_by_id(b, v.type);
@@ -335,6 +338,12 @@ std::vector<MapDecl> read_maps(const std::string& path, const btf* b) {
                                   " is not supported (type, key, value, key_size, value_size, "
                                   "max_entries, map_flags, values are)");
         }
+        if (auto type = map_types.find(decl.name); type != map_types.end()) {
+            decl.type = type->second;
+            if (decl.is_ring())
+                decl.key_size = decl.value_size = 0;
+            retyped++;
+        }
         if (!decl.slots.empty() && !decl.is_prog_array())
             invalid(path, "map " + decl.name +
                               ": __array(values, ...) initialises prog arrays only (kring has "
@@ -348,7 +357,9 @@ std::vector<MapDecl> read_maps(const std::string& path, const btf* b) {
         if (!decl.is_ring() && !decl.is_prog_array() && !kbpf_map_type_supported(decl.type))
             invalid(path, "map " + decl.name + ": type " + describe_bpf_map_type(decl.type) +
                               " is not supported: kring takes RINGBUF, ARRAY, PERCPU_ARRAY, "
-                              "HASH, PERCPU_HASH, LRU_HASH, LRU_PERCPU_HASH and PROG_ARRAY maps");
+                              "HASH, PERCPU_HASH, LRU_HASH, LRU_PERCPU_HASH and PROG_ARRAY maps "
+                              "(--map-type " +
+                              decl.name + "=TYPE changes it, as bpf_map__set_type())");
         if (decl.is_ring() && (decl.key_size || decl.value_size))
             invalid(path, "ring " + decl.name + ": a ring has no key or value");
         if (!decl.is_ring() && (!decl.key_size || !decl.value_size))
@@ -359,6 +370,11 @@ std::vector<MapDecl> read_maps(const std::string& path, const btf* b) {
             record_type(path, b, tag->second, &decl);
         maps.push_back(decl);
     }
+    if (retyped != map_types.size())
+        for (const auto& [name, type] : map_types)
+            if (!find_map(maps, name))
+                invalid(path,
+                        "--map-type " + name + ": the object has no map " + name + " in .maps");
     return maps;
 }
 
@@ -854,6 +870,44 @@ void parse_max_entries(const std::vector<std::string>& args, ObjectSettings* set
     }
 }
 
+void parse_map_types(const std::vector<std::string>& args, ObjectSettings* settings) {
+    static const std::pair<const char*, uint32_t> names[] = {
+        {"ringbuf", BPF_MAP_TYPE_RINGBUF},
+        {"array", BPF_MAP_TYPE_ARRAY},
+        {"percpu_array", BPF_MAP_TYPE_PERCPU_ARRAY},
+        {"hash", BPF_MAP_TYPE_HASH},
+        {"percpu_hash", BPF_MAP_TYPE_PERCPU_HASH},
+        {"lru_hash", BPF_MAP_TYPE_LRU_HASH},
+        {"lru_percpu_hash", BPF_MAP_TYPE_LRU_PERCPU_HASH},
+    };
+    for (const std::string& arg : args) {
+        auto [name, text] = split_setting("--map-type", arg);
+        std::string lower;
+        for (char c : text)
+            lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        if (lower.starts_with("bpf_map_type_"))
+            lower = lower.substr(13);
+        std::optional<uint32_t> type;
+        for (const auto& [n, t] : names)
+            if (lower == n)
+                type = t;
+        size_t used = 0;
+        if (!type && !text.empty() && std::isdigit(static_cast<unsigned char>(text[0]))) {
+            try {
+                unsigned long v = std::stoul(text, &used, 0);
+                if (used == text.size() && v <= UINT32_MAX)
+                    type = static_cast<uint32_t>(v);
+            } catch (const std::exception&) {
+            }
+        }
+        if (!type)
+            throw Error(EINVAL, "--map-type " + arg +
+                                    ": TYPE is ringbuf, array, percpu_array, hash, percpu_hash, "
+                                    "lru_hash, lru_percpu_hash or a number");
+        settings->map_types[name] = *type;
+    }
+}
+
 void parse_globals(const std::vector<std::string>& args, ObjectSettings* settings) {
     for (const std::string& arg : args) {
         auto [name, value] = split_setting("--set", arg);
@@ -867,7 +921,10 @@ Object load_elf(const std::string& path, const ObjectSettings& settings) {
     std::map<size_t, CoreSection> core = relocate_core(path, elf, b.get(), settings.target_btf);
     Object obj;
     if (b)
-        obj.maps = read_maps(path, b.get());
+        obj.maps = read_maps(path, b.get(), settings.map_types);
+    else if (!settings.map_types.empty())
+        invalid(path, "--map-type " + settings.map_types.begin()->first +
+                          ": the object has no maps in .maps (no BTF)");
     else if (elf.section_index(".maps"))
         invalid(path, "maps in .maps need BTF: compile with -g");
     fill_slots(path, elf, obj.maps);

@@ -42,6 +42,9 @@ void SettingsOptions::add_to(po::options_description& opts) {
         "set", po::value(&globals),
         "NAME=VALUE: a global variable's initial value (an integer of its size; a "
         "const volatile one in .rodata is a constant to the verifier); repeatable")(
+        "map-type", po::value(&map_types),
+        "MAP=TYPE: the map's type (ringbuf, array, hash...), as bpf_map__set_type() sets it; "
+        "a ring has no key or value; repeatable")(
         "btf", po::value(&target_btf),
         "PATH: apply the object's CO-RE relocations against this kernel BTF (raw, as in "
         "/sys/kernel/btf, or an ELF vmlinux), as libbpf's btf_custom_path; default: the "
@@ -56,6 +59,7 @@ ObjectSettings SettingsOptions::settings() const {
     ObjectSettings out;
     parse_max_entries(max_entries, &out);
     parse_globals(globals, &out);
+    parse_map_types(map_types, &out);
     out.target_btf = target_btf;
     out.kconfig = kconfig;
     return out;

@@ -116,6 +116,11 @@ struct ObjectSettings {
     // Empty: the running kernel's, /sys/kernel/btf/vmlinux. Read only if
     // the object has CO-RE relocations.
     std::string target_btf;
+    // MAP=TYPE (--map-type): a map's type, as libbpf's bpf_map__set_type()
+    // sets it before load; a ring (BPF_MAP_TYPE_RINGBUF) has no key or
+    // value. libbpf-tools make their perf buffer "events" a ring so, where
+    // the kernel has rings.
+    std::map<std::string, uint32_t> map_types;
     // --kconfig PATH: the kernel configuration (a .config, plain or
     // gzip'd) the object's CONFIG_ __kconfig externs are read from, as
     // libbpf's kconfig option gives it (kconfig.hpp). Empty: the running
@@ -127,6 +132,10 @@ struct ObjectSettings {
 // into `settings`. Throws kring::Error (EINVAL) naming the option.
 void parse_max_entries(const std::vector<std::string>& args, ObjectSettings* settings);
 void parse_globals(const std::vector<std::string>& args, ObjectSettings* settings);
+// --map-type MAP=TYPE: TYPE a name (ringbuf, array, percpu_array, hash,
+// percpu_hash, lru_hash, lru_percpu_hash, with or without BPF_MAP_TYPE_, in
+// any case) or a number.
+void parse_map_types(const std::vector<std::string>& args, ObjectSettings* settings);
 
 // Throws kring::Error (errno EINVAL for malformed or unsupported objects,
 // or the open/read errno) with a message naming the file and the problem.

@@ -17,11 +17,13 @@ namespace kring::bpf {
 // the exit status: 0 all accepted, 1 a program rejected, 2 bad usage or
 // input (an unreadable or refused file, a section that matches nothing, a
 // program without a context).
-// --max-entries MAP=N, --set NAME=VALUE, --btf PATH and --kconfig PATH, as kringctl verify,
+// --max-entries MAP=N, --set NAME=VALUE, --map-type MAP=TYPE, --btf PATH and --kconfig PATH,
+// as kringctl verify,
 // kringctl run, kring-verify and kring-run all take them (docs/tools.md).
 struct SettingsOptions {
     std::vector<std::string> max_entries;
     std::vector<std::string> globals;
+    std::vector<std::string> map_types;
     std::string target_btf;
     std::string kconfig;
 
