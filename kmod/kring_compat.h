@@ -37,4 +37,15 @@ static inline void vm_flags_clear(struct vm_area_struct *vma,
 #define KRING_IMPORT_BPF_MAP_GET()
 #endif
 
+/*
+ * Since 6.10, a trace event's __assign_str() takes the field alone, its
+ * source being the __string() declaration's (Kbuild probes the kernel's
+ * trace stages for it).
+ */
+#ifdef KRING_HAVE_ASSIGN_STR_FIELD_ONLY
+#define kring_assign_str(field, src) __assign_str(field)
+#else
+#define kring_assign_str(field, src) __assign_str(field, src)
+#endif
+
 #endif /* KRING_COMPAT_H */

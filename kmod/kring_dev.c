@@ -319,6 +319,7 @@ static void __exit kring_exit(void)
 {
 	misc_deregister(&kring_misc);
 	kring_prog_exit();
+	kring_helpers_exit();
 	kring_ids_exit();
 	/* After the programs: the last loads and frees are done. */
 	kring_btf_exit();

@@ -20,12 +20,18 @@
 #include <linux/smp.h>
 #include <linux/string.h>
 #include <linux/timekeeping.h>
+#include <linux/trace_events.h>
+#include <linux/workqueue.h>
 #include <linux/kring.h>
 
+#include "bpf/printk.h"
 #include "kring.h"
 #include "kring_helpers.h"
 #include "kring_prog.h"
 #include "kring_ring.h"
+
+#define CREATE_TRACE_POINTS
+#include "kring_trace.h"
 
 /*
  * Each helper as a function of five u64 registers: JIT'd programs call it
@@ -228,6 +234,99 @@ KRING_HELPER(get_current_cgroup_id)
 	return id;
 }
 
+static long kring_printk_read_str(char *dst, u32 size, u64 addr, char space)
+{
+	bool user = space == 'u' ||
+		    (space == 's' && kring_user_address(addr));
+
+	return kring_probe_read_str(dst, size, addr, user);
+}
+
+static int kring_printk_read_kernel(void *dst, u32 size, u64 addr)
+{
+	return copy_from_kernel_nofault(dst, (const void *)(unsigned long)addr,
+					size);
+}
+
+/* The kernel's pointer formats: %p hashed, %pK by kptr_restrict, symbols. */
+static int kring_printk_format_ptr(char *dst, size_t size, const char *spec,
+				   u64 value)
+{
+	return snprintf(dst, size, spec, (void *)(unsigned long)value);
+}
+
+static const struct kbpf_printk_host kring_printk_host = {
+	.read_str = kring_printk_read_str,
+	.read_kernel = kring_printk_read_kernel,
+	.format_ptr = kring_printk_format_ptr,
+};
+
+/*
+ * bpf_trace_printk and bpf_trace_vprintk: the text formatted in the run's
+ * per-CPU buffer (runs do not nest on a CPU), then the trace event.
+ */
+static u64 kring_printk(const char *fmt, u32 fmt_size, const u64 *args,
+			u32 nargs)
+{
+	struct kbpf_printk_buf *buf = kring_prog_printk_buf();
+	int len = kbpf_printk_format(buf, fmt, fmt_size, args, nargs,
+				     &kring_printk_host);
+
+	if (len >= 0)
+		trace_bpf_trace_printk(buf->out);
+	return (u64)(s64)len;
+}
+
+KRING_HELPER(trace_printk)
+{
+	u64 args[KBPF_TRACE_PRINTK_ARGS] = { r3, r4, r5 };
+
+	return kring_printk((const char *)(unsigned long)r1, r2, args,
+			    KBPF_TRACE_PRINTK_ARGS);
+}
+
+KRING_HELPER(trace_vprintk)
+{
+	if (r4 % sizeof(u64) || r4 > KBPF_TRACE_VPRINTK_ARGS * sizeof(u64) ||
+	    (r4 && !r3))
+		return (u64)-EINVAL;
+	return kring_printk((const char *)(unsigned long)r1, r2,
+			    (const u64 *)(unsigned long)r3, r4 / sizeof(u64));
+}
+
+/*
+ * Loading a program that prints enables the event, as Linux enables its
+ * own at such a load: the user who loads it means to see its lines. From a
+ * work item, as Linux does, because the event mutex may be held by whoever
+ * waits for this load.
+ */
+static void kring_printk_enable_event(struct work_struct *work)
+{
+	if (trace_set_clr_event("kring", "bpf_trace_printk", 1))
+		pr_warn_ratelimited("kring: could not enable the kring:bpf_trace_printk event\n");
+}
+
+static DECLARE_WORK(kring_printk_work, kring_printk_enable_event);
+
+void kring_helpers_prog_loaded(const struct bpf_insn *insns, u32 insn_cnt)
+{
+	u32 i;
+
+	for (i = 0; i < insn_cnt; i++)
+		if (insns[i].code == (BPF_JMP | BPF_CALL) &&
+		    !insns[i].src_reg &&
+		    (insns[i].imm == BPF_FUNC_trace_printk ||
+		     insns[i].imm == BPF_FUNC_trace_vprintk)) {
+			schedule_work(&kring_printk_work);
+			return;
+		}
+}
+
+void kring_helpers_exit(void)
+{
+	flush_work(&kring_printk_work);
+}
+
 KRING_HELPER(get_current_pid_tgid)
 {
 	return (u64)current->tgid << 32 | current->pid;
@@ -306,6 +405,10 @@ kring_helper_fn kring_helper_addr(s32 helper_id)
 	case BPF_FUNC_get_current_task:
 	case BPF_FUNC_get_current_task_btf:	/* the verifier types it */
 		return kring_helper_get_current_task;
+	case BPF_FUNC_trace_printk:
+		return kring_helper_trace_printk;
+	case BPF_FUNC_trace_vprintk:
+		return kring_helper_trace_vprintk;
 	case KRING_HELPER_PROBE_LOAD:
 		return kring_helper_probe_load;
 	case BPF_FUNC_get_current_uid_gid:
@@ -370,6 +473,10 @@ u64 kring_call_helper(void *priv, s32 helper_id, const u64 args[5])
 	case BPF_FUNC_get_current_task:
 	case BPF_FUNC_get_current_task_btf:
 		return KRING_CALL(get_current_task);
+	case BPF_FUNC_trace_printk:
+		return KRING_CALL(trace_printk);
+	case BPF_FUNC_trace_vprintk:
+		return KRING_CALL(trace_vprintk);
 	case BPF_FUNC_get_current_uid_gid:
 		return KRING_CALL(get_current_uid_gid);
 	case BPF_FUNC_map_lookup_elem:

@@ -9,6 +9,8 @@
 
 #include <linux/types.h>
 
+struct bpf_insn;
+
 typedef u64 (*kring_helper_fn)(u64 r1, u64 r2, u64 r3, u64 r4, u64 r5);
 
 /*
@@ -29,6 +31,16 @@ kring_helper_fn kring_helper_addr(s32 helper_id);
 
 /* Seeds the helpers' state (get_prandom_u32's); once, at module load. */
 void kring_helpers_init(void);
+
+/* Waits for the helpers' deferred work; at module unload. */
+void kring_helpers_exit(void);
+
+/*
+ * What a verified program's calls need from the kernel: a program that
+ * prints (bpf_trace_printk, bpf_trace_vprintk) enables the trace event its
+ * lines go to.
+ */
+void kring_helpers_prog_loaded(const struct bpf_insn *insns, u32 insn_cnt);
 
 /* struct kbpf_interp_env's call_helper: Linux's helper numbers. */
 u64 kring_call_helper(void *priv, s32 helper_id, const u64 args[5]);

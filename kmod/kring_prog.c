@@ -32,6 +32,7 @@
 #include "bpf/kbpf_btf.h"
 #include "bpf/helpers.h"
 #include "bpf/interp.h"
+#include "bpf/printk.h"
 #include "bpf/structure.h"
 #include "bpf/tp_btf.h"
 #include "bpf/verifier.h"
@@ -47,6 +48,7 @@
  */
 struct kring_run_cpu {
 	u8 stack[KBPF_INTERP_STACK_SIZE] __aligned(8);
+	struct kbpf_printk_buf printk;
 	int active;
 	u32 tail_calls;
 	struct kring_prog *tail_target;
@@ -150,6 +152,11 @@ u64 kring_prog_tail_call(u64 ctx, u64 array_addr, u64 index, u64 r4, u64 r5)
 		return (u64)-ENOENT;
 	cpu->tail_target = next;
 	return 0;
+}
+
+struct kbpf_printk_buf *kring_prog_printk_buf(void)
+{
+	return &this_cpu_ptr(kring_run_cpus)->printk;
 }
 
 int kring_prog_run(struct kring_prog *prog, void *ctx, u64 *r0)
@@ -919,6 +926,7 @@ long kring_prog_load(const void __user *uarg, u32 size)
 	if (ret)
 		goto out;
 	prog->stack_depth = stats.stack_depth;
+	kring_helpers_prog_loaded(prog->insns, prog->insn_cnt);
 	/* Last: a lister may read the program as soon as it has an id. */
 	ret = kring_id_alloc(KRING_KIND_PROG, prog, &prog->id);
 	if (ret)

@@ -110,6 +110,11 @@ static inline struct kring_batch *kring_prog_batch(void)
 	return this_cpu_ptr(&kring_prog_batches);
 }
 
+struct kbpf_printk_buf;
+
+/* Where this CPU's run formats bpf_trace_printk's text (kbpf/printk.h). */
+struct kbpf_printk_buf *kring_prog_printk_buf(void);
+
 /*
  * The helper bpf_tail_call(ctx, prog array, index) of interpreted programs
  * (JIT'd ones use the kernel's own BPF_TAIL_CALL), with the BPF calling

@@ -794,6 +794,19 @@ static int check_helper_mem(struct kbpf_env *env, const struct kbpf_state *st,
 				size->val.umax, write, stack_off);
 }
 
+/* NULL for memory that may be NULL: only with a size of 0, as Linux's. */
+static int check_null_mem(struct kbpf_env *env, const struct kbpf_state *st,
+			  u8 mem_regno)
+{
+	const struct kbpf_reg *size = &kbpf_cur_regs(st)[mem_regno + 1];
+
+	if (size->type == KBPF_SCALAR && !size->val.umax)
+		return 0;
+	return kbpf_reject(env, -EACCES,
+			   "r%u is NULL, and its size in r%u may be nonzero",
+			   mem_regno, mem_regno + 1);
+}
+
 /*
  * A map key or value a helper reads: @size initialised bytes on the stack
  * (at a constant offset) or in a map value.
@@ -871,6 +884,10 @@ static int check_helper_arg(struct kbpf_env *env, const struct kbpf_state *st,
 		return check_map_arg_mem(env, st, regno,
 					 env->structure.maps[facts->map].desc.value_size,
 					 "value");
+	case KBPF_ARG_MEM_READ_OR_NULL:
+		if (is_zero(reg))
+			return check_null_mem(env, st, regno);
+		fallthrough;
 	case KBPF_ARG_MEM_READ:
 	case KBPF_ARG_MEM_WRITE: {
 		bool write = kind == KBPF_ARG_MEM_WRITE;

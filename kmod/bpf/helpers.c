@@ -11,6 +11,15 @@ static const struct kbpf_helper_proto kbpf_helpers[] = {
 	  { KBPF_ARG_MAP, KBPF_ARG_MAP_KEY } },
 	{ BPF_FUNC_tail_call, "tail_call", KBPF_RET_VOID,
 	  { KBPF_ARG_CTX, KBPF_ARG_MAP, KBPF_ARG_TAIL_CALL_KEY } },
+	/*
+	 * Linux leaves trace_printk's R3-R5 unchecked: the format says which
+	 * it prints, and a program passes only those.
+	 */
+	{ BPF_FUNC_trace_printk, "trace_printk", KBPF_RET_SCALAR,
+	  { KBPF_ARG_MEM_READ, KBPF_ARG_SIZE_NONZERO }, true },
+	{ BPF_FUNC_trace_vprintk, "trace_vprintk", KBPF_RET_SCALAR,
+	  { KBPF_ARG_MEM_READ, KBPF_ARG_SIZE_NONZERO,
+	    KBPF_ARG_MEM_READ_OR_NULL, KBPF_ARG_SIZE }, true },
 	{ BPF_FUNC_probe_read, "probe_read", KBPF_RET_SCALAR,
 	  { KBPF_ARG_MEM_WRITE, KBPF_ARG_SIZE, KBPF_ARG_ANYTHING }, true },
 	{ BPF_FUNC_ktime_get_ns, "ktime_get_ns", KBPF_RET_SCALAR, { 0 } },

@@ -14,6 +14,7 @@ enum kbpf_arg_kind {
 	KBPF_ARG_RING,		/* a ring from LD_IMM64 */
 	KBPF_ARG_MEM_READ,	/* initialised memory; the size is the next arg */
 	KBPF_ARG_MEM_WRITE,	/* memory the helper fills; size is next */
+	KBPF_ARG_MEM_READ_OR_NULL,	/* the same as MEM_READ, or NULL, size 0 */
 	KBPF_ARG_SIZE,		/* bounded size of the previous argument */
 	KBPF_ARG_SIZE_NONZERO,	/* the same, and never 0 */
 	KBPF_ARG_ALLOC_SIZE,	/* constant size of a reservation */

@@ -176,6 +176,9 @@ static inline int kbpf_read_kernel(void *dst, u64 addr, u32 size)
 #ifndef ALIGN
 #define ALIGN(x, a) (((x) + (a) - 1) & ~((__typeof__(x))(a) - 1))
 #endif
+#ifndef fallthrough
+#define fallthrough __attribute__((__fallthrough__))
+#endif
 #endif
 #ifndef ARRAY_SIZE
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))

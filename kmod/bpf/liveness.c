@@ -265,7 +265,9 @@ static void call_before(struct live_sets *ls, const struct bpf_insn *insn,
 		u8 kind = proto->args[r - 1];
 
 		use_reg(ls, r, kbpf_arg_needs_bounds(kind));
-		if ((kind == KBPF_ARG_MEM_READ || kind == KBPF_ARG_MAP_KEY ||
+		if ((kind == KBPF_ARG_MEM_READ ||
+		     kind == KBPF_ARG_MEM_READ_OR_NULL ||
+		     kind == KBPF_ARG_MAP_KEY ||
 		     kind == KBPF_ARG_MAP_VALUE) && (mayptr & (1U << r)))
 			ls->slots = ALL_SLOTS;
 		if (kind == KBPF_ARG_MEM_WRITE && (mayptr & (1U << r)))

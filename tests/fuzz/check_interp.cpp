@@ -554,6 +554,14 @@ bool Machine::helper(const bpf_insn& in) {
         case KBPF_ARG_MAP_KEY:
         case KBPF_ARG_MAP_VALUE:
             break; // map_helper() reads them
+        case KBPF_ARG_MEM_READ_OR_NULL:
+            if (a.kind == Kind::Scalar && !a.v) {
+                if (regs_[r + 1].v)
+                    return fault("%s: r%u is NULL with a size of %llu", proto->name, r,
+                                 static_cast<unsigned long long>(regs_[r + 1].v));
+                break;
+            }
+            [[fallthrough]];
         case KBPF_ARG_MEM_READ:
         case KBPF_ARG_MEM_WRITE: {
             const Val& n = regs_[r + 1];

@@ -1589,6 +1589,24 @@ std::vector<Case> tracing_helper_cases() {
             p.push_back(jmp_imm(BPF_JSLT, R0, 0, 2));
         return P({p, alu64_reg(BPF_ADD, R6, R0), st(BPF_B, R6, at, 0), ret(0)});
     };
+    // trace_printk(fp-8 = "%d", size, 42).
+    auto printk = [](int32_t size) {
+        return P({st(BPF_W, R10, -8, 0x6425), mov64_reg(R1, R10), alu64_imm(BPF_ADD, R1, -8),
+                  mov64_imm(R2, size), mov64_imm(R3, 42), call_helper(BPF_FUNC_trace_printk),
+                  ret(0)});
+    };
+    // trace_vprintk(fp-24 = "%d %d", 6, fp + @args (or NULL if 0), @size),
+    // fp-16 and fp-8 holding 1 and 2.
+    auto vprintk = [](int16_t args, int32_t size) {
+        Prog p = P({st(BPF_W, R10, -24, 0x25206425), st(BPF_W, R10, -20, 0x64),
+                    st(BPF_DW, R10, -16, 1), st(BPF_DW, R10, -8, 2), mov64_reg(R1, R10),
+                    alu64_imm(BPF_ADD, R1, -24), mov64_imm(R2, 6)});
+        if (args)
+            p = P({p, mov64_reg(R3, R10), alu64_imm(BPF_ADD, R3, args)});
+        else
+            p.push_back(mov64_imm(R3, 0));
+        return P({p, mov64_imm(R4, size), call_helper(BPF_FUNC_trace_vprintk), ret(0)});
+    };
     return {
         accept("probe_read_kernel into the stack", read_to_stack(BPF_FUNC_probe_read_kernel)),
         accept("probe_read_user into the stack", read_to_stack(BPF_FUNC_probe_read_user)),
@@ -1653,6 +1671,25 @@ std::vector<Case> tracing_helper_cases() {
              "invalid map value access off=8 size=1 (value size 16)"),
         deny("a string read's result may be an error: negative before its check",
              store_after_string(7, false), "invalid map value access off=-4088 size=1"),
+        // bpf_printk: trace_printk("%d", 3, 42) with the format on the
+        // stack; R4 and R5, which the format does not print, never written.
+        accept("trace_printk of one number: r4 and r5 never written", printk(3)),
+        deny("trace_printk's format of size 0", printk(0),
+             "r2: the size may be 0, which this helper refuses"),
+        deny("trace_printk without CAP_PERFMON", printk(3),
+             "helper 6 (trace_printk) reads kernel memory or addresses: it needs CAP_PERFMON")
+            .with_flags(NO_LEAKS),
+        deny("trace_printk's format a number",
+             P({mov64_imm(R1, 0), mov64_imm(R2, 3), call_helper(BPF_FUNC_trace_printk), ret(0)}),
+             "r1 expects memory (stack, ring record or map value), got scalar"),
+        // bpf_printk of more than three: trace_vprintk("%d %d", 6, args, 16)
+        // with both on the stack, or with no arguments, NULL and 0.
+        accept("trace_vprintk of two numbers from the stack", vprintk(-16, 16)),
+        accept("trace_vprintk without arguments: NULL and 0", vprintk(0, 0)),
+        deny("trace_vprintk's arguments NULL but 8 bytes long", vprintk(0, 8),
+             "r3 is NULL, and its size in r4 may be nonzero"),
+        deny("trace_vprintk's arguments past the stack's top", vprintk(-8, 16),
+             "invalid stack access off=-8 size=16"),
     };
 }
 
@@ -2391,8 +2428,8 @@ std::vector<Case> malformed_cases() {
         // Helpers kring lacks are named as Linux 6.1's <linux/bpf.h> does.
         malformed("helper 67 (get_stack) is not in the subset", P({call_helper(67), exit_insn()}),
                   "unknown helper 67 (bpf_get_stack)"),
-        malformed("helper 6 (trace_printk) is not in the subset", P({call_helper(6), exit_insn()}),
-                  "unknown helper 6 (bpf_trace_printk)"),
+        malformed("helper 25 (perf_event_output) is not in the subset",
+                  P({call_helper(25), exit_insn()}), "unknown helper 25 (bpf_perf_event_output)"),
         malformed("helper 209, Linux 6.1's last (user_ringbuf_drain)",
                   P({call_helper(209), exit_insn()}),
                   "unknown helper 209 (bpf_user_ringbuf_drain)"),

@@ -170,8 +170,16 @@ int run(int argc, char** argv) {
             !runnable(target, target.section + " (" + target.name + ", a prog array's)"))
             return 1;
     }
+    bool json = vm.count("json") > 0;
     kring::bpf::Runtime runtime(obj.maps);
     runtime.fill_slots(obj.programs);
+    // bpf_printk's lines as they come, as trace_pipe shows the module's.
+    runtime.on_trace_printk([json](std::string_view line) {
+        if (json)
+            std::cout << "{\"trace_printk\":" << kring::json_string(line) << "}\n";
+        else
+            std::cout << "bpf_trace_printk: " << line << "\n";
+    });
     uint64_t r0 = 0;
     try {
         for (uint64_t i = 0; i < repeat; i++)
@@ -180,7 +188,6 @@ int run(int argc, char** argv) {
         std::cerr << "kring-run: " << e.what() << "\n";
         return 2;
     }
-    bool json = vm.count("json") > 0;
     if (json)
         std::cout << "{\"r0\":" << r0 << "}\n";
     else

@@ -5,6 +5,7 @@
 
 extern "C" {
 #include "interp.h"
+#include "printk.h"
 }
 
 #include <algorithm>
@@ -16,6 +17,7 @@ extern "C" {
 #include <sched.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 namespace kring::bpf {
@@ -78,6 +80,7 @@ struct Runtime::Objects {
     std::vector<std::unique_ptr<UserProgArray>> arrays;
     uint32_t tail_calls = 0;
     const Program* tail_target = nullptr;
+    std::function<void(std::string_view)> trace_printk;
 };
 
 Runtime::Runtime(std::span<const MapDecl> maps)
@@ -104,6 +107,10 @@ Runtime::Runtime(std::span<const MapDecl> maps)
 }
 
 Runtime::~Runtime() = default;
+
+void Runtime::on_trace_printk(std::function<void(std::string_view)> sink) {
+    objects_->trace_printk = std::move(sink);
+}
 
 UserRing& Runtime::ring(size_t index) {
     if (!objects_->rings.at(index))
@@ -173,6 +180,56 @@ uint64_t cgroup_v2_id() {
     return 0;
 }
 
+// What bpf_trace_printk's %s and %pI4 read here: this process's memory
+// (the program's stack and maps), read so that a bad address fails with
+// EFAULT instead of faulting, as the kernel's nofault reads do.
+bool read_own_memory(void* dst, size_t size, uint64_t addr) {
+    iovec local{dst, size};
+    iovec remote{reinterpret_cast<void*>(addr), size};
+    return process_vm_readv(getpid(), &local, 1, &remote, 1, 0) == static_cast<ssize_t>(size);
+}
+
+long printk_read_str(char* dst, uint32_t size, uint64_t addr, char) {
+    for (uint32_t i = 0; i < size; i++) {
+        if (!read_own_memory(&dst[i], 1, addr + i))
+            return -EFAULT;
+        if (!dst[i])
+            return i + 1;
+    }
+    dst[size - 1] = '\0';
+    return size;
+}
+
+int printk_read_memory(void* dst, uint32_t size, uint64_t addr) {
+    return read_own_memory(dst, size, addr) ? 0 : -EFAULT;
+}
+
+// No kernel here to hash pointers or name symbols: every pointer
+// conversion prints the address, as %px does.
+int printk_format_ptr(char* dst, size_t size, const char*, uint64_t value) {
+    return std::snprintf(dst, size, "%016llx", static_cast<unsigned long long>(value));
+}
+
+constexpr kbpf_printk_host printk_host = {printk_read_str, printk_read_memory, printk_format_ptr};
+
+uint64_t trace_printk(const Runtime::Objects& objects, const uint64_t args[5], bool vprintk) {
+    const auto* fmt = reinterpret_cast<const char*>(args[0]);
+    auto fmt_size = static_cast<uint32_t>(args[1]);
+    const uint64_t* values = &args[2];
+    uint32_t nargs = KBPF_TRACE_PRINTK_ARGS;
+    if (vprintk) {
+        if (args[3] % 8 || args[3] > KBPF_TRACE_VPRINTK_ARGS * 8 || (args[3] && !args[2]))
+            return static_cast<uint64_t>(-EINVAL);
+        values = reinterpret_cast<const uint64_t*>(args[2]);
+        nargs = static_cast<uint32_t>(args[3] / 8);
+    }
+    auto buf = std::make_unique<kbpf_printk_buf>();
+    int len = kbpf_printk_format(buf.get(), fmt, fmt_size, values, nargs, &printk_host);
+    if (len >= 0 && objects.trace_printk)
+        objects.trace_printk(buf->out);
+    return static_cast<uint64_t>(static_cast<int64_t>(len));
+}
+
 // bpf_tail_call as the module's kring_prog_tail_call: 0 when taken (the
 // program then ends and run() runs the picked one), else an errno.
 uint64_t tail_call(UserProgArray* array, uint32_t index, uint32_t* tail_calls,
@@ -213,6 +270,9 @@ uint64_t call_helper(void* priv, int32_t id, const uint64_t args[5]) {
         return static_cast<uint64_t>(map->update(arg(1), arg(2), args[3]));
     case BPF_FUNC_map_delete_elem:
         return static_cast<uint64_t>(map->remove(arg(1)));
+    case BPF_FUNC_trace_printk:
+    case BPF_FUNC_trace_vprintk:
+        return trace_printk(*objects, args, id == BPF_FUNC_trace_vprintk);
     case BPF_FUNC_ktime_get_ns:
         return clock_ns(CLOCK_MONOTONIC);
     case BPF_FUNC_ktime_get_boot_ns:

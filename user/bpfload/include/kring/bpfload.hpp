@@ -14,10 +14,12 @@ extern "C" {
 }
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace kring::bpf {
@@ -200,6 +202,11 @@ public:
     void fill_slots(std::span<const Program> programs);
     // Slot `slot` of prog array map `index` runs `prog` (nullptr: empty).
     void set_slot(size_t index, uint32_t slot, const Program* prog);
+
+    // Where bpf_trace_printk's and bpf_trace_vprintk's lines go, one call
+    // per line, as the module's go to the kring:bpf_trace_printk trace
+    // event; until set, nowhere.
+    void on_trace_printk(std::function<void(std::string_view)> sink);
 
     // The ring, or the map, of the object's map `index` (throws
     // std::out_of_range if that map is the other kind).
