@@ -68,6 +68,29 @@ KRING_HELPER(map_delete_elem)
 }
 
 /*
+ * Whether the current task is in slot @r2's cgroup or below it: 1 or 0;
+ * -E2BIG past the array, -EAGAIN for an empty slot, as Linux's. The array
+ * is Linux's BPF_MAP_TYPE_CGROUP_ARRAY (struct bpf_array is public), whose
+ * slots userspace fills with cgroup directory fds; a slot's cgroup lives
+ * until a grace period after it leaves, and programs run under RCU.
+ */
+KRING_HELPER(current_task_under_cgroup)
+{
+	struct bpf_array *array = container_of((struct bpf_map *)
+					       (unsigned long)r1,
+					       struct bpf_array, map);
+	u32 index = r2;
+	struct cgroup *cgrp;
+
+	if (index >= array->map.max_entries)
+		return (u64)-E2BIG;
+	cgrp = READ_ONCE(array->ptrs[index]);
+	if (!cgrp)
+		return (u64)-EAGAIN;
+	return task_under_cgroup_hierarchy(current, cgrp);
+}
+
+/*
  * The probe reads, as Linux's: the kernel's nofault copies, which fail
  * with -EFAULT instead of faulting; on a failure the destination is zeroed,
  * so that a program never reads what it did not get.
@@ -405,6 +428,8 @@ kring_helper_fn kring_helper_addr(s32 helper_id)
 	case BPF_FUNC_get_current_task:
 	case BPF_FUNC_get_current_task_btf:	/* the verifier types it */
 		return kring_helper_get_current_task;
+	case BPF_FUNC_current_task_under_cgroup:
+		return kring_helper_current_task_under_cgroup;
 	case BPF_FUNC_trace_printk:
 		return kring_helper_trace_printk;
 	case BPF_FUNC_trace_vprintk:
@@ -473,6 +498,8 @@ u64 kring_call_helper(void *priv, s32 helper_id, const u64 args[5])
 	case BPF_FUNC_get_current_task:
 	case BPF_FUNC_get_current_task_btf:
 		return KRING_CALL(get_current_task);
+	case BPF_FUNC_current_task_under_cgroup:
+		return KRING_CALL(current_task_under_cgroup);
 	case BPF_FUNC_trace_printk:
 		return KRING_CALL(trace_printk);
 	case BPF_FUNC_trace_vprintk:

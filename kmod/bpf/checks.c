@@ -937,22 +937,22 @@ static int check_helper_arg(struct kbpf_env *env, const struct kbpf_state *st,
 }
 
 /*
- * A prog array goes to bpf_tail_call only, and bpf_tail_call takes a prog
- * array only: Linux's check, with its message.
+ * A prog array goes to bpf_tail_call only, a cgroup array to
+ * current_task_under_cgroup only, and each of those takes only its own:
+ * Linux's check, with its message.
  */
 static int check_map_func(struct kbpf_env *env,
 			  const struct kbpf_helper_proto *proto,
 			  const struct kbpf_call_facts *facts)
 {
-	u32 type, a;
+	u32 type, wanted = kbpf_helper_map_type(proto->id), a;
 
 	for (a = 0; a < 5 && proto->args[a] != KBPF_ARG_MAP; a++)
 		;
 	if (a == 5)
 		return 0;
 	type = env->structure.maps[facts->map].desc.type;
-	if ((type == BPF_MAP_TYPE_PROG_ARRAY) ==
-	    (proto->id == BPF_FUNC_tail_call))
+	if (wanted ? type == wanted : !kbpf_map_type_has_own_helper(type))
 		return 0;
 	return kbpf_reject(env, -EINVAL,
 			   "cannot pass map_type %u into func bpf_%s#%d", type,

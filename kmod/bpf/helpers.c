@@ -20,6 +20,8 @@ static const struct kbpf_helper_proto kbpf_helpers[] = {
 	{ BPF_FUNC_trace_vprintk, "trace_vprintk", KBPF_RET_SCALAR,
 	  { KBPF_ARG_MEM_READ, KBPF_ARG_SIZE_NONZERO,
 	    KBPF_ARG_MEM_READ_OR_NULL, KBPF_ARG_SIZE }, true },
+	{ BPF_FUNC_current_task_under_cgroup, "current_task_under_cgroup",
+	  KBPF_RET_SCALAR, { KBPF_ARG_MAP, KBPF_ARG_ANYTHING }, true },
 	{ BPF_FUNC_probe_read, "probe_read", KBPF_RET_SCALAR,
 	  { KBPF_ARG_MEM_WRITE, KBPF_ARG_SIZE, KBPF_ARG_ANYTHING }, true },
 	{ BPF_FUNC_ktime_get_ns, "ktime_get_ns", KBPF_RET_SCALAR, { 0 } },
@@ -87,8 +89,27 @@ bool kbpf_map_type_supported(u32 type)
 	case BPF_MAP_TYPE_PERCPU_HASH:
 	case BPF_MAP_TYPE_LRU_HASH:
 	case BPF_MAP_TYPE_LRU_PERCPU_HASH:
+	case BPF_MAP_TYPE_CGROUP_ARRAY:
 		return true;
 	default:
 		return false;
 	}
+}
+
+u32 kbpf_helper_map_type(s32 id)
+{
+	switch (id) {
+	case BPF_FUNC_tail_call:
+		return BPF_MAP_TYPE_PROG_ARRAY;
+	case BPF_FUNC_current_task_under_cgroup:
+		return BPF_MAP_TYPE_CGROUP_ARRAY;
+	default:
+		return BPF_MAP_TYPE_UNSPEC;
+	}
+}
+
+bool kbpf_map_type_has_own_helper(u32 type)
+{
+	return type == BPF_MAP_TYPE_PROG_ARRAY ||
+	       type == BPF_MAP_TYPE_CGROUP_ARRAY;
 }

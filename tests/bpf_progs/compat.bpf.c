@@ -59,4 +59,25 @@ int compat(void *ctx)
 	return submit_buf(ctx, e, sizeof(*e));
 }
 
+/*
+ * libbpf-tools' --cgroup filter: a CGROUP_ARRAY whose slot 0 userspace
+ * fills with the cgroup directory's fd; here the helper's answer itself.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_CGROUP_ARRAY);
+	__type(key, __u32);
+	__type(value, __u32);
+	__uint(max_entries, 1);
+} cgroup_map SEC(".maps");
+
+const volatile bool filter_cg;
+
+SEC("kring/cgroup_filter")
+int cgroup_filter(void *ctx)
+{
+	if (!filter_cg)
+		return 1;
+	return bpf_current_task_under_cgroup(&cgroup_map, 0);
+}
+
 char LICENSE[] SEC("license") = "GPL";

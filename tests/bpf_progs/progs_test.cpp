@@ -727,6 +727,26 @@ TEST_CASE("LINUX_KERNEL_VERSION: the sublevel Debian and Ubuntu keep out of the 
     CHECK(kring::bpf::kernel_version_code("unknown", "#1", "") == 0);
 }
 
+TEST_CASE("a CGROUP_ARRAY filter, as libbpf-tools' --cgroup: the map declared, the helper "
+          "verified; kring-run's slots are empty") {
+    kring::bpf::ObjectSettings settings;
+    settings.target_btf = BPF_OBJ_DIR "/linux-6.1.btf";
+    kring::bpf::parse_map_types({"events=RINGBUF"}, &settings);
+    settings.max_entries["events"] = 4096;
+    for (bool filter : {false, true}) {
+        CAPTURE(filter);
+        settings.globals["filter_cg"] = filter ? "1" : "0";
+        auto obj = kring::bpf::load_elf(BPF_OBJ_DIR "/compat.bpf.o", settings);
+        const auto& cgroups = obj.maps[obj.map_index("cgroup_map")];
+        CHECK(cgroups.type == BPF_MAP_TYPE_CGROUP_ARRAY);
+        CHECK(cgroups.key_size == 4);
+        CHECK(cgroups.value_size == 4);
+        kring::bpf::Runtime rt(obj.maps);
+        CHECK(static_cast<int64_t>(verify_and_run(obj, "kring/cgroup_filter", rt)) ==
+              (filter ? -EAGAIN : 1));
+    }
+}
+
 TEST_CASE("--map-type: a perf buffer made a ring, as libbpf-tools fall back, and the errors") {
     kring::bpf::ObjectSettings settings;
     settings.target_btf = BPF_OBJ_DIR "/linux-6.1.btf";

@@ -67,6 +67,7 @@ constexpr int32_t RDONLY_MAP = 202; // an ARRAY of 8-byte values programs only r
 constexpr int32_t DATA_MAP = 203;   // .data or .bss: read and written
 constexpr int32_t RODATA_MAP = 204; // .rodata: read-only to programs and frozen
 constexpr int32_t PROG_ARRAY = 205; // BPF_MAP_TYPE_PROG_ARRAY of 4 slots
+constexpr int32_t CGROUP_MAP = 206; // BPF_MAP_TYPE_CGROUP_ARRAY of 2 slots, empty
 // RODATA_MAP's value: the u32 8 at offset 0, a u64 at offset 8.
 constexpr uint32_t RODATA_COUNT = 8;
 constexpr uint64_t RODATA_WORD = 0x1122334455667788ULL;
@@ -332,6 +333,9 @@ int lookup_map(void*, s32 fd, kbpf_map_desc* desc) {
     case PROG_ARRAY:
         *desc = {BPF_MAP_TYPE_PROG_ARRAY, 4, 4, 4, 0, nullptr};
         return 7;
+    case CGROUP_MAP:
+        *desc = {BPF_MAP_TYPE_CGROUP_ARRAY, 4, 4, 2, 0, nullptr};
+        return 8;
     default:
         return -EBADF;
     }
@@ -1246,6 +1250,11 @@ std::vector<Case> map_cases() {
     };
     Prog key_and_value =
         P({st(BPF_W, R10, -8, 0), st(BPF_DW, R10, -24, 0), st(BPF_DW, R10, -16, 0)});
+    // return current_task_under_cgroup(fd, 1).
+    auto under_cgroup = [](int32_t fd) {
+        return P({ld_map_fd(R1, fd), mov64_imm(R2, 1),
+                  call_helper(BPF_FUNC_current_task_under_cgroup), exit_insn()});
+    };
     return {
         accept(
             "lookup, NULL check, the value's first and last bytes",
@@ -1355,6 +1364,17 @@ std::vector<Case> map_cases() {
              P({lookup_checked(ARRAY_MAP), mov64_reg(R2, R0), ld_map_fd(R1, RING),
                 mov64_imm(R3, 17), mov64_imm(R4, 0), call_helper(BPF_FUNC_ringbuf_output), ret(0)}),
              "invalid map value access off=0 size=17 (value size 16)"),
+        // A cgroup array goes to current_task_under_cgroup alone, which
+        // takes nothing else (Linux's check_map_func_compatibility).
+        accept("whether the task is under a cgroup array slot's cgroup", under_cgroup(CGROUP_MAP)),
+        malformed("a cgroup array looked up", P({lookup(CGROUP_MAP), ret(0)}),
+                  "cannot pass map_type 8 into func bpf_map_lookup_elem#1"),
+        malformed("an array given to current_task_under_cgroup", under_cgroup(ARRAY_MAP),
+                  "cannot pass map_type 2 into func bpf_current_task_under_cgroup#37"),
+        deny("current_task_under_cgroup without CAP_PERFMON", under_cgroup(CGROUP_MAP),
+             "helper 37 (current_task_under_cgroup) reads kernel memory or addresses: it needs "
+             "CAP_PERFMON")
+            .with_flags(NO_LEAKS),
     };
 }
 

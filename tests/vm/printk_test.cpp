@@ -4,7 +4,9 @@
 // and trace_pipe shows them as it shows a Linux program's
 // ("bpf_trace_printk: TEXT"). A format Linux refuses and a vprintk
 // argument size that is no whole number of u64s fail with EINVAL at run
-// time and print nothing. JIT'd and interpreted alike.
+// time and print nothing. JIT'd and interpreted alike. Enabling the event
+// patches text (its call site in the module), so these run in the
+// live-text-patching suite (docs/testing.md).
 #include "insn.hpp"
 #include "jit_util.hpp"
 #include "object_util.hpp"
@@ -115,7 +117,8 @@ int64_t run_once(const std::vector<bpf_insn>& insns, uint32_t flags) {
 } // namespace
 
 TEST_CASE("bpf_printk: a kprobe program's lines reach the trace as Linux's do, and its load "
-          "enables their event") {
+          "enables their event" *
+          doctest::test_suite("live-text-patching")) {
     for (uint32_t flags : kRuntimes) {
         CAPTURE(flags);
         write_file(kEnable, "0");
@@ -136,13 +139,17 @@ TEST_CASE("bpf_printk: a kprobe program's lines reach the trace as Linux's do, a
 }
 
 TEST_CASE("bpf_printk: R0 is the text's length; a format Linux refuses and a vprintk size that "
-          "is no multiple of 8 give EINVAL and print nothing") {
+          "is no multiple of 8 give EINVAL and print nothing" *
+          doctest::test_suite("live-text-patching")) {
     for (uint32_t flags : kRuntimes) {
         CAPTURE(flags);
+        write_file(kEnable, "0");
+        jitvm::Loaded enabling = jitvm::load(printk_prog("%d"), flags);
+        REQUIRE(enabling.err == 0);
+        REQUIRE(event_enabled_within_seconds(5));
         clear_trace();
         CHECK(run_once(printk_prog("%d+%d"), flags) == 4);
         CHECK(run_once(vprintk_prog(8), flags) == 1);
-        REQUIRE(event_enabled_within_seconds(5));
         CHECK(run_once(printk_prog("%d %q"), flags) == -EINVAL);
         CHECK(run_once(printk_prog("%d%d%d%d"), flags) == -EINVAL); // no NUL in its 8 bytes
         CHECK(run_once(vprintk_prog(4), flags) == -EINVAL);

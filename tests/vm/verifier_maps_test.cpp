@@ -107,6 +107,12 @@ const std::map<std::string, std::string> linux_says = {
     // Linux's key tracking (record_func_key) finds no prog array first.
     {"a tail call through an ARRAY", "kernel subsystem misconfigured verifier"},
     {"a prog array looked up", "cannot pass map_type 3 into func bpf_map_lookup_elem#1"},
+    {"a cgroup array looked up", "cannot pass map_type 8 into func bpf_map_lookup_elem#1"},
+    {"an array given to current_task_under_cgroup",
+     "cannot pass map_type 2 into func bpf_current_task_under_cgroup#37"},
+    {"current_task_under_cgroup without CAP_PERFMON",
+     "unknown func bpf_current_task_under_cgroup#37||cannot use helper "
+     "bpf_current_task_under_cgroup#37"},
     {"a prog array updated by a program", "cannot pass map_type 3 into func bpf_map_update_elem#2"},
     {"a tail call in a called function over 256 bytes of frames",
      "tail_calls are not allowed when call stack of previous frames is 256 bytes. Too large"},
@@ -325,7 +331,9 @@ void check_against_linux(const std::vector<Case>& cases) {
     vmtest::Fd rodata(linuxbpf::create_map(BPF_MAP_TYPE_ARRAY, 4, 16, 1, BPF_F_RDONLY_PROG));
     // A Linux prog array: kring's verifier sees the same type and sizes.
     vmtest::Fd prog_array(linuxbpf::create_map(BPF_MAP_TYPE_PROG_ARRAY, 4, 4, 4));
+    vmtest::Fd cgroups(linuxbpf::create_map(BPF_MAP_TYPE_CGROUP_ARRAY, 4, 4, 2));
     REQUIRE(prog_array.get() >= 0);
+    REQUIRE(cgroups.get() >= 0);
     REQUIRE(data.get() >= 0);
     REQUIRE(rodata.get() >= 0);
     uint32_t zero = 0;
@@ -338,10 +346,10 @@ void check_against_linux(const std::vector<Case>& cases) {
     REQUIRE(rdonly.get() >= 0);
     // Any other fd of the table names neither a ring nor a map: here a file.
     vmtest::Fd not_a_map(::open("/dev/null", O_RDONLY | O_CLOEXEC));
-    const std::map<int32_t, int> fds = {{RING, ring.get()},         {RING2, ring2.get()},
-                                        {ARRAY_MAP, array.get()},   {HASH_MAP, hash.get()},
-                                        {RDONLY_MAP, rdonly.get()}, {DATA_MAP, data.get()},
-                                        {RODATA_MAP, rodata.get()}, {PROG_ARRAY, prog_array.get()}};
+    const std::map<int32_t, int> fds = {
+        {RING, ring.get()},         {RING2, ring2.get()},           {ARRAY_MAP, array.get()},
+        {HASH_MAP, hash.get()},     {RDONLY_MAP, rdonly.get()},     {DATA_MAP, data.get()},
+        {RODATA_MAP, rodata.get()}, {PROG_ARRAY, prog_array.get()}, {CGROUP_MAP, cgroups.get()}};
     size_t accepted = 0, refused = 0, stricter = 0;
     for (const Case& c : cases) {
         Prog insns = c.prog;

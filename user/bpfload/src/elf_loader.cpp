@@ -357,7 +357,8 @@ std::vector<MapDecl> read_maps(const std::string& path, const btf* b,
         if (!decl.is_ring() && !decl.is_prog_array() && !kbpf_map_type_supported(decl.type))
             invalid(path, "map " + decl.name + ": type " + describe_bpf_map_type(decl.type) +
                               " is not supported: kring takes RINGBUF, ARRAY, PERCPU_ARRAY, "
-                              "HASH, PERCPU_HASH, LRU_HASH, LRU_PERCPU_HASH and PROG_ARRAY maps "
+                              "HASH, PERCPU_HASH, LRU_HASH, LRU_PERCPU_HASH, CGROUP_ARRAY and "
+                              "PROG_ARRAY maps "
                               "(--map-type " +
                               decl.name + "=TYPE changes it, as bpf_map__set_type())");
         if (decl.is_ring() && (decl.key_size || decl.value_size))

@@ -24,7 +24,8 @@ UserMap::UserMap(uint32_t type, uint32_t key_size, uint32_t value_size, uint32_t
 }
 
 bool UserMap::is_array() const {
-    return type_ == BPF_MAP_TYPE_ARRAY || type_ == BPF_MAP_TYPE_PERCPU_ARRAY;
+    return type_ == BPF_MAP_TYPE_ARRAY || type_ == BPF_MAP_TYPE_PERCPU_ARRAY ||
+           type_ == BPF_MAP_TYPE_CGROUP_ARRAY;
 }
 
 bool UserMap::is_lru() const {

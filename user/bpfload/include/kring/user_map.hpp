@@ -1,7 +1,8 @@
 // A Linux BPF map simulated in userspace memory, for programs that kring-run
 // runs without a kernel: ARRAY, HASH and LRU_HASH, and their per-CPU forms
 // as seen from one CPU. Lookups, updates and deletes answer as Linux's
-// map_lookup_elem, map_update_elem and map_delete_elem helpers do.
+// map_lookup_elem, map_update_elem and map_delete_elem helpers do. A
+// CGROUP_ARRAY is an ARRAY whose slots stay empty (no cgroup fds here).
 //
 // Thread safety: none; one program run at a time, as kring-run runs them.
 #pragma once
@@ -39,6 +40,7 @@ public:
     uint32_t type() const { return type_; }
     uint32_t key_size() const { return key_size_; }
     uint32_t value_size() const { return value_size_; }
+    uint32_t max_entries() const { return max_entries_; }
 
 private:
     using Key = std::vector<std::byte>;
