@@ -91,6 +91,25 @@ KRING_HELPER(current_task_under_cgroup)
 }
 
 /*
+ * @r5 bytes at @r4 as a sample of the perf event in slot @r3 of the
+ * PERF_EVENT_ARRAY @r2 (BPF_F_CURRENT_CPU: this CPU's slot): Linux's
+ * bpf_event_output(), the mechanism behind its own helper, which checks the
+ * slot (-E2BIG past the array, -ENOENT empty, -EINVAL not a BPF output
+ * event, -EOPNOTSUPP another CPU's event) and writes the sample with the
+ * perf core. Userspace opens the events and mmap()s their buffers, as
+ * libbpf's perf_buffer does. Flags outside the index are refused first, as
+ * Linux's helper does for tracing programs (@r1, the context, is not
+ * needed: the sample has no registers).
+ */
+KRING_HELPER(perf_event_output)
+{
+	if (r3 & ~BPF_F_INDEX_MASK)
+		return (u64)-EINVAL;
+	return bpf_event_output((struct bpf_map *)(unsigned long)r2, r3,
+				(void *)(unsigned long)r4, r5, NULL, 0, NULL);
+}
+
+/*
  * The probe reads, as Linux's: the kernel's nofault copies, which fail
  * with -EFAULT instead of faulting; on a failure the destination is zeroed,
  * so that a program never reads what it did not get.
@@ -430,6 +449,8 @@ kring_helper_fn kring_helper_addr(s32 helper_id)
 		return kring_helper_get_current_task;
 	case BPF_FUNC_current_task_under_cgroup:
 		return kring_helper_current_task_under_cgroup;
+	case BPF_FUNC_perf_event_output:
+		return kring_helper_perf_event_output;
 	case BPF_FUNC_trace_printk:
 		return kring_helper_trace_printk;
 	case BPF_FUNC_trace_vprintk:
@@ -500,6 +521,8 @@ u64 kring_call_helper(void *priv, s32 helper_id, const u64 args[5])
 		return KRING_CALL(get_current_task);
 	case BPF_FUNC_current_task_under_cgroup:
 		return KRING_CALL(current_task_under_cgroup);
+	case BPF_FUNC_perf_event_output:
+		return KRING_CALL(perf_event_output);
 	case BPF_FUNC_trace_printk:
 		return KRING_CALL(trace_printk);
 	case BPF_FUNC_trace_vprintk:

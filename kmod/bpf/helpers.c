@@ -22,6 +22,13 @@ static const struct kbpf_helper_proto kbpf_helpers[] = {
 	    KBPF_ARG_MEM_READ_OR_NULL, KBPF_ARG_SIZE }, true },
 	{ BPF_FUNC_current_task_under_cgroup, "current_task_under_cgroup",
 	  KBPF_RET_SCALAR, { KBPF_ARG_MAP, KBPF_ARG_ANYTHING }, true },
+	/*
+	 * Like ringbuf_output, it copies what a program could store in a ring
+	 * anyway: no CAP_PERFMON, as Linux gives socket filters its number.
+	 */
+	{ BPF_FUNC_perf_event_output, "perf_event_output", KBPF_RET_SCALAR,
+	  { KBPF_ARG_CTX, KBPF_ARG_MAP, KBPF_ARG_ANYTHING, KBPF_ARG_MEM_READ,
+	    KBPF_ARG_SIZE } },
 	{ BPF_FUNC_probe_read, "probe_read", KBPF_RET_SCALAR,
 	  { KBPF_ARG_MEM_WRITE, KBPF_ARG_SIZE, KBPF_ARG_ANYTHING }, true },
 	{ BPF_FUNC_ktime_get_ns, "ktime_get_ns", KBPF_RET_SCALAR, { 0 } },
@@ -90,6 +97,7 @@ bool kbpf_map_type_supported(u32 type)
 	case BPF_MAP_TYPE_LRU_HASH:
 	case BPF_MAP_TYPE_LRU_PERCPU_HASH:
 	case BPF_MAP_TYPE_CGROUP_ARRAY:
+	case BPF_MAP_TYPE_PERF_EVENT_ARRAY:
 		return true;
 	default:
 		return false;
@@ -103,6 +111,8 @@ u32 kbpf_helper_map_type(s32 id)
 		return BPF_MAP_TYPE_PROG_ARRAY;
 	case BPF_FUNC_current_task_under_cgroup:
 		return BPF_MAP_TYPE_CGROUP_ARRAY;
+	case BPF_FUNC_perf_event_output:
+		return BPF_MAP_TYPE_PERF_EVENT_ARRAY;
 	default:
 		return BPF_MAP_TYPE_UNSPEC;
 	}
@@ -111,5 +121,6 @@ u32 kbpf_helper_map_type(s32 id)
 bool kbpf_map_type_has_own_helper(u32 type)
 {
 	return type == BPF_MAP_TYPE_PROG_ARRAY ||
-	       type == BPF_MAP_TYPE_CGROUP_ARRAY;
+	       type == BPF_MAP_TYPE_CGROUP_ARRAY ||
+	       type == BPF_MAP_TYPE_PERF_EVENT_ARRAY;
 }

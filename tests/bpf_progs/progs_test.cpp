@@ -3,6 +3,7 @@
 // rings, checking R0 and the records they produce.
 #include <algorithm>
 #include <array>
+#include <bpf/libbpf.h>
 #include <cstdio>
 #include <cstring>
 #include <doctest/doctest.h>
@@ -385,8 +386,8 @@ TEST_CASE("a malformed object is refused, saying what is wrong in which file") {
 }
 
 TEST_CASE("a map type kring does not take is refused, its type named as Linux names it") {
-    CHECK_THROWS_WITH_AS(kring::bpf::load_elf(BPF_OBJ_DIR "/perf_array.bpf.o"),
-                         doctest::Contains("map events: type 4 (BPF_MAP_TYPE_PERF_EVENT_ARRAY) is "
+    CHECK_THROWS_WITH_AS(kring::bpf::load_elf(BPF_OBJ_DIR "/stack_trace_map.bpf.o"),
+                         doctest::Contains("map stacks: type 7 (BPF_MAP_TYPE_STACK_TRACE) is "
                                            "not supported"),
                          kring::Error);
     CHECK(kring::describe_bpf_map_type(27) == "27 (BPF_MAP_TYPE_RINGBUF)");
@@ -751,10 +752,13 @@ TEST_CASE("--map-type: a perf buffer made a ring, as libbpf-tools fall back, and
     kring::bpf::ObjectSettings settings;
     settings.target_btf = BPF_OBJ_DIR "/linux-6.1.btf";
     const std::string file = BPF_OBJ_DIR "/compat.bpf.o";
-    CHECK_THROWS_WITH_AS(kring::bpf::load_elf(file, settings),
-                         doctest::Contains("map events: type 4 (BPF_MAP_TYPE_PERF_EVENT_ARRAY) is "
-                                           "not supported"),
-                         kring::Error);
+    // Left a perf event array, the map is no ring for the ring's path.
+    auto perf = kring::bpf::load_elf(file, settings);
+    CHECK(perf.maps[perf.map_index("events")].is_perf_event_array());
+    kring::bpf::Verdict refused =
+        kring::bpf::verify(find(perf, "kring/compat"), perf.maps, ctx_options());
+    CHECK(refused.error == -EACCES);
+    CHECK(refused.log.find("r1 expects a ring, got map") != std::string::npos);
     kring::bpf::parse_map_types({"events=RINGBUF"}, &settings);
     settings.max_entries["events"] = 4096;
     auto obj = kring::bpf::load_elf(file, settings);
@@ -792,6 +796,29 @@ TEST_CASE("--map-type: a perf buffer made a ring, as libbpf-tools fall back, and
                          kring::Error);
     CHECK_THROWS_WITH_AS(kring::bpf::parse_map_types({"events"}, &unknown),
                          doctest::Contains("--map-type takes NAME=VALUE"), kring::Error);
+}
+
+TEST_CASE("bpf_perf_event_output: the array sized per possible CPU, samples padded as perf pads "
+          "them") {
+    auto obj = kring::bpf::load_elf(BPF_OBJ_DIR "/perf_output.bpf.o");
+    const kring::bpf::MapDecl& events = obj.maps[obj.map_index("events")];
+    CHECK(events.is_perf_event_array());
+    CHECK(events.max_entries == static_cast<uint32_t>(libbpf_num_possible_cpus()));
+    kring::bpf::Runtime rt(obj.maps);
+    std::vector<std::vector<std::byte>> samples;
+    rt.on_perf_sample([&](size_t map, std::span<const std::byte> sample) {
+        CHECK(map == obj.map_index("events"));
+        samples.emplace_back(sample.begin(), sample.end());
+    });
+    CHECK(verify_and_run(obj, "kprobe/__x64_sys_getppid", rt) == 0);
+    CHECK(verify_and_run(obj, "kprobe/__x64_sys_getppid", rt) == 0);
+    REQUIRE(samples.size() == 2);
+    for (uint32_t i = 0; i < 2; i++) {
+        REQUIRE(samples[i].size() == 12); // 8 bytes, and 4 of padding
+        std::array<uint32_t, 3> words{};
+        std::memcpy(words.data(), samples[i].data(), 12);
+        CHECK(words == std::array<uint32_t, 3>{0, i + 1, 0});
+    }
 }
 
 TEST_CASE("tail calls: the object's prog array, counts and totals, and the limit of 33") {

@@ -68,6 +68,7 @@ constexpr int32_t DATA_MAP = 203;   // .data or .bss: read and written
 constexpr int32_t RODATA_MAP = 204; // .rodata: read-only to programs and frozen
 constexpr int32_t PROG_ARRAY = 205; // BPF_MAP_TYPE_PROG_ARRAY of 4 slots
 constexpr int32_t CGROUP_MAP = 206; // BPF_MAP_TYPE_CGROUP_ARRAY of 2 slots, empty
+constexpr int32_t PERF_MAP = 207;   // BPF_MAP_TYPE_PERF_EVENT_ARRAY of 2 slots
 // RODATA_MAP's value: the u32 8 at offset 0, a u64 at offset 8.
 constexpr uint32_t RODATA_COUNT = 8;
 constexpr uint64_t RODATA_WORD = 0x1122334455667788ULL;
@@ -336,6 +337,9 @@ int lookup_map(void*, s32 fd, kbpf_map_desc* desc) {
     case CGROUP_MAP:
         *desc = {BPF_MAP_TYPE_CGROUP_ARRAY, 4, 4, 2, 0, nullptr};
         return 8;
+    case PERF_MAP:
+        *desc = {BPF_MAP_TYPE_PERF_EVENT_ARRAY, 4, 4, 2, 0, nullptr};
+        return 9;
     default:
         return -EBADF;
     }
@@ -1627,6 +1631,13 @@ std::vector<Case> tracing_helper_cases() {
             p.push_back(mov64_imm(R3, 0));
         return P({p, mov64_imm(R4, size), call_helper(BPF_FUNC_trace_vprintk), ret(0)});
     };
+    // perf_event_output(ctx, fd, BPF_F_CURRENT_CPU, fp-16, size) with 8
+    // bytes stored at fp-8.
+    auto perf_output = [](int32_t fd, int32_t size) {
+        return P({st(BPF_DW, R10, -8, 42), ld_map_fd(R2, fd), mov32_imm(R3, -1), mov64_reg(R4, R10),
+                  alu64_imm(BPF_ADD, R4, -size), mov64_imm(R5, size),
+                  call_helper(BPF_FUNC_perf_event_output), exit_insn()});
+    };
     return {
         accept("probe_read_kernel into the stack", read_to_stack(BPF_FUNC_probe_read_kernel)),
         accept("probe_read_user into the stack", read_to_stack(BPF_FUNC_probe_read_user)),
@@ -1710,6 +1721,22 @@ std::vector<Case> tracing_helper_cases() {
              "r3 is NULL, and its size in r4 may be nonzero"),
         deny("trace_vprintk's arguments past the stack's top", vprintk(-8, 16),
              "invalid stack access off=-8 size=16"),
+        // perf_event_output, which libbpf-tools call without a ring: the
+        // context, a perf event array alone (Linux's
+        // check_map_func_compatibility), and memory to copy; no CAP_PERFMON,
+        // as Linux gives socket filters the same number.
+        accept("perf_event_output of 8 bytes from the stack", perf_output(PERF_MAP, 8)),
+        accept("perf_event_output without CAP_PERFMON", perf_output(PERF_MAP, 8))
+            .with_flags(NO_LEAKS),
+        malformed("an array given to perf_event_output", perf_output(ARRAY_MAP, 8),
+                  "cannot pass map_type 2 into func bpf_perf_event_output#25"),
+        malformed("a perf event array looked up", P({lookup(PERF_MAP), ret(0)}),
+                  "cannot pass map_type 4 into func bpf_map_lookup_elem#1"),
+        deny("perf_event_output of stack never written, without CAP_PERFMON",
+             perf_output(PERF_MAP, 16), "reading uninitialised stack off=-16 size=16")
+            .with_flags(NO_LEAKS),
+        deny("perf_event_output's first argument not the context",
+             P({mov64_imm(R1, 0), perf_output(PERF_MAP, 8)}), "r1 expects the context, got scalar"),
     };
 }
 
@@ -2448,8 +2475,8 @@ std::vector<Case> malformed_cases() {
         // Helpers kring lacks are named as Linux 6.1's <linux/bpf.h> does.
         malformed("helper 67 (get_stack) is not in the subset", P({call_helper(67), exit_insn()}),
                   "unknown helper 67 (bpf_get_stack)"),
-        malformed("helper 25 (perf_event_output) is not in the subset",
-                  P({call_helper(25), exit_insn()}), "unknown helper 25 (bpf_perf_event_output)"),
+        malformed("helper 67 (get_stack) is not in the subset", P({call_helper(67), exit_insn()}),
+                  "unknown helper 67 (bpf_get_stack)"),
         malformed("helper 209, Linux 6.1's last (user_ringbuf_drain)",
                   P({call_helper(209), exit_insn()}),
                   "unknown helper 209 (bpf_user_ringbuf_drain)"),

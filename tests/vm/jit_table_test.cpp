@@ -66,7 +66,8 @@ public:
         std::vector<uint8_t> all;
         for (const auto& [table_fd, fd] : made_) {
             // (Linux's syscall reads neither kind of fd array.)
-            if (table_fd == PROG_ARRAY || table_fd == CGROUP_MAP || fd.get() < 0)
+            if (table_fd == PROG_ARRAY || table_fd == CGROUP_MAP || table_fd == PERF_MAP ||
+                fd.get() < 0)
                 continue;
             std::vector<uint8_t> one = jitvm::map_contents(fd.get());
             all.insert(all.end(), one.begin(), one.end());
@@ -95,6 +96,8 @@ private:
             return make_prog_array();
         case CGROUP_MAP: // its slots empty: current_task_under_cgroup says -EAGAIN
             return vmtest::Fd(linuxbpf::create_map(BPF_MAP_TYPE_CGROUP_ARRAY, 4, 4, 2));
+        case PERF_MAP: // its slots empty: perf_event_output says -ENOENT
+            return vmtest::Fd(linuxbpf::create_map(BPF_MAP_TYPE_PERF_EVENT_ARRAY, 4, 4, 2));
         default:
             return vmtest::Fd();
         }

@@ -113,6 +113,12 @@ const std::map<std::string, std::string> linux_says = {
     {"current_task_under_cgroup without CAP_PERFMON",
      "unknown func bpf_current_task_under_cgroup#37||cannot use helper "
      "bpf_current_task_under_cgroup#37"},
+    {"an array given to perf_event_output",
+     "cannot pass map_type 2 into func bpf_perf_event_output#25"},
+    {"a perf event array looked up", "cannot pass map_type 4 into func bpf_map_lookup_elem#1"},
+    {"perf_event_output of stack never written, without CAP_PERFMON",
+     "invalid indirect read from stack R4 off -16+0 size 16"},
+    {"perf_event_output's first argument not the context", "R1 type=scalar expected=ctx"},
     {"a prog array updated by a program", "cannot pass map_type 3 into func bpf_map_update_elem#2"},
     {"a tail call in a called function over 256 bytes of frames",
      "tail_calls are not allowed when call stack of previous frames is 256 bytes. Too large"},
@@ -332,6 +338,8 @@ void check_against_linux(const std::vector<Case>& cases) {
     // A Linux prog array: kring's verifier sees the same type and sizes.
     vmtest::Fd prog_array(linuxbpf::create_map(BPF_MAP_TYPE_PROG_ARRAY, 4, 4, 4));
     vmtest::Fd cgroups(linuxbpf::create_map(BPF_MAP_TYPE_CGROUP_ARRAY, 4, 4, 2));
+    vmtest::Fd perf_events(linuxbpf::create_map(BPF_MAP_TYPE_PERF_EVENT_ARRAY, 4, 4, 2));
+    REQUIRE(perf_events.get() >= 0);
     REQUIRE(prog_array.get() >= 0);
     REQUIRE(cgroups.get() >= 0);
     REQUIRE(data.get() >= 0);
@@ -346,10 +354,11 @@ void check_against_linux(const std::vector<Case>& cases) {
     REQUIRE(rdonly.get() >= 0);
     // Any other fd of the table names neither a ring nor a map: here a file.
     vmtest::Fd not_a_map(::open("/dev/null", O_RDONLY | O_CLOEXEC));
-    const std::map<int32_t, int> fds = {
-        {RING, ring.get()},         {RING2, ring2.get()},           {ARRAY_MAP, array.get()},
-        {HASH_MAP, hash.get()},     {RDONLY_MAP, rdonly.get()},     {DATA_MAP, data.get()},
-        {RODATA_MAP, rodata.get()}, {PROG_ARRAY, prog_array.get()}, {CGROUP_MAP, cgroups.get()}};
+    const std::map<int32_t, int> fds = {{RING, ring.get()},          {RING2, ring2.get()},
+                                        {ARRAY_MAP, array.get()},    {HASH_MAP, hash.get()},
+                                        {RDONLY_MAP, rdonly.get()},  {DATA_MAP, data.get()},
+                                        {RODATA_MAP, rodata.get()},  {PROG_ARRAY, prog_array.get()},
+                                        {CGROUP_MAP, cgroups.get()}, {PERF_MAP, perf_events.get()}};
     size_t accepted = 0, refused = 0, stricter = 0;
     for (const Case& c : cases) {
         Prog insns = c.prog;

@@ -8,6 +8,7 @@
 #include <deque>
 #include <iostream>
 #include <kring/linux_map.hpp>
+#include <kring/perf_buffer.hpp>
 #include <kring/program.hpp>
 #include <kring/unexpected_error.hpp>
 #include <kring/verify_cli.hpp>
@@ -19,6 +20,10 @@ namespace kringctl {
 std::atomic<bool> stop_requested{false};
 
 namespace {
+
+// Each CPU's perf buffer for a perf event array: 256 KiB, four times
+// libbpf-tools' 16 pages.
+constexpr size_t kPerfBufferPages = 64;
 
 void request_stop(int) {
     stop_requested = true;
@@ -183,6 +188,42 @@ int run_command(const std::vector<std::string>& args) {
                                     : kring::Ring::open_pinned(pinned->second);
     });
     std::vector<kring::Ring>& rings = maps.rings();
+    uint64_t seen = 0;
+    kringctl::Printer printer(*record_format, json, std::cout);
+    // The perf event arrays (bpf_perf_event_output), read as libbpf's
+    // perf_buffer reads them, opened before any program runs so that no
+    // sample finds its slot empty; samples print as records do.
+    struct PerfArray {
+        std::string name;
+        uint64_t samples = 0, lost = 0;
+    };
+    std::deque<PerfArray> perf_arrays; // stable addresses, for the callbacks
+    std::vector<kring::PerfBuffer> perf_buffers;
+    for (size_t i = 0; i < obj.maps.size(); i++) {
+        if (!obj.maps[i].is_perf_event_array())
+            continue;
+        PerfArray& array = perf_arrays.emplace_back(PerfArray{obj.maps[i].name});
+        if (pins)
+            throw kring::Error(EOPNOTSUPP, "--pin: map " + array.name +
+                                               " is a perf event array, whose perf events close "
+                                               "when kringctl exits: nothing would read it");
+        perf_buffers.emplace_back(
+            maps.map(i).fd(), kPerfBufferPages,
+            [&](int, std::span<const std::byte> sample) {
+                array.samples++;
+                if (count && seen >= count)
+                    return;
+                seen++;
+                if (!quiet)
+                    printer.print(array.name, "", sample);
+            },
+            [&](int cpu, uint64_t lost) {
+                array.lost += lost;
+                if (!quiet)
+                    std::cerr << "kringctl: perf buffer " << array.name << ": CPU " << cpu
+                              << " lost " << lost << " samples\n";
+            });
+    }
     // Programs in a prog array's slots run by tail calls: loaded, put in
     // their slots, not attached.
     std::deque<kring::Program> progs; // stable addresses, for the slots
@@ -258,8 +299,6 @@ int run_command(const std::vector<std::string>& args) {
     }
     install_stop_handlers();
 
-    uint64_t seen = 0;
-    kringctl::Printer printer(*record_format, json, std::cout);
     kring::Consumer consumer(wait_mode);
     for (size_t i = 0; i < rings.size(); i++) {
         if (!consumed_here[i])
@@ -284,13 +323,31 @@ int run_command(const std::vector<std::string>& args) {
             std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() >=
                 duration)
             break;
-        if (consuming)
-            consumer.poll(std::chrono::milliseconds(100));
-        else // every ring is someone else's: just keep the programs attached
-            std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        // One wait of 100 ms at most: on the rings, else on a perf buffer.
+        std::chrono::milliseconds wait(100);
+        if (consuming) {
+            consumer.poll(perf_buffers.empty() ? wait : std::chrono::milliseconds(10));
+            wait = std::chrono::milliseconds(0);
+        }
+        for (kring::PerfBuffer& perf : perf_buffers) {
+            perf.poll(wait);
+            wait = std::chrono::milliseconds(0);
+        }
+        if (wait.count()) // every ring is someone else's: keep the programs attached
+            std::this_thread::sleep_for(wait);
         std::cout.flush();
     }
     links.clear(); // detach before reading the final statistics
+    for (kring::PerfBuffer& perf : perf_buffers)
+        perf.consume(); // what came before the detach, counted
+    for (const PerfArray& array : perf_arrays) {
+        if (json)
+            std::cout << "{\"event\":\"summary\",\"perf_buffer\":" << json_string(array.name)
+                      << ",\"samples\":" << array.samples << ",\"lost\":" << array.lost << "}\n";
+        else
+            std::cerr << "kringctl: perf buffer " << array.name << ": " << array.samples
+                      << " samples, lost " << array.lost << "\n";
+    }
     for (size_t i = 0; i < rings.size(); i++) {
         kring_stats s = rings[i].stats();
         if (json) { // beside the records, as their last lines

@@ -20,6 +20,15 @@ namespace {
 
 // --maps: each map's entries as KEY: VALUE in hex; a global data
 // section's variables by name (the bytes between them too, if unnamed).
+// A ring's record, or a perf buffer's sample, of map `map`.
+void print_record(const std::string& map, std::span<const std::byte> record, bool json) {
+    if (json)
+        std::cout << "{\"ring\":" << kring::json_string(map) << ",\"size\":" << record.size()
+                  << ",\"data\":\"" << kring::to_hex(record) << "\"}\n";
+    else
+        std::cout << map << ": " << record.size() << " bytes " << kring::to_hex(record) << "\n";
+}
+
 void print_maps(const kring::bpf::Object& obj, kring::bpf::Runtime& runtime, bool json) {
     auto print = [&](const std::string& map, const std::string& key,
                      std::span<const std::byte> value) {
@@ -32,7 +41,7 @@ void print_maps(const kring::bpf::Object& obj, kring::bpf::Runtime& runtime, boo
     };
     for (size_t i = 0; i < obj.maps.size(); i++) {
         const kring::bpf::MapDecl& decl = obj.maps[i];
-        if (decl.is_ring() || decl.is_prog_array())
+        if (decl.is_ring() || decl.is_prog_array() || decl.is_perf_event_array())
             continue;
         for (const auto& [key, value] : runtime.map(i).entries()) {
             if (decl.vars.empty()) {
@@ -180,6 +189,10 @@ int run(int argc, char** argv) {
         else
             std::cout << "bpf_trace_printk: " << line << "\n";
     });
+    // A perf buffer's samples as they come, printed as records are.
+    runtime.on_perf_sample([&obj, json](size_t map, std::span<const std::byte> sample) {
+        print_record(obj.maps[map].name, sample, json);
+    });
     uint64_t r0 = 0;
     try {
         for (uint64_t i = 0; i < repeat; i++)
@@ -199,13 +212,7 @@ int run(int argc, char** argv) {
         const std::string& name = obj.maps[i].name;
         consumer.add(runtime.ring(i).view(), runtime.ring(i).wake_fd(),
                      [&name, json](std::span<const std::byte> record) {
-                         if (json)
-                             std::cout << "{\"ring\":" << kring::json_string(name)
-                                       << ",\"size\":" << record.size() << ",\"data\":\""
-                                       << kring::to_hex(record) << "\"}\n";
-                         else
-                             std::cout << name << ": " << record.size() << " bytes "
-                                       << kring::to_hex(record) << "\n";
+                         print_record(name, record, json);
                          return 0;
                      });
     }

@@ -357,9 +357,8 @@ std::vector<MapDecl> read_maps(const std::string& path, const btf* b,
         if (!decl.is_ring() && !decl.is_prog_array() && !kbpf_map_type_supported(decl.type))
             invalid(path, "map " + decl.name + ": type " + describe_bpf_map_type(decl.type) +
                               " is not supported: kring takes RINGBUF, ARRAY, PERCPU_ARRAY, "
-                              "HASH, PERCPU_HASH, LRU_HASH, LRU_PERCPU_HASH, CGROUP_ARRAY and "
-                              "PROG_ARRAY maps "
-                              "(--map-type " +
+                              "HASH, PERCPU_HASH, LRU_HASH, LRU_PERCPU_HASH, CGROUP_ARRAY, "
+                              "PERF_EVENT_ARRAY and PROG_ARRAY maps (--map-type " +
                               decl.name + "=TYPE changes it, as bpf_map__set_type())");
         if (decl.is_ring() && (decl.key_size || decl.value_size))
             invalid(path, "ring " + decl.name + ": a ring has no key or value");
@@ -495,7 +494,15 @@ void apply_settings(const std::string& path, Object& obj, const ObjectSettings& 
         if (!found)
             invalid(path, "--set " + name + ": the object has no global variable " + name);
     }
-    for (const MapDecl& decl : obj.maps) {
+    for (MapDecl& decl : obj.maps) {
+        // libbpf sizes a perf event array left at 0 to a slot per
+        // possible CPU, which is where its perf_buffer puts the events.
+        if (decl.is_perf_event_array() && !decl.max_entries) {
+            int cpus = libbpf_num_possible_cpus();
+            if (cpus < 0)
+                throw Error(-cpus, "map " + decl.name + ": the number of possible CPUs");
+            decl.max_entries = static_cast<uint32_t>(cpus);
+        }
         if (!decl.max_entries)
             invalid(path, "map " + decl.name +
                               ": max_entries is 0, left to the loader: give it with "

@@ -72,15 +72,25 @@ struct UserProgArray {
     std::vector<std::string> names;
 };
 
-// The object's maps in userspace: a ring, a map or a prog array per index,
-// the others null; and the tail calls of the run going on.
+// A perf event array in userspace: its index among the object's maps, for
+// the sink, and its size.
+struct UserPerfArray {
+    size_t index;
+    uint32_t max_entries;
+};
+
+// The object's maps in userspace: a ring, a map, a prog array or a perf
+// event array per index, the others null; and the tail calls of the run
+// going on.
 struct Runtime::Objects {
     std::vector<std::unique_ptr<UserRing>> rings;
     std::vector<std::unique_ptr<UserMap>> maps;
     std::vector<std::unique_ptr<UserProgArray>> arrays;
+    std::vector<std::unique_ptr<UserPerfArray>> perf_arrays;
     uint32_t tail_calls = 0;
     const Program* tail_target = nullptr;
     std::function<void(std::string_view)> trace_printk;
+    std::function<void(size_t, std::span<const std::byte>)> perf_sample;
 };
 
 Runtime::Runtime(std::span<const MapDecl> maps)
@@ -94,7 +104,12 @@ Runtime::Runtime(std::span<const MapDecl> maps)
             objects_->arrays.back()->slots.assign(decl.max_entries, nullptr);
             objects_->arrays.back()->names = decl.slots;
         }
-        objects_->maps.push_back(decl.is_ring() || decl.is_prog_array()
+        bool perf_array = decl.is_perf_event_array();
+        objects_->perf_arrays.push_back(perf_array
+                                            ? std::make_unique<UserPerfArray>(UserPerfArray{
+                                                  objects_->perf_arrays.size(), decl.max_entries})
+                                            : nullptr);
+        objects_->maps.push_back(decl.is_ring() || decl.is_prog_array() || perf_array
                                      ? nullptr
                                      : std::make_unique<UserMap>(decl.type, decl.key_size,
                                                                  decl.value_size,
@@ -112,6 +127,10 @@ void Runtime::on_trace_printk(std::function<void(std::string_view)> sink) {
     objects_->trace_printk = std::move(sink);
 }
 
+void Runtime::on_perf_sample(std::function<void(size_t, std::span<const std::byte>)> sink) {
+    objects_->perf_sample = std::move(sink);
+}
+
 UserRing& Runtime::ring(size_t index) {
     if (!objects_->rings.at(index))
         throw std::out_of_range("map " + std::to_string(index) + " is not a ring");
@@ -120,7 +139,8 @@ UserRing& Runtime::ring(size_t index) {
 
 UserMap& Runtime::map(size_t index) {
     if (!objects_->maps.at(index))
-        throw std::out_of_range("map " + std::to_string(index) + " is a ring or a prog array");
+        throw std::out_of_range("map " + std::to_string(index) +
+                                " is a ring, a prog array or a perf event array");
     return *objects_->maps[index];
 }
 
@@ -230,6 +250,25 @@ uint64_t trace_printk(const Runtime::Objects& objects, const uint64_t args[5], b
     return static_cast<uint64_t>(static_cast<int64_t>(len));
 }
 
+// bpf_perf_event_output on a perf buffer open on every CPU (see
+// Runtime::on_perf_sample), the sample padded as the perf core pads it.
+uint64_t perf_event_output(const Runtime::Objects& objects, const UserPerfArray& array,
+                           uint64_t flags, const void* data, uint64_t size) {
+    if (flags & ~static_cast<uint64_t>(BPF_F_INDEX_MASK))
+        return static_cast<uint64_t>(-EINVAL);
+    auto cpu = static_cast<uint64_t>(sched_getcpu());
+    uint64_t index = flags == BPF_F_CURRENT_CPU ? cpu : flags;
+    if (index >= array.max_entries)
+        return static_cast<uint64_t>(-E2BIG);
+    if (index != cpu)
+        return static_cast<uint64_t>(-EOPNOTSUPP);
+    std::vector<std::byte> sample((size + 4 + 7) / 8 * 8 - 4);
+    std::memcpy(sample.data(), data, size);
+    if (objects.perf_sample)
+        objects.perf_sample(array.index, sample);
+    return 0;
+}
+
 // bpf_tail_call as the module's kring_prog_tail_call: 0 when taken (the
 // program then ends and run() runs the picked one), else an errno.
 uint64_t tail_call(UserProgArray* array, uint32_t index, uint32_t* tail_calls,
@@ -273,6 +312,9 @@ uint64_t call_helper(void* priv, int32_t id, const uint64_t args[5]) {
     case BPF_FUNC_current_task_under_cgroup:
         // No cgroup fds here: every slot is empty, as a new array's.
         return static_cast<uint32_t>(args[1]) < map->max_entries() ? neg(EAGAIN) : neg(E2BIG);
+    case BPF_FUNC_perf_event_output:
+        return perf_event_output(*objects, *reinterpret_cast<const UserPerfArray*>(args[1]),
+                                 args[2], arg(3), args[4]);
     case BPF_FUNC_trace_printk:
     case BPF_FUNC_trace_vprintk:
         return trace_printk(*objects, args, id == BPF_FUNC_trace_vprintk);
@@ -381,6 +423,8 @@ uint64_t Runtime::run_one(const Program& prog, std::span<std::byte> ctx) {
             address = reinterpret_cast<uint64_t>(objects_->rings[index].get());
         } else if (objects_->arrays.at(index)) {
             address = reinterpret_cast<uint64_t>(objects_->arrays[index].get());
+        } else if (objects_->perf_arrays.at(index)) {
+            address = reinterpret_cast<uint64_t>(objects_->perf_arrays[index].get());
         } else {
             address = reinterpret_cast<uint64_t>(objects_->maps[index].get());
         }

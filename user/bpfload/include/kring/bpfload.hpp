@@ -61,6 +61,9 @@ struct MapDecl {
     bool is_ring() const { return type == BPF_MAP_TYPE_RINGBUF; }
     // kring's own prog array (for bpf_tail_call), not a Linux map.
     bool is_prog_array() const { return type == BPF_MAP_TYPE_PROG_ARRAY; }
+    // A Linux perf event array, which bpf_perf_event_output writes and a
+    // kring::PerfBuffer reads.
+    bool is_perf_event_array() const { return type == BPF_MAP_TYPE_PERF_EVENT_ARRAY; }
     bool is_global_data() const { return name.starts_with("."); }
     // .rodata: read-only to programs and frozen once filled, so the
     // verifier knows its values (as Linux knows a libbpf .rodata's).
@@ -183,8 +186,9 @@ void mark_probe_loads(Program& prog, const Verdict& verdict);
 class Runtime {
 public:
     // A userspace ring per ring map, sized max_entries, a prog array per
-    // prog array map, and a UserMap per other map (a global data section's
-    // holds its data).
+    // prog array map, a perf event array per perf event array map (see
+    // on_perf_sample), and a UserMap per other map (a global data
+    // section's holds its data).
     explicit Runtime(std::span<const MapDecl> maps);
     ~Runtime();
     Runtime(const Runtime&) = delete;
@@ -207,6 +211,13 @@ public:
     // per line, as the module's go to the kring:bpf_trace_printk trace
     // event; until set, nowhere.
     void on_trace_printk(std::function<void(std::string_view)> sink);
+    // Where bpf_perf_event_output's samples go, one call per sample with
+    // the index of its PERF_EVENT_ARRAY map, padded as the perf core pads
+    // them (kring/perf_buffer.hpp); until set, nowhere. The array stands
+    // for a perf buffer open on every CPU, as kringctl run opens it: a
+    // sample for this CPU's slot is taken, another CPU's slot gives
+    // -EOPNOTSUPP, one past the array -E2BIG.
+    void on_perf_sample(std::function<void(size_t, std::span<const std::byte>)> sink);
 
     // The ring, or the map, of the object's map `index` (throws
     // std::out_of_range if that map is the other kind).
