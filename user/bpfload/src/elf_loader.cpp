@@ -497,12 +497,8 @@ void apply_settings(const std::string& path, Object& obj, const ObjectSettings& 
     for (MapDecl& decl : obj.maps) {
         // libbpf sizes a perf event array left at 0 to a slot per
         // possible CPU, which is where its perf_buffer puts the events.
-        if (decl.is_perf_event_array() && !decl.max_entries) {
-            int cpus = libbpf_num_possible_cpus();
-            if (cpus < 0)
-                throw Error(-cpus, "map " + decl.name + ": the number of possible CPUs");
-            decl.max_entries = static_cast<uint32_t>(cpus);
-        }
+        if (decl.is_perf_event_array() && !decl.max_entries)
+            decl.max_entries = possible_cpus();
         if (!decl.max_entries)
             invalid(path, "map " + decl.name +
                               ": max_entries is 0, left to the loader: give it with "
@@ -861,6 +857,13 @@ std::pair<std::string, std::string> split_setting(const std::string& option,
 }
 
 } // namespace
+
+uint32_t possible_cpus() {
+    int cpus = libbpf_num_possible_cpus();
+    if (cpus < 0)
+        throw Error(-cpus, "the number of possible CPUs");
+    return static_cast<uint32_t>(cpus);
+}
 
 void parse_max_entries(const std::vector<std::string>& args, ObjectSettings* settings) {
     for (const std::string& arg : args) {

@@ -61,12 +61,8 @@ LinuxMap::LinuxMap(int fd) : fd_(fd) {
     bpf_map_info i = info();
     key_size_ = i.key_size;
     value_bytes_ = i.value_size;
-    if (is_percpu(i.type)) {
-        int cpus = libbpf_num_possible_cpus();
-        if (cpus < 0)
-            throw Error(-cpus, "the number of possible CPUs");
-        value_bytes_ = static_cast<size_t>(cpus) * ((i.value_size + 7) / 8 * 8);
-    }
+    if (is_percpu(i.type))
+        value_bytes_ = size_t{bpf::possible_cpus()} * ((i.value_size + 7) / 8 * 8);
 }
 
 bpf_map_info LinuxMap::info() const {

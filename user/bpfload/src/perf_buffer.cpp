@@ -52,8 +52,4 @@ void PerfBuffer::consume() {
         throw Error(-err, "reading a perf buffer");
 }
 
-int PerfBuffer::epoll_fd() const noexcept {
-    return perf_buffer__epoll_fd(buffer_);
-}
-
 } // namespace kring

@@ -133,6 +133,10 @@ struct ObjectSettings {
     std::string kconfig;
 };
 
+// The possible CPUs, as libbpf counts them: a per-CPU map's values and a
+// perf event array's default size. Throws kring::Error.
+uint32_t possible_cpus();
+
 // The values of repeated --max-entries MAP=N and --set NAME=VALUE options,
 // into `settings`. Throws kring::Error (EINVAL) naming the option.
 void parse_max_entries(const std::vector<std::string>& args, ObjectSettings* settings);

@@ -38,8 +38,6 @@ public:
     void poll(std::chrono::milliseconds timeout);
     // Hands every sample there to the callbacks, without waiting.
     void consume();
-    // Readable when a CPU's buffer has samples (for the caller's own wait).
-    int epoll_fd() const noexcept;
 
 private:
     struct Callbacks {
