@@ -72,7 +72,7 @@ static void kring_probe_fork(void *data, struct task_struct *parent,
 
 	strscpy_pad(ctx.parent_comm, parent->comm, sizeof(ctx.parent_comm));
 	strscpy_pad(ctx.child_comm, child->comm, sizeof(ctx.child_comm));
-	kring_prog_run(link->prog, &ctx, NULL);
+	kring_prog_run(link->prog, &ctx, NULL, NULL);
 }
 
 static void kring_probe_exec(void *data, struct task_struct *task,
@@ -88,7 +88,7 @@ static void kring_probe_exec(void *data, struct task_struct *task,
 
 	strscpy_pad(ctx.comm, task->comm, sizeof(ctx.comm));
 	strscpy_pad(ctx.filename, bprm->filename, sizeof(ctx.filename));
-	kring_prog_run(link->prog, &ctx, NULL);
+	kring_prog_run(link->prog, &ctx, NULL, NULL);
 }
 
 static void kring_probe_exit(void *data, struct task_struct *task)
@@ -102,7 +102,7 @@ static void kring_probe_exit(void *data, struct task_struct *task)
 	};
 
 	strscpy_pad(ctx.comm, task->comm, sizeof(ctx.comm));
-	kring_prog_run(link->prog, &ctx, NULL);
+	kring_prog_run(link->prog, &ctx, NULL, NULL);
 }
 
 static void kring_probe_sys_enter(void *data, struct pt_regs *regs, long id)
@@ -115,7 +115,7 @@ static void kring_probe_sys_enter(void *data, struct pt_regs *regs, long id)
 	syscall_get_arguments(current, regs, args);
 	for (i = 0; i < 6; i++)
 		ctx.args[i] = args[i];
-	kring_prog_run(link->prog, &ctx, NULL);
+	kring_prog_run(link->prog, &ctx, NULL, NULL);
 }
 
 static void kring_probe_sys_exit(void *data, struct pt_regs *regs, long ret)
@@ -126,19 +126,19 @@ static void kring_probe_sys_exit(void *data, struct pt_regs *regs, long ret)
 		.ret = ret,
 	};
 
-	kring_prog_run(link->prog, &ctx, NULL);
+	kring_prog_run(link->prog, &ctx, NULL, NULL);
 }
 
 /*
  * The registers themselves are the context, as Linux gives them to kprobe
  * programs: read-only to the program (the verifier's context is), so
- * nothing is copied.
+ * nothing is copied. They are where bpf_get_stack's walks start, too.
  */
 static int kring_probe_kprobe(struct kprobe *kp, struct pt_regs *regs)
 {
 	struct kring_link *link = container_of(kp, struct kring_link, kp);
 
-	kring_prog_run(link->prog, regs, NULL);
+	kring_prog_run(link->prog, regs, regs, NULL);
 	return 0;
 }
 
@@ -148,14 +148,16 @@ static int kring_probe_kretprobe(struct kretprobe_instance *ri,
 	struct kring_link *link =
 		container_of(get_kretprobe(ri), struct kring_link, krp);
 
-	kring_prog_run(link->prog, regs, NULL);
+	kring_prog_run(link->prog, regs, regs, NULL);
 	return 0;
 }
 
 /*
  * A trace event's counter overflowed: with a period of 1, once per event.
  * The raw sample is the record the event built in the per-CPU trace buffer,
- * the context Linux passes to its tracepoint programs.
+ * the context Linux passes to its tracepoint programs; @regs, the
+ * registers the event gave perf (its caller's, or a syscall's user ones),
+ * are those Linux's bpf_get_stack walks from.
  */
 static void kring_probe_trace_event(struct perf_event *event,
 				    struct perf_sample_data *data,
@@ -167,7 +169,7 @@ static void kring_probe_trace_event(struct perf_event *event,
 	/* Trace events give one fragment; anything else is not a record. */
 	if (!raw || !perf_raw_frag_last(&raw->frag))
 		return;
-	kring_prog_run(link->prog, raw->frag.data, NULL);
+	kring_prog_run(link->prog, raw->frag.data, regs, NULL);
 }
 
 /*
@@ -185,7 +187,7 @@ static void kring_run_raw_tp(struct kring_link *link,
 
 	for (i = 0; i < count; i++)
 		args[i] &= link->raw_arg_masks[i];
-	kring_prog_run(link->prog, args, NULL);
+	kring_prog_run(link->prog, args, NULL, NULL);
 }
 
 #define KRING_RAW_PARAMS_0 void *data

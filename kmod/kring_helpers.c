@@ -13,8 +13,10 @@
 #include <linux/cred.h>
 #include <linux/jiffies.h>
 #include <linux/percpu.h>
+#include <linux/perf_event.h>
 #include <linux/prandom.h>
 #include <linux/sched.h>
+#include <linux/sched/task_stack.h>
 #include <linux/uaccess.h>
 #include <linux/uidgid.h>
 #include <linux/smp.h>
@@ -23,6 +25,7 @@
 #include <linux/trace_events.h>
 #include <linux/workqueue.h>
 #include <linux/kring.h>
+#include <asm/unwind.h>
 
 #include "bpf/printk.h"
 #include "kring.h"
@@ -107,6 +110,164 @@ KRING_HELPER(perf_event_output)
 		return (u64)-EINVAL;
 	return bpf_event_output((struct bpf_map *)(unsigned long)r2, r3,
 				(void *)(unsigned long)r4, r5, NULL, 0, NULL);
+}
+
+/*
+ * A stack walk's output: the return addresses bpf_get_stack copies,
+ * innermost first, after @skip frames are dropped, up to @max_depth frames
+ * (the dropped ones counted).
+ */
+struct kring_stack_walk {
+	u64 *ips;
+	u32 skip;
+	u32 max_depth;
+	u32 depth;
+};
+
+/* Takes one frame's address: false once the walk is as deep as it goes. */
+static bool kring_stack_store(struct kring_stack_walk *walk, u64 ip)
+{
+	if (walk->depth >= walk->max_depth)
+		return false;
+	if (walk->depth >= walk->skip)
+		walk->ips[walk->depth - walk->skip] = ip;
+	walk->depth++;
+	return true;
+}
+
+/*
+ * The kernel stack, through the exported unwinder (ORC on Debian's
+ * kernels), as Linux's perf callchains walk it: from registers an
+ * exception saved (a kprobe's), their address and then their callers; from
+ * registers the perf core filled in for a trace event (no EFLAGS), their
+ * address and then the frames above their stack pointer; with none, the
+ * frames above kring_prog_run's. Registers of user mode (a syscall trace
+ * event's) have no kernel stack, as in Linux.
+ */
+static void kring_kernel_stack(struct kring_stack_walk *walk,
+			       struct pt_regs *regs, unsigned long *frame)
+{
+	struct unwind_state state;
+	unsigned long addr;
+
+	if (regs && user_mode(regs))
+		return;
+	if (!regs) {
+		unwind_start(&state, current, NULL, frame);
+	} else {
+		if (!kring_stack_store(walk, instruction_pointer(regs)))
+			return;
+		if (regs->flags & X86_EFLAGS_FIXED)
+			unwind_start(&state, current, regs, NULL);
+		else
+			unwind_start(&state, current, NULL,
+				     (unsigned long *)kernel_stack_pointer(regs));
+	}
+	for (; !unwind_done(&state); unwind_next_frame(&state)) {
+		addr = unwind_get_return_address(&state);
+		if (!addr || !kring_stack_store(walk, addr))
+			return;
+	}
+}
+
+/*
+ * The user stack of the current task, as Linux's perf callchains walk it on
+ * x86: the user instruction pointer, then the return addresses the frame
+ * pointer chain leads to, each pair read with the nofault copy, until one
+ * read fails. A task without a user address space has none; a 32-bit
+ * task's walk stops at its instruction pointer (its frames are 4-byte).
+ */
+static void kring_user_stack(struct kring_stack_walk *walk,
+			     struct pt_regs *regs)
+{
+	unsigned long fp, frame[2];	/* the caller's fp, the return address */
+
+	if (!regs || !user_mode(regs)) {
+		if (!current->mm || (current->flags & PF_KTHREAD))
+			return;
+		regs = task_pt_regs(current);
+	}
+	if (!kring_stack_store(walk, instruction_pointer(regs)) ||
+	    !user_64bit_mode(regs))
+		return;
+	for (fp = regs->bp; ; fp = frame[0]) {
+		if (copy_from_user_nofault(frame, (const void __user *)fp,
+					   sizeof(frame)))
+			return;
+		if (!kring_stack_store(walk, frame[1]))
+			return;
+	}
+}
+
+#define KRING_STACK_FLAGS \
+	(BPF_F_SKIP_FIELD_MASK | BPF_F_USER_STACK | BPF_F_USER_BUILD_ID)
+
+/*
+ * The @n addresses at the start of @buf as Linux's build id entries, each
+ * BPF_STACK_BUILD_ID_IP: the entry Linux writes where it cannot read the
+ * mapping's build id, as here always (its build id parser is not
+ * exported). From the last down, as entry i ends past address i.
+ */
+static void kring_stack_build_ids(void *buf, u32 n)
+{
+	struct bpf_stack_build_id *ids = buf;
+	u64 ip;
+
+	while (n--) {
+		ip = ((u64 *)buf)[n];
+		memset(&ids[n], 0, sizeof(ids[n]));
+		ids[n].status = BPF_STACK_BUILD_ID_IP;
+		ids[n].ip = ip;
+	}
+}
+
+/*
+ * bpf_get_stack(ctx, buf, size, flags): the run's kernel stack, or its
+ * user stack with BPF_F_USER_STACK, into @r2 innermost first, as u64
+ * addresses or with BPF_F_USER_BUILD_ID as struct bpf_stack_build_id
+ * entries, the first (flags & BPF_F_SKIP_FIELD_MASK) frames dropped, at
+ * most PERF_MAX_STACK_DEPTH frames walked (Linux's default
+ * kernel.perf_event_max_stack); the rest of the buffer zeroed. Returns the
+ * bytes written; -EINVAL for unknown flags, a kernel stack of build ids,
+ * or a size that is no whole number of entries; -EFAULT when the stack is
+ * shallower than the frames to drop, as Linux's. On an error the buffer is
+ * zeroed. The walks start from the registers the probe gave the run
+ * (kring_prog_run_regs), never from the context, which a test run fills
+ * with anything.
+ */
+KRING_HELPER(get_stack)
+{
+	void *buf = (void *)(unsigned long)r2;
+	u32 size = r3, skip = r4 & BPF_F_SKIP_FIELD_MASK, entry_size, n;
+	bool user = r4 & BPF_F_USER_STACK;
+	bool build_ids = r4 & BPF_F_USER_BUILD_ID;
+	struct kring_stack_walk walk = { .ips = buf, .skip = skip };
+	unsigned long *frame;
+	struct pt_regs *regs = kring_prog_run_regs(&frame);
+	long err = -EINVAL;
+
+	entry_size = build_ids ? sizeof(struct bpf_stack_build_id) : sizeof(u64);
+	if ((r4 & ~KRING_STACK_FLAGS) || (build_ids && !user) ||
+	    size % entry_size)
+		goto clear;
+	walk.max_depth = min_t(u32, size / entry_size + skip,
+			       PERF_MAX_STACK_DEPTH);
+	if (user)
+		kring_user_stack(&walk, regs);
+	else
+		kring_kernel_stack(&walk, regs, frame);
+	if (walk.depth < skip) {
+		err = -EFAULT;
+		goto clear;
+	}
+	n = walk.depth - skip;
+	if (build_ids)
+		kring_stack_build_ids(buf, n);
+	memset((u8 *)buf + n * entry_size, 0, size - n * entry_size);
+	return n * entry_size;
+clear:
+	memset(buf, 0, size);
+	return (u64)err;
 }
 
 /*
@@ -451,6 +612,8 @@ kring_helper_fn kring_helper_addr(s32 helper_id)
 		return kring_helper_current_task_under_cgroup;
 	case BPF_FUNC_perf_event_output:
 		return kring_helper_perf_event_output;
+	case BPF_FUNC_get_stack:
+		return kring_helper_get_stack;
 	case BPF_FUNC_trace_printk:
 		return kring_helper_trace_printk;
 	case BPF_FUNC_trace_vprintk:
@@ -523,6 +686,8 @@ u64 kring_call_helper(void *priv, s32 helper_id, const u64 args[5])
 		return KRING_CALL(current_task_under_cgroup);
 	case BPF_FUNC_perf_event_output:
 		return KRING_CALL(perf_event_output);
+	case BPF_FUNC_get_stack:
+		return KRING_CALL(get_stack);
 	case BPF_FUNC_trace_printk:
 		return KRING_CALL(trace_printk);
 	case BPF_FUNC_trace_vprintk:

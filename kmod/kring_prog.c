@@ -17,6 +17,7 @@
 #include <linux/uaccess.h>
 #include <linux/vmalloc.h>
 #include <linux/kring.h>
+#include <asm/asm.h>
 
 #include "kring.h"
 #include "kring_attach.h"
@@ -52,6 +53,8 @@ struct kring_run_cpu {
 	int active;
 	u32 tail_calls;
 	struct kring_prog *tail_target;
+	struct pt_regs *regs;
+	unsigned long *frame;
 };
 
 DEFINE_PER_CPU(struct kring_batch, kring_prog_batches);
@@ -159,7 +162,16 @@ struct kbpf_printk_buf *kring_prog_printk_buf(void)
 	return &this_cpu_ptr(kring_run_cpus)->printk;
 }
 
-int kring_prog_run(struct kring_prog *prog, void *ctx, u64 *r0)
+struct pt_regs *kring_prog_run_regs(unsigned long **frame)
+{
+	struct kring_run_cpu *cpu = this_cpu_ptr(kring_run_cpus);
+
+	*frame = cpu->frame;
+	return cpu->regs;
+}
+
+int kring_prog_run(struct kring_prog *prog, void *ctx, struct pt_regs *regs,
+		   u64 *r0)
 {
 	struct kring_run_cpu *cpu = this_cpu_ptr(kring_run_cpus);
 	struct kring_prog *run;
@@ -181,6 +193,8 @@ int kring_prog_run(struct kring_prog *prog, void *ctx, u64 *r0)
 	}
 	cpu->active = 1;
 	cpu->tail_calls = 0;
+	cpu->regs = regs;
+	cpu->frame = (unsigned long *)current_stack_pointer;
 	kring_batch_begin(kring_prog_batch());
 	barrier();	/* the flag before the stack use, against nesting irqs */
 	/*
@@ -277,7 +291,7 @@ static long kring_prog_test_run(struct kring_prog *prog, void __user *uarg)
 		preempt_disable();
 		start = ktime_get_ns();
 		for (i = 0; i < batch && !err; i++)
-			err = kring_prog_run(prog, ctx, &r0);
+			err = kring_prog_run(prog, ctx, NULL, &r0);
 		elapsed += ktime_get_ns() - start;
 		preempt_enable();
 		done += batch;

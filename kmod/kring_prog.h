@@ -93,11 +93,14 @@ void kring_prog_fill_info(struct kring_prog *prog,
 
 /*
  * Runs @prog on @ctx on this CPU; the caller has preemption disabled.
- * Returns 0 with R0 in *@r0, -EBUSY if a program is already running on this
- * CPU (a probe hit from inside one: counted as a miss), or the
- * interpreter's error (a JIT'd program has none).
+ * @regs are the registers of the probe that fired (a kprobe's, or those
+ * the perf core gave a trace event), where bpf_get_stack's walks start;
+ * NULL for a run that has none. Returns 0 with R0 in *@r0, -EBUSY if a
+ * program is already running on this CPU (a probe hit from inside one:
+ * counted as a miss), or the interpreter's error (a JIT'd program has none).
  */
-int kring_prog_run(struct kring_prog *prog, void *ctx, u64 *r0);
+int kring_prog_run(struct kring_prog *prog, void *ctx, struct pt_regs *regs,
+		   u64 *r0);
 /*
  * The batch (kring.h) of the run under way on this CPU: the ring helpers
  * reserve and commit in it, and the run ends it. Only helpers use it, so
@@ -114,6 +117,13 @@ struct kbpf_printk_buf;
 
 /* Where this CPU's run formats bpf_trace_printk's text (kbpf/printk.h). */
 struct kbpf_printk_buf *kring_prog_printk_buf(void);
+
+/*
+ * Where the stack walks of this CPU's run start: the registers its probe
+ * gave kring_prog_run, or NULL and in *@frame a stack address inside
+ * kring_prog_run's frame, so that a walk begins at its caller (the probe).
+ */
+struct pt_regs *kring_prog_run_regs(unsigned long **frame);
 
 /*
  * The helper bpf_tail_call(ctx, prog array, index) of interpreted programs

@@ -37,10 +37,10 @@ enum kbpf_ret_kind {
 	KBPF_RET_MAP_VALUE_OR_NULL,	/* a value of the map argument */
 	KBPF_RET_TASK_BTF,	/* the current task: a KBPF_PTR_BTF */
 	/*
-	 * A string copy's result: the bytes copied with the NUL, at most the
-	 * memory argument's size, or a negative errno.
+	 * A copy's result: the bytes copied (a string's with its NUL), at most
+	 * the memory argument's size, or a negative errno.
 	 */
-	KBPF_RET_STR_LEN,
+	KBPF_RET_COPY_LEN,
 };
 
 /* The largest errno a helper returns (negated), Linux's MAX_ERRNO. */

@@ -536,11 +536,12 @@ static int record_tail_call_key(struct kbpf_env *env, struct kbpf_state *st,
 }
 
 /*
- * A string copy returns the length it copied, at most @size_max, or an
- * errno: Linux's do_refine_retval_range() bounds it so, and programs add
- * it to a pointer after only an `if (len >= 0)` (libbpf's test_varlen).
+ * A string copy or a stack walk returns the length it copied, at most
+ * @size_max, or an errno: Linux's do_refine_retval_range() bounds it so,
+ * and programs add it to a pointer after only an `if (len >= 0)` (libbpf's
+ * test_varlen).
  */
-static void bound_str_len(struct kbpf_scalar *len, u64 size_max)
+static void bound_copy_len(struct kbpf_scalar *len, u64 size_max)
 {
 	len->smin = -KBPF_MAX_ERRNO;
 	len->smax = (s64)size_max;
@@ -607,9 +608,9 @@ static int transfer_helper_call(struct kbpf_env *env, struct kbpf_state *st,
 		r0->type = KBPF_PTR_BTF;
 		r0->btf_id = env->task_btf_id;	/* found by the check */
 		break;
-	case KBPF_RET_STR_LEN:
+	case KBPF_RET_COPY_LEN:
 		kbpf_reg_mark_unknown(r0);
-		bound_str_len(&r0->val, facts.mem_size_max);
+		bound_copy_len(&r0->val, facts.mem_size_max);
 		break;
 	}
 	return 0;

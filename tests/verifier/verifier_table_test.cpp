@@ -1638,6 +1638,21 @@ std::vector<Case> tracing_helper_cases() {
                   alu64_imm(BPF_ADD, R4, -size), mov64_imm(R5, size),
                   call_helper(BPF_FUNC_perf_event_output), exit_insn()});
     };
+    // get_stack(ctx, fp-64, size, flags), r1 still the context.
+    auto stack_to_stack = [](int32_t size, int32_t flags) {
+        return P({mov64_reg(R2, R10), alu64_imm(BPF_ADD, R2, -64), mov64_imm(R3, size),
+                  mov64_imm(R4, flags), call_helper(BPF_FUNC_get_stack), exit_insn()});
+    };
+    // A user stack of at most 8 bytes walked into a 16-byte map value; if
+    // the walk did not fail, its length moves r6 along the value, and then
+    // a byte at r6 + at is stored.
+    auto store_after_stack = [](int16_t at) {
+        return P({mov64_reg(R9, R1), lookup_checked(ARRAY_MAP), mov64_reg(R6, R0),
+                  mov64_reg(R1, R9), mov64_reg(R2, R0), mov64_imm(R3, 8),
+                  mov64_imm(R4, BPF_F_USER_STACK), call_helper(BPF_FUNC_get_stack),
+                  jmp_imm(BPF_JSLT, R0, 0, 2), alu64_reg(BPF_ADD, R6, R0), st(BPF_B, R6, at, 0),
+                  ret(0)});
+    };
     return {
         accept("probe_read_kernel into the stack", read_to_stack(BPF_FUNC_probe_read_kernel)),
         accept("probe_read_user into the stack", read_to_stack(BPF_FUNC_probe_read_user)),
@@ -1737,6 +1752,22 @@ std::vector<Case> tracing_helper_cases() {
             .with_flags(NO_LEAKS),
         deny("perf_event_output's first argument not the context",
              P({mov64_imm(R1, 0), perf_output(PERF_MAP, 8)}), "r1 expects the context, got scalar"),
+        // get_stack, as opensnoop and biostacks call it: the context, memory
+        // it fills, its size, the flags; its result is at most the size.
+        accept("get_stack of the kernel stack into the stack", stack_to_stack(64, 0)),
+        accept("get_stack of the user stack, two frames skipped",
+               stack_to_stack(64, BPF_F_USER_STACK | 2)),
+        accept("get_stack's length, at most its size, moves a pointer within the value",
+               store_after_stack(7)),
+        deny("get_stack's length may be its whole size: one byte too far", store_after_stack(8),
+             "invalid map value access off=8 size=1 (value size 16)"),
+        deny("get_stack without CAP_PERFMON", stack_to_stack(64, 0),
+             "helper 67 (get_stack) reads kernel memory or addresses: it needs CAP_PERFMON")
+            .with_flags(NO_LEAKS),
+        deny("get_stack's first argument not the context",
+             P({mov64_imm(R1, 0), stack_to_stack(64, 0)}), "r1 expects the context, got scalar"),
+        deny("get_stack past the stack's top", stack_to_stack(72, 0),
+             "invalid stack access off=-64 size=72"),
     };
 }
 
@@ -2473,10 +2504,10 @@ std::vector<Case> malformed_cases() {
         malformed("a byte swap of 8 bits", P({mov64_imm(R0, 5), endian(true, R0, 8), exit_insn()}),
                   "insn 1: "),
         // Helpers kring lacks are named as Linux 6.1's <linux/bpf.h> does.
-        malformed("helper 67 (get_stack) is not in the subset", P({call_helper(67), exit_insn()}),
-                  "unknown helper 67 (bpf_get_stack)"),
-        malformed("helper 67 (get_stack) is not in the subset", P({call_helper(67), exit_insn()}),
-                  "unknown helper 67 (bpf_get_stack)"),
+        malformed("helper 46 (get_socket_cookie) is not in the subset",
+                  P({call_helper(46), exit_insn()}), "unknown helper 46 (bpf_get_socket_cookie)"),
+        malformed("helper 51 (redirect_map) is not in the subset",
+                  P({call_helper(51), exit_insn()}), "unknown helper 51 (bpf_redirect_map)"),
         malformed("helper 209, Linux 6.1's last (user_ringbuf_drain)",
                   P({call_helper(209), exit_insn()}),
                   "unknown helper 209 (bpf_user_ringbuf_drain)"),

@@ -377,6 +377,18 @@ uint64_t call_helper(void* priv, int32_t id, const uint64_t args[5]) {
         return static_cast<uint64_t>(getgid()) << 32 | static_cast<uint64_t>(getuid());
     case BPF_FUNC_get_current_task:
         return 0; // no kernel here: no task
+    case BPF_FUNC_get_stack: {
+        // No probe here, and so no stack to walk: a walk that found no
+        // frame, after the module's checks of the flags and the size.
+        constexpr uint64_t known = BPF_F_SKIP_FIELD_MASK | BPF_F_USER_STACK | BPF_F_USER_BUILD_ID;
+        const bool build_ids = args[3] & BPF_F_USER_BUILD_ID;
+        const uint64_t entry_size = build_ids ? sizeof(bpf_stack_build_id) : sizeof(uint64_t);
+        std::memset(reinterpret_cast<void*>(args[1]), 0, args[2]);
+        if ((args[3] & ~known) || (build_ids && !(args[3] & BPF_F_USER_STACK)) ||
+            args[2] % entry_size)
+            return neg(EINVAL);
+        return args[3] & BPF_F_SKIP_FIELD_MASK ? neg(EFAULT) : 0;
+    }
     case BPF_FUNC_probe_read:
     case BPF_FUNC_probe_read_str:
     case BPF_FUNC_probe_read_user:

@@ -1,0 +1,234 @@
+// bpf_get_stack in the kernel: tests/bpf_progs/stack.bpf.c's programs on a
+// kprobe, a syscall trace event and a raw tracepoint, each at this
+// process's getppid(). The kprobe's kernel stack is the one Linux's own
+// helper gives for the same object (the same return addresses, from the
+// probed function to the syscall entry); a syscall trace event has user
+// registers and so, as in Linux, no kernel stack; a raw tracepoint's
+// begins at kring's probe. Every user stack begins at the same return
+// address in this process's text. The calls the helper refuses answer as
+// Linux's: -EINVAL, -EOPNOTSUPP for user build ids, -EFAULT when more
+// frames are skipped than there are, each with its buffer zeroed. JIT'd
+// and interpreted alike.
+#include "object_util.hpp"
+#include "vm_util.hpp"
+
+#include <algorithm>
+#include <bpf/libbpf.h>
+#include <cerrno>
+#include <cstring>
+#include <doctest/doctest.h>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <string>
+#include <unistd.h>
+#include <vector>
+
+namespace {
+
+const std::string kObject = "/lib/kring/stack.bpf.o";
+constexpr uint32_t kRuntimes[] = {0, KRING_PROG_F_INTERPRETER};
+
+enum Source : uint32_t { kKprobe = 0, kTracepoint = 1, kRawTp = 2 };
+
+struct StackEvent { // stack.bpf.c's
+    uint32_t source;
+    uint32_t pad;
+    int64_t kernel_len;
+    int64_t user_len;
+    int64_t odd_size;
+    int64_t skip_all;
+    int64_t build_ids_len;
+    uint64_t kernel[16];
+    uint64_t user[4];
+    bpf_stack_build_id build_ids[2];
+};
+
+// The kernel's text symbols by address (root reads /proc/kallsyms' addresses).
+class KernelSymbols {
+public:
+    KernelSymbols() {
+        std::ifstream syms("/proc/kallsyms");
+        std::string line;
+        while (std::getline(syms, line)) {
+            std::istringstream fields(line);
+            std::string address, type, name;
+            fields >> address >> type >> name;
+            if (type == "t" || type == "T")
+                by_address_[std::stoull(address, nullptr, 16)] = name;
+        }
+        REQUIRE(by_address_.size() > 1000);
+    }
+    // The function whose text holds `address`: the last symbol at or below it.
+    std::string name_of(uint64_t address) const {
+        auto it = by_address_.upper_bound(address);
+        return it == by_address_.begin() ? "" : std::prev(it)->second;
+    }
+    std::vector<std::string> names_of(const uint64_t* addresses, int64_t len) const {
+        std::vector<std::string> names;
+        for (int64_t i = 0; i < len / 8; i++)
+            names.push_back(name_of(addresses[i]));
+        return names;
+    }
+
+private:
+    std::map<uint64_t, std::string> by_address_;
+};
+
+// Whether `address` is in an executable mapping of this process.
+bool in_executable_mapping(uint64_t address) {
+    std::ifstream maps("/proc/self/maps");
+    std::string line;
+    while (std::getline(maps, line)) {
+        uint64_t start = 0, end = 0;
+        char perms[5] = {};
+        if (std::sscanf(line.c_str(), "%lx-%lx %4s", &start, &end, perms) == 3 && perms[2] == 'x' &&
+            address >= start && address < end)
+            return true;
+    }
+    return false;
+}
+
+bool contains(const std::vector<std::string>& names, const std::string& name) {
+    return std::find(names.begin(), names.end(), name) != names.end();
+}
+
+// What every event shows whatever its source: the refusals, and the
+// buffers zeroed past what the walks copied.
+void check_common(const StackEvent& e) {
+    CHECK(e.odd_size == -EINVAL);
+    CHECK(e.skip_all == -EFAULT);
+    REQUIRE(e.kernel_len >= 0);
+    REQUIRE(e.kernel_len % 8 == 0);
+    REQUIRE(e.kernel_len <= static_cast<int64_t>(sizeof(e.kernel)));
+    for (int64_t i = e.kernel_len / 8; i < 16; i++)
+        CHECK(e.kernel[i] == 0);
+    REQUIRE(e.user_len >= 8);
+    REQUIRE(e.user_len % 8 == 0);
+    REQUIRE(e.user_len <= static_cast<int64_t>(sizeof(e.user)));
+    for (int64_t i = e.user_len / 8; i < 4; i++)
+        CHECK(e.user[i] == 0);
+    CHECK(in_executable_mapping(e.user[0]));
+    // Linux reads the build id where it can, and gives the address where
+    // it cannot; kring always gives the address.
+    REQUIRE(e.build_ids_len > 0);
+    REQUIRE(e.build_ids_len % sizeof(bpf_stack_build_id) == 0);
+    CHECK((e.build_ids[0].status == BPF_STACK_BUILD_ID_VALID ||
+           e.build_ids[0].status == BPF_STACK_BUILD_ID_IP));
+}
+
+// kring's build id entries: each the user stack's address.
+void check_build_ids(const StackEvent& e) {
+    for (size_t i = 0; i < e.build_ids_len / sizeof(bpf_stack_build_id); i++) {
+        CAPTURE(i);
+        CHECK(e.build_ids[i].status == BPF_STACK_BUILD_ID_IP);
+        CHECK(e.build_ids[i].ip == e.user[i]);
+        CHECK(std::all_of(std::begin(e.build_ids[i].build_id), std::end(e.build_ids[i].build_id),
+                          [](unsigned char b) { return b == 0; }));
+    }
+}
+
+// The object in Linux, its kprobe program alone, as a libbpf user loads it.
+struct LinuxStack {
+    bpf_object* obj = nullptr;
+    bpf_link* link = nullptr;
+    ring_buffer* ring = nullptr;
+    std::vector<StackEvent> events;
+
+    LinuxStack() {
+        obj = bpf_object__open_file(kObject.c_str(), nullptr);
+        REQUIRE_MESSAGE(obj, "libbpf: open: " << strerror(errno));
+        // .rodata holds target_tgid alone.
+        bpf_map* rodata = bpf_object__find_map_by_name(obj, ".rodata");
+        REQUIRE(rodata);
+        auto tgid = static_cast<uint32_t>(::getpid());
+        REQUIRE(bpf_map__set_initial_value(rodata, &tgid, sizeof(tgid)) == 0);
+        REQUIRE_MESSAGE(bpf_object__load(obj) == 0, "libbpf: load: " << strerror(errno));
+        link = bpf_program__attach(bpf_object__find_program_by_name(obj, "stack_kprobe"));
+        REQUIRE_MESSAGE(link, "libbpf: attach: " << strerror(errno));
+        ring = ring_buffer__new(bpf_map__fd(bpf_object__find_map_by_name(obj, "events")),
+                                &LinuxStack::on_record, this, nullptr);
+        REQUIRE(ring);
+    }
+    ~LinuxStack() {
+        ring_buffer__free(ring);
+        bpf_link__destroy(link);
+        bpf_object__close(obj);
+    }
+    static int on_record(void* self, void* data, size_t size) {
+        REQUIRE(size == sizeof(StackEvent));
+        std::memcpy(&static_cast<LinuxStack*>(self)->events.emplace_back(), data, size);
+        return 0;
+    }
+};
+
+// One getppid() from this one call site, so that every user stack begins at
+// the same return address.
+__attribute__((noinline)) void call_getppid() {
+    CHECK(::getppid() >= 0);
+}
+
+} // namespace
+
+TEST_CASE("get_stack: kernel and user stacks from a kprobe, a trace event and a raw tracepoint, "
+          "the kprobe's as Linux's") {
+    KernelSymbols symbols;
+    std::vector<std::string> linux_kprobe_stack;
+    uint64_t user_ip = 0;
+    {
+        LinuxStack linux_stack;
+        call_getppid();
+        REQUIRE(ring_buffer__consume(linux_stack.ring) == 1);
+        const StackEvent& e = linux_stack.events.at(0);
+        check_common(e);
+        linux_kprobe_stack = symbols.names_of(e.kernel, e.kernel_len);
+        user_ip = e.user[0];
+        INFO("Linux's kprobe stack: ", doctest::toString(linux_kprobe_stack));
+        REQUIRE(linux_kprobe_stack.size() >= 2);
+        CHECK(linux_kprobe_stack[0] == "__x64_sys_getppid");
+        CHECK(contains(linux_kprobe_stack, "do_syscall_64"));
+    }
+    for (uint32_t runtime : kRuntimes) {
+        CAPTURE(runtime);
+        kring::bpf::ObjectSettings settings;
+        settings.globals["target_tgid"] = std::to_string(::getpid());
+        vmtest::TestObject t(kObject, "stack", settings);
+        kring::Program kprobe = t.load("stack_kprobe", KRING_ATTACH_KPROBE, runtime);
+        kring::Program tracepoint = t.load("stack_tracepoint", KRING_ATTACH_TRACEPOINT, runtime);
+        kring::Program raw_tp = t.load("stack_raw_tp", KRING_ATTACH_RAW_TRACEPOINT, runtime);
+        {
+            kring::Link on_kprobe = kprobe.attach("__x64_sys_getppid");
+            kring::Link on_tracepoint = tracepoint.attach("syscalls/sys_exit_getppid");
+            kring::Link on_raw_tp = raw_tp.attach("sys_exit");
+            call_getppid();
+        }
+        std::vector<StackEvent> events = t.drain<StackEvent>("events");
+        std::map<uint32_t, StackEvent> by_source;
+        for (const StackEvent& e : events)
+            by_source[e.source] = e; // the raw tracepoint sees other syscalls too
+        REQUIRE(by_source.size() == 3);
+        for (const auto& [source, e] : by_source) {
+            CAPTURE(source);
+            check_common(e);
+            check_build_ids(e);
+            CHECK(e.user[0] == user_ip);
+            std::vector<std::string> names = symbols.names_of(e.kernel, e.kernel_len);
+            INFO("kring's kernel stack: ", doctest::toString(names));
+            switch (source) {
+            case kKprobe:
+                CHECK(names == linux_kprobe_stack);
+                break;
+            case kTracepoint:
+                CHECK(e.kernel_len == 0);
+                break;
+            case kRawTp:
+                REQUIRE(!names.empty());
+                CHECK(names[0].starts_with("kring_"));
+                CHECK(contains(names, "do_syscall_64"));
+                break;
+            default:
+                FAIL("unknown source");
+            }
+        }
+    }
+}
