@@ -18,6 +18,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <utility>
@@ -221,6 +222,13 @@ inline bool keep_only_caps(std::initializer_list<int> caps) {
         data[cap / 32].permitted |= 1U << (cap % 32);
     }
     return ::syscall(SYS_capset, &hdr, data) == 0;
+}
+
+// Whether the running kernel is a PREEMPT_RT one (Debian's -rt kernels say
+// so in their version string).
+inline bool kernel_is_preempt_rt() {
+    utsname u{};
+    return ::uname(&u) == 0 && std::strstr(u.version, "PREEMPT_RT") != nullptr;
 }
 
 // Whether the running kernel was built with KASAN (the debug kernel).
