@@ -2,7 +2,8 @@
 /*
  * bpf_perf_event_output as libbpf-tools without a ring call it: "events"
  * is a PERF_EVENT_ARRAY left at max_entries 0, which the loader sizes to
- * the possible CPUs as libbpf does, and each getppid() of the target
+ * the possible CPUs as libbpf does, and without key and value sizes, which
+ * it makes the u32s Linux takes; each getppid() of the target
  * process (any process while target_tgid is 0) writes a sample of its tgid
  * and a count to this CPU's slot.
  */
@@ -16,8 +17,6 @@ struct perf_sample {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERF_EVENT_ARRAY);
-	__uint(key_size, sizeof(__u32));
-	__uint(value_size, sizeof(__u32));
 } events SEC(".maps");
 
 const volatile __u32 target_tgid;

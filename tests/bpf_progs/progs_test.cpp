@@ -804,6 +804,8 @@ TEST_CASE("bpf_perf_event_output: the array sized per possible CPU, samples padd
     const kring::bpf::MapDecl& events = obj.maps[obj.map_index("events")];
     CHECK(events.is_perf_event_array());
     CHECK(events.max_entries == static_cast<uint32_t>(libbpf_num_possible_cpus()));
+    CHECK(events.key_size == 4); // left out of the object
+    CHECK(events.value_size == 4);
     kring::bpf::Runtime rt(obj.maps);
     std::vector<std::vector<std::byte>> samples;
     rt.on_perf_sample([&](size_t map, std::span<const std::byte> sample) {

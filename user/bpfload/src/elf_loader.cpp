@@ -344,6 +344,13 @@ std::vector<MapDecl> read_maps(const std::string& path, const btf* b,
                 decl.key_size = decl.value_size = 0;
             retyped++;
         }
+        // A perf event array's keys and values are u32s, the only sizes
+        // Linux takes, which loaders fill in where an object leaves them
+        // out (cilium/ebpf does).
+        if (decl.is_perf_event_array()) {
+            decl.key_size = decl.key_size ? decl.key_size : sizeof(uint32_t);
+            decl.value_size = decl.value_size ? decl.value_size : sizeof(uint32_t);
+        }
         if (!decl.slots.empty() && !decl.is_prog_array())
             invalid(path, "map " + decl.name +
                               ": __array(values, ...) initialises prog arrays only (kring has "
