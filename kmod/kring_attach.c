@@ -30,6 +30,7 @@
 #include "kring_ids.h"
 #include "kring_pin.h"
 #include "kring_prog.h"
+#include "bpf/tp_btf.h"
 
 struct kring_link {
 	refcount_t refs;
@@ -39,13 +40,15 @@ struct kring_link {
 	struct tracepoint *tp;
 	void *probe;
 	union {
-		struct kprobe kp;	/* KRING_ATTACH_KPROBE */
-		struct kretprobe krp;	/* KRING_ATTACH_KRETPROBE */
+		struct kprobe kp;	/* KRING_ATTACH_KPROBE, _FENTRY */
+		struct kretprobe krp;	/* KRING_ATTACH_KRETPROBE, _FEXIT */
 		/* KRING_ATTACH_TRACEPOINT: each online CPU's counter */
 		struct perf_event **events;
-		/* KRING_ATTACH_RAW_TRACEPOINT, _TP_BTF: the bits each keeps */
-		u64 raw_arg_masks[KRING_RAW_TP_MAX_ARGS];
 	};
+	/* KRING_ATTACH_RAW_TRACEPOINT, _TP_BTF, _FENTRY, _FEXIT: each
+	 * argument's bits
+	 */
+	u64 raw_arg_masks[KRING_RAW_TP_MAX_ARGS];
 	char symbol[KRING_SYMBOL_MAX];	/* the probe's, or the tracepoint's name */
 };
 
@@ -173,6 +176,73 @@ static void kring_probe_trace_event(struct perf_event *event,
 }
 
 /*
+ * fentry and fexit: the function's arguments, from the registers x86-64
+ * passes them in, each cut to its size (the masks); at exit the result
+ * follows them. A kprobe at the function's entry and a kretprobe, whose
+ * entry handler keeps the arguments for the return (ri->data): Linux runs
+ * such programs from a BPF trampoline, which a module cannot build. The
+ * registers are where bpf_get_stack's walks start, as for kprobes.
+ */
+struct kring_fexit_data {
+	u64 args[KBPF_FUNC_MAX_REG_ARGS];
+};
+
+static void kring_func_args(const struct pt_regs *regs,
+			    u64 args[KBPF_FUNC_MAX_REG_ARGS])
+{
+	args[0] = regs->di;
+	args[1] = regs->si;
+	args[2] = regs->dx;
+	args[3] = regs->cx;
+	args[4] = regs->r8;
+	args[5] = regs->r9;
+}
+
+static void kring_run_typed(struct kring_link *link, u64 *args,
+			    struct pt_regs *regs)
+{
+	u32 i, count = KRING_RAW_ARGS_COUNT_OF(link->prog->raw_args);
+
+	for (i = 0; i < count; i++)
+		args[i] &= link->raw_arg_masks[i];
+	kring_prog_run(link->prog, args, regs, NULL);
+}
+
+static int kring_probe_fentry(struct kprobe *kp, struct pt_regs *regs)
+{
+	struct kring_link *link = container_of(kp, struct kring_link, kp);
+	u64 args[KRING_RAW_TP_MAX_ARGS] = {};
+
+	kring_func_args(regs, args);
+	kring_run_typed(link, args, regs);
+	return 0;
+}
+
+static int kring_fexit_entry(struct kretprobe_instance *ri,
+			     struct pt_regs *regs)
+{
+	kring_func_args(regs, ((struct kring_fexit_data *)ri->data)->args);
+	return 0;
+}
+
+static int kring_probe_fexit(struct kretprobe_instance *ri,
+			     struct pt_regs *regs)
+{
+	struct kring_link *link =
+		container_of(get_kretprobe(ri), struct kring_link, krp);
+	u32 nr_args = KRING_RAW_ARGS_COUNT_OF(link->prog->raw_args);
+	u64 args[KRING_RAW_TP_MAX_ARGS] = {};
+
+	memcpy(args, ((struct kring_fexit_data *)ri->data)->args,
+	       sizeof(struct kring_fexit_data));
+	/* A non-void function's result is the last of its described args. */
+	if (nr_args > link->prog->nr_func_params)
+		args[link->prog->nr_func_params] = regs_return_value(regs);
+	kring_run_typed(link, args, regs);
+	return 0;
+}
+
+/*
  * A raw tracepoint's probe is called as the tracepoint's own probes are,
  * with its arguments after the link; each is taken as a u64, a register or
  * stack slot of the caller's, whose bits past the argument's size are
@@ -292,20 +362,51 @@ static int kring_link_named_tracepoint(struct kring_link *link,
 	return kring_link_tracepoint(link, probe);
 }
 
-/* struct kring_prog_attach's raw_args, checked, to masks and a probe. */
-static int kring_link_raw_tracepoint(struct kring_link *link, u32 raw_args)
+/* The load's description of the arguments to masks. */
+static void kring_link_arg_masks(struct kring_link *link, u32 raw_args)
 {
-	u32 count = KRING_RAW_ARGS_COUNT_OF(raw_args);
-	u32 i, size;
+	u32 i, size, count = KRING_RAW_ARGS_COUNT_OF(raw_args);
 
-	if (count > KRING_RAW_TP_MAX_ARGS ||
-	    raw_args >> KRING_RAW_ARGS_SIZE_SHIFT(count))
-		return -EINVAL;
 	for (i = 0; i < count; i++) {
 		size = KRING_RAW_ARGS_SIZE_OF(raw_args, i);
 		link->raw_arg_masks[i] = size == 8 ? U64_MAX :
 						     BIT_ULL(size * 8) - 1;
 	}
+}
+
+/*
+ * fentry at the function's entry, fexit at its return: the function named
+ * at load. Many calls may be under way at once (a function that sleeps):
+ * the kretprobe keeps as many as the kernel's default, and a return it
+ * misses counts as a missed kretprobe, as for kretprobe programs.
+ */
+static int kring_link_function(struct kring_link *link)
+{
+	struct kring_prog *prog = link->prog;
+
+	strscpy(link->symbol, prog->target, sizeof(link->symbol));
+	kring_link_arg_masks(link, prog->raw_args);
+	if (prog->attach_type == KRING_ATTACH_FENTRY) {
+		link->kp.symbol_name = link->symbol;
+		link->kp.pre_handler = kring_probe_fentry;
+		return register_kprobe(&link->kp);
+	}
+	link->krp.kp.symbol_name = link->symbol;
+	link->krp.entry_handler = kring_fexit_entry;
+	link->krp.handler = kring_probe_fexit;
+	link->krp.data_size = sizeof(struct kring_fexit_data);
+	return register_kretprobe(&link->krp);
+}
+
+/* struct kring_prog_attach's raw_args, checked, to masks and a probe. */
+static int kring_link_raw_tracepoint(struct kring_link *link, u32 raw_args)
+{
+	u32 count = KRING_RAW_ARGS_COUNT_OF(raw_args);
+
+	if (count > KRING_RAW_TP_MAX_ARGS ||
+	    raw_args >> KRING_RAW_ARGS_SIZE_SHIFT(count))
+		return -EINVAL;
+	kring_link_arg_masks(link, raw_args);
 	return kring_link_tracepoint(link, kring_raw_tp_probes[count]);
 }
 
@@ -398,7 +499,8 @@ static void kring_link_detach(struct kring_link *link)
 		tracepoint_probe_unregister(link->tp, link->probe, link);
 		/* No CPU may still be inside the probe with this link. */
 		tracepoint_synchronize_unregister();
-	} else if (link->prog->attach_type == KRING_ATTACH_KRETPROBE) {
+	} else if (link->prog->attach_type == KRING_ATTACH_KRETPROBE ||
+		   link->prog->attach_type == KRING_ATTACH_FEXIT) {
 		unregister_kretprobe(&link->krp);
 	} else {
 		unregister_kprobe(&link->kp);
@@ -509,6 +611,10 @@ long kring_attach(struct kring_prog *prog, const void __user *uarg)
 		/* Named and described at load, from the kernel's BTF. */
 		strscpy(link->symbol, prog->target, sizeof(link->symbol));
 		ret = kring_link_raw_tracepoint(link, prog->raw_args);
+		break;
+	case KRING_ATTACH_FENTRY:
+	case KRING_ATTACH_FEXIT:
+		ret = kring_link_function(link);
 		break;
 	case KRING_ATTACH_KPROBE:
 	case KRING_ATTACH_KRETPROBE:

@@ -83,6 +83,8 @@ u32 kring_ctx_size(u32 attach_type)
 		return KRING_TRACEPOINT_CTX_SIZE;
 	case KRING_ATTACH_RAW_TRACEPOINT:
 	case KRING_ATTACH_TP_BTF:
+	case KRING_ATTACH_FENTRY:
+	case KRING_ATTACH_FEXIT:
 		return KRING_RAW_TP_CTX_SIZE;
 	default:
 		return 0;
@@ -559,10 +561,25 @@ static __printf(3, 4) void kring_prog_log(char *log, u32 log_size,
 	va_end(args);
 }
 
+/* The attach points whose context the kernel's BTF types, named at load. */
+static bool kring_attach_typed(u32 attach_type)
+{
+	return attach_type == KRING_ATTACH_TP_BTF ||
+	       attach_type == KRING_ATTACH_FENTRY ||
+	       attach_type == KRING_ATTACH_FEXIT;
+}
+
+static const char *kring_typed_attach_name(u32 attach_type)
+{
+	return attach_type == KRING_ATTACH_TP_BTF ? "tp_btf" :
+	       attach_type == KRING_ATTACH_FENTRY ? "fentry" : "fexit";
+}
+
 /*
- * A tp_btf program's tracepoint, named at load (@utarget): the BTF types of
- * its arguments (@tp, which @ctx points to, for the verifier), and their
- * sizes for the attach (prog->raw_args).
+ * A tp_btf program's tracepoint, or an fentry or fexit program's function,
+ * named at load (@utarget): the BTF types of its arguments (@tp, which @ctx
+ * points to, for the verifier), and their sizes for the attach
+ * (prog->raw_args).
  */
 static int kring_prog_tp_btf(struct kring_prog *prog, u64 utarget,
 			     const struct kbpf_btf *btf, struct kbpf_tp_btf *tp,
@@ -579,15 +596,24 @@ static int kring_prog_tp_btf(struct kring_prog *prog, u64 utarget,
 		return -ENAMETOOLONG;
 	if (len <= 0)
 		return len ? len : -EINVAL;
-	err = kbpf_tp_btf_args(btf, prog->target, tp, msg, sizeof(msg));
+	if (prog->attach_type == KRING_ATTACH_TP_BTF) {
+		err = kbpf_tp_btf_args(btf, prog->target, tp, msg, sizeof(msg));
+	} else {
+		err = kbpf_func_btf_args(btf, prog->target,
+					 prog->attach_type == KRING_ATTACH_FEXIT,
+					 tp, msg, sizeof(msg));
+		prog->nr_func_params = tp->nr_args - tp->has_result;
+	}
 	if (err) {
-		kring_prog_log(log, log_size, "tp_btf: %s\n", msg);
+		kring_prog_log(log, log_size, "%s: %s\n",
+			       kring_typed_attach_name(prog->attach_type), msg);
 		return err;
 	}
 	prog->raw_args = tp->raw_args;
 	ctx->btf_args = tp->args;
 	ctx->nr_btf_args = tp->nr_args;
 	ctx->btf_func = prog->target;
+	ctx->returns_zero = prog->attach_type != KRING_ATTACH_TP_BTF;
 	return 0;
 }
 
@@ -606,7 +632,7 @@ static int kring_prog_prepare_btf(struct kring_prog *prog,
 	const char *why = NULL;
 
 	if (!kbpf_needs_btf(prog->insns, prog->insn_cnt,
-			    prog->attach_type == KRING_ATTACH_TP_BTF))
+			    kring_attach_typed(prog->attach_type)))
 		return 0;
 	btf = kring_vmlinux_btf(&why);
 	if (IS_ERR(btf)) {
@@ -615,7 +641,7 @@ static int kring_prog_prepare_btf(struct kring_prog *prog,
 		return PTR_ERR(btf);
 	}
 	attr->btf = btf;
-	if (prog->attach_type != KRING_ATTACH_TP_BTF)
+	if (!kring_attach_typed(prog->attach_type))
 		return 0;
 	return kring_prog_tp_btf(prog, load->attach_target, btf, tp,
 				 &attr->ctx, log, log_size);
@@ -809,14 +835,13 @@ long kring_prog_load(const void __user *uarg, u32 size)
 	memset(&load, 0, sizeof(load));
 	if (copy_from_user(&load, uarg, min_t(u32, size, sizeof(load))))
 		return -EFAULT;
-	if ((load.attach_target != 0) !=
-	    (load.attach_type == KRING_ATTACH_TP_BTF))
+	if ((load.attach_target != 0) != kring_attach_typed(load.attach_type))
 		return -EINVAL;
 	/*
-	 * As Linux loads its tracing programs: a tp_btf program reads kernel
+	 * As Linux loads its tracing programs: a typed program reads kernel
 	 * structs, and a test run would read them wherever its context points.
 	 */
-	if (load.attach_type == KRING_ATTACH_TP_BTF && !perfmon_capable())
+	if (kring_attach_typed(load.attach_type) && !perfmon_capable())
 		return -EPERM;
 	if ((load.flags & ~(KRING_PROG_F_TEST_STATE_FREQ |
 			    KRING_PROG_F_INTERPRETER)) ||

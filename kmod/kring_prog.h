@@ -43,12 +43,14 @@ struct kring_prog {
 	struct kring_prog_cpu_stats __percpu *stats;
 	u32 stack_depth;		/* the verifier's deepest call chain */
 	/*
-	 * KRING_ATTACH_TP_BTF: the tracepoint named at load, and its
-	 * arguments as struct kring_prog_attach's raw_args describes them,
-	 * from the kernel's BTF.
+	 * KRING_ATTACH_TP_BTF, _FENTRY, _FEXIT: the tracepoint or function
+	 * named at load, and its arguments (at fexit, and the result) as
+	 * struct kring_prog_attach's raw_args describes them, from the
+	 * kernel's BTF; a function's parameter count.
 	 */
 	char target[KRING_SYMBOL_MAX];
 	u32 raw_args;
+	u32 nr_func_params;
 	char name[KRING_PROG_NAME_LEN];
 	/*
 	 * Set once it is put in a prog array: a tail call may then be running

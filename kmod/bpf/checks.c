@@ -1156,6 +1156,11 @@ static int check_root_exit(struct kbpf_env *env, const struct kbpf_state *st)
 		return kbpf_reject(env, -EACCES,
 				   "unreleased ring record reserved at insn %u",
 				   st->refs[0].insn);
+	if (env->attr->ctx.returns_zero && !frame->func &&
+	    (kbpf_reg_is_pointer(r0) || !kbpf_scalar_is_const(&r0->val) ||
+	     r0->val.var_off.value))
+		return kbpf_reject(env, -EACCES,
+				   "r0 may be other than 0 at exit: an fentry or fexit program returns 0");
 	return 0;
 }
 

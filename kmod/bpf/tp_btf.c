@@ -43,13 +43,40 @@ static const struct btf_type *proto_of(const struct kbpf_btf *btf, u32 id)
 	return t;
 }
 
+/*
+ * @count parameters from @params, described into @tp; @what names the
+ * tracepoint or function in @msg.
+ */
+static int describe_args(const struct kbpf_btf *btf,
+			 const struct btf_param *params, u32 count,
+			 struct kbpf_tp_btf *tp, const char *what,
+			 const char *name, char *msg, size_t msg_size)
+{
+	u32 i, size;
+
+	tp->nr_args = count;
+	tp->has_result = false;
+	tp->raw_args = KRING_RAW_ARGS_COUNT(count);
+	for (i = 0; i < count; i++) {
+		tp->args[i] = params[i].type;
+		size = arg_size(btf, tp->args[i]);
+		if (!size) {
+			snprintf(msg, msg_size,
+				 "argument %u of %s %s is neither a number nor a pointer",
+				 i, what, name);
+			return -EINVAL;
+		}
+		tp->raw_args |= KRING_RAW_ARG_SIZE(i, log2_of(size));
+	}
+	return 0;
+}
+
 int kbpf_tp_btf_args(const struct kbpf_btf *btf, const char *name,
 		     struct kbpf_tp_btf *tp, char *msg, size_t msg_size)
 {
 	char typedef_name[KRING_SYMBOL_MAX + sizeof("btf_trace_")];
-	const struct btf_param *params;
 	const struct btf_type *proto;
-	u32 id, i, size;
+	u32 id, nr_args;
 
 	snprintf(typedef_name, sizeof(typedef_name), "btf_trace_%s", name);
 	id = kbpf_btf_find(btf, typedef_name, BTF_KIND_TYPEDEF);
@@ -66,26 +93,64 @@ int kbpf_tp_btf_args(const struct kbpf_btf *btf, const char *name,
 			 typedef_name);
 		return -EINVAL;
 	}
-	tp->nr_args = BTF_INFO_VLEN(proto->info) - 1;
-	if (tp->nr_args > KRING_RAW_TP_MAX_ARGS) {
+	nr_args = BTF_INFO_VLEN(proto->info) - 1;
+	if (nr_args > KRING_RAW_TP_MAX_ARGS) {
 		snprintf(msg, msg_size,
 			 "tracepoint %s has %u arguments, more than %u", name,
-			 tp->nr_args, KRING_RAW_TP_MAX_ARGS);
+			 nr_args, KRING_RAW_TP_MAX_ARGS);
 		return -E2BIG;
 	}
-	params = (const struct btf_param *)(proto + 1);
-	tp->raw_args = KRING_RAW_ARGS_COUNT(tp->nr_args);
-	for (i = 0; i < tp->nr_args; i++) {
-		tp->args[i] = params[i + 1].type;
-		size = arg_size(btf, tp->args[i]);
-		if (!size) {
-			snprintf(msg, msg_size,
-				 "argument %u of tracepoint %s is neither a number nor a pointer",
-				 i, name);
-			return -EINVAL;
-		}
-		tp->raw_args |= KRING_RAW_ARG_SIZE(i, log2_of(size));
+	return describe_args(btf, (const struct btf_param *)(proto + 1) + 1,
+			     nr_args, tp, "tracepoint", name, msg, msg_size);
+}
+
+int kbpf_func_btf_args(const struct kbpf_btf *btf, const char *name,
+		       bool at_exit, struct kbpf_tp_btf *tp, char *msg,
+		       size_t msg_size)
+{
+	const struct btf_param *params;
+	const struct btf_type *func, *proto;
+	u32 id, nr_params;
+	int err;
+
+	id = kbpf_btf_find(btf, name, BTF_KIND_FUNC);
+	func = id ? kbpf_btf_type(btf, id) : NULL;
+	proto = func ? kbpf_btf_type(btf, func->type) : NULL;
+	if (!proto || BTF_INFO_KIND(proto->info) != BTF_KIND_FUNC_PROTO) {
+		snprintf(msg, msg_size,
+			 "the kernel's BTF has no function %s", name);
+		return -ENOENT;
 	}
+	nr_params = BTF_INFO_VLEN(proto->info);
+	params = (const struct btf_param *)(proto + 1);
+	if (nr_params && !params[nr_params - 1].type) {
+		snprintf(msg, msg_size,
+			 "function %s takes variable arguments", name);
+		return -EINVAL;
+	}
+	if (nr_params > KBPF_FUNC_MAX_REG_ARGS) {
+		snprintf(msg, msg_size,
+			 "function %s has %u arguments, more than the %u passed in registers",
+			 name, nr_params, KBPF_FUNC_MAX_REG_ARGS);
+		return -E2BIG;
+	}
+	err = describe_args(btf, params, nr_params, tp, "function", name, msg,
+			    msg_size);
+	if (err || !at_exit || !proto->type)
+		return err;
+	/* At exit the return value follows the arguments, as in Linux. */
+	if (!arg_size(btf, proto->type)) {
+		snprintf(msg, msg_size,
+			 "the return value of function %s is neither a number nor a pointer",
+			 name);
+		return -EINVAL;
+	}
+	tp->args[nr_params] = proto->type;
+	tp->nr_args = nr_params + 1;
+	tp->has_result = true;
+	tp->raw_args += 1;	/* the count, in the low bits */
+	tp->raw_args |= KRING_RAW_ARG_SIZE(nr_params,
+					   log2_of(arg_size(btf, proto->type)));
 	return 0;
 }
 

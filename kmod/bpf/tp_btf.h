@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * A BTF-typed raw tracepoint (tp_btf): its arguments, as the kernel's BTF
- * describes them. The module reads them at load, for the verifier's context
+ * A BTF-typed raw tracepoint (tp_btf), or a kernel function's entry or
+ * return (fentry, fexit): its arguments, as the kernel's BTF describes them. The module reads them at load, for the verifier's context
  * and for the attach; the userspace tools read them the same way to verify
  * the same program.
  */
@@ -17,6 +17,8 @@ struct kbpf_tp_btf {
 	u32 args[KRING_RAW_TP_MAX_ARGS];	/* each one's BTF type id */
 	/* Their count and sizes, as struct kring_prog_attach's raw_args. */
 	u32 raw_args;
+	/* At a function's exit: the last of them is its result. */
+	bool has_result;
 };
 
 /*
@@ -29,9 +31,26 @@ struct kbpf_tp_btf {
 int kbpf_tp_btf_args(const struct kbpf_btf *btf, const char *name,
 		     struct kbpf_tp_btf *tp, char *msg, size_t msg_size);
 
+/* x86-64's integer argument registers: rdi, rsi, rdx, rcx, r8, r9. */
+#define KBPF_FUNC_MAX_REG_ARGS 6
+
 /*
- * Whether verifying @insns needs the kernel's BTF: a tp_btf program (@tp_btf),
- * or one that calls get_current_task_btf. Loaders read the BTF only then.
+ * Kernel function @name's arguments, for a program at its entry (fentry),
+ * or at its return (fexit, @at_exit), where the return value follows them
+ * (not for a void function: there is none). From the prototype of the BTF
+ * FUNC @name. Returns 0, or -ENOENT (no such function), -E2BIG (more
+ * arguments than x86-64 passes in registers), -EINVAL (variable arguments,
+ * or an argument or return value neither a number nor a pointer), with
+ * @msg saying which.
+ */
+int kbpf_func_btf_args(const struct kbpf_btf *btf, const char *name,
+		       bool at_exit, struct kbpf_tp_btf *tp, char *msg,
+		       size_t msg_size);
+
+/*
+ * Whether verifying @insns needs the kernel's BTF: a program with a typed
+ * context (@tp_btf: tp_btf, fentry, fexit), or one that calls
+ * get_current_task_btf. Loaders read the BTF only then.
  */
 bool kbpf_needs_btf(const struct bpf_insn *insns, u32 insn_cnt, bool tp_btf);
 

@@ -39,7 +39,9 @@ struct kbpf_ctx_desc {
 	 * A tp_btf program's context: the tracepoint's @nr_btf_args
 	 * arguments, 8 bytes each, of the BTF types @btf_args[i] (ids in
 	 * kbpf_verify_attr's btf, as the tracepoint's btf_trace_@btf_func
-	 * prototype names them, after its first, void *__data). Reads follow
+	 * prototype names them, after its first, void *__data); an fentry or
+	 * fexit program's: the function @btf_func's, and at fexit its result
+	 * (kbpf_func_btf_args). Reads follow
 	 * Linux's btf_ctx_access(): a pointer to a struct reads as a
 	 * KBPF_PTR_BTF, numbers and other pointers as numbers. NULL for the
 	 * other contexts.
@@ -47,6 +49,11 @@ struct kbpf_ctx_desc {
 	const u32 *btf_args;
 	u32 nr_btf_args;
 	const char *btf_func;
+	/*
+	 * The program must return 0 (fentry and fexit: Linux's
+	 * check_return_code() gives them the range [0, 0]).
+	 */
+	bool returns_zero;
 };
 
 /*

@@ -53,6 +53,18 @@ TEST_CASE("libbpf-style section names give the attach point") {
     CHECK(!kring::needs_target(KRING_ATTACH_TP_BTF));
     CHECK(kring::attach_type_of_name("tp_btf") == KRING_ATTACH_TP_BTF);
     CHECK(kring::context_size(KRING_ATTACH_TP_BTF) == KRING_RAW_TP_MAX_ARGS * 8);
+    // fentry and fexit: a function, named at load as well.
+    CHECK(kring::attach_type_of_section("fentry/do_unlinkat", &target) == KRING_ATTACH_FENTRY);
+    CHECK(target == "do_unlinkat");
+    CHECK(kring::attach_type_of_section("fexit/vfs_read", &target) == KRING_ATTACH_FEXIT);
+    CHECK(target == "vfs_read");
+    CHECK(kring::attach_type_of_section("fentry/") == 0);
+    CHECK(kring::attach_type_of_section("fexit/a/b") == 0);
+    CHECK(!kring::needs_target(KRING_ATTACH_FENTRY));
+    CHECK(kring::typed_attach(KRING_ATTACH_FEXIT));
+    CHECK(!kring::typed_attach(KRING_ATTACH_RAW_TRACEPOINT));
+    CHECK(kring::attach_type_of_name("fexit") == KRING_ATTACH_FEXIT);
+    CHECK(kring::context_size(KRING_ATTACH_FENTRY) == KRING_RAW_TP_MAX_ARGS * 8);
     CHECK(kring::attach_type_of_section("kprobe/do_unlinkat", &target) == KRING_ATTACH_KPROBE);
     CHECK(target == "do_unlinkat");
     CHECK(kring::attach_type_of_section("kprobe/") == 0);

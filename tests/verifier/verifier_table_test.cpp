@@ -96,19 +96,21 @@ struct Case {
     int err = 0;     // 0: accepted; else the negative errno
     std::string msg; // catalog phrase the log must contain when rejected
     uint32_t flags = PRIV;
-    kbpf_ctx_desc ctx{64, false, nullptr, 0, nullptr};
+    kbpf_ctx_desc ctx{64, false, nullptr, 0, nullptr, false};
     std::vector<kring_func_info> funcs;
     uint32_t log_level = KBPF_LOG_LEVEL_ERRORS;
-    // A tp_btf program of this tracepoint (its arguments typed by the
-    // table's BTF, table_btf()); nullptr: another context.
-    const char* tracepoint = nullptr;
+    // A tp_btf program of this tracepoint, or an fentry or fexit program of
+    // this function (typed_attach; its arguments typed by the table's BTF,
+    // table_btf()); nullptr: another context.
+    const char* typed_target = nullptr;
+    uint32_t typed_attach = 0; // KRING_ATTACH_TP_BTF, _FENTRY or _FEXIT
 
     Case with_flags(uint32_t value) && {
         flags = value;
         return std::move(*this);
     }
     Case with_ctx(uint32_t size, bool writable) && {
-        ctx = {size, writable, nullptr, 0, nullptr};
+        ctx = {size, writable, nullptr, 0, nullptr, false};
         return std::move(*this);
     }
     Case with_funcs(std::vector<kring_func_info> value) && {
@@ -120,8 +122,18 @@ struct Case {
         return std::move(*this);
     }
     Case with_tp_btf(const char* name) && {
-        tracepoint = name;
-        ctx = {KRING_RAW_TP_CTX_SIZE, false, nullptr, 0, nullptr};
+        return std::move(*this).with_typed(KRING_ATTACH_TP_BTF, name);
+    }
+    Case with_fentry(const char* function) && {
+        return std::move(*this).with_typed(KRING_ATTACH_FENTRY, function);
+    }
+    Case with_fexit(const char* function) && {
+        return std::move(*this).with_typed(KRING_ATTACH_FEXIT, function);
+    }
+    Case with_typed(uint32_t attach, const char* target) && {
+        typed_attach = attach;
+        typed_target = target;
+        ctx = {KRING_RAW_TP_CTX_SIZE, false, nullptr, 0, nullptr, false};
         return std::move(*this);
     }
 };
@@ -361,13 +373,18 @@ Outcome verify(const Case& c, uint32_t extra_flags = 0, uint32_t log_size = 64 *
     attr.func_info_cnt = static_cast<uint32_t>(c.funcs.size());
     attr.ctx = c.ctx;
     kbpf_tp_btf tp{};
-    if (c.tracepoint) {
+    if (c.typed_target) {
         char msg[256];
-        REQUIRE_MESSAGE(kbpf_tp_btf_args(table_btf(), c.tracepoint, &tp, msg, sizeof(msg)) == 0,
-                        msg);
+        int err =
+            c.typed_attach == KRING_ATTACH_TP_BTF
+                ? kbpf_tp_btf_args(table_btf(), c.typed_target, &tp, msg, sizeof(msg))
+                : kbpf_func_btf_args(table_btf(), c.typed_target,
+                                     c.typed_attach == KRING_ATTACH_FEXIT, &tp, msg, sizeof(msg));
+        REQUIRE_MESSAGE(err == 0, msg);
         attr.ctx.btf_args = tp.args;
         attr.ctx.nr_btf_args = tp.nr_args;
-        attr.ctx.btf_func = c.tracepoint;
+        attr.ctx.btf_func = c.typed_target;
+        attr.ctx.returns_zero = c.typed_attach != KRING_ATTACH_TP_BTF;
         attr.btf = table_btf();
     }
     attr.map_lookup = lookup_map;
@@ -1782,6 +1799,7 @@ std::vector<Case> btf_cases() {
     const int16_t parent = btf_off("task_struct", "real_parent");
     const int16_t comm = btf_off("task_struct", "comm");
     const int16_t task_size = btf_size("task_struct");
+    const int16_t regs_di = btf_off("pt_regs", "di");
     // r2 = p (the task), the first instruction of most cases.
     const bpf_insn task = ldx(BPF_DW, R2, R1, 0);
     auto on_exec = [exec](Case c) {
@@ -1848,6 +1866,35 @@ std::vector<Case> btf_cases() {
             P({st(BPF_DW, R10, -8, 0), task, ldx(BPF_W, R3, R1, 8), jmp_imm(BPF_JNE, R3, 0, 2),
                mov64_reg(R2, R10), alu64_imm(BPF_ADD, R2, -8), ldx(BPF_W, R0, R2, 0), exit_insn()}),
             "same insn cannot be used with different pointers")),
+        // fentry and fexit: a function's arguments (__x64_sys_close's
+        // struct pt_regs *regs; __sys_socket's three ints), and at exit
+        // its result after them.
+        // Each returns 0, as Linux requires of them.
+        accept("fentry: a function's pointer argument followed to a field",
+               P({ldx(BPF_DW, R2, R1, 0), ldx(BPF_DW, R3, R2, regs_di), ret(0)}))
+            .with_fentry("__x64_sys_close"),
+        accept("fexit: the result after the arguments", P({ldx(BPF_DW, R3, R1, 8), ret(0)}))
+            .with_fexit("__x64_sys_close"),
+        accept("fexit: int arguments and an int result as numbers",
+               P({ldx(BPF_DW, R3, R1, 0), ldx(BPF_DW, R2, R1, 24), alu64_reg(BPF_ADD, R3, R2),
+                  ret(0)}))
+            .with_fexit("__sys_socket"),
+        deny("fentry: a result other than 0", ret(1),
+             "r0 may be other than 0 at exit: an fentry or fexit program returns 0")
+            .with_fentry("__x64_sys_close"),
+        deny("fexit: the function's result returned", P({ldx(BPF_DW, R0, R1, 8), exit_insn()}),
+             "r0 may be other than 0 at exit: an fentry or fexit program returns 0")
+            .with_fexit("__x64_sys_close"),
+        deny("fentry: no result at entry", P({ldx(BPF_DW, R0, R1, 8), exit_insn()}),
+             "func '__x64_sys_close' doesn't have 2-th argument")
+            .with_fentry("__x64_sys_close"),
+        deny("fexit: nothing past the result", P({ldx(BPF_DW, R0, R1, 32), exit_insn()}),
+             "func '__sys_socket' doesn't have 5-th argument")
+            .with_fexit("__sys_socket"),
+        deny("fentry: an int argument dereferenced",
+             P({ldx(BPF_DW, R2, R1, 0), ldx(BPF_W, R0, R2, 0), exit_insn()}),
+             "r2 (scalar) cannot be dereferenced")
+            .with_fentry("__sys_socket"),
     };
 }
 

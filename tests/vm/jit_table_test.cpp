@@ -150,11 +150,11 @@ struct TableInstance {
                  in.imm == BPF_FUNC_trace_printk || in.imm == BPF_FUNC_trace_vprintk))
                 in.imm = BPF_FUNC_get_smp_processor_id;
         }
-        // A tp_btf case for its tracepoint (its context is the same size),
+        // A typed case for its tracepoint or function (its context is the same size),
         // typed by this kernel's BTF; the random contexts are pointers to
         // nowhere, which its kernel struct loads read as 0.
-        loaded = c.tracepoint
-                     ? jitvm::load(insns, flags, c.funcs, KRING_ATTACH_TP_BTF, c.tracepoint)
+        loaded = c.typed_target
+                     ? jitvm::load(insns, flags, c.funcs, c.typed_attach, c.typed_target)
                      : jitvm::load(insns, flags, c.funcs, KRING_ATTACH_SCHED_PROCESS_EXEC);
     }
     jitvm::RunOutcome run(const std::vector<uint8_t>& ctx) {

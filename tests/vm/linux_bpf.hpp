@@ -117,11 +117,13 @@ inline int load_program(bpf_prog_type type, const std::vector<bpf_insn>& prog, i
     return fd < 0 ? -err : fd;
 }
 
-// A tp_btf program (BPF_PROG_TYPE_TRACING, BPF_TRACE_RAW_TP) of the
-// tracepoint whose typedef btf_trace_NAME is vmlinux's BTF type @btf_id:
-// its fd, or -errno with Linux's verifier log in *log.
-inline int load_tp_btf(const std::vector<bpf_insn>& prog, uint32_t btf_id, std::string* log) {
-    return load_program(BPF_PROG_TYPE_TRACING, prog, -1, {}, log, BPF_TRACE_RAW_TP, btf_id);
+// A BPF_PROG_TYPE_TRACING program: tp_btf (BPF_TRACE_RAW_TP) of the
+// tracepoint whose typedef btf_trace_NAME is vmlinux's BTF type @btf_id, or
+// fentry or fexit (BPF_TRACE_FENTRY, _FEXIT) of the function whose FUNC it
+// is: its fd, or -errno with Linux's verifier log in *log.
+inline int load_tracing(const std::vector<bpf_insn>& prog, uint32_t attach, uint32_t btf_id,
+                        std::string* log) {
+    return load_program(BPF_PROG_TYPE_TRACING, prog, -1, {}, log, attach, btf_id);
 }
 
 // A BPF_PROG_TYPE_SOCKET_FILTER program fd, or -errno with Linux's verifier

@@ -24,8 +24,8 @@ struct TestObject {
         : obj(kring::bpf::load_elf(path, settings)), maps(obj, name) {}
 
     // Its program `prog_name`, whose section must name attach type `type`,
-    // loaded with KRING_PROG_F_* `flags` (a tp_btf program for the
-    // tracepoint its section names).
+    // loaded with KRING_PROG_F_* `flags` (a tp_btf, fentry or fexit program
+    // for the tracepoint or function its section names).
     kring::Program load(const std::string& prog_name, kring_attach_type type, uint32_t flags) {
         for (const auto& prog : obj.programs) {
             if (prog.name != prog_name)
@@ -33,7 +33,7 @@ struct TestObject {
             std::string target;
             REQUIRE(kring::attach_type_of_section(prog.section, &target) == type);
             kring::LoadOptions options{1, flags, {}};
-            if (type == KRING_ATTACH_TP_BTF)
+            if (kring::typed_attach(type))
                 options.attach_target = target;
             return kring::Program::load(prog, maps.fds(), type, options);
         }

@@ -140,6 +140,12 @@ const std::map<std::string, std::string> linux_says = {
     {"a read before a kernel struct", "R2 is ptr_task_struct invalid negative access: off=-8"},
     {"a variable offset into a kernel struct", "R2 is ptr_task_struct invalid variable offset"},
     {"half of a pointer member", "cannot access ptr member real_parent with moff"},
+    {"fentry: a result other than 0", "should have been in (0x0; 0x0)||should have been in [0, 0]"},
+    {"fexit: the function's result returned",
+     "should have been in (0x0; 0x0)||should have been in [0, 0]"},
+    {"fentry: no result at entry", "func '__x64_sys_close' doesn't have 2-th argument"},
+    {"fexit: nothing past the result", "func '__sys_socket' doesn't have 5-th argument"},
+    {"fentry: an int argument dereferenced", "R2 invalid mem access 'scalar'"},
     {"a fourth argument of a three-argument tracepoint",
      "func 'sched_process_exec' doesn't have 4-th argument"},
     {"an argument read at an offset not a multiple of 8",
@@ -240,7 +246,7 @@ struct Verdict {
 };
 
 Verdict kring_verdict(const Case& c, const Prog& insns, const Frozen& frozen) {
-    if (c.tracepoint) { // typed by this kernel's BTF, as the table does
+    if (c.typed_target) { // typed by this kernel's BTF, as the table does
         Outcome out = verify(c);
         return {out.err, out.log};
     }
@@ -263,15 +269,21 @@ Verdict kring_verdict(const Case& c, const Prog& insns, const Frozen& frozen) {
     return v;
 }
 
-// A tp_btf case's verdict from Linux: root's program, or without
-// allow_ptr_leaks a child's with CAP_BPF alone.
-Verdict linux_tp_btf_verdict(const Case& c, const Prog& insns) {
-    std::string typedef_name = std::string("btf_trace_") + c.tracepoint;
-    uint32_t btf_id = kbpf_btf_find(table_btf(), typedef_name.c_str(), BTF_KIND_TYPEDEF);
+// A typed case's verdict from Linux, as a tp_btf, fentry or fexit program:
+// root's program, or without allow_ptr_leaks a child's with CAP_BPF alone.
+Verdict linux_typed_verdict(const Case& c, const Prog& insns) {
+    uint32_t btf_id = 0, attach = BPF_TRACE_RAW_TP;
+    if (c.typed_attach == KRING_ATTACH_TP_BTF) {
+        std::string typedef_name = std::string("btf_trace_") + c.typed_target;
+        btf_id = kbpf_btf_find(table_btf(), typedef_name.c_str(), BTF_KIND_TYPEDEF);
+    } else {
+        btf_id = kbpf_btf_find(table_btf(), c.typed_target, BTF_KIND_FUNC);
+        attach = c.typed_attach == KRING_ATTACH_FENTRY ? BPF_TRACE_FENTRY : BPF_TRACE_FEXIT;
+    }
     REQUIRE(btf_id);
     Verdict v;
     if (c.flags & KBPF_F_ALLOW_PTR_LEAKS) {
-        int fd = linuxbpf::load_tp_btf(insns, btf_id, &v.log);
+        int fd = linuxbpf::load_tracing(insns, attach, btf_id, &v.log);
         v.err = fd < 0 ? fd : 0;
         if (fd >= 0)
             ::close(fd);
@@ -281,7 +293,7 @@ Verdict linux_tp_btf_verdict(const Case& c, const Prog& insns) {
         if (!vmtest::keep_only_caps({CAP_BPF}))
             return 98;
         std::string log;
-        int fd = linuxbpf::load_tp_btf(insns, btf_id, &log);
+        int fd = linuxbpf::load_tracing(insns, attach, btf_id, &log);
         return fd == -EPERM ? 1 : fd < 0 ? 2 : 0;
     });
     REQUIRE(status < 90);
@@ -292,8 +304,8 @@ Verdict linux_tp_btf_verdict(const Case& c, const Prog& insns) {
 // Linux's verdict, with as much privilege as @c has: root's kprobe program,
 // or without allow_ptr_leaks a socket filter from a child with CAP_BPF.
 Verdict linux_verdict(const Case& c, const Prog& insns) {
-    if (c.tracepoint)
-        return linux_tp_btf_verdict(c, insns);
+    if (c.typed_target)
+        return linux_typed_verdict(c, insns);
     Verdict v;
     // The case's func-info as BTF (Linux takes tail calls in called
     // functions, and global functions' arguments, only from it); the

@@ -201,6 +201,8 @@ enum kring_attach_type {
 	KRING_ATTACH_TRACEPOINT = 8,		/* the event's record, below */
 	KRING_ATTACH_RAW_TRACEPOINT = 9,	/* __u64 args[12], below */
 	KRING_ATTACH_TP_BTF = 10,		/* __u64 args[12], typed: below */
+	KRING_ATTACH_FENTRY = 11,		/* __u64 args[12], typed: below */
+	KRING_ATTACH_FEXIT = 12,		/* the same, and the result */
 };
 
 /*
@@ -259,6 +261,15 @@ enum kring_attach_type {
  * checked against the struct's layout and run faulting-safe, as Linux runs
  * them. The attach names nothing (symbol and raw_args 0): the module
  * describes the arguments itself. docs/programs.md, "tp_btf".
+ *
+ * fentry and fexit programs (Linux's BPF_TRACE_FENTRY and _FEXIT) have the
+ * same typed context at a kernel function's entry and return: the function
+ * is named at load (attach_target, "do_unlinkat"), args[i] is its argument
+ * i, typed by the BTF FUNC of that name, and at return args[nr_args] is
+ * its result (none for a void function). The function takes at most the
+ * six arguments x86-64 passes in registers, each a number or a pointer.
+ * The attach names nothing, as for tp_btf. docs/programs.md, "fentry and
+ * fexit".
  */
 
 /*
@@ -328,7 +339,8 @@ struct kring_prog_load {
 	__u32 log_level;	/* 0, 1 or 2 */
 	__u64 name;		/* user pointer to the program's name, or 0 */
 	/*
-	 * KRING_ATTACH_TP_BTF: user pointer to the tracepoint's name
+	 * KRING_ATTACH_TP_BTF: user pointer to the tracepoint's name;
+	 * KRING_ATTACH_FENTRY, _FEXIT: to the kernel function's
 	 * (NUL-terminated, shorter than KRING_SYMBOL_MAX); else 0. Loaders
 	 * built before this field existed pass the struct without it
 	 * (KRING_IOC_PROG_LOAD_V1): it is then 0.

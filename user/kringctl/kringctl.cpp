@@ -249,7 +249,7 @@ int run_command(const std::vector<std::string>& args) {
                                            kring::attach_type_name(type) +
                                            " target: give --target");
         kring::LoadOptions options;
-        if (type == KRING_ATTACH_TP_BTF)
+        if (kring::typed_attach(type))
             options.attach_target = symbol; // the verifier types its arguments
         progs.push_back(kring::Program::load(prog, maps.fds(), type, options));
         loaded[prog.name] = &progs.back();
@@ -268,7 +268,7 @@ int run_command(const std::vector<std::string>& args) {
     for (const auto& [loaded_prog, section, symbol, type] : to_attach) {
         links.push_back(loaded_prog->attach(kring::needs_target(type) ? symbol : ""));
         kring_prog_info info = loaded_prog->info();
-        bool named = kring::needs_target(type) || type == KRING_ATTACH_TP_BTF;
+        bool named = kring::needs_target(type) || kring::typed_attach(type);
         std::cerr << "kringctl: " << section << " attached to " << kring::attach_type_name(type)
                   << (named ? " " + symbol : "")
                   << (info.runtime == KRING_RUNTIME_JIT

@@ -40,8 +40,17 @@ kbpf_tp_btf KernelBtf::tracepoint(const std::string& name) const {
     return tp;
 }
 
-bool needs_kernel_btf(std::span<const bpf_insn> insns, bool tp_btf) {
-    return kbpf_needs_btf(insns.data(), static_cast<uint32_t>(insns.size()), tp_btf);
+kbpf_tp_btf KernelBtf::function(const std::string& name, bool at_exit) const {
+    kbpf_tp_btf tp{};
+    char msg[256];
+    int err = kbpf_func_btf_args(btf_, name.c_str(), at_exit, &tp, msg, sizeof(msg));
+    if (err)
+        throw Error(-err, path_ + ": " + msg);
+    return tp;
+}
+
+bool needs_kernel_btf(std::span<const bpf_insn> insns, bool typed) {
+    return kbpf_needs_btf(insns.data(), static_cast<uint32_t>(insns.size()), typed);
 }
 
 } // namespace kring

@@ -173,6 +173,8 @@ const AttachName kAttachNames[] = {
     {"raw_tracepoint", KRING_ATTACH_RAW_TRACEPOINT, KRING_RAW_TP_CTX_SIZE,
      "bpf_raw_tracepoint_args"},
     {"tp_btf", KRING_ATTACH_TP_BTF, KRING_RAW_TP_CTX_SIZE, nullptr},
+    {"fentry", KRING_ATTACH_FENTRY, KRING_RAW_TP_CTX_SIZE, nullptr},
+    {"fexit", KRING_ATTACH_FEXIT, KRING_RAW_TP_CTX_SIZE, nullptr},
 };
 
 } // namespace
@@ -180,6 +182,10 @@ const AttachName kAttachNames[] = {
 bool needs_target(kring_attach_type type) {
     return type == KRING_ATTACH_KPROBE || type == KRING_ATTACH_KRETPROBE ||
            type == KRING_ATTACH_TRACEPOINT || type == KRING_ATTACH_RAW_TRACEPOINT;
+}
+
+bool typed_attach(kring_attach_type type) {
+    return type == KRING_ATTACH_TP_BTF || type == KRING_ATTACH_FENTRY || type == KRING_ATTACH_FEXIT;
 }
 
 kring_attach_type attach_type_of_name(const std::string& name) {
@@ -228,13 +234,15 @@ kring_attach_type attach_type_of_section(const std::string& section, std::string
                                 {"tp/", KRING_ATTACH_TRACEPOINT},
                                 {"raw_tracepoint/", KRING_ATTACH_RAW_TRACEPOINT},
                                 {"raw_tp/", KRING_ATTACH_RAW_TRACEPOINT},
-                                {"tp_btf/", KRING_ATTACH_TP_BTF}}) {
+                                {"tp_btf/", KRING_ATTACH_TP_BTF},
+                                {"fentry/", KRING_ATTACH_FENTRY},
+                                {"fexit/", KRING_ATTACH_FEXIT}}) {
         std::optional<std::string> name = after(prefix);
         if (!name)
             continue;
         size_t slash = name->find('/');
-        // A raw tracepoint's name has no category.
-        if ((type == KRING_ATTACH_RAW_TRACEPOINT || type == KRING_ATTACH_TP_BTF) &&
+        // A raw tracepoint's or a function's name has no category.
+        if ((type == KRING_ATTACH_RAW_TRACEPOINT || typed_attach(type)) &&
             slash != std::string::npos)
             return static_cast<kring_attach_type>(0);
         // A trace event is CATEGORY/NAME, both parts there.
@@ -273,7 +281,8 @@ kbpf_ctx_desc ProgramContext::desc(bool writable) const {
     kbpf_ctx_desc d{};
     d.size = size;
     d.writable = writable;
-    if (attach == KRING_ATTACH_TP_BTF) {
+    if (typed_attach(attach)) {
+        d.returns_zero = attach != KRING_ATTACH_TP_BTF;
         d.btf_args = tp.args;
         d.nr_btf_args = tp.nr_args;
         d.btf_func = target.c_str();
@@ -283,20 +292,25 @@ kbpf_ctx_desc ProgramContext::desc(bool writable) const {
 
 namespace {
 
-// The kernel's BTF for a program that needs it, and a tp_btf program's
-// tracepoint, named by its section.
+// The kernel's BTF for a program that needs it, and a typed program's
+// tracepoint or function, named by its section.
 void add_kernel_btf(const bpf::Program& prog, ProgramContext* ctx, const std::string& target_btf) {
-    bool tp_btf = ctx->attach == KRING_ATTACH_TP_BTF;
-    if (!needs_kernel_btf(prog.insns, tp_btf))
+    bool typed = typed_attach(ctx->attach);
+    if (!needs_kernel_btf(prog.insns, typed))
         return;
     ctx->btf = std::make_shared<const KernelBtf>(target_btf);
-    if (!tp_btf)
+    if (!typed)
         return;
-    if (attach_type_of_section(prog.section, &ctx->target) != KRING_ATTACH_TP_BTF)
-        throw Error(EINVAL, "section " + prog.section + " (" + prog.name +
-                                "): a tp_btf program's section names its tracepoint "
-                                "(tp_btf/NAME)");
-    ctx->tp = ctx->btf->tracepoint(ctx->target);
+    if (attach_type_of_section(prog.section, &ctx->target) != ctx->attach) {
+        std::string name = attach_type_name(ctx->attach);
+        throw Error(EINVAL, "section " + prog.section + " (" + prog.name + "): a " + name +
+                                " program's section names its " +
+                                (ctx->attach == KRING_ATTACH_TP_BTF ? "tracepoint" : "function") +
+                                " (" + name + "/NAME)");
+    }
+    ctx->tp = ctx->attach == KRING_ATTACH_TP_BTF
+                  ? ctx->btf->tracepoint(ctx->target)
+                  : ctx->btf->function(ctx->target, ctx->attach == KRING_ATTACH_FEXIT);
     ctx->description += " " + ctx->target;
 }
 
@@ -317,7 +331,7 @@ ProgramContext context_of(const bpf::Program& prog, const std::string& attach,
                                     ": not an attach point (sched_process_fork, "
                                     "sched_process_exec, sched_process_exit, sys_enter, "
                                     "sys_exit, kprobe, kretprobe, tracepoint, "
-                                    "raw_tracepoint, tp_btf)");
+                                    "raw_tracepoint, tp_btf, fentry, fexit)");
     } else {
         ctx.attach = attach_type_of_section(prog.section);
         if (!ctx.attach)

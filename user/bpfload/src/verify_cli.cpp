@@ -82,10 +82,11 @@ int verify_command(const std::vector<std::string>& args, const std::string& tool
         "attach,a", po::value(&attach),
         "the attach point whose context to verify against: sched_process_fork, "
         "sched_process_exec, sched_process_exit, sys_enter, sys_exit, kprobe, kretprobe, "
-        "tracepoint, raw_tracepoint, tp_btf (default: from the section name)")(
-        "ctx-size", po::value<uint32_t>(),
-        "verify against this many bytes of context instead of an attach point's "
-        "(programs without one, such as tests)")("ctx-writable", "the context is writable")(
+        "tracepoint, raw_tracepoint, tp_btf, fentry, fexit (default: from the section "
+        "name)")("ctx-size", po::value<uint32_t>(),
+                 "verify against this many bytes of context instead of an attach point's "
+                 "(programs without one, such as tests)")("ctx-writable",
+                                                          "the context is writable")(
         "log-level,l", po::value(&log_level)->default_value(1),
         "0: statistics only, 1: errors and the failing state, 2: every instruction")(
         "no-bpf-capable", "as without CAP_BPF: no loops, calls or more than 4096 instructions")(

@@ -161,7 +161,7 @@ struct VerifyOptions {
     uint32_t flags =
         KBPF_F_BPF_CAPABLE | KBPF_F_ALLOW_PTR_LEAKS | KBPF_F_BYPASS_SPEC_V1 | KBPF_F_BYPASS_SPEC_V4;
     uint32_t log_level = 1;
-    kbpf_ctx_desc ctx{64, false, nullptr, 0, nullptr};
+    kbpf_ctx_desc ctx{64, false, nullptr, 0, nullptr, false};
     // The kernel's types (kring::KernelBtf), for tp_btf contexts and
     // get_current_task_btf; nullptr: none (such programs are refused).
     const kbpf_btf* btf = nullptr;

@@ -32,6 +32,11 @@ public:
     // tp_btf program's context has them (kbpf_tp_btf_args). Throws
     // kring::Error: ENOENT if there is no such tracepoint, E2BIG, EINVAL.
     kbpf_tp_btf tracepoint(const std::string& name) const;
+    // The arguments of the kernel function `name` ("do_unlinkat"), as an
+    // fentry program's context has them, or with `at_exit` an fexit
+    // program's, the result after them (kbpf_func_btf_args). Throws
+    // kring::Error: ENOENT if there is no such function, E2BIG, EINVAL.
+    kbpf_tp_btf function(const std::string& name, bool at_exit) const;
 
 private:
     std::string path_;
@@ -39,8 +44,9 @@ private:
     kbpf_btf* btf_ = nullptr;
 };
 
-// Whether the verifier needs the kernel's BTF for `insns`: a tp_btf
-// program, or one that calls get_current_task_btf (kbpf_needs_btf).
-bool needs_kernel_btf(std::span<const bpf_insn> insns, bool tp_btf);
+// Whether the verifier needs the kernel's BTF for `insns`: a program of a
+// typed context (`typed`: tp_btf, fentry, fexit), or one that calls
+// get_current_task_btf (kbpf_needs_btf).
+bool needs_kernel_btf(std::span<const bpf_insn> insns, bool typed);
 
 } // namespace kring

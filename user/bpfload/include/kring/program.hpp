@@ -39,8 +39,9 @@ private:
 struct LoadOptions {
     uint32_t log_level = 1;
     uint32_t flags = 0; // KRING_PROG_F_*
-    // KRING_ATTACH_TP_BTF: the tracepoint ("sched_process_exec"), named at
-    // load, since the verifier types the context by its arguments.
+    // KRING_ATTACH_TP_BTF: the tracepoint ("sched_process_exec"); _FENTRY,
+    // _FEXIT: the function ("do_unlinkat"); named at load, since the
+    // verifier types the context by its arguments (typed_attach()).
     std::string attach_target;
 };
 
@@ -127,16 +128,23 @@ std::string kernel_name(const std::string& name);
 // "raw_tracepoint/sys_enter" (a tracepoint's raw arguments; *target is
 // "sys_enter"), "tp_btf/sched_process_exec" (the same arguments, typed by
 // the kernel's BTF; *target is "sched_process_exec", which the load names:
-// LoadOptions::attach_target), or "kring/sched_process_exec" for kring's
-// own contexts (struct kring_ctx_exec...); 0 if none.
+// LoadOptions::attach_target), "fentry/do_unlinkat" and "fexit/do_unlinkat"
+// (a kernel function's typed arguments at entry, and at exit its result;
+// *target is the function, named at load too), or
+// "kring/sched_process_exec" for kring's own contexts (struct
+// kring_ctx_exec...); 0 if none.
 kring_attach_type attach_type_of_section(const std::string& section, std::string* target = nullptr);
 // By name: "sched_process_fork", ..., "sys_enter", "sys_exit", "kprobe",
-// "kretprobe", "tracepoint", "raw_tracepoint", "tp_btf"; 0 if none.
+// "kretprobe", "tracepoint", "raw_tracepoint", "tp_btf", "fentry", "fexit";
+// 0 if none.
 kring_attach_type attach_type_of_name(const std::string& name);
 const char* attach_type_name(kring_attach_type type);
 // A kprobe, kretprobe, trace event or raw tracepoint: attached to a
 // function or an event it names (struct kring_prog_attach's symbol).
 bool needs_target(kring_attach_type type);
+// A tp_btf, fentry or fexit program: its context typed by the kernel's BTF,
+// its tracepoint or function named at load (LoadOptions::attach_target).
+bool typed_attach(kring_attach_type type);
 // The struct a global function's pointer argument points to when that
 // argument is the program's context, as Linux tells by the struct's name:
 // "pt_regs" for kprobes, "bpf_raw_tracepoint_args" for raw tracepoints,
@@ -161,7 +169,8 @@ struct ProgramContext {
     uint32_t size = 0;
     std::string description; // "sched_process_exec" or "40-byte context"
     // The kernel's BTF, when the program needs it (needs_kernel_btf()):
-    // a tp_btf program's, whose tracepoint `target` has the arguments `tp`.
+    // a typed program's, whose tracepoint or function `target` has the
+    // arguments `tp`.
     std::shared_ptr<const KernelBtf> btf;
     std::string target;
     kbpf_tp_btf tp{};
@@ -175,8 +184,9 @@ struct ProgramContext {
 // name) if not empty, else the one the program's section names. Throws
 // kring::Error (EINVAL) if that leaves none, or `attach` names none. A
 // program that needs the kernel's BTF gets that of `target_btf` (empty:
-// the running kernel's); a tp_btf program's section names its tracepoint
-// (tp_btf/NAME), whose arguments it then has.
+// the running kernel's); a typed program's section names its tracepoint
+// (tp_btf/NAME) or function (fentry/NAME, fexit/NAME), whose arguments it
+// then has.
 ProgramContext context_of(const bpf::Program& prog, const std::string& attach,
                           std::optional<uint32_t> ctx_size, const std::string& target_btf = {});
 
