@@ -45,9 +45,7 @@ struct kring_link {
 		/* KRING_ATTACH_TRACEPOINT: each online CPU's counter */
 		struct perf_event **events;
 	};
-	/* KRING_ATTACH_RAW_TRACEPOINT, _TP_BTF, _FENTRY, _FEXIT: each
-	 * argument's bits
-	 */
+	/* RAW_TRACEPOINT, TP_BTF, FENTRY, FEXIT: the bits each keeps */
 	u64 raw_arg_masks[KRING_RAW_TP_MAX_ARGS];
 	char symbol[KRING_SYMBOL_MAX];	/* the probe's, or the tracepoint's name */
 };
@@ -176,6 +174,22 @@ static void kring_probe_trace_event(struct perf_event *event,
 }
 
 /*
+ * Runs the program on @count arguments, each cut to its size (the masks):
+ * raw tracepoints, tp_btf, fentry and fexit. @regs: the probe's registers,
+ * or NULL.
+ */
+static void kring_run_args(struct kring_link *link,
+			   u64 args[KRING_RAW_TP_MAX_ARGS], u32 count,
+			   struct pt_regs *regs)
+{
+	u32 i;
+
+	for (i = 0; i < count; i++)
+		args[i] &= link->raw_arg_masks[i];
+	kring_prog_run(link->prog, args, regs, NULL);
+}
+
+/*
  * fentry and fexit: the function's arguments, from the registers x86-64
  * passes them in, each cut to its size (the masks); at exit the result
  * follows them. A kprobe at the function's entry and a kretprobe, whose
@@ -198,23 +212,14 @@ static void kring_func_args(const struct pt_regs *regs,
 	args[5] = regs->r9;
 }
 
-static void kring_run_typed(struct kring_link *link, u64 *args,
-			    struct pt_regs *regs)
-{
-	u32 i, count = KRING_RAW_ARGS_COUNT_OF(link->prog->raw_args);
-
-	for (i = 0; i < count; i++)
-		args[i] &= link->raw_arg_masks[i];
-	kring_prog_run(link->prog, args, regs, NULL);
-}
-
 static int kring_probe_fentry(struct kprobe *kp, struct pt_regs *regs)
 {
 	struct kring_link *link = container_of(kp, struct kring_link, kp);
 	u64 args[KRING_RAW_TP_MAX_ARGS] = {};
 
 	kring_func_args(regs, args);
-	kring_run_typed(link, args, regs);
+	kring_run_args(link, args,
+		       KRING_RAW_ARGS_COUNT_OF(link->prog->raw_args), regs);
 	return 0;
 }
 
@@ -238,7 +243,7 @@ static int kring_probe_fexit(struct kretprobe_instance *ri,
 	/* A non-void function's result is the last of its described args. */
 	if (nr_args > link->prog->nr_func_params)
 		args[link->prog->nr_func_params] = regs_return_value(regs);
-	kring_run_typed(link, args, regs);
+	kring_run_args(link, args, nr_args, regs);
 	return 0;
 }
 
@@ -247,19 +252,9 @@ static int kring_probe_fexit(struct kretprobe_instance *ri,
  * with its arguments after the link; each is taken as a u64, a register or
  * stack slot of the caller's, whose bits past the argument's size are
  * whatever the caller left there: the masks clear them, as Linux's
- * __bpf_trace_* stubs zero-extend each argument. One probe per argument
- * count, generated below.
+ * __bpf_trace_* stubs zero-extend each argument (kring_run_args). One
+ * probe per argument count, generated below.
  */
-static void kring_run_raw_tp(struct kring_link *link,
-			     u64 args[KRING_RAW_TP_MAX_ARGS], u32 count)
-{
-	u32 i;
-
-	for (i = 0; i < count; i++)
-		args[i] &= link->raw_arg_masks[i];
-	kring_prog_run(link->prog, args, NULL, NULL);
-}
-
 #define KRING_RAW_PARAMS_0 void *data
 #define KRING_RAW_PARAMS_1 KRING_RAW_PARAMS_0, u64 a0
 #define KRING_RAW_PARAMS_2 KRING_RAW_PARAMS_1, u64 a1
@@ -295,7 +290,7 @@ static void kring_probe_raw_tp##count(KRING_RAW_PARAMS_##count)	\
 	u64 args[KRING_RAW_TP_MAX_ARGS] = {};				\
 									\
 	KRING_RAW_COPY_##count;						\
-	kring_run_raw_tp(data, args, count);				\
+	kring_run_args(data, args, count, NULL);			\
 }
 
 KRING_DEFINE_RAW_TP_PROBE(0)

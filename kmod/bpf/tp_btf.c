@@ -154,11 +154,11 @@ int kbpf_func_btf_args(const struct kbpf_btf *btf, const char *name,
 	return 0;
 }
 
-bool kbpf_needs_btf(const struct bpf_insn *insns, u32 insn_cnt, bool tp_btf)
+bool kbpf_needs_btf(const struct bpf_insn *insns, u32 insn_cnt, bool typed)
 {
 	u32 i;
 
-	if (tp_btf)
+	if (typed)
 		return true;
 	for (i = 0; i < insn_cnt; i++)
 		if (insns[i].code == (BPF_JMP | BPF_CALL) && !insns[i].src_reg &&

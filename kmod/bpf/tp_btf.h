@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * A BTF-typed raw tracepoint (tp_btf), or a kernel function's entry or
- * return (fentry, fexit): its arguments, as the kernel's BTF describes them. The module reads them at load, for the verifier's context
- * and for the attach; the userspace tools read them the same way to verify
- * the same program.
+ * return (fentry, fexit): its arguments, as the kernel's BTF describes
+ * them. The module reads them at load, for the verifier's context and for
+ * the attach; the userspace tools read them the same way to verify the
+ * same program.
  */
 #ifndef KBPF_TP_BTF_H
 #define KBPF_TP_BTF_H
@@ -49,9 +50,9 @@ int kbpf_func_btf_args(const struct kbpf_btf *btf, const char *name,
 
 /*
  * Whether verifying @insns needs the kernel's BTF: a program with a typed
- * context (@tp_btf: tp_btf, fentry, fexit), or one that calls
+ * context (@typed: tp_btf, fentry, fexit), or one that calls
  * get_current_task_btf. Loaders read the BTF only then.
  */
-bool kbpf_needs_btf(const struct bpf_insn *insns, u32 insn_cnt, bool tp_btf);
+bool kbpf_needs_btf(const struct bpf_insn *insns, u32 insn_cnt, bool typed);
 
 #endif /* KBPF_TP_BTF_H */
