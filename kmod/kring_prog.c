@@ -561,14 +561,6 @@ static __printf(3, 4) void kring_prog_log(char *log, u32 log_size,
 	va_end(args);
 }
 
-/* The attach points whose context the kernel's BTF types, named at load. */
-static bool kring_attach_typed(u32 attach_type)
-{
-	return attach_type == KRING_ATTACH_TP_BTF ||
-	       attach_type == KRING_ATTACH_FENTRY ||
-	       attach_type == KRING_ATTACH_FEXIT;
-}
-
 static const char *kring_typed_attach_name(u32 attach_type)
 {
 	return attach_type == KRING_ATTACH_TP_BTF ? "tp_btf" :
@@ -596,24 +588,16 @@ static int kring_prog_tp_btf(struct kring_prog *prog, u64 utarget,
 		return -ENAMETOOLONG;
 	if (len <= 0)
 		return len ? len : -EINVAL;
-	if (prog->attach_type == KRING_ATTACH_TP_BTF) {
-		err = kbpf_tp_btf_args(btf, prog->target, tp, msg, sizeof(msg));
-	} else {
-		err = kbpf_func_btf_args(btf, prog->target,
-					 prog->attach_type == KRING_ATTACH_FEXIT,
-					 tp, msg, sizeof(msg));
-		prog->nr_func_params = tp->nr_args - tp->has_result;
-	}
+	err = kbpf_typed_args(btf, prog->attach_type, prog->target, tp, msg,
+			      sizeof(msg));
 	if (err) {
 		kring_prog_log(log, log_size, "%s: %s\n",
 			       kring_typed_attach_name(prog->attach_type), msg);
 		return err;
 	}
 	prog->raw_args = tp->raw_args;
-	ctx->btf_args = tp->args;
-	ctx->nr_btf_args = tp->nr_args;
-	ctx->btf_func = prog->target;
-	ctx->returns_zero = prog->attach_type != KRING_ATTACH_TP_BTF;
+	prog->nr_func_params = tp->nr_args - tp->has_result;
+	kbpf_typed_ctx(tp, prog->attach_type, prog->target, ctx);
 	return 0;
 }
 
@@ -632,7 +616,7 @@ static int kring_prog_prepare_btf(struct kring_prog *prog,
 	const char *why = NULL;
 
 	if (!kbpf_needs_btf(prog->insns, prog->insn_cnt,
-			    kring_attach_typed(prog->attach_type)))
+			    kbpf_attach_typed(prog->attach_type)))
 		return 0;
 	btf = kring_vmlinux_btf(&why);
 	if (IS_ERR(btf)) {
@@ -641,7 +625,7 @@ static int kring_prog_prepare_btf(struct kring_prog *prog,
 		return PTR_ERR(btf);
 	}
 	attr->btf = btf;
-	if (!kring_attach_typed(prog->attach_type))
+	if (!kbpf_attach_typed(prog->attach_type))
 		return 0;
 	return kring_prog_tp_btf(prog, load->attach_target, btf, tp,
 				 &attr->ctx, log, log_size);
@@ -835,13 +819,13 @@ long kring_prog_load(const void __user *uarg, u32 size)
 	memset(&load, 0, sizeof(load));
 	if (copy_from_user(&load, uarg, min_t(u32, size, sizeof(load))))
 		return -EFAULT;
-	if ((load.attach_target != 0) != kring_attach_typed(load.attach_type))
+	if ((load.attach_target != 0) != kbpf_attach_typed(load.attach_type))
 		return -EINVAL;
 	/*
 	 * As Linux loads its tracing programs: a typed program reads kernel
 	 * structs, and a test run would read them wherever its context points.
 	 */
-	if (kring_attach_typed(load.attach_type) && !perfmon_capable())
+	if (kbpf_attach_typed(load.attach_type) && !perfmon_capable())
 		return -EPERM;
 	if ((load.flags & ~(KRING_PROG_F_TEST_STATE_FREQ |
 			    KRING_PROG_F_INTERPRETER)) ||

@@ -154,6 +154,32 @@ int kbpf_func_btf_args(const struct kbpf_btf *btf, const char *name,
 	return 0;
 }
 
+bool kbpf_attach_typed(u32 attach_type)
+{
+	return attach_type == KRING_ATTACH_TP_BTF ||
+	       attach_type == KRING_ATTACH_FENTRY ||
+	       attach_type == KRING_ATTACH_FEXIT;
+}
+
+int kbpf_typed_args(const struct kbpf_btf *btf, u32 attach_type,
+		    const char *name, struct kbpf_tp_btf *tp, char *msg,
+		    size_t msg_size)
+{
+	if (attach_type == KRING_ATTACH_TP_BTF)
+		return kbpf_tp_btf_args(btf, name, tp, msg, msg_size);
+	return kbpf_func_btf_args(btf, name, attach_type == KRING_ATTACH_FEXIT,
+				  tp, msg, msg_size);
+}
+
+void kbpf_typed_ctx(const struct kbpf_tp_btf *tp, u32 attach_type,
+		    const char *name, struct kbpf_ctx_desc *ctx)
+{
+	ctx->btf_args = tp->args;
+	ctx->nr_btf_args = tp->nr_args;
+	ctx->btf_func = name;
+	ctx->returns_zero = attach_type != KRING_ATTACH_TP_BTF;
+}
+
 bool kbpf_needs_btf(const struct bpf_insn *insns, u32 insn_cnt, bool typed)
 {
 	u32 i;

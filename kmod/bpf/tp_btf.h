@@ -11,6 +11,7 @@
 
 #include "kbpf_platform.h"
 #include "kbpf_btf.h"
+#include "verifier.h"
 #include <linux/kring.h>
 
 struct kbpf_tp_btf {
@@ -47,6 +48,28 @@ int kbpf_tp_btf_args(const struct kbpf_btf *btf, const char *name,
 int kbpf_func_btf_args(const struct kbpf_btf *btf, const char *name,
 		       bool at_exit, struct kbpf_tp_btf *tp, char *msg,
 		       size_t msg_size);
+
+/*
+ * A tp_btf, fentry or fexit program (KRING_ATTACH_*): its context typed by
+ * the kernel's BTF, its tracepoint or function named at load.
+ */
+bool kbpf_attach_typed(u32 attach_type);
+
+/*
+ * The arguments of such a program's tracepoint or function @name:
+ * kbpf_tp_btf_args() or kbpf_func_btf_args(), as @attach_type says.
+ */
+int kbpf_typed_args(const struct kbpf_btf *btf, u32 attach_type,
+		    const char *name, struct kbpf_tp_btf *tp, char *msg,
+		    size_t msg_size);
+
+/*
+ * The verifier's context of such a program: @tp's arguments (@tp and @name
+ * must outlive @ctx); an fentry or fexit program returns 0, as in Linux.
+ * The context's size and writability are left as they are.
+ */
+void kbpf_typed_ctx(const struct kbpf_tp_btf *tp, u32 attach_type,
+		    const char *name, struct kbpf_ctx_desc *ctx);
 
 /*
  * Whether verifying @insns needs the kernel's BTF: a program with a typed

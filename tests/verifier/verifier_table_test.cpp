@@ -375,16 +375,10 @@ Outcome verify(const Case& c, uint32_t extra_flags = 0, uint32_t log_size = 64 *
     kbpf_tp_btf tp{};
     if (c.typed_target) {
         char msg[256];
-        int err =
-            c.typed_attach == KRING_ATTACH_TP_BTF
-                ? kbpf_tp_btf_args(table_btf(), c.typed_target, &tp, msg, sizeof(msg))
-                : kbpf_func_btf_args(table_btf(), c.typed_target,
-                                     c.typed_attach == KRING_ATTACH_FEXIT, &tp, msg, sizeof(msg));
-        REQUIRE_MESSAGE(err == 0, msg);
-        attr.ctx.btf_args = tp.args;
-        attr.ctx.nr_btf_args = tp.nr_args;
-        attr.ctx.btf_func = c.typed_target;
-        attr.ctx.returns_zero = c.typed_attach != KRING_ATTACH_TP_BTF;
+        REQUIRE_MESSAGE(kbpf_typed_args(table_btf(), c.typed_attach, c.typed_target, &tp, msg,
+                                        sizeof(msg)) == 0,
+                        msg);
+        kbpf_typed_ctx(&tp, c.typed_attach, c.typed_target, &attr.ctx);
         attr.btf = table_btf();
     }
     attr.map_lookup = lookup_map;

@@ -32,18 +32,13 @@ KernelBtf::~KernelBtf() {
 }
 
 kbpf_tp_btf KernelBtf::tracepoint(const std::string& name) const {
-    kbpf_tp_btf tp{};
-    char msg[256];
-    int err = kbpf_tp_btf_args(btf_, name.c_str(), &tp, msg, sizeof(msg));
-    if (err)
-        throw Error(-err, path_ + ": " + msg);
-    return tp;
+    return typed_args(KRING_ATTACH_TP_BTF, name);
 }
 
-kbpf_tp_btf KernelBtf::function(const std::string& name, bool at_exit) const {
+kbpf_tp_btf KernelBtf::typed_args(uint32_t attach_type, const std::string& name) const {
     kbpf_tp_btf tp{};
     char msg[256];
-    int err = kbpf_func_btf_args(btf_, name.c_str(), at_exit, &tp, msg, sizeof(msg));
+    int err = kbpf_typed_args(btf_, attach_type, name.c_str(), &tp, msg, sizeof(msg));
     if (err)
         throw Error(-err, path_ + ": " + msg);
     return tp;

@@ -185,7 +185,7 @@ bool needs_target(kring_attach_type type) {
 }
 
 bool typed_attach(kring_attach_type type) {
-    return type == KRING_ATTACH_TP_BTF || type == KRING_ATTACH_FENTRY || type == KRING_ATTACH_FEXIT;
+    return kbpf_attach_typed(type);
 }
 
 kring_attach_type attach_type_of_name(const std::string& name) {
@@ -281,12 +281,8 @@ kbpf_ctx_desc ProgramContext::desc(bool writable) const {
     kbpf_ctx_desc d{};
     d.size = size;
     d.writable = writable;
-    if (typed_attach(attach)) {
-        d.returns_zero = attach != KRING_ATTACH_TP_BTF;
-        d.btf_args = tp.args;
-        d.nr_btf_args = tp.nr_args;
-        d.btf_func = target.c_str();
-    }
+    if (typed_attach(attach))
+        kbpf_typed_ctx(&tp, attach, target.c_str(), &d);
     return d;
 }
 
@@ -308,9 +304,7 @@ void add_kernel_btf(const bpf::Program& prog, ProgramContext* ctx, const std::st
                                 (ctx->attach == KRING_ATTACH_TP_BTF ? "tracepoint" : "function") +
                                 " (" + name + "/NAME)");
     }
-    ctx->tp = ctx->attach == KRING_ATTACH_TP_BTF
-                  ? ctx->btf->tracepoint(ctx->target)
-                  : ctx->btf->function(ctx->target, ctx->attach == KRING_ATTACH_FEXIT);
+    ctx->tp = ctx->btf->typed_args(ctx->attach, ctx->target);
     ctx->description += " " + ctx->target;
 }
 

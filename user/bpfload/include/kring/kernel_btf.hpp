@@ -32,11 +32,12 @@ public:
     // tp_btf program's context has them (kbpf_tp_btf_args). Throws
     // kring::Error: ENOENT if there is no such tracepoint, E2BIG, EINVAL.
     kbpf_tp_btf tracepoint(const std::string& name) const;
-    // The arguments of the kernel function `name` ("do_unlinkat"), as an
-    // fentry program's context has them, or with `at_exit` an fexit
-    // program's, the result after them (kbpf_func_btf_args). Throws
-    // kring::Error: ENOENT if there is no such function, E2BIG, EINVAL.
-    kbpf_tp_btf function(const std::string& name, bool at_exit) const;
+    // The arguments of a typed program's (kring::typed_attach())
+    // tracepoint or kernel function `name`: a tp_btf program's as above,
+    // an fentry program's the function's, an fexit program's the result
+    // after them (kbpf_typed_args). Throws kring::Error: ENOENT if there
+    // is no such tracepoint or function, E2BIG, EINVAL.
+    kbpf_tp_btf typed_args(uint32_t attach_type, const std::string& name) const;
 
 private:
     std::string path_;
