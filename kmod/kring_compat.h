@@ -28,13 +28,14 @@ static inline void vm_flags_clear(struct vm_area_struct *vma,
 #endif
 
 /*
- * Since 6.12, bpf_map_get() is in the BPF_INTERNAL namespace, which the
- * module then imports (docs/programs.md, "Maps").
+ * Since 6.12, bpf_map_get() and kern_sys_bpf() (kring_stackid.c) are in
+ * the BPF_INTERNAL namespace, which the module then imports
+ * (docs/programs.md, "Maps").
  */
 #ifdef KRING_BPF_MAP_GET_IN_BPF_INTERNAL
-#define KRING_IMPORT_BPF_MAP_GET() MODULE_IMPORT_NS(BPF_INTERNAL)
+#define KRING_IMPORT_BPF_INTERNAL() MODULE_IMPORT_NS(BPF_INTERNAL)
 #else
-#define KRING_IMPORT_BPF_MAP_GET()
+#define KRING_IMPORT_BPF_INTERNAL()
 #endif
 
 /*

@@ -32,6 +32,7 @@
 #include "kring_helpers.h"
 #include "kring_prog.h"
 #include "kring_ring.h"
+#include "kring_stackid.h"
 
 #define CREATE_TRACE_POINTS
 #include "kring_trace.h"
@@ -137,12 +138,12 @@ static bool kring_stack_store(struct kring_stack_walk *walk, u64 ip)
 
 /*
  * The kernel stack, through the exported unwinder (ORC on Debian's
- * kernels), as Linux's perf callchains walk it: from registers an
- * exception saved (a kprobe's), their address and then their callers; from
- * registers the perf core filled in for a trace event (no EFLAGS), their
- * address and then the frames above their stack pointer; with none, the
- * frames above kring_prog_run's. Registers of user mode (a syscall trace
- * event's) have no kernel stack, as in Linux.
+ * kernels), as Linux's perf callchains walk it (perf_callchain_kernel):
+ * from registers an exception saved (a kprobe's), their address and then
+ * their callers; from registers the perf core filled in for a trace event
+ * (no EFLAGS), the frames above their stack pointer; with none, the frames
+ * above kring_prog_run's. Registers of user mode (a syscall trace event's)
+ * have no kernel stack, as in Linux.
  */
 static void kring_kernel_stack(struct kring_stack_walk *walk,
 			       struct pt_regs *regs, unsigned long *frame)
@@ -154,14 +155,13 @@ static void kring_kernel_stack(struct kring_stack_walk *walk,
 		return;
 	if (!regs) {
 		unwind_start(&state, current, NULL, frame);
-	} else {
+	} else if (regs->flags & X86_EFLAGS_FIXED) {
 		if (!kring_stack_store(walk, instruction_pointer(regs)))
 			return;
-		if (regs->flags & X86_EFLAGS_FIXED)
-			unwind_start(&state, current, regs, NULL);
-		else
-			unwind_start(&state, current, NULL,
-				     (unsigned long *)kernel_stack_pointer(regs));
+		unwind_start(&state, current, regs, NULL);
+	} else {
+		unwind_start(&state, current, NULL,
+			     (unsigned long *)kernel_stack_pointer(regs));
 	}
 	for (; !unwind_done(&state); unwind_next_frame(&state)) {
 		addr = unwind_get_return_address(&state);
@@ -268,6 +268,16 @@ KRING_HELPER(get_stack)
 clear:
 	memset(buf, 0, size);
 	return (u64)err;
+}
+
+/*
+ * bpf_get_stackid(ctx, map, flags): Linux's own helper, through the map's
+ * Linux program (@r2, which the map's load became), from the registers the
+ * probe gave the run, as bpf_get_stack's walks (kring_stackid.c).
+ */
+KRING_HELPER(get_stackid)
+{
+	return kring_stackid_run((struct bpf_prog *)(unsigned long)r2, r3);
 }
 
 /*
@@ -614,6 +624,8 @@ kring_helper_fn kring_helper_addr(s32 helper_id)
 		return kring_helper_perf_event_output;
 	case BPF_FUNC_get_stack:
 		return kring_helper_get_stack;
+	case BPF_FUNC_get_stackid:
+		return kring_helper_get_stackid;
 	case BPF_FUNC_trace_printk:
 		return kring_helper_trace_printk;
 	case BPF_FUNC_trace_vprintk:
@@ -688,6 +700,8 @@ u64 kring_call_helper(void *priv, s32 helper_id, const u64 args[5])
 		return KRING_CALL(perf_event_output);
 	case BPF_FUNC_get_stack:
 		return KRING_CALL(get_stack);
+	case BPF_FUNC_get_stackid:
+		return KRING_CALL(get_stackid);
 	case BPF_FUNC_trace_printk:
 		return KRING_CALL(trace_printk);
 	case BPF_FUNC_trace_vprintk:

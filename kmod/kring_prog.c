@@ -30,6 +30,7 @@
 #include "kring_prog.h"
 #include "kring_prog_array.h"
 #include "kring_ring.h"
+#include "kring_stackid.h"
 #include "bpf/kbpf_btf.h"
 #include "bpf/helpers.h"
 #include "bpf/interp.h"
@@ -102,8 +103,12 @@ static void kring_prog_free(struct kring_prog *prog)
 	for (i = 0; i < prog->nr_rings; i++)
 		kring_ring_put(prog->rings[i]);
 	kfree(prog->rings);
-	for (i = 0; i < prog->nr_maps; i++)
+	for (i = 0; i < prog->nr_maps; i++) {
+		if (prog->stackid_progs && prog->stackid_progs[i])
+			bpf_prog_put(prog->stackid_progs[i]);
 		bpf_map_put(prog->maps[i]);
+	}
+	kfree(prog->stackid_progs);
 	kfree(prog->maps);
 	for (i = 0; i < prog->nr_arrays; i++)
 		kring_prog_array_put(prog->arrays[i]);
@@ -418,6 +423,7 @@ struct kring_load_objs {
 	struct kring_ring *rings[KRING_PROG_MAX_RINGS];
 	u32 nr_rings;
 	struct bpf_map *maps[KBPF_MAX_USED_MAPS];
+	s32 map_fds[KBPF_MAX_USED_MAPS];	/* the fd each was named by */
 	u32 nr_maps;
 	struct kring_prog_array *arrays[KBPF_MAX_USED_MAPS];
 	u32 nr_arrays;
@@ -425,7 +431,7 @@ struct kring_load_objs {
 	u8 load_idx[];		/* insn_cnt / 2 + 1 entries */
 };
 
-KRING_IMPORT_BPF_MAP_GET();
+KRING_IMPORT_BPF_INTERNAL();
 
 /*
  * The value of a single-entry ARRAY that programs only read, frozen by its
@@ -474,10 +480,12 @@ static int kring_load_map_lookup(struct kring_load_objs *lo, s32 fd,
 		bpf_map_put(map);
 		return -E2BIG;
 	}
-	if (i < lo->nr_maps)
+	if (i < lo->nr_maps) {
 		bpf_map_put(map);	/* named before: one reference is enough */
-	else
-		lo->maps[lo->nr_maps++] = map;
+	} else {
+		lo->maps[lo->nr_maps] = map;
+		lo->map_fds[lo->nr_maps++] = fd;
+	}
 	lo->load_idx[lo->nr_loads++] = KRING_LOAD_MAP | i;
 	return KRING_PROG_MAX_RINGS + i;
 }
@@ -632,6 +640,33 @@ static int kring_prog_prepare_btf(struct kring_prog *prog,
 }
 
 /* Each ring or map load becomes the object's address (JIT'd too). */
+/*
+ * bpf_get_stackid's Linux program for each STACK_TRACE map (kring_stackid.c),
+ * loaded once the program is verified, through the fd that named the map.
+ */
+static int kring_load_stackid_progs(struct kring_prog *prog,
+				    const struct kring_load_objs *lo,
+				    char *log, u32 log_size)
+{
+	struct bpf_prog *linux_prog;
+	u32 i;
+
+	for (i = 0; i < prog->nr_maps; i++) {
+		if (prog->maps[i]->map_type != BPF_MAP_TYPE_STACK_TRACE)
+			continue;
+		linux_prog = kring_stackid_prog_load(lo->map_fds[i],
+						     prog->maps[i]);
+		if (IS_ERR(linux_prog)) {
+			kring_prog_log(log, log_size,
+				       "map fd %d: Linux refused the program that writes its stacks for bpf_get_stackid: error %ld\n",
+				       lo->map_fds[i], PTR_ERR(linux_prog));
+			return PTR_ERR(linux_prog);
+		}
+		prog->stackid_progs[i] = linux_prog;
+	}
+	return 0;
+}
+
 static void kring_rewrite_map_loads(struct kring_prog *prog,
 				    const struct kring_load_objs *lo)
 {
@@ -647,7 +682,10 @@ static void kring_rewrite_map_loads(struct kring_prog *prog,
 			u8 idx = lo->load_idx[n++];
 			u8 i = idx & KRING_LOAD_INDEX;
 
-			if (idx & KRING_LOAD_MAP)
+			if ((idx & KRING_LOAD_MAP) && prog->stackid_progs[i])
+				addr = (u64)(unsigned long)
+					prog->stackid_progs[i];
+			else if (idx & KRING_LOAD_MAP)
 				addr = (u64)(unsigned long)lo->maps[i];
 			else if (idx & KRING_LOAD_ARRAY)
 				addr = (u64)(unsigned long)&lo->arrays[i]->view;
@@ -914,9 +952,12 @@ long kring_prog_load(const void __user *uarg, u32 size)
 			      GFP_KERNEL);
 	prog->maps = kcalloc(max(lo->nr_maps, 1U), sizeof(*prog->maps),
 			     GFP_KERNEL);
+	prog->stackid_progs = kcalloc(max(lo->nr_maps, 1U),
+				      sizeof(*prog->stackid_progs), GFP_KERNEL);
 	prog->arrays = kcalloc(max(lo->nr_arrays, 1U), sizeof(*prog->arrays),
 			       GFP_KERNEL);
-	if (!prog->rings || !prog->maps || !prog->arrays) {
+	if (!prog->rings || !prog->maps || !prog->stackid_progs ||
+	    !prog->arrays) {
 		for (i = 0; i < lo->nr_rings; i++)
 			kring_ring_put(lo->rings[i]);
 		for (i = 0; i < lo->nr_maps; i++)
@@ -934,6 +975,9 @@ long kring_prog_load(const void __user *uarg, u32 size)
 		       lo->nr_arrays * sizeof(*prog->arrays));
 		prog->nr_arrays = lo->nr_arrays;
 	}
+	if (!ret)
+		ret = kring_load_stackid_progs(prog, lo, log,
+					       log ? load.log_size : 0);
 	if (!ret) {
 		kring_rewrite_map_loads(prog, lo);
 		kring_trap_dead_code(prog, reached);

@@ -36,6 +36,11 @@ struct kring_prog {
 	struct kring_ring **rings;	/* references the program holds */
 	u32 nr_maps;
 	struct bpf_map **maps;		/* Linux's maps: references held too */
+	/*
+	 * Per map: for a STACK_TRACE map, the Linux program bpf_get_stackid
+	 * runs (kring_stackid.c), which the map's loads become; else NULL.
+	 */
+	struct bpf_prog **stackid_progs;
 	u32 nr_arrays;
 	struct kring_prog_array **arrays;	/* prog arrays: references */
 	struct bpf_insn *insns;		/* ring and map loads made addresses */

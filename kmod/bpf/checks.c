@@ -939,7 +939,8 @@ static int check_helper_arg(struct kbpf_env *env, const struct kbpf_state *st,
 /*
  * A prog array goes to bpf_tail_call only, a cgroup array to
  * current_task_under_cgroup only, a perf event array to perf_event_output
- * only, and each of those takes only its own: Linux's check, with its
+ * only, a stack trace map to get_stackid only, and each of those takes only
+ * its own: Linux's check, with its
  * message.
  */
 static int check_map_func(struct kbpf_env *env,

@@ -29,6 +29,9 @@ static const struct kbpf_helper_proto kbpf_helpers[] = {
 	{ BPF_FUNC_perf_event_output, "perf_event_output", KBPF_RET_SCALAR,
 	  { KBPF_ARG_CTX, KBPF_ARG_MAP, KBPF_ARG_ANYTHING, KBPF_ARG_MEM_READ,
 	    KBPF_ARG_SIZE } },
+	/* A stack's id in a STACK_TRACE map, or a negative errno. */
+	{ BPF_FUNC_get_stackid, "get_stackid", KBPF_RET_SCALAR,
+	  { KBPF_ARG_CTX, KBPF_ARG_MAP, KBPF_ARG_ANYTHING }, true },
 	/* Kernel or user return addresses, by the bytes it copied. */
 	{ BPF_FUNC_get_stack, "get_stack", KBPF_RET_COPY_LEN,
 	  { KBPF_ARG_CTX, KBPF_ARG_MEM_WRITE, KBPF_ARG_SIZE, KBPF_ARG_ANYTHING },
@@ -102,6 +105,7 @@ bool kbpf_map_type_supported(u32 type)
 	case BPF_MAP_TYPE_LRU_PERCPU_HASH:
 	case BPF_MAP_TYPE_CGROUP_ARRAY:
 	case BPF_MAP_TYPE_PERF_EVENT_ARRAY:
+	case BPF_MAP_TYPE_STACK_TRACE:
 		return true;
 	default:
 		return false;
@@ -117,6 +121,8 @@ u32 kbpf_helper_map_type(s32 id)
 		return BPF_MAP_TYPE_CGROUP_ARRAY;
 	case BPF_FUNC_perf_event_output:
 		return BPF_MAP_TYPE_PERF_EVENT_ARRAY;
+	case BPF_FUNC_get_stackid:
+		return BPF_MAP_TYPE_STACK_TRACE;
 	default:
 		return BPF_MAP_TYPE_UNSPEC;
 	}
@@ -126,5 +132,6 @@ bool kbpf_map_type_has_own_helper(u32 type)
 {
 	return type == BPF_MAP_TYPE_PROG_ARRAY ||
 	       type == BPF_MAP_TYPE_CGROUP_ARRAY ||
-	       type == BPF_MAP_TYPE_PERF_EVENT_ARRAY;
+	       type == BPF_MAP_TYPE_PERF_EVENT_ARRAY ||
+	       type == BPF_MAP_TYPE_STACK_TRACE;
 }

@@ -65,7 +65,8 @@ const struct kbpf_helper_proto *kbpf_helper_proto(s32 id);
 /*
  * The Linux map types programs may use besides rings: those whose helpers
  * (lookup, update, delete; current_task_under_cgroup for a CGROUP_ARRAY,
- * perf_event_output for a PERF_EVENT_ARRAY) kring's verifier knows. The
+ * perf_event_output for a PERF_EVENT_ARRAY, get_stackid for a
+ * STACK_TRACE) kring's verifier knows. The
  * module takes them by fd, the ELF loader declares them, kring-run
  * simulates them. Not BPF_MAP_TYPE_PROG_ARRAY, which kring programs may use
  * too (for tail calls) but which is kring's own: Linux's holds Linux
@@ -76,12 +77,12 @@ bool kbpf_map_type_supported(u32 type);
 /*
  * The one map type helper @id takes (tail_call a PROG_ARRAY,
  * current_task_under_cgroup a CGROUP_ARRAY, perf_event_output a
- * PERF_EVENT_ARRAY), or BPF_MAP_TYPE_UNSPEC for a helper that takes the
+ * PERF_EVENT_ARRAY, get_stackid a STACK_TRACE), or BPF_MAP_TYPE_UNSPEC for a helper that takes the
  * general maps.
  */
 u32 kbpf_helper_map_type(s32 id);
 
-/* Whether maps of @type go only to their own helper (the three above). */
+/* Whether maps of @type go only to their own helper (the four above). */
 bool kbpf_map_type_has_own_helper(u32 type);
 
 /* Linux 6.1's name of helper @id ("bpf_get_current_task"), or NULL. */

@@ -386,8 +386,8 @@ TEST_CASE("a malformed object is refused, saying what is wrong in which file") {
 }
 
 TEST_CASE("a map type kring does not take is refused, its type named as Linux names it") {
-    CHECK_THROWS_WITH_AS(kring::bpf::load_elf(BPF_OBJ_DIR "/stack_trace_map.bpf.o"),
-                         doctest::Contains("map stacks: type 7 (BPF_MAP_TYPE_STACK_TRACE) is "
+    CHECK_THROWS_WITH_AS(kring::bpf::load_elf(BPF_OBJ_DIR "/queue_map.bpf.o"),
+                         doctest::Contains("map pending: type 22 (BPF_MAP_TYPE_QUEUE) is "
                                            "not supported"),
                          kring::Error);
     CHECK(kring::describe_bpf_map_type(27) == "27 (BPF_MAP_TYPE_RINGBUF)");
@@ -508,6 +508,41 @@ TEST_CASE("global data: --max-entries and --set, and what is wrong with them") {
                          kring::Error);
     CHECK_THROWS_WITH_AS(kring::bpf::parse_max_entries({"big=-1"}, &parsed),
                          doctest::Contains("the count is from 1 to 4294967295"), kring::Error);
+}
+
+TEST_CASE("a stack map's value size and entries left to the loader: --value-size, --max-entries") {
+    const std::string path = BPF_OBJ_DIR "/stack_sizes.bpf.o";
+    kring::bpf::ObjectSettings settings;
+    settings.max_entries["stackmap"] = 64;
+    CHECK_THROWS_WITH_AS(kring::bpf::load_elf(path, settings),
+                         doctest::Contains("map stackmap: no value type (__type(value, T)), or a "
+                                           "value size left to the loader: give it with "
+                                           "--value-size stackmap=N"),
+                         kring::Error);
+    kring::bpf::parse_value_sizes({"stackmap=1016"}, &settings);
+    kring::bpf::Object obj = kring::bpf::load_elf(path, settings);
+    const kring::bpf::MapDecl& stackmap = obj.maps.at(obj.map_index("stackmap"));
+    CHECK(stackmap.type == BPF_MAP_TYPE_STACK_TRACE);
+    CHECK(stackmap.key_size == 4);
+    CHECK(stackmap.value_size == 1016);
+    CHECK(stackmap.max_entries == 64);
+    kring::bpf::VerifyOptions options; // with CAP_PERFMON, as get_stackid needs
+    options.ctx.size = 168;            // struct pt_regs, a kprobe's context
+    kring::bpf::Verdict v =
+        kring::bpf::verify(find(obj, "kprobe/__x64_sys_getppid"), obj.maps, options);
+    INFO(v.log);
+    CHECK(v.error == 0);
+    settings.value_sizes["nope"] = 8;
+    CHECK_THROWS_WITH_AS(kring::bpf::load_elf(path, settings),
+                         doctest::Contains("--value-size nope: the object has no map nope"),
+                         kring::Error);
+    CHECK_THROWS_WITH_AS(kring::bpf::parse_value_sizes({"stackmap=0"}, &settings),
+                         doctest::Contains("--value-size stackmap=0: the size is from 1 to "
+                                           "4294967295"),
+                         kring::Error);
+    CHECK_THROWS_WITH_AS(kring::bpf::load_elf(BPF_OBJ_DIR "/queue_map.bpf.o", settings),
+                         doctest::Contains("type 22 (BPF_MAP_TYPE_QUEUE) is not supported"),
+                         kring::Error);
 }
 
 TEST_CASE("global data: programs count in maps and globals, read .rodata and its constant table") {

@@ -5,7 +5,9 @@
  * tracepoint, its kernel and user stacks to "events", its user stack as
  * build ids (the addresses, where no build id is read), and what two calls
  * the helper refuses return: a size that is no whole number of addresses,
- * and more frames skipped than the stack has.
+ * and more frames skipped than the stack has. And bpf_get_stackid as
+ * offcputime and profile call it: the ids of the kernel and user stacks in
+ * their stack maps, and what it returns for an unknown flag.
  */
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
@@ -26,6 +28,9 @@ struct stack_event {
 	__s64 odd_size;
 	__s64 skip_all;
 	__s64 build_ids_len;
+	__s64 kernel_id;
+	__s64 user_id;
+	__s64 bad_flags_id;
 	__u64 kernel[16];
 	__u64 user[4];
 	struct bpf_stack_build_id build_ids[2];
@@ -35,6 +40,25 @@ struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 16384);
 } events SEC(".maps");
+
+/*
+ * A map each for kernel and user stacks, large enough that two different
+ * stacks hardly ever share a bucket (the second would get -EEXIST): this
+ * test writes two kernel stacks and one user stack.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, 16 * sizeof(__u64));
+	__uint(max_entries, 8192);
+} kernel_stacks SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, 4 * sizeof(__u64));
+	__uint(max_entries, 256);
+} user_stacks SEC(".maps");
 
 const volatile __u32 target_tgid;
 
@@ -61,6 +85,9 @@ static __always_inline int report(void *ctx, __u32 source)
 	/* The calls that failed zeroed what they were given: walk again. */
 	bpf_get_stack(ctx, e->user, sizeof(e->user), BPF_F_USER_STACK);
 	bpf_get_stack(ctx, e->kernel, sizeof(e->kernel), 0);
+	e->kernel_id = bpf_get_stackid(ctx, &kernel_stacks, 0);
+	e->user_id = bpf_get_stackid(ctx, &user_stacks, BPF_F_USER_STACK);
+	e->bad_flags_id = bpf_get_stackid(ctx, &user_stacks, 1ULL << 32);
 	bpf_ringbuf_submit(e, 0);
 	return 0;
 }

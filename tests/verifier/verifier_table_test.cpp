@@ -69,6 +69,7 @@ constexpr int32_t RODATA_MAP = 204; // .rodata: read-only to programs and frozen
 constexpr int32_t PROG_ARRAY = 205; // BPF_MAP_TYPE_PROG_ARRAY of 4 slots
 constexpr int32_t CGROUP_MAP = 206; // BPF_MAP_TYPE_CGROUP_ARRAY of 2 slots, empty
 constexpr int32_t PERF_MAP = 207;   // BPF_MAP_TYPE_PERF_EVENT_ARRAY of 2 slots
+constexpr int32_t STACK_MAP = 208;  // BPF_MAP_TYPE_STACK_TRACE of 16 stacks of 8 frames
 // RODATA_MAP's value: the u32 8 at offset 0, a u64 at offset 8.
 constexpr uint32_t RODATA_COUNT = 8;
 constexpr uint64_t RODATA_WORD = 0x1122334455667788ULL;
@@ -352,6 +353,9 @@ int lookup_map(void*, s32 fd, kbpf_map_desc* desc) {
     case PERF_MAP:
         *desc = {BPF_MAP_TYPE_PERF_EVENT_ARRAY, 4, 4, 2, 0, nullptr};
         return 9;
+    case STACK_MAP:
+        *desc = {BPF_MAP_TYPE_STACK_TRACE, 4, 64, 16, 0, nullptr};
+        return 10;
     default:
         return -EBADF;
     }
@@ -1654,6 +1658,12 @@ std::vector<Case> tracing_helper_cases() {
         return P({mov64_reg(R2, R10), alu64_imm(BPF_ADD, R2, -64), mov64_imm(R3, size),
                   mov64_imm(R4, flags), call_helper(BPF_FUNC_get_stack), exit_insn()});
     };
+    // get_stackid(ctx, fd, flags), r1 still the context; returns 0, so
+    // that JIT'd and interpreted runs (whose stacks differ) agree.
+    auto stackid = [](int32_t fd, int32_t flags) {
+        return P(
+            {ld_map_fd(R2, fd), mov64_imm(R3, flags), call_helper(BPF_FUNC_get_stackid), ret(0)});
+    };
     // A user stack of at most 8 bytes walked into a 16-byte map value; if
     // the walk did not fail, its length moves r6 along the value, and then
     // a byte at r6 + at is stored.
@@ -1779,6 +1789,26 @@ std::vector<Case> tracing_helper_cases() {
              P({mov64_imm(R1, 0), stack_to_stack(64, 0)}), "r1 expects the context, got scalar"),
         deny("get_stack past the stack's top", stack_to_stack(72, 0),
              "invalid stack access off=-64 size=72"),
+        // get_stackid, as offcputime and profile call it: the context, a
+        // stack trace map alone (Linux's check_map_func_compatibility), the
+        // flags; its result is any scalar (an id or an errno).
+        accept("get_stackid of the kernel stack", stackid(STACK_MAP, 0)),
+        accept("get_stackid of the user stack, compared fast",
+               stackid(STACK_MAP, BPF_F_USER_STACK | BPF_F_FAST_STACK_CMP)),
+        accept("get_stackid's id used as an array index after a bounds check",
+               P({ld_map_fd(R2, STACK_MAP), mov64_imm(R3, 0), call_helper(BPF_FUNC_get_stackid),
+                  jmp_imm(BPF_JSLT, R0, 0, 7), jmp_imm(BPF_JGT, R0, 3, 6), stx(BPF_W, R10, R0, -8),
+                  ld_map_fd(R1, ARRAY_MAP), mov64_reg(R2, R10), alu64_imm(BPF_ADD, R2, -8),
+                  call_helper(BPF_FUNC_map_lookup_elem), ret(0)})),
+        malformed("an array given to get_stackid", stackid(ARRAY_MAP, 0),
+                  "cannot pass map_type 2 into func bpf_get_stackid#27"),
+        malformed("a stack trace map looked up", P({lookup(STACK_MAP), ret(0)}),
+                  "cannot pass map_type 7 into func bpf_map_lookup_elem#1"),
+        deny("get_stackid without CAP_PERFMON", stackid(STACK_MAP, 0),
+             "helper 27 (get_stackid) reads kernel memory or addresses: it needs CAP_PERFMON")
+            .with_flags(NO_LEAKS),
+        deny("get_stackid's first argument not the context",
+             P({mov64_imm(R1, 0), stackid(STACK_MAP, 0)}), "r1 expects the context, got scalar"),
     };
 }
 

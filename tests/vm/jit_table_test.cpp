@@ -66,8 +66,9 @@ public:
         std::vector<uint8_t> all;
         for (const auto& [table_fd, fd] : made_) {
             // (Linux's syscall reads neither kind of fd array.)
+            // A stack map's stacks are each runtime's own frames.
             if (table_fd == PROG_ARRAY || table_fd == CGROUP_MAP || table_fd == PERF_MAP ||
-                fd.get() < 0)
+                table_fd == STACK_MAP || fd.get() < 0)
                 continue;
             std::vector<uint8_t> one = jitvm::map_contents(fd.get());
             all.insert(all.end(), one.begin(), one.end());
@@ -98,6 +99,8 @@ private:
             return vmtest::Fd(linuxbpf::create_map(BPF_MAP_TYPE_CGROUP_ARRAY, 4, 4, 2));
         case PERF_MAP: // its slots empty: perf_event_output says -ENOENT
             return vmtest::Fd(linuxbpf::create_map(BPF_MAP_TYPE_PERF_EVENT_ARRAY, 4, 4, 2));
+        case STACK_MAP:
+            return vmtest::Fd(linuxbpf::create_map(BPF_MAP_TYPE_STACK_TRACE, 4, 64, 16));
         default:
             return vmtest::Fd();
         }

@@ -8,17 +8,22 @@
 // address in this process's text. The calls the helper refuses answer as
 // Linux's: -EINVAL, -EOPNOTSUPP for user build ids, -EFAULT when more
 // frames are skipped than there are, each with its buffer zeroed. JIT'd
-// and interpreted alike.
+// and interpreted alike. bpf_get_stackid, from the same programs, writes
+// Linux's stack maps through Linux's own helper: each id names the stack
+// bpf_get_stack gave, address for address; a trace event's kernel stack is
+// -EFAULT (empty), an unknown flag -EINVAL, as in Linux.
 #include "object_util.hpp"
 #include "vm_util.hpp"
 
 #include <algorithm>
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <cerrno>
 #include <cstring>
 #include <doctest/doctest.h>
 #include <fstream>
 #include <map>
+#include <set>
 #include <sstream>
 #include <string>
 #include <unistd.h>
@@ -39,6 +44,9 @@ struct StackEvent { // stack.bpf.c's
     int64_t odd_size;
     int64_t skip_all;
     int64_t build_ids_len;
+    int64_t kernel_id;
+    int64_t user_id;
+    int64_t bad_flags_id;
     uint64_t kernel[16];
     uint64_t user[4];
     bpf_stack_build_id build_ids[2];
@@ -98,6 +106,7 @@ bool contains(const std::vector<std::string>& names, const std::string& name) {
 void check_common(const StackEvent& e) {
     CHECK(e.odd_size == -EINVAL);
     CHECK(e.skip_all == -EFAULT);
+    CHECK(e.bad_flags_id == -EINVAL);
     REQUIRE(e.kernel_len >= 0);
     REQUIRE(e.kernel_len % 8 == 0);
     REQUIRE(e.kernel_len <= static_cast<int64_t>(sizeof(e.kernel)));
@@ -126,6 +135,28 @@ void check_build_ids(const StackEvent& e) {
         CHECK(std::all_of(std::begin(e.build_ids[i].build_id), std::end(e.build_ids[i].build_id),
                           [](unsigned char b) { return b == 0; }));
     }
+}
+
+// Stack map `fd`'s stack `id`: `depth` addresses, zeroed past the stack.
+std::vector<uint64_t> stack_of(int fd, int64_t id, size_t depth) {
+    REQUIRE(id >= 0);
+    auto key = static_cast<uint32_t>(id);
+    std::vector<uint64_t> ips(depth);
+    REQUIRE_MESSAGE(bpf_map_lookup_elem(fd, &key, ips.data()) == 0,
+                    "stack " << id << ": " << strerror(errno));
+    return ips;
+}
+
+// The stacks the event's get_stackid calls stored: the addresses get_stack
+// gave, and the same zeroes after them (a frame chain may end in a 0).
+void check_stack_ids(const StackEvent& e, int kernel_stacks, int user_stacks) {
+    CHECK(stack_of(user_stacks, e.user_id, 4) == std::vector<uint64_t>(e.user, e.user + 4));
+    if (e.kernel_len == 0) {
+        CHECK(e.kernel_id == -EFAULT);
+        return;
+    }
+    CHECK(stack_of(kernel_stacks, e.kernel_id, 16) ==
+          std::vector<uint64_t>(e.kernel, e.kernel + 16));
 }
 
 // The object in Linux, its kprobe program alone, as a libbpf user loads it.
@@ -170,8 +201,8 @@ __attribute__((noinline)) void call_getppid() {
 
 } // namespace
 
-TEST_CASE("get_stack: kernel and user stacks from a kprobe, a trace event and a raw tracepoint, "
-          "the kprobe's as Linux's") {
+TEST_CASE("get_stack and get_stackid: kernel and user stacks from a kprobe, a trace event and a "
+          "raw tracepoint, the kprobe's as Linux's") {
     KernelSymbols symbols;
     std::vector<std::string> linux_kprobe_stack;
     uint64_t user_ip = 0;
@@ -183,6 +214,9 @@ TEST_CASE("get_stack: kernel and user stacks from a kprobe, a trace event and a 
         check_common(e);
         linux_kprobe_stack = symbols.names_of(e.kernel, e.kernel_len);
         user_ip = e.user[0];
+        check_stack_ids(e,
+                        bpf_map__fd(bpf_object__find_map_by_name(linux_stack.obj, "kernel_stacks")),
+                        bpf_map__fd(bpf_object__find_map_by_name(linux_stack.obj, "user_stacks")));
         INFO("Linux's kprobe stack: ", doctest::toString(linux_kprobe_stack));
         REQUIRE(linux_kprobe_stack.size() >= 2);
         CHECK(linux_kprobe_stack[0] == "__x64_sys_getppid");
@@ -212,6 +246,8 @@ TEST_CASE("get_stack: kernel and user stacks from a kprobe, a trace event and a 
             check_common(e);
             check_build_ids(e);
             CHECK(e.user[0] == user_ip);
+            check_stack_ids(e, t.maps.map(t.obj.map_index("kernel_stacks")).fd(),
+                            t.maps.map(t.obj.map_index("user_stacks")).fd());
             std::vector<std::string> names = symbols.names_of(e.kernel, e.kernel_len);
             INFO("kring's kernel stack: ", doctest::toString(names));
             switch (source) {
@@ -231,4 +267,56 @@ TEST_CASE("get_stack: kernel and user stacks from a kprobe, a trace event and a 
             }
         }
     }
+}
+
+namespace {
+
+// The map ids of every Linux program named kring_stackid: the programs the
+// module loads for bpf_get_stackid, one per stack map and kring program.
+std::multiset<uint32_t> stackid_program_maps() {
+    std::multiset<uint32_t> maps;
+    for (uint32_t id = 0; bpf_prog_get_next_id(id, &id) == 0;) {
+        vmtest::Fd fd(bpf_prog_get_fd_by_id(id));
+        if (fd.get() < 0)
+            continue; // gone since
+        uint32_t map_ids[4] = {};
+        bpf_prog_info info{};
+        info.nr_map_ids = 4;
+        info.map_ids = reinterpret_cast<uint64_t>(map_ids);
+        uint32_t len = sizeof(info);
+        REQUIRE(bpf_obj_get_info_by_fd(fd.get(), &info, &len) == 0);
+        if (std::string(info.name) != "kring_stackid")
+            continue;
+        REQUIRE(info.type == BPF_PROG_TYPE_KPROBE);
+        REQUIRE(info.nr_map_ids == 1);
+        maps.insert(map_ids[0]);
+    }
+    return maps;
+}
+
+// Linux frees a program's id when its last reference goes, which may be a
+// grace period after kring's program goes.
+bool no_stackid_programs_within(int seconds) {
+    for (int i = 0; i < seconds * 100; i++) {
+        if (stackid_program_maps().empty())
+            return true;
+        ::usleep(10000);
+    }
+    return false;
+}
+
+} // namespace
+
+TEST_CASE("get_stackid: a Linux program per stack map of a kring program, for its life") {
+    REQUIRE(no_stackid_programs_within(5));
+    kring::bpf::ObjectSettings settings;
+    settings.globals["target_tgid"] = std::to_string(::getpid());
+    vmtest::TestObject t(kObject, "stack", settings);
+    {
+        kring::Program kprobe = t.load("stack_kprobe", KRING_ATTACH_KPROBE, 0);
+        CHECK(stackid_program_maps() ==
+              std::multiset<uint32_t>{t.maps.map(t.obj.map_index("kernel_stacks")).info().id,
+                                      t.maps.map(t.obj.map_index("user_stacks")).info().id});
+    }
+    CHECK(no_stackid_programs_within(5));
 }

@@ -28,6 +28,13 @@ struct Total { // tail_calls.bpf.c's
     uint64_t count;
 };
 
+// The object's settings: its programs count the calls of process `pid`.
+kring::bpf::ObjectSettings target_settings(uint32_t pid) {
+    kring::bpf::ObjectSettings settings;
+    settings.globals["target_pid"] = std::to_string(pid);
+    return settings;
+}
+
 // The object loaded as kringctl run loads it: every program, the slots
 // filled, the programs not in a slot attached.
 struct TailCalls {
@@ -37,8 +44,7 @@ struct TailCalls {
     std::vector<kring::Link> links;
 
     TailCalls(uint32_t flags, bool attach, uint32_t pid)
-        : obj(kring::bpf::load_elf(kObject, {{}, {{"target_pid", std::to_string(pid)}}, {}, {}})),
-          maps(obj, "tail_calls") {
+        : obj(kring::bpf::load_elf(kObject, target_settings(pid))), maps(obj, "tail_calls") {
         std::map<std::string, const kring::Program*> loaded;
         for (const auto& prog : obj.programs) {
             auto [it, _] = programs.emplace(

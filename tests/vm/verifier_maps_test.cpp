@@ -124,6 +124,11 @@ const std::map<std::string, std::string> linux_says = {
     {"get_stack without CAP_PERFMON",
      "unknown func bpf_get_stack#67||cannot use helper bpf_get_stack#67"},
     {"get_stack's first argument not the context", "R1 type=scalar expected=ctx"},
+    {"an array given to get_stackid", "cannot pass map_type 2 into func bpf_get_stackid#27"},
+    {"a stack trace map looked up", "cannot pass map_type 7 into func bpf_map_lookup_elem#1"},
+    {"get_stackid without CAP_PERFMON",
+     "unknown func bpf_get_stackid#27||cannot use helper bpf_get_stackid#27"},
+    {"get_stackid's first argument not the context", "R1 type=scalar expected=ctx"},
     {"get_stack past the stack's top", "invalid indirect access to stack R2 off=-64 size=72"},
     {"a prog array updated by a program", "cannot pass map_type 3 into func bpf_map_update_elem#2"},
     {"a tail call in a called function over 256 bytes of frames",
@@ -358,6 +363,8 @@ void check_against_linux(const std::vector<Case>& cases) {
     vmtest::Fd cgroups(linuxbpf::create_map(BPF_MAP_TYPE_CGROUP_ARRAY, 4, 4, 2));
     vmtest::Fd perf_events(linuxbpf::create_map(BPF_MAP_TYPE_PERF_EVENT_ARRAY, 4, 4, 2));
     REQUIRE(perf_events.get() >= 0);
+    vmtest::Fd stacks(linuxbpf::create_map(BPF_MAP_TYPE_STACK_TRACE, 4, 64, 16));
+    REQUIRE(stacks.get() >= 0);
     REQUIRE(prog_array.get() >= 0);
     REQUIRE(cgroups.get() >= 0);
     REQUIRE(data.get() >= 0);
@@ -376,7 +383,8 @@ void check_against_linux(const std::vector<Case>& cases) {
                                         {ARRAY_MAP, array.get()},    {HASH_MAP, hash.get()},
                                         {RDONLY_MAP, rdonly.get()},  {DATA_MAP, data.get()},
                                         {RODATA_MAP, rodata.get()},  {PROG_ARRAY, prog_array.get()},
-                                        {CGROUP_MAP, cgroups.get()}, {PERF_MAP, perf_events.get()}};
+                                        {CGROUP_MAP, cgroups.get()}, {PERF_MAP, perf_events.get()},
+                                        {STACK_MAP, stacks.get()}};
     size_t accepted = 0, refused = 0, stricter = 0;
     for (const Case& c : cases) {
         Prog insns = c.prog;

@@ -365,14 +365,10 @@ std::vector<MapDecl> read_maps(const std::string& path, const btf* b,
             invalid(path, "map " + decl.name + ": type " + describe_bpf_map_type(decl.type) +
                               " is not supported: kring takes RINGBUF, ARRAY, PERCPU_ARRAY, "
                               "HASH, PERCPU_HASH, LRU_HASH, LRU_PERCPU_HASH, CGROUP_ARRAY, "
-                              "PERF_EVENT_ARRAY and PROG_ARRAY maps (--map-type " +
+                              "PERF_EVENT_ARRAY, STACK_TRACE and PROG_ARRAY maps (--map-type " +
                               decl.name + "=TYPE changes it, as bpf_map__set_type())");
         if (decl.is_ring() && (decl.key_size || decl.value_size))
             invalid(path, "ring " + decl.name + ": a ring has no key or value");
-        if (!decl.is_ring() && (!decl.key_size || !decl.value_size))
-            invalid(path, "map " + decl.name +
-                              ": no key or value type (__type(key, T), "
-                              "__type(value, T))");
         if (auto tag = tags.find(v.type); tag != tags.end())
             record_type(path, b, tag->second, &decl);
         maps.push_back(decl);
@@ -479,7 +475,8 @@ void set_global(const std::string& path, MapDecl& decl, const GlobalVar& var,
     std::memcpy(decl.data.data() + var.offset, &value, var.size); // little-endian
 }
 
-// --max-entries and --set, then the check that every map has a size.
+// --max-entries, --value-size and --set, then the check that every map has
+// its sizes.
 void apply_settings(const std::string& path, Object& obj, const ObjectSettings& settings) {
     for (const auto& [name, entries] : settings.max_entries) {
         std::optional<size_t> index = find_map(obj.maps, name);
@@ -489,6 +486,17 @@ void apply_settings(const std::string& path, Object& obj, const ObjectSettings& 
         if (decl.is_global_data())
             invalid(path, "--max-entries " + name + ": a global data section has one entry");
         decl.max_entries = entries;
+    }
+    for (const auto& [name, size] : settings.value_sizes) {
+        std::optional<size_t> index = find_map(obj.maps, name);
+        if (!index)
+            invalid(path, "--value-size " + name + ": the object has no map " + name);
+        MapDecl& decl = obj.maps[*index];
+        if (decl.is_ring() || decl.is_prog_array() || decl.is_global_data())
+            invalid(path, "--value-size " + name +
+                              ": a ring has no value, and a prog array's and global data's "
+                              "are fixed");
+        decl.value_size = size;
     }
     for (const auto& [name, value] : settings.globals) {
         bool found = false;
@@ -510,6 +518,13 @@ void apply_settings(const std::string& path, Object& obj, const ObjectSettings& 
             invalid(path, "map " + decl.name +
                               ": max_entries is 0, left to the loader: give it with "
                               "--max-entries " +
+                              decl.name + "=N");
+        if (!decl.is_ring() && !decl.key_size)
+            invalid(path, "map " + decl.name + ": no key type (__type(key, T))");
+        if (!decl.is_ring() && !decl.value_size)
+            invalid(path, "map " + decl.name +
+                              ": no value type (__type(value, T)), or a value size left to the "
+                              "loader: give it with --value-size " +
                               decl.name + "=N");
         if (decl.is_ring() &&
             ((decl.max_entries & (decl.max_entries - 1)) || decl.max_entries < 4096))
@@ -872,9 +887,14 @@ uint32_t possible_cpus() {
     return static_cast<uint32_t>(cpus);
 }
 
-void parse_max_entries(const std::vector<std::string>& args, ObjectSettings* settings) {
+namespace {
+
+// Repeated OPTION MAP=N options, N from 1 to UINT32_MAX (decimal or 0x hex),
+// into `out`; `what` names N in the error.
+void parse_map_sizes(const std::string& option, const std::string& what,
+                     const std::vector<std::string>& args, std::map<std::string, uint32_t>* out) {
     for (const std::string& arg : args) {
-        auto [name, text] = split_setting("--max-entries", arg);
+        auto [name, text] = split_setting(option, arg);
         size_t used = 0;
         unsigned long long n = 0;
         try {
@@ -883,9 +903,19 @@ void parse_max_entries(const std::vector<std::string>& args, ObjectSettings* set
             used = 0;
         }
         if (used != text.size() || !n || n > UINT32_MAX || text.starts_with("-"))
-            throw Error(EINVAL, "--max-entries " + arg + ": the count is from 1 to 4294967295");
-        settings->max_entries[name] = static_cast<uint32_t>(n);
+            throw Error(EINVAL, option + " " + arg + ": the " + what + " is from 1 to 4294967295");
+        (*out)[name] = static_cast<uint32_t>(n);
     }
+}
+
+} // namespace
+
+void parse_max_entries(const std::vector<std::string>& args, ObjectSettings* settings) {
+    parse_map_sizes("--max-entries", "count", args, &settings->max_entries);
+}
+
+void parse_value_sizes(const std::vector<std::string>& args, ObjectSettings* settings) {
+    parse_map_sizes("--value-size", "size", args, &settings->value_sizes);
 }
 
 void parse_map_types(const std::vector<std::string>& args, ObjectSettings* settings) {

@@ -389,6 +389,13 @@ uint64_t call_helper(void* priv, int32_t id, const uint64_t args[5]) {
             return neg(EINVAL);
         return args[3] & BPF_F_SKIP_FIELD_MASK ? neg(EFAULT) : 0;
     }
+    case BPF_FUNC_get_stackid: {
+        // No stack either: Linux's helper then finds no frame to hash,
+        // after its check of the flags.
+        constexpr uint64_t known =
+            BPF_F_SKIP_FIELD_MASK | BPF_F_USER_STACK | BPF_F_FAST_STACK_CMP | BPF_F_REUSE_STACKID;
+        return args[2] & ~known ? neg(EINVAL) : neg(EFAULT);
+    }
     case BPF_FUNC_probe_read:
     case BPF_FUNC_probe_read_str:
     case BPF_FUNC_probe_read_user:

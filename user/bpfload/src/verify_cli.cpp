@@ -39,6 +39,9 @@ void SettingsOptions::add_to(po::options_description& opts) {
                        "MAP=N: the map's max_entries (a ring's size in bytes), as "
                        "bpf_map__set_max_entries() sets it; needed for a map that leaves it 0; "
                        "repeatable")(
+        "value-size", po::value(&value_sizes),
+        "MAP=N: the map's value size in bytes, as bpf_map__set_value_size() sets it; needed "
+        "for a map that leaves it 0 (libbpf-tools' stack maps); repeatable")(
         "set", po::value(&globals),
         "NAME=VALUE: a global variable's initial value (an integer of its size; a "
         "const volatile one in .rodata is a constant to the verifier); repeatable")(
@@ -58,6 +61,7 @@ void SettingsOptions::add_to(po::options_description& opts) {
 ObjectSettings SettingsOptions::settings() const {
     ObjectSettings out;
     parse_max_entries(max_entries, &out);
+    parse_value_sizes(value_sizes, &out);
     parse_globals(globals, &out);
     parse_map_types(map_types, &out);
     out.target_btf = target_btf;

@@ -112,6 +112,10 @@ struct Object {
 struct ObjectSettings {
     // MAP=N (--max-entries): a map's max_entries, a ring's size in bytes.
     std::map<std::string, uint32_t> max_entries;
+    // MAP=N (--value-size): a map's value size in bytes, as
+    // bpf_map__set_value_size() sets it: libbpf-tools size their stack
+    // maps (BPF_MAP_TYPE_STACK_TRACE) so, to the frames they keep.
+    std::map<std::string, uint32_t> value_sizes;
     // NAME=VALUE (--set): a global variable's initial value, an integer
     // of the variable's size (1, 2, 4 or 8 bytes), decimal or 0x hex.
     std::map<std::string, std::string> globals;
@@ -137,9 +141,11 @@ struct ObjectSettings {
 // perf event array's default size. Throws kring::Error.
 uint32_t possible_cpus();
 
-// The values of repeated --max-entries MAP=N and --set NAME=VALUE options,
-// into `settings`. Throws kring::Error (EINVAL) naming the option.
+// The values of repeated --max-entries MAP=N, --value-size MAP=N and --set
+// NAME=VALUE options, into `settings`. Throws kring::Error (EINVAL) naming
+// the option.
 void parse_max_entries(const std::vector<std::string>& args, ObjectSettings* settings);
+void parse_value_sizes(const std::vector<std::string>& args, ObjectSettings* settings);
 void parse_globals(const std::vector<std::string>& args, ObjectSettings* settings);
 // --map-type MAP=TYPE: TYPE a name (ringbuf, array, percpu_array, hash,
 // percpu_hash, lru_hash, lru_percpu_hash, with or without BPF_MAP_TYPE_, in

@@ -22,6 +22,7 @@ namespace kring::bpf {
 // kringctl run, kring-verify and kring-run all take them (docs/tools.md).
 struct SettingsOptions {
     std::vector<std::string> max_entries;
+    std::vector<std::string> value_sizes;
     std::vector<std::string> globals;
     std::vector<std::string> map_types;
     std::string target_btf;

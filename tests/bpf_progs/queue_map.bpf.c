@@ -4,11 +4,10 @@
 #include <bpf/bpf_helpers.h>
 
 struct {
-	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
-	__uint(key_size, sizeof(__u32));
-	__uint(value_size, 127 * sizeof(__u64));
-	__uint(max_entries, 1024);
-} stacks SEC(".maps");
+	__uint(type, BPF_MAP_TYPE_QUEUE);
+	__uint(value_size, sizeof(__u64));
+	__uint(max_entries, 16);
+} pending SEC(".maps");
 
 SEC("kring/nothing")
 int nothing(void *ctx)
