@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Attach points. Each gives the program its uapi context: kring's own
- * structs, filled from a tracepoint's arguments, the probe's registers, a
- * trace event's record, or a tracepoint's raw arguments. A link holds a
+ * structs, filled from a tracepoint's arguments, the probe's registers (a
+ * uprobe's are the task's user registers), a trace event's record, or a
+ * tracepoint's raw arguments. A link holds a
  * reference on its program; its fd and each of its names (kring_pin.c)
  * hold one on the link, and the last of those unregisters the probe and
  * waits until no CPU can still be running it before dropping the program.
@@ -12,6 +13,8 @@
 #include <linux/fs.h>
 #include <linux/kprobes.h>
 #include <linux/binfmts.h>
+#include <linux/namei.h>
+#include <linux/pid.h>
 #include <linux/perf_event.h>
 #include <linux/trace_events.h>
 #include <linux/capability.h>
@@ -27,6 +30,7 @@
 #include <linux/kring.h>
 
 #include "kring_attach.h"
+#include "kring_compat.h"
 #include "kring_ids.h"
 #include "kring_pin.h"
 #include "kring_prog.h"
@@ -42,9 +46,12 @@ struct kring_link {
 	union {
 		struct kprobe kp;	/* KRING_ATTACH_KPROBE, _FENTRY */
 		struct kretprobe krp;	/* KRING_ATTACH_KRETPROBE, _FEXIT */
+		struct kring_uprobe up;	/* KRING_ATTACH_UPROBE, _URETPROBE */
 		/* KRING_ATTACH_TRACEPOINT: each online CPU's counter */
 		struct perf_event **events;
 	};
+	/* UPROBE, URETPROBE: the only process whose hits run it, or NULL */
+	struct pid *tgid;
 	/* RAW_TRACEPOINT, TP_BTF, FENTRY, FEXIT: the bits each keeps */
 	u64 raw_arg_masks[KRING_RAW_TP_MAX_ARGS];
 	char symbol[KRING_SYMBOL_MAX];	/* the probe's, or the tracepoint's name */
@@ -150,6 +157,33 @@ static int kring_probe_kretprobe(struct kretprobe_instance *ri,
 		container_of(get_kretprobe(ri), struct kring_link, krp);
 
 	kring_prog_run(link->prog, regs, regs, NULL);
+	return 0;
+}
+
+/*
+ * A uprobe's or uretprobe's hit, in the task that hit it, preemptible:
+ * the run wants preemption off. The task's user registers are the context,
+ * as Linux gives them to uprobe programs.
+ */
+static void kring_run_uprobe(struct kring_link *link, struct pt_regs *regs)
+{
+	if (link->tgid && task_tgid(current) != link->tgid)
+		return;
+	preempt_disable();
+	kring_prog_run(link->prog, regs, regs, NULL);
+	preempt_enable();
+}
+
+static int kring_probe_uprobe(struct uprobe_consumer *uc, struct pt_regs *regs)
+{
+	kring_run_uprobe(container_of(uc, struct kring_link, up.uc), regs);
+	return 0;
+}
+
+static int kring_probe_uretprobe(struct uprobe_consumer *uc,
+				 unsigned long func, struct pt_regs *regs)
+{
+	kring_run_uprobe(container_of(uc, struct kring_link, up.uc), regs);
 	return 0;
 }
 
@@ -321,7 +355,8 @@ static bool kring_needs_symbol(u32 attach_type)
 	return attach_type == KRING_ATTACH_KPROBE ||
 	       attach_type == KRING_ATTACH_KRETPROBE ||
 	       attach_type == KRING_ATTACH_TRACEPOINT ||
-	       attach_type == KRING_ATTACH_RAW_TRACEPOINT;
+	       attach_type == KRING_ATTACH_RAW_TRACEPOINT ||
+	       kring_attach_uprobe(attach_type);
 }
 
 struct kring_tp_search {
@@ -391,6 +426,50 @@ static int kring_link_function(struct kring_link *link)
 	link->krp.handler = kring_probe_fexit;
 	link->krp.data_size = sizeof(struct kring_fexit_data);
 	return register_kretprobe(&link->krp);
+}
+
+/*
+ * A uprobe (or uretprobe) at @at's offset in the regular file at @at's
+ * path, as Linux's uprobe perf events take them, for every process or
+ * only @at's pid's (ESRCH if it has none). The link is named by the file's
+ * name and the offset.
+ */
+static int kring_link_uprobe(struct kring_link *link,
+			     const struct kring_prog_attach *at)
+{
+	struct path path;
+	int err;
+
+	if (at->pid < 0)
+		return -EINVAL;
+	if (at->pid) {
+		link->tgid = find_get_pid(at->pid);
+		if (!link->tgid)
+			return -ESRCH;
+	}
+	err = user_path_at(AT_FDCWD, u64_to_user_ptr(at->symbol),
+			   LOOKUP_FOLLOW, &path);
+	if (err)
+		return err;
+	if (!d_is_reg(path.dentry)) {
+		path_put(&path);
+		return -EINVAL;
+	}
+	link->up.inode = igrab(d_real_inode(path.dentry));
+	snprintf(link->symbol, sizeof(link->symbol), "%pd+0x%llx",
+		 path.dentry, at->offset);
+	path_put(&path);
+	if (!link->up.inode)
+		return -ENOENT;
+	link->up.offset = at->offset;
+	if (link->prog->attach_type == KRING_ATTACH_UPROBE)
+		link->up.uc.handler = kring_probe_uprobe;
+	else
+		link->up.uc.ret_handler = kring_probe_uretprobe;
+	err = kring_uprobe_register(&link->up);
+	if (err)
+		iput(link->up.inode);
+	return err;
 }
 
 /* struct kring_prog_attach's raw_args, checked, to masks and a probe. */
@@ -482,6 +561,7 @@ out:
 
 static void kring_link_free(struct kring_link *link)
 {
+	put_pid(link->tgid);
 	kring_prog_put(link->prog);
 	kfree(link);
 }
@@ -494,6 +574,9 @@ static void kring_link_detach(struct kring_link *link)
 		tracepoint_probe_unregister(link->tp, link->probe, link);
 		/* No CPU may still be inside the probe with this link. */
 		tracepoint_synchronize_unregister();
+	} else if (kring_attach_uprobe(link->prog->attach_type)) {
+		kring_uprobe_unregister(&link->up);
+		iput(link->up.inode);
 	} else if (link->prog->attach_type == KRING_ATTACH_KRETPROBE ||
 		   link->prog->attach_type == KRING_ATTACH_FEXIT) {
 		unregister_kretprobe(&link->krp);
@@ -551,9 +634,9 @@ static const struct file_operations kring_link_fops = {
 	.compat_ioctl = compat_ptr_ioctl,
 };
 
-long kring_attach(struct kring_prog *prog, const void __user *uarg)
+long kring_attach(struct kring_prog *prog, const void __user *uarg, u32 size)
 {
-	struct kring_prog_attach at;
+	struct kring_prog_attach at = {};
 	struct kring_link *link;
 	long ret;
 
@@ -567,10 +650,12 @@ long kring_attach(struct kring_prog *prog, const void __user *uarg)
 	 */
 	if (!perfmon_capable())
 		return -EPERM;
-	if (copy_from_user(&at, uarg, sizeof(at)))
+	if (copy_from_user(&at, uarg, min_t(u32, size, sizeof(at))))
 		return -EFAULT;
-	if (at.flags || (at.raw_args &&
+	if (at.flags || at.reserved || (at.raw_args &&
 			 prog->attach_type != KRING_ATTACH_RAW_TRACEPOINT))
+		return -EINVAL;
+	if ((at.offset || at.pid) && !kring_attach_uprobe(prog->attach_type))
 		return -EINVAL;
 	if (kring_needs_symbol(prog->attach_type) != !!at.symbol)
 		return -EINVAL;	/* a name for probes and trace events only */
@@ -610,6 +695,10 @@ long kring_attach(struct kring_prog *prog, const void __user *uarg)
 	case KRING_ATTACH_FENTRY:
 	case KRING_ATTACH_FEXIT:
 		ret = kring_link_function(link);
+		break;
+	case KRING_ATTACH_UPROBE:
+	case KRING_ATTACH_URETPROBE:
+		ret = kring_link_uprobe(link, &at);
 		break;
 	case KRING_ATTACH_KPROBE:
 	case KRING_ATTACH_KRETPROBE:

@@ -7,8 +7,11 @@
 #ifndef KRING_COMPAT_H
 #define KRING_COMPAT_H
 
+#include <linux/err.h>
 #include <linux/file.h>
+#include <linux/fs.h>
 #include <linux/mm.h>
+#include <linux/uprobes.h>
 
 /* 6.12 reads a struct fd's file through fd_file(); before, it was a field. */
 #ifndef fd_file
@@ -47,6 +50,43 @@ static inline void vm_flags_clear(struct vm_area_struct *vma,
 #define kring_assign_str(field, src) __assign_str(field)
 #else
 #define kring_assign_str(field, src) __assign_str(field, src)
+#endif
+
+/*
+ * A uprobe: its consumer, and where it is. Since 6.12, registering gives
+ * the uprobe, which unregistering takes, and a second call waits until no
+ * handler can still be running; before, unregistering took the inode and
+ * the offset again and waited itself (Kbuild probes uprobes.h).
+ */
+struct kring_uprobe {
+	struct uprobe_consumer uc;
+	struct inode *inode;	/* a reference held */
+	loff_t offset;
+	struct uprobe *uprobe;	/* 6.12 on */
+};
+
+#ifdef KRING_HAVE_UPROBE_UNREGISTER_NOSYNC
+static inline int kring_uprobe_register(struct kring_uprobe *up)
+{
+	up->uprobe = uprobe_register(up->inode, up->offset, 0, &up->uc);
+	return PTR_ERR_OR_ZERO(up->uprobe);
+}
+
+static inline void kring_uprobe_unregister(struct kring_uprobe *up)
+{
+	uprobe_unregister_nosync(up->uprobe, &up->uc);
+	uprobe_unregister_sync();
+}
+#else
+static inline int kring_uprobe_register(struct kring_uprobe *up)
+{
+	return uprobe_register(up->inode, up->offset, &up->uc);
+}
+
+static inline void kring_uprobe_unregister(struct kring_uprobe *up)
+{
+	uprobe_unregister(up->inode, up->offset, &up->uc);
+}
 #endif
 
 #endif /* KRING_COMPAT_H */

@@ -79,6 +79,8 @@ u32 kring_ctx_size(u32 attach_type)
 		return sizeof(struct kring_ctx_sys_exit);
 	case KRING_ATTACH_KPROBE:
 	case KRING_ATTACH_KRETPROBE:
+	case KRING_ATTACH_UPROBE:
+	case KRING_ATTACH_URETPROBE:
 		return sizeof(struct pt_regs);
 	case KRING_ATTACH_TRACEPOINT:
 		return KRING_TRACEPOINT_CTX_SIZE;
@@ -335,7 +337,8 @@ static long kring_prog_ioctl(struct file *file, unsigned int cmd,
 
 	switch (cmd) {
 	case KRING_IOC_PROG_ATTACH:
-		return kring_attach(prog, (void __user *)arg);
+	case KRING_IOC_PROG_ATTACH_V1:
+		return kring_attach(prog, (void __user *)arg, _IOC_SIZE(cmd));
 	case KRING_IOC_PROG_TEST_RUN:
 		return kring_prog_test_run(prog, (void __user *)arg);
 	case KRING_IOC_PIN:

@@ -68,12 +68,19 @@ struct kring_prog {
 
 /*
  * Programs that may tail-call each other share a context layout: the
- * attach type, kprobes and kretprobes being one (both get struct pt_regs).
+ * attach type, kprobes, kretprobes, uprobes and uretprobes being one (all
+ * get struct pt_regs).
  */
 static inline int kring_attach_class(u32 attach_type)
 {
-	return attach_type == KRING_ATTACH_KRETPROBE ? KRING_ATTACH_KPROBE :
-						       attach_type;
+	switch (attach_type) {
+	case KRING_ATTACH_KRETPROBE:
+	case KRING_ATTACH_UPROBE:
+	case KRING_ATTACH_URETPROBE:
+		return KRING_ATTACH_KPROBE;
+	default:
+		return attach_type;
+	}
 }
 
 /* The context size of an attach type; 0 for an unknown type. */

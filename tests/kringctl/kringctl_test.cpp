@@ -3,11 +3,14 @@
 // declares, in `kringctl run` and in `kringctl replay`.
 #include "format.hpp"
 
+#include <asm/ptrace.h>
 #include <cstdio>
 #include <cstring>
 #include <doctest/doctest.h>
+#include <kring/kring.hpp>
 #include <kring/program.hpp>
 #include <kring/record_file.hpp>
+#include <kring/uprobe.hpp>
 #include <kring/user_ring.hpp>
 #include <sstream>
 #include <unistd.h>
@@ -79,11 +82,74 @@ TEST_CASE("libbpf-style section names give the attach point") {
     CHECK(kring::attach_type_of_section("kretsyscall/kill", &target) == KRING_ATTACH_KRETPROBE);
     CHECK(target == "__x64_sys_kill");
     CHECK(kring::attach_type_of_section("ksyscall/") == 0);
+    // uprobes: PATH:FUNCTION, the path with its slashes; bare ones too.
+    CHECK(kring::attach_type_of_section("uprobe/usr/bin/bash:readline", &target) ==
+          KRING_ATTACH_UPROBE);
+    CHECK(target == "usr/bin/bash:readline");
+    CHECK(kring::attach_type_of_section("uretprobe/libc.so.6:getaddrinfo", &target) ==
+          KRING_ATTACH_URETPROBE);
+    CHECK(target == "libc.so.6:getaddrinfo");
+    CHECK(kring::attach_type_of_section("uprobe", &target) == KRING_ATTACH_UPROBE);
+    CHECK(target == "libc.so.6:getaddrinfo");
+    CHECK(kring::attach_type_of_section("uretprobe") == KRING_ATTACH_URETPROBE);
+    CHECK(kring::attach_type_of_section("uprobe/bash") == 0);
+    CHECK(kring::attach_type_of_section("uprobe/bash:") == 0);
+    CHECK(kring::needs_target(KRING_ATTACH_URETPROBE));
+    CHECK(kring::context_size(KRING_ATTACH_UPROBE) == sizeof(pt_regs));
     CHECK(kring::attach_type_of_section("ksyscall/a/b") == 0);
     CHECK(kring::attach_type_of_section("xdp") == 0);
     CHECK(kring::context_size(KRING_ATTACH_SCHED_PROCESS_EXEC) == sizeof(kring_ctx_exec));
     CHECK(kring::context_size(KRING_ATTACH_TRACEPOINT) == KRING_TRACEPOINT_CTX_SIZE);
     CHECK(std::string(kring::attach_type_name(KRING_ATTACH_SYS_EXIT)) == "sys_exit");
+}
+
+// A function of this executable, for the uprobe resolution below.
+extern "C" __attribute__((noinline)) int kring_host_uprobe_target(int a) {
+    asm volatile("" ::: "memory");
+    return a + 1;
+}
+
+// The file offset `address` has in the mapping of this process that holds it.
+uint64_t mapped_file_offset(uint64_t address) {
+    FILE* maps = std::fopen("/proc/self/maps", "r");
+    REQUIRE(maps);
+    char line[512];
+    uint64_t found = 0;
+    while (std::fgets(line, sizeof(line), maps)) {
+        unsigned long start = 0, end = 0, offset = 0;
+        if (std::sscanf(line, "%lx-%lx %*s %lx", &start, &end, &offset) == 3 && address >= start &&
+            address < end)
+            found = address - start + offset;
+    }
+    std::fclose(maps);
+    REQUIRE(found);
+    return found;
+}
+
+TEST_CASE("uprobe targets: a function's file offset, as its mapping gives it") {
+    const uint64_t expected =
+        mapped_file_offset(reinterpret_cast<uint64_t>(&kring_host_uprobe_target));
+    CHECK(kring::elf_function_offset("/proc/self/exe", "kring_host_uprobe_target") == expected);
+    kring::UprobeTarget t =
+        kring::resolve_uprobe_target("/proc/self/exe:kring_host_uprobe_target+8");
+    CHECK(t.path == "/proc/self/exe");
+    CHECK(t.offset == expected + 8);
+    CHECK(kring::resolve_binary_path("libc.so.6").ends_with("/libc.so.6"));
+    CHECK(kring::resolve_binary_path("sh").ends_with("/sh"));
+    CHECK(kring::elf_function_offset(kring::resolve_binary_path("libc.so.6"), "getaddrinfo") > 0);
+    auto error_of = [](const std::string& target) {
+        try {
+            kring::resolve_uprobe_target(target);
+        } catch (const kring::Error& e) {
+            return e.errno_value();
+        }
+        return 0;
+    };
+    CHECK(error_of("/proc/self/exe:kring_no_such_function") == ENOENT);
+    CHECK(error_of("kring-no-such-binary:main") == ENOENT);
+    CHECK(error_of("/proc/self/exe") == EINVAL);
+    CHECK(error_of("/proc/self/exe:main+x") == EINVAL);
+    CHECK(error_of("/proc/self/status:main") == EINVAL); // not ELF
 }
 
 TEST_CASE("a program's name for the module: Linux's prog_name rule, cut to 15 characters") {

@@ -203,6 +203,8 @@ enum kring_attach_type {
 	KRING_ATTACH_TP_BTF = 10,		/* __u64 args[12], typed: below */
 	KRING_ATTACH_FENTRY = 11,		/* __u64 args[12], typed: below */
 	KRING_ATTACH_FEXIT = 12,		/* the same, and the result */
+	KRING_ATTACH_UPROBE = 13,		/* struct pt_regs (user), at entry */
+	KRING_ATTACH_URETPROBE = 14,		/* struct pt_regs (user), at return */
 };
 
 /*
@@ -371,10 +373,25 @@ struct kring_prog_attach {
 				 * KRING_ATTACH_TRACEPOINT: to the event's
 				 * "CATEGORY/NAME";
 				 * KRING_ATTACH_RAW_TRACEPOINT: to the
-				 * tracepoint's NAME (NUL-terminated); else 0 */
+				 * tracepoint's NAME;
+				 * KRING_ATTACH_UPROBE, _URETPROBE: to the
+				 * path of the probed file (NUL-terminated);
+				 * else 0 */
 	__u32 flags;		/* none defined yet: must be 0 */
 	__u32 raw_args;		/* KRING_ATTACH_RAW_TRACEPOINT: its arguments'
 				 * count and sizes (above); else 0 */
+	/*
+	 * KRING_ATTACH_UPROBE, _URETPROBE: the probed instruction's offset
+	 * in the file (a function's, for a uretprobe), as Linux's uprobe
+	 * perf events take it; else 0.
+	 */
+	__u64 offset;
+	/*
+	 * KRING_ATTACH_UPROBE, _URETPROBE: only the hits in this process
+	 * (its pid, the threads' tgid); 0: every process's. Else 0.
+	 */
+	__s32 pid;
+	__u32 reserved;		/* must be 0 */
 };
 
 /*
@@ -394,6 +411,8 @@ struct kring_prog_test_run {
 /* The same, as loaders built before attach_target send it (56 bytes). */
 #define KRING_IOC_PROG_LOAD_V1	_IOC(_IOC_WRITE, KRING_IOC_MAGIC, 5, 56)
 #define KRING_IOC_PROG_ATTACH	_IOW(KRING_IOC_MAGIC, 6, struct kring_prog_attach)
+/* The same, as loaders built before uprobes send it (16 bytes). */
+#define KRING_IOC_PROG_ATTACH_V1	_IOC(_IOC_WRITE, KRING_IOC_MAGIC, 6, 16)
 #define KRING_IOC_PROG_TEST_RUN	_IOWR(KRING_IOC_MAGIC, 7, struct kring_prog_test_run)
 
 /*

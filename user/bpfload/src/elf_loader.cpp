@@ -2,6 +2,8 @@
 // relocations) and libbpf's BTF parser (ring declarations, function
 // prototypes), linked the way libbpf links them: each program gets the .text
 // subprograms it calls appended, calls and ring loads are relocated.
+#include "elf_reader.hpp"
+
 #include <algorithm>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
@@ -50,39 +52,13 @@ struct Reloc {
 
 class ElfFile {
 public:
-    explicit ElfFile(const std::string& path) : path_(path) {
-        if (elf_version(EV_CURRENT) == EV_NONE)
-            invalid(path, "libelf is too old");
-        fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-        if (fd_ < 0)
-            throw Error(errno, path + ": cannot open");
-        try {
-            parse(path);
-        } catch (...) {
-            release(); // no destructor runs after a throwing constructor
-            throw;
-        }
+    explicit ElfFile(const std::string& path) : path_(path), reader_(path), elf_(reader_.elf()) {
+        parse(path);
     }
-    ~ElfFile() { release(); }
-    ElfFile(const ElfFile&) = delete;
-    ElfFile& operator=(const ElfFile&) = delete;
 
 private:
-    void release() {
-        if (elf_)
-            elf_end(elf_);
-        if (fd_ >= 0)
-            ::close(fd_);
-        elf_ = nullptr;
-        fd_ = -1;
-    }
-
     void parse(const std::string& path) {
-        elf_ = elf_begin(fd_, ELF_C_READ, nullptr);
-        GElf_Ehdr ehdr;
-        if (!elf_ || !gelf_getehdr(elf_, &ehdr))
-            invalid(path, "not an ELF file");
-        if (ehdr.e_machine != EM_BPF)
+        if (reader_.header().e_machine != EM_BPF)
             invalid(path, "not a BPF object (compile with clang -target bpf)");
         size_t strndx;
         if (elf_getshdrstrndx(elf_, &strndx))
@@ -181,8 +157,8 @@ private:
     }
 
     std::string path_;
-    int fd_ = -1;
-    Elf* elf_ = nullptr;
+    ElfReader reader_;
+    Elf* elf_;
     std::map<size_t, Section> sections_;
     std::vector<Symbol> symbols_;
 };

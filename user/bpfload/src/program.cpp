@@ -4,7 +4,9 @@
 #include <fcntl.h>
 #include <kring/core_relo.hpp>
 #include <kring/program.hpp>
+#include <kring/uprobe.hpp>
 #include <optional>
+#include <sstream>
 #include <sys/ioctl.h>
 #include <unistd.h>
 #include <utility>
@@ -129,6 +131,10 @@ kring_prog_info Program::info() const {
 }
 
 Link Program::attach(const std::string& target, const std::string& target_btf) const {
+    if (attach_type_ == KRING_ATTACH_UPROBE || attach_type_ == KRING_ATTACH_URETPROBE) {
+        UprobeTarget where = resolve_uprobe_target(target);
+        return attach_uprobe(where.path, where.offset);
+    }
     kring_prog_attach req{};
     req.symbol = target.empty() ? 0 : reinterpret_cast<uint64_t>(target.c_str());
     if (attach_type_ == KRING_ATTACH_RAW_TRACEPOINT && !target.empty())
@@ -136,6 +142,22 @@ Link Program::attach(const std::string& target, const std::string& target_btf) c
     int fd = ::ioctl(fd_.get(), KRING_IOC_PROG_ATTACH, &req);
     if (fd < 0)
         throw Error(errno, target.empty() ? "attach" : "attach to " + target);
+    return Link(fd);
+}
+
+Link Program::attach_uprobe(const std::string& path, uint64_t offset, int32_t pid) const {
+    kring_prog_attach req{};
+    req.symbol = reinterpret_cast<uint64_t>(path.c_str());
+    req.offset = offset;
+    req.pid = pid;
+    int fd = ::ioctl(fd_.get(), KRING_IOC_PROG_ATTACH, &req);
+    if (fd < 0) {
+        std::ostringstream where;
+        where << "attach to " << path << "+0x" << std::hex << offset;
+        if (pid)
+            where << std::dec << " in process " << pid;
+        throw Error(errno, where.str());
+    }
     return Link(fd);
 }
 
@@ -169,6 +191,8 @@ const AttachName kAttachNames[] = {
     {"sys_exit", KRING_ATTACH_SYS_EXIT, sizeof(kring_ctx_sys_exit), "kring_ctx_sys_exit"},
     {"kprobe", KRING_ATTACH_KPROBE, sizeof(pt_regs), "pt_regs"},
     {"kretprobe", KRING_ATTACH_KRETPROBE, sizeof(pt_regs), "pt_regs"},
+    {"uprobe", KRING_ATTACH_UPROBE, sizeof(pt_regs), "pt_regs"},
+    {"uretprobe", KRING_ATTACH_URETPROBE, sizeof(pt_regs), "pt_regs"},
     {"tracepoint", KRING_ATTACH_TRACEPOINT, KRING_TRACEPOINT_CTX_SIZE, nullptr},
     {"raw_tracepoint", KRING_ATTACH_RAW_TRACEPOINT, KRING_RAW_TP_CTX_SIZE,
      "bpf_raw_tracepoint_args"},
@@ -181,7 +205,8 @@ const AttachName kAttachNames[] = {
 
 bool needs_target(kring_attach_type type) {
     return type == KRING_ATTACH_KPROBE || type == KRING_ATTACH_KRETPROBE ||
-           type == KRING_ATTACH_TRACEPOINT || type == KRING_ATTACH_RAW_TRACEPOINT;
+           type == KRING_ATTACH_TRACEPOINT || type == KRING_ATTACH_RAW_TRACEPOINT ||
+           type == KRING_ATTACH_UPROBE || type == KRING_ATTACH_URETPROBE;
 }
 
 bool typed_attach(kring_attach_type type) {
@@ -228,6 +253,25 @@ kring_attach_type attach_type_of_section(const std::string& section, std::string
         return KRING_ATTACH_KPROBE;
     if (section == "kretprobe")
         return KRING_ATTACH_KRETPROBE;
+    // The same for uprobes: the tool names PATH:FUNCTION at attach.
+    if (section == "uprobe")
+        return KRING_ATTACH_UPROBE;
+    if (section == "uretprobe")
+        return KRING_ATTACH_URETPROBE;
+    // uprobe/PATH:FUNCTION: the path may have slashes; a function is
+    // needed.
+    for (auto [prefix, type] :
+         {std::pair{"uprobe/", KRING_ATTACH_UPROBE}, {"uretprobe/", KRING_ATTACH_URETPROBE}}) {
+        std::optional<std::string> where = after(prefix);
+        if (!where)
+            continue;
+        size_t colon = where->rfind(':');
+        if (colon == std::string::npos || colon == 0 || colon + 1 == where->size())
+            return static_cast<kring_attach_type>(0);
+        if (target)
+            *target = *where;
+        return type;
+    }
     for (auto [prefix, type] : {std::pair{"kprobe/", KRING_ATTACH_KPROBE},
                                 {"kretprobe/", KRING_ATTACH_KRETPROBE},
                                 {"tracepoint/", KRING_ATTACH_TRACEPOINT},

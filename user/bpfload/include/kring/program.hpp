@@ -62,10 +62,14 @@ public:
 
     // Attaches to the program's attach point: a kprobe's needs the
     // function, a trace event's its "CATEGORY/NAME", a raw tracepoint's
-    // its NAME (needs_target()); a tp_btf program's was named at load. A raw
-    // tracepoint's arguments are read from the kernel BTF `target_btf`
-    // names (raw_tracepoint_args()).
+    // its NAME, a uprobe's its "PATH:FUNCTION[+OFFSET]" (needs_target();
+    // resolve_uprobe_target(), in every process); a tp_btf program's was
+    // named at load. A raw tracepoint's arguments are read from the kernel
+    // BTF `target_btf` names (raw_tracepoint_args()).
     Link attach(const std::string& target = {}, const std::string& target_btf = {}) const;
+    // A uprobe's or uretprobe's: at `offset` in the file at `path`, hit by
+    // process `pid` only, or by every process for 0.
+    Link attach_uprobe(const std::string& path, uint64_t offset, int32_t pid = 0) const;
     // Runs it `repeat` times on `ctx` in the kernel (KRING_IOC_PROG_TEST_RUN).
     TestRun test_run(std::span<std::byte> ctx, uint32_t repeat = 1) const;
     // Names the program (KRING_IOC_PIN, needs CAP_BPF), as bpftool prog
@@ -130,7 +134,9 @@ std::string kernel_name(const std::string& name);
 // the kernel's BTF; *target is "sched_process_exec", which the load names:
 // LoadOptions::attach_target), "fentry/do_unlinkat" and "fexit/do_unlinkat"
 // (a kernel function's typed arguments at entry, and at exit its result;
-// *target is the function, named at load too), or
+// *target is the function, named at load too), "uprobe/PATH:FUNCTION" and
+// "uretprobe/PATH:FUNCTION" (a user function's entry and return; *target is
+// "PATH:FUNCTION"; bare "uprobe" and "uretprobe" take it at attach), or
 // "kring/sched_process_exec" for kring's own contexts (struct
 // kring_ctx_exec...); 0 if none.
 kring_attach_type attach_type_of_section(const std::string& section, std::string* target = nullptr);
@@ -139,8 +145,9 @@ kring_attach_type attach_type_of_section(const std::string& section, std::string
 // 0 if none.
 kring_attach_type attach_type_of_name(const std::string& name);
 const char* attach_type_name(kring_attach_type type);
-// A kprobe, kretprobe, trace event or raw tracepoint: attached to a
-// function or an event it names (struct kring_prog_attach's symbol).
+// A kprobe, kretprobe, trace event, raw tracepoint, uprobe or uretprobe:
+// attached to a function or an event it names (struct kring_prog_attach's
+// symbol; a uprobe's file, and its offset).
 bool needs_target(kring_attach_type type);
 // A tp_btf, fentry or fexit program: its context typed by the kernel's BTF,
 // its tracepoint or function named at load (LoadOptions::attach_target).
