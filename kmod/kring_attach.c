@@ -13,6 +13,7 @@
 #include <linux/fs.h>
 #include <linux/kprobes.h>
 #include <linux/binfmts.h>
+#include <linux/bpf_perf_event.h>
 #include <linux/namei.h>
 #include <linux/pid.h>
 #include <linux/perf_event.h>
@@ -47,7 +48,7 @@ struct kring_link {
 		struct kprobe kp;	/* KRING_ATTACH_KPROBE, _FENTRY */
 		struct kretprobe krp;	/* KRING_ATTACH_KRETPROBE, _FEXIT */
 		struct kring_uprobe up;	/* KRING_ATTACH_UPROBE, _URETPROBE */
-		/* KRING_ATTACH_TRACEPOINT: each online CPU's counter */
+		/* KRING_ATTACH_TRACEPOINT, _PERF_EVENT: each online CPU's */
 		struct perf_event **events;
 	};
 	/* UPROBE, URETPROBE: the only process whose hits run it, or NULL */
@@ -208,6 +209,26 @@ static void kring_probe_trace_event(struct perf_event *event,
 }
 
 /*
+ * A sampling counter overflowed: the context is Linux's for perf event
+ * programs, the registers it interrupted (a copy: the program's context is
+ * its own), the sample's period and address; those registers are where the
+ * stack walks start.
+ */
+static void kring_probe_perf_event(struct perf_event *event,
+				   struct perf_sample_data *data,
+				   struct pt_regs *regs)
+{
+	struct kring_link *link = event->overflow_handler_context;
+	struct bpf_perf_event_data ctx = {
+		.regs = *regs,
+		.sample_period = data->period,
+		.addr = data->addr,
+	};
+
+	kring_prog_run(link->prog, &ctx, regs, NULL);
+}
+
+/*
  * Runs the program on @count arguments, each cut to its size (the masks):
  * raw tracepoints, tp_btf, fentry and fexit. @regs: the probe's registers,
  * or NULL.
@@ -356,6 +377,7 @@ static bool kring_needs_symbol(u32 attach_type)
 	       attach_type == KRING_ATTACH_KRETPROBE ||
 	       attach_type == KRING_ATTACH_TRACEPOINT ||
 	       attach_type == KRING_ATTACH_RAW_TRACEPOINT ||
+	       attach_type == KRING_ATTACH_PERF_EVENT ||
 	       kring_attach_uprobe(attach_type);
 }
 
@@ -484,7 +506,7 @@ static int kring_link_raw_tracepoint(struct kring_link *link, u32 raw_args)
 	return kring_link_tracepoint(link, kring_raw_tp_probes[count]);
 }
 
-static void kring_trace_event_release(struct kring_link *link)
+static void kring_link_counters_release(struct kring_link *link)
 {
 	int cpu;
 
@@ -496,10 +518,44 @@ static void kring_trace_event_release(struct kring_link *link)
 	link->events = NULL;
 	/*
 	 * A removed counter's handler cannot still run on its CPU (removal
-	 * is an IPI there, and the handler runs with interrupts off), but the
-	 * program must outlive any reader of the event list: one grace period.
+	 * is an IPI there, and a trace event's or timer's handler runs with
+	 * interrupts off), but the program must outlive any reader of the
+	 * event lists (a software event's handler runs inside one): one grace
+	 * period.
 	 */
 	synchronize_rcu();
+}
+
+/*
+ * A counter of @attr on each online CPU, counting every task, whose
+ * overflows call @handler with the link. A CPU brought online later has
+ * no counter.
+ */
+static int kring_link_counters(struct kring_link *link,
+			       struct perf_event_attr *attr,
+			       perf_overflow_handler_t handler)
+{
+	int cpu, ret = 0;
+
+	link->events = kcalloc(nr_cpu_ids, sizeof(*link->events), GFP_KERNEL);
+	if (!link->events)
+		return -ENOMEM;
+	/*
+	 * Not under cpus_read_lock(): enabling the event takes it itself
+	 * (static keys), and it does not nest. A CPU going offline meanwhile
+	 * fails the attach.
+	 */
+	for_each_online_cpu(cpu) {
+		link->events[cpu] = perf_event_create_kernel_counter(
+			attr, cpu, NULL, handler, link);
+		if (IS_ERR(link->events[cpu])) {
+			ret = PTR_ERR(link->events[cpu]);
+			break;
+		}
+	}
+	if (ret)
+		kring_link_counters_release(link);
+	return ret;
 }
 
 /*
@@ -508,7 +564,7 @@ static void kring_trace_event_release(struct kring_link *link)
  * event that counts more than one (sched_stat_runtime counts nanoseconds)
  * still one overflow, so the program runs once per event. Creating them
  * checks the caller's right to read raw tracepoint data, as
- * perf_event_open(2) does. A CPU brought online later has no counter.
+ * perf_event_open(2) does.
  */
 static int kring_link_trace_event(struct kring_link *link)
 {
@@ -521,7 +577,7 @@ static int kring_link_trace_event(struct kring_link *link)
 	struct trace_event_file *file;
 	char category[KRING_SYMBOL_MAX];
 	char *name;
-	int cpu, ret = 0;
+	int ret;
 
 	strscpy(category, link->symbol, sizeof(category));
 	name = strchr(category, '/');
@@ -532,31 +588,45 @@ static int kring_link_trace_event(struct kring_link *link)
 	if (IS_ERR(file))	/* -EINVAL: no such event */
 		return PTR_ERR(file) == -EINVAL ? -ENOENT : PTR_ERR(file);
 	attr.config = file->event_call->event.type;
-
-	link->events = kcalloc(nr_cpu_ids, sizeof(*link->events), GFP_KERNEL);
-	if (!link->events) {
-		ret = -ENOMEM;
-		goto out;
-	}
-	/*
-	 * Not under cpus_read_lock(): enabling the event takes it itself
-	 * (static keys), and it does not nest. A CPU going offline meanwhile
-	 * fails the attach.
-	 */
-	for_each_online_cpu(cpu) {
-		link->events[cpu] = perf_event_create_kernel_counter(
-			&attr, cpu, NULL, kring_probe_trace_event, link);
-		if (IS_ERR(link->events[cpu])) {
-			ret = PTR_ERR(link->events[cpu]);
-			break;
-		}
-	}
-	if (ret)
-		kring_trace_event_release(link);
-out:
+	ret = kring_link_counters(link, &attr, kring_probe_trace_event);
 	/* The counters hold the event (and its module) themselves. */
 	trace_put_event_file(file);
 	return ret;
+}
+
+/*
+ * Sampling counters of the user's struct perf_event_attr at @uattr (its
+ * size field says how much of it there is, as perf_event_open(2) reads
+ * it). Software events only: they overflow in a timer interrupt, where
+ * kring runs as anywhere else; hardware ones overflow in NMI, which TCG,
+ * where kring is tested, has no PMU to raise (EOPNOTSUPP). The counters
+ * start enabled and count every task, which perf_event_open(2) would allow
+ * with CAP_PERFMON, which attaching already needs.
+ */
+static int kring_link_perf_event(struct kring_link *link, u64 uattr)
+{
+	struct perf_event_attr attr;
+	u32 size;
+	int ret;
+
+	if (get_user(size, (u32 __user *)u64_to_user_ptr(uattr +
+				offsetof(struct perf_event_attr, size))))
+		return -EFAULT;
+	if (size < PERF_ATTR_SIZE_VER0 || size > PAGE_SIZE)
+		return -EINVAL;
+	ret = copy_struct_from_user(&attr, sizeof(attr), u64_to_user_ptr(uattr),
+				    size);
+	if (ret)
+		return ret == -E2BIG ? -EINVAL : ret;
+	if (attr.type != PERF_TYPE_SOFTWARE)
+		return -EOPNOTSUPP;
+	if (!attr.sample_period || attr.inherit || attr.enable_on_exec)
+		return -EINVAL;
+	attr.size = sizeof(attr);
+	attr.disabled = 0;
+	snprintf(link->symbol, sizeof(link->symbol), "software:%llu %s%llu",
+		 attr.config, attr.freq ? "freq " : "period ", attr.sample_period);
+	return kring_link_counters(link, &attr, kring_probe_perf_event);
 }
 
 static void kring_link_free(struct kring_link *link)
@@ -568,8 +638,9 @@ static void kring_link_free(struct kring_link *link)
 
 static void kring_link_detach(struct kring_link *link)
 {
-	if (link->prog->attach_type == KRING_ATTACH_TRACEPOINT) {
-		kring_trace_event_release(link);
+	if (link->prog->attach_type == KRING_ATTACH_TRACEPOINT ||
+	    link->prog->attach_type == KRING_ATTACH_PERF_EVENT) {
+		kring_link_counters_release(link);
 	} else if (link->tp) {
 		tracepoint_probe_unregister(link->tp, link->probe, link);
 		/* No CPU may still be inside the probe with this link. */
@@ -699,6 +770,9 @@ long kring_attach(struct kring_prog *prog, const void __user *uarg, u32 size)
 	case KRING_ATTACH_UPROBE:
 	case KRING_ATTACH_URETPROBE:
 		ret = kring_link_uprobe(link, &at);
+		break;
+	case KRING_ATTACH_PERF_EVENT:
+		ret = kring_link_perf_event(link, at.symbol);
 		break;
 	case KRING_ATTACH_KPROBE:
 	case KRING_ATTACH_KRETPROBE:

@@ -7,6 +7,7 @@
  * lives as long as any program that may write to it.
  */
 #include <linux/anon_inodes.h>
+#include <linux/bpf_perf_event.h>
 #include <linux/capability.h>
 #include <linux/file.h>
 #include <linux/fs.h>
@@ -84,6 +85,8 @@ u32 kring_ctx_size(u32 attach_type)
 		return sizeof(struct pt_regs);
 	case KRING_ATTACH_TRACEPOINT:
 		return KRING_TRACEPOINT_CTX_SIZE;
+	case KRING_ATTACH_PERF_EVENT:
+		return sizeof(struct bpf_perf_event_data);
 	case KRING_ATTACH_RAW_TRACEPOINT:
 	case KRING_ATTACH_TP_BTF:
 	case KRING_ATTACH_FENTRY:

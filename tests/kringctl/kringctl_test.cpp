@@ -96,6 +96,11 @@ TEST_CASE("libbpf-style section names give the attach point") {
     CHECK(kring::attach_type_of_section("uprobe/bash:") == 0);
     CHECK(kring::needs_target(KRING_ATTACH_URETPROBE));
     CHECK(kring::context_size(KRING_ATTACH_UPROBE) == sizeof(pt_regs));
+    // perf_event: the counters are given at attach.
+    CHECK(kring::attach_type_of_section("perf_event", &target) == KRING_ATTACH_PERF_EVENT);
+    CHECK(!kring::needs_target(KRING_ATTACH_PERF_EVENT));
+    CHECK(kring::context_size(KRING_ATTACH_PERF_EVENT) == sizeof(pt_regs) + 16);
+    CHECK(kring::attach_type_of_section("perf_event/cycles") == 0);
     CHECK(kring::attach_type_of_section("ksyscall/a/b") == 0);
     CHECK(kring::attach_type_of_section("xdp") == 0);
     CHECK(kring::context_size(KRING_ATTACH_SCHED_PROCESS_EXEC) == sizeof(kring_ctx_exec));

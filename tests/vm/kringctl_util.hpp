@@ -4,7 +4,10 @@
 
 #include "vm_util.hpp"
 
+#include <chrono>
+#include <csignal>
 #include <cstdlib>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -53,6 +56,35 @@ inline std::string run_kringctl(const std::vector<std::string>& args, int* statu
     ::close(pipe_fds[1]);
     std::string out = read_to_end(pipe_fds[0]);
     *status = wait_exit(pid);
+    return out;
+}
+
+// kringctl's stdout for `args`, run until it exits while `work` is called
+// about every 10 ms (what it is to see), or until `timeout`: then it is
+// killed and *status is -1; else its exit status.
+inline std::string run_kringctl_while(const std::vector<std::string>& args,
+                                      const std::function<void()>& work,
+                                      std::chrono::seconds timeout, int* status) {
+    int pipe_fds[2];
+    if (pipe(pipe_fds) != 0)
+        throw std::runtime_error("pipe");
+    pid_t pid = spawn_kringctl(args, pipe_fds[1]);
+    ::close(pipe_fds[1]);
+    int raw = 0;
+    bool exited = false;
+    auto until = std::chrono::steady_clock::now() + timeout;
+    while (!exited && std::chrono::steady_clock::now() < until) {
+        exited = waitpid(pid, &raw, WNOHANG) == pid;
+        work();
+        ::usleep(10000);
+    }
+    if (!exited) {
+        ::kill(pid, SIGKILL);
+        waitpid(pid, &raw, 0);
+    }
+    std::string out = read_to_end(pipe_fds[0]);
+    ::close(pipe_fds[0]);
+    *status = !exited ? -1 : WIFEXITED(raw) ? WEXITSTATUS(raw) : 128 + WTERMSIG(raw);
     return out;
 }
 

@@ -148,30 +148,13 @@ TEST_CASE("perf_event_output: a kprobe program's samples, through the library an
 
     // kringctl run reads the array as libbpf-tools do, and prints each
     // sample as a record: this process's getppid() calls until it stops.
-    int pipe_fds[2];
-    REQUIRE(::pipe(pipe_fds) == 0);
-    pid_t kringctl = vmtest::cli::spawn_kringctl({"run", kObject, "--set",
-                                                  "target_tgid=" + std::to_string(::getpid()),
-                                                  "--count", "3", "--json"},
-                                                 pipe_fds[1]);
-    ::close(pipe_fds[1]);
     int status = 0;
-    bool exited = false;
-    auto until = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-    while (!exited && std::chrono::steady_clock::now() < until) {
-        exited = ::waitpid(kringctl, &status, WNOHANG) == kringctl;
-        ::getppid();
-        ::usleep(10000);
-    }
-    if (!exited) {
-        ::kill(kringctl, SIGKILL);
-        ::waitpid(kringctl, &status, 0);
-        FAIL("kringctl run printed no 3 samples in 60 s");
-    }
-    std::string out = vmtest::read_to_end(pipe_fds[0]);
-    ::close(pipe_fds[0]);
-    CHECK(WIFEXITED(status));
-    CHECK(WEXITSTATUS(status) == 0);
+    std::string out = vmtest::cli::run_kringctl_while(
+        {"run", kObject, "--set", "target_tgid=" + std::to_string(::getpid()), "--count", "3",
+         "--json"},
+        [] { ::getppid(); }, std::chrono::seconds(60), &status);
+    REQUIRE_MESSAGE(status >= 0, "kringctl run printed no 3 samples in 60 s");
+    CHECK(status == 0);
     // The sample's tgid, then counts 1, 2, 3, then the padding, in hex.
     std::string tgid_hex;
     auto pid = static_cast<uint32_t>(::getpid());

@@ -12,6 +12,7 @@
 // Linux's stack maps through Linux's own helper: each id names the stack
 // bpf_get_stack gave, address for address; a trace event's kernel stack is
 // -EFAULT (empty), an unknown flag -EINVAL, as in Linux.
+#include "libbpf_object.hpp"
 #include "object_util.hpp"
 #include "vm_util.hpp"
 
@@ -83,20 +84,6 @@ private:
     std::map<uint64_t, std::string> by_address_;
 };
 
-// Whether `address` is in an executable mapping of this process.
-bool in_executable_mapping(uint64_t address) {
-    std::ifstream maps("/proc/self/maps");
-    std::string line;
-    while (std::getline(maps, line)) {
-        uint64_t start = 0, end = 0;
-        char perms[5] = {};
-        if (std::sscanf(line.c_str(), "%lx-%lx %4s", &start, &end, perms) == 3 && perms[2] == 'x' &&
-            address >= start && address < end)
-            return true;
-    }
-    return false;
-}
-
 bool contains(const std::vector<std::string>& names, const std::string& name) {
     return std::find(names.begin(), names.end(), name) != names.end();
 }
@@ -117,7 +104,7 @@ void check_common(const StackEvent& e) {
     REQUIRE(e.user_len <= static_cast<int64_t>(sizeof(e.user)));
     for (int64_t i = e.user_len / 8; i < 4; i++)
         CHECK(e.user[i] == 0);
-    CHECK(in_executable_mapping(e.user[0]));
+    CHECK(vmtest::in_executable_mapping(e.user[0]));
     // Linux reads the build id where it can, and gives the address where
     // it cannot; kring always gives the address.
     REQUIRE(e.build_ids_len > 0);
@@ -159,40 +146,6 @@ void check_stack_ids(const StackEvent& e, int kernel_stacks, int user_stacks) {
           std::vector<uint64_t>(e.kernel, e.kernel + 16));
 }
 
-// The object in Linux, its kprobe program alone, as a libbpf user loads it.
-struct LinuxStack {
-    bpf_object* obj = nullptr;
-    bpf_link* link = nullptr;
-    ring_buffer* ring = nullptr;
-    std::vector<StackEvent> events;
-
-    LinuxStack() {
-        obj = bpf_object__open_file(kObject.c_str(), nullptr);
-        REQUIRE_MESSAGE(obj, "libbpf: open: " << strerror(errno));
-        // .rodata holds target_tgid alone.
-        bpf_map* rodata = bpf_object__find_map_by_name(obj, ".rodata");
-        REQUIRE(rodata);
-        auto tgid = static_cast<uint32_t>(::getpid());
-        REQUIRE(bpf_map__set_initial_value(rodata, &tgid, sizeof(tgid)) == 0);
-        REQUIRE_MESSAGE(bpf_object__load(obj) == 0, "libbpf: load: " << strerror(errno));
-        link = bpf_program__attach(bpf_object__find_program_by_name(obj, "stack_kprobe"));
-        REQUIRE_MESSAGE(link, "libbpf: attach: " << strerror(errno));
-        ring = ring_buffer__new(bpf_map__fd(bpf_object__find_map_by_name(obj, "events")),
-                                &LinuxStack::on_record, this, nullptr);
-        REQUIRE(ring);
-    }
-    ~LinuxStack() {
-        ring_buffer__free(ring);
-        bpf_link__destroy(link);
-        bpf_object__close(obj);
-    }
-    static int on_record(void* self, void* data, size_t size) {
-        REQUIRE(size == sizeof(StackEvent));
-        std::memcpy(&static_cast<LinuxStack*>(self)->events.emplace_back(), data, size);
-        return 0;
-    }
-};
-
 // One getppid() from this one call site, so that every user stack begins at
 // the same return address.
 __attribute__((noinline)) void call_getppid() {
@@ -207,16 +160,19 @@ TEST_CASE("get_stack and get_stackid: kernel and user stacks from a kprobe, a tr
     std::vector<std::string> linux_kprobe_stack;
     uint64_t user_ip = 0;
     {
-        LinuxStack linux_stack;
+        // The object in Linux, its kprobe program alone, as a libbpf user
+        // loads it.
+        vmtest::LibbpfObject<StackEvent> linux_stack(kObject, "events",
+                                                     static_cast<uint32_t>(::getpid()));
+        linux_stack.add_link(bpf_program__attach(linux_stack.program("stack_kprobe")),
+                             "stack_kprobe");
         call_getppid();
-        REQUIRE(ring_buffer__consume(linux_stack.ring) == 1);
-        const StackEvent& e = linux_stack.events.at(0);
+        REQUIRE(linux_stack.records().size() == 1);
+        const StackEvent& e = linux_stack.records().at(0);
         check_common(e);
         linux_kprobe_stack = symbols.names_of(e.kernel, e.kernel_len);
         user_ip = e.user[0];
-        check_stack_ids(e,
-                        bpf_map__fd(bpf_object__find_map_by_name(linux_stack.obj, "kernel_stacks")),
-                        bpf_map__fd(bpf_object__find_map_by_name(linux_stack.obj, "user_stacks")));
+        check_stack_ids(e, linux_stack.map_fd("kernel_stacks"), linux_stack.map_fd("user_stacks"));
         INFO("Linux's kprobe stack: ", doctest::toString(linux_kprobe_stack));
         REQUIRE(linux_kprobe_stack.size() >= 2);
         CHECK(linux_kprobe_stack[0] == "__x64_sys_getppid");

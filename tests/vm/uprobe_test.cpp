@@ -6,6 +6,7 @@
 // sees the same. Nothing runs after detaching; a file that is no regular
 // file, a missing one, a pid with no process and uprobe fields on a kprobe
 // are refused. JIT'd and interpreted alike.
+#include "libbpf_object.hpp"
 #include "object_util.hpp"
 #include "vm_util.hpp"
 
@@ -64,42 +65,6 @@ void check_call(const std::vector<UprobeEvent>& events) {
     CHECK(exit.ip != entry.ip);
 }
 
-// The object in Linux, attached to the same offset in this process.
-struct LinuxUprobes {
-    bpf_object* obj = nullptr;
-    std::vector<bpf_link*> links;
-    ring_buffer* ring = nullptr;
-    std::vector<UprobeEvent> events;
-
-    explicit LinuxUprobes(uint64_t offset) {
-        obj = bpf_object__open_file(kObject.c_str(), nullptr);
-        REQUIRE_MESSAGE(obj, "libbpf: open: " << strerror(errno));
-        REQUIRE_MESSAGE(bpf_object__load(obj) == 0, "libbpf: load: " << strerror(errno));
-        for (auto [name, retprobe] :
-             {std::pair{"function_entry", false}, {"function_return", true}}) {
-            bpf_link* link =
-                bpf_program__attach_uprobe(bpf_object__find_program_by_name(obj, name), retprobe,
-                                           ::getpid(), kSelf.c_str(), offset);
-            REQUIRE_MESSAGE(link, "libbpf: attach " << name << ": " << strerror(errno));
-            links.push_back(link);
-        }
-        ring = ring_buffer__new(bpf_map__fd(bpf_object__find_map_by_name(obj, "events")),
-                                &LinuxUprobes::on_record, this, nullptr);
-        REQUIRE(ring);
-    }
-    ~LinuxUprobes() {
-        ring_buffer__free(ring);
-        for (bpf_link* link : links)
-            bpf_link__destroy(link);
-        bpf_object__close(obj);
-    }
-    static int on_record(void* self, void* data, size_t size) {
-        REQUIRE(size == sizeof(UprobeEvent));
-        std::memcpy(&static_cast<LinuxUprobes*>(self)->events.emplace_back(), data, size);
-        return 0;
-    }
-};
-
 } // namespace
 
 TEST_CASE("uprobe: a function's arguments at entry and result at return, as Linux's uprobes") {
@@ -107,11 +72,16 @@ TEST_CASE("uprobe: a function's arguments at entry and result at return, as Linu
     CHECK(kring::resolve_uprobe_target(kSelf + ":kring_uprobe_target").offset == offset);
     CHECK(kring::resolve_uprobe_target(kSelf + ":kring_uprobe_target+0x4").offset == offset + 4);
     {
-        LinuxUprobes linux_uprobes(offset);
+        // The object in Linux, attached to the same offset in this process.
+        vmtest::LibbpfObject<UprobeEvent> linux_uprobes(kObject, "events");
+        for (auto [name, retprobe] :
+             {std::pair{"function_entry", false}, {"function_return", true}})
+            linux_uprobes.add_link(bpf_program__attach_uprobe(linux_uprobes.program(name), retprobe,
+                                                              ::getpid(), kSelf.c_str(), offset),
+                                   name);
         CHECK(call_target(5, 7) == 22);
-        ring_buffer__consume(linux_uprobes.ring);
         INFO("Linux's uprobes");
-        check_call(linux_uprobes.events);
+        check_call(linux_uprobes.records());
     }
     for (uint32_t runtime : kRuntimes) {
         CAPTURE(runtime);

@@ -26,6 +26,20 @@
 
 namespace vmtest {
 
+// Whether `address` is in an executable mapping of this process.
+inline bool in_executable_mapping(uint64_t address) {
+    std::ifstream maps("/proc/self/maps");
+    std::string line;
+    while (std::getline(maps, line)) {
+        uint64_t start = 0, end = 0;
+        char perms[5] = {};
+        if (std::sscanf(line.c_str(), "%lx-%lx %4s", &start, &end, perms) == 3 && perms[2] == 'x' &&
+            address >= start && address < end)
+            return true;
+    }
+    return false;
+}
+
 inline size_t page_size() {
     return static_cast<size_t>(sysconf(_SC_PAGESIZE));
 }

@@ -205,6 +205,7 @@ enum kring_attach_type {
 	KRING_ATTACH_FEXIT = 12,		/* the same, and the result */
 	KRING_ATTACH_UPROBE = 13,		/* struct pt_regs (user), at entry */
 	KRING_ATTACH_URETPROBE = 14,		/* struct pt_regs (user), at return */
+	KRING_ATTACH_PERF_EVENT = 15,		/* struct bpf_perf_event_data */
 };
 
 /*
@@ -376,7 +377,9 @@ struct kring_prog_attach {
 				 * tracepoint's NAME;
 				 * KRING_ATTACH_UPROBE, _URETPROBE: to the
 				 * path of the probed file (NUL-terminated);
-				 * else 0 */
+				 * KRING_ATTACH_PERF_EVENT: to the struct
+				 * perf_event_attr of the counters to sample
+				 * (a software event: below); else 0 */
 	__u32 flags;		/* none defined yet: must be 0 */
 	__u32 raw_args;		/* KRING_ATTACH_RAW_TRACEPOINT: its arguments'
 				 * count and sizes (above); else 0 */
@@ -406,6 +409,18 @@ struct kring_prog_test_run {
 	__u64 duration_ns;	/* out: mean nanoseconds per run */
 	__u64 reserved;		/* must be 0 */
 };
+
+/*
+ * KRING_ATTACH_PERF_EVENT: the program runs at each overflow of a perf
+ * counter of the attr its attach gives, one counter on each online CPU,
+ * counting every task (as perf_event_open(2)'s pid -1 and each CPU, which
+ * libbpf-tools' profile opens), with the context Linux gives
+ * BPF_PROG_TYPE_PERF_EVENT programs, struct bpf_perf_event_data from
+ * <linux/bpf_perf_event.h>: the interrupted registers, the sample's
+ * period and its address. Only PERF_TYPE_SOFTWARE events are taken
+ * (cpu-clock, task-clock, ...: they overflow in a timer interrupt); the
+ * pid must be 0.
+ */
 
 #define KRING_IOC_PROG_LOAD	_IOW(KRING_IOC_MAGIC, 5, struct kring_prog_load)
 /* The same, as loaders built before attach_target send it (56 bytes). */

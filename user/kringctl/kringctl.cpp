@@ -115,18 +115,22 @@ int run_command(const std::vector<std::string>& args) {
     std::string attach, target, format, wait;
     bool json = false, quiet = false;
     std::vector<std::string> sections, pinned_rings;
-    uint64_t ring_size = 0, count = 0;
+    uint64_t ring_size = 0, count = 0, sample_freq = 49;
     double duration = 0;
     opts.add_options()("help,h", "this help")(
         "section,s", po::value(&sections),
         "run only the programs of these sections (repeatable; default: all)")(
         "attach,a", po::value(&attach),
         "attach point for every program: sched_process_fork, sched_process_exec, "
-        "sched_process_exit, sys_enter, sys_exit, kprobe, kretprobe, tracepoint, raw_tracepoint "
-        "(default: from section names)")("target", po::value(&target),
-                                         "what --attach kprobe or kretprobe probes (a kernel "
-                                         "function), --attach tracepoint traces (CATEGORY/NAME) "
-                                         "or --attach raw_tracepoint traces (NAME)")(
+        "sched_process_exit, sys_enter, sys_exit, kprobe, kretprobe, tracepoint, raw_tracepoint, "
+        "uprobe, uretprobe (default: from section names)")(
+        "target", po::value(&target),
+        "what --attach kprobe or kretprobe probes (a kernel function), --attach tracepoint "
+        "traces (CATEGORY/NAME), --attach raw_tracepoint traces (NAME) or --attach uprobe "
+        "probes (PATH:FUNCTION[+OFFSET])")(
+        "sample-freq", po::value(&sample_freq),
+        "perf_event programs: samples per second of each CPU's cpu-clock (default 49, as "
+        "libbpf-tools' profile)")(
         "ring-size", po::value(&ring_size),
         "bytes per ring (power of two; default: the object's max_entries)")(
         "ring", po::value(&pinned_rings),
@@ -265,10 +269,23 @@ int run_command(const std::vector<std::string>& args) {
         std::cerr << "kringctl: " << slots << " prog array slot" << (slots == 1 ? "" : "s")
                   << " filled (tail-call targets, not attached)\n";
     std::vector<kring::Link> links;
-    for (const auto& [loaded_prog, section, symbol, type] : to_attach) {
-        links.push_back(loaded_prog->attach(kring::needs_target(type) ? symbol : ""));
+    for (const auto& [loaded_prog, section, target_name, type] : to_attach) {
+        std::string symbol = target_name;
+        if (type == KRING_ATTACH_PERF_EVENT) {
+            perf_event_attr attr{};
+            attr.size = sizeof(attr);
+            attr.type = PERF_TYPE_SOFTWARE;
+            attr.config = PERF_COUNT_SW_CPU_CLOCK;
+            attr.freq = 1;
+            attr.sample_freq = sample_freq;
+            symbol = "cpu-clock at " + std::to_string(sample_freq) + " Hz";
+            links.push_back(loaded_prog->attach_perf_event(attr));
+        } else {
+            links.push_back(loaded_prog->attach(kring::needs_target(type) ? symbol : ""));
+        }
         kring_prog_info info = loaded_prog->info();
-        bool named = kring::needs_target(type) || kring::typed_attach(type);
+        bool named = kring::needs_target(type) || kring::typed_attach(type) ||
+                     type == KRING_ATTACH_PERF_EVENT;
         std::cerr << "kringctl: " << section << " attached to " << kring::attach_type_name(type)
                   << (named ? " " + symbol : "")
                   << (info.runtime == KRING_RUNTIME_JIT

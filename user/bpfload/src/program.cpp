@@ -5,6 +5,7 @@
 #include <kring/core_relo.hpp>
 #include <kring/program.hpp>
 #include <kring/uprobe.hpp>
+#include <linux/bpf_perf_event.h>
 #include <optional>
 #include <sstream>
 #include <sys/ioctl.h>
@@ -135,6 +136,8 @@ Link Program::attach(const std::string& target, const std::string& target_btf) c
         UprobeTarget where = resolve_uprobe_target(target);
         return attach_uprobe(where.path, where.offset);
     }
+    if (attach_type_ == KRING_ATTACH_PERF_EVENT)
+        throw Error(EINVAL, "a perf event program attaches to counters: attach_perf_event()");
     kring_prog_attach req{};
     req.symbol = target.empty() ? 0 : reinterpret_cast<uint64_t>(target.c_str());
     if (attach_type_ == KRING_ATTACH_RAW_TRACEPOINT && !target.empty())
@@ -158,6 +161,18 @@ Link Program::attach_uprobe(const std::string& path, uint64_t offset, int32_t pi
             where << std::dec << " in process " << pid;
         throw Error(errno, where.str());
     }
+    return Link(fd);
+}
+
+Link Program::attach_perf_event(const perf_event_attr& attr) const {
+    kring_prog_attach req{};
+    req.symbol = reinterpret_cast<uint64_t>(&attr);
+    int fd = ::ioctl(fd_.get(), KRING_IOC_PROG_ATTACH, &req);
+    if (fd < 0)
+        throw Error(errno,
+                    "attach to perf counters of event " + std::to_string(attr.type) + ":" +
+                        std::to_string(attr.config) +
+                        (errno == EOPNOTSUPP ? " (kring samples software events only)" : ""));
     return Link(fd);
 }
 
@@ -193,6 +208,7 @@ const AttachName kAttachNames[] = {
     {"kretprobe", KRING_ATTACH_KRETPROBE, sizeof(pt_regs), "pt_regs"},
     {"uprobe", KRING_ATTACH_UPROBE, sizeof(pt_regs), "pt_regs"},
     {"uretprobe", KRING_ATTACH_URETPROBE, sizeof(pt_regs), "pt_regs"},
+    {"perf_event", KRING_ATTACH_PERF_EVENT, sizeof(bpf_perf_event_data), "bpf_perf_event_data"},
     {"tracepoint", KRING_ATTACH_TRACEPOINT, KRING_TRACEPOINT_CTX_SIZE, nullptr},
     {"raw_tracepoint", KRING_ATTACH_RAW_TRACEPOINT, KRING_RAW_TP_CTX_SIZE,
      "bpf_raw_tracepoint_args"},
@@ -258,6 +274,9 @@ kring_attach_type attach_type_of_section(const std::string& section, std::string
         return KRING_ATTACH_UPROBE;
     if (section == "uretprobe")
         return KRING_ATTACH_URETPROBE;
+    // libbpf's SEC("perf_event"): the counters are given at attach.
+    if (section == "perf_event")
+        return KRING_ATTACH_PERF_EVENT;
     // uprobe/PATH:FUNCTION: the path may have slashes; a function is
     // needed.
     for (auto [prefix, type] :

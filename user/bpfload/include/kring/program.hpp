@@ -12,6 +12,7 @@
 #include <kring/kernel_btf.hpp>
 #include <kring/unique_fd.hpp>
 #include <linux/kring.h>
+#include <linux/perf_event.h>
 #include <memory>
 #include <optional>
 #include <span>
@@ -70,6 +71,10 @@ public:
     // A uprobe's or uretprobe's: at `offset` in the file at `path`, hit by
     // process `pid` only, or by every process for 0.
     Link attach_uprobe(const std::string& path, uint64_t offset, int32_t pid = 0) const;
+    // A perf event program's: a sampling counter of `attr` (a software
+    // event, its sample_period or, with freq, sample_freq set) on each
+    // online CPU, counting every task.
+    Link attach_perf_event(const perf_event_attr& attr) const;
     // Runs it `repeat` times on `ctx` in the kernel (KRING_IOC_PROG_TEST_RUN).
     TestRun test_run(std::span<std::byte> ctx, uint32_t repeat = 1) const;
     // Names the program (KRING_IOC_PIN, needs CAP_BPF), as bpftool prog
@@ -136,7 +141,8 @@ std::string kernel_name(const std::string& name);
 // (a kernel function's typed arguments at entry, and at exit its result;
 // *target is the function, named at load too), "uprobe/PATH:FUNCTION" and
 // "uretprobe/PATH:FUNCTION" (a user function's entry and return; *target is
-// "PATH:FUNCTION"; bare "uprobe" and "uretprobe" take it at attach), or
+// "PATH:FUNCTION"; bare "uprobe" and "uretprobe" take it at attach),
+// "perf_event" (a sampling counter's overflows: attach_perf_event()), or
 // "kring/sched_process_exec" for kring's own contexts (struct
 // kring_ctx_exec...); 0 if none.
 kring_attach_type attach_type_of_section(const std::string& section, std::string* target = nullptr);
