@@ -92,8 +92,11 @@ TEST_CASE("libbpf-style section names give the attach point") {
     CHECK(kring::attach_type_of_section("uprobe", &target) == KRING_ATTACH_UPROBE);
     CHECK(target == "libc.so.6:getaddrinfo");
     CHECK(kring::attach_type_of_section("uretprobe") == KRING_ATTACH_URETPROBE);
-    CHECK(kring::attach_type_of_section("uprobe/bash") == 0);
-    CHECK(kring::attach_type_of_section("uprobe/bash:") == 0);
+    // Without a function, as bashreadline's: the tool gives it at attach.
+    target = "from --target";
+    CHECK(kring::attach_type_of_section("uretprobe/readline", &target) == KRING_ATTACH_URETPROBE);
+    CHECK(kring::attach_type_of_section("uprobe/bash:", &target) == KRING_ATTACH_UPROBE);
+    CHECK(target == "from --target");
     CHECK(kring::needs_target(KRING_ATTACH_URETPROBE));
     CHECK(kring::context_size(KRING_ATTACH_UPROBE) == sizeof(pt_regs));
     // perf_event: the counters are given at attach.

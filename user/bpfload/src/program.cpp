@@ -277,17 +277,16 @@ kring_attach_type attach_type_of_section(const std::string& section, std::string
     // libbpf's SEC("perf_event"): the counters are given at attach.
     if (section == "perf_event")
         return KRING_ATTACH_PERF_EVENT;
-    // uprobe/PATH:FUNCTION: the path may have slashes; a function is
-    // needed.
+    // uprobe/PATH:FUNCTION: the path may have slashes. Without a
+    // function ("uretprobe/readline", bashreadline's), libbpf loads it and
+    // leaves the attach to the tool, as for a bare section: so here.
     for (auto [prefix, type] :
          {std::pair{"uprobe/", KRING_ATTACH_UPROBE}, {"uretprobe/", KRING_ATTACH_URETPROBE}}) {
         std::optional<std::string> where = after(prefix);
         if (!where)
             continue;
         size_t colon = where->rfind(':');
-        if (colon == std::string::npos || colon == 0 || colon + 1 == where->size())
-            return static_cast<kring_attach_type>(0);
-        if (target)
+        if (target && colon != std::string::npos && colon != 0 && colon + 1 != where->size())
             *target = *where;
         return type;
     }

@@ -141,7 +141,8 @@ std::string kernel_name(const std::string& name);
 // (a kernel function's typed arguments at entry, and at exit its result;
 // *target is the function, named at load too), "uprobe/PATH:FUNCTION" and
 // "uretprobe/PATH:FUNCTION" (a user function's entry and return; *target is
-// "PATH:FUNCTION"; bare "uprobe" and "uretprobe" take it at attach),
+// "PATH:FUNCTION"; bare "uprobe" and "uretprobe", and those naming no
+// function, "uretprobe/readline", take it at attach),
 // "perf_event" (a sampling counter's overflows: attach_perf_event()), or
 // "kring/sched_process_exec" for kring's own contexts (struct
 // kring_ctx_exec...); 0 if none.
