@@ -645,7 +645,6 @@ static int kring_prog_prepare_btf(struct kring_prog *prog,
 				 &attr->ctx, log, log_size);
 }
 
-/* Each ring or map load becomes the object's address (JIT'd too). */
 /*
  * bpf_get_stackid's Linux program for each STACK_TRACE map (kring_stackid.c),
  * loaded once the program is verified, through the fd that named the map.
@@ -673,6 +672,10 @@ static int kring_load_stackid_progs(struct kring_prog *prog,
 	return 0;
 }
 
+/*
+ * Each ring or map load becomes the object's address (JIT'd too); a stack
+ * map's, its bpf_get_stackid program's.
+ */
 static void kring_rewrite_map_loads(struct kring_prog *prog,
 				    const struct kring_load_objs *lo)
 {

@@ -16,7 +16,6 @@
 #include <linux/err.h>
 #include <linux/fdtable.h>
 #include <linux/filter.h>
-#include <linux/kprobes.h>
 #include <linux/ptrace.h>
 #include <linux/string.h>
 
