@@ -23,6 +23,7 @@
 #include <linux/rcupdate.h>
 #include <linux/refcount.h>
 #include <linux/sched.h>
+#include <linux/sched/task.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/tracepoint.h>
@@ -173,6 +174,26 @@ static void kring_run_uprobe(struct kring_link *link, struct pt_regs *regs)
 	preempt_disable();
 	kring_prog_run(link->prog, regs, regs, NULL);
 	preempt_enable();
+}
+
+/*
+ * Whether a uprobe for one process belongs in @mm: Linux places its
+ * breakpoints only in the address spaces its consumers' filters take (and
+ * in every one for a consumer without a filter), as for its own
+ * per-process uprobe events.
+ */
+static bool kring_uprobe_filter(KRING_UPROBE_FILTER_PARAMS)
+{
+	struct kring_link *link = container_of(uc, struct kring_link, up.uc);
+	struct task_struct *task;
+	bool ours;
+
+	task = get_pid_task(link->tgid, PIDTYPE_TGID);
+	if (!task)
+		return false;
+	ours = READ_ONCE(task->mm) == mm;
+	put_task_struct(task);
+	return ours;
 }
 
 static int kring_probe_uprobe(struct uprobe_consumer *uc, struct pt_regs *regs)
@@ -484,6 +505,8 @@ static int kring_link_uprobe(struct kring_link *link,
 	if (!link->up.inode)
 		return -ENOENT;
 	link->up.offset = at->offset;
+	if (link->tgid)
+		link->up.uc.filter = kring_uprobe_filter;
 	if (link->prog->attach_type == KRING_ATTACH_UPROBE)
 		link->up.uc.handler = kring_probe_uprobe;
 	else

@@ -65,6 +65,19 @@ struct kring_uprobe {
 	struct uprobe *uprobe;	/* 6.12 on */
 };
 
+/*
+ * A uprobe consumer's filter: until 6.9 it was also told why it is asked
+ * (Kbuild probes uprobes.h for the enum).
+ */
+#ifdef KRING_HAVE_UPROBE_FILTER_CTX
+#define KRING_UPROBE_FILTER_PARAMS \
+	struct uprobe_consumer *uc, enum uprobe_filter_ctx ctx, \
+	struct mm_struct *mm
+#else
+#define KRING_UPROBE_FILTER_PARAMS \
+	struct uprobe_consumer *uc, struct mm_struct *mm
+#endif
+
 #ifdef KRING_HAVE_UPROBE_UNREGISTER_NOSYNC
 static inline int kring_uprobe_register(struct kring_uprobe *up)
 {

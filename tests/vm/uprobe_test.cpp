@@ -3,7 +3,8 @@
 // The entry sees the function's first two arguments and address, the
 // return its result, both in this process only when attached for it; the
 // same object loaded with libbpf and attached with Linux's own uprobes
-// sees the same. Nothing runs after detaching; a file that is no regular
+// sees the same. A uprobe for one process puts its breakpoint in that
+// process alone. Nothing runs after detaching; a file that is no regular
 // file, a missing one, a pid with no process and uprobe fields on a kprobe
 // are refused. JIT'd and interpreted alike.
 #include "libbpf_object.hpp"
@@ -41,6 +42,13 @@ struct UprobeEvent { // uprobe.bpf.c's
     uint64_t result;
     uint64_t ip;
 };
+
+// Whether a uprobe's breakpoint (int3) is in this process's copy of the
+// function's first instruction: Linux writes it into every address space
+// the uprobe's filters take.
+bool breakpoint_here() {
+    return *reinterpret_cast<const volatile uint8_t*>(&kring_uprobe_target) == 0xcc;
+}
 
 // One call, through a volatile pointer so that it is a real call.
 long call_target(long a, long b) {
@@ -92,8 +100,10 @@ TEST_CASE("uprobe: a function's arguments at entry and result at return, as Linu
             // This process alone, as libbpf's pid.
             kring::Link on_entry = entry.attach_uprobe(kSelf, offset, ::getpid());
             kring::Link on_exit = exit.attach_uprobe(kSelf, offset, ::getpid());
+            CHECK(breakpoint_here());
             CHECK(call_target(5, 7) == 22);
         }
+        CHECK(!breakpoint_here());
         check_call(t.drain<UprobeEvent>("events"));
         CHECK(call_target(1, 1) == 4);
         CHECK(t.drain<UprobeEvent>("events").empty()); // detached
@@ -106,8 +116,10 @@ TEST_CASE("uprobe: a function's arguments at entry and result at return, as Linu
         REQUIRE(events.size() == 1);
         CHECK(events[0].arg0 == 5);
         {
-            // Another process's alone (init's): this one's calls run nothing.
+            // Another process's alone (init's): this one's calls run
+            // nothing, and its text has no breakpoint.
             kring::Link on_entry = entry.attach_uprobe(kSelf, offset, 1);
+            CHECK(!breakpoint_here());
             CHECK(call_target(5, 7) == 22);
         }
         CHECK(t.drain<UprobeEvent>("events").empty());
