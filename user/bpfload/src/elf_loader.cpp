@@ -3,6 +3,7 @@
 // prototypes), linked the way libbpf links them: each program gets the .text
 // subprograms it calls appended, calls and ring loads are relocated.
 #include "elf_reader.hpp"
+#include "invalid_object.hpp"
 
 #include <algorithm>
 #include <bpf/btf.h>
@@ -29,10 +30,6 @@ extern "C" {
 
 namespace kring::bpf {
 namespace {
-
-[[noreturn]] void invalid(const std::string& path, const std::string& what) {
-    throw Error(EINVAL, path + ": " + what);
-}
 
 struct Section {
     std::string name;

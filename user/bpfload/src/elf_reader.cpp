@@ -1,5 +1,7 @@
 #include "elf_reader.hpp"
 
+#include "invalid_object.hpp"
+
 #include <cerrno>
 #include <fcntl.h>
 #include <kring/kring.hpp>
@@ -9,14 +11,14 @@ namespace kring::bpf {
 
 ElfReader::ElfReader(const std::string& path) {
     if (elf_version(EV_CURRENT) == EV_NONE)
-        throw Error(EINVAL, path + ": libelf is too old");
+        invalid(path, "libelf is too old");
     fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd_ < 0)
         throw Error(errno, path + ": cannot open");
     elf_ = elf_begin(fd_, ELF_C_READ, nullptr);
     if (!elf_ || !gelf_getehdr(elf_, &header_)) {
         release(); // no destructor runs after a throwing constructor
-        throw Error(EINVAL, path + ": not an ELF file");
+        invalid(path, "not an ELF file");
     }
 }
 

@@ -1,6 +1,8 @@
 // libbpf's __kconfig externs: their types from BTF, their values from the
 // kernel's configuration and the running kernel, laid out in the map
 // ".kconfig" (kconfig.hpp).
+#include "invalid_object.hpp"
+
 #include <algorithm>
 #include <bpf/btf.h>
 #include <cerrno>
@@ -13,10 +15,6 @@
 
 namespace kring::bpf {
 namespace {
-
-[[noreturn]] void invalid(const std::string& path, const std::string& what) {
-    throw Error(EINVAL, path + ": " + what);
-}
 
 // The kinds of value libbpf gives an extern, by its type.
 enum class Kind { Bool, Char, Tristate, Int, CharArray };
