@@ -20,6 +20,7 @@
 #include <linux/uaccess.h>
 #include <linux/uidgid.h>
 #include <linux/smp.h>
+#include <linux/sock_diag.h>
 #include <linux/string.h>
 #include <linux/timekeeping.h>
 #include <linux/trace_events.h>
@@ -390,6 +391,25 @@ KRING_HELPER(get_current_uid_gid)
 	       from_kuid(&init_user_ns, uid);
 }
 
+/*
+ * Linux's helper: the socket's cookie, made on first use, or 0 for NULL.
+ * Its sock_gen_cookie() is inline; sock_diag_save_cookie(), exported, calls
+ * it. The verifier passes only a socket the kernel keeps valid for the run,
+ * but a test run's arguments are its caller's bytes: 0 there, as for NULL
+ * (Linux has no test run of tp_btf programs, and runs fentry ones on its
+ * own test functions).
+ */
+KRING_HELPER(get_socket_cookie)
+{
+	struct sock *sk = (struct sock *)(unsigned long)r1;
+	u32 cookie[2];
+
+	if (!sk || kring_prog_run_is_test())
+		return 0;
+	sock_diag_save_cookie(sk, cookie);
+	return (u64)cookie[1] << 32 | cookie[0];
+}
+
 KRING_HELPER(ktime_get_ns)
 {
 	return ktime_get_mono_fast_ns();
@@ -634,6 +654,8 @@ kring_helper_fn kring_helper_addr(s32 helper_id)
 		return kring_helper_probe_load;
 	case BPF_FUNC_get_current_uid_gid:
 		return kring_helper_get_current_uid_gid;
+	case BPF_FUNC_get_socket_cookie:
+		return kring_helper_get_socket_cookie;
 	case BPF_FUNC_map_lookup_elem:
 		return kring_helper_map_lookup_elem;
 	case BPF_FUNC_map_update_elem:
@@ -708,6 +730,8 @@ u64 kring_call_helper(void *priv, s32 helper_id, const u64 args[5])
 		return KRING_CALL(trace_vprintk);
 	case BPF_FUNC_get_current_uid_gid:
 		return KRING_CALL(get_current_uid_gid);
+	case BPF_FUNC_get_socket_cookie:
+		return KRING_CALL(get_socket_cookie);
 	case BPF_FUNC_map_lookup_elem:
 		return KRING_CALL(map_lookup_elem);
 	case BPF_FUNC_map_update_elem:

@@ -57,6 +57,7 @@ struct kring_run_cpu {
 	struct kring_prog *tail_target;
 	struct pt_regs *regs;
 	unsigned long *frame;
+	bool test_run;
 };
 
 DEFINE_PER_CPU(struct kring_batch, kring_prog_batches);
@@ -182,8 +183,13 @@ struct pt_regs *kring_prog_run_regs(unsigned long **frame)
 	return cpu->regs;
 }
 
-int kring_prog_run(struct kring_prog *prog, void *ctx, struct pt_regs *regs,
-		   u64 *r0)
+bool kring_prog_run_is_test(void)
+{
+	return this_cpu_ptr(kring_run_cpus)->test_run;
+}
+
+static int kring_prog_run_on(struct kring_prog *prog, void *ctx,
+			     struct pt_regs *regs, u64 *r0, bool test_run)
 {
 	struct kring_run_cpu *cpu = this_cpu_ptr(kring_run_cpus);
 	struct kring_prog *run;
@@ -207,6 +213,7 @@ int kring_prog_run(struct kring_prog *prog, void *ctx, struct pt_regs *regs,
 	cpu->tail_calls = 0;
 	cpu->regs = regs;
 	cpu->frame = (unsigned long *)current_stack_pointer;
+	cpu->test_run = test_run;
 	kring_batch_begin(kring_prog_batch());
 	barrier();	/* the flag before the stack use, against nesting irqs */
 	/*
@@ -239,6 +246,12 @@ int kring_prog_run(struct kring_prog *prog, void *ctx, struct pt_regs *regs,
 	if (r0)
 		*r0 = ret;
 	return err;
+}
+
+int kring_prog_run(struct kring_prog *prog, void *ctx, struct pt_regs *regs,
+		   u64 *r0)
+{
+	return kring_prog_run_on(prog, ctx, regs, r0, false);
 }
 
 void kring_prog_fill_info(struct kring_prog *prog,
@@ -303,7 +316,7 @@ static long kring_prog_test_run(struct kring_prog *prog, void __user *uarg)
 		preempt_disable();
 		start = ktime_get_ns();
 		for (i = 0; i < batch && !err; i++)
-			err = kring_prog_run(prog, ctx, NULL, &r0);
+			err = kring_prog_run_on(prog, ctx, NULL, &r0, true);
 		elapsed += ktime_get_ns() - start;
 		preempt_enable();
 		done += batch;

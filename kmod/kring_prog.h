@@ -140,6 +140,13 @@ struct kbpf_printk_buf *kring_prog_printk_buf(void);
 struct pt_regs *kring_prog_run_regs(unsigned long **frame);
 
 /*
+ * Whether this CPU's run is a test run (KRING_IOC_PROG_TEST_RUN): its
+ * context is the caller's bytes, so a typed program's pointer arguments
+ * are no kernel objects there, whatever the verifier trusts of them.
+ */
+bool kring_prog_run_is_test(void);
+
+/*
  * The helper bpf_tail_call(ctx, prog array, index) of interpreted programs
  * (JIT'd ones use the kernel's own BPF_TAIL_CALL), with the BPF calling
  * convention. It only picks the program: it returns 0 when the tail call

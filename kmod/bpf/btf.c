@@ -498,6 +498,27 @@ static u32 kbpf_btf_member_bits(const struct btf_type *t,
 					 0;
 }
 
+bool kbpf_btf_starts_with(const struct kbpf_btf *btf, u32 id, u32 target)
+{
+	const struct btf_type *t;
+	const struct btf_member *first;
+	u32 depth;
+
+	for (depth = 0; depth <= KBPF_BTF_MAX_CHAIN; depth++) {
+		id = kbpf_btf_skip_modifiers(btf, id, false);
+		if (id && id == kbpf_btf_skip_modifiers(btf, target, false))
+			return true;
+		t = kbpf_btf_type(btf, id);
+		if (!kbpf_btf_kind_is_struct(t) || !kbpf_btf_vlen(t))
+			return false;
+		first = (const struct btf_member *)(t + 1);
+		if (kbpf_btf_member_bit_off(t, first))
+			return false;
+		id = first->type;
+	}
+	return false;
+}
+
 /*
  * A read that ends past w->t: allowed only into a trailing flexible array
  * (no elements) of ints (a number) or of structs (the walk goes on in the

@@ -829,6 +829,58 @@ static int check_map_arg_mem(struct kbpf_env *env, const struct kbpf_state *st,
 					    size);
 }
 
+/*
+ * Struct @name in the kernel's BTF, into *@id once (task_struct for
+ * get_current_task_btf, sock_common for get_socket_cookie).
+ */
+static int find_btf_struct(struct kbpf_env *env,
+			   const struct kbpf_helper_proto *proto,
+			   const char *name, u32 *id)
+{
+	if (!*id && env->attr->btf)
+		*id = kbpf_btf_find(env->attr->btf, name, BTF_KIND_STRUCT);
+	if (!*id)
+		return kbpf_reject(env, -EINVAL,
+				   "helper %d (%s) needs the kernel's BTF (struct %s)",
+				   proto->id, proto->name, name);
+	return 0;
+}
+
+/*
+ * A socket for a helper that writes into it: a trusted kernel struct
+ * pointer at the start of a struct sock_common, or of a struct that starts
+ * with one (KBPF_ARG_BTF_SOCK_COMMON).
+ */
+static int check_sock_arg(struct kbpf_env *env, const struct kbpf_state *st,
+			  u8 regno, const struct kbpf_helper_proto *proto)
+{
+	const struct kbpf_reg *reg = &kbpf_cur_regs(st)[regno];
+	const struct kbpf_btf *btf = env->attr->btf;
+	int err;
+
+	if (reg->type != KBPF_PTR_BTF)
+		return kbpf_reject(env, -EACCES,
+				   "r%u expects a pointer to struct sock_common, got %s",
+				   regno, kbpf_reg_type_name(reg));
+	err = find_btf_struct(env, proto, "sock_common",
+			      &env->sock_common_btf_id);
+	if (err)
+		return err;
+	if (reg->off || !is_zero_offset(reg) ||
+	    !kbpf_btf_starts_with(btf, reg->btf_id, env->sock_common_btf_id))
+		return kbpf_reject(env, -EACCES,
+				   "r%u is of type %s (off=%d%s) but sock_common is expected",
+				   regno, kbpf_btf_type_name(btf, reg->btf_id),
+				   reg->off,
+				   is_zero_offset(reg) ? "" :
+				   " plus a variable offset");
+	if (!reg->trusted)
+		return kbpf_reject(env, -EACCES,
+				   "r%u: struct %s may be stale (read from kernel memory, or an fexit argument): pass a socket argument of a tp_btf or fentry program",
+				   regno, kbpf_btf_type_name(btf, reg->btf_id));
+	return 0;
+}
+
 static int check_helper_arg(struct kbpf_env *env, const struct kbpf_state *st,
 			    u8 regno, u8 kind, u8 next_kind,
 			    struct kbpf_call_facts *facts)
@@ -904,6 +956,8 @@ static int check_helper_arg(struct kbpf_env *env, const struct kbpf_state *st,
 		}
 		return err;
 	}
+	case KBPF_ARG_BTF_SOCK_COMMON:
+		return check_sock_arg(env, st, regno, facts->proto);
 	case KBPF_ARG_SIZE:
 	case KBPF_ARG_SIZE_NONZERO:
 		return 0;	/* checked with its memory argument */
@@ -975,20 +1029,6 @@ static int check_tail_call(struct kbpf_env *env, const struct kbpf_state *st)
 	return 0;
 }
 
-/* struct task_struct in the kernel's BTF, for get_current_task_btf. */
-static int find_task_btf_id(struct kbpf_env *env,
-			    const struct kbpf_helper_proto *proto)
-{
-	if (!env->task_btf_id && env->attr->btf)
-		env->task_btf_id = kbpf_btf_find(env->attr->btf, "task_struct",
-						 BTF_KIND_STRUCT);
-	if (!env->task_btf_id)
-		return kbpf_reject(env, -EINVAL,
-				   "helper %d (%s) needs the kernel's BTF (struct task_struct)",
-				   proto->id, proto->name);
-	return 0;
-}
-
 int kbpf_check_helper_call(struct kbpf_env *env, const struct kbpf_state *st,
 			   const struct bpf_insn *insn,
 			   struct kbpf_call_facts *facts)
@@ -1005,7 +1045,11 @@ int kbpf_check_helper_call(struct kbpf_env *env, const struct kbpf_state *st,
 		return kbpf_reject(env, -EINVAL, "unknown helper %d",
 				   insn->imm);
 	facts->proto = proto;
-	if (proto->perfmon && !env->allow_ptr_leaks)
+	if ((proto->flags & KBPF_HELPER_TYPED_ONLY) && !env->attr->ctx.btf_func)
+		return kbpf_reject(env, -EINVAL,
+				   "helper %d (%s) is for tp_btf, fentry and fexit programs only",
+				   insn->imm, proto->name);
+	if ((proto->flags & KBPF_HELPER_PERFMON) && !env->allow_ptr_leaks)
 		return kbpf_reject(env, -EACCES,
 				   "helper %d (%s) reads kernel memory or addresses: it needs CAP_PERFMON",
 				   insn->imm, proto->name);
@@ -1031,7 +1075,8 @@ int kbpf_check_helper_call(struct kbpf_env *env, const struct kbpf_state *st,
 				   "map#%d is read-only to programs (BPF_F_RDONLY_PROG)",
 				   facts->map);
 	if (proto->ret == KBPF_RET_TASK_BTF) {
-		err = find_task_btf_id(env, proto);
+		err = find_btf_struct(env, proto, "task_struct",
+				      &env->task_btf_id);
 		if (err)
 			return err;
 	}

@@ -28,6 +28,12 @@ enum kbpf_arg_kind {
 	 * constant-key tracking (precise, so pruning keeps paths apart).
 	 */
 	KBPF_ARG_TAIL_CALL_KEY,
+	/*
+	 * A trusted KBPF_PTR_BTF, unmoved, to struct sock_common or to a
+	 * struct that starts with one (struct sock, tcp_sock...), as Linux's
+	 * ARG_PTR_TO_BTF_ID_SOCK_COMMON.
+	 */
+	KBPF_ARG_BTF_SOCK_COMMON,
 };
 
 enum kbpf_ret_kind {
@@ -46,17 +52,24 @@ enum kbpf_ret_kind {
 /* The largest errno a helper returns (negated), Linux's MAX_ERRNO. */
 #define KBPF_MAX_ERRNO 4095
 
+/*
+ * Reads kernel memory or gives kernel addresses: for programs that may leak
+ * pointers (CAP_PERFMON), as Linux offers it to tracing programs, which need
+ * CAP_PERFMON, only.
+ */
+#define KBPF_HELPER_PERFMON	(1U << 0)
+/*
+ * For programs with a BTF-typed context only (tp_btf, fentry, fexit: Linux's
+ * BPF_PROG_TYPE_TRACING), as Linux offers it to those alone.
+ */
+#define KBPF_HELPER_TYPED_ONLY	(1U << 1)
+
 struct kbpf_helper_proto {
 	s32 id;
 	const char *name;
 	u8 ret;
 	u8 args[5];		/* R1..R5; KBPF_ARG_UNUSED after the last */
-	/*
-	 * Reads kernel memory or gives kernel addresses: for programs that
-	 * may leak pointers (CAP_PERFMON), as Linux offers it to tracing
-	 * programs, which need CAP_PERFMON, only.
-	 */
-	bool perfmon;
+	u8 flags;		/* KBPF_HELPER_* */
 };
 
 /* NULL if @id is not a helper kring programs may call. */

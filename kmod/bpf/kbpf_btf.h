@@ -63,6 +63,15 @@ u32 kbpf_btf_find(const struct kbpf_btf *btf, const char *name, u8 kind);
 bool kbpf_btf_is_struct(const struct kbpf_btf *btf, u32 id);
 
 /*
+ * Struct or union @id is @target, or starts with it: its first member, at
+ * offset 0, is @target or starts with it (struct sock with its struct
+ * sock_common), as Linux's btf_struct_ids_match() matches a pointer at
+ * offset 0 to a helper's argument type. Modifiers and typedefs are skipped;
+ * nesting deeper than 32 gives false.
+ */
+bool kbpf_btf_starts_with(const struct kbpf_btf *btf, u32 id, u32 target);
+
+/*
  * What a read of @size bytes at byte @off of struct or union @struct_id
  * finds, as Linux's btf_struct_access() walks it for a PTR_TO_BTF_ID:
  * through nested structs, unions and arrays, down to the field the bytes

@@ -38,6 +38,7 @@ struct kbpf_env {
 	 */
 	u8 *load_kinds;
 	u32 task_btf_id;	/* struct task_struct's, once looked up */
+	u32 sock_common_btf_id;	/* struct sock_common's, likewise */
 	u32 next_id;
 	u32 insn;		/* the instruction being checked, for messages */
 	bool allow_ptr_leaks, bypass_spec_v1, bypass_spec_v4;

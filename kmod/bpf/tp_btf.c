@@ -178,6 +178,7 @@ void kbpf_typed_ctx(const struct kbpf_tp_btf *tp, u32 attach_type,
 	ctx->nr_btf_args = tp->nr_args;
 	ctx->btf_func = name;
 	ctx->returns_zero = attach_type != KRING_ATTACH_TP_BTF;
+	ctx->args_trusted = attach_type != KRING_ATTACH_FEXIT;
 }
 
 bool kbpf_needs_btf(const struct bpf_insn *insns, u32 insn_cnt, bool typed)

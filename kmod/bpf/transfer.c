@@ -328,6 +328,8 @@ static int transfer_mem(struct kbpf_env *env, struct kbpf_state *st,
 		kbpf_reg_mark_const(&loaded, 0);
 		loaded.type = KBPF_PTR_BTF;
 		loaded.btf_id = facts.btf_id;
+		loaded.trusted = base->type == KBPF_PTR_CTX &&
+				 env->attr->ctx.args_trusted;
 	} else if (base->type == KBPF_PTR_STACK) {
 		struct kbpf_frame *frame = st->frames[base->frameno];
 
@@ -607,6 +609,7 @@ static int transfer_helper_call(struct kbpf_env *env, struct kbpf_state *st,
 		kbpf_reg_mark_const(r0, 0);
 		r0->type = KBPF_PTR_BTF;
 		r0->btf_id = env->task_btf_id;	/* found by the check */
+		r0->trusted = true;
 		break;
 	case KBPF_RET_COPY_LEN:
 		kbpf_reg_mark_unknown(r0);

@@ -54,6 +54,13 @@ struct kbpf_ctx_desc {
 	 * check_return_code() gives them the range [0, 0]).
 	 */
 	bool returns_zero;
+	/*
+	 * The struct pointers among the arguments stay valid for the whole
+	 * run (tp_btf, fentry: the caller holds them), so helpers that write
+	 * through a pointer (get_socket_cookie) may take them. Not at fexit,
+	 * whose function may have freed what its arguments point to.
+	 */
+	bool args_trusted;
 };
 
 /*

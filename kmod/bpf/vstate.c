@@ -168,7 +168,9 @@ static bool reg_contains(const struct kbpf_reg *old, const struct kbpf_reg *cur,
 		       ids_match(map, old->id, cur->id) &&
 		       ids_match(map, old->ref_id, cur->ref_id);
 	case KBPF_PTR_BTF:
+		/* A trusted pointer goes wherever an untrusted one may. */
 		return old->btf_id == cur->btf_id && old->off == cur->off &&
+		       (cur->trusted || !old->trusted) &&
 		       kbpf_scalar_subsumes(&old->val, &cur->val);
 	case KBPF_PTR_MEM:
 	case KBPF_PTR_MEM_OR_NULL:

@@ -50,6 +50,12 @@ enum kbpf_reg_type {
 struct kbpf_reg {
 	u8 type;
 	u8 frameno;
+	/*
+	 * KBPF_PTR_BTF: one the kernel keeps valid for the run (an argument
+	 * of a tp_btf or fentry program, the current task), not one read from
+	 * kernel memory, which may be stale.
+	 */
+	bool trusted;
 	s32 off;
 	u32 id;
 	u32 ref_id;

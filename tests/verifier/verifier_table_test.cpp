@@ -1919,6 +1919,48 @@ std::vector<Case> btf_cases() {
              P({ldx(BPF_DW, R2, R1, 0), ldx(BPF_W, R0, R2, 0), exit_insn()}),
              "r2 (scalar) cannot be dereferenced")
             .with_fentry("__sys_socket"),
+        // get_socket_cookie (tcppktlat) writes the cookie into the socket
+        // it is given: a socket argument of tcp_destroy_sock (const struct
+        // sock *sk) or tcp_close (struct sock *sk, long timeout), whose
+        // struct starts with struct sock_common, as Linux's
+        // ARG_PTR_TO_BTF_ID_SOCK_COMMON matches it.
+        accept("get_socket_cookie of a tp_btf socket argument",
+               P({ldx(BPF_DW, R1, R1, 0), call_helper(BPF_FUNC_get_socket_cookie), ret(0)}))
+            .with_tp_btf("tcp_destroy_sock"),
+        accept("get_socket_cookie of an fentry socket argument",
+               P({ldx(BPF_DW, R1, R1, 0), call_helper(BPF_FUNC_get_socket_cookie), ret(0)}))
+            .with_fentry("tcp_close"),
+        accept("get_socket_cookie of a socket argument kept on the stack",
+               P({ldx(BPF_DW, R2, R1, 0), stx(BPF_DW, R10, R2, -8), ldx(BPF_DW, R1, R10, -8),
+                  call_helper(BPF_FUNC_get_socket_cookie), ret(0)}))
+            .with_tp_btf("tcp_destroy_sock"),
+        deny("get_socket_cookie of a moved socket pointer",
+             P({ldx(BPF_DW, R1, R1, 0), alu64_imm(BPF_ADD, R1, 8),
+                call_helper(BPF_FUNC_get_socket_cookie), ret(0)}),
+             "r1 is of type sock (off=8) but sock_common is expected")
+            .with_tp_btf("tcp_destroy_sock"),
+        on_exec(deny("get_socket_cookie of a task",
+                     P({task, mov64_reg(R1, R2), call_helper(BPF_FUNC_get_socket_cookie), ret(0)}),
+                     "r1 is of type task_struct (off=0) but sock_common is expected")),
+        deny("get_socket_cookie of NULL",
+             P({mov64_imm(R1, 0), call_helper(BPF_FUNC_get_socket_cookie), ret(0)}),
+             "r1 expects a pointer to struct sock_common, got scalar")
+            .with_tp_btf("tcp_destroy_sock"),
+        malformed("get_socket_cookie in a kprobe program",
+                  P({mov64_imm(R1, 0), call_helper(BPF_FUNC_get_socket_cookie), ret(0)}),
+                  "helper 46 (get_socket_cookie) is for tp_btf, fentry and fexit programs only"),
+        // Stricter than Linux, which takes these too: a socket read from
+        // kernel memory (socket->sk) may be stale, and at fexit the
+        // function may have freed its argument.
+        deny("get_socket_cookie of a socket read from kernel memory",
+             P({ldx(BPF_DW, R2, R1, 0), ldx(BPF_DW, R1, R2, btf_off("socket", "sk")),
+                call_helper(BPF_FUNC_get_socket_cookie), ret(0)}),
+             "r1: struct sock may be stale")
+            .with_fentry("sock_sendmsg"),
+        deny("get_socket_cookie of an fexit socket argument",
+             P({ldx(BPF_DW, R1, R1, 0), call_helper(BPF_FUNC_get_socket_cookie), ret(0)}),
+             "r1: struct sock may be stale")
+            .with_fexit("tcp_close"),
     };
 }
 
@@ -2575,8 +2617,8 @@ std::vector<Case> malformed_cases() {
         malformed("a byte swap of 8 bits", P({mov64_imm(R0, 5), endian(true, R0, 8), exit_insn()}),
                   "insn 1: "),
         // Helpers kring lacks are named as Linux 6.1's <linux/bpf.h> does.
-        malformed("helper 46 (get_socket_cookie) is not in the subset",
-                  P({call_helper(46), exit_insn()}), "unknown helper 46 (bpf_get_socket_cookie)"),
+        malformed("helper 47 (get_socket_uid) is not in the subset",
+                  P({call_helper(47), exit_insn()}), "unknown helper 47 (bpf_get_socket_uid)"),
         malformed("helper 51 (redirect_map) is not in the subset",
                   P({call_helper(51), exit_insn()}), "unknown helper 51 (bpf_redirect_map)"),
         malformed("helper 209, Linux 6.1's last (user_ringbuf_drain)",

@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
 #include <cstring>
 #include <doctest/doctest.h>
 #include <fcntl.h>
@@ -243,6 +244,15 @@ inline bool keep_only_caps(std::initializer_list<int> caps) {
 inline bool kernel_is_preempt_rt() {
     utsname u{};
     return ::uname(&u) == 0 && std::strstr(u.version, "PREEMPT_RT") != nullptr;
+}
+
+// Whether the running kernel's release is major.minor or later ("6.12.118+deb12-amd64").
+inline bool kernel_release_at_least(int major, int minor) {
+    utsname u{};
+    int have_major = 0, have_minor = 0;
+    if (::uname(&u) != 0 || std::sscanf(u.release, "%d.%d", &have_major, &have_minor) != 2)
+        return false;
+    return have_major > major || (have_major == major && have_minor >= minor);
 }
 
 // Whether the running kernel was built with KASAN (the debug kernel).

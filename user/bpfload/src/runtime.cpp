@@ -377,6 +377,8 @@ uint64_t call_helper(void* priv, int32_t id, const uint64_t args[5]) {
         return static_cast<uint64_t>(getgid()) << 32 | static_cast<uint64_t>(getuid());
     case BPF_FUNC_get_current_task:
         return 0; // no kernel here: no task
+    case BPF_FUNC_get_socket_cookie:
+        return 0; // nor sockets: what Linux's gives for NULL
     case BPF_FUNC_get_stack: {
         // No probe here, and so no stack to walk: a walk that found no
         // frame, after the module's checks of the flags and the size.
