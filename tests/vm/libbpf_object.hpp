@@ -6,6 +6,7 @@
 // with the object.
 #pragma once
 
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <cerrno>
 #include <cstdint>
@@ -16,6 +17,16 @@
 #include <vector>
 
 namespace vmtest {
+
+// Stack map `fd`'s stack `id`: `depth` addresses, zeroed past the stack.
+inline std::vector<uint64_t> stack_of(int fd, int64_t id, size_t depth) {
+    REQUIRE(id >= 0);
+    auto key = static_cast<uint32_t>(id);
+    std::vector<uint64_t> ips(depth);
+    REQUIRE_MESSAGE(bpf_map_lookup_elem(fd, &key, ips.data()) == 0,
+                    "stack " << id << ": " << strerror(errno));
+    return ips;
+}
 
 template <typename T>
 class LibbpfObject {

@@ -77,11 +77,7 @@ void check_samples(const std::vector<Sample>& samples, int stacks_fd) {
         user_samples++;
         CHECK(vmtest::in_executable_mapping(s.ip));
         CHECK(s.kernel_id == -EFAULT); // no kernel stack under user registers
-        REQUIRE(s.user_id >= 0);
-        uint64_t ips[32] = {};
-        auto key = static_cast<uint32_t>(s.user_id);
-        REQUIRE(bpf_map_lookup_elem(stacks_fd, &key, ips) == 0);
-        CHECK(ips[0] == s.ip);
+        CHECK(vmtest::stack_of(stacks_fd, s.user_id, 32).at(0) == s.ip);
     }
     CHECK(user_samples * 2 > samples.size()); // spinning is mostly in user mode
 }

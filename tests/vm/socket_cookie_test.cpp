@@ -29,6 +29,16 @@ struct CookieEvent { // socket_cookie.bpf.c's
     uint64_t cookie;
 };
 
+// The object in kring, for this process's sockets.
+struct SocketCookies : vmtest::TestObject {
+    SocketCookies()
+        : TestObject(kObject, "socket_cookie", [] {
+              kring::bpf::ObjectSettings s;
+              s.globals["target_tgid"] = std::to_string(::getpid());
+              return s;
+          }()) {}
+};
+
 // Closes two TCP sockets: the first after asking its cookie, which it
 // returns; the second without.
 uint64_t close_two_sockets() {
@@ -75,9 +85,7 @@ TEST_CASE("get_socket_cookie: an fentry and a tp_btf program read the cookies of
     }
     for (uint32_t runtime : kRuntimes) {
         CAPTURE(runtime);
-        kring::bpf::ObjectSettings settings;
-        settings.globals["target_tgid"] = std::to_string(::getpid());
-        vmtest::TestObject t(kObject, "socket_cookie", settings);
+        SocketCookies t;
         kring::Program on_close = t.load("on_tcp_close", KRING_ATTACH_FENTRY, runtime);
         kring::Program on_destroy = t.load("on_destroy_sock", KRING_ATTACH_TP_BTF, runtime);
         CHECK(on_close.jited() == !runtime);
@@ -96,9 +104,7 @@ TEST_CASE("get_socket_cookie: a test run's socket argument is the caller's bytes
     const uint64_t nowhere[] = {0x1000, 0xdead000000000000ULL, 0xffffffffff600000ULL};
     for (uint32_t runtime : kRuntimes) {
         CAPTURE(runtime);
-        kring::bpf::ObjectSettings settings;
-        settings.globals["target_tgid"] = std::to_string(::getpid());
-        vmtest::TestObject t(kObject, "socket_cookie", settings);
+        SocketCookies t;
         kring::Program on_destroy = t.load("on_destroy_sock", KRING_ATTACH_TP_BTF, runtime);
         for (uint64_t address : nowhere) {
             CAPTURE(address);

@@ -124,25 +124,15 @@ void check_build_ids(const StackEvent& e) {
     }
 }
 
-// Stack map `fd`'s stack `id`: `depth` addresses, zeroed past the stack.
-std::vector<uint64_t> stack_of(int fd, int64_t id, size_t depth) {
-    REQUIRE(id >= 0);
-    auto key = static_cast<uint32_t>(id);
-    std::vector<uint64_t> ips(depth);
-    REQUIRE_MESSAGE(bpf_map_lookup_elem(fd, &key, ips.data()) == 0,
-                    "stack " << id << ": " << strerror(errno));
-    return ips;
-}
-
 // The stacks the event's get_stackid calls stored: the addresses get_stack
 // gave, and the same zeroes after them (a frame chain may end in a 0).
 void check_stack_ids(const StackEvent& e, int kernel_stacks, int user_stacks) {
-    CHECK(stack_of(user_stacks, e.user_id, 4) == std::vector<uint64_t>(e.user, e.user + 4));
+    CHECK(vmtest::stack_of(user_stacks, e.user_id, 4) == std::vector<uint64_t>(e.user, e.user + 4));
     if (e.kernel_len == 0) {
         CHECK(e.kernel_id == -EFAULT);
         return;
     }
-    CHECK(stack_of(kernel_stacks, e.kernel_id, 16) ==
+    CHECK(vmtest::stack_of(kernel_stacks, e.kernel_id, 16) ==
           std::vector<uint64_t>(e.kernel, e.kernel + 16));
 }
 
