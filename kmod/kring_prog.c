@@ -824,7 +824,7 @@ static int kring_prog_check_runtime(struct kring_prog *prog,
 		if (kring_prog_array_admits(prog->arrays[i], prog))
 			continue;
 		kring_prog_log(log, log_size,
-			       "a prog array holds programs of another attach type or runtime than this %s one\n",
+			       "a prog array holds programs of another attach type, runtime or target than this %s one\n",
 			       prog->jit ? "JIT'd" : "interpreted");
 		return -EINVAL;
 	}

@@ -45,9 +45,19 @@ bool kring_prog_array_admits(struct kring_prog_array *array,
 {
 	int class = kring_attach_class(prog->attach_type) |
 		    (prog->jit ? KRING_PROG_ARRAY_JIT : 0);
-	int owner = atomic_cmpxchg(&array->owner, 0, class);
+	bool admits = true;
 
-	return !owner || owner == class;
+	spin_lock(&array->owner_lock);
+	if (!array->owner) {
+		array->owner = class;
+		strscpy(array->owner_target, prog->target,
+			sizeof(array->owner_target));
+	} else {
+		admits = array->owner == class &&
+			 !strcmp(array->owner_target, prog->target);
+	}
+	spin_unlock(&array->owner_lock);
+	return admits;
 }
 
 struct kring_prog_array *kring_prog_array_get_fd(int fd)
@@ -198,6 +208,7 @@ long kring_prog_array_create(const void __user *uarg)
 	}
 	refcount_set(&array->refs, 1);
 	mutex_init(&array->update_lock);
+	spin_lock_init(&array->owner_lock);
 	array->view.map.max_entries = req.max_entries;
 	fd = anon_inode_getfd("kring-prog-array", &kring_prog_array_fops, array,
 			      O_RDWR | O_CLOEXEC);

@@ -19,8 +19,15 @@ struct kring_prog_array {
 	/*
 	 * Its programs' attach class (kring_attach_class) and runtime
 	 * (KRING_PROG_ARRAY_JIT), as the first of them fixed it; 0: unset.
+	 * For typed programs (tp_btf, fentry, fexit) also their target: a
+	 * tail call passes its context on, and a program typed for another
+	 * tracepoint or function would take its arguments for other structs
+	 * (a task for a socket that get_socket_cookie writes into). Under
+	 * owner_lock.
 	 */
-	atomic_t owner;
+	spinlock_t owner_lock;
+	int owner;
+	char owner_target[KRING_SYMBOL_MAX];
 	struct mutex update_lock;	/* slots and ptrs change together */
 	/* The programs, for the interpreter's tail calls and for lookups. */
 	struct kring_prog __rcu **slots;

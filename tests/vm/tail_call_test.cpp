@@ -5,6 +5,7 @@
 // tail calls per run; the slots' rules; and slots changed while callers
 // run on every CPU. JIT'd and interpreted alike.
 #include "insn.hpp"
+#include "jit_util.hpp"
 #include "vm_util.hpp"
 
 #include <asm/ptrace.h>
@@ -156,7 +157,7 @@ TEST_CASE("tail calls: 33 per run, then they fail; an empty slot fails; the slot
                 kring::Program::load(tc.source("count"), tc.maps.fds(), KRING_ATTACH_SYS_ENTER,
                                      {1, other_runtime, {}});
             },
-            "holds programs of another attach type or runtime");
+            "holds programs of another attach type, runtime or target");
         // A program of another context (a kprobe's pt_regs) is refused.
         // (emit_total: it does not tail-call, so it loads as a kprobe.)
         kring::bpf::Program other = tc.source("emit_total");
@@ -278,4 +279,47 @@ TEST_CASE("tail calls: from a called function, JIT'd: the target's R0 returns to
             kring::Program::load(prog, fds, KRING_ATTACH_KPROBE, {1, KRING_PROG_F_INTERPRETER, {}});
         },
         "tail_calls are not allowed in non-JITed programs with bpf-to-bpf calls");
+}
+
+TEST_CASE("tail calls: typed programs share a prog array only with programs of the same "
+          "tracepoint or function") {
+    // A tail call passes its context on: a tp_btf program of tcp_destroy_sock
+    // reached from one of sched_process_exec would take the task for its
+    // socket, which get_socket_cookie writes into.
+    const std::vector<bpf_insn> ret0 = {insn::mov64_imm(BPF_REG_0, 0), insn::exit_insn()};
+    for (uint32_t flags : kRuntimes) {
+        CAPTURE(flags);
+        vmtest::Fd dev = vmtest::open_device();
+        kring_prog_array_create create{2, 0};
+        vmtest::Fd array(::ioctl(dev.get(), KRING_IOC_PROG_ARRAY_CREATE, &create));
+        REQUIRE(array.get() >= 0);
+        jitvm::Loaded exec =
+            jitvm::load(ret0, flags, {}, KRING_ATTACH_TP_BTF, "sched_process_exec");
+        jitvm::Loaded exec2 =
+            jitvm::load(ret0, flags, {}, KRING_ATTACH_TP_BTF, "sched_process_exec");
+        jitvm::Loaded sock = jitvm::load(ret0, flags, {}, KRING_ATTACH_TP_BTF, "tcp_destroy_sock");
+        REQUIRE(exec.err == 0);
+        REQUIRE(exec2.err == 0);
+        REQUIRE(sock.err == 0);
+        kring_prog_array_elem elem{0, exec.prog.get(), 0, 0};
+        CHECK(::ioctl(array.get(), KRING_IOC_PROG_ARRAY_UPDATE, &elem) == 0);
+        elem = {1, sock.prog.get(), 0, 0};
+        CHECK(::ioctl(array.get(), KRING_IOC_PROG_ARRAY_UPDATE, &elem) == -1);
+        CHECK(errno == EINVAL);
+        elem = {1, exec2.prog.get(), 0, 0};
+        CHECK(::ioctl(array.get(), KRING_IOC_PROG_ARRAY_UPDATE, &elem) == 0);
+        // A tcp_destroy_sock program that tail-calls through it: refused.
+        const std::vector<bpf_insn> tail_call = {insn::ld_map_fd(BPF_REG_2, array.get())[0],
+                                                 insn::ld_map_fd(BPF_REG_2, array.get())[1],
+                                                 insn::mov64_imm(BPF_REG_3, 0),
+                                                 insn::call_helper(BPF_FUNC_tail_call),
+                                                 insn::mov64_imm(BPF_REG_0, 0),
+                                                 insn::exit_insn()};
+        jitvm::Loaded caller =
+            jitvm::load(tail_call, flags, {}, KRING_ATTACH_TP_BTF, "tcp_destroy_sock");
+        CHECK(caller.err == EINVAL);
+        CHECK(caller.log.find("another attach type, runtime or target") != std::string::npos);
+        CHECK(jitvm::load(tail_call, flags, {}, KRING_ATTACH_TP_BTF, "sched_process_exec").err ==
+              0);
+    }
 }

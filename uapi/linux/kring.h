@@ -590,7 +590,9 @@ struct kring_link_info {
  *                                array's: the first program loaded with the
  *                                array or put in it fixes both, kprobes and
  *                                kretprobes sharing one context, JIT'd and
- *                                interpreted programs never mixing; a
+ *                                interpreted programs never mixing, typed
+ *                                programs (tp_btf, fentry, fexit) of one
+ *                                tracepoint or function only; a
  *                                program of the other kind that tail-calls
  *                                through the array fails to load, EINVAL)
  *   KRING_IOC_PROG_ARRAY_DELETE  slot @index empties (ENOENT: it was empty)
