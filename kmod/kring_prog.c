@@ -47,7 +47,8 @@
 /*
  * What one CPU needs to run a program: the interpreter's stack, the flag
  * that keeps runs from nesting (JIT'd or not), and the run's tail calls:
- * how many were taken, and the program the last one picked.
+ * how many were taken, and the program the last one picked; where its stack
+ * walks start, and whether it is a test run (kring_prog_run_is_test()).
  */
 struct kring_run_cpu {
 	u8 stack[KBPF_INTERP_STACK_SIZE] __aligned(8);
