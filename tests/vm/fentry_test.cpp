@@ -37,12 +37,7 @@ struct CallEvent { // fentry.bpf.c's
 };
 
 struct Fentry : vmtest::TestObject {
-    Fentry()
-        : TestObject(kObject, "fentry", [] {
-              kring::bpf::ObjectSettings s;
-              s.globals["target_tgid"] = std::to_string(::getpid());
-              return s;
-          }()) {}
+    Fentry() : TestObject(kObject, "fentry", vmtest::reporting_this_process()) {}
 };
 
 } // namespace

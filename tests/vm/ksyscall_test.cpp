@@ -61,20 +61,13 @@ int config_hz() {
     return 0;
 }
 
-// The object's programs report this process's calls.
-kring::bpf::ObjectSettings reporting_this_process() {
-    kring::bpf::ObjectSettings settings;
-    settings.globals["target_tgid"] = std::to_string(::getpid());
-    return settings;
-}
-
 } // namespace
 
 TEST_CASE("ksyscall: BPF_KSYSCALL reads tgkill's arguments through the syscall wrapper, "
           "kretsyscall its result, and __kconfig externs hold the kernel's values") {
     for (uint32_t flags : kRuntimes) {
         CAPTURE(flags);
-        vmtest::TestObject t(kObject, "ksyscall", reporting_this_process());
+        vmtest::TestObject t(kObject, "ksyscall", vmtest::reporting_this_process());
         // libbpf's names: a kprobe and a kretprobe on the syscall's function.
         for (const auto& prog : t.obj.programs) {
             std::string target;
@@ -118,7 +111,7 @@ TEST_CASE("a bare SEC(\"kprobe\"): attached to the function the loader names; kr
           "wants --target") {
     for (uint32_t flags : kRuntimes) {
         CAPTURE(flags);
-        vmtest::TestObject t(kObject, "bare", reporting_this_process());
+        vmtest::TestObject t(kObject, "bare", vmtest::reporting_this_process());
         kring::Program bare = t.load("bare_probe", KRING_ATTACH_KPROBE, flags);
         {
             kring::Link link = bare.attach("__x64_sys_getppid");

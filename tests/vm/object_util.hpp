@@ -9,9 +9,18 @@
 #include <kring/linux_map.hpp>
 #include <kring/program.hpp>
 #include <string>
+#include <unistd.h>
 #include <vector>
 
 namespace vmtest {
+
+// Settings for the test objects whose programs report only the process
+// their `const volatile __u32 target_tgid` names: this one.
+inline kring::bpf::ObjectSettings reporting_this_process() {
+    kring::bpf::ObjectSettings settings;
+    settings.globals["target_tgid"] = std::to_string(::getpid());
+    return settings;
+}
 
 struct TestObject {
     kring::bpf::Object obj;

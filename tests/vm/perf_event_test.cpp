@@ -110,9 +110,7 @@ TEST_CASE(
     }
     for (uint32_t runtime : kRuntimes) {
         CAPTURE(runtime);
-        kring::bpf::ObjectSettings settings;
-        settings.globals["target_tgid"] = std::to_string(::getpid());
-        vmtest::TestObject t(kObject, "perf_event", settings);
+        vmtest::TestObject t(kObject, "perf_event", vmtest::reporting_this_process());
         kring::Program prog = t.load("on_sample", KRING_ATTACH_PERF_EVENT, runtime);
         {
             kring::Link link = prog.attach_perf_event(cpu_clock());
@@ -125,9 +123,7 @@ TEST_CASE(
 }
 
 TEST_CASE("perf_event: what kring does not sample is refused") {
-    kring::bpf::ObjectSettings settings;
-    settings.globals["target_tgid"] = std::to_string(::getpid());
-    vmtest::TestObject t(kObject, "perf_event", settings);
+    vmtest::TestObject t(kObject, "perf_event", vmtest::reporting_this_process());
     kring::Program prog = t.load("on_sample", KRING_ATTACH_PERF_EVENT, 0);
     auto refused = [&](const perf_event_attr& attr) {
         try {

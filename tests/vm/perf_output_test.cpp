@@ -131,9 +131,7 @@ TEST_CASE("perf_event_output: a kprobe program's samples, through the library an
     };
     for (uint32_t runtime : kRuntimes) {
         CAPTURE(runtime);
-        kring::bpf::ObjectSettings settings;
-        settings.globals["target_tgid"] = std::to_string(::getpid());
-        vmtest::TestObject t(kObject, "perf_output", settings);
+        vmtest::TestObject t(kObject, "perf_output", vmtest::reporting_this_process());
         std::vector<Sample> samples;
         kring::PerfBuffer perf = read_into(t.maps.map(t.obj.map_index("events")).fd(), &samples);
         kring::Program prog = t.load("perf_output", KRING_ATTACH_KPROBE, runtime);

@@ -123,9 +123,7 @@ TEST_CASE("bpf_printk: a kprobe program's lines reach the trace as Linux's do, a
         CAPTURE(flags);
         write_file(kEnable, "0");
         clear_trace();
-        kring::bpf::ObjectSettings settings;
-        settings.globals["target_tgid"] = std::to_string(::getpid());
-        vmtest::TestObject t(kObject, "printk", settings);
+        vmtest::TestObject t(kObject, "printk", vmtest::reporting_this_process());
         kring::Program prog = t.load("printk", KRING_ATTACH_KPROBE, flags);
         CHECK(event_enabled_within_seconds(5));
         {

@@ -31,12 +31,7 @@ struct CookieEvent { // socket_cookie.bpf.c's
 
 // The object in kring, for this process's sockets.
 struct SocketCookies : vmtest::TestObject {
-    SocketCookies()
-        : TestObject(kObject, "socket_cookie", [] {
-              kring::bpf::ObjectSettings s;
-              s.globals["target_tgid"] = std::to_string(::getpid());
-              return s;
-          }()) {}
+    SocketCookies() : TestObject(kObject, "socket_cookie", vmtest::reporting_this_process()) {}
 };
 
 // Closes two TCP sockets: the first after asking its cookie, which it

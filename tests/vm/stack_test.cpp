@@ -170,9 +170,7 @@ TEST_CASE("get_stack and get_stackid: kernel and user stacks from a kprobe, a tr
     }
     for (uint32_t runtime : kRuntimes) {
         CAPTURE(runtime);
-        kring::bpf::ObjectSettings settings;
-        settings.globals["target_tgid"] = std::to_string(::getpid());
-        vmtest::TestObject t(kObject, "stack", settings);
+        vmtest::TestObject t(kObject, "stack", vmtest::reporting_this_process());
         kring::Program kprobe = t.load("stack_kprobe", KRING_ATTACH_KPROBE, runtime);
         kring::Program tracepoint = t.load("stack_tracepoint", KRING_ATTACH_TRACEPOINT, runtime);
         kring::Program raw_tp = t.load("stack_raw_tp", KRING_ATTACH_RAW_TRACEPOINT, runtime);
@@ -255,9 +253,7 @@ bool no_stackid_programs_within(int seconds) {
 
 TEST_CASE("get_stackid: a Linux program per stack map of a kring program, for its life") {
     REQUIRE(no_stackid_programs_within(5));
-    kring::bpf::ObjectSettings settings;
-    settings.globals["target_tgid"] = std::to_string(::getpid());
-    vmtest::TestObject t(kObject, "stack", settings);
+    vmtest::TestObject t(kObject, "stack", vmtest::reporting_this_process());
     {
         kring::Program kprobe = t.load("stack_kprobe", KRING_ATTACH_KPROBE, 0);
         CHECK(stackid_program_maps() ==
