@@ -54,6 +54,7 @@ struct kring_link {
 	};
 	/* UPROBE, URETPROBE: the only process whose hits run it, or NULL */
 	struct pid *tgid;
+	u64 cookie;		/* bpf_get_attach_cookie's */
 	/* RAW_TRACEPOINT, TP_BTF, FENTRY, FEXIT: the bits each keeps */
 	u64 raw_arg_masks[KRING_RAW_TP_MAX_ARGS];
 	char symbol[KRING_SYMBOL_MAX];	/* the probe's, or the tracepoint's name */
@@ -82,7 +83,7 @@ static void kring_probe_fork(void *data, struct task_struct *parent,
 
 	strscpy_pad(ctx.parent_comm, parent->comm, sizeof(ctx.parent_comm));
 	strscpy_pad(ctx.child_comm, child->comm, sizeof(ctx.child_comm));
-	kring_prog_run(link->prog, &ctx, NULL, NULL);
+	kring_prog_run(link->prog, &ctx, NULL, link->cookie);
 }
 
 static void kring_probe_exec(void *data, struct task_struct *task,
@@ -98,7 +99,7 @@ static void kring_probe_exec(void *data, struct task_struct *task,
 
 	strscpy_pad(ctx.comm, task->comm, sizeof(ctx.comm));
 	strscpy_pad(ctx.filename, bprm->filename, sizeof(ctx.filename));
-	kring_prog_run(link->prog, &ctx, NULL, NULL);
+	kring_prog_run(link->prog, &ctx, NULL, link->cookie);
 }
 
 static void kring_probe_exit(void *data, struct task_struct *task)
@@ -112,7 +113,7 @@ static void kring_probe_exit(void *data, struct task_struct *task)
 	};
 
 	strscpy_pad(ctx.comm, task->comm, sizeof(ctx.comm));
-	kring_prog_run(link->prog, &ctx, NULL, NULL);
+	kring_prog_run(link->prog, &ctx, NULL, link->cookie);
 }
 
 static void kring_probe_sys_enter(void *data, struct pt_regs *regs, long id)
@@ -125,7 +126,7 @@ static void kring_probe_sys_enter(void *data, struct pt_regs *regs, long id)
 	syscall_get_arguments(current, regs, args);
 	for (i = 0; i < 6; i++)
 		ctx.args[i] = args[i];
-	kring_prog_run(link->prog, &ctx, NULL, NULL);
+	kring_prog_run(link->prog, &ctx, NULL, link->cookie);
 }
 
 static void kring_probe_sys_exit(void *data, struct pt_regs *regs, long ret)
@@ -136,7 +137,7 @@ static void kring_probe_sys_exit(void *data, struct pt_regs *regs, long ret)
 		.ret = ret,
 	};
 
-	kring_prog_run(link->prog, &ctx, NULL, NULL);
+	kring_prog_run(link->prog, &ctx, NULL, link->cookie);
 }
 
 /*
@@ -148,7 +149,7 @@ static int kring_probe_kprobe(struct kprobe *kp, struct pt_regs *regs)
 {
 	struct kring_link *link = container_of(kp, struct kring_link, kp);
 
-	kring_prog_run(link->prog, regs, regs, NULL);
+	kring_prog_run(link->prog, regs, regs, link->cookie);
 	return 0;
 }
 
@@ -158,7 +159,7 @@ static int kring_probe_kretprobe(struct kretprobe_instance *ri,
 	struct kring_link *link =
 		container_of(get_kretprobe(ri), struct kring_link, krp);
 
-	kring_prog_run(link->prog, regs, regs, NULL);
+	kring_prog_run(link->prog, regs, regs, link->cookie);
 	return 0;
 }
 
@@ -172,7 +173,7 @@ static void kring_run_uprobe(struct kring_link *link, struct pt_regs *regs)
 	if (link->tgid && task_tgid(current) != link->tgid)
 		return;
 	preempt_disable();
-	kring_prog_run(link->prog, regs, regs, NULL);
+	kring_prog_run(link->prog, regs, regs, link->cookie);
 	preempt_enable();
 }
 
@@ -226,7 +227,7 @@ static void kring_probe_trace_event(struct perf_event *event,
 	/* Trace events give one fragment; anything else is not a record. */
 	if (!raw || !perf_raw_frag_last(&raw->frag))
 		return;
-	kring_prog_run(link->prog, raw->frag.data, regs, NULL);
+	kring_prog_run(link->prog, raw->frag.data, regs, link->cookie);
 }
 
 /*
@@ -246,7 +247,7 @@ static void kring_probe_perf_event(struct perf_event *event,
 		.addr = data->addr,
 	};
 
-	kring_prog_run(link->prog, &ctx, regs, NULL);
+	kring_prog_run(link->prog, &ctx, regs, link->cookie);
 }
 
 /*
@@ -262,7 +263,7 @@ static void kring_run_args(struct kring_link *link,
 
 	for (i = 0; i < count; i++)
 		args[i] &= link->raw_arg_masks[i];
-	kring_prog_run(link->prog, args, regs, NULL);
+	kring_prog_run(link->prog, args, regs, link->cookie);
 }
 
 /*
@@ -700,6 +701,7 @@ void kring_link_fill_info(struct kring_link *link,
 	info->id = link->id;
 	info->prog_id = link->prog->id;
 	info->attach_type = link->prog->attach_type;
+	info->cookie = link->cookie;
 	memcpy(info->target, link->symbol, sizeof(info->target));
 }
 
@@ -751,6 +753,8 @@ long kring_attach(struct kring_prog *prog, const void __user *uarg, u32 size)
 		return -EINVAL;
 	if ((at.offset || at.pid) && !kring_attach_uprobe(prog->attach_type))
 		return -EINVAL;
+	if (at.cookie && !kbpf_attach_has_cookie(prog->attach_type))
+		return -EINVAL;
 	if (kring_needs_symbol(prog->attach_type) != !!at.symbol)
 		return -EINVAL;	/* a name for probes and trace events only */
 	link = kzalloc(sizeof(*link), GFP_KERNEL);
@@ -759,6 +763,7 @@ long kring_attach(struct kring_prog *prog, const void __user *uarg, u32 size)
 	refcount_set(&link->refs, 1);
 	kring_prog_get(prog);
 	link->prog = prog;
+	link->cookie = at.cookie;
 
 	switch (prog->attach_type) {
 	case KRING_ATTACH_SCHED_PROCESS_FORK:

@@ -19,7 +19,7 @@ struct kring_link;
 struct kring_link_info;
 
 /*
- * KRING_IOC_PROG_ATTACH (or _V1: @size is the struct's size the loader
+ * KRING_IOC_PROG_ATTACH (or _V1, _V2: @size is the struct's size the loader
  * knows): returns a link fd (its last holder detaches).
  */
 long kring_attach(struct kring_prog *prog, const void __user *uarg, u32 size);

@@ -410,6 +410,15 @@ KRING_HELPER(get_socket_cookie)
 	return (u64)cookie[1] << 32 | cookie[0];
 }
 
+/*
+ * The cookie the run's link was attached with, as Linux's helper reads its
+ * run context's; the verifier offers it only where links have one.
+ */
+KRING_HELPER(get_attach_cookie)
+{
+	return kring_prog_run_cookie();
+}
+
 KRING_HELPER(ktime_get_ns)
 {
 	return ktime_get_mono_fast_ns();
@@ -656,6 +665,8 @@ kring_helper_fn kring_helper_addr(s32 helper_id)
 		return kring_helper_get_current_uid_gid;
 	case BPF_FUNC_get_socket_cookie:
 		return kring_helper_get_socket_cookie;
+	case BPF_FUNC_get_attach_cookie:
+		return kring_helper_get_attach_cookie;
 	case BPF_FUNC_map_lookup_elem:
 		return kring_helper_map_lookup_elem;
 	case BPF_FUNC_map_update_elem:
@@ -732,6 +743,8 @@ u64 kring_call_helper(void *priv, s32 helper_id, const u64 args[5])
 		return KRING_CALL(get_current_uid_gid);
 	case BPF_FUNC_get_socket_cookie:
 		return KRING_CALL(get_socket_cookie);
+	case BPF_FUNC_get_attach_cookie:
+		return KRING_CALL(get_attach_cookie);
 	case BPF_FUNC_map_lookup_elem:
 		return KRING_CALL(map_lookup_elem);
 	case BPF_FUNC_map_update_elem:

@@ -48,7 +48,8 @@
  * What one CPU needs to run a program: the interpreter's stack, the flag
  * that keeps runs from nesting (JIT'd or not), and the run's tail calls:
  * how many were taken, and the program the last one picked; where its stack
- * walks start, and whether it is a test run (kring_prog_run_is_test()).
+ * walks start, whether it is a test run (kring_prog_run_is_test()), and
+ * its link's cookie (kring_prog_run_cookie()).
  */
 struct kring_run_cpu {
 	u8 stack[KBPF_INTERP_STACK_SIZE] __aligned(8);
@@ -59,6 +60,7 @@ struct kring_run_cpu {
 	struct pt_regs *regs;
 	unsigned long *frame;
 	bool test_run;
+	u64 cookie;
 };
 
 DEFINE_PER_CPU(struct kring_batch, kring_prog_batches);
@@ -189,8 +191,14 @@ bool kring_prog_run_is_test(void)
 	return this_cpu_ptr(kring_run_cpus)->test_run;
 }
 
+u64 kring_prog_run_cookie(void)
+{
+	return this_cpu_ptr(kring_run_cpus)->cookie;
+}
+
 static int kring_prog_run_on(struct kring_prog *prog, void *ctx,
-			     struct pt_regs *regs, u64 *r0, bool test_run)
+			     struct pt_regs *regs, u64 cookie, u64 *r0,
+			     bool test_run)
 {
 	struct kring_run_cpu *cpu = this_cpu_ptr(kring_run_cpus);
 	struct kring_prog *run;
@@ -215,6 +223,7 @@ static int kring_prog_run_on(struct kring_prog *prog, void *ctx,
 	cpu->regs = regs;
 	cpu->frame = (unsigned long *)current_stack_pointer;
 	cpu->test_run = test_run;
+	cpu->cookie = cookie;
 	kring_batch_begin(kring_prog_batch());
 	barrier();	/* the flag before the stack use, against nesting irqs */
 	/*
@@ -249,10 +258,10 @@ static int kring_prog_run_on(struct kring_prog *prog, void *ctx,
 	return err;
 }
 
-int kring_prog_run(struct kring_prog *prog, void *ctx, struct pt_regs *regs,
-		   u64 *r0)
+void kring_prog_run(struct kring_prog *prog, void *ctx, struct pt_regs *regs,
+		    u64 cookie)
 {
-	return kring_prog_run_on(prog, ctx, regs, r0, false);
+	kring_prog_run_on(prog, ctx, regs, cookie, NULL, false);
 }
 
 void kring_prog_fill_info(struct kring_prog *prog,
@@ -317,7 +326,7 @@ static long kring_prog_test_run(struct kring_prog *prog, void __user *uarg)
 		preempt_disable();
 		start = ktime_get_ns();
 		for (i = 0; i < batch && !err; i++)
-			err = kring_prog_run_on(prog, ctx, NULL, &r0, true);
+			err = kring_prog_run_on(prog, ctx, NULL, 0, &r0, true);
 		elapsed += ktime_get_ns() - start;
 		preempt_enable();
 		done += batch;
@@ -355,6 +364,7 @@ static long kring_prog_ioctl(struct file *file, unsigned int cmd,
 	switch (cmd) {
 	case KRING_IOC_PROG_ATTACH:
 	case KRING_IOC_PROG_ATTACH_V1:
+	case KRING_IOC_PROG_ATTACH_V2:
 		return kring_attach(prog, (void __user *)arg, _IOC_SIZE(cmd));
 	case KRING_IOC_PROG_TEST_RUN:
 		return kring_prog_test_run(prog, (void __user *)arg);
@@ -950,6 +960,7 @@ long kring_prog_load(const void __user *uarg, u32 size)
 	attr.func_info_cnt = load.func_info_cnt;
 	attr.ctx.size = prog->ctx_size;
 	attr.ctx.writable = false;
+	attr.ctx.no_attach_cookie = !kbpf_attach_has_cookie(load.attach_type);
 	attr.map_lookup = kring_load_lookup;
 	attr.map_priv = lo;
 	attr.flags = KBPF_F_BPF_CAPABLE;

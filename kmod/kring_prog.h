@@ -109,12 +109,12 @@ void kring_prog_fill_info(struct kring_prog *prog,
  * Runs @prog on @ctx on this CPU; the caller has preemption disabled.
  * @regs are the registers of the probe that fired (a kprobe's, or those
  * the perf core gave a trace event), where bpf_get_stack's walks start;
- * NULL for a run that has none. Returns 0 with R0 in *@r0, -EBUSY if a
- * program is already running on this CPU (a probe hit from inside one:
- * counted as a miss), or the interpreter's error (a JIT'd program has none).
+ * NULL for a run that has none. @cookie is the link's, what
+ * bpf_get_attach_cookie gives the run. Skipped (counted as a miss) if a
+ * program is already running on this CPU: a probe hit from inside one.
  */
-int kring_prog_run(struct kring_prog *prog, void *ctx, struct pt_regs *regs,
-		   u64 *r0);
+void kring_prog_run(struct kring_prog *prog, void *ctx, struct pt_regs *regs,
+		    u64 cookie);
 /*
  * The batch (kring.h) of the run under way on this CPU: the ring helpers
  * reserve and commit in it, and the run ends it. Only helpers use it, so
@@ -145,6 +145,9 @@ struct pt_regs *kring_prog_run_regs(unsigned long **frame);
  * are no kernel objects there, whatever the verifier trusts of them.
  */
 bool kring_prog_run_is_test(void);
+
+/* The cookie of the link whose run this CPU's is: 0 for a test run. */
+u64 kring_prog_run_cookie(void);
 
 /*
  * The helper bpf_tail_call(ctx, prog array, index) of interpreted programs

@@ -1049,6 +1049,11 @@ int kbpf_check_helper_call(struct kbpf_env *env, const struct kbpf_state *st,
 		return kbpf_reject(env, -EINVAL,
 				   "helper %d (%s) is for tp_btf, fentry and fexit programs only",
 				   insn->imm, proto->name);
+	if ((proto->flags & KBPF_HELPER_ATTACH_COOKIE) &&
+	    env->attr->ctx.no_attach_cookie)
+		return kbpf_reject(env, -EINVAL,
+				   "helper %d (%s): raw tracepoints and tp_btf programs have no cookie",
+				   insn->imm, proto->name);
 	if ((proto->flags & KBPF_HELPER_PERFMON) && !env->allow_ptr_leaks)
 		return kbpf_reject(env, -EACCES,
 				   "helper %d (%s) reads kernel memory or addresses: it needs CAP_PERFMON",

@@ -63,6 +63,11 @@ enum kbpf_ret_kind {
  * BPF_PROG_TYPE_TRACING), as Linux offers it to those alone.
  */
 #define KBPF_HELPER_TYPED_ONLY	(1U << 1)
+/*
+ * Reads the cookie of the link that runs the program: not for contexts
+ * whose attach point has none (kbpf_ctx_desc's no_attach_cookie).
+ */
+#define KBPF_HELPER_ATTACH_COOKIE	(1U << 2)
 
 struct kbpf_helper_proto {
 	s32 id;

@@ -61,7 +61,24 @@ struct kbpf_ctx_desc {
 	 * whose function may have freed what its arguments point to.
 	 */
 	bool args_trusted;
+	/*
+	 * The attach point gives its links no cookie, so bpf_get_attach_cookie
+	 * is not offered (kbpf_attach_has_cookie()). False in a descriptor
+	 * that names no attach type.
+	 */
+	bool no_attach_cookie;
 };
+
+/*
+ * Whether links of @attach_type carry a cookie for bpf_get_attach_cookie:
+ * all but raw tracepoints and tp_btf, as Linux 6.1 offers the helper to
+ * kprobe, uprobe, tracepoint, perf event, fentry and fexit programs.
+ */
+static inline bool kbpf_attach_has_cookie(u32 attach_type)
+{
+	return attach_type != KRING_ATTACH_RAW_TRACEPOINT &&
+	       attach_type != KRING_ATTACH_TP_BTF;
+}
 
 /*
  * A map a program loads with BPF_PSEUDO_MAP_FD (or whose value it loads with

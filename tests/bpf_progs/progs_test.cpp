@@ -656,7 +656,7 @@ TEST_CASE("__kconfig externs: each type filled from the configuration as libbpf 
           kring::bpf::running_kernel_version());
     CHECK(value_of<uint8_t>(kconfig, "LINUX_HAS_SYSCALL_WRAPPER") ==
           running_kernel_has_syscall_wrapper());
-    CHECK(value_of<uint8_t>(kconfig, "LINUX_HAS_BPF_COOKIE") == 0);
+    CHECK(value_of<uint8_t>(kconfig, "LINUX_HAS_BPF_COOKIE") == 1);
     CHECK(value_of<uint8_t>(kconfig, "CONFIG_KRING_BOOL") == 1);
     CHECK(value_of<uint32_t>(kconfig, "CONFIG_KRING_TRISTATE") == 2); // TRI_MODULE
     CHECK(value_of<char>(kconfig, "CONFIG_KRING_CHAR") == 'y');
@@ -681,7 +681,7 @@ TEST_CASE("__kconfig externs: each type filled from the configuration as libbpf 
     CHECK(vars.back().offset + vars.back().size == kconfig.value_size);
     CHECK(run_kconfig(obj, "kring/version") == kring::bpf::running_kernel_version());
     CHECK(run_kconfig(obj, "kring/sum") == 250 - 1000 + 0xffff);
-    CHECK(run_kconfig(obj, "kring/flags") == (1 | 2 | 4 | 'r' << 8));
+    CHECK(run_kconfig(obj, "kring/flags") == (1 | 2 | 4 | 16 | 'r' << 8));
     CHECK(run_kconfig(obj, "kring/dead_code") == running_kernel_has_syscall_wrapper());
     // Unfrozen, the same bytes tell the verifier nothing: the call is live.
     obj.maps[obj.map_index(".kconfig")].flags = 0;

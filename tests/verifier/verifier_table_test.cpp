@@ -91,13 +91,21 @@ Prog P(std::initializer_list<Part> parts) {
     return prog;
 }
 
+// A context of @size bytes that no attach type describes further.
+kbpf_ctx_desc plain_ctx(uint32_t size, bool writable) {
+    kbpf_ctx_desc ctx{};
+    ctx.size = size;
+    ctx.writable = writable;
+    return ctx;
+}
+
 struct Case {
     std::string name;
     Prog prog;
     int err = 0;     // 0: accepted; else the negative errno
     std::string msg; // catalog phrase the log must contain when rejected
     uint32_t flags = PRIV;
-    kbpf_ctx_desc ctx{64, false, nullptr, 0, nullptr, false};
+    kbpf_ctx_desc ctx = plain_ctx(64, false);
     std::vector<kring_func_info> funcs;
     uint32_t log_level = KBPF_LOG_LEVEL_ERRORS;
     // A tp_btf program of this tracepoint, or an fentry or fexit program of
@@ -111,7 +119,7 @@ struct Case {
         return std::move(*this);
     }
     Case with_ctx(uint32_t size, bool writable) && {
-        ctx = {size, writable, nullptr, 0, nullptr, false};
+        ctx = plain_ctx(size, writable);
         return std::move(*this);
     }
     Case with_funcs(std::vector<kring_func_info> value) && {
@@ -134,7 +142,8 @@ struct Case {
     Case with_typed(uint32_t attach, const char* target) && {
         typed_attach = attach;
         typed_target = target;
-        ctx = {KRING_RAW_TP_CTX_SIZE, false, nullptr, 0, nullptr, false};
+        ctx = plain_ctx(KRING_RAW_TP_CTX_SIZE, false);
+        ctx.no_attach_cookie = !kbpf_attach_has_cookie(attach);
         return std::move(*this);
     }
 };
@@ -1809,6 +1818,19 @@ std::vector<Case> tracing_helper_cases() {
             .with_flags(NO_LEAKS),
         deny("get_stackid's first argument not the context",
              P({mov64_imm(R1, 0), stackid(STACK_MAP, 0)}), "r1 expects the context, got scalar"),
+        // get_attach_cookie(ctx): the cookie the link was attached with, as
+        // libbpf's USDT support and multi-attach tools read it.
+        accept("get_attach_cookie's cookie returned",
+               P({call_helper(BPF_FUNC_get_attach_cookie), exit_insn()})),
+        accept("get_attach_cookie's cookie kept across a call",
+               P({call_helper(BPF_FUNC_get_attach_cookie), mov64_reg(R6, R0),
+                  call_helper(BPF_FUNC_ktime_get_ns), alu64_reg(BPF_ADD, R0, R6), exit_insn()})),
+        deny("get_attach_cookie's argument not the context",
+             P({mov64_reg(R1, R10), call_helper(BPF_FUNC_get_attach_cookie), ret(0)}),
+             "r1 expects the context, got stack pointer"),
+        deny("get_attach_cookie's result is no pointer",
+             P({call_helper(BPF_FUNC_get_attach_cookie), ldx(BPF_DW, R0, R0, 0), exit_insn()}),
+             "r0 (scalar) cannot be dereferenced"),
     };
 }
 
@@ -1961,6 +1983,19 @@ std::vector<Case> btf_cases() {
              P({ldx(BPF_DW, R1, R1, 0), call_helper(BPF_FUNC_get_socket_cookie), ret(0)}),
              "r1: struct sock may be stale")
             .with_fexit("tcp_close"),
+        // get_attach_cookie: fentry and fexit links have one (Linux's
+        // trampoline programs), tp_btf links none in Linux 6.1.
+        accept("get_attach_cookie in an fentry program",
+               P({call_helper(BPF_FUNC_get_attach_cookie), ret(0)}))
+            .with_fentry("__x64_sys_close"),
+        accept("get_attach_cookie in an fexit program",
+               P({call_helper(BPF_FUNC_get_attach_cookie), ret(0)}))
+            .with_fexit("__x64_sys_close"),
+        malformed("get_attach_cookie in a tp_btf program",
+                  P({call_helper(BPF_FUNC_get_attach_cookie), ret(0)}),
+                  "helper 174 (get_attach_cookie): raw tracepoints and tp_btf programs have no "
+                  "cookie")
+            .with_tp_btf("sched_process_exec"),
     };
 }
 

@@ -42,27 +42,6 @@ struct Sample { // perf_event.bpf.c's
     int64_t user_id;
 };
 
-perf_event_attr cpu_clock() {
-    perf_event_attr attr{};
-    attr.size = sizeof(attr);
-    attr.type = PERF_TYPE_SOFTWARE;
-    attr.config = PERF_COUNT_SW_CPU_CLOCK;
-    attr.sample_period = kPeriodNs;
-    return attr;
-}
-
-// Burns this thread's CPU for `ms` milliseconds of its own CPU time.
-void spin(int ms) {
-    timespec start{}, now{};
-    ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &start);
-    volatile uint64_t sink = 0;
-    do {
-        for (int i = 0; i < 10000; i++)
-            sink = sink + static_cast<uint64_t>(i);
-        ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now);
-    } while ((now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000 < ms);
-}
-
 // What every sample of 200 ms of spinning shows, whoever took it.
 void check_samples(const std::vector<Sample>& samples, int stacks_fd) {
     INFO(samples.size(), " samples");
@@ -100,7 +79,7 @@ TEST_CASE(
         vmtest::LibbpfObject<Sample> profiler(kObject, "samples",
                                               static_cast<uint32_t>(::getpid()));
         std::vector<vmtest::Fd> counters;
-        perf_event_attr attr = cpu_clock();
+        perf_event_attr attr = vmtest::cpu_clock(kPeriodNs);
         for (int cpu = 0; cpu < libbpf_num_possible_cpus(); cpu++) {
             vmtest::Fd counter(
                 static_cast<int>(::syscall(SYS_perf_event_open, &attr, -1, cpu, -1, 0)));
@@ -111,7 +90,7 @@ TEST_CASE(
                 "on_sample");
             counters.push_back(std::move(counter));
         }
-        spin(200);
+        vmtest::spin(200);
         profiler.detach();
         INFO("Linux's samples");
         check_samples(profiler.records(), profiler.map_fd("stacks"));
@@ -121,11 +100,11 @@ TEST_CASE(
         vmtest::TestObject t(kObject, "perf_event", vmtest::reporting_this_process());
         kring::Program prog = t.load("on_sample", KRING_ATTACH_PERF_EVENT, runtime);
         {
-            kring::Link link = prog.attach_perf_event(cpu_clock());
-            spin(200);
+            kring::Link link = prog.attach_perf_event(vmtest::cpu_clock(kPeriodNs));
+            vmtest::spin(200);
         }
         check_samples(t.drain<Sample>("samples"), t.maps.map(t.obj.map_index("stacks")).fd());
-        spin(20);
+        vmtest::spin(20);
         CHECK(t.drain<Sample>("samples").empty()); // detached
     }
 }
@@ -141,14 +120,14 @@ TEST_CASE("perf_event: what kring does not sample is refused") {
         }
         return 0;
     };
-    perf_event_attr hardware = cpu_clock();
+    perf_event_attr hardware = vmtest::cpu_clock(kPeriodNs);
     hardware.type = PERF_TYPE_HARDWARE;
     hardware.config = PERF_COUNT_HW_CPU_CYCLES;
     CHECK(refused(hardware) == EOPNOTSUPP);
-    perf_event_attr no_period = cpu_clock();
+    perf_event_attr no_period = vmtest::cpu_clock(kPeriodNs);
     no_period.sample_period = 0;
     CHECK(refused(no_period) == EINVAL);
-    perf_event_attr too_small = cpu_clock();
+    perf_event_attr too_small = vmtest::cpu_clock(kPeriodNs);
     too_small.size = 8;
     CHECK(refused(too_small) == EINVAL);
     CHECK_THROWS_WITH_AS(prog.attach(), doctest::Contains("attach_perf_event()"), kring::Error);
@@ -159,7 +138,7 @@ TEST_CASE("perf_event: kringctl run samples a perf_event section at --sample-fre
     std::string out = vmtest::cli::run_kringctl_while(
         {"run", kObject, "--set", "target_tgid=" + std::to_string(::getpid()), "--sample-freq",
          "1000", "--count", "5", "--json"},
-        [] { spin(10); }, std::chrono::seconds(60), &status); // this process is sampled
+        [] { vmtest::spin(10); }, std::chrono::seconds(60), &status); // this process is sampled
     REQUIRE_MESSAGE(status >= 0, "kringctl run printed no 5 samples in 60 s");
     CHECK(status == 0);
     size_t records = 0;

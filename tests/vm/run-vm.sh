@@ -82,6 +82,7 @@ cp "$top"/build/vm/tests/linux_progs/*.bpf.o "$top"/build/vm/tests/bpf_progs/glo
 	"$top"/build/vm/tests/bpf_progs/uprobe.bpf.o \
 	"$top"/build/vm/tests/bpf_progs/perf_event.bpf.o \
 	"$top"/build/vm/tests/bpf_progs/socket_cookie.bpf.o \
+	"$top"/build/vm/tests/bpf_progs/attach_cookie.bpf.o \
 	"$root/lib/kring/" 2>/dev/null || true
 # The kernel's configuration where Debian keeps it, for __kconfig externs
 # (tests/vm/ksyscall_test.cpp).

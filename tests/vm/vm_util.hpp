@@ -14,6 +14,7 @@
 #include <fstream>
 #include <linux/capability.h>
 #include <linux/kring.h>
+#include <linux/perf_event.h>
 #include <stdexcept>
 #include <string>
 #include <sys/ioctl.h>
@@ -21,11 +22,35 @@
 #include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include <utility>
 #include <vector>
 
 namespace vmtest {
+
+// A cpu-clock counter's attr, sampling every `period_ns` nanoseconds.
+inline perf_event_attr cpu_clock(uint64_t period_ns) {
+    perf_event_attr attr{};
+    attr.size = sizeof(attr);
+    attr.type = PERF_TYPE_SOFTWARE;
+    attr.config = PERF_COUNT_SW_CPU_CLOCK;
+    attr.sample_period = period_ns;
+    return attr;
+}
+
+// Burns this thread's CPU for `ms` milliseconds of its own CPU time (for
+// cpu-clock samples).
+inline void spin(int ms) {
+    timespec start{}, now{};
+    ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &start);
+    volatile uint64_t sink = 0;
+    do {
+        for (int i = 0; i < 10000; i++)
+            sink = sink + static_cast<uint64_t>(i);
+        ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now);
+    } while ((now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000 < ms);
+}
 
 // Whether `address` is in an executable mapping of this process.
 inline bool in_executable_mapping(uint64_t address) {

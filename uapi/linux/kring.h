@@ -395,6 +395,13 @@ struct kring_prog_attach {
 	 */
 	__s32 pid;
 	__u32 reserved;		/* must be 0 */
+	/*
+	 * What bpf_get_attach_cookie() gives the program in this link's runs
+	 * (libbpf's bpf_cookie), as Linux 6.1 gives it to kprobe, uprobe,
+	 * tracepoint, perf event, fentry and fexit programs: any attach type
+	 * but KRING_ATTACH_RAW_TRACEPOINT and _TP_BTF, where it must be 0.
+	 */
+	__u64 cookie;
 };
 
 /*
@@ -428,6 +435,8 @@ struct kring_prog_test_run {
 #define KRING_IOC_PROG_ATTACH	_IOW(KRING_IOC_MAGIC, 6, struct kring_prog_attach)
 /* The same, as loaders built before uprobes send it (16 bytes). */
 #define KRING_IOC_PROG_ATTACH_V1	_IOC(_IOC_WRITE, KRING_IOC_MAGIC, 6, 16)
+/* The same, as loaders built before cookies send it (32 bytes). */
+#define KRING_IOC_PROG_ATTACH_V2	_IOC(_IOC_WRITE, KRING_IOC_MAGIC, 6, 32)
 #define KRING_IOC_PROG_TEST_RUN	_IOWR(KRING_IOC_MAGIC, 7, struct kring_prog_test_run)
 
 /*
@@ -566,7 +575,8 @@ struct kring_link_info {
 	char target[KRING_SYMBOL_MAX];	/* the kprobe's function, the
 					 * trace event's or the raw
 					 * tracepoint's name */
-	__u64 reserved[4];
+	__u64 cookie;		/* struct kring_prog_attach's */
+	__u64 reserved[3];
 };
 
 #define KRING_IOC_RING_LIST	_IOWR(KRING_IOC_MAGIC, 12, struct kring_obj_list)

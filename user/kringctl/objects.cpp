@@ -94,14 +94,16 @@ void print_link(const kring_link_info& l, const std::map<uint32_t, std::string>&
         std::cout << "{\"id\":" << l.id << ",\"prog_id\":" << l.prog_id
                   << ",\"prog_name\":" << json_string(prog_name)
                   << ",\"attach\":" << json_string(kring::attach_type_name(type))
-                  << ",\"target\":" << json_string(target) << pinned_json(l.nr_pinned, pinned)
-                  << "}\n";
+                  << ",\"target\":" << json_string(target)
+                  << (l.cookie ? ",\"cookie\":" + std::to_string(l.cookie) : "")
+                  << pinned_json(l.nr_pinned, pinned) << "}\n";
     else
         std::cout << l.id << ": prog " << l.prog_id
                   << (prog_name.empty() ? "" : " (" + prog_name + ")") << ", "
                   << (kring::needs_target(type) ? std::string(kring::attach_type_name(type)) + " "
                                                 : "tracepoint ")
-                  << target << pinned_text(l.nr_pinned, pinned) << "\n";
+                  << target << (l.cookie ? ", cookie " + std::to_string(l.cookie) : "")
+                  << pinned_text(l.nr_pinned, pinned) << "\n";
 }
 
 // `kringctl KIND list [--json]`: the one subcommand each kind has.

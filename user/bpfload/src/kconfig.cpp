@@ -336,7 +336,8 @@ MapDecl kconfig_map(const std::string& path, const btf* b,
             set_number(path, s, version, "the kernel's version " + std::to_string(version),
                        decl.data.data());
         } else if (s.name == "LINUX_HAS_SYSCALL_WRAPPER" || s.name == "LINUX_HAS_BPF_COOKIE") {
-            bool has = s.name == "LINUX_HAS_SYSCALL_WRAPPER" && running_kernel_has("__x64_sys_bpf");
+            // kring has bpf_get_attach_cookie, which libbpf probes for.
+            bool has = s.name == "LINUX_HAS_BPF_COOKIE" || running_kernel_has("__x64_sys_bpf");
             set_number(path, s, has, has ? "1" : "0", decl.data.data());
         } else if (!s.name.starts_with("LINUX_")) {
             invalid(path, "__kconfig extern " + s.name +

@@ -131,14 +131,19 @@ kring_prog_info Program::info() const {
     return info;
 }
 
-Link Program::attach(const std::string& target, const std::string& target_btf) const {
+Link Program::attach(const std::string& target, const std::string& target_btf,
+                     uint64_t cookie) const {
     if (attach_type_ == KRING_ATTACH_UPROBE || attach_type_ == KRING_ATTACH_URETPROBE) {
         UprobeTarget where = resolve_uprobe_target(target);
-        return attach_uprobe(where.path, where.offset);
+        return attach_uprobe(where.path, where.offset, 0, cookie);
     }
     if (attach_type_ == KRING_ATTACH_PERF_EVENT)
         throw Error(EINVAL, "a perf event program attaches to counters: attach_perf_event()");
+    if (cookie && !kbpf_attach_has_cookie(attach_type_))
+        throw Error(EINVAL, std::string("a ") + attach_type_name(attach_type_) +
+                                " program's link has no cookie");
     kring_prog_attach req{};
+    req.cookie = cookie;
     req.symbol = target.empty() ? 0 : reinterpret_cast<uint64_t>(target.c_str());
     if (attach_type_ == KRING_ATTACH_RAW_TRACEPOINT && !target.empty())
         req.raw_args = raw_tracepoint_args(target, target_btf);
@@ -148,8 +153,10 @@ Link Program::attach(const std::string& target, const std::string& target_btf) c
     return Link(fd);
 }
 
-Link Program::attach_uprobe(const std::string& path, uint64_t offset, int32_t pid) const {
+Link Program::attach_uprobe(const std::string& path, uint64_t offset, int32_t pid,
+                            uint64_t cookie) const {
     kring_prog_attach req{};
+    req.cookie = cookie;
     req.symbol = reinterpret_cast<uint64_t>(path.c_str());
     req.offset = offset;
     req.pid = pid;
@@ -164,8 +171,9 @@ Link Program::attach_uprobe(const std::string& path, uint64_t offset, int32_t pi
     return Link(fd);
 }
 
-Link Program::attach_perf_event(const perf_event_attr& attr) const {
+Link Program::attach_perf_event(const perf_event_attr& attr, uint64_t cookie) const {
     kring_prog_attach req{};
+    req.cookie = cookie;
     req.symbol = reinterpret_cast<uint64_t>(&attr);
     int fd = ::ioctl(fd_.get(), KRING_IOC_PROG_ATTACH, &req);
     if (fd < 0)
@@ -343,6 +351,7 @@ kbpf_ctx_desc ProgramContext::desc(bool writable) const {
     kbpf_ctx_desc d{};
     d.size = size;
     d.writable = writable;
+    d.no_attach_cookie = !kbpf_attach_has_cookie(attach);
     if (typed_attach(attach))
         kbpf_typed_ctx(&tp, attach, target.c_str(), &d);
     return d;

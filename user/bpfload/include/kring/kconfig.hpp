@@ -34,7 +34,7 @@ struct KconfigExtern {
 // - LINUX_KERNEL_VERSION: running_kernel_version().
 // - LINUX_HAS_SYSCALL_WRAPPER: whether the running kernel has
 //   __x64_sys_bpf (/proc/kallsyms), as libbpf probes it.
-// - LINUX_HAS_BPF_COOKIE: 0 (kring has no bpf_get_attach_cookie).
+// - LINUX_HAS_BPF_COOKIE: 1 (kring has bpf_get_attach_cookie).
 // A __weak extern without a value reads 0; a strong one, a value that does
 // not fit its type, an unsupported type, an unknown LINUX_ name or a name
 // without either prefix throws kring::Error (EINVAL, or the configuration

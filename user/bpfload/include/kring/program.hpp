@@ -66,15 +66,19 @@ public:
     // its NAME, a uprobe's its "PATH:FUNCTION[+OFFSET]" (needs_target();
     // resolve_uprobe_target(), in every process); a tp_btf program's was
     // named at load. A raw tracepoint's arguments are read from the kernel
-    // BTF `target_btf` names (raw_tracepoint_args()).
-    Link attach(const std::string& target = {}, const std::string& target_btf = {}) const;
+    // BTF `target_btf` names (raw_tracepoint_args()). The link's runs get
+    // `cookie` from bpf_get_attach_cookie() (libbpf's bpf_cookie; not for
+    // raw tracepoints and tp_btf: kbpf_attach_has_cookie()).
+    Link attach(const std::string& target = {}, const std::string& target_btf = {},
+                uint64_t cookie = 0) const;
     // A uprobe's or uretprobe's: at `offset` in the file at `path`, hit by
     // process `pid` only, or by every process for 0.
-    Link attach_uprobe(const std::string& path, uint64_t offset, int32_t pid = 0) const;
+    Link attach_uprobe(const std::string& path, uint64_t offset, int32_t pid = 0,
+                       uint64_t cookie = 0) const;
     // A perf event program's: a sampling counter of `attr` (a software
     // event, its sample_period or, with freq, sample_freq set) on each
     // online CPU, counting every task.
-    Link attach_perf_event(const perf_event_attr& attr) const;
+    Link attach_perf_event(const perf_event_attr& attr, uint64_t cookie = 0) const;
     // Runs it `repeat` times on `ctx` in the kernel (KRING_IOC_PROG_TEST_RUN).
     TestRun test_run(std::span<std::byte> ctx, uint32_t repeat = 1) const;
     // Names the program (KRING_IOC_PIN, needs CAP_BPF), as bpftool prog
