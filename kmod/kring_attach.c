@@ -28,6 +28,7 @@
 #include <linux/string.h>
 #include <linux/tracepoint.h>
 #include <linux/uaccess.h>
+#include <asm/ibt.h>
 #include <asm/syscall.h>
 #include <linux/kring.h>
 
@@ -54,7 +55,7 @@ struct kring_link {
 	};
 	/* UPROBE, URETPROBE: the only process whose hits run it, or NULL */
 	struct pid *tgid;
-	u64 cookie;		/* bpf_get_attach_cookie's */
+	struct kring_run_link run;	/* what it gives its runs */
 	/* RAW_TRACEPOINT, TP_BTF, FENTRY, FEXIT: the bits each keeps */
 	u64 raw_arg_masks[KRING_RAW_TP_MAX_ARGS];
 	char symbol[KRING_SYMBOL_MAX];	/* the probe's, or the tracepoint's name */
@@ -83,7 +84,7 @@ static void kring_probe_fork(void *data, struct task_struct *parent,
 
 	strscpy_pad(ctx.parent_comm, parent->comm, sizeof(ctx.parent_comm));
 	strscpy_pad(ctx.child_comm, child->comm, sizeof(ctx.child_comm));
-	kring_prog_run(link->prog, &ctx, NULL, link->cookie);
+	kring_prog_run(link->prog, &ctx, NULL, &link->run);
 }
 
 static void kring_probe_exec(void *data, struct task_struct *task,
@@ -99,7 +100,7 @@ static void kring_probe_exec(void *data, struct task_struct *task,
 
 	strscpy_pad(ctx.comm, task->comm, sizeof(ctx.comm));
 	strscpy_pad(ctx.filename, bprm->filename, sizeof(ctx.filename));
-	kring_prog_run(link->prog, &ctx, NULL, link->cookie);
+	kring_prog_run(link->prog, &ctx, NULL, &link->run);
 }
 
 static void kring_probe_exit(void *data, struct task_struct *task)
@@ -113,7 +114,7 @@ static void kring_probe_exit(void *data, struct task_struct *task)
 	};
 
 	strscpy_pad(ctx.comm, task->comm, sizeof(ctx.comm));
-	kring_prog_run(link->prog, &ctx, NULL, link->cookie);
+	kring_prog_run(link->prog, &ctx, NULL, &link->run);
 }
 
 static void kring_probe_sys_enter(void *data, struct pt_regs *regs, long id)
@@ -126,7 +127,7 @@ static void kring_probe_sys_enter(void *data, struct pt_regs *regs, long id)
 	syscall_get_arguments(current, regs, args);
 	for (i = 0; i < 6; i++)
 		ctx.args[i] = args[i];
-	kring_prog_run(link->prog, &ctx, NULL, link->cookie);
+	kring_prog_run(link->prog, &ctx, NULL, &link->run);
 }
 
 static void kring_probe_sys_exit(void *data, struct pt_regs *regs, long ret)
@@ -137,7 +138,7 @@ static void kring_probe_sys_exit(void *data, struct pt_regs *regs, long ret)
 		.ret = ret,
 	};
 
-	kring_prog_run(link->prog, &ctx, NULL, link->cookie);
+	kring_prog_run(link->prog, &ctx, NULL, &link->run);
 }
 
 /*
@@ -149,7 +150,7 @@ static int kring_probe_kprobe(struct kprobe *kp, struct pt_regs *regs)
 {
 	struct kring_link *link = container_of(kp, struct kring_link, kp);
 
-	kring_prog_run(link->prog, regs, regs, link->cookie);
+	kring_prog_run(link->prog, regs, regs, &link->run);
 	return 0;
 }
 
@@ -159,21 +160,29 @@ static int kring_probe_kretprobe(struct kretprobe_instance *ri,
 	struct kring_link *link =
 		container_of(get_kretprobe(ri), struct kring_link, krp);
 
-	kring_prog_run(link->prog, regs, regs, link->cookie);
+	kring_prog_run(link->prog, regs, regs, &link->run);
 	return 0;
 }
 
 /*
  * A uprobe's or uretprobe's hit, in the task that hit it, preemptible:
  * the run wants preemption off. The task's user registers are the context,
- * as Linux gives them to uprobe programs.
+ * as Linux gives them to uprobe programs. bpf_get_func_ip gives the probed
+ * address in this task (@func_ip: the breakpoint's, or at a uretprobe the
+ * function's), as Linux has since 6.4 (6.1 gives 0).
  */
-static void kring_run_uprobe(struct kring_link *link, struct pt_regs *regs)
+static void kring_run_uprobe(struct kring_link *link, struct pt_regs *regs,
+			     unsigned long func_ip)
 {
+	struct kring_run_link run = {
+		.cookie = link->run.cookie,
+		.func_ip = func_ip,
+	};
+
 	if (link->tgid && task_tgid(current) != link->tgid)
 		return;
 	preempt_disable();
-	kring_prog_run(link->prog, regs, regs, link->cookie);
+	kring_prog_run(link->prog, regs, regs, &run);
 	preempt_enable();
 }
 
@@ -199,14 +208,16 @@ static bool kring_uprobe_filter(KRING_UPROBE_FILTER_PARAMS)
 
 static int kring_probe_uprobe(struct uprobe_consumer *uc, struct pt_regs *regs)
 {
-	kring_run_uprobe(container_of(uc, struct kring_link, up.uc), regs);
+	kring_run_uprobe(container_of(uc, struct kring_link, up.uc), regs,
+			 instruction_pointer(regs));
 	return 0;
 }
 
 static int kring_probe_uretprobe(struct uprobe_consumer *uc,
 				 unsigned long func, struct pt_regs *regs)
 {
-	kring_run_uprobe(container_of(uc, struct kring_link, up.uc), regs);
+	kring_run_uprobe(container_of(uc, struct kring_link, up.uc), regs,
+			 func);
 	return 0;
 }
 
@@ -227,7 +238,7 @@ static void kring_probe_trace_event(struct perf_event *event,
 	/* Trace events give one fragment; anything else is not a record. */
 	if (!raw || !perf_raw_frag_last(&raw->frag))
 		return;
-	kring_prog_run(link->prog, raw->frag.data, regs, link->cookie);
+	kring_prog_run(link->prog, raw->frag.data, regs, &link->run);
 }
 
 /*
@@ -247,7 +258,7 @@ static void kring_probe_perf_event(struct perf_event *event,
 		.addr = data->addr,
 	};
 
-	kring_prog_run(link->prog, &ctx, regs, link->cookie);
+	kring_prog_run(link->prog, &ctx, regs, &link->run);
 }
 
 /*
@@ -263,7 +274,7 @@ static void kring_run_args(struct kring_link *link,
 
 	for (i = 0; i < count; i++)
 		args[i] &= link->raw_arg_masks[i];
-	kring_prog_run(link->prog, args, regs, link->cookie);
+	kring_prog_run(link->prog, args, regs, &link->run);
 }
 
 /*
@@ -454,6 +465,56 @@ static void kring_link_arg_masks(struct kring_link *link, u32 raw_args)
  * the kretprobe keeps as many as the kernel's default, and a return it
  * misses counts as a missed kretprobe, as for kretprobe programs.
  */
+/*
+ * The entry of the function @kp probes, for bpf_get_func_ip: on kernels
+ * with IBT a probe on a function sits past its endbr64, and the entry, which
+ * Linux's helper gives too, is before it.
+ */
+static u64 kring_func_entry(const struct kprobe *kp)
+{
+	unsigned long ip = (unsigned long)kp->addr;
+	u32 insn;
+
+	if (!get_kernel_nofault(insn, (u32 *)ip - 1) && is_endbr(insn))
+		ip -= ENDBR_INSN_SIZE;
+	return ip;
+}
+
+/*
+ * Kprobes and kretprobes (and so fentry and fexit) register disabled, note
+ * the probed function's entry (the probe resolves its symbol), and only
+ * then enable: no hit sees the address unset.
+ */
+static int kring_register_kprobe(struct kring_link *link)
+{
+	int ret;
+
+	link->kp.flags = KPROBE_FLAG_DISABLED;
+	ret = register_kprobe(&link->kp);
+	if (ret)
+		return ret;
+	link->run.func_ip = kring_func_entry(&link->kp);
+	ret = enable_kprobe(&link->kp);
+	if (ret)
+		unregister_kprobe(&link->kp);
+	return ret;
+}
+
+static int kring_register_kretprobe(struct kring_link *link)
+{
+	int ret;
+
+	link->krp.kp.flags = KPROBE_FLAG_DISABLED;
+	ret = register_kretprobe(&link->krp);
+	if (ret)
+		return ret;
+	link->run.func_ip = kring_func_entry(&link->krp.kp);
+	ret = enable_kretprobe(&link->krp);
+	if (ret)
+		unregister_kretprobe(&link->krp);
+	return ret;
+}
+
 static int kring_link_function(struct kring_link *link)
 {
 	struct kring_prog *prog = link->prog;
@@ -463,13 +524,13 @@ static int kring_link_function(struct kring_link *link)
 	if (prog->attach_type == KRING_ATTACH_FENTRY) {
 		link->kp.symbol_name = link->symbol;
 		link->kp.pre_handler = kring_probe_fentry;
-		return register_kprobe(&link->kp);
+		return kring_register_kprobe(link);
 	}
 	link->krp.kp.symbol_name = link->symbol;
 	link->krp.entry_handler = kring_fexit_entry;
 	link->krp.handler = kring_probe_fexit;
 	link->krp.data_size = sizeof(struct kring_fexit_data);
-	return register_kretprobe(&link->krp);
+	return kring_register_kretprobe(link);
 }
 
 /*
@@ -701,7 +762,7 @@ void kring_link_fill_info(struct kring_link *link,
 	info->id = link->id;
 	info->prog_id = link->prog->id;
 	info->attach_type = link->prog->attach_type;
-	info->cookie = link->cookie;
+	info->cookie = link->run.cookie;
 	memcpy(info->target, link->symbol, sizeof(info->target));
 }
 
@@ -763,7 +824,7 @@ long kring_attach(struct kring_prog *prog, const void __user *uarg, u32 size)
 	refcount_set(&link->refs, 1);
 	kring_prog_get(prog);
 	link->prog = prog;
-	link->cookie = at.cookie;
+	link->run.cookie = at.cookie;
 
 	switch (prog->attach_type) {
 	case KRING_ATTACH_SCHED_PROCESS_FORK:
@@ -822,11 +883,11 @@ long kring_attach(struct kring_prog *prog, const void __user *uarg, u32 size)
 		} else if (prog->attach_type == KRING_ATTACH_KPROBE) {
 			link->kp.symbol_name = link->symbol;
 			link->kp.pre_handler = kring_probe_kprobe;
-			ret = register_kprobe(&link->kp);
+			ret = kring_register_kprobe(link);
 		} else {
 			link->krp.kp.symbol_name = link->symbol;
 			link->krp.handler = kring_probe_kretprobe;
-			ret = register_kretprobe(&link->krp);
+			ret = kring_register_kretprobe(link);
 		}
 		break;
 	default:

@@ -416,7 +416,16 @@ KRING_HELPER(get_socket_cookie)
  */
 KRING_HELPER(get_attach_cookie)
 {
-	return kring_prog_run_cookie();
+	return kring_prog_run_link()->cookie;
+}
+
+/*
+ * The probed function's address, as Linux's helper gives kprobe, uprobe
+ * and trampoline programs; the verifier offers it only to those.
+ */
+KRING_HELPER(get_func_ip)
+{
+	return kring_prog_run_link()->func_ip;
 }
 
 KRING_HELPER(ktime_get_ns)
@@ -667,6 +676,8 @@ kring_helper_fn kring_helper_addr(s32 helper_id)
 		return kring_helper_get_socket_cookie;
 	case BPF_FUNC_get_attach_cookie:
 		return kring_helper_get_attach_cookie;
+	case BPF_FUNC_get_func_ip:
+		return kring_helper_get_func_ip;
 	case BPF_FUNC_map_lookup_elem:
 		return kring_helper_map_lookup_elem;
 	case BPF_FUNC_map_update_elem:
@@ -745,6 +756,8 @@ u64 kring_call_helper(void *priv, s32 helper_id, const u64 args[5])
 		return KRING_CALL(get_socket_cookie);
 	case BPF_FUNC_get_attach_cookie:
 		return KRING_CALL(get_attach_cookie);
+	case BPF_FUNC_get_func_ip:
+		return KRING_CALL(get_func_ip);
 	case BPF_FUNC_map_lookup_elem:
 		return KRING_CALL(map_lookup_elem);
 	case BPF_FUNC_map_update_elem:

@@ -49,7 +49,7 @@
  * that keeps runs from nesting (JIT'd or not), and the run's tail calls:
  * how many were taken, and the program the last one picked; where its stack
  * walks start, whether it is a test run (kring_prog_run_is_test()), and
- * its link's cookie (kring_prog_run_cookie()).
+ * what its link gives it (kring_prog_run_link()).
  */
 struct kring_run_cpu {
 	u8 stack[KBPF_INTERP_STACK_SIZE] __aligned(8);
@@ -60,7 +60,7 @@ struct kring_run_cpu {
 	struct pt_regs *regs;
 	unsigned long *frame;
 	bool test_run;
-	u64 cookie;
+	const struct kring_run_link *link;
 };
 
 DEFINE_PER_CPU(struct kring_batch, kring_prog_batches);
@@ -191,13 +191,14 @@ bool kring_prog_run_is_test(void)
 	return this_cpu_ptr(kring_run_cpus)->test_run;
 }
 
-u64 kring_prog_run_cookie(void)
+const struct kring_run_link *kring_prog_run_link(void)
 {
-	return this_cpu_ptr(kring_run_cpus)->cookie;
+	return this_cpu_ptr(kring_run_cpus)->link;
 }
 
 static int kring_prog_run_on(struct kring_prog *prog, void *ctx,
-			     struct pt_regs *regs, u64 cookie, u64 *r0,
+			     struct pt_regs *regs,
+			     const struct kring_run_link *link, u64 *r0,
 			     bool test_run)
 {
 	struct kring_run_cpu *cpu = this_cpu_ptr(kring_run_cpus);
@@ -223,7 +224,7 @@ static int kring_prog_run_on(struct kring_prog *prog, void *ctx,
 	cpu->regs = regs;
 	cpu->frame = (unsigned long *)current_stack_pointer;
 	cpu->test_run = test_run;
-	cpu->cookie = cookie;
+	cpu->link = link;
 	kring_batch_begin(kring_prog_batch());
 	barrier();	/* the flag before the stack use, against nesting irqs */
 	/*
@@ -259,9 +260,9 @@ static int kring_prog_run_on(struct kring_prog *prog, void *ctx,
 }
 
 void kring_prog_run(struct kring_prog *prog, void *ctx, struct pt_regs *regs,
-		    u64 cookie)
+		    const struct kring_run_link *link)
 {
-	kring_prog_run_on(prog, ctx, regs, cookie, NULL, false);
+	kring_prog_run_on(prog, ctx, regs, link, NULL, false);
 }
 
 void kring_prog_fill_info(struct kring_prog *prog,
@@ -302,6 +303,9 @@ void kring_prog_fill_info(struct kring_prog *prog,
 
 /* ---- program fds ---- */
 
+/* A test run's: no link, no cookie, no probed function. */
+static const struct kring_run_link kring_no_link;
+
 static long kring_prog_test_run(struct kring_prog *prog, void __user *uarg)
 {
 	struct kring_prog_test_run tr;
@@ -326,7 +330,8 @@ static long kring_prog_test_run(struct kring_prog *prog, void __user *uarg)
 		preempt_disable();
 		start = ktime_get_ns();
 		for (i = 0; i < batch && !err; i++)
-			err = kring_prog_run_on(prog, ctx, NULL, 0, &r0, true);
+			err = kring_prog_run_on(prog, ctx, NULL, &kring_no_link,
+						&r0, true);
 		elapsed += ktime_get_ns() - start;
 		preempt_enable();
 		done += batch;
@@ -960,7 +965,7 @@ long kring_prog_load(const void __user *uarg, u32 size)
 	attr.func_info_cnt = load.func_info_cnt;
 	attr.ctx.size = prog->ctx_size;
 	attr.ctx.writable = false;
-	attr.ctx.no_attach_cookie = !kbpf_attach_has_cookie(load.attach_type);
+	attr.ctx.attach_type = load.attach_type;
 	attr.map_lookup = kring_load_lookup;
 	attr.map_priv = lo;
 	attr.flags = KBPF_F_BPF_CAPABLE;

@@ -106,15 +106,26 @@ void kring_prog_fill_info(struct kring_prog *prog,
 			  struct kring_prog_info *info);
 
 /*
+ * What a link gives the helpers of its runs: bpf_get_attach_cookie's
+ * cookie, and bpf_get_func_ip's address (the probed function's entry for
+ * kprobes, kretprobes, fentry and fexit, the probed user address for
+ * uprobes; else 0).
+ */
+struct kring_run_link {
+	u64 cookie;
+	u64 func_ip;
+};
+
+/*
  * Runs @prog on @ctx on this CPU; the caller has preemption disabled.
  * @regs are the registers of the probe that fired (a kprobe's, or those
  * the perf core gave a trace event), where bpf_get_stack's walks start;
- * NULL for a run that has none. @cookie is the link's, what
- * bpf_get_attach_cookie gives the run. Skipped (counted as a miss) if a
- * program is already running on this CPU: a probe hit from inside one.
+ * NULL for a run that has none; @link, what the link gives the run.
+ * Skipped (counted as a miss) if a program is already running on this CPU:
+ * a probe hit from inside one.
  */
 void kring_prog_run(struct kring_prog *prog, void *ctx, struct pt_regs *regs,
-		    u64 cookie);
+		    const struct kring_run_link *link);
 /*
  * The batch (kring.h) of the run under way on this CPU: the ring helpers
  * reserve and commit in it, and the run ends it. Only helpers use it, so
@@ -146,8 +157,11 @@ struct pt_regs *kring_prog_run_regs(unsigned long **frame);
  */
 bool kring_prog_run_is_test(void);
 
-/* The cookie of the link whose run this CPU's is: 0 for a test run. */
-u64 kring_prog_run_cookie(void);
+/*
+ * What the link whose run this CPU's is gives it: all 0 for a test run,
+ * which has no link.
+ */
+const struct kring_run_link *kring_prog_run_link(void);
 
 /*
  * The helper bpf_tail_call(ctx, prog array, index) of interpreted programs

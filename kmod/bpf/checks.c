@@ -1050,9 +1050,14 @@ int kbpf_check_helper_call(struct kbpf_env *env, const struct kbpf_state *st,
 				   "helper %d (%s) is for tp_btf, fentry and fexit programs only",
 				   insn->imm, proto->name);
 	if ((proto->flags & KBPF_HELPER_ATTACH_COOKIE) &&
-	    env->attr->ctx.no_attach_cookie)
+	    !kbpf_attach_has_cookie(env->attr->ctx.attach_type))
 		return kbpf_reject(env, -EINVAL,
 				   "helper %d (%s): raw tracepoints and tp_btf programs have no cookie",
+				   insn->imm, proto->name);
+	if ((proto->flags & KBPF_HELPER_FUNC_IP) &&
+	    !kbpf_attach_has_func_ip(env->attr->ctx.attach_type))
+		return kbpf_reject(env, -EOPNOTSUPP,
+				   "helper %d (%s) is for kprobe, uprobe, fentry and fexit programs only",
 				   insn->imm, proto->name);
 	if ((proto->flags & KBPF_HELPER_PERFMON) && !env->allow_ptr_leaks)
 		return kbpf_reject(env, -EACCES,

@@ -85,6 +85,9 @@ static const struct kbpf_helper_proto kbpf_helpers[] = {
 	 */
 	{ BPF_FUNC_get_socket_cookie, "get_socket_cookie", KBPF_RET_SCALAR,
 	  { KBPF_ARG_BTF_SOCK_COMMON }, KBPF_HELPER_TYPED_ONLY },
+	/* The probed function's address (0 in test runs). */
+	{ BPF_FUNC_get_func_ip, "get_func_ip", KBPF_RET_SCALAR,
+	  { KBPF_ARG_CTX }, KBPF_HELPER_FUNC_IP },
 	/* The cookie its link was attached with (0 in a test run). */
 	{ BPF_FUNC_get_attach_cookie, "get_attach_cookie", KBPF_RET_SCALAR,
 	  { KBPF_ARG_CTX }, KBPF_HELPER_ATTACH_COOKIE },

@@ -65,9 +65,14 @@ enum kbpf_ret_kind {
 #define KBPF_HELPER_TYPED_ONLY	(1U << 1)
 /*
  * Reads the cookie of the link that runs the program: not for contexts
- * whose attach point has none (kbpf_ctx_desc's no_attach_cookie).
+ * whose attach point has none (kbpf_attach_has_cookie()).
  */
 #define KBPF_HELPER_ATTACH_COOKIE	(1U << 2)
+/*
+ * Reads the probed function's address: for the attach points that probe a
+ * function (kbpf_attach_has_func_ip()).
+ */
+#define KBPF_HELPER_FUNC_IP	(1U << 3)
 
 struct kbpf_helper_proto {
 	s32 id;

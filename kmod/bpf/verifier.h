@@ -62,11 +62,12 @@ struct kbpf_ctx_desc {
 	 */
 	bool args_trusted;
 	/*
-	 * The attach point gives its links no cookie, so bpf_get_attach_cookie
-	 * is not offered (kbpf_attach_has_cookie()). False in a descriptor
-	 * that names no attach type.
+	 * The attach point (KRING_ATTACH_*), which decides the helpers that
+	 * read what a link gives its runs (kbpf_attach_has_cookie(),
+	 * kbpf_attach_has_func_ip()); 0 for a context no attach point
+	 * describes, which they all take.
 	 */
-	bool no_attach_cookie;
+	u32 attach_type;
 };
 
 /*
@@ -78,6 +79,27 @@ static inline bool kbpf_attach_has_cookie(u32 attach_type)
 {
 	return attach_type != KRING_ATTACH_RAW_TRACEPOINT &&
 	       attach_type != KRING_ATTACH_TP_BTF;
+}
+
+/*
+ * Whether programs of @attach_type may call bpf_get_func_ip: as Linux 6.1
+ * offers it to kprobe (and uprobe) programs and trampoline ones, kprobes,
+ * kretprobes, uprobes, uretprobes, fentry and fexit (0: no attach type).
+ */
+static inline bool kbpf_attach_has_func_ip(u32 attach_type)
+{
+	switch (attach_type) {
+	case 0:
+	case KRING_ATTACH_KPROBE:
+	case KRING_ATTACH_KRETPROBE:
+	case KRING_ATTACH_UPROBE:
+	case KRING_ATTACH_URETPROBE:
+	case KRING_ATTACH_FENTRY:
+	case KRING_ATTACH_FEXIT:
+		return true;
+	default:
+		return false;
+	}
 }
 
 /*

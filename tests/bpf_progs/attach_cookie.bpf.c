@@ -4,8 +4,9 @@
  * (tests/vm/attach_cookie_test.cpp): a kprobe, kretprobe, trace event,
  * fentry and fexit program on getpgid(2), a uprobe on a function of the
  * test, and a perf event program, each recording which it is and its
- * link's cookie for this process's hits. The raw tracepoint program has no
- * cookie to read: its links are refused one.
+ * link's cookie for this process's hits, and those that probe a function
+ * its address (bpf_get_func_ip). The raw tracepoint program has no cookie
+ * to read: its links are refused one.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -28,6 +29,7 @@ struct cookie_event {
 	__u32 source;		/* enum cookie_source */
 	__u32 pad;
 	__u64 cookie;
+	__u64 func_ip;		/* 0 where the program cannot ask */
 };
 
 struct {
@@ -35,7 +37,7 @@ struct {
 	__uint(max_entries, 16384);
 } cookies SEC(".maps");
 
-static __noinline int record(__u32 source, __u64 cookie)
+static __noinline int record(__u32 source, __u64 cookie, __u64 func_ip)
 {
 	struct cookie_event *e;
 
@@ -47,6 +49,7 @@ static __noinline int record(__u32 source, __u64 cookie)
 	e->source = source;
 	e->pad = 0;
 	e->cookie = cookie;
+	e->func_ip = func_ip;
 	bpf_ringbuf_submit(e, 0);
 	return 0;
 }
@@ -54,51 +57,54 @@ static __noinline int record(__u32 source, __u64 cookie)
 SEC("kprobe/__x64_sys_getpgid")
 int on_kprobe(struct pt_regs *ctx)
 {
-	return record(FROM_KPROBE, bpf_get_attach_cookie(ctx));
+	return record(FROM_KPROBE, bpf_get_attach_cookie(ctx),
+		      bpf_get_func_ip(ctx));
 }
 
 SEC("kretprobe/__x64_sys_getpgid")
 int on_kretprobe(struct pt_regs *ctx)
 {
-	return record(FROM_KRETPROBE, bpf_get_attach_cookie(ctx));
+	return record(FROM_KRETPROBE, bpf_get_attach_cookie(ctx),
+		      bpf_get_func_ip(ctx));
 }
 
 SEC("tracepoint/syscalls/sys_enter_getpgid")
 int on_tracepoint(void *ctx)
 {
-	return record(FROM_TRACEPOINT, bpf_get_attach_cookie(ctx));
+	return record(FROM_TRACEPOINT, bpf_get_attach_cookie(ctx), 0);
 }
 
 SEC("fentry/__x64_sys_getpgid")
 int BPF_PROG(on_fentry, struct pt_regs *regs)
 {
-	record(FROM_FENTRY, bpf_get_attach_cookie(ctx));
+	record(FROM_FENTRY, bpf_get_attach_cookie(ctx), bpf_get_func_ip(ctx));
 	return 0;
 }
 
 SEC("fexit/__x64_sys_getpgid")
 int BPF_PROG(on_fexit, struct pt_regs *regs, long ret)
 {
-	record(FROM_FEXIT, bpf_get_attach_cookie(ctx));
+	record(FROM_FEXIT, bpf_get_attach_cookie(ctx), bpf_get_func_ip(ctx));
 	return 0;
 }
 
 SEC("uprobe")
 int on_uprobe(struct pt_regs *ctx)
 {
-	return record(FROM_UPROBE, bpf_get_attach_cookie(ctx));
+	return record(FROM_UPROBE, bpf_get_attach_cookie(ctx),
+		      bpf_get_func_ip(ctx));
 }
 
 SEC("perf_event")
 int on_perf_event(struct bpf_perf_event_data *ctx)
 {
-	return record(FROM_PERF_EVENT, bpf_get_attach_cookie(ctx));
+	return record(FROM_PERF_EVENT, bpf_get_attach_cookie(ctx), 0);
 }
 
 SEC("raw_tp/sys_enter")
 int on_raw_tp(void *ctx)
 {
-	return record(FROM_RAW_TP, 0);
+	return record(FROM_RAW_TP, 0, 0);
 }
 
 char LICENSE[] SEC("license") = "GPL";

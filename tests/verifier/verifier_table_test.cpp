@@ -143,7 +143,7 @@ struct Case {
         typed_attach = attach;
         typed_target = target;
         ctx = plain_ctx(KRING_RAW_TP_CTX_SIZE, false);
-        ctx.no_attach_cookie = !kbpf_attach_has_cookie(attach);
+        ctx.attach_type = attach;
         return std::move(*this);
     }
 };
@@ -1828,6 +1828,12 @@ std::vector<Case> tracing_helper_cases() {
         deny("get_attach_cookie's argument not the context",
              P({mov64_reg(R1, R10), call_helper(BPF_FUNC_get_attach_cookie), ret(0)}),
              "r1 expects the context, got stack pointer"),
+        // get_func_ip(ctx): the probed function's address, as ksnoop reads it.
+        accept("get_func_ip's address returned",
+               P({call_helper(BPF_FUNC_get_func_ip), exit_insn()})),
+        deny("get_func_ip's argument not the context",
+             P({mov64_reg(R1, R10), call_helper(BPF_FUNC_get_func_ip), ret(0)}),
+             "r1 expects the context, got stack pointer"),
         deny("get_attach_cookie's result is no pointer",
              P({call_helper(BPF_FUNC_get_attach_cookie), ldx(BPF_DW, R0, R0, 0), exit_insn()}),
              "r0 (scalar) cannot be dereferenced"),
@@ -1991,6 +1997,16 @@ std::vector<Case> btf_cases() {
         accept("get_attach_cookie in an fexit program",
                P({call_helper(BPF_FUNC_get_attach_cookie), ret(0)}))
             .with_fexit("__x64_sys_close"),
+        // get_func_ip: fentry and fexit programs probe a function, tp_btf
+        // ones none (Linux's ENOTSUPP, 524; kring's EOPNOTSUPP).
+        accept("get_func_ip in an fentry program", P({call_helper(BPF_FUNC_get_func_ip), ret(0)}))
+            .with_fentry("__x64_sys_close"),
+        accept("get_func_ip in an fexit program", P({call_helper(BPF_FUNC_get_func_ip), ret(0)}))
+            .with_fexit("__x64_sys_close"),
+        reject("get_func_ip in a tp_btf program", P({call_helper(BPF_FUNC_get_func_ip), ret(0)}),
+               -EOPNOTSUPP,
+               "helper 173 (get_func_ip) is for kprobe, uprobe, fentry and fexit programs only")
+            .with_tp_btf("sched_process_exec"),
         malformed("get_attach_cookie in a tp_btf program",
                   P({call_helper(BPF_FUNC_get_attach_cookie), ret(0)}),
                   "helper 174 (get_attach_cookie): raw tracepoints and tp_btf programs have no "

@@ -1,8 +1,11 @@
-// bpf_get_attach_cookie: tests/bpf_progs/attach_cookie.bpf.c's kprobe,
-// kretprobe, trace event, fentry and fexit programs on getpgid(2), its
-// uprobe on a function of this test and its perf event program each record
-// their link's cookie. Every link gives its own cookie, including two links
-// of one program; a link attached without one gives 0, as does a test run;
+// bpf_get_attach_cookie and bpf_get_func_ip: tests/bpf_progs/attach_cookie.bpf.c's
+// kprobe, kretprobe, trace event, fentry and fexit programs on getpgid(2),
+// its uprobe on a function of this test and its perf event program each
+// record their link's cookie, and those that probe a function its address
+// (the kernel function's entry; the uprobe's, its user address, as Linux
+// gives it since 6.4, where 6.1 gives 0). Every link
+// gives its own cookie, including two links of one program; a link
+// attached without one gives 0, as does a test run (and no address);
 // Linux's own run of the same object (libbpf, the same cookies) records the
 // same. Raw tracepoint links take no cookie, the uapi of loaders built
 // before cookies attaches with 0, and the link list shows each link's.
@@ -17,6 +20,7 @@
 #include <doctest/doctest.h>
 #include <kring/uprobe.hpp>
 #include <set>
+#include <sstream>
 #include <string>
 #include <sys/ioctl.h>
 #include <sys/syscall.h>
@@ -51,6 +55,7 @@ struct CookieEvent { // attach_cookie.bpf.c's
     uint32_t source;
     uint32_t pad;
     uint64_t cookie;
+    uint64_t func_ip;
     auto operator<=>(const CookieEvent&) const = default;
 };
 
@@ -70,29 +75,50 @@ void hit_once() {
     CHECK(fn(1) == 2);
 }
 
+// The probed kernel function's entry, which get_func_ip gives.
+uint64_t getpgid_entry() {
+    static const uint64_t entry = vmtest::kernel_symbol_address("__x64_sys_getpgid");
+    REQUIRE(entry != 0);
+    return entry;
+}
+
+// The uprobe's address, which get_func_ip gives the uprobe in kring and in
+// Linux since 6.4 (6.1 gives 0).
+uint64_t uprobe_address() {
+    return reinterpret_cast<uint64_t>(&kring_cookie_target);
+}
+
 // What one hit_once() records with the cookies above: each link once, the
-// kprobe's two links each with its own.
-std::vector<CookieEvent> expected_hit() {
-    return {{kFromKprobe, 0, kKprobeCookies[0]},   {kFromKprobe, 0, kKprobeCookies[1]},
-            {kFromKretprobe, 0, kKretprobeCookie}, {kFromTracepoint, 0, kTracepointCookie},
-            {kFromFentry, 0, kFentryCookie},       {kFromFexit, 0, kFexitCookie},
-            {kFromUprobe, 0, kUprobeCookie}};
+// kprobe's two links each with its own; the uprobe's address `uprobe_ip`.
+std::vector<CookieEvent> expected_hit(uint64_t uprobe_ip) {
+    const uint64_t ip = getpgid_entry();
+    return {{kFromKprobe, 0, kKprobeCookies[0], ip},   {kFromKprobe, 0, kKprobeCookies[1], ip},
+            {kFromKretprobe, 0, kKretprobeCookie, ip}, {kFromTracepoint, 0, kTracepointCookie, 0},
+            {kFromFentry, 0, kFentryCookie, ip},       {kFromFexit, 0, kFexitCookie, ip},
+            {kFromUprobe, 0, kUprobeCookie, uprobe_ip}};
 }
 
 // The events of one hit_once(), sorted (the links of one event run in an
 // order neither kernel promises), then whether the perf event samples all
 // came with its link's cookie.
-void check_hit(std::vector<CookieEvent> events) {
+void check_hit(std::vector<CookieEvent> events, uint64_t uprobe_ip) {
     size_t samples = 0;
     std::erase_if(events, [&](const CookieEvent& e) {
         if (e.source != kFromPerfEvent)
             return false;
         CHECK(e.cookie == kPerfEventCookie);
+        CHECK(e.func_ip == 0);
         samples++;
         return true;
     });
     std::sort(events.begin(), events.end());
-    CHECK(events == expected_hit());
+    std::ostringstream seen;
+    for (const CookieEvent& e : events)
+        seen << std::hex << "\n  source " << e.source << " cookie 0x" << e.cookie << " ip 0x"
+             << e.func_ip;
+    seen << "\ngetpgid at 0x" << getpgid_entry() << ", the uprobe at 0x" << uprobe_ip;
+    INFO("events:", seen.str());
+    CHECK(events == expected_hit(uprobe_ip));
     CHECK(samples > 0);
 }
 
@@ -102,7 +128,7 @@ void check_hit(std::vector<CookieEvent> events) {
 // the perf hooks in __schedule: text the other vCPU runs, so the
 // single-threaded suite (docs/testing.md, "Live text patching under TCG").
 TEST_CASE("get_attach_cookie: each link's cookie, in every kind of program that has one, "
-          "as Linux's" *
+          "and get_func_ip's address, as Linux's" *
           doctest::test_suite("live-text-patching")) {
     const uint64_t offset = kring::elf_function_offset(kSelf, "kring_cookie_target");
     {
@@ -167,7 +193,8 @@ TEST_CASE("get_attach_cookie: each link's cookie, in every kind of program that 
         vmtest::spin(50);
         linux_cookies.detach();
         INFO("Linux's cookies");
-        check_hit(linux_cookies.records());
+        check_hit(linux_cookies.records(),
+                  vmtest::kernel_release_at_least(6, 4) ? uprobe_address() : 0);
     }
     for (uint32_t runtime : kRuntimes) {
         CAPTURE(runtime);
@@ -201,18 +228,19 @@ TEST_CASE("get_attach_cookie: each link's cookie, in every kind of program that 
             CHECK(listed ==
                   std::multiset<uint64_t>(std::begin(kKprobeCookies), std::end(kKprobeCookies)));
         }
-        check_hit(t.drain<CookieEvent>("cookies"));
+        check_hit(t.drain<CookieEvent>("cookies"), uprobe_address());
         hit_once();
         CHECK(t.drain<CookieEvent>("cookies").empty()); // detached
         {
-            // Without a cookie, 0; a test run has no link, and 0 too.
+            // Without a cookie, 0; a test run has no link, and 0 for both.
             kring::Link plain = kprobe.attach("__x64_sys_getpgid");
             hit_once();
         }
         std::vector<std::byte> regs(kring::context_size(KRING_ATTACH_KPROBE));
         CHECK(kprobe.test_run(regs).retval == 0);
         std::vector<CookieEvent> events = t.drain<CookieEvent>("cookies");
-        CHECK(events == std::vector<CookieEvent>{{kFromKprobe, 0, 0}, {kFromKprobe, 0, 0}});
+        CHECK(events == std::vector<CookieEvent>{{kFromKprobe, 0, 0, getpgid_entry()},
+                                                 {kFromKprobe, 0, 0, 0}});
     }
 }
 
@@ -254,5 +282,6 @@ TEST_CASE("get_attach_cookie: a raw tracepoint's link takes none; older loaders 
         CHECK(link.get() >= 0);
         hit_once();
     }
-    CHECK(t.drain<CookieEvent>("cookies") == std::vector<CookieEvent>{{kFromKprobe, 0, 0}});
+    CHECK(t.drain<CookieEvent>("cookies") ==
+          std::vector<CookieEvent>{{kFromKprobe, 0, 0, getpgid_entry()}});
 }

@@ -78,12 +78,7 @@ bool read_kcore(uint64_t addr, void* buf, size_t len) {
 
 // Whether the running kernel was built with IBT (CONFIG_X86_KERNEL_IBT).
 bool kernel_has_ibt() {
-    std::ifstream syms("/proc/kallsyms");
-    std::string line;
-    while (std::getline(syms, line))
-        if (line.size() > 13 && line.compare(line.size() - 13, 13, " ibt_selftest") == 0)
-            return true;
-    return false;
+    return vmtest::kernel_symbol_address("ibt_selftest") != 0;
 }
 
 std::vector<bpf_insn> ret_arg0_plus(int32_t k) {

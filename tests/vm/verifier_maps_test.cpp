@@ -132,6 +132,9 @@ const std::map<std::string, std::string> linux_says = {
     {"get_attach_cookie's argument not the context", "R1 type=fp expected=ctx"},
     {"get_attach_cookie's result is no pointer", "R0 invalid mem access 'scalar'"},
     {"get_attach_cookie in a tp_btf program", "unknown func bpf_get_attach_cookie#174"}, // 6.1
+    {"get_func_ip's argument not the context", "R1 type=fp expected=ctx"},
+    {"get_func_ip in a tp_btf program",
+     "func bpf_get_func_ip#173 supported only for fentry/fexit/fmod_ret programs"},
     {"get_stack past the stack's top", "invalid indirect access to stack R2 off=-64 size=72"},
     {"a prog array updated by a program", "cannot pass map_type 3 into func bpf_map_update_elem#2"},
     {"a tail call in a called function over 256 bytes of frames",
@@ -198,6 +201,8 @@ const std::map<std::string, std::pair<int, int>> linux_errno_differs = {
     // its verifier); kring's verifier refuses the read itself (and the
     // module, like Linux, refuses the load with EPERM first).
     {"a kernel struct read without CAP_PERFMON", {-EPERM, -EACCES}},
+    // Linux's ENOTSUPP again: a tp_btf program probes no function.
+    {"get_func_ip in a tp_btf program", {-524, -EOPNOTSUPP}},
 };
 
 // Whether Linux's log has one of the messages @says lists ("A||B").

@@ -280,16 +280,22 @@ inline bool kernel_release_at_least(int major, int minor) {
     return have_major > major || (have_major == major && have_minor >= minor);
 }
 
+// The address of the kernel's symbol `name` in /proc/kallsyms (root reads
+// them), or 0 if it has none.
+inline uint64_t kernel_symbol_address(const std::string& name) {
+    std::ifstream syms("/proc/kallsyms");
+    std::string address, type, symbol;
+    while (syms >> address >> type >> symbol) {
+        if (symbol == name)
+            return std::stoull(address, nullptr, 16);
+        std::getline(syms, type); // a module's symbol: its [module]
+    }
+    return 0;
+}
+
 // Whether the running kernel was built with KASAN (the debug kernel).
 inline bool kernel_has_kasan() {
-    const std::string symbol = " kasan_report";
-    std::ifstream syms("/proc/kallsyms");
-    std::string line;
-    while (std::getline(syms, line))
-        if (line.size() > symbol.size() &&
-            line.compare(line.size() - symbol.size(), symbol.size(), symbol) == 0)
-            return true;
-    return false;
+    return kernel_symbol_address("kasan_report") != 0;
 }
 
 // Everything readable from fd until end of file (a child's pipe); closes it.

@@ -351,7 +351,7 @@ kbpf_ctx_desc ProgramContext::desc(bool writable) const {
     kbpf_ctx_desc d{};
     d.size = size;
     d.writable = writable;
-    d.no_attach_cookie = !kbpf_attach_has_cookie(attach);
+    d.attach_type = attach;
     if (typed_attach(attach))
         kbpf_typed_ctx(&tp, attach, target.c_str(), &d);
     return d;

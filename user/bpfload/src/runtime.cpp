@@ -380,7 +380,8 @@ uint64_t call_helper(void* priv, int32_t id, const uint64_t args[5]) {
     case BPF_FUNC_get_socket_cookie:
         return 0; // nor sockets: what Linux's gives for NULL
     case BPF_FUNC_get_attach_cookie:
-        return 0; // nor links: a test run's cookie, as the module's
+    case BPF_FUNC_get_func_ip:
+        return 0; // nor links: a test run's cookie and address, as the module's
     case BPF_FUNC_get_stack: {
         // No probe here, and so no stack to walk: a walk that found no
         // frame, after the module's checks of the flags and the size.
