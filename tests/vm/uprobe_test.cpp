@@ -75,7 +75,11 @@ void check_call(const std::vector<UprobeEvent>& events) {
 
 } // namespace
 
-TEST_CASE("uprobe: a function's arguments at entry and result at return, as Linux's uprobes") {
+// Linux's uprobe for one process is a per-task perf event, which turns on
+// the perf hooks in __schedule: text the other vCPU runs, so the
+// single-threaded suite (docs/testing.md, "Live text patching under TCG").
+TEST_CASE("uprobe: a function's arguments at entry and result at return, as Linux's uprobes" *
+          doctest::test_suite("live-text-patching")) {
     const uint64_t offset = kring::elf_function_offset(kSelf, "kring_uprobe_target");
     CHECK(kring::resolve_uprobe_target(kSelf + ":kring_uprobe_target").offset == offset);
     CHECK(kring::resolve_uprobe_target(kSelf + ":kring_uprobe_target+0x4").offset == offset + 4);
